@@ -1,0 +1,250 @@
+"""The analysis panel: EGDI editions plus covariates joined by a documented vintage rule."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .countries import country_table, resolve_group
+from .errors import EgovError
+from .indices import level_group
+from .readers import load_table, readers, variables
+from .schemas import SCORE_COLS
+
+log = logging.getLogger(__name__)
+
+INDEX_COLS = list(SCORE_COLS)
+
+
+def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
+    """The UN EGDI panel: one row per country (193) and survey edition.
+
+    Parameters
+    ----------
+    years : int or list of int, optional
+        Editions to keep; default all (2003 ... latest).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iso3, country, year, rank, egdi, osi, hci, tii, epi, assessed, hci_above_one,
+        source, level_group, region, subregion, income_group``. Scores of countries not assessed
+        in an edition are missing (``assessed`` False), never 0.
+    """
+    df = load_table("egdi")
+    if years is not None:
+        years = [years] if isinstance(years, int) else list(years)
+        check_editions(years)
+        df = df[df["year"].isin(years)]
+    meta = country_table()[["region", "subregion", "income_group"]]
+    df = df.join(meta, on="iso3")
+    df["level_group"] = level_group(df["egdi"]).to_numpy()
+    return df.reset_index(drop=True)
+
+
+def editions() -> list[int]:
+    """Survey editions available in the data (from the catalogue's EGDI files)."""
+    return sorted(load_table("egdi")["year"].unique().tolist())
+
+
+def latest_edition() -> int:
+    """Most recent survey edition in the data."""
+    return editions()[-1]
+
+
+def check_editions(years: Iterable[int]) -> None:
+    """Raise a clear error for a year that is not a survey edition, listing the valid ones."""
+    valid = editions()
+    bad = [y for y in years if int(y) not in valid]
+    if bad:
+        raise EgovError(
+            f"{bad} is not a survey edition. Valid editions: {', '.join(map(str, valid))}. "
+            "A new edition is added with one entry in data/sources.yml (README: 'A new survey year')."
+        )
+
+
+#: Variables computed from two readers' outputs (name -> (inputs, function, Variable kwargs)).
+def _mobile_broadband_per100(wide: pd.DataFrame) -> pd.Series:
+    return wide["itu_mobile_broadband_subs"] / wide["population"] * 100
+
+
+DERIVED = {
+    "mobile_broadband_per100": (
+        ("itu_mobile_broadband_subs", "population"), _mobile_broadband_per100,
+        {"label": "Active mobile-broadband subscriptions per 100 people", "unit": "per 100 people",
+         "theme": "ict", "inputs_of": ("tii", "egdi"),
+         "notes": "ITU counts divided by WDI population (2018-2024), so 2018-2022 only; "
+                  "ITU's own per-100 figures use ITU population and differ slightly."},
+    ),
+}
+
+
+def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
+    """All covariates in long format: ``iso3, year, variable, value, source``.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        Variables to return (see `egovlib.variables()`); default all.
+    """
+    known = variables()
+    wanted = list(known) + list(DERIVED) if names is None else list(names)
+    unknown = [n for n in wanted if n not in known and n not in DERIVED]
+    if unknown:
+        raise EgovError(f"unknown variable(s) {unknown}. Known: {', '.join(sorted([*known, *DERIVED]))}")
+    need_base = {n for n in wanted if n in known}
+    for n in wanted:
+        if n in DERIVED:
+            need_base |= set(DERIVED[n][0])
+    by_reader: dict[str, list[str]] = {}
+    for n in need_base:
+        by_reader.setdefault(known[n].reader, []).append(n)
+    parts = [load_table(r).query("variable in @vs") for r, vs in by_reader.items()]
+    long = pd.concat(parts, ignore_index=True) if parts else _empty_long()
+    for n in wanted:
+        if n in DERIVED:
+            inputs, fn, _ = DERIVED[n]
+            wide = long[long["variable"].isin(inputs)].pivot_table(
+                index=["iso3", "year"], columns="variable", values="value")
+            vals = fn(wide).dropna()
+            long = pd.concat([long, pd.DataFrame({
+                "iso3": vals.index.get_level_values(0), "year": vals.index.get_level_values(1),
+                "variable": n, "value": vals.to_numpy(), "source": "+".join(inputs)})],
+                ignore_index=True)
+    return long[long["variable"].isin(wanted)].reset_index(drop=True)
+
+
+def _empty_long() -> pd.DataFrame:
+    return pd.DataFrame({"iso3": pd.Series(dtype=str), "year": pd.Series(dtype=int),
+                         "variable": pd.Series(dtype=str), "value": pd.Series(dtype=float),
+                         "source": pd.Series(dtype=str)})
+
+
+@dataclass
+class Panel:
+    """An analysis panel and its provenance.
+
+    Attributes
+    ----------
+    data : DataFrame
+        One row per country and edition: the EGDI panel columns plus one column per covariate.
+    ref_years : DataFrame
+        Same rows; for each covariate the reference year whose value was used.
+    coverage : DataFrame
+        Share of countries with data, per variable (rows) and country group (columns).
+    log : list of str
+        One line per join: rows before and after, cells filled, economies left out.
+    rule : str
+        The vintage rule, in words.
+    """
+
+    data: pd.DataFrame
+    ref_years: pd.DataFrame
+    coverage: pd.DataFrame
+    log: list[str] = field(default_factory=list)
+    rule: str = ""
+
+
+def build_panel(
+    years: Iterable[int] | int | None = None,
+    covariates: Iterable[str] | None = None,
+    *,
+    lag: int = 1,
+    max_age: int | None = None,
+    coverage_groups: Iterable[str] = ("GCC",),
+) -> Panel:
+    """Join covariates to survey editions by the vintage rule.
+
+    Vintage rule: for survey edition ``Y`` each covariate takes its latest reference year not
+    after ``Y - lag`` (default ``lag=1``: the survey uses the previous year's data), and, if
+    ``max_age`` is given, not before ``Y - lag - max_age``. Missing stays missing.
+
+    Parameters
+    ----------
+    years : int or list of int, optional
+        Survey editions; default all.
+    covariates : list of str, optional
+        Covariate names (`egovlib.variables()`); default all.
+    lag, max_age : int
+        The vintage rule (see above).
+    coverage_groups : list of str
+        Named groups (besides all countries, regions and income groups) for the coverage table.
+
+    Returns
+    -------
+    Panel
+    """
+    if lag < 0 or (max_age is not None and max_age < 0):
+        raise EgovError("lag and max_age must be >= 0")
+    base = load_egdi_panel(years)
+    long = load_covariates(covariates)
+    names = list(dict.fromkeys(long["variable"])) if covariates is None else list(covariates)
+    rule = (f"latest reference year <= survey year - {lag}"
+            + (f" and >= survey year - {lag + max_age}" if max_age is not None else ""))
+    lines = [f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
+             f"{base['year'].nunique()} editions). Vintage rule: {rule}."]
+    universe = set(base["iso3"])
+    grid = base[["iso3", "year"]].copy()
+    grid["cutoff"] = grid["year"] - lag
+    data, refs = base.copy(), base[["iso3", "year"]].copy()
+    for name in names:
+        series = long[long["variable"] == name]
+        outside = sorted(set(series["iso3"]) - universe)
+        picked = _pick_vintage(grid, series, max_age)
+        before = len(data)
+        data = data.merge(picked[["iso3", "year", "value"]].rename(columns={"value": name}),
+                          on=["iso3", "year"], how="left", validate="one_to_one")
+        refs = refs.merge(picked[["iso3", "year", "ref_year"]].rename(columns={"ref_year": name}),
+                          on=["iso3", "year"], how="left", validate="one_to_one")
+        filled = int(data[name].notna().sum())
+        lines.append(
+            f"{name}: {before} rows before join, {len(data)} after; {filled} filled "
+            f"({filled / max(len(data), 1):.0%}); {len(outside)} economies in the source are "
+            f"outside the 193-country universe and not joined"
+            + (f" ({', '.join(outside[:12])}{' ...' if len(outside) > 12 else ''})" if outside else "")
+        )
+    for line in lines:
+        log.info(line)
+    cov = coverage_table(data, [*INDEX_COLS, *names], coverage_groups)
+    return Panel(data=data, ref_years=refs, coverage=cov, log=lines, rule=rule)
+
+
+def _pick_vintage(grid: pd.DataFrame, series: pd.DataFrame, max_age: int | None) -> pd.DataFrame:
+    right = series.rename(columns={"year": "ref_year"})[["iso3", "ref_year", "value"]]
+    right = right.dropna(subset=["value"]).sort_values("ref_year")
+    left = grid.sort_values("cutoff")
+    out = pd.merge_asof(left, right.astype({"ref_year": left["cutoff"].dtype}),
+                        left_on="cutoff", right_on="ref_year", by="iso3",
+                        direction="backward", tolerance=max_age)
+    return out
+
+
+def coverage_table(data: pd.DataFrame, columns: Iterable[str],
+                   groups: Iterable[str] = ("GCC",)) -> pd.DataFrame:
+    """Share of countries with a value, per variable (rows) and country group (columns).
+
+    Groups: all countries, the named ``groups``, UN regions and World Bank income groups.
+    With several editions in ``data`` the share is over country-editions.
+    """
+    columns = [c for c in columns if c in data.columns]
+    masks = {"All countries": pd.Series(True, index=data.index)}
+    for g in groups:
+        masks[g] = data["iso3"].isin(resolve_group(g))
+    for col in ("region", "income_group"):
+        for val in sorted(data[col].dropna().unique()):
+            masks[val] = data[col] == val
+    out = pd.DataFrame({g: data.loc[m, columns].notna().mean() for g, m in masks.items()})
+    out.index.name = "variable"
+    return out
+
+
+def reader_names() -> list[str]:
+    """Names of all registered readers."""
+    return sorted(readers())
+
+
+__all__ = ["Panel", "build_panel", "check_editions", "coverage_table", "editions",
+           "latest_edition", "load_covariates", "load_egdi_panel"]

@@ -1,0 +1,79 @@
+"""One figure style for every notebook: titles, labelled axes with units, a source line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from .sources import load_catalogue
+
+#: Colour of the focus country in every chart; peers get the muted palette.
+FOCUS_COLOUR = "#c0392b"
+PEER_COLOUR = "#7f8c8d"
+FRONTIER_COLOUR = "#1f4e79"
+PALETTE = "colorblind"
+
+#: Index labels used on axes and in tables.
+INDEX_LABELS = {
+    "egdi": "EGDI (E-Government Development Index)",
+    "osi": "OSI (Online Service Index)",
+    "hci": "HCI (Human Capital Index)",
+    "tii": "TII (Telecommunication Infrastructure Index)",
+    "epi": "EPI (E-Participation Index)",
+}
+SHORT_LABELS = {k: k.upper() for k in INDEX_LABELS}
+
+
+def use_style() -> None:
+    """Apply the project style (call once per notebook; `egovlib.plots` calls it on import)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    mpl.rcParams.update({
+        "figure.figsize": (9, 5), "figure.dpi": 110, "savefig.dpi": 110,
+        "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "axes.labelsize": 11, "legend.frameon": False, "figure.autolayout": False,
+        "axes.spines.top": False, "axes.spines.right": False,
+    })
+
+
+def source_text(source_ids: Iterable[str]) -> str:
+    """Source line from catalogue ids: publisher and title, e.g. for `add_source`."""
+    cat = load_catalogue()
+    seen: list[str] = []
+    for sid in source_ids:
+        src = cat[sid]
+        label = f"{src.publisher.split(',')[0].split(' (')[0]}"
+        if label not in seen:
+            seen.append(label)
+    return "Source: " + "; ".join(seen) + "."
+
+
+def finish(fig: plt.Figure, title: str, source: str | Iterable[str], *,
+           subtitle: str | None = None) -> plt.Figure:
+    """Give a figure its title, optional subtitle and a source line, then tidy the layout.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    title : str
+        What the figure shows, in words.
+    source : str or list of str
+        Free text, or catalogue file ids turned into a source line by `source_text`.
+    subtitle : str, optional
+        One line under the title (e.g. edition, sample size, how to read the chart).
+    """
+    text = source if isinstance(source, str) else source_text(source)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
+    top = 0.93
+    if subtitle:
+        fig.text(0.01, 0.925, subtitle, ha="left", va="top", fontsize=10, color="#444444")
+        top = 0.88
+    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=8.5, color="#555555",
+             style="italic", wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, top))
+    return fig
+
+
+use_style()

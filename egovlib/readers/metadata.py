@@ -1,0 +1,85 @@
+"""Country metadata reader: UN M49 table, UN E-Government country list, World Bank income groups."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import DataError
+from . import register
+from .parsing import read_csv, read_excel, rename_columns
+
+COUNTRIES = pa.DataFrameSchema(
+    {
+        "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), unique=True),
+        "name": pa.Column(str),
+        "m49_formal_name": pa.Column(str, nullable=True),
+        "un_common_name": pa.Column(str, nullable=True),
+        "un_official_name": pa.Column(str, nullable=True),
+        "wb_name": pa.Column(str, nullable=True),
+        "region": pa.Column(str, nullable=True),
+        "subregion": pa.Column(str, nullable=True),
+        "intermediate_region": pa.Column(str, nullable=True),
+        "income_group": pa.Column(str, pa.Check.isin(
+            ["High income", "Upper middle income", "Lower middle income", "Low income"]),
+            nullable=True),
+        "income_source": pa.Column(str, nullable=True),
+        "un_member": pa.Column(bool),
+        "ldc": pa.Column(bool),
+        "lldc": pa.Column(bool),
+        "sids": pa.Column(bool),
+    },
+    checks=pa.Check(lambda d: d["un_member"].sum() == 193, error="expected 193 UN member states"),
+    strict=True,
+    coerce=True,
+)
+
+M49_COLUMNS = {
+    "ISO-alpha3 Code": "iso3", "Country or Area": "name", "English formal": "m49_formal_name",
+    "Region Name": "region", "Sub-region Name": "subregion",
+    "Intermediate Region Name": "intermediate_region", "UN Member States": "un_member",
+    "Least Developed Countries (LDC)": "ldc", "Land Locked Developing Countries (LLDC)": "lldc",
+    "Small Island Developing States (SIDS)": "sids", "World Bank Income Level": "m49_income",
+}
+UNU_COLUMNS = {"COUNTRY CODE": "iso3", "COMMON NAME": "un_common_name",
+               "OFFICIAL NAME": "un_official_name"}
+WB_COLUMNS = {"Economy": "wb_name", "Code": "iso3", "Income group": "income_group"}
+
+
+@register("countries", COUNTRIES, "ISO3, names, UN region/sub-region, World Bank income group")
+def read_countries(files):
+    paths = {src.id: path for src, path in files}
+    for needed in ("un_m49", "unu_countries", "wb_class"):
+        if needed not in paths:
+            raise DataError(None, f"catalogue entry `{needed}` is missing",
+                            f"restore `{needed}` in data/sources.yml")
+
+    m49 = rename_columns(read_csv(paths["un_m49"], dtype=str, keep_default_na=False,
+                                  na_values=[""]), M49_COLUMNS, paths["un_m49"])
+    m49 = m49[m49["iso3"].notna()].copy()
+    for flag in ("un_member", "ldc", "lldc", "sids"):
+        m49[flag] = m49[flag].fillna("").str.strip().str.lower().eq("x")
+    m49["m49_formal_name"] = m49["m49_formal_name"].str.replace(r"^the\s+", "", regex=True)
+
+    unu = read_csv(paths["unu_countries"], sep=";", encoding="utf-8-sig", dtype=str,
+                   keep_default_na=False, na_values=[""])
+    unu = rename_columns(unu, UNU_COLUMNS, paths["unu_countries"]).dropna(subset=["iso3"])
+
+    wb = rename_columns(read_excel(paths["wb_class"], sheet_name="List of economies", dtype=str,
+                                   keep_default_na=False, na_values=[""]),
+                        WB_COLUMNS, paths["wb_class"])
+    wb = wb.dropna(subset=["iso3"])
+    wb = wb[wb["iso3"].str.fullmatch(r"[A-Z]{3}")]
+
+    out = m49.merge(unu, on="iso3", how="left").merge(wb, on="iso3", how="outer")
+    out["name"] = out["name"].fillna(out["wb_name"])
+    # The World Bank FY2024 list is the income-group vintage of record; the M49 file's own
+    # (undated, inconsistently cased) label fills economies the WB list leaves unclassified.
+    fallback = out["m49_income"].str.strip().str.capitalize()
+    out["income_source"] = out["income_group"].notna().map(
+        {True: "World Bank FY2024", False: "UN M49 (UNDP)"}).where(
+        out["income_group"].notna() | fallback.notna())
+    out["income_group"] = out["income_group"].fillna(fallback)
+    for flag in ("un_member", "ldc", "lldc", "sids"):
+        out[flag] = out[flag].fillna(False).astype(bool)
+    return out.drop(columns="m49_income").sort_values("iso3").reset_index(drop=True)

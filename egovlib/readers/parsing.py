@@ -1,0 +1,87 @@
+"""Loud parsing primitives shared by the readers: every failure names file, column or row, fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+
+
+def read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """``pandas.read_csv`` that turns parser failures into a `DataError` naming the file."""
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(
+            path, f"cannot parse the file ({type(exc).__name__}: {exc})",
+            "the file is truncated or not the expected format: restore it from the data mirror",
+        ) from exc
+
+
+def read_excel(path: Path, **kwargs) -> pd.DataFrame:
+    """``pandas.read_excel`` that turns failures into a `DataError` naming the file and sheet."""
+    try:
+        return pd.read_excel(path, **kwargs)
+    except Exception as exc:  # openpyxl/xlrd raise many types for broken workbooks
+        raise DataError(
+            path, f"cannot read sheet {kwargs.get('sheet_name', 0)!r} ({type(exc).__name__}: {exc})",
+            "the workbook is damaged or its sheets were renamed: restore it from the data mirror",
+        ) from exc
+
+
+def rename_columns(df: pd.DataFrame, mapping: dict[str, str], path: Path) -> pd.DataFrame:
+    """Rename columns, raising when an expected column is absent (like ``errors='raise'``)."""
+    missing = [c for c in mapping if c not in df.columns]
+    if missing:
+        raise DataError(
+            path,
+            f"expected column(s) {missing} not found; the file has {list(df.columns)}",
+            "restore the original file, or if the publisher renamed columns, update the "
+            "column map in the reader (egovlib/readers/)",
+        )
+    return df.rename(columns=mapping)[list(mapping.values())]
+
+
+def numeric(df: pd.DataFrame, columns: list[str], path: Path, *, row_offset: int = 2,
+            na_values: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Convert columns to float, raising on any non-numeric cell (naming column, row, value).
+
+    Parameters
+    ----------
+    row_offset : int
+        Added to the 0-based frame index to give the file's line number (2 = one header line).
+    na_values : tuple of str
+        Text placeholders that mean "missing" in this source (e.g. ``"-"``, ``"N/A"``).
+    """
+    out = df.copy()
+    for col in columns:
+        raw = out[col]
+        text = raw.astype("string").str.strip()
+        blank = raw.isna() | text.isin(na_values) | (text == "")
+        values = pd.to_numeric(text.where(~blank), errors="coerce")
+        bad = values.isna() & ~blank
+        if bad.any():
+            where = bad.to_numpy().nonzero()[0][:5]
+            cells = ", ".join(f"line {int(out.index[i]) + row_offset}: {raw.iloc[i]!r}"
+                              for i in where)
+            raise DataError(
+                path, f"non-numeric value(s) in column `{col}` ({cells})",
+                f"correct the cell(s) in `{col}` or restore the file from the data mirror",
+            )
+        out[col] = values.astype("float64")
+    return out
+
+
+def check_duplicates(df: pd.DataFrame, keys: list[str], path: Path, value_cols: list[str]) -> pd.DataFrame:
+    """Drop exact duplicate rows; raise if rows share ``keys`` but differ in values."""
+    df = df.drop_duplicates(subset=keys + value_cols)
+    dup = df.duplicated(subset=keys, keep=False)
+    if dup.any():
+        sample = df.loc[dup, keys].drop_duplicates().head(5).to_dict("records")
+        raise DataError(
+            path, f"conflicting duplicate rows for {keys}: {sample}",
+            "keep one row per key (the published one) or restore the file from the data mirror",
+        )
+    return df

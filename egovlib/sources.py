@@ -1,0 +1,192 @@
+"""Data catalogue (data/sources.yml), data-root resolution and checksum verification."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from . import config
+from .errors import DataError, DataRootNotFound
+
+REQUIRED_FIELDS = ("path", "publisher", "title", "url", "licence", "years", "sha256", "reader")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One catalogued raw file."""
+
+    id: str
+    path: str
+    publisher: str
+    title: str
+    url: str
+    licence: str
+    years: tuple[int, ...]
+    sha256: str
+    reader: str | None
+    accessed: int | None = None
+    editions: tuple[int, ...] = ()
+    role: str = "primary"
+    notes: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def year_span(self) -> str:
+        """Human-readable span of reference years, e.g. ``2018-2024``."""
+        ys = sorted(self.years)
+        return str(ys[0]) if len(ys) == 1 else f"{ys[0]}-{ys[-1]}"
+
+
+def load_catalogue(path: Path | str | None = None) -> dict[str, SourceFile]:
+    """Read the catalogue of raw files.
+
+    Parameters
+    ----------
+    path : path, optional
+        Catalogue file; default ``data/sources.yml`` (or ``$EGOV_CATALOGUE``).
+
+    Returns
+    -------
+    dict of str to SourceFile
+        Keyed by file id, in catalogue order.
+    """
+    path = Path(path or os.environ.get("EGOV_CATALOGUE") or config.CATALOGUE_PATH)
+    return _load_catalogue(path.resolve(), path.stat().st_mtime_ns)
+
+
+@cache
+def _load_catalogue(path: Path, _mtime: int) -> dict[str, SourceFile]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(path, f"cannot read the catalogue ({exc})", "fix the YAML syntax") from exc
+    entries = (doc or {}).get("files")
+    if not isinstance(entries, dict) or not entries:
+        raise DataError(path, "no `files:` mapping found", "list each raw file under `files:`")
+    out: dict[str, SourceFile] = {}
+    known = set(SourceFile.__dataclass_fields__)
+    for fid, entry in entries.items():
+        missing = [f for f in REQUIRED_FIELDS if f not in (entry or {})]
+        if missing:
+            raise DataError(
+                path,
+                f"entry `{fid}` lacks field(s) {', '.join(missing)}",
+                f"add {', '.join(missing)} to `{fid}` (see the header of the catalogue)",
+            )
+        years = entry["years"]
+        years = tuple(range(years[0], years[1] + 1)) if _is_span(entry, years) else tuple(years)
+        out[fid] = SourceFile(
+            id=fid,
+            path=str(entry["path"]),
+            publisher=str(entry["publisher"]),
+            title=str(entry["title"]),
+            url=str(entry["url"]),
+            licence=str(entry["licence"]),
+            years=tuple(int(y) for y in years),
+            sha256=str(entry["sha256"]).lower(),
+            reader=entry["reader"],
+            accessed=entry.get("accessed"),
+            editions=tuple(int(y) for y in entry.get("editions", ())),
+            role=entry.get("role", "primary"),
+            notes=str(entry.get("notes", "")),
+            extra={k: v for k, v in entry.items() if k not in known},
+        )
+    return out
+
+
+def _is_span(entry: dict, years: list) -> bool:
+    # `years: [1990, 2022]` on a time series means a span; an explicit list of editions does not.
+    return len(years) == 2 and years[1] - years[0] > 1 and "editions" not in entry
+
+
+def data_root() -> Path:
+    """Folder holding the raw files.
+
+    Tried in order: ``$EGOV_DATA_DIR``, ``data/raw/`` inside the repository (if populated),
+    then ``../shared/data/raw/`` beside the repository.
+
+    Raises
+    ------
+    DataRootNotFound
+        If none of the three holds the files, naming all three and how to fill them.
+    """
+    env = os.environ.get(config.DATA_DIR_ENV)
+    if env:
+        root = Path(env)
+        if root.is_dir():
+            return root.resolve()
+        raise DataRootNotFound(
+            root, f"${config.DATA_DIR_ENV} points to a folder that does not exist",
+            f"set ${config.DATA_DIR_ENV} to the folder holding the raw files, or unset it",
+        )
+    for root in (config.REPO_DATA_DIR, config.SHARED_DATA_DIR):
+        if root.is_dir() and any(p.is_dir() for p in root.iterdir()):
+            return root.resolve()
+    raise DataRootNotFound(
+        None,
+        "no raw data found. Looked in, in order: "
+        f"(1) ${config.DATA_DIR_ENV} (not set), (2) {config.REPO_DATA_DIR} (empty or missing), "
+        f"(3) {config.SHARED_DATA_DIR} (missing)",
+        f"point ${config.DATA_DIR_ENV} at the data mirror, or copy the mirror's folders into "
+        f"{config.REPO_DATA_DIR}, or place the team mirror at {config.SHARED_DATA_DIR}; "
+        "data/README.md lists every file and where to download it",
+    )
+
+
+def file_path(source: SourceFile | str, root: Path | None = None) -> Path:
+    """Absolute path of a catalogued file; raises if it is missing."""
+    src = load_catalogue()[source] if isinstance(source, str) else source
+    path = (root or data_root()) / src.path
+    if not path.is_file():
+        raise DataError(
+            path, f"catalogued file `{src.id}` is missing from the data root",
+            f"download it from {src.url} (see data/README.md) and place it at {src.path}",
+        )
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, cached on (path, size, mtime) so each file is hashed once."""
+    st = path.stat()
+    return _sha256(str(path), st.st_size, st.st_mtime_ns)
+
+
+@cache
+def _sha256(path: str, _size: int, _mtime: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verified_path(source: SourceFile | str, root: Path | None = None) -> Path:
+    """Path of a catalogued file after checking its sha256 against the catalogue.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or its checksum differs (an error, never a warning).
+    """
+    src = load_catalogue()[source] if isinstance(source, str) else source
+    path = file_path(src, root)
+    actual = sha256_of(path)
+    if actual != src.sha256:
+        raise DataError(
+            path,
+            f"checksum mismatch for `{src.id}`: sha256 is {actual}, catalogue says {src.sha256}",
+            "restore the original file from the data mirror; if the publisher released a new "
+            f"version on purpose, add it as a new entry in {config.CATALOGUE_PATH.name} "
+            "with its own sha256",
+        )
+    return path
+
+
+def files_for_reader(reader: str) -> list[SourceFile]:
+    """Catalogue entries parsed by one reader, in catalogue order."""
+    return [s for s in load_catalogue().values() if s.reader == reader]
