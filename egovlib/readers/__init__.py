@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 #: Modules that register readers; imported lazily by `load_table`.
 READER_MODULES = (
-    "un_egov", "metadata",
+    "un_egov", "metadata", "gtmi", "ai", "education", "ict",
 )
 
 
