@@ -84,7 +84,7 @@ def to_iso3(names: Iterable[str], *, file: str, column: str) -> pd.Series:
     names = pd.Series(list(names), dtype="object")
     aliases = _alias_table()
     codes = names.map(lambda n: aliases.get(normalise_name(n)) if isinstance(n, str) else None)
-    unmatched = sorted({str(n) for n, c in zip(names, codes, strict=True) if c is None})
+    unmatched = sorted({str(n).strip() for n, c in zip(names, codes, strict=True) if pd.isna(c)})
     if unmatched:
         raise CountryNotMapped(
             file,

@@ -180,7 +180,7 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, paths: list[Path]) ->
         out = schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         fc = exc.failure_cases
-        lines = []
+        lines, culprits = [], []
         for rec in fc.head(8).to_dict("records"):
             idx = rec.get("index")
             row = df.loc[idx] if idx is not None and idx in df.index else None
@@ -188,13 +188,22 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, paths: list[Path]) ->
                      if row is not None and "iso3" in df.columns else "")
             lines.append(f"column `{rec['column']}` check {rec['check']}: "
                          f"value {rec['failure_case']!r}{ident}")
+            if row is not None and "source" in df.columns:
+                culprits += [p for p in paths if _catalogue_path(row["source"]) == p]
         raise DataError(
-            ", ".join(str(p) for p in paths),
+            ", ".join(str(p) for p in dict.fromkeys(culprits or paths)),
             f"{len(fc)} schema violation(s): " + "; ".join(lines),
             "restore the file(s) from the data mirror; if the source changed on purpose, "
             "update its reader and the schema in egovlib/schemas.py",
         ) from exc
     return out.reset_index(drop=True)
+
+
+def _catalogue_path(source_id) -> Path | None:
+    from ..sources import data_root, load_catalogue
+
+    src = load_catalogue().get(str(source_id))
+    return data_root() / src.path if src else None
 
 
 def _write_atomic(df: pd.DataFrame, path: Path, name: str) -> None:

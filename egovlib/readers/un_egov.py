@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..countries import harmonise_codes, to_iso3
+from ..countries import harmonise_codes, to_iso3, un_members
 from ..errors import DataError
 from ..schemas import EGDI, SCORE_COLS
 from ..sources import SourceFile
@@ -69,6 +69,21 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
         df["year"] = src.editions[0]
         df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="country-code").to_numpy()
     df = numeric(df, ["year", "rank", *SCORE_COLS], path)
+    # In UN Data Center files EGDI is never blank (not assessed = 0) and an assessed country has
+    # its three components, so a blank means a cut or damaged row. The UNU repackaging leaves
+    # not-assessed rows blank instead (South Sudan 2010; Kiribati's HCI 2010): allowed there.
+    blank = df[list(SCORE_COLS)].isna()
+    blank.loc[:, ["epi"]] = False
+    not_assessed = df["egdi"].fillna(0) == 0 if layout == "unu_egov" else df["egdi"] == 0
+    blank.loc[not_assessed, ["egdi", "osi", "hci", "tii"]] = False
+    if blank.any().any():
+        i = int(blank.any(axis=1).to_numpy().nonzero()[0][0])
+        col = blank.columns[blank.iloc[i]].tolist()
+        raise DataError(
+            path, f"empty score cell(s) {col} on line {int(df.index[i]) + 2} "
+                  f"({df['country'].iloc[i]!r}); the file may be truncated or damaged",
+            "restore the file from the data mirror (not-assessed countries carry 0, not blanks)",
+        )
     if df["year"].isna().any():
         line = int(df.index[df["year"].isna()][0]) + 2
         raise DataError(path, f"empty `Survey Year` on line {line}", "fill in the survey year")
@@ -84,7 +99,23 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
         name_col = next(k for k, v in LAYOUTS[layout].items() if v == "country")
         df["iso3"] = to_iso3(df["country"], file=str(path), column=name_col).to_numpy()
     df = check_duplicates(df, ["iso3", "year"], path, ["rank", *SCORE_COLS])
+    _check_universe(df, path)
     return _flag_published_quirks(df, path).assign(source=src.id)
+
+
+def _check_universe(df: pd.DataFrame, path: Path) -> None:
+    """Every edition lists exactly the 193 UN member states (the survey's universe)."""
+    members = set(un_members())
+    for year, grp in df.groupby("year"):
+        missing, extra = members - set(grp["iso3"]), set(grp["iso3"]) - members
+        if missing or extra:
+            raise DataError(
+                path,
+                f"edition {year} lists {grp['iso3'].nunique()} countries; the survey covers the "
+                f"193 UN member states. Missing: {sorted(missing) or 'none'}; "
+                f"not UN members: {sorted(extra) or 'none'}",
+                "restore the complete file from the data mirror (a truncated download drops rows)",
+            )
 
 
 def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
