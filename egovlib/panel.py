@@ -187,13 +187,11 @@ def build_panel(
     lines = [f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
              f"{base['year'].nunique()} editions). Vintage rule: {rule}."]
     universe = set(base["iso3"])
-    grid = base[["iso3", "year"]].copy()
-    grid["cutoff"] = grid["year"] - lag
     data, refs = base.copy(), base[["iso3", "year"]].copy()
     for name in names:
         series = long[long["variable"] == name]
         outside = sorted(set(series["iso3"]) - universe)
-        picked = _pick_vintage(grid, series, max_age)
+        picked = apply_vintage_rule(series, base[["iso3", "year"]], lag=lag, max_age=max_age)
         before = len(data)
         data = data.merge(picked[["iso3", "year", "value"]].rename(columns={"value": name}),
                           on=["iso3", "year"], how="left", validate="one_to_one")
@@ -212,13 +210,34 @@ def build_panel(
     return Panel(data=data, ref_years=refs, coverage=cov, log=lines, rule=rule)
 
 
-def _pick_vintage(grid: pd.DataFrame, series: pd.DataFrame, max_age: int | None) -> pd.DataFrame:
+def apply_vintage_rule(series: pd.DataFrame, targets: pd.DataFrame, *, lag: int = 1,
+                       max_age: int | None = None) -> pd.DataFrame:
+    """Pick, for each country and survey edition, the value of the latest admissible reference year.
+
+    Parameters
+    ----------
+    series : DataFrame
+        One variable in long format: ``iso3, year, value`` (``year`` = reference year).
+    targets : DataFrame
+        ``iso3, year`` pairs (``year`` = survey edition).
+    lag, max_age : int
+        Reference year must be <= edition - lag and, if ``max_age`` is set, >= edition - lag -
+        max_age.
+
+    Returns
+    -------
+    DataFrame
+        ``iso3, year, value, ref_year`` aligned with ``targets`` (missing where nothing qualifies).
+    """
     right = series.rename(columns={"year": "ref_year"})[["iso3", "ref_year", "value"]]
-    right = right.dropna(subset=["value"]).sort_values("ref_year")
-    left = grid.sort_values("cutoff")
-    out = pd.merge_asof(left, right.astype({"ref_year": left["cutoff"].dtype}),
-                        left_on="cutoff", right_on="ref_year", by="iso3",
-                        direction="backward", tolerance=max_age)
+    right = right.dropna(subset=["value"]).astype({"ref_year": "int64"}).sort_values("ref_year")
+    left = targets[["iso3", "year"]].astype({"year": "int64"}).copy()
+    left["cutoff"] = left["year"] - lag
+    out = pd.merge_asof(left.sort_values("cutoff"), right, left_on="cutoff", right_on="ref_year",
+                        by="iso3", direction="backward", tolerance=max_age)
+    out = targets[["iso3", "year"]].merge(out.drop(columns="cutoff"), on=["iso3", "year"],
+                                          how="left", validate="one_to_one")
+    out["ref_year"] = out["ref_year"].astype("Int64")
     return out
 
 
@@ -246,5 +265,5 @@ def reader_names() -> list[str]:
     return sorted(readers())
 
 
-__all__ = ["Panel", "build_panel", "check_editions", "coverage_table", "editions",
+__all__ = ["Panel", "apply_vintage_rule", "build_panel", "check_editions", "coverage_table", "editions",
            "latest_edition", "load_covariates", "load_egdi_panel"]

@@ -1,0 +1,43 @@
+"""Packaging: environment.yml and pyproject.toml declare the same dependencies; CI runs make test."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from egovlib import config
+
+
+def _norm(req: str) -> tuple[str, str]:
+    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req).groups()
+    return name.lower().replace("_", "-"), spec.replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    pyproject = tomllib.loads((config.REPO_ROOT / "pyproject.toml").read_text())
+    deps = dict(_norm(d) for d in pyproject["project"]["dependencies"])
+    env = yaml.safe_load((config.REPO_ROOT / "environment.yml").read_text())
+    conda = {}
+    for d in env["dependencies"]:
+        if isinstance(d, str):
+            name, spec = _norm(d.replace("=", "==", 1) if re.match(r"^\w+=[^=]", d) else d)
+            if name not in ("python", "pip"):
+                conda[name] = spec
+    assert conda == deps
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["-e ."]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (config.REPO_ROOT / "README.md").read_text()
+    ci = (config.REPO_ROOT / ".ci" / "run").read_text()
+    blocks = re.findall(r"```bash\n(.+?)\n```", readme, flags=re.S)
+    assert blocks[:2] == ["make report", "make test"], "README must open with the two commands"
+    assert re.search(r"^make test$", ci, flags=re.M)
+
+
+def test_outputs_ignored_and_no_raw_data_committed():
+    ignore = (config.REPO_ROOT / ".gitignore").read_text().splitlines()
+    assert "outputs/*" in ignore and "data/raw/*" in ignore

@@ -1,0 +1,75 @@
+"""The analysis panel: vintage rule, join log, coverage, groups, edition checks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from egovlib import build_panel, editions, latest_edition, resolve_group
+from egovlib.errors import EgovError
+from egovlib.panel import apply_vintage_rule, check_editions, coverage_table
+
+
+def _series(rows):
+    return pd.DataFrame(rows, columns=["iso3", "year", "value"])
+
+
+def test_vintage_rule_latest_year_before_edition():
+    s = _series([("AAA", 2019, 1.0), ("AAA", 2021, 2.0), ("AAA", 2022, 3.0), ("BBB", 2010, 9.0)])
+    t = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB", "CCC"], "year": [2022, 2020, 2022, 2022]})
+    out = apply_vintage_rule(s, t, lag=1)
+    assert out["value"].tolist()[:3] == [2.0, 1.0, 9.0]  # 2022 -> ref 2021 (not 2022)
+    assert out["ref_year"].tolist()[:3] == [2021, 2019, 2010]
+    assert pd.isna(out["value"].iloc[3])  # no data -> missing, never filled
+
+
+def test_vintage_rule_lag_and_max_age():
+    s = _series([("AAA", 2015, 1.0), ("AAA", 2022, 3.0)])
+    t = pd.DataFrame({"iso3": ["AAA"], "year": [2022]})
+    assert apply_vintage_rule(s, t, lag=0)["value"].item() == 3.0
+    assert apply_vintage_rule(s, t, lag=1)["value"].item() == 1.0
+    assert pd.isna(apply_vintage_rule(s, t, lag=1, max_age=3)["value"].item())
+    assert apply_vintage_rule(s, t, lag=1, max_age=6)["ref_year"].item() == 2015
+
+
+def test_vintage_rule_keeps_target_order_and_ignores_missing_values():
+    s = _series([("AAA", 2020, None), ("AAA", 2018, 5.0)])
+    t = pd.DataFrame({"iso3": ["BBB", "AAA"], "year": [2024, 2024]})
+    out = apply_vintage_rule(s, t)
+    assert out["iso3"].tolist() == ["BBB", "AAA"]
+    assert out["value"].iloc[1] == 5.0 and out["ref_year"].iloc[1] == 2018
+
+
+def test_editions_and_unknown_year():
+    assert editions() == [2003, 2004, 2005, 2008, 2010, 2012, 2014, 2016, 2018, 2020, 2022, 2024]
+    assert latest_edition() == 2024
+    with pytest.raises(EgovError, match=r"2023.*Valid editions: 2003, 2004"):
+        check_editions([2023])
+
+
+def test_groups():
+    assert resolve_group("GCC") == ["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"]
+    assert len(resolve_group("Africa")) == 54
+    assert "BHR" in resolve_group("High income") and "BHR" in resolve_group("Western Asia")
+    assert resolve_group(["bhr", "TUN"]) == ["BHR", "TUN"]
+    with pytest.raises(EgovError, match="unknown country group 'Gulf'.*GCC"):
+        resolve_group("Gulf")
+    with pytest.raises(EgovError, match="XYZ"):
+        resolve_group(["XYZ"])
+
+
+def test_panel_without_covariates_has_full_index_coverage():
+    p = build_panel(2024, covariates=[])
+    assert len(p.data) == 193
+    assert p.coverage.loc["egdi", "All countries"] == 1.0
+    assert p.coverage.loc["egdi", "GCC"] == 1.0
+    assert "Vintage rule" in p.log[0]
+
+
+def test_coverage_table_shares():
+    d = pd.DataFrame({"iso3": ["BHR", "KWT", "FRA", "DEU"], "x": [1.0, None, 2.0, None],
+                      "region": ["Asia", "Asia", "Europe", "Europe"],
+                      "income_group": ["High income"] * 4})
+    cov = coverage_table(d, ["x"], groups=("GCC",))
+    assert cov.loc["x", "All countries"] == 0.5
+    assert cov.loc["x", "GCC"] == 0.5 and cov.loc["x", "Europe"] == 0.5
