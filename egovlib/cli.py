@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_sub = data.add_subparsers(dest="data_command", required=True)
     data_sub.add_parser("status", help="each source: found where, checksum, years, rows, countries")
     data_sub.add_parser("verify", help="parse and validate everything; non-zero exit on any problem")
+    data_sub.add_parser("statement", help="print the data availability statement (data/README.md)")
     try:
         from .runner import add_run_parser
     except ImportError:  # runner not installed in this build
@@ -96,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `egov` command."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "data" and args.data_command == "statement":
+            from .sources import availability_statement
+
+            print(availability_statement(), end="")
+            return 0
         if args.command == "data":
             return data_status(verify=args.data_command == "verify")
         return args.func(args)

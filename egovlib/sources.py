@@ -190,3 +190,33 @@ def verified_path(source: SourceFile | str, root: Path | None = None) -> Path:
 def files_for_reader(reader: str) -> list[SourceFile]:
     """Catalogue entries parsed by one reader, in catalogue order."""
     return [s for s in load_catalogue().values() if s.reader == reader]
+
+
+def availability_statement() -> str:
+    """The data availability statement (data/README.md), generated from the catalogue."""
+    cat = load_catalogue()
+    lines = [
+        "# Data availability statement",
+        "",
+        "Generated from `data/sources.yml` by `egov data statement` (a test keeps the two in sync).",
+        "No raw file is committed to this repository. egovlib reads them from the data root:",
+        "`$EGOV_DATA_DIR`, else `data/raw/` (if populated), else `../shared/data/raw/`. To rebuild",
+        "the data root elsewhere, download each file below from its source and place it at the",
+        "path shown; `egov data verify` checks every sha256. Provenance of each copy (repository,",
+        "commit, quirks) is in the mirror's `PROVENANCE.md`.",
+        "",
+        "| file (path in the data root) | publisher | source | reference years | licence / terms "
+        "| accessed | read by |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in cat.values():
+        reader = f"`{s.reader}`" if s.reader else "not read"
+        if s.role != "primary":
+            reader += f" ({s.role})"
+        lines.append(f"| `{s.path}` | {s.publisher} | {s.url} | {s.year_span} | {s.licence} "
+                     f"| {s.accessed or ''} | {reader} |")
+    unread = [s for s in cat.values() if not s.reader]
+    if unread:
+        lines += ["", "Files catalogued but not read, and why:", ""]
+        lines += [f"- `{s.path}`: {s.notes}" for s in unread]
+    return "\n".join(lines) + "\n"
