@@ -103,7 +103,8 @@ def normalise(df: pd.DataFrame | pd.Series, method: str = "minmax") -> pd.DataFr
             out[col] = x * 0 if constant else (x - x.mean()) / x.std(ddof=1)
         elif method == "rank":
             n = x.notna().sum()
-            out[col] = x * 0 + 0.5 if constant or n < 2 else (x.rank(method="average") - 1) / (n - 1)
+            out[col] = (x * 0 + 0.5 if constant or n < 2
+                        else (x.rank(method="average") - 1) / (n - 1))
         else:
             if lo < 0:
                 raise SpecError(f"distance to frontier needs non-negative values; column {col!r} "
