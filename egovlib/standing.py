@@ -1,0 +1,643 @@
+"""Where a country group stands: ranks, trajectories, frontier gaps, change between editions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import indices, plots
+from .countries import country_name, resolve_group
+from .errors import EgovError
+from .panel import load_egdi_panel
+
+#: Indices shown in the benchmark tables, in display order.
+INDICES = ("egdi", "osi", "hci", "tii", "epi")
+#: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
+EGDI_COMPONENTS = ("osi", "hci", "tii")
+#: Catalogue ids of the EGDI files, for figure source lines.
+EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI), editions 2003-2024."
+
+#: Comparison benchmarks understood by `profile` besides any named group of `resolve_group`.
+COMPARISON_KINDS = ("topN (e.g. top10)", "region", "subregion", "income_group", "level_group")
+
+
+# ------------------------------------------------------------------------------ small helpers
+def ordinal(n: int) -> str:
+    """English ordinal of a positive integer: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 112th."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _panel(egdi: pd.DataFrame | None) -> pd.DataFrame:
+    return load_egdi_panel() if egdi is None else egdi
+
+
+def _edition(egdi: pd.DataFrame, year: int) -> pd.DataFrame:
+    valid = sorted(egdi["year"].unique().tolist())
+    if int(year) not in valid:
+        raise EgovError(f"{year} is not a survey edition. Valid editions: "
+                        f"{', '.join(map(str, valid))}")
+    return egdi[egdi["year"] == int(year)].set_index("iso3", drop=False)
+
+
+def group_label(group: str | Iterable[str]) -> str:
+    """Readable name of a group: the group name, or the member codes of a custom list."""
+    if isinstance(group, str):
+        return group
+    codes = list(group)
+    return "the group " + ", ".join(codes) if len(codes) <= 6 else f"the {len(codes)}-country group"
+
+
+def group_members(group: str | Iterable[str], egdi: pd.DataFrame | None = None) -> list[str]:
+    """ISO3 codes of a group, checked against the survey's universe (193 UN members).
+
+    Raises
+    ------
+    EgovError
+        For an unknown group name or code, or a code that is not in the survey.
+    """
+    members = resolve_group(group)
+    universe = set(_panel(egdi)["iso3"])
+    outside = [c for c in members if c not in universe]
+    if outside:
+        raise EgovError(f"{outside} are not assessed by the UN E-Government Survey (not among its "
+                        f"{len(universe)} countries); remove them from the group")
+    if not members:
+        raise EgovError(f"group {group!r} has no members")
+    return members
+
+
+def check_focus(focus: str, egdi: pd.DataFrame | None = None) -> str:
+    """Validate a focus country (ISO3) and return it upper-cased.
+
+    A focus country outside the group is allowed (e.g. Tunisia benchmarked against the GCC): it is
+    shown beside the group, flagged ``in_group`` False, and left out of the group mean.
+    """
+    code = str(focus).upper()
+    country_name(code)  # raises for an unknown code
+    if code not in set(_panel(egdi)["iso3"]):
+        raise EgovError(f"focus country {code} ({country_name(code)}) is not in the UN "
+                        "E-Government Survey; choose one of its 193 UN member states")
+    return code
+
+
+def component_ranks(edition: pd.DataFrame, cols: Sequence[str] = INDICES) -> pd.DataFrame:
+    """Rank of each index among the assessed countries of one edition (1 = best, ties = min rank).
+
+    Countries not assessed in the edition get no rank. The EGDI rank is the published one.
+    """
+    assessed = edition["assessed"].astype(bool)
+    out = pd.DataFrame(index=edition.index)
+    for col in cols:
+        if col == "egdi":
+            out["egdi_rank"] = edition["rank"].astype("Int64")
+            continue
+        r = edition[col].where(assessed).rank(method="min", ascending=False)
+        out[f"{col}_rank"] = r.astype("Int64")
+    return out
+
+
+# ------------------------------------------------------------------------------ tables
+def group_table(year: int, group: str | Iterable[str] = "GCC", focus: str | None = None,
+                egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Ranks and scores of a group on EGDI, OSI, HCI, TII and EPI in one edition.
+
+    Parameters
+    ----------
+    year : int
+        Survey edition.
+    group : str or list of str
+        A named group (``"GCC"``, a region, an income group) or ISO3 codes.
+    focus : str, optional
+        ISO3 of the focus country; added (``in_group`` False) if it is not a member.
+    egdi : DataFrame, optional
+        The EGDI panel (default `load_egdi_panel()`); pass a frame to test on small inputs.
+
+    Returns
+    -------
+    DataFrame
+        One row per country, best rank first, not-assessed countries last: ``iso3, country,
+        in_group, assessed, n_assessed, rank, egdi, level_group, rating_class`` and, per index,
+        the score and its rank among assessed countries (``osi, osi_rank, ...``).
+    """
+    egdi = _panel(egdi)
+    members = group_members(group, egdi)
+    ed = _edition(egdi, year)
+    rows = list(members)
+    if focus is not None:
+        focus = check_focus(focus, egdi)
+        if focus not in rows:
+            rows.append(focus)
+    ranks = component_ranks(ed)
+    t = ed.loc[rows, ["iso3", "country", "assessed", "level_group", *INDICES]].copy()
+    t = t.join(ranks)
+    t["rank"] = t["egdi_rank"]
+    t["in_group"] = t["iso3"].isin(members)
+    t["n_assessed"] = int(ed["assessed"].sum())
+    t["rating_class"] = pd.Series(indices.rating_class(ed["egdi"]), index=ed.index).loc[rows]
+    cols = ["iso3", "country", "in_group", "assessed", "n_assessed", "rank", "egdi", "level_group",
+            "rating_class"]
+    for col in INDICES[1:]:
+        cols += [col, f"{col}_rank"]
+    t = t[cols].sort_values(["rank", "country"], na_position="last")
+    return t.reset_index(drop=True)
+
+
+def rank_trajectories(group: str | Iterable[str] = "GCC", focus: str | None = None,
+                      egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """EGDI rank of each group member (and the focus country) in every edition.
+
+    Returns
+    -------
+    DataFrame
+        ``iso3, country, year, rank, egdi, assessed, n_assessed``; rank and score missing for
+        editions in which the country was not assessed (a gap in the chart, never a 0).
+    """
+    egdi = _panel(egdi)
+    codes = group_members(group, egdi)
+    if focus is not None and check_focus(focus, egdi) not in codes:
+        codes.append(focus.upper())
+    n = egdi.groupby("year")["assessed"].sum().rename("n_assessed").astype(int)
+    t = egdi.loc[egdi["iso3"].isin(codes), ["iso3", "country", "year", "rank", "egdi", "assessed"]]
+    t = t.join(n, on="year")
+    return t.sort_values(["iso3", "year"]).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------ profile & gaps
+def _frontier(ed: pd.DataFrame) -> pd.Series:
+    top = ed[ed["rank"] == ed["rank"].min()].sort_values("egdi", ascending=False)
+    return top.iloc[0]
+
+
+def _comparison_members(kind: str, ed: pd.DataFrame, focus: str) -> tuple[str, str, pd.Index]:
+    """(label, kind, members) of one comparison benchmark."""
+    m = re.fullmatch(r"top(\d+)", kind.lower())
+    if m:
+        k = int(m.group(1))
+        idx = ed[ed["assessed"]].sort_values(["rank", "egdi"], ascending=[True, False]).index[:k]
+        return f"Top-{k} mean", "top", idx
+    if kind in ("region", "subregion", "income_group", "level_group"):
+        value = ed.loc[focus, kind]
+        if pd.isna(value):
+            raise EgovError(f"{country_name(focus)} has no {kind} in the country table "
+                            f"(edition {int(ed['year'].iloc[0])}); drop {kind!r} from comparisons")
+        idx = ed.index[ed[kind] == value]
+        what = {"region": "UN region", "subregion": "UN sub-region", "income_group": "income group",
+                "level_group": "EGDI level group"}[kind]
+        return f"{value} mean ({what})", kind, idx
+    try:
+        codes = resolve_group(kind)
+    except EgovError as exc:
+        raise EgovError(f"unknown comparison {kind!r}: use one of {', '.join(COMPARISON_KINDS)} "
+                        f"or a named group ({exc})") from exc
+    return f"{kind} mean", "named", ed.index.intersection(codes)
+
+
+def profile(year: int, focus: str = "BHR", group: str | Iterable[str] = "GCC",
+            comparisons: Iterable[str] = ("top10", "region", "income_group"),
+            egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The focus country's scores against the frontier, the group and comparison means.
+
+    Means are over the countries assessed in the edition. The group mean covers the group's
+    members only (a focus country outside the group is not in it); region and income-group means
+    include the focus country.
+
+    Returns
+    -------
+    DataFrame
+        One row per benchmark (index = label): ``kind`` (focus, frontier, group, top, region, ...),
+        ``n`` (countries averaged), and one column per index.
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    ed = _edition(egdi, year)
+    members = group_members(group, egdi)
+    if not bool(ed.loc[focus, "assessed"]):
+        raise EgovError(f"{country_name(focus)} was not assessed in {year}; no profile to compare")
+    assessed = ed[ed["assessed"]]
+    rows = [(country_name(focus), "focus", 1, ed.loc[focus, list(INDICES)])]
+    fr = _frontier(assessed)
+    rows.append((f"Frontier: {fr['country']} (rank 1)", "frontier", 1, fr[list(INDICES)]))
+    grp = assessed.loc[assessed.index.intersection(members)]
+    rows.append((f"{group_label(group)} mean", "group", len(grp), grp[list(INDICES)].mean()))
+    for kind in comparisons:
+        label, k, idx = _comparison_members(kind, ed, focus)
+        sel = assessed.loc[assessed.index.intersection(idx)]
+        rows.append((label, k, len(sel), sel[list(INDICES)].mean()))
+    out = pd.DataFrame([r[3].astype(float).to_numpy() for r in rows], columns=list(INDICES),
+                       index=pd.Index([r[0] for r in rows], name="benchmark"))
+    out.insert(0, "n", [r[2] for r in rows])
+    out.insert(0, "kind", [r[1] for r in rows])
+    return out
+
+
+def frontier_gaps(year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Gap of the focus country to the frontier (rank-1 country) per component, in EGDI points.
+
+    EGDI = (OSI + HCI + TII) / 3, so closing a gap ``g`` in one component raises the EGDI by
+    ``g / 3``. EPI is not part of the EGDI: its gap is shown but costs no EGDI points.
+
+    Returns
+    -------
+    DataFrame
+        Index = component (osi, hci, tii, epi): ``focus, frontier, gap`` (frontier - focus,
+        negative = ahead of the frontier), ``in_egdi``, ``egdi_points`` (gap / 3, missing for
+        EPI), ``best`` (highest score of any country) and ``gap_to_best``.
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    ed = _edition(egdi, year)
+    if not bool(ed.loc[focus, "assessed"]):
+        raise EgovError(f"{country_name(focus)} was not assessed in {year}; no gaps to compute")
+    assessed = ed[ed["assessed"]]
+    fr = _frontier(assessed)
+    comps = [*EGDI_COMPONENTS, "epi"]
+    out = pd.DataFrame(index=pd.Index(comps, name="component"))
+    out["focus"] = ed.loc[focus, comps].astype(float).to_numpy()
+    out["frontier"] = fr[comps].astype(float).to_numpy()
+    out["gap"] = out["frontier"] - out["focus"]
+    out["in_egdi"] = [c in EGDI_COMPONENTS for c in comps]
+    out["egdi_points"] = (out["gap"] / len(EGDI_COMPONENTS)).where(out["in_egdi"])
+    out["best"] = assessed[comps].max().to_numpy()
+    out["gap_to_best"] = out["best"] - out["focus"]
+    out.attrs.update(frontier=str(fr["iso3"]), frontier_name=str(fr["country"]), year=int(year),
+                     focus=focus)
+    return out
+
+
+def costliest_gap(gaps: pd.DataFrame) -> str | None:
+    """The EGDI component whose gap to the frontier costs the most EGDI points (None if none)."""
+    pts = gaps.loc[gaps["in_egdi"], "egdi_points"]
+    return None if pts.max() <= 0 else str(pts.idxmax())
+
+
+# ------------------------------------------------------------------------------ change
+@dataclass(frozen=True)
+class EditionChange:
+    """What moved a country between two editions.
+
+    ``contributions`` holds each component's share of the EGDI change (its change / 3);
+    ``residual`` is the published EGDI change minus their sum (0 when the published EGDI is the
+    mean of its components; not 0 around 2008 and 2010); it equals ``departure_after -
+    departure_before``, the published EGDI minus the mean of its components in each edition.
+    ``rank_change`` > 0 means it moved up.
+    ``status`` is ``ok``, ``first_edition``, ``not_assessed_before`` or ``not_assessed_now``;
+    ``message`` says in words why nothing could be computed.
+    """
+
+    focus: str
+    year: int
+    previous: int | None
+    status: str
+    message: str = ""
+    egdi_before: float = np.nan
+    egdi_after: float = np.nan
+    egdi_change: float = np.nan
+    contributions: pd.Series | None = None
+    component_change: pd.Series | None = None
+    residual: float = np.nan
+    rank_before: float = np.nan
+    rank_after: float = np.nan
+    rank_change: float = np.nan
+    n_before: int = 0
+    n_after: int = 0
+    departure_before: float = np.nan
+    departure_after: float = np.nan
+
+    def table(self) -> pd.DataFrame:
+        """One row per term of the decomposition: component change, EGDI points, share."""
+        if self.status != "ok":
+            return pd.DataFrame(columns=["term", "change", "egdi_points"])
+        rows = [(f"{c.upper()} (change / 3)", self.component_change[c], self.contributions[c])
+                for c in EGDI_COMPONENTS]
+        rows.append(("Residual (published EGDI change - sum)", np.nan, self.residual))
+        rows.append(("EGDI change (published)", self.egdi_change, self.egdi_change))
+        return pd.DataFrame(rows, columns=["term", "change", "egdi_points"])
+
+
+def decompose_change(before: pd.Series, after: pd.Series) -> dict:
+    """Split the EGDI change between two rows into OSI, HCI and TII contributions.
+
+    Parameters
+    ----------
+    before, after : Series
+        Rows with ``egdi, osi, hci, tii`` (and ``rank``) of one country in two editions.
+
+    Returns
+    -------
+    dict
+        ``egdi_change``, ``component_change`` (Series), ``contributions`` (Series, change / 3),
+        ``residual`` (published EGDI change - sum of contributions), ``rank_change``
+        (before - after: positive = moved up).
+    """
+    comp = pd.Series({c: float(after[c]) - float(before[c]) for c in EGDI_COMPONENTS})
+    contrib = comp / len(EGDI_COMPONENTS)
+    d_egdi = float(after["egdi"]) - float(before["egdi"])
+    rank_change = (float(before["rank"]) - float(after["rank"])
+                   if pd.notna(before.get("rank")) and pd.notna(after.get("rank")) else np.nan)
+    return {"egdi_change": d_egdi, "component_change": comp, "contributions": contrib,
+            "residual": d_egdi - float(contrib.sum()), "rank_change": rank_change}
+
+
+def edition_change(year: int, focus: str = "BHR",
+                   egdi: pd.DataFrame | None = None) -> EditionChange:
+    """Change of the focus country between the previous edition and ``year``.
+
+    Handles the first edition (no previous one) and a country not assessed in either edition with
+    a status and a message instead of an error.
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    eds = sorted(egdi["year"].unique().tolist())
+    cur = _edition(egdi, year)
+    name = country_name(focus)
+    i = eds.index(int(year))
+    if i == 0:
+        return EditionChange(focus, int(year), None, "first_edition",
+                             f"{year} is the first edition in the data, so there is no previous "
+                             "edition to compare with.")
+    prev_year = eds[i - 1]
+    prev = _edition(egdi, prev_year)
+    n_b, n_a = int(prev["assessed"].sum()), int(cur["assessed"].sum())
+    if not bool(cur.loc[focus, "assessed"]):
+        return EditionChange(focus, int(year), prev_year, "not_assessed_now",
+                             f"{name} was not assessed in {year}, so there is no change to "
+                             "explain.",
+                             n_before=n_b, n_after=n_a)
+    if not bool(prev.loc[focus, "assessed"]):
+        return EditionChange(focus, int(year), prev_year, "not_assessed_before",
+                             f"{name} was not assessed in {prev_year} (the previous edition), so "
+                             f"its {year} scores cannot be compared with it.",
+                             n_before=n_b, n_after=n_a)
+    b, a = prev.loc[focus], cur.loc[focus]
+    d = decompose_change(b, a)
+    return EditionChange(
+        focus, int(year), prev_year, "ok", "",
+        egdi_before=float(b["egdi"]), egdi_after=float(a["egdi"]), egdi_change=d["egdi_change"],
+        contributions=d["contributions"], component_change=d["component_change"],
+        residual=d["residual"], rank_before=float(b["rank"]), rank_after=float(a["rank"]),
+        rank_change=d["rank_change"], n_before=n_b, n_after=n_a,
+        departure_before=_departure(b), departure_after=_departure(a))
+
+
+def _departure(row: pd.Series) -> float:
+    """Published EGDI minus the mean of the published OSI, HCI and TII."""
+    return float(row["egdi"]) - float(np.mean([float(row[c]) for c in EGDI_COMPONENTS]))
+
+
+# ------------------------------------------------------------------------------ bundle & prose
+@dataclass(frozen=True)
+class Benchmark:
+    """Everything notebook 02 shows for one edition, group and focus country."""
+
+    year: int
+    group: str
+    members: tuple[str, ...]
+    focus: str
+    table: pd.DataFrame
+    trajectories: pd.DataFrame
+    profile: pd.DataFrame
+    gaps: pd.DataFrame | None
+    change: EditionChange
+
+
+def benchmark(year: int, group: str | Iterable[str] = "GCC", focus: str = "BHR",
+              comparisons: Iterable[str] = ("top10", "region", "income_group"),
+              egdi: pd.DataFrame | None = None) -> Benchmark:
+    """Compute the group table, rank trajectories, profile, frontier gaps and edition change.
+
+    If the focus country was not assessed in ``year`` the profile and gaps are empty/None and
+    the change carries a message; the group table and trajectories are still given.
+    """
+    egdi = _panel(egdi)
+    members = group_members(group, egdi)
+    focus = check_focus(focus, egdi)
+    table = group_table(year, group, focus, egdi)
+    traj = rank_trajectories(group, focus, egdi)
+    assessed = bool(_edition(egdi, year).loc[focus, "assessed"])
+    prof = profile(year, focus, group, comparisons, egdi) if assessed else pd.DataFrame()
+    gaps = frontier_gaps(year, focus, egdi) if assessed else None
+    return Benchmark(int(year), group_label(group), tuple(members), focus, table, traj, prof,
+                     gaps, edition_change(year, focus, egdi))
+
+
+def _list_names(names: Sequence[str]) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _the(label: str) -> str:
+    # Acronyms read as "the GCC"; names ("Asia", "the group BHR, ...") are used as they are.
+    return f"the {label}" if label.isupper() else label
+
+
+def standing_prose(b: Benchmark) -> str:
+    """Generated paragraph: the focus country's rank, level, rating class and place in the group."""
+    t = b.table.set_index("iso3")
+    name = country_name(b.focus)
+    row = t.loc[b.focus]
+    n = int(row["n_assessed"])
+    if not bool(row["assessed"]):
+        return (f"{name} was not assessed in the {b.year} edition ({n} countries were), so it has "
+                "no rank or score that year.")
+    inside = t[t["in_group"] & t["assessed"]]
+    text = (f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
+            f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
+            f"{row['rating_class']}).")
+    if b.focus in inside.index:
+        pos = list(inside.index).index(b.focus) + 1
+        ahead = [f"{r['country']} ({ordinal(r['rank'])})"
+                 for _, r in inside.iloc[:pos - 1].iterrows()]
+        text += f" Within {_the(b.group)} it is {ordinal(pos)} of {len(inside)}"
+        text += f", behind {_list_names(ahead)}." if ahead else "."
+    else:
+        better = int((inside["rank"] < row["rank"]).sum())
+        text += (f" It is not a member of {_the(b.group)}; {better} of the group's "
+                 f"{len(inside)} assessed member{'s' if len(inside) != 1 else ''} "
+                 f"rank{'s' if better == 1 else ''} above it.")
+    missing = t[t["in_group"] & ~t["assessed"]]
+    if len(missing):
+        text += (f" Not assessed in {b.year}: {_list_names(list(missing['country']))}.")
+    best = inside.iloc[0] if len(inside) else None
+    if best is not None and best.name != b.focus:
+        text += (f" The group's best performer is {best['country']} ({ordinal(best['rank'])}, "
+                 f"EGDI {best['egdi']:.4f}).")
+    comp_ranks = {c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS
+                  if pd.notna(row[f"{c}_rank"])}
+    if comp_ranks:
+        strongest = min(comp_ranks, key=comp_ranks.get)
+        weakest = max(comp_ranks, key=comp_ranks.get)
+        text += (f" Among the components its best rank is in {strongest} "
+                 f"({ordinal(comp_ranks[strongest])}) and its worst in {weakest} "
+                 f"({ordinal(comp_ranks[weakest])}).")
+    return text
+
+
+def gap_prose(b: Benchmark) -> str:
+    """Generated paragraph on the gap to the frontier and which component costs most."""
+    if b.gaps is None:
+        return f"{country_name(b.focus)} was not assessed in {b.year}; no gaps to the frontier."
+    g = b.gaps
+    name = country_name(b.focus)
+    front = g.attrs["frontier_name"]
+    if g.attrs["frontier"] == b.focus:
+        return (f"{name} is the frontier (rank 1) in {b.year}; its gaps are measured to the best "
+                "score on each component instead: "
+                + ", ".join(f"{c.upper()} {g.loc[c, 'gap_to_best']:.3f}" for c in g.index) + ".")
+    parts = [f"{c.upper()} {g.loc[c, 'gap']:+.3f}" for c in EGDI_COMPONENTS]
+    text = (f"Gap to the frontier ({front}, rank 1) in {b.year}, frontier minus {name}: "
+            f"{', '.join(parts)}. Because the EGDI is the plain mean of OSI, HCI and TII, a gap of "
+            "*g* in one component costs *g*/3 EGDI points.")
+    worst = costliest_gap(g)
+    if worst is None:
+        text += f" {name} is level with or ahead of {front} on every EGDI component."
+    else:
+        pts = g.loc[worst, "egdi_points"]
+        total = g.loc[g["in_egdi"], "egdi_points"].clip(lower=0).sum()
+        text += (f" The costliest gap is **{worst.upper()}**: closing it would add "
+                 f"{pts:.4f} EGDI points ({pts / total:.0%} of the {total:.4f} points "
+                 f"{name} loses where it trails {front}).")
+        ahead = [c.upper() for c in EGDI_COMPONENTS if g.loc[c, "gap"] < 0]
+        if ahead:
+            text += f" {name} is ahead of {front} on {_list_names(ahead)}."
+    text += (f" EPI is not part of the EGDI: its gap ({g.loc['epi', 'gap']:+.3f}) costs no EGDI "
+             "points, although the UN reports it beside the EGDI.")
+    return text
+
+
+def change_prose(b: Benchmark) -> str:
+    """Generated paragraph on what moved the focus country since the previous edition."""
+    c = b.change
+    if c.status != "ok":
+        return c.message
+    name = country_name(b.focus)
+    moved = ("did not change rank" if c.rank_change == 0 else
+             f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
+             f"place{'s' if abs(c.rank_change) != 1 else ''}")
+    text = (f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
+            f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}; its EGDI went from "
+            f"{c.egdi_before:.4f} to {c.egdi_after:.4f} ({c.egdi_change:+.4f}).")
+    parts = [f"{k.upper()} {v:+.4f}" for k, v in c.contributions.items()]
+    driver = c.contributions.abs().idxmax()
+    text += (f" Split by component (each contributes a third of its change): {', '.join(parts)}; "
+             f"the largest move came from **{driver.upper()}** "
+             f"({c.component_change[driver]:+.3f} in the component).")
+    if abs(c.residual) >= 5e-5:
+        text += (f" The published EGDI change differs from the sum of the three contributions by "
+                 f"{c.residual:+.4f}, because the published EGDI is not exactly the mean of the "
+                 f"published components: it departs from it by {c.departure_before:+.4f} in "
+                 f"{c.previous} and {c.departure_after:+.4f} in {c.year}.")
+    text += (" Scores are relative within each edition (rescaled against that year's countries), "
+             "so a change reflects other countries' moves as well as the country's own.")
+    return text
+
+
+# ------------------------------------------------------------------------------ charts
+def _peer_colours(codes: Sequence[str], focus: str) -> dict[str, str]:
+    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex()
+           if c.lower() not in ("#d55e00", "#cc78bc")]  # keep reds/pinks for the focus colour
+    peers = [c for c in codes if c != focus]
+    out = {c: pal[i % len(pal)] for i, c in enumerate(peers)}
+    out[focus] = plots.FOCUS_COLOUR
+    return out
+
+
+def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
+    """Line chart of EGDI rank over editions (rank axis inverted, focus country highlighted)."""
+    traj = b.trajectories
+    order = (traj[traj["year"] == b.year].sort_values("rank", na_position="last")["iso3"].tolist())
+    order += [c for c in traj["iso3"].unique() if c not in order]
+    colours = _peer_colours(order, b.focus)
+    fig, ax = plt.subplots(figsize=(10, 5.6))
+    for code in order:
+        s = traj[traj["iso3"] == code].sort_values("year")
+        is_focus = code == b.focus
+        lbl = country_name(code) + ("" if code in b.members else " (not in group)")
+        ax.plot(s["year"], s["rank"].astype(float), marker="o", ms=6 if is_focus else 4,
+                lw=3 if is_focus else 1.6, color=colours[code], label=lbl,
+                zorder=3 if is_focus else 2)
+    ax.invert_yaxis()
+    years = sorted(traj["year"].unique())
+    ax.set_xticks(years)
+    ax.set_xticklabels([str(y) for y in years], rotation=0, fontsize=9)
+    ax.axvline(b.year, color="#999999", lw=1, ls=":", zorder=1)
+    ax.set_xlabel("Survey edition")
+    ax.set_ylabel("EGDI rank (1 = best)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Country")
+    gaps = traj[~traj["assessed"]]
+    sub = (f"Rank among the countries assessed in each edition (173 to 193); "
+           f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}.")
+    n_range = traj.groupby("year")["n_assessed"].first()
+    sub = sub.replace("173 to 193", f"{n_range.min()} to {n_range.max()}")
+    return plots.finish(fig, f"EGDI rank of {b.group} members, all editions", EGDI_SOURCE,
+                        subtitle=sub)
+
+
+def plot_profile(b: Benchmark) -> plt.Figure:
+    """Dot chart: the focus country's five scores against the frontier and comparison means."""
+    prof = b.profile
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    labels = [plots.SHORT_LABELS[c] for c in INDICES]
+    y = np.arange(len(INDICES))
+    others = [i for i, k in enumerate(prof["kind"]) if k not in ("focus", "frontier")]
+    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex()
+           if c.lower() not in ("#d55e00", "#cc78bc", "#0173b2")]
+    offsets = np.linspace(-0.27, 0.27, len(prof))
+    for j, (label, row) in enumerate(prof.iterrows()):
+        kind = row["kind"]
+        if kind == "focus":
+            style = {"color": plots.FOCUS_COLOUR, "marker": "o", "s": 110, "zorder": 4}
+        elif kind == "frontier":
+            style = {"color": plots.FRONTIER_COLOUR, "marker": "D", "s": 70, "zorder": 3}
+        else:
+            style = {"color": pal[others.index(j) % len(pal)], "marker": "s", "s": 45, "zorder": 2}
+        n_txt = f" (n={int(row['n'])})" if kind not in ("focus", "frontier") else ""
+        ax.scatter(row[list(INDICES)].astype(float), y + offsets[j], label=f"{label}{n_txt}",
+                   edgecolor="white", linewidth=0.6, **style)
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.02)
+    ax.set_xlabel("Score (0-1, relative within the edition)")
+    for i in range(len(INDICES) - 1):
+        ax.axhline(i + 0.5, color="#dddddd", lw=0.8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Benchmark")
+    name = country_name(b.focus)
+    return plots.finish(fig, f"{name}'s scores against the frontier and its peers, {b.year}",
+                        EGDI_SOURCE, subtitle="Means over the countries assessed in the edition; "
+                        "EGDI = mean of OSI, HCI and TII (EPI is not part of it).")
+
+
+def plot_change(b: Benchmark) -> plt.Figure | None:
+    """Bar chart of the EGDI change split into OSI, HCI and TII contributions (None if none)."""
+    c = b.change
+    if c.status != "ok":
+        return None
+    terms = [*[k.upper() for k in EGDI_COMPONENTS], "Residual", "EGDI change"]
+    vals = [*c.contributions.to_numpy(), c.residual, c.egdi_change]
+    colours = ["#7f8c8d"] * 3 + ["#bbbbbb", plots.FOCUS_COLOUR]
+    fig, ax = plt.subplots(figsize=(9, 4.4))
+    bars = ax.bar(terms, vals, color=colours, width=0.6)
+    ax.axhline(0, color="#333333", lw=0.8)
+    span = max(abs(v) for v in vals) or 1.0
+    for bar, v in zip(bars, vals, strict=True):
+        ax.annotate(f"{v:+.4f}", (bar.get_x() + bar.get_width() / 2, v),
+                    xytext=(0, 4 if v >= 0 else -4), textcoords="offset points",
+                    ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
+    ax.set_ylim(-1.25 * span if min(vals) < 0 else 0, 1.25 * span if max(vals) > 0 else 0.1 * span)
+    ax.set_ylabel("EGDI points")
+    name = country_name(b.focus)
+    return plots.finish(
+        fig, f"What moved {name}'s EGDI between {c.previous} and {c.year}", EGDI_SOURCE,
+        subtitle="Each component contributes a third of its change; residual = published EGDI "
+                 "change minus the sum of the three.")
+
