@@ -1,0 +1,253 @@
+"""Digital twinning: gap and pairing arithmetic by hand, real-data pairs, missing editions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from egovlib import twinning as tw
+from egovlib.config import PACKAGE_DIR
+from egovlib.errors import EgovError
+
+NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "06_digital_twinning.ipynb"
+
+
+# --- hand-checked arithmetic ------------------------------------------------------------------
+
+def test_component_gaps_and_egdi_points_by_hand():
+    mentor = {"osi": 0.9, "hci": 0.6, "tii": 0.3, "epi": 0.8}
+    mentee = {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2}
+    g = tw.component_gaps(mentor, mentee)
+    assert g["gap"].to_dict() == pytest.approx({"osi": 0.6, "hci": 0.0, "tii": -0.3, "epi": 0.6})
+    # a gap g on OSI/HCI/TII costs g/3 EGDI points; EPI is not in the EGDI
+    assert g["egdi_points"].to_dict() == pytest.approx(
+        {"osi": 0.2, "hci": 0.0, "tii": -0.1, "epi": 0.0})
+
+
+def _context():
+    return pd.DataFrame({
+        "region": ["X", "X", "Y"], "subregion": ["S1", "S1", "S2"], "area": ["S1", "S1", "S2"],
+        "income_level": [4.0, 2.0, 4.0], "log10_population": [6.0, 7.0, np.nan],
+        "gtmi_group": [4.0, 3.0, np.nan]}, index=pd.Index(["A", "B", "C"], name="iso3"))
+
+
+def test_context_similarity_by_hand_and_missing_features_left_out():
+    s = tw.context_similarity(_context(), "A")
+    # A-B: region 1, income 1 - 2/3, population 1 - 1/2 (one decade of two), gtmi 1 - 1/3
+    assert s.loc["B", "similarity"] == pytest.approx((1 + 1 / 3 + 0.5 + 2 / 3) / 4)
+    # A-C: population and GTMI unknown for C -> mean of region 0 and income 1 only
+    assert s.loc["C", "similarity"] == pytest.approx(0.5)
+    assert s.loc["C", "features"] == "region, income"
+    assert math.isnan(s.loc["C", "sim_population"])
+    assert s.loc["A", "similarity"] == pytest.approx(1.0)
+    w = tw.context_similarity(_context(), "A", {"population": 2.0})
+    assert w.loc["B", "similarity"] == pytest.approx((1 + 1 / 3 + 2 * 0.5 + 2 / 3) / 5)
+    with pytest.raises(EgovError, match="unknown SimilarityWeights key"):
+        tw.context_similarity(_context(), "A", {"religion": 1.0})
+
+
+def test_same_region_other_subregion_scores_half():
+    ctx = _context()
+    ctx.loc["C", ["region", "subregion", "area"]] = ["X", "S9", "S9"]
+    assert tw.context_similarity(ctx, "A").loc["C", "sim_region"] == 0.5
+
+
+def test_feasible_target_and_transfer_priorities_by_hand():
+    scores = pd.DataFrame({"osi": [0.3, 0.5, 0.4, 0.9, 0.2, 0.95]},
+                          index=["M", "P1", "P2", "P3", "P4", "MENTOR"])
+    sim = pd.Series({"M": 1.0, "P1": 0.9, "P2": 0.8, "P3": 0.2, "P4": 0.95, "MENTOR": 0.99})
+    peers = tw.nearest_better_peers(scores, sim, "M", "osi", n=2, exclude=["MENTOR"])
+    # P4 is more similar but scores lower; the mentor is excluded
+    assert peers["iso3"].tolist() == ["P1", "P2"]
+    assert peers["score"].median() == pytest.approx(0.45)
+
+    gaps = tw.component_gaps({"osi": 0.9, "hci": 0.6, "tii": 0.3, "epi": 0.8},
+                             {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2})
+    pri = tw.transfer_priorities(gaps, {"osi": 0.45, "epi": 0.9, "hci": np.nan, "tii": 0.7})
+    # OSI: gap 0.6, feasible gain 0.15 -> closable 0.15, priority 1.0 x 0.15
+    assert pri.loc["osi", "closable"] == pytest.approx(0.15)
+    assert pri.loc["osi", "closable_egdi_points"] == pytest.approx(0.05)
+    assert pri.loc["osi", "priority"] == pytest.approx(0.15)
+    # EPI: gain 0.7 exceeds the gap 0.6 -> the whole lead is closable; 0.9 x 0.6
+    assert pri.loc["epi", "closable"] == pytest.approx(0.6)
+    assert pri.loc["epi", "priority"] == pytest.approx(0.54)
+    # TII: mentee ahead -> nothing to close; HCI: no better peer -> nothing feasible
+    assert pri.loc["tii", "closable"] == 0 and pri.loc["hci", "closable"] == 0
+    assert pri.index.tolist() == ["epi", "osi", "hci", "tii"]
+    assert pri["rank"].tolist() == [1, 2, 3, 4]
+
+
+def test_transferable_components_outrank_infrastructure_and_schooling_for_equal_gaps():
+    gaps = tw.component_gaps({c: 0.8 for c in tw.COMPONENTS}, {c: 0.4 for c in tw.COMPONENTS})
+    pri = tw.transfer_priorities(gaps, {c: 0.6 for c in tw.COMPONENTS})
+    assert pri.index.tolist() == ["osi", "epi", "tii", "hci"]
+
+
+def test_pairing_score_by_hand_and_ties_broken_by_code():
+    scores = pd.DataFrame({"osi": [0.9, 0.5, 0.5], "hci": [0.8, 0.9, 0.9],
+                           "tii": [0.7, 0.5, 0.5], "epi": [0.9, 0.4, 0.4]},
+                          index=["BHR", "TUN", "COM"])
+    ctx = pd.DataFrame({"region": ["Asia", "Africa", "Africa"],
+                        "subregion": ["Western Asia", "Northern Africa", "Sub-Saharan Africa"],
+                        "income_group": ["High income"] + ["Lower middle income"] * 2,
+                        "income_level": [4.0, 2.0, 2.0], "population": [1e6, 1e7, 1e7],
+                        "log10_population": [6.0, 7.0, 7.0], "gtmi_group": [4.0, 3.0, 3.0]},
+                       index=["BHR", "TUN", "COM"])
+    t = tw.pairing_table(scores, ctx, "BHR", weights={"lead": 0.5, "similarity": 0.5})
+    # positive leads osi .4, hci 0, tii .2, epi .5 weighted by transferability 1, .1, .25, .9
+    lead = (1 * 0.4 + 0.1 * 0 + 0.25 * 0.2 + 0.9 * 0.5) / (1 + 0.1 + 0.25 + 0.9)
+    sim = (0 + 1 / 3 + 0.5 + 2 / 3) / 4
+    assert t["lead"].tolist() == pytest.approx([lead, lead])
+    assert t["similarity"].tolist() == pytest.approx([sim, sim])
+    assert t["score"].tolist() == pytest.approx([0.5 * lead + 0.5 * sim] * 2)
+    assert t["iso3"].tolist() == ["COM", "TUN"]  # equal scores: alphabetical
+    assert "Bahrain leads on transferable OSI by 0.40, EPI by 0.50" in t.loc[0, "reasons"]
+    assert "Bahrain level or behind on HCI" in t.loc[0, "reasons"]
+    assert "GTMI group B vs A" in t.loc[0, "reasons"]
+    # as mentee: the candidates' lead over BHR is positive only on HCI (0.1)
+    m = tw.pairing_table(scores, ctx, "BHR", role="mentee")
+    assert m["lead"].tolist() == pytest.approx([0.1 * 0.1 / 2.25] * 2)
+
+
+# --- real data ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ctx2024():
+    return tw.load_context(2024)
+
+
+def test_bhr_tun_2024_gaps_are_published_differences(egdi, ctx2024):
+    r = tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024)
+    e = egdi[egdi["year"] == 2024].set_index("iso3")
+    for c in tw.COMPONENTS:
+        assert r.gaps.loc[c, "gap"] == pytest.approx(e.loc["BHR", c] - e.loc["TUN", c], abs=1e-12)
+    # checked by hand in the 2024 data: Bahrain leads on all four; EPI 0.904-0.452 is the largest
+    # lead, then OSI 0.903-0.595, HCI 0.868-0.650, TII 0.988-0.836
+    assert (r.gaps["gap"] > 0).all()
+    assert r.gaps["gap"].sort_values(ascending=False).index.tolist() == ["epi", "osi", "hci", "tii"]
+    assert r.gaps.loc["osi", "gap"] == pytest.approx(0.90305 - 0.59507, abs=1e-5)
+    # EGDI = mean(OSI, HCI, TII) in 2024, so the three costs add up to the published EGDI gap
+    cost = r.gaps.loc[["osi", "hci", "tii"], "egdi_points"].sum()
+    assert cost == pytest.approx(e.loc["BHR", "egdi"] - e.loc["TUN", "egdi"], abs=1e-4)
+    assert r.gaps.loc["epi", "egdi_points"] == 0
+
+
+def test_default_pairs_2024_feasible_targets_and_stepping_stones(egdi, ctx2024):
+    e = egdi[egdi["year"] == 2024].set_index("iso3")
+    for mentee in ("TUN", "COM"):
+        r = tw.analyse_pair("BHR", mentee, 2024, panel=egdi, context=ctx2024)
+        assert r.ok and r.target in ("osi", "epi")
+        assert set(r.priorities.index[:2]) == {"osi", "epi"}  # know-how before infrastructure
+        for c, peers in r.peers.items():
+            assert len(peers) == 5 and "BHR" not in peers["iso3"].tolist()
+            assert (peers["score"] > e.loc[mentee, c]).all()
+            assert r.priorities.loc[c, "feasible_target"] == pytest.approx(peers["score"].median())
+        ft = r.priorities.loc[r.target, "feasible_target"]
+        assert len(r.stones) == 5 and (r.stones[r.target] >= ft).all()
+        assert not set(r.stones["iso3"]) & {"BHR", mentee}
+        assert r.similarity_detail["features"] == "region, income, population, gtmi"
+        text = tw.describe_pair(r)
+        assert "not part of the EGDI" in text and f"Target component: {r.target.upper()}" in text
+
+
+def test_old_edition_runs_and_unassessed_mentee_gets_message(egdi):
+    ctx = tw.load_context(2008)
+    assert ctx.features == ["region", "income"]  # population (2018+) and GTMI (2020+) absent
+    assert any("population" in n and "left out" in n for n in ctx.notes)
+    for mentee in ("TUN", "COM"):
+        assert tw.analyse_pair("BHR", mentee, 2008, panel=egdi, context=ctx).ok
+    r = tw.analyse_pair("BHR", "SSD", 2008, panel=egdi, context=ctx)
+    assert not r.ok and r.gaps.empty
+    assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in r.message
+    assert "2012" in r.message and tw.describe_pair(r) == r.message
+    m = tw.analyse_pair("SSD", "TUN", 2010, panel=egdi, context=tw.load_context(2010))
+    assert not m.ok and "the mentor, was not assessed in the 2010 edition" in m.message
+
+
+def test_missing_covariate_reader_is_reported_not_faked(monkeypatch):
+    monkeypatch.setattr(tw, "variables", lambda: {})
+    ctx = tw.load_context(2024)
+    assert ctx.features == ["region", "income"]
+    assert ctx.data["population"].isna().all() and ctx.data["gtmi_group"].isna().all()
+    assert any("`gtmi_group` is not available" in n for n in ctx.notes)
+
+
+def test_automatic_pairing_is_deterministic_and_gives_reasons(egdi, ctx2024):
+    scores = tw.edition_scores(egdi, 2024)
+    a = tw.pairing_table(scores, ctx2024.data, "BHR")
+    b = tw.pairing_table(scores, tw.load_context(2024).data, "BHR")
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 192 and a["rank"].tolist() == list(range(1, 193))
+    assert a["score"].is_monotonic_decreasing
+    assert a["score"].to_numpy() == pytest.approx(0.5 * a["lead"] + 0.5 * a["similarity"])
+    assert a["reasons"].str.startswith("score ").all()
+    assert a["reasons"].str.contains("Bahrain").all() and a["reasons"].str.contains("context").all()
+    qat = a[a["iso3"] == "QAT"].iloc[0]
+    assert "same sub-region (Western Asia)" in qat["reasons"]
+    assert "same income group" in qat["reasons"]
+    africa = tw.pairing_table(scores, ctx2024.data, "BHR", candidates="Africa")
+    assert set(africa["iso3"]) <= set(egdi.loc[egdi["region"] == "Africa", "iso3"])
+
+
+def test_pairing_drops_unassessed_candidates_and_refuses_unassessed_focus(egdi):
+    ctx = tw.load_context(2008)
+    scores = tw.edition_scores(egdi, 2008)
+    t = tw.pairing_table(scores, ctx.data, "BHR", candidates=["TUN", "SSD", "COM"])
+    assert t["iso3"].tolist() and set(t["iso3"]) == {"TUN", "COM"}
+    assert t.attrs["dropped"] == ["SSD"]
+    with pytest.raises(EgovError, match="was not assessed"):
+        tw.pairing_table(scores, ctx.data, "SSD")
+
+
+def test_history_decomposition_adds_up_and_respects_editions(egdi):
+    ch = tw.edition_changes(egdi)
+    assert 2014 not in ch["to_year"].tolist()  # methodology break left out by default
+    assert (ch["to_year"] > ch["from_year"]).all()
+    total = ch[["contrib_osi", "contrib_hci", "contrib_tii", "residual"]].sum(axis=1)
+    assert np.allclose(total, ch["d_egdi"])
+    same = ch[~ch["to_year"].isin([2008, 2010]) & ~ch["from_year"].isin([2008, 2010])]
+    assert same["residual"].abs().max() < 2e-4  # EGDI = mean of components there
+    # one step checked against the published values: Tunisia 2018 -> 2020
+    e = egdi.set_index(["iso3", "year"])
+    row = ch[(ch["iso3"] == "TUN") & (ch["to_year"] == 2020)].iloc[0]
+    assert row["from_year"] == 2018
+    assert row["contrib_osi"] == pytest.approx(
+        (e.loc[("TUN", 2020), "osi"] - e.loc[("TUN", 2018), "osi"]) / 3)
+    assert 2014 in tw.edition_changes(egdi, include_breaks=True)["to_year"].tolist()
+
+
+def test_historical_jumps_from_similar_level(egdi):
+    j = tw.historical_jumps(egdi, 0.6, metric="osi", band=0.1, n=8, up_to=2024)
+    assert len(j) == 8 and j["d_osi"].is_monotonic_decreasing
+    assert ((j["osi_start"] - 0.6).abs() <= 0.1).all()
+    assert not j["crosses_break"].any()
+    past = tw.historical_jumps(egdi, 0.13, metric="osi", up_to=2008)
+    assert (past["to_year"] <= 2008).all()
+    text = tw.describe_jumps(j, "osi", 0.6, 0.1, "TUN", 2024)
+    assert "from OSI" in text and "relative within an edition" in text
+    none = tw.historical_jumps(egdi, 0.3, up_to=2003)
+    assert none.empty
+    assert "history offers no comparable jump" in tw.describe_jumps(none, "osi", 0.3, 0.1, "COM",
+                                                                    2003)
+
+
+def test_trajectory_text_names_unassessed_editions(egdi):
+    text = tw.describe_trajectories(egdi, ["BHR", "SSD"], 2024)
+    assert "South Sudan" in text and "not assessed in 2003, 2004, 2005, 2008, 2010" in text
+
+
+def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
+    import matplotlib
+    import papermill as pm
+
+    matplotlib.use("Agg")
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", cwd=str(NOTEBOOK.parent),
+                        parameters={"year": 2008, "mentees": ["TUN", "SSD"], "propose_for": "COM",
+                                    "n_candidates_shown": 3}, progress_bar=False)
+    text = out.read_text()
+    assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in text
+    assert "Mentors proposed for Comoros" in text and "image/png" in text
