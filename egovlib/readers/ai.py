@@ -110,11 +110,13 @@ def parse_gairi_detail(src, path: Path) -> pd.DataFrame:
     tech = _one_of(raw.columns, tuple(GAIRI_TECH_DIMENSIONS), path, "Size/Maturity dimension")
     mapping = {"Country": "country", total: "gairi_total", **GAIRI_PILLARS,
                **GAIRI_DIMENSIONS, tech: GAIRI_TECH_DIMENSIONS[tech]}
-    df = rename_columns(raw, mapping, path)
+    # Convert under the workbook's own column names so that errors name the cell the user sees.
+    df = rename_columns(raw, {c: c for c in mapping}, path).rename(columns={"Country": "country"})
     df.index = df.index + 3  # spreadsheet rows: two header rows
     df = _drop_blank_rows(df, path, sheet)
+    df = numeric(df, [c for c in mapping if c != "Country"], path, row_offset=0,
+                 na_values=("N/A",)).rename(columns=mapping)
     values = [c for c in df.columns if c != "country"]
-    df = numeric(df, values, path, row_offset=0, na_values=("N/A",))
     df["year"] = _single_year(src, path)
     where = f"{path} (sheet {sheet!r})"
     df["iso3"] = to_iso3(df["country"], file=where, column="Country").to_numpy()
@@ -242,11 +244,13 @@ def read_imf_aipi(files):
     for src, path in files:
         # Two header rows: "Components of AIPI" above the column names.
         raw = read_excel(path, sheet_name="AIPI", header=1)
-        df = rename_columns(raw, AIPI_COLUMNS, path)
+        df = rename_columns(raw, {c: c for c in AIPI_COLUMNS}, path).rename(
+            columns={"Country": "country"})
         df.index = df.index + 3
         df = _drop_blank_rows(df, path, "AIPI")
-        values = [v for v in AIPI_COLUMNS.values() if v.startswith("aipi")]
-        df = numeric(df, values, path, row_offset=0)
+        scores = [c for c, v in AIPI_COLUMNS.items() if v.startswith("aipi")]
+        df = numeric(df, scores, path, row_offset=0).rename(columns=AIPI_COLUMNS)
+        values = [AIPI_COLUMNS[c] for c in scores]
         df["iso3"] = harmonise_codes(df["code"], file=str(path), column="iso3").to_numpy()
         bad = ~df["iso3"].str.fullmatch(r"[A-Z]{3}")
         if bad.any():
@@ -289,10 +293,12 @@ def read_tortoise_ai(files):
         # Region/Cluster/Income group/Political regime were added by the Kaggle author: not read.
         raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                        usecols=lambda c: c in TORTOISE_COLUMNS)
-        df = rename_columns(raw, TORTOISE_COLUMNS, path)
+        df = rename_columns(raw, {c: c for c in TORTOISE_COLUMNS}, path).rename(
+            columns={"Country": "country"})
         df = _drop_blank_rows(df, path, "csv")
-        values = [v for v in TORTOISE_COLUMNS.values() if v != "country"]
-        df = numeric(df, values, path)
+        scores = [c for c in TORTOISE_COLUMNS if c != "Country"]
+        df = numeric(df, scores, path).rename(columns=TORTOISE_COLUMNS)
+        values = [TORTOISE_COLUMNS[c] for c in scores]
         df["iso3"] = to_iso3(df["country"], file=str(path), column="Country").to_numpy()
         df["year"] = _single_year(src, path)
         df = check_duplicates(df, ["iso3", "year"], path, values)

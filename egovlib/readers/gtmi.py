@@ -78,8 +78,11 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         spreadsheet row number in ``line``.
     """
     raw = read_excel(path, sheet_name="Sheet1", dtype=str)
-    df = rename_columns(raw, GROUP_COLUMNS, path)
+    df = rename_columns(raw, {c: c for c in GROUP_COLUMNS}, path)
     df.index = df.index + 2  # spreadsheet row numbers (header on row 1)
+    # numbers are converted under the sheet's own column names, so errors name what users see
+    file_scores = [c for c, v in GROUP_COLUMNS.items() if v in GROUP_SCORES]
+    df = df.rename(columns={c: GROUP_COLUMNS[c] for c in ("country_code", "grp")})
     code = df["code"].fillna("").str.strip()
     junk = code.map(_is_number)
     dropped = raw.loc[junk.to_numpy()].assign(line=df.index[junk])
@@ -95,7 +98,7 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                               f"{df.loc[bad_grp, 'grp'].head(5).tolist()}",
                         "restore the file; if a new group letter was introduced, extend "
                         "GROUP_POINTS in egovlib/readers/gtmi.py")
-    df = numeric(df, ["year", *GROUP_SCORES], path, row_offset=0)
+    df = numeric(df, ["year", *file_scores], path, row_offset=0).rename(columns=GROUP_COLUMNS)
     df["gtmi_group"] = df["grp"].map(GROUP_POINTS).astype("float64")
     df["year"] = df["year"].astype(int)
     _check_years(df, src, path)
@@ -275,7 +278,8 @@ def crosscheck_gtmi_scores() -> pd.DataFrame:
     wide["gtmi_group"] = wide["grp"].map(GROUP_POINTS)
     groups = load_table("gtmi_groups").pivot_table(index=["iso3", "year"], columns="variable",
                                                    values="value")
-    both = wide.set_index(["iso3", "year"]).join(groups, how="inner", rsuffix="_g")
+    both = wide.merge(groups.add_suffix("_g"), left_on=["iso3", "year"], right_index=True,
+                      how="inner").set_index(["iso3", "year"])
     rows = []
     for year, part in both.groupby(level="year"):
         diff = np.nanmax([(part[c] - part[f"{c}_g"]).abs().max() for c in GROUP_SCORES])
