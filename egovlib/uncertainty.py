@@ -111,9 +111,31 @@ def batch_rescale(s: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(s), np.nan, out)
 
 
-def batch_rank(s: np.ndarray) -> np.ndarray:
-    """Rank each column of an (n, d) array: 1 = highest, ties share the best rank, NaN unranked."""
-    return rankdata(-s, method="min", axis=0, nan_policy="omit")
+def batch_rank(s: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Rank along ``axis`` (default: each column of an (n, d) array over its rows).
+
+    1 = highest, ties share the best rank, NaN stays unranked: the ranks of
+    `egovlib.indices.rank_desc`, for every draw at once.
+    """
+    s = np.asarray(s, dtype=float)
+    return _rank_rows(s.T).T if axis == 0 else _rank_rows(s)
+
+
+def _rank_rows(s: np.ndarray) -> np.ndarray:
+    """Rank each row of a (d, n) array (contiguous rows sort much faster than columns)."""
+    s = np.ascontiguousarray(s)
+    missing = np.isnan(s)
+    x = np.where(missing, np.inf, -s)
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    first = np.ones_like(xs, dtype=bool)
+    first[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    pos = np.where(first, np.arange(xs.shape[1]), 0)
+    ranks_sorted = np.maximum.accumulate(pos, axis=1) + 1.0
+    ranks = np.empty_like(ranks_sorted)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    ranks[missing] = np.nan
+    return ranks
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,22 +264,23 @@ def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *
     countries = d.index
     osi, hci, tii = (d[c].to_numpy(float) for c in ("osi", "hci", "tii"))
     matrices = {g: _component_matrix(result, g) for g in imputations}
-    index_scores = np.full((len(countries), n_draws), np.nan)
+    # draws in rows, countries in columns: each draw is ranked as one contiguous row
+    index_scores = np.full((n_draws, len(countries)), np.nan)
     combos = pd.DataFrame({k: ch[k] for k in ("normalisation", "aggregation", "imputation")})
     reweight = spec.missing.otherwise == "reweight"
     for (norm, agg, imp), idx in combos.groupby(["normalisation", "aggregation", "imputation"],
                                                  sort=True).indices.items():
         z = batch_normalise(matrices[imp], norm)
         s = batch_aggregate(z, ch["weights"][idx], agg, reweight=reweight)
-        index_scores[:, idx] = batch_rescale(s) if spec.rescale == "minmax" else s
+        index_scores[idx] = (batch_rescale(s) if spec.rescale == "minmax" else s).T
     if spec.replaces is not None:
-        parts = {"osi": osi[:, None], "hci": hci[:, None], "tii": tii[:, None]}
+        parts = {"osi": osi[None, :], "hci": hci[None, :], "tii": tii[None, :]}
         parts[spec.replaces] = index_scores
         egdi_scores = (parts["osi"] + parts["hci"] + parts["tii"]) / 3
     else:
-        egdi_scores = np.repeat(((osi + hci + tii) / 3)[:, None], n_draws, axis=1)
-    index_ranks = batch_rank(index_scores).T
-    egdi_ranks = batch_rank(egdi_scores).T
+        egdi_scores = np.repeat(((osi + hci + tii) / 3)[None, :], n_draws, axis=0)
+    index_ranks = batch_rank(index_scores, axis=1)
+    egdi_ranks = batch_rank(egdi_scores, axis=1)
     draws = combos.assign(**{f"w_{c.variable}": ch["weights"][:, j] for j, c in enumerate(comps)})
     sh = rank_shifts(result)
     nominal = pd.DataFrame({"index": sh["index_rank_variant"].astype(float),

@@ -312,7 +312,7 @@ class VariantResult:
     def evaluable(self) -> bool:
         """False when none of the proposal's new components has any observed value."""
         new = self.spec.new_components
-        return bool(new) and bool(self.raw[new].notna().any().any()) or not new
+        return not new or bool(self.raw[new].notna().any().any())
 
 
 def variant_panel(year: int, variables: Iterable[str], *, lag: int = 1,
@@ -520,8 +520,9 @@ def rank_shifts(result: VariantResult) -> pd.DataFrame:
     out["egdi_rank_baseline"] = rank_desc(base)
     out["egdi_rank_variant"] = rank_desc(new)
     out["egdi_shift"] = out["egdi_rank_baseline"] - out["egdi_rank_variant"]
-    out["imputed"] = [", ".join(c for c in result.imputed.columns if result.imputed.loc[i, c])
-                      for i in out.index]
+    imp = result.imputed.reindex(out.index, fill_value=False).to_numpy(bool)
+    cols = list(result.imputed.columns)
+    out["imputed"] = [", ".join(c for c, f in zip(cols, row, strict=True) if f) for row in imp]
     out["reweighted"] = d["reweighted"]
     return out
 

@@ -1,0 +1,150 @@
+"""Monte Carlo rank uncertainty: batch maths against egovlib.indices, seeds, interval properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from egovlib import uncertainty as U
+from egovlib import variants as V
+from egovlib.errors import SpecError
+from egovlib.indices import aggregate, normalise, rank_desc
+
+GCC = ["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"]
+
+
+@pytest.fixture(scope="module")
+def combined_2024():
+    specs = V.load_specs()
+    return V.compute_variant(specs["combined"], 2024)
+
+
+def nominal_only(result, n=3, seed=1):
+    s = result.spec
+    return U.monte_carlo(result, n, seed, weight_spread=0.0, normalisations=[s.normalisation],
+                         aggregations=[s.aggregation], imputations=[s.missing.impute])
+
+
+# ---------------------------------------------------------------- batch maths, by hand
+
+def test_batch_normalise_by_hand():
+    x = np.array([[1.0, 7.0], [2.0, 7.0], [3.0, 7.0], [6.0, np.nan]])
+    mm = U.batch_normalise(x, "minmax")
+    assert mm[:, 0] == pytest.approx([0, 0.2, 0.4, 1])
+    assert mm[:3, 1].tolist() == [0.5, 0.5, 0.5] and np.isnan(mm[3, 1])  # constant -> midpoint
+    z = U.batch_normalise(x, "zscore")
+    assert z[:, 0] == pytest.approx(np.array([-2, -1, 0, 3]) / np.sqrt(14 / 3))
+    assert z[:3, 1].tolist() == [0, 0, 0]
+    rk = U.batch_normalise(np.array([[1.0], [2.0], [2.0], [9.0]]), "rank")
+    assert rk[:, 0] == pytest.approx([0, 0.5, 0.5, 1])
+    fr = U.batch_normalise(x, "distance_to_frontier")
+    assert fr[:, 0] == pytest.approx([1 / 6, 2 / 6, 3 / 6, 1]) and fr[:3, 1].tolist() == [1, 1, 1]
+
+
+def test_batch_aggregate_by_hand_with_zeros_and_missing():
+    z = np.array([[0.25, 1.0], [0.0, 0.5], [0.5, np.nan]])
+    w = np.array([[0.5, 0.5], [0.75, 0.25]])
+    geo = U.batch_aggregate(z, w, "geometric")
+    assert geo[0] == pytest.approx([0.5, 0.25 ** 0.75])
+    assert geo[1].tolist() == [0.0, 0.0]  # a zero component gives 0 (no compensation)
+    assert geo[2] == pytest.approx([0.5, 0.5])  # reweighted over the one component it has
+    ari = U.batch_aggregate(z, w, "arithmetic", reweight=False)
+    assert ari[0] == pytest.approx([0.625, 0.4375]) and np.isnan(ari[2]).all()
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore", "rank", "distance_to_frontier"])
+def test_batch_normalise_agrees_with_indices(method):
+    rng = np.random.default_rng(3)
+    x = rng.gamma(2.0, size=(60, 4))
+    x[rng.random(x.shape) < 0.15] = np.nan
+    x[:, 3] = np.where(np.isnan(x[:, 3]), np.nan, 2.5)  # a constant column
+    x[5:9, 1] = x[4, 1]  # ties
+    ref = normalise(pd.DataFrame(x), method).to_numpy()
+    np.testing.assert_allclose(U.batch_normalise(x, method), ref, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["arithmetic", "geometric"])
+def test_batch_aggregate_agrees_with_indices_for_each_weight_row(method):
+    rng = np.random.default_rng(4)
+    z = rng.random((50, 3))
+    z[[3, 7], 1] = 0.0
+    w = rng.dirichlet([3, 2, 1], size=5)
+    got = U.batch_aggregate(z, w, method)
+    for j in range(len(w)):
+        ref = aggregate(pd.DataFrame(z, columns=list("abc")), dict(zip("abc", w[j], strict=True)),
+                        method).to_numpy()
+        np.testing.assert_allclose(got[:, j], ref, rtol=1e-13, atol=1e-15)
+
+
+def test_batch_rank_agrees_with_rank_desc():
+    rng = np.random.default_rng(5)
+    s = rng.random((40, 6))
+    s[3] = s[8]  # ties in every draw
+    s[10, :] = np.nan
+    got = U.batch_rank(s)
+    for j in range(s.shape[1]):
+        ref = rank_desc(pd.Series(s[:, j])).astype("float").to_numpy()
+        np.testing.assert_array_equal(got[:, j], ref)
+
+
+# ---------------------------------------------------------------- Monte Carlo on real data
+
+def test_single_nominal_draw_reproduces_compute_variant(combined_2024):
+    mc = nominal_only(combined_2024)
+    sh = V.rank_shifts(combined_2024)
+    for k in range(3):
+        np.testing.assert_array_equal(mc.index_ranks[k], sh["index_rank_variant"].to_numpy(float))
+        np.testing.assert_array_equal(mc.egdi_ranks[k], sh["egdi_rank_variant"].to_numpy(float))
+
+
+def test_same_seed_identical_and_different_seeds_differ(combined_2024):
+    a = U.monte_carlo(combined_2024, 200, seed=7)
+    b = U.monte_carlo(combined_2024, 200, seed=7)
+    c = U.monte_carlo(combined_2024, 200, seed=8)
+    np.testing.assert_array_equal(a.egdi_ranks, b.egdi_ranks)
+    pd.testing.assert_frame_equal(a.draws, b.draws)
+    pd.testing.assert_frame_equal(U.rank_intervals(a), U.rank_intervals(b))
+    assert not np.array_equal(a.egdi_ranks, c.egdi_ranks)
+    assert not a.draws.equals(c.draws)
+
+
+def test_interval_properties(combined_2024):
+    mc = U.monte_carlo(combined_2024, 400, seed=3)
+    for target in ("egdi", "index"):
+        ri = U.rank_intervals(mc, target)
+        assert len(ri) == 193 and ri[["median", "lower", "upper"]].notna().all().all()
+        assert ((ri["lower"] <= ri["median"]) & (ri["median"] <= ri["upper"])).all()
+        assert (ri["lower"] >= 1).all() and (ri["upper"] <= 193).all()
+    assert (U.rank_intervals(mc)["width"] > 0).any()
+    fixed = U.rank_intervals(nominal_only(combined_2024, n=50))
+    assert (fixed["width"] == 0).all()
+    assert (fixed["median"] == fixed["nominal"]).all()
+
+
+def test_draws_respect_the_design(combined_2024):
+    mc = U.monte_carlo(combined_2024, 2000, seed=11, weight_spread=0.2)
+    w = mc.draws.filter(like="w_")
+    assert w.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    w0 = np.array([c.weight for c in combined_2024.spec.components])
+    ratio = w.to_numpy() / w0
+    # each weight moves by at most x(1.2 / 0.8) relative to the others after renormalising
+    assert ratio.max() <= 1.2 / 0.8 + 1e-12 and ratio.min() >= 0.8 / 1.2 - 1e-12
+    geo = mc.draws["aggregation"] == "geometric"
+    assert geo.any() and not (mc.draws.loc[geo, "normalisation"] == "zscore").any()
+    assert set(mc.draws["imputation"]) == {"income_group", "none"}
+    with pytest.raises(SpecError, match="no normalisation"):
+        U.monte_carlo(combined_2024, 10, normalisations=["zscore"], aggregations=["geometric"])
+
+
+def test_sensitivity_attributes_variance_to_the_choice_that_varies(combined_2024):
+    s = combined_2024.spec
+    only_agg = U.monte_carlo(combined_2024, 300, seed=2, weight_spread=0.0,
+                             normalisations=["minmax"], imputations=[s.missing.impute])
+    sens = U.sensitivity(only_agg).set_index("factor")
+    assert sens.loc["aggregation", "rank_variance_share"] == pytest.approx(1.0)
+    assert sens.loc["aggregation", "first_order_shift"] == pytest.approx(1.0)
+    assert sens.loc["normalisation", "rank_variance_share"] == 0.0
+    full = U.sensitivity(U.monte_carlo(combined_2024, 1000, seed=2))
+    assert full["rank_variance_share"].between(0, 1).all()
+    assert full["rank_variance_share"].is_monotonic_decreasing
