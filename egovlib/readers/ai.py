@@ -43,18 +43,27 @@ _GAIRI_NOTE = ("Oxford Insights Government AI Readiness Index (0-100). Oxford wa
                "'N/A' cells are missing (pillars are then means of the available dimensions).")
 
 
+_GAIRI_OSI = (" The Digital Capacity dimension (Government pillar) includes the UN E-Government "
+              "Online Service Index among its indicators (2023 indicator sheet), so this variable "
+              "is partly built from an EGDI input.")
+
+
 def _gairi_var(name: str, label: str, extra: str = "") -> Variable:
     return Variable(name, label, "score 0-100", "ai", comparable_over_time=False,
                     notes=_GAIRI_NOTE + extra)
 
 
 GAIRI_VARIABLES = (
-    _gairi_var("gairi_total", "Government AI Readiness Index (Oxford Insights)"),
-    _gairi_var("gairi_government", "GAIRI pillar: Government"),
+    _gairi_var("gairi_total", "Government AI Readiness Index (Oxford Insights)", _GAIRI_OSI),
+    _gairi_var("gairi_government", "GAIRI pillar: Government", _GAIRI_OSI),
     _gairi_var("gairi_technology", "GAIRI pillar: Technology sector"),
     _gairi_var("gairi_data_infra", "GAIRI pillar: Data and infrastructure",
                " The Infrastructure dimension includes telecom infrastructure (close to the TII)."),
-    *(_gairi_var(v, f"GAIRI dimension: {k}") for k, v in GAIRI_DIMENSIONS.items()),
+    *(_gairi_var(v, f"GAIRI dimension: {k}") for k, v in GAIRI_DIMENSIONS.items()
+      if k != "Digital Capacity"),
+    Variable("gairi_dim_digital_capacity", "GAIRI dimension: Digital Capacity", "score 0-100",
+             "ai", inputs_of=("osi", "egdi"), comparable_over_time=False,
+             notes=_GAIRI_NOTE + _GAIRI_OSI),
     _gairi_var("gairi_dim_size", "GAIRI dimension: Size of the technology sector (2020-21)",
                " Only 2020-2021; replaced by Maturity from 2022."),
     _gairi_var("gairi_dim_maturity", "GAIRI dimension: Maturity of the technology sector "
@@ -62,7 +71,9 @@ GAIRI_VARIABLES = (
     Variable("gairi2019_score", "Government AI Readiness Index 2019 (old framework)",
              "score 0-10", "ai", comparable_over_time=False,
              notes="Oxford Insights 2019 ('2018/19') edition: a different index (0-10 scale, 4 "
-                   "clusters, 11 indicators, 194 countries); not comparable with gairi_total."),
+                   "clusters, 11 indicators, 194 countries); not comparable with gairi_total. "
+                   "Two of its indicators are UN E-Government Survey 2018 values (EGDI-based data "
+                   "capability, OSI-based digital public services)."),
 )
 
 

@@ -38,7 +38,9 @@ _GROUP_NOTE = ("World Bank GTMI (0-1, higher = more mature). Official group scor
 
 GROUP_VARIABLES = (
     Variable("gtmi", "GovTech Maturity Index (GTMI)", "score 0-1", "govtech",
-             comparable_over_time=False, notes=_GROUP_NOTE),
+             comparable_over_time=False,
+             notes=_GROUP_NOTE + " One quarter of it is the PSDI, which embeds the UN Online "
+                   "Service Index (an EGDI input)."),
     Variable("gtmi_cgsi", "GTMI Core Government Systems Index (CGSI)", "score 0-1", "govtech",
              comparable_over_time=False, notes=_GROUP_NOTE),
     Variable("gtmi_psdi", "GTMI Public Service Delivery Index (PSDI)", "score 0-1", "govtech",
