@@ -78,8 +78,7 @@ def _load_catalogue(path: Path, _mtime: int) -> dict[str, SourceFile]:
                 f"entry `{fid}` lacks field(s) {', '.join(missing)}",
                 f"add {', '.join(missing)} to `{fid}` (see the header of the catalogue)",
             )
-        years = entry["years"]
-        years = tuple(range(years[0], years[1] + 1)) if _is_span(entry, years) else tuple(years)
+        years = _parse_years(entry["years"], fid, path)
         out[fid] = SourceFile(
             id=fid,
             path=str(entry["path"]),
@@ -99,9 +98,17 @@ def _load_catalogue(path: Path, _mtime: int) -> dict[str, SourceFile]:
     return out
 
 
-def _is_span(entry: dict, years: list) -> bool:
-    # `years: [1990, 2022]` on a time series means a span; an explicit list of editions does not.
-    return len(years) == 2 and years[1] - years[0] > 1 and "editions" not in entry
+def _parse_years(years, fid: str, path: Path) -> tuple[int, ...]:
+    """``[2020, 2022]`` lists exact years; ``"1990-2022"`` is a span of every year in between."""
+    if isinstance(years, str) and "-" in years:
+        lo, hi = (int(y) for y in years.split("-", 1))
+        return tuple(range(lo, hi + 1))
+    if isinstance(years, int):
+        return (years,)
+    if isinstance(years, list) and all(isinstance(y, int) for y in years):
+        return tuple(years)
+    raise DataError(path, f"entry `{fid}` has years {years!r}",
+                    "write `years:` as a list of years ([2020, 2022]) or a span (1990-2022)")
 
 
 def data_root() -> Path:

@@ -8,6 +8,7 @@ import inspect
 import logging
 import os
 import tempfile
+from functools import cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,13 +110,16 @@ def readers() -> dict[str, Reader]:
     return dict(_REGISTRY)
 
 
-def _code_fingerprint(reader: Reader) -> str:
+@cache
+def _code_fingerprint() -> str:
     """Hash of the code a cached table depends on, so a code change invalidates the cache."""
     from .. import countries, schemas
     from . import parsing
 
     h = hashlib.sha256()
-    for mod in (inspect.getmodule(reader.parse), parsing, schemas, countries):
+    # Readers share helpers across modules, so every reader module counts, not only this one.
+    reader_modules = [importlib.import_module(f"{__name__}.{m}") for m in READER_MODULES]
+    for mod in (*reader_modules, parsing, schemas, countries):
         h.update(inspect.getsource(mod).encode())
     h.update(countries.OVERRIDES_PATH.read_bytes())
     return h.hexdigest()
@@ -145,7 +149,7 @@ def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
         raise DataError(config.CATALOGUE_PATH, f"no catalogue entry has `reader: {name}`",
                         f"add the file(s) for `{name}` to data/sources.yml")
     key = hashlib.sha256(
-        "|".join([name, _code_fingerprint(reader), *(f"{s.id}:{s.sha256}" for s, _ in files)])
+        "|".join([name, _code_fingerprint(), *(f"{s.id}:{s.sha256}" for s, _ in files)])
         .encode()
     ).hexdigest()[:20]
     if key not in _MEMORY:

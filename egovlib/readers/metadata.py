@@ -68,8 +68,12 @@ def read_countries(files):
     wb = rename_columns(read_excel(paths["wb_class"], sheet_name="List of economies", dtype=str,
                                    keep_default_na=False, na_values=[""]),
                         WB_COLUMNS, paths["wb_class"])
+    # The sheet lists the 218 economies, then a blank row, then aggregates (WLD, ARB, ...):
+    # keep only the block above the first blank row, so aggregates never pass for countries.
+    first_blank = wb.index[wb.isna().all(axis=1)]
+    if len(first_blank):
+        wb = wb.loc[: first_blank[0] - 1]
     wb = wb.dropna(subset=["iso3"])
-    wb = wb[wb["iso3"].str.fullmatch(r"[A-Z]{3}")]
 
     out = m49.merge(unu, on="iso3", how="left").merge(wb, on="iso3", how="outer")
     out["name"] = out["name"].fillna(out["wb_name"])
