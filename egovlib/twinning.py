@@ -27,8 +27,11 @@ COMPONENTS: tuple[str, ...] = ("osi", "hci", "tii", "epi")
 EGDI_WEIGHTS: Mapping[str, float] = {"osi": 1 / 3, "hci": 1 / 3, "tii": 1 / 3, "epi": 0.0}
 
 #: Survey editions whose scores are not comparable with the edition before (2014: the UN
-#: revised the OSI questionnaire and the HCI added years of schooling).
+#: revised the OSI questionnaire and the TII/OSI normalisation, and the HCI added years of
+#: schooling). Steps into these editions are left out of the historical evidence by default.
 METHOD_BREAKS: tuple[int, ...] = (2014,)
+#: Editions where only the HCI definition changed (kept, but flagged in the prose).
+HCI_BREAKS: tuple[int, ...] = (2008,)
 
 #: Source lines of the figures: the survey, and the context data behind each similarity feature.
 SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
@@ -605,6 +608,10 @@ def edition_changes(panel: pd.DataFrame, *, up_to: int | None = None,
         for c in ("osi", "hci", "tii"):
             d[f"contrib_{c}"] = d[f"d_{c}"] * EGDI_WEIGHTS[c]
         d["residual"] = d["d_egdi"] - d[["contrib_osi", "contrib_hci", "contrib_tii"]].sum(axis=1)
+        # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
+        # HCI of small states in 2003-2005, the publisher's placeholder for missing data
+        ends = [f"{c}_{e}" for c in ("osi", "hci", "tii") for e in ("start", "end")]
+        d["zero_component"] = (d[ends] == 0).any(axis=1)
         parts.append(d)
     if not parts:
         return pd.DataFrame()
@@ -612,12 +619,16 @@ def edition_changes(panel: pd.DataFrame, *, up_to: int | None = None,
 
 
 def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", band: float = 0.10,
-                     n: int = 8, up_to: int | None = None, include_breaks: bool = False
-                     ) -> pd.DataFrame:
+                     n: int = 8, up_to: int | None = None, include_breaks: bool = False,
+                     drop_zero_components: bool = True) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
     Similar = the ``metric`` at the start edition within ``level +/- band``. Each row decomposes
-    the EGDI gain into thirds of the OSI, HCI and TII changes and names the main driver.
+    the EGDI gain into thirds of the OSI, HCI and TII changes and names the main driver. Steps
+    where OSI, HCI or TII is exactly 0 at either end are left out by default
+    (``drop_zero_components``): such zeros mostly mark missing component data (the HCI of
+    Andorra, Liechtenstein, Monaco and other small states in 2003-2005), so the "gain" would be an
+    artefact. The number left out is in ``attrs['dropped_zero']``.
 
     Returns
     -------
@@ -632,6 +643,9 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
     if ch.empty:
         return ch
     ch = ch[(ch[f"{metric}_start"] - level).abs() <= band].dropna(subset=[f"d_{metric}"])
+    dropped_zero = int(ch["zero_component"].sum()) if drop_zero_components else 0
+    if drop_zero_components:
+        ch = ch[~ch["zero_component"]]
     ch = ch.sort_values([f"d_{metric}", "iso3", "to_year"], ascending=[False, True, True]).head(n)
     contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
     ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
@@ -639,7 +653,9 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
     keep = ["iso3", "country", "from_year", "to_year", f"{metric}_start", f"{metric}_end",
             f"d_{metric}", *([] if metric == "egdi" else ["d_egdi"]), "contrib_osi", "contrib_hci",
             "contrib_tii", "residual", "driver", "crosses_break"]
-    return ch[keep].reset_index(drop=True)
+    out = ch[keep].reset_index(drop=True)
+    out.attrs["dropped_zero"] = dropped_zero
+    return out
 
 
 def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, mentee: str,
@@ -647,22 +663,33 @@ def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, 
     """Generated prose summarising `historical_jumps`: how many, which component drove them."""
     name = _name(mentee)
     m = SHORT_LABELS[metric]
+    who = f"the current {m} of {name}"
     if jumps.empty:
         return (f"No consecutive-edition step up to {up_to} starts with a {m} within "
-                f"±{band:.2f} of {name}'s {level:.3f} (or no earlier edition exists), so "
+                f"±{band:.2f} of {who} ({level:.3f}) (or no earlier edition exists), so "
                 "history offers no comparable jump.")
     tot = jumps[["contrib_osi", "contrib_hci", "contrib_tii"]].sum()
     share = tot / tot.abs().sum() if tot.abs().sum() > 0 else tot * np.nan
     drivers = jumps["driver"].value_counts()
     top = jumps.iloc[0]
+    hci_break = jumps["to_year"].isin(HCI_BREAKS)
+    extra = ""
+    if hci_break.any():
+        extra += (f" {int(hci_break.sum())} of these steps end in "
+                  f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
+                  "HCI contribution is partly a change of yardstick.")
+    if jumps.attrs.get("dropped_zero"):
+        extra += (f" {jumps.attrs['dropped_zero']} step(s) from a similar level were left out "
+                  "because a component is published as exactly 0 at one end (mostly missing "
+                  "data, not a score).")
     return (
-        f"The {len(jumps)} largest {m} gains from a starting {m} within ±{band:.2f} of {name}'s "
-        f"{level:.3f} range from {jumps[f'd_{metric}'].min():+.3f} to {top[f'd_{metric}']:+.3f} "
+        f"The {len(jumps)} largest {m} gains from a starting {m} within ±{band:.2f} of {who} "
+        f"({level:.3f}) range from {jumps[f'd_{metric}'].min():+.3f} to {top[f'd_{metric}']:+.3f} "
         f"(largest: {top['country']}, {top['from_year']}→{top['to_year']}). Across them the EGDI "
         f"gain came {share['contrib_osi']:.0%} from OSI, {share['contrib_hci']:.0%} from HCI and "
         f"{share['contrib_tii']:.0%} from TII; the OSI was the main driver in "
         f"{int(drivers.get('OSI', 0))} of {len(jumps)} cases. Scores are relative within an "
-        "edition, so these are gains on the other countries, not absolute progress."
+        "edition, so these are gains on the other countries, not absolute progress." + extra
     )
 
 
@@ -886,8 +913,9 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
 
 
 __all__ = [
-    "COMPONENTS", "EGDI_WEIGHTS", "METHOD_BREAKS", "TRANSFER_AREAS", "Context", "PairResult",
-    "PairingWeights", "SimilarityWeights", "TransferArea", "analyse_pair", "component_gaps",
+    "COMPONENTS", "EGDI_WEIGHTS", "HCI_BREAKS", "METHOD_BREAKS", "TRANSFER_AREAS", "Context",
+    "PairResult", "PairingWeights", "SimilarityWeights", "TransferArea", "analyse_pair",
+    "component_gaps",
     "context_similarity", "describe_jumps", "describe_pair", "describe_trajectories",
     "edition_changes", "edition_scores", "historical_jumps", "load_context",
     "nearest_better_peers", "pairing_table", "plot_pair_gaps", "plot_trajectories",

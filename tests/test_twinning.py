@@ -234,6 +234,19 @@ def test_historical_jumps_from_similar_level(egdi):
                                                                     2003)
 
 
+def test_published_zero_components_do_not_count_as_jumps(egdi):
+    """Liechtenstein's HCI is published as 0 in 2003-2005 (missing data), 0.948 in 2008: its
+    +0.37 EGDI 'jump' 2005->2008 is an artefact and is left out unless asked for."""
+    kept = tw.historical_jumps(egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008)
+    assert "LIE" not in kept["iso3"].tolist() and kept.attrs["dropped_zero"] >= 1
+    raw = tw.historical_jumps(egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008,
+                              drop_zero_components=False)
+    lie = raw[raw["iso3"] == "LIE"].iloc[0]
+    assert (lie["from_year"], lie["to_year"]) == (2005, 2008) and lie["driver"] == "HCI"
+    assert "left out because a component is published as exactly 0" in tw.describe_jumps(
+        kept, "egdi", 0.18, 0.02, "COM", 2008)
+
+
 def test_trajectory_text_names_unassessed_editions(egdi):
     text = tw.describe_trajectories(egdi, ["BHR", "SSD"], 2024)
     assert "South Sudan" in text and "not assessed in 2003, 2004, 2005, 2008, 2010" in text
