@@ -1,0 +1,150 @@
+"""EGDI methodology on the real data: recomputation, 2008/2010 weights, ranks, HCI proxies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from egovlib import methodology as meth
+from egovlib.errors import SpecError
+from egovlib.indices import rank_desc
+
+GCC_2024 = {"SAU": 6, "ARE": 11, "BHR": 18, "OMN": 41, "QAT": 53, "KWT": 66}
+
+
+@pytest.fixture(scope="module")
+def recomp(egdi):
+    return meth.egdi_recomputation(egdi)
+
+
+@pytest.fixture(scope="module")
+def summary(recomp):
+    return meth.recomputation_summary(recomp).set_index("year")
+
+
+def test_recomputed_egdi_within_1e4_except_2008_2010(summary):
+    ok = summary.drop(index=[2008, 2010])
+    assert (ok["max_abs_deviation"] < 1e-4).all(), ok["max_abs_deviation"]
+    assert (summary.loc[[2008, 2010], "share_beyond_tolerance"] > 0.9).all()
+
+
+def test_2008_2010_departures_pinned(recomp):
+    d = recomp[recomp["year"].isin([2008, 2010])]
+    cmr = d[(d["iso3"] == "CMR") & (d["year"] == 2008)]["abs_deviation"].item()
+    assert cmr == pytest.approx(0.01362, abs=1e-5)
+    rest = d[~((d["iso3"] == "CMR") & (d["year"] == 2008))]
+    assert rest["abs_deviation"].max() == pytest.approx(0.00399, abs=1e-5)  # Antigua 2010
+    for year in (2008, 2010):
+        assert (d.loc[d["year"] == year, "abs_deviation"] > 1e-4).mean() > 0.9
+
+
+def test_2010_egdi_is_034_033_033_weighting(egdi):
+    fit = meth.fit_egdi_weights(2010, egdi)
+    assert fit.weights.to_numpy() == pytest.approx([0.34, 0.33, 0.33], abs=1e-4)
+    assert fit.max_abs_residual < 1e-5
+    hyp = meth.weight_hypotheses(2010, egdi).set_index("hypothesis")
+    assert hyp.loc["0.34 / 0.33 / 0.33", "countries_beyond_bound"] == 0
+    assert hyp.loc["equal thirds (documented)", "countries_beyond_bound"] == 182
+
+
+def test_2008_weighting_leaves_two_unexplained_outliers(egdi):
+    fit = meth.fit_egdi_weights(2008, egdi)
+    assert fit.weights.to_numpy() == pytest.approx([0.3403, 0.3297, 0.3301], abs=2e-4)
+    assert fit.worst["iso3"].head(2).tolist() == ["CMR", "KHM"]
+    hyp = meth.weight_hypotheses(2008, egdi).set_index("hypothesis")
+    assert hyp.loc["0.34 / 0.33 / 0.33", "beyond"] == "Cameroon, Cambodia"
+    out = meth.implied_component_error(2008, {"osi": .34, "hci": .33, "tii": .33}, egdi, ["CMR"])
+    assert out["residual"].item() == pytest.approx(-0.012121, abs=1e-6)
+
+
+def test_published_decimals(egdi):
+    dec = meth.published_decimals(egdi).set_index("year")
+    assert dec.loc[2008].tolist() == [4, 5, 5, 5]       # egdi, osi, hci, tii
+    assert dec.loc[2020].tolist() == [4, 4, 4, 4]
+    assert dec.loc[2003, "hci"] == 3
+
+
+def test_rank_reproduction_exact_except_2020_tied_pairs(recomp, summary):
+    assert summary.drop(index=2020)["rank_mismatches"].eq(0).all()
+    bad = recomp[~recomp["rank_match"]]
+    assert set(bad["year"]) == {2020}
+    assert set(bad["iso3"]) == {"AND", "HUN", "MKD", "TLS"}
+    pairs = meth.tied_pairs_ranked_apart(2020)
+    got = {tuple(g.sort_values("rank")["iso3"]) for _, g in pairs.groupby("egdi")}
+    assert got == {("MDA", "AND"), ("HRV", "HUN"), ("PER", "MKD"), ("TJK", "TLS")}
+    rules = meth.tie_break_rules(pairs)
+    assert (rules["mean of rounded components"] == "undecided").sum() == 3
+    for col in ["OSI", "HCI", "TII", "EPI", "country name A-Z"]:
+        assert not (rules[col] == "yes").all(), col
+
+
+def test_ties_in_other_editions_share_a_rank(egdi):
+    t = meth.tie_handling(egdi).set_index("year")
+    assert t.loc[2020, "ranked_apart"] == 4
+    assert t.drop(index=2020)["ranked_apart"].eq(0).all()
+    assert t.loc[[2018, 2022], "shared_rank"].tolist() == [2, 4]
+
+
+def test_early_editions_rank_assessed_only(recomp):
+    e03 = recomp[recomp["year"] == 2003]
+    assert len(e03) == 173 and e03["rank_reproduced"].max() == 173
+
+
+def test_2024_gcc_ranks_and_level_groups(egdi):
+    e = egdi[egdi["year"] == 2024].set_index("iso3")
+    r = rank_desc(e["egdi"])
+    assert {k: int(r[k]) for k in GCC_2024} == GCC_2024
+    counts = meth.level_rating_counts(e.reset_index())
+    by_group = counts.groupby("level_group", observed=True)["countries"].sum().to_dict()
+    assert by_group == {"Very High": 76, "High": 62, "Middle": 44, "Low": 11}
+    assert counts["countries"].sum() == 193
+
+
+def test_method_ranks_2024(egdi):
+    ranks = meth.method_ranks(egdi[egdi["year"] == 2024])
+    summ = meth.rank_shift_summary(ranks).set_index("variant")
+    # 2024 components already span [0, 1]: min-max arithmetic reproduces the published ranks
+    # except one near-tie (Iraq).
+    assert summ.loc["min-max, arithmetic", "max_abs_shift"] <= 1
+    assert summ.loc["rank, arithmetic", "median_abs_shift"] == 2
+    assert summ.loc["rank, arithmetic", "max_abs_shift"] == 17
+    assert summ.loc["min-max, geometric", "max_abs_shift"] == 37
+    gcc = ranks.set_index("iso3").loc[list(GCC_2024), "rank"].to_dict()
+    assert gcc == GCC_2024
+
+
+def test_method_ranks_rejects_several_editions(egdi):
+    with pytest.raises(SpecError, match="one edition"):
+        meth.method_ranks(egdi[egdi["year"].isin([2022, 2024])])
+
+
+@pytest.mark.parametrize("year, n_min, r_min, mae_max", [
+    (2024, 180, 0.95, 0.06), (2018, 180, 0.97, 0.045), (2014, 180, 0.96, 0.07),
+    (2008, 160, 0.96, 0.06),
+])
+def test_hci_proxy_fit(year, n_min, r_min, mae_max):
+    res = meth.hci_from_proxies(year)
+    s = res.stats
+    assert res.message == ""
+    assert np.isfinite([s["pearson"], s["spearman"], s["mae"], s["max_abs_error"]]).all()
+    assert s["n"] >= n_min and s["coverage"] > 0.85
+    assert s["pearson"] > r_min and s["mae"] < mae_max
+    worst = meth.hci_worst_fits(res, 5)
+    assert len(worst) == 5 and worst["why"].str.len().gt(0).all()
+
+
+def test_hci_proxy_2003_partial_coverage_is_reported_not_hidden():
+    s = meth.hci_from_proxies(2003).stats
+    assert 0.4 < s["coverage"] < 0.7   # literacy series in the data start in 2000
+    assert s["pearson"] > 0.9
+
+
+def test_hci_proxy_missing_input_gives_message_not_crash():
+    spec = meth.HciProxySpec("test", (2024,), {"x": 1.0}, {"no_such_variable": 1.0}, "un", "")
+    res = meth.hci_from_proxies(2024, spec)
+    assert "no_such_variable" in res.message and res.stats["n"] == 0
+
+
+def test_hci_proxy_spec_unknown_edition():
+    with pytest.raises(SpecError, match="no HCI proxy recipe for edition 2019"):
+        meth.hci_proxy_spec(2019)
