@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,15 +13,21 @@ import seaborn as sns
 
 from . import plots
 from .countries import country_name, resolve_group
+from .errors import EgovError
 from .indices import LEVEL_ORDER
 from .panel import DERIVED, INDEX_COLS, build_panel, load_egdi_panel
 from .readers import readers, variables
 from .sources import load_catalogue
+from .standing import peer_palette
 
 #: Source line of figures built from the UN EGDI files only.
 EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)."
 #: A published EGDI counts as departing from mean(OSI, HCI, TII) above this (values have 4-5 dp).
 DEPARTURE_TOL = 1e-4
+#: Heading of each variable theme in the coverage charts.
+THEME_LABELS = {"UN index": "UN indices", "govtech": "GovTech", "ai": "AI readiness",
+                "education": "education", "skills": "digital skills", "ict": "ICT",
+                "income": "income", "population": "population"}
 #: Income groups from richest to poorest (column order of the coverage heatmap).
 INCOME_ORDER = ("High income", "Upper middle income", "Lower middle income", "Low income")
 
@@ -144,18 +151,24 @@ class Coverage:
     group_sizes: pd.Series
 
 
-def coverage(year: int, groups: Iterable[str] = ("GCC",), lag: int = 1,
+def coverage(year: int, groups: Iterable[str | list[str]] = ("GCC",), lag: int = 1,
              covariates: Iterable[str] | None = None) -> Coverage:
     """Share of countries with data per variable and country group for one edition.
 
     Uses `egovlib.build_panel` with the vintage rule (latest reference year <= ``year - lag``).
-    Columns: all countries, ``groups``, UN regions, income groups (richest first). Rows: the five
+    Columns: all countries, ``groups`` (names, or lists of ISO3 codes shown as "Selected group"),
+    UN regions, income groups (richest first). Rows: the five
     UN indices and ``covariates`` (default: `available_covariates()`, i.e. every one that exists).
     """
-    groups = list(groups)
+    named = [g for g in groups if isinstance(g, str)]
+    custom = [resolve_group(g) for g in groups if not isinstance(g, str)]
     covariates = available_covariates() if covariates is None else list(covariates)
-    panel = build_panel(year, covariates, lag=lag, coverage_groups=groups)
+    panel = build_panel(year, covariates, lag=lag, coverage_groups=named)
     shares = panel.coverage
+    for k, codes in enumerate(custom):  # a list of ISO3 codes: one "Selected group" column
+        label = "Selected group" + (f" {k + 1}" if len(custom) > 1 else "")
+        sel = panel.data["iso3"].isin(codes)
+        shares.insert(1 + len(named) + k, label, panel.data.loc[sel, shares.index].notna().mean())
     income = [g for g in INCOME_ORDER if g in shares.columns]
     rest = [c for c in shares.columns if c not in income]
     shares = shares[rest + income]
@@ -176,8 +189,11 @@ def coverage(year: int, groups: Iterable[str] = ("GCC",), lag: int = 1,
     for col in ("ref_min", "ref_max", "ref_mode"):
         ref[col] = ref[col].astype("Int64")
     sizes = {"All countries": len(data)}
-    for g in groups:
+    for g in named:
         sizes[g] = int(data["iso3"].isin(resolve_group(g)).sum())
+    for k, codes in enumerate(custom):
+        sizes["Selected group" + (f" {k + 1}" if len(custom) > 1 else "")] = int(
+            data["iso3"].isin(codes).sum())
     for col in ("region", "income_group"):
         sizes.update(data[col].value_counts().to_dict())
     return Coverage(int(year), shares, ref, panel.rule, pd.Series(sizes).reindex(shares.columns))
@@ -190,26 +206,48 @@ def _ref_text(row: pd.Series) -> str:
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
-def plot_coverage(cov: Coverage) -> plt.Figure:
-    """Heatmap of coverage (share of countries with data), variables x country groups."""
-    shares = cov.shares * 100
-    ylabels = [f"{name}  [{_ref_text(cov.ref_years.loc[name])}]" for name in shares.index]
-    xlabels = [f"{g}\n(n={int(cov.group_sizes[g])})" for g in shares.columns]
-    height = max(3.8, 0.36 * len(shares) + 2.6)
-    fig, ax = plt.subplots(figsize=(12, height))
+def coverage_themes(cov: Coverage) -> list[str]:
+    """Themes present in a coverage report, UN indices first (one heatmap per theme)."""
+    themes = list(dict.fromkeys(cov.ref_years["theme"]))
+    return sorted(themes, key=lambda t: (t != "UN index", themes.index(t)))
+
+
+def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
+    """Heatmap of coverage (share of countries with data), variables x country groups.
+
+    Parameters
+    ----------
+    cov : Coverage
+        From `coverage`.
+    theme : str, optional
+        Only the variables of one theme (see `coverage_themes`); default all.
+    """
+    names = [n for n in cov.shares.index
+             if theme is None or cov.ref_years.loc[n, "theme"] == theme]
+    if not names:
+        raise EgovError(f"no variables with theme {theme!r}; themes: {coverage_themes(cov)}")
+    shares = cov.shares.loc[names] * 100
+    ylabels = [f"{cov.ref_years.loc[n, 'label']}  [{_ref_text(cov.ref_years.loc[n])}]"
+               for n in names]
+    xlabels = [f"{textwrap.fill(g, 9)}\n(n={int(cov.group_sizes[g])})" for g in shares.columns]
+    height = 0.34 * len(shares) + 2.4
+    fig, ax = plt.subplots(figsize=(13, height))
     sns.heatmap(shares, ax=ax, vmin=0, vmax=100, cmap="Blues", annot=True, fmt=".0f",
-                annot_kws={"fontsize": 8}, cbar_kws={"label": "% of countries with data",
-                                                     "shrink": 0.8},
+                annot_kws={"fontsize": 8}, cbar_kws={"label": "% of countries", "shrink": 0.9,
+                                                     "aspect": 12},
                 linewidths=0.5, linecolor="white", xticklabels=xlabels, yticklabels=ylabels)
     ax.set_xlabel("Country group (number of UN member states)")
-    ax.set_ylabel("Variable  [reference years used]")
+    ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=8.5, rotation=0)
     ax.tick_params(axis="y", labelsize=9, rotation=0)
+    what = THEME_LABELS.get(theme, str(theme).capitalize()) if theme else "all variables"
+    # The explanation goes above the axes (not as a figure subtitle): heatmaps can be tall, and a
+    # subtitle placed at a fixed fraction of the figure height would float far above the chart.
+    ax.set_title(f"% of countries with a value [reference years used]. Vintage rule: {cov.rule}.",
+                 fontsize=10, fontweight="normal", color="#444444", loc="left", pad=8)
     return plots.finish(
-        fig, f"Data coverage for the {cov.year} edition",
-        "Source: UN DESA E-Government Survey and the covariate sources in data/sources.yml "
-        "(see the sources table).",
-        subtitle=f"% of countries with a value. Covariates by the vintage rule: {cov.rule}.")
+        fig, f"Data coverage for the {cov.year} edition: {what}",
+        "Source: UN DESA E-Government Survey and the sources listed in data/sources.yml.")
 
 
 # ------------------------------------------------------------------------------ distributions
@@ -254,9 +292,10 @@ def plot_distributions(year: int, group: str | Iterable[str] = "GCC", focus: str
                capprops={"color": "#888888"})
     sns.stripplot(data=long, x="score", y="label", order=order, ax=ax, color=plots.PEER_COLOUR,
                   size=2.8, alpha=0.45, jitter=0.18)
-    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex()
-           if c.lower() not in ("#d55e00", "#cc78bc")]
-    codes = [c for c in members if c in set(ed["iso3"])]
+    pal = peer_palette()
+    names = ed.set_index("iso3")["country"].to_dict()  # survey names (no "(the)")
+    ranked = ed.set_index("iso3")["rank"].astype(float)
+    codes = sorted([c for c in members if c in ranked.index], key=lambda c: ranked[c])
     if focus is not None and focus not in codes and focus in set(ed["iso3"]):
         codes.append(focus)
     ypos = {lab: i for i, lab in enumerate(order)}
@@ -268,7 +307,8 @@ def plot_distributions(year: int, group: str | Iterable[str] = "GCC", focus: str
                    color=plots.FOCUS_COLOUR if is_focus else pal[k % len(pal)],
                    s=70 if is_focus else 38, marker="D" if is_focus else "o",
                    edgecolor="black" if is_focus else "white", linewidth=0.6, zorder=5,
-                   label=country_name(code) + (" (focus)" if is_focus else ""))
+                   label=names[code] + (" (focus)" if is_focus else ""))
+    ax.set_yticks(range(len(order)), order)
     hi = max(1.0, float(long["score"].max()))
     ax.set_xlim(-0.02, hi + 0.03)
     ax.set_xlabel("Score (0-1, relative within the edition)")

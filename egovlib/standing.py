@@ -541,10 +541,64 @@ def change_prose(b: Benchmark) -> str:
     return text
 
 
+def trajectory_prose(b: Benchmark) -> str:
+    """Generated paragraph on the focus country's rank over all editions."""
+    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    name = country_name(b.focus)
+    if s.empty:
+        return f"{name} was not assessed in any edition."
+    s = s.sort_values("year")
+    first, last = s.iloc[0], s.iloc[-1]
+    best = s.loc[s["rank"].astype(float).idxmin()]
+    worst = s.loc[s["rank"].astype(float).idxmax()]
+    text = (f"{name} was ranked in {len(s)} of {b.trajectories['year'].nunique()} editions: "
+            f"{ordinal(first['rank'])} of {first['n_assessed']} in {first['year']} and "
+            f"{ordinal(last['rank'])} of {last['n_assessed']} in {last['year']}; its best rank was "
+            f"{ordinal(best['rank'])} ({best['year']}) and its worst {ordinal(worst['rank'])} "
+            f"({worst['year']}).")
+    missing = sorted(set(b.trajectories["year"]) - set(s["year"]))
+    if missing:
+        text += f" Not assessed in {_list_names([str(y) for y in missing])}."
+    cur = b.trajectories[b.trajectories["year"] == b.year].dropna(subset=["rank"])
+    cur = cur[cur["iso3"].isin(b.members)].sort_values("rank")
+    if len(cur):
+        lead = cur.iloc[0]
+        text += (f" In {b.year} the best-ranked member of {_the(b.group)} is {lead['country']} "
+                 f"({ordinal(lead['rank'])}).")
+    return text
+
+
+#: Readable column headers of the group table.
+TABLE_HEADERS = {
+    "country": "Country", "rank": "EGDI rank", "egdi": "EGDI", "level_group": "Level group",
+    "rating_class": "Rating class", "osi": "OSI", "osi_rank": "OSI rank", "hci": "HCI",
+    "hci_rank": "HCI rank", "tii": "TII", "tii_rank": "TII rank", "epi": "EPI",
+    "epi_rank": "EPI rank",
+}
+
+
+def display_table(b: Benchmark) -> pd.DataFrame:
+    """The group table with readable headers, for `report.show_table` (index = ISO3)."""
+    t = b.table.set_index("iso3")
+    out = t[list(TABLE_HEADERS)].rename(columns=TABLE_HEADERS)
+    out["Country"] = [f"{c} (not in group)" if not g else c
+                      for c, g in zip(t["country"], t["in_group"], strict=True)]
+    for col in ("Level group", "Rating class"):
+        out[col] = out[col].astype("object").where(out[col].notna(), "not assessed")
+    return out
+
+
 # ------------------------------------------------------------------------------ charts
+def peer_palette() -> list[str]:
+    """Colours for group members other than the focus country: the colourblind palette without
+    its reds/pinks (kept for the focus colour), grey (used for all countries) and pale yellow."""
+    drop = {"#d55e00", "#cc78bc", "#fbafe4", "#949494", "#ece133"}
+    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex() if c.lower() not in drop]
+    return [*pal, "#333333"]
+
+
 def _peer_colours(codes: Sequence[str], focus: str) -> dict[str, str]:
-    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex()
-           if c.lower() not in ("#d55e00", "#cc78bc")]  # keep reds/pinks for the focus colour
+    pal = peer_palette()
     peers = [c for c in codes if c != focus]
     out = {c: pal[i % len(pal)] for i, c in enumerate(peers)}
     out[focus] = plots.FOCUS_COLOUR
@@ -557,18 +611,19 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
     order = (traj[traj["year"] == b.year].sort_values("rank", na_position="last")["iso3"].tolist())
     order += [c for c in traj["iso3"].unique() if c not in order]
     colours = _peer_colours(order, b.focus)
+    names = traj.groupby("iso3")["country"].last().to_dict()  # survey names (no "(the)")
     fig, ax = plt.subplots(figsize=(10, 5.6))
     for code in order:
         s = traj[traj["iso3"] == code].sort_values("year")
         is_focus = code == b.focus
-        lbl = country_name(code) + ("" if code in b.members else " (not in group)")
+        lbl = names[code] + ("" if code in b.members else " (not in group)")
         ax.plot(s["year"], s["rank"].astype(float), marker="o", ms=6 if is_focus else 4,
                 lw=3 if is_focus else 1.6, color=colours[code], label=lbl,
                 zorder=3 if is_focus else 2)
     ax.invert_yaxis()
     years = sorted(traj["year"].unique())
     ax.set_xticks(years)
-    ax.set_xticklabels([str(y) for y in years], rotation=0, fontsize=9)
+    ax.set_xticklabels([str(y) for y in years], rotation=45, ha="right", fontsize=9)
     ax.axvline(b.year, color="#999999", lw=1, ls=":", zorder=1)
     ax.set_xlabel("Survey edition")
     ax.set_ylabel("EGDI rank (1 = best)")
@@ -589,8 +644,7 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     labels = [plots.SHORT_LABELS[c] for c in INDICES]
     y = np.arange(len(INDICES))
     others = [i for i, k in enumerate(prof["kind"]) if k not in ("focus", "frontier")]
-    pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex()
-           if c.lower() not in ("#d55e00", "#cc78bc", "#0173b2")]
+    pal = [c for c in peer_palette() if c != "#0173b2"]  # too close to the frontier colour
     offsets = np.linspace(-0.27, 0.27, len(prof))
     for j, (label, row) in enumerate(prof.iterrows()):
         kind = row["kind"]
@@ -630,10 +684,11 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     ax.axhline(0, color="#333333", lw=0.8)
     span = max(abs(v) for v in vals) or 1.0
     for bar, v in zip(bars, vals, strict=True):
-        ax.annotate(f"{v:+.4f}", (bar.get_x() + bar.get_width() / 2, v),
+        label = "0.0000" if abs(v) < 5e-5 else f"{v:+.4f}"
+        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, v),
                     xytext=(0, 4 if v >= 0 else -4), textcoords="offset points",
                     ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
-    ax.set_ylim(-1.25 * span if min(vals) < 0 else 0, 1.25 * span if max(vals) > 0 else 0.1 * span)
+    ax.set_ylim(min(0.0, min(vals)) - 0.15 * span, max(0.0, max(vals)) + 0.15 * span)
     ax.set_ylabel("EGDI points")
     name = country_name(b.focus)
     return plots.finish(
