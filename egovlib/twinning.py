@@ -447,11 +447,12 @@ def edition_scores(panel: pd.DataFrame, year: int) -> pd.DataFrame:
     return e.set_index("iso3")[["country", "rank", "egdi", *COMPONENTS]]
 
 
-def _not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -> str:
+def not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -> str:
+    """Markdown message for a country not assessed in ``year``, naming the editions it is in."""
     years = panel.loc[(panel["iso3"] == iso3) & panel["assessed"], "year"].tolist()
     when = (f"It is assessed in {', '.join(map(str, years))}." if years
             else "It is not assessed in any edition in the data.")
-    return (f"**{_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
+    return (f"**{display_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
             f"edition** of the UN E-Government Survey (no published scores), so this pair "
             f"cannot be analysed for {year}. {when}")
 
@@ -469,7 +470,7 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
 
     A mentor or mentee not assessed in ``year`` gives ``ok=False`` and a message, not an error.
     """
-    mentor, mentee = _code(mentor), _code(mentee)
+    mentor, mentee = iso3_code(mentor), iso3_code(mentee)
     panel = load_egdi_panel() if panel is None else panel
     if mentor == mentee:
         raise EgovError(f"mentor and mentee are the same country ({mentor}); pick two countries")
@@ -477,7 +478,7 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
     for iso3, role in ((mentor, "mentor"), (mentee, "mentee")):
         if iso3 not in scores.index:
             return PairResult(mentor, mentee, year, ok=False,
-                              message=_not_assessed_message(iso3, role, year, panel))
+                              message=not_assessed_message(iso3, role, year, panel))
     context = load_context(year) if context is None else context
     sim = context_similarity(context.data, mentee, similarity_weights)
     gaps = component_gaps(scores.loc[mentor], scores.loc[mentee])
@@ -493,7 +494,7 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
         stones = stepping_stones(scores, sim["similarity"], target,
                                  pri.loc[target, "feasible_target"], n=n_stepping_stones,
                                  exclude=[mentor, mentee])
-        stones.insert(1, "country", [_name(i) for i in stones["iso3"]])
+        stones.insert(1, "country", [display_name(i) for i in stones["iso3"]])
     return PairResult(
         mentor, mentee, year, ok=True, gaps=gaps, priorities=pri, target=target, peers=peers,
         stones=stones, similarity=float(sim.loc[mentor, "similarity"]),
@@ -503,12 +504,13 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
     )
 
 
-def _name(iso3: str) -> str:
+def display_name(iso3: str) -> str:
     """Short display name (UN M49 without the trailing "(the)")."""
     return country_name(iso3).removesuffix(" (the)")
 
 
-def _code(iso3: str) -> str:
+def iso3_code(iso3: str) -> str:
+    """Upper-case ISO3 code, checked against the country table (clear error if unknown)."""
     codes = resolve_group([iso3])
     return codes[0]
 
@@ -517,7 +519,7 @@ def describe_pair(r: PairResult) -> str:
     """Generated prose (Markdown) for one pair: gaps, their EGDI cost, the target and why."""
     if not r.ok:
         return r.message
-    a, b = _name(r.mentor), _name(r.mentee)
+    a, b = display_name(r.mentor), display_name(r.mentee)
     g = r.gaps
     egdi_gap = r.egdi[0] - r.egdi[1]
     lines = [f"In {r.year} {a} scores {r.egdi[0]:.4f} on the EGDI (rank {r.ranks[0]:.0f}) and "
@@ -649,7 +651,7 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
     ch = ch.sort_values([f"d_{metric}", "iso3", "to_year"], ascending=[False, True, True]).head(n)
     contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
     ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
-    ch.insert(1, "country", [_name(i) for i in ch["iso3"]])
+    ch.insert(1, "country", [display_name(i) for i in ch["iso3"]])
     keep = ["iso3", "country", "from_year", "to_year", f"{metric}_start", f"{metric}_end",
             f"d_{metric}", *([] if metric == "egdi" else ["d_egdi"]), "contrib_osi", "contrib_hci",
             "contrib_tii", "residual", "driver", "crosses_break"]
@@ -661,7 +663,7 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
 def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, mentee: str,
                    up_to: int) -> str:
     """Generated prose summarising `historical_jumps`: how many, which component drove them."""
-    name = _name(mentee)
+    name = display_name(mentee)
     m = SHORT_LABELS[metric]
     who = f"the current {m} of {name}"
     if jumps.empty:
@@ -675,7 +677,8 @@ def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, 
     hci_break = jumps["to_year"].isin(HCI_BREAKS)
     extra = ""
     if hci_break.any():
-        extra += (f" {int(hci_break.sum())} of these steps end in "
+        k = int(hci_break.sum())
+        extra += (f" {k} of these steps {'ends' if k == 1 else 'end'} in "
                   f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
                   "HCI contribution is partly a change of yardstick.")
     if jumps.attrs.get("dropped_zero"):
@@ -725,13 +728,16 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
         raise EgovError(f"role must be 'mentor' or 'mentee', got {role!r}")
     pw = PairingWeights.from_mapping(weights)
     w = _transfer_weights(areas)
-    focus = _code(focus)
+    focus = iso3_code(focus)
     if focus not in scores.index:
-        raise EgovError(f"{_name(focus)} ({focus}) was not assessed in this edition; "
+        raise EgovError(f"{display_name(focus)} ({focus}) was not assessed in this edition; "
                         "automatic pairing needs its scores")
-    pool = scores.index if candidates is None else pd.Index(resolve_group(candidates)
-                                                             if isinstance(candidates, str)
-                                                             else [_code(c) for c in candidates])
+    if candidates is None:
+        pool = scores.index
+    elif isinstance(candidates, str):
+        pool = pd.Index(resolve_group(candidates))
+    else:
+        pool = pd.Index([iso3_code(c) for c in candidates])
     pool = pool.drop(focus, errors="ignore")
     dropped = sorted(set(pool) - set(scores.index))
     pool = pool[pool.isin(scores.index)]
@@ -742,7 +748,7 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
     wv = pd.Series(w)[list(COMPONENTS)]
     pos = lead.clip(lower=0)
     t = pd.DataFrame(index=pool)
-    t["country"] = [_name(i) for i in pool]
+    t["country"] = [display_name(i) for i in pool]
     t["lead"] = pos.mul(wv, axis=1).sum(axis=1) / wv.sum()
     t["similarity"] = sim["similarity"]
     t["score"] = pw.lead * t["lead"] + pw.similarity * t["similarity"].fillna(0)
@@ -776,7 +782,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
              if v > 0 and c in ("osi", "epi")]
     behind = [SHORT_LABELS[c] for c, v in leads.items() if v <= 0]
     parts = []
-    mname = _name(mentor)
+    mname = display_name(mentor)
     if ahead:
         parts.append(f"{mname} leads on transferable {', '.join(ahead)}")
     else:
@@ -803,7 +809,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
     if not pd.isna(row.sim_gtmi):
         ctx.append(f"GTMI group {GTMI_LETTERS.get(int(b['gtmi_group']), '?')} vs "
                    f"{GTMI_LETTERS.get(int(a['gtmi_group']), '?')}")
-    parts.append(f"context ({_name(row.iso3)} vs {_name(focus)}): " + ", ".join(ctx))
+    parts.append(f"context ({display_name(row.iso3)} vs {display_name(focus)}): " + ", ".join(ctx))
     return (f"score {row.score:.3f} = {pw.lead:g}×lead {row.lead:.3f} + "
             f"{pw.similarity:g}×similarity {row.similarity:.3f}: " + "; ".join(parts) + ".")
 
@@ -832,9 +838,9 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
             ax.plot([ft, ft], [y[i] - 0.22, y[i] + 0.22], color="#333333", lw=2, zorder=3,
                     label="Feasible target (median of closest better peers)" if i == 0 else None)
     ax.scatter(r.gaps["mentor"], y, s=110, color=FRONTIER_COLOUR, zorder=4,
-               label=f"Mentor: {_name(r.mentor)}")
+               label=f"Mentor: {display_name(r.mentor)}")
     ax.scatter(r.gaps["mentee"], y, s=110, color=FOCUS_COLOUR, zorder=4,
-               label=f"Mentee: {_name(r.mentee)}")
+               label=f"Mentee: {display_name(r.mentee)}")
     labels = [SHORT_LABELS[c] + (" ◀ target" if c == r.target else "")
               + ("\n(not in EGDI)" if c == "epi" else "") for c in comps]
     ax.set_yticks(y, labels)
@@ -844,13 +850,13 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
     stones = ", ".join(r.stones["iso3"]) if len(r.stones) else "none"
     sub = (f"{r.year} edition. Grey line = mentor's lead; stepping stones on "
            f"{SHORT_LABELS[r.target] if r.target else '-'}: {stones}.")
-    return finish(fig, f"{_name(r.mentor)} → {_name(r.mentee)}: gap per component",
+    return finish(fig, f"{display_name(r.mentor)} → {display_name(r.mentee)}: gap per component",
                   _source_line(str(r.similarity_detail.get("features", ""))), subtitle=sub)
 
 
 def trajectories(panel: pd.DataFrame, countries: Iterable[str]) -> pd.DataFrame:
     """EGDI, OSI and rank of ``countries`` over all editions (NaN where not assessed)."""
-    codes = [_code(c) for c in countries]
+    codes = [iso3_code(c) for c in countries]
     t = panel[panel["iso3"].isin(codes)][["iso3", "country", "year", "assessed", "rank", "egdi",
                                           "osi"]]
     return t.sort_values(["iso3", "year"]).reset_index(drop=True)
@@ -859,8 +865,8 @@ def trajectories(panel: pd.DataFrame, countries: Iterable[str]) -> pd.DataFrame:
 def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], *,
                       year: int | None = None) -> plt.Figure:
     """EGDI and OSI scores of the mentor and the mentees over editions (scores, not ranks)."""
-    mentees = [_code(m) for m in mentees]
-    order = [_code(mentor), *mentees]
+    mentees = [iso3_code(m) for m in mentees]
+    order = [iso3_code(mentor), *mentees]
     tr = trajectories(panel, order)
     position = tr["iso3"].map({c: i for i, c in enumerate(order)})
     tr = tr.assign(_o=position).sort_values(["_o", "year"])
@@ -874,7 +880,7 @@ def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], 
         for iso3, g in tr.groupby("iso3", sort=False):
             ax.plot(g["year"], g[metric], marker="o", ms=4, color=colours[iso3],
                     lw=2.5 if iso3 == mentor else 2,
-                    label=_name(iso3) + (" (mentor)" if iso3 == mentor else ""))
+                    label=display_name(iso3) + (" (mentor)" if iso3 == mentor else ""))
         for b in METHOD_BREAKS:
             ax.axvline(b - 1, color="#999999", ls="--", lw=1)
         if year is not None:
@@ -899,11 +905,15 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
     for iso3, g in tr.groupby("iso3", sort=False):
         seen = g[g["assessed"]]
         missing = g.loc[~g["assessed"], "year"].tolist()
-        name = _name(iso3)
+        name = display_name(iso3)
         if seen.empty:
             lines.append(f"- {name}: not assessed in any edition up to {year}.")
             continue
         first, last = seen.iloc[0], seen.iloc[-1]
+        if len(seen) == 1:
+            lines.append(f"- {name}: one edition up to {year} ({last['year']}): EGDI "
+                         f"{last['egdi']:.3f}, OSI {last['osi']:.3f}.")
+            continue
         text = (f"- {name}: EGDI {first['egdi']:.3f} ({first['year']}) → {last['egdi']:.3f} "
                 f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}")
         if missing:
@@ -915,9 +925,9 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
 __all__ = [
     "COMPONENTS", "EGDI_WEIGHTS", "HCI_BREAKS", "METHOD_BREAKS", "TRANSFER_AREAS", "Context",
     "PairResult", "PairingWeights", "SimilarityWeights", "TransferArea", "analyse_pair",
-    "component_gaps",
-    "context_similarity", "describe_jumps", "describe_pair", "describe_trajectories",
-    "edition_changes", "edition_scores", "historical_jumps", "load_context",
-    "nearest_better_peers", "pairing_table", "plot_pair_gaps", "plot_trajectories",
+    "component_gaps", "context_similarity", "describe_jumps", "describe_pair",
+    "describe_trajectories", "display_name", "edition_changes", "edition_scores",
+    "historical_jumps", "iso3_code", "load_context", "nearest_better_peers",
+    "not_assessed_message", "pairing_table", "plot_pair_gaps", "plot_trajectories",
     "stepping_stones", "trajectories", "transfer_priorities", "transfer_table",
 ]
