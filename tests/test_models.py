@@ -1,4 +1,4 @@
-"""egovlib.models: estimators recover known effects, the circularity guard, missing data, real runs."""
+"""egovlib.models: estimators recover known effects, circularity guard, missing data, real runs."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def test_ols_recovers_known_coefficients():
     assert fit.ok and fit.n == 800 and fit.spec.cov_type == "HC3"
     c = fit.coefs.set_index("term")
     for term, true in TRUE.items():
-        assert abs(c.at[term, "estimate"] - true) < 3.5 * c.at[term, "se"]
-        assert c.at[term, "ci_low"] < true < c.at[term, "ci_high"]
+        assert abs(c.loc[term, "estimate"] - true) < 3.5 * c.loc[term, "se"]
+        assert c.loc[term, "ci_low"] < true < c.loc[term, "ci_high"]
         # one-SD effect = coefficient x sample SD of the regressor
         sd = fit.X[term].std(ddof=1)
-        assert c.at[term, "effect_sd"] == pytest.approx(c.at[term, "estimate"] * sd)
-    assert c.at["x1", "se"] < 0.005  # precise enough that the check above can fail
+        assert c.loc[term, "effect_sd"] == pytest.approx(c.loc[term, "estimate"] * sd)
+    assert c.loc["x1", "se"] < 0.005  # precise enough that the check above can fail
 
 
 def test_fractional_logit_recovers_average_marginal_effects():
@@ -66,7 +66,7 @@ def test_fractional_logit_recovers_average_marginal_effects():
     true_ame = b * np.mean(mu * (1 - mu))
     c = fit.coefs.set_index("term")
     for j, term in enumerate(("x1", "x2"), start=1):
-        assert abs(c.at[term, "estimate"] - true_ame[j]) < 3.5 * c.at[term, "se"]
+        assert abs(c.loc[term, "estimate"] - true_ame[j]) < 3.5 * c.loc[term, "se"]
     # the delta-method AMEs equal statsmodels' own (Logit with fractional outcome, same MLE)
     logit = sm.Logit(y, X).fit(disp=0, cov_type="HC0").get_margeff(at="overall")
     np.testing.assert_allclose(c.loc[["x1", "x2"], "estimate"], logit.margeff, rtol=1e-5)
@@ -144,9 +144,9 @@ def test_dropped_countries_reported_by_code_and_name():
     assert fit.ok and fit.n == 57
     d = fit.dropped.set_index("iso3")
     assert sorted(d.index) == ["AFG", "BEL", "BHR"]
-    assert d.at["BHR", "country"] == "Bahrain" and d.at["BHR", "missing"] == "x1; x2"
-    assert d.at["AFG", "country"] == "Afghanistan"
-    assert "not assessed" in d.at["BEL", "missing"]
+    assert d.loc["BHR", "country"] == "Bahrain" and d.loc["BHR", "missing"] == "x1; x2"
+    assert d.loc["AFG", "country"] == "Afghanistan"
+    assert "not assessed" in d.loc["BEL", "missing"]
     assert "AFG" not in fit.y.index.get_level_values("iso3")
 
 
@@ -195,7 +195,13 @@ def test_default_specs_2024_sample_sizes(real_2024):
     assert n == EXPECTED_N_2024
 
 
-EXPECTED_N_2024: dict[str, int] = {}
+#: Complete cases per default spec, OSI 2024, vintage rule lag 1, max_age 5 (measured 2026-11).
+EXPECTED_N_2024 = {
+    "Controls only": 185, "Education": 134,
+    "Government cloud, digital ID and GovTech maturity": 185, "AI readiness": 162,
+    "All sets (OLS)": 125, "All sets (Fractional logit (AME))": 125,
+    "All sets (Median regression)": 125,
+}
 
 
 def test_default_specs_2024_finite_and_reproducible(real_2024):
@@ -223,4 +229,8 @@ def test_panel_run_real_data():
     pd.testing.assert_frame_equal(res.coefficients(), again.coefficients())
 
 
-EXPECTED_PANEL: dict[str, tuple] = {}
+#: (status, country-editions, countries, editions) of the default panel specs, OSI 2003-2024.
+EXPECTED_PANEL = {
+    "Panel: schooling, income, ICT": ("ok", 2181, 191, 12),
+    "Panel: GovTech and AI": ("ok", 364, 189, 2),
+}

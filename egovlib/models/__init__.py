@@ -31,12 +31,18 @@ from .estimation import (
 from .figures import coefficient_plot, focus_residual_plot, partial_regression
 from .reporting import (
     CAUTION,
+    diagnostics_prose,
     diagnostics_table,
     dropped_by_spec,
     effect_sentences,
     focus_residuals,
+    headline_fit,
+    panel_prose,
+    residual_fit,
     residual_sentences,
     side_by_side,
+    source_ids,
+    status_prose,
     vintage_table,
 )
 from .specs import (
@@ -54,8 +60,10 @@ from .specs import (
 __all__ = [
     "CAUTION", "COEF_COLUMNS", "ESTIMATOR_LABELS", "Fit", "ModelResults", "Spec",
     "average_marginal_effects", "check_circularity", "circularity", "coefficient_plot",
-    "default_panel_specs", "default_specs", "design", "diagnostics_table", "dropped_by_spec",
-    "effect_sentences", "expand_terms", "fit_spec", "fit_specs", "focus_residual_plot",
+    "default_panel_specs", "default_specs", "design", "diagnostics_prose", "diagnostics_table",
+    "dropped_by_spec", "effect_sentences", "headline_fit", "panel_prose", "source_ids",
+    "status_prose", "expand_terms", "fit_spec", "fit_specs", "focus_residual_plot",
     "focus_residuals", "model_data", "partial_regression", "required_covariates",
-    "residual_sentences", "side_by_side", "term_label", "variable_sets", "vintage_table",
+    "residual_fit", "residual_sentences", "side_by_side", "term_label", "variable_sets",
+    "vintage_table",
 ]

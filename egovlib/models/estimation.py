@@ -25,6 +25,7 @@ from .specs import (
     base_variable,
     check_terms,
     circularity,
+    spec_config,
     term_label,
     variable_meta,
 )
@@ -105,12 +106,14 @@ class Fit:
 
 def required_covariates(specs: Iterable[Spec]) -> list[str]:
     """Covariates (reader variables) the specs need, in first-use order."""
+    subs = spec_config().get("substitutes", {})
     out: list[str] = []
     for spec in specs:
         for t in (spec.outcome, *spec.terms):
             b = base_variable(t)
-            if b not in INDICES and b not in CATEGORICAL and b not in out:
-                out.append(b)
+            for v in (b, subs.get(b)):
+                if v and v not in INDICES and v not in CATEGORICAL and v not in out:
+                    out.append(v)
     return out
 
 
@@ -179,7 +182,11 @@ def fit_specs(specs: Iterable[Spec], data: pd.DataFrame | None = None, *,
 def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`); never raises for data problems, which are
     returned as a skipped `Fit` with a message."""
-    fit = Fit(spec=spec, requested=spec)
+    fit = Fit(spec=spec, requested=spec, notes=list(spec.notes))
+    if not spec.regressors and any("circularity guard" in n for n in spec.notes):
+        fit.status = "refused"
+        fit.message = "Every main regressor was refused by the circularity guard."
+        return fit
     refusals, warns = circularity(spec)
     fit.warnings.extend(warns)
     if refusals:
@@ -207,10 +214,13 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     # A covariate with no value at all in these editions cannot enter; say so, don't crash.
     empty = [t for t in spec.terms if t not in INDICES and t not in CATEGORICAL
              and rows[base_variable(t)].isna().all()]
+    spec, empty = _substitute(spec, empty, rows, fit)
     if empty:
         what = ", ".join(f"`{t}`" for t in empty)
         yrs = ", ".join(map(str, spec.years))
-        if drop_empty_terms and [t for t in spec.regressors if t not in empty]:
+        left_r = [t for t in spec.regressors if t not in empty]
+        left = [t for t in spec.terms if t not in empty]
+        if drop_empty_terms and left and (left_r or not spec.regressors):
             note = (f"{what}: no data for edition {yrs} under the vintage rule, so left out "
                     "of this spec.")
             spec = spec.with_(regressors=tuple(t for t in spec.regressors if t not in empty),
@@ -262,6 +272,29 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         return fit
     _ESTIMATORS[spec.estimator](fit)
     return fit
+
+
+def _substitute(spec: Spec, empty: list[str], rows: pd.DataFrame,
+                fit: Fit) -> tuple[Spec, list[str]]:
+    """Swap empty terms for their stand-in (`model_specs.yml` ``substitutes``) if it has data."""
+    subs = spec_config().get("substitutes", {})
+    still = []
+    for t in empty:
+        b = base_variable(t)
+        sub = subs.get(b)
+        if sub and sub in rows.columns and rows[sub].notna().any():
+            new = t.replace(b, sub)
+            note = (f"`{t}` has no data for edition {', '.join(map(str, spec.years))}; "
+                    f"replaced by `{new}` ({term_label(new)}).")
+            spec = spec.with_(
+                regressors=tuple(new if x == t else x for x in spec.regressors),
+                controls=tuple(new if x == t else x for x in spec.controls),
+                notes=(*spec.notes, note))
+            fit.spec = spec
+            fit.notes.append(note)
+        else:
+            still.append(t)
+    return spec, still
 
 
 def design(spec: Spec, rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str]:
@@ -436,14 +469,17 @@ def _fit_panel(fit: Fit) -> None:
 
     y, X = fit.y, fit.X
     mod = PanelOLS(y, X, entity_effects=True, time_effects=True, drop_absorbed=True)
-    res = mod.fit(cov_type="clustered", cluster_entity=True)
+    with pywarnings.catch_warnings():
+        # absorbed variables are reported in fit.notes below
+        pywarnings.simplefilter("ignore")
+        res = mod.fit(cov_type="clustered", cluster_entity=True)
     fit.result = res
     # One-SD effects use the within-country SD: the only variation the estimate uses.
     within = X - X.groupby(level="iso3").transform("mean")
     _tidy(fit, res.params, res.std_errors, res.pvalues, within.std(ddof=1),
           df_resid=None)
     counts = y.groupby(level="iso3").size()
-    fit.stats.update(r2=float(res.rsquared_within), r2_kind="within R²",
+    fit.stats.update(r2=float(res.rsquared), r2_kind="R² net of country and year effects",
                      singletons=int((counts == 1).sum()),
                      countries_multi=int((counts > 1).sum()),
                      editions=sorted(y.index.get_level_values("year").unique().tolist()))

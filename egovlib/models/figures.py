@@ -28,9 +28,11 @@ def coefficient_plot(results: ModelResults, *, roles: tuple[str, ...] = ("main",
     terms = list(dict.fromkeys(coefs["term"]))
     specs = list(dict.fromkeys(coefs["spec"]))
     outcome = results.ok[0].spec.outcome.upper()
-    fig, ax = plt.subplots(figsize=(9.5, 0.55 * len(terms) * max(1, len(specs) ** 0.5) + 2.2))
+    fig, ax = plt.subplots(figsize=(10, 0.75 * len(terms) + 3.2))
     colours = plt.get_cmap("tab10")
-    step = 0.8 / max(len(specs), 1)
+    step = 0.7 / max(len(specs), 1)
+    for i in range(0, len(terms), 2):  # light bands separate the terms
+        ax.axhspan(i - 0.5, i + 0.5, color="#f2f2f2", zorder=0)
     for j, spec in enumerate(specs):
         sub = coefs[coefs["spec"] == spec].set_index("term")
         ypos = [terms.index(t) + (j - (len(specs) - 1) / 2) * step for t in sub.index]
@@ -39,11 +41,13 @@ def coefficient_plot(results: ModelResults, *, roles: tuple[str, ...] = ("main",
                           sub["effect_sd_high"] - sub["effect_sd"]],
                     fmt="o", ms=5, capsize=2, lw=1.2, color=colours(j % 10), label=spec)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(range(len(terms)), [term_label(t) for t in terms])
-    ax.invert_yaxis()
+    ax.set_yticks(range(len(terms)), [_wrap(term_label(t), 34) for t in terms], fontsize=9.5)
+    ax.set_ylim(len(terms) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
     ax.set_xlabel(f"Change in {outcome} (0-1 scale) per one-SD higher regressor, 95% CI")
     ax.set_ylabel("")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5, title="Spec")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.09), fontsize=8.5, ncol=2,
+              title="Spec (marker order top to bottom)")
     n_text = ", ".join(f"{f.name}: n={f.n}" for f in results.ok if f.name in specs)
     finish(fig, title or f"What goes with higher {outcome}: one-SD effects with 95% intervals",
            source, subtitle=_wrap(f"Each marker is one spec ({n_text}). Associations, not "
@@ -110,6 +114,7 @@ def focus_residual_plot(table: pd.DataFrame, outcome: str, spec_name: str, *,
     ax.scatter(t["predicted"], ypos, marker="|", s=200, color="#333333", label="predicted",
                zorder=3)
     ax.scatter(t["actual"], ypos, color=FOCUS_COLOUR, s=45, label="actual", zorder=4)
+    ax.axvline(1.0, color="#333333", lw=0.8, ls=":")  # the index cannot exceed 1
     ax.set_yticks(ypos, t["country"])
     ax.invert_yaxis()
     ax.set_xlabel(f"{outcome.upper()} (0-1 scale)")

@@ -52,7 +52,7 @@ def side_by_side(results: ModelResults, *, value: str = "effect_sd",
             key = r["term"].split("[")[0]
             if key not in order:
                 order.append(key)
-                labels[key] = r["label"].split(":")[0]
+                labels[key] = r["label"] if "[" not in r["term"] else r["label"].split(":")[0]
     table: dict[str, dict[str, str]] = {}
     for f in fits:
         col: dict[str, str] = {}
@@ -72,12 +72,19 @@ def side_by_side(results: ModelResults, *, value: str = "effect_sd",
         col["Estimator"] = ESTIMATOR_LABELS[f.spec.estimator]
         col["N"] = f"{f.n}" + (f" ({f.n_countries} countries × {f.n_editions} editions)"
                                if f.spec.estimator == "panel_fe" else "")
-        col["Countries dropped (missing data)"] = f"{f.dropped['iso3'].nunique()}"
+        col["Dropped for missing data"] = _dropped_text(f)
         col["Fit"] = f"{f.stats['r2_kind']} = {f.stats['r2']:.3f}"
         table[f.name] = col
     out = pd.DataFrame(table)
     out.index.name = "term"
     return out.reset_index()
+
+
+def _dropped_text(f: Fit) -> str:
+    if f.spec.estimator != "panel_fe":
+        return f"{len(f.dropped)} countries"
+    gone = set(f.dropped["iso3"]) - set(f.y.index.get_level_values("iso3"))
+    return f"{len(f.dropped)} country-editions ({len(gone)} countries entirely)"
 
 
 def effect_sentences(fit: Fit, *, roles: tuple[str, ...] = ("main",)) -> list[str]:
@@ -140,8 +147,15 @@ def dropped_by_spec(results: ModelResults) -> pd.DataFrame:
         if f.status == "refused":
             continue
         d = f.dropped
+        if f.spec.estimator == "panel_fe" and f.y is not None:
+            # in a panel, list the countries left out entirely; count the country-editions
+            used = set(f.y.index.get_level_values("iso3"))
+            names = sorted(set(d.loc[~d["iso3"].isin(used), "country"]))
+            rows.append({"spec": f.name, "used": f.n, "dropped": _dropped_text(f),
+                         "countries dropped": ", ".join(names) if names else "none entirely"})
+            continue
         names = sorted(set(d["country"])) if len(d) else []
-        rows.append({"spec": f.name, "used": f.n, "dropped": len(names),
+        rows.append({"spec": f.name, "used": f.n, "dropped": f"{len(names)} countries",
                      "countries dropped": ", ".join(names) if names else "none"})
     return pd.DataFrame(rows)
 
@@ -226,3 +240,124 @@ def vintage_table(results: ModelResults, year: int) -> pd.DataFrame:
                      "median": int(r.median()) if len(r) else None,
                      "newest": int(r.max()) if len(r) else None})
     return pd.DataFrame(rows)
+
+
+def headline_fit(results: ModelResults) -> Fit | None:
+    """The fit the report describes in words: the OLS spec with the most main regressors
+    (ties: the larger sample), or None if no OLS spec was fitted."""
+    ols = [f for f in results.ok if f.spec.estimator == "ols" and f.spec.regressors]
+    if not ols:
+        return None
+    return max(ols, key=lambda f: (len(f.spec.regressors), f.n))
+
+
+def residual_fit(results: ModelResults) -> Fit | None:
+    """The OLS fit used for the focus group's residuals: the one covering most focus
+    countries, then with the most main regressors, then the larger sample."""
+    ols = [f for f in results.ok if f.spec.estimator == "ols" and f.spec.regressors]
+    if not ols:
+        return None
+
+    def covered(f: Fit) -> int:
+        return len(set(results.focus) & set(f.y.index.get_level_values("iso3")))
+
+    return max(ols, key=lambda f: (covered(f), len(f.spec.regressors), f.n))
+
+
+def source_ids(results: ModelResults) -> list[str]:
+    """Catalogue file ids behind the fitted specs (EGDI files plus each covariate's reader),
+    for `egovlib.plots.finish`."""
+    from ..sources import files_for_reader
+    from .specs import CATEGORICAL, INDICES, base_variable, variable_meta
+
+    meta = variable_meta()
+    readers = ["egdi"]
+    for f in results.ok:
+        for t in f.spec.terms:
+            b = base_variable(t)
+            if b in INDICES or b in CATEGORICAL:
+                continue
+            names = [meta[b].reader] if meta[b].reader else ["wdi", "itu_mobile_broadband"]
+            readers += [r for r in names if r not in readers]
+    return [s.id for r in readers for s in files_for_reader(r)]
+
+
+def status_prose(results: ModelResults, year: int | None = None) -> str:
+    """Markdown: what was fitted, what was skipped or refused and why, guard warnings."""
+    lines = []
+    where = f"edition {year}" if year else "the chosen editions"
+    for f in results.fits:
+        if f.status == "refused":
+            lines.append(f"- **{f.name}: refused.** {f.message}")
+        elif f.status == "skipped":
+            lines.append(f"- **{f.name}: skipped** for {where}. {f.message}")
+    # the same note or warning often applies to several specs: say it once, name the specs
+    for kind, attr in (("", "notes"), ("⚠ ", "warnings")):
+        grouped: dict[str, list[str]] = {}
+        for f in results.fits:
+            for text in getattr(f, attr):
+                grouped.setdefault(text, []).append(f.name)
+        for text, names in grouped.items():
+            lines.append(f"- {kind}{text} (specs: {', '.join(names)})")
+    if not lines:
+        return "Every spec was fitted; no circularity warnings."
+    return "\n".join(lines)
+
+
+def diagnostics_prose(results: ModelResults) -> str:
+    """Markdown: what the OLS diagnostics say, spec by spec, in plain words."""
+    out = []
+    for f in results.ok:
+        d = f.diagnostics
+        if not d:
+            continue
+        bits = []
+        high = d["vif"][d["vif"]["vif"] > 10]
+        if len(high):
+            bits.append("strong collinearity (VIF > 10) for "
+                        + ", ".join(f"{term_label_safe(t)} ({v:.0f})"
+                                    for t, v in zip(high["term"], high["vif"], strict=True))
+                        + ": their separate effects are poorly identified")
+        if d["breusch_pagan"]["p"] < 0.05:
+            bits.append(f"heteroskedastic errors (Breusch-Pagan p = {d['breusch_pagan']['p']:.3f};"
+                        " the HC3 standard errors allow for this)")
+        if np.isfinite(d["reset"]["p"]) and d["reset"]["p"] < 0.05:
+            bits.append(f"signs of a misspecified functional form (RESET p = "
+                        f"{d['reset']['p']:.3g}): effects may be non-linear, e.g. flattening "
+                        "near the top of the 0-1 scale, which the fractional logit allows for")
+        infl = d["influential"]
+        if len(infl):
+            bits.append(f"{len(infl)} influential countries (Cook's D > 4/n), led by "
+                        + ", ".join(infl["country"].head(3)))
+        out.append(f"- *{f.name}* (n = {f.n}): " + ("; ".join(bits) if bits else
+                                                    "no warning signs") + ".")
+    return "\n".join(out) if out else "No OLS spec was fitted, so no diagnostics."
+
+
+def term_label_safe(term: str) -> str:
+    """Label of a design column (``region[Asia]`` -> ``Region: Asia``)."""
+    from .specs import term_label
+
+    if "[" in term:
+        base, cat = term.split("[", 1)
+        return f"{term_label(base)}: {cat[:-1]}"
+    return term_label(term)
+
+
+def panel_prose(fit: Fit) -> str:
+    """Markdown: how much data a panel spec rests on, honestly."""
+    if not fit.ok:
+        return f"**{fit.name}** was not estimated: {fit.message}"
+    st = fit.stats
+    eds = st["editions"]
+    text = (f"**{fit.name}**: {fit.n} country-editions from {fit.n_countries} countries and "
+            f"{len(eds)} editions ({', '.join(map(str, eds))}); {st['countries_multi']} countries "
+            f"appear in two or more editions and identify the within-country effects"
+            + (f", {st['singletons']} appear once and only help the year effects" if
+               st["singletons"] else "") + f". {st['r2_kind']} = {st['r2']:.3f}.")
+    if len(eds) <= 3 or st["countries_multi"] < 30:
+        text += (f" This is a thin panel: with {len(eds)} editions the effects come from changes "
+                 "between few surveys, which are small and noisy relative to measurement changes "
+                 "between editions (scores are re-normalised each edition; GTMI and GAIRI change "
+                 "their methods too). Treat these estimates as fragile.")
+    return text

@@ -240,7 +240,7 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
                 refusals.append(f"{reason}: regressing {y.upper()} on it would partly regress the "
                                 f"index on itself. Drop `{term}` or pass it in allow_circular "
                                 "to override (the report will say so).")
-        if base in reverse and y in reverse[base]["indices"]:
+        if base in reverse and y in reverse[base]["indices"] and not reason:
             warnings.append(f"Reverse circularity: `{base}` is built partly from {y.upper()} "
                             f"({reverse[base]['evidence']}); part of its association with "
                             f"{y.upper()} is mechanical.")
@@ -292,23 +292,42 @@ def default_specs(year: int, *, outcome: str = "osi",
                         f"(edit {SPECS_PATH.name} to add one)")
     ctrl = expand_terms([controls] if isinstance(controls, str) else list(controls))
     cfg = spec_config()["cross_section"]
-    common = dict(outcome=outcome, controls=ctrl, years=(int(year),),
-                  allow_circular=tuple(allow_circular), min_obs=min_obs)
-    specs = [Spec(name=cfg["baseline"]["name"], estimator=cfg["baseline"]["estimator"], **common)]
+    common = dict(outcome=outcome, years=(int(year),), allow_circular=tuple(allow_circular),
+                  min_obs=min_obs)
+    specs = [Spec(name=cfg["baseline"]["name"], estimator=cfg["baseline"]["estimator"],
+                  controls=ctrl, **common)]
     for s in sets:
         specs.append(Spec(name=set_label(s), regressors=expand_terms([s]),
-                          estimator=cfg["per_set"]["estimator"], **common))
+                          estimator=cfg["per_set"]["estimator"], controls=ctrl, **common))
     if len(sets) > 1:
         every = expand_terms(list(sets))
         for est in estimators:
             specs.append(Spec(name=f"{cfg['combined']['name']} ({ESTIMATOR_LABELS[est]})",
-                              regressors=every, estimator=est, **common))
+                              regressors=every, estimator=est, controls=ctrl, **common))
     elif len(sets) == 1:
         for est in estimators:
             if est != "ols":
                 specs.append(Spec(name=f"{set_label(sets[0])} ({ESTIMATOR_LABELS[est]})",
-                                  regressors=expand_terms(list(sets)), estimator=est, **common))
-    return specs
+                                  regressors=expand_terms(list(sets)), estimator=est,
+                                  controls=ctrl, **common))
+    return [without_refused_terms(s) for s in specs]
+
+
+def without_refused_terms(spec: Spec) -> Spec:
+    """The spec minus the terms the circularity guard refuses, each removal stated in
+    ``spec.notes`` (used for the default specs built from variable sets; a hand-written spec
+    is refused as a whole instead)."""
+    keep_r, keep_c, notes = [], [], list(spec.notes)
+    for term in spec.terms:
+        refusals, _ = circularity(Spec(name=spec.name, outcome=spec.outcome, regressors=(term,),
+                                       allow_circular=spec.allow_circular))
+        if refusals:
+            notes.append(f"`{term}` left out by the circularity guard: {refusals[0]}")
+        else:
+            (keep_r if term in spec.regressors else keep_c).append(term)
+    if len(notes) == len(spec.notes):
+        return spec
+    return spec.with_(regressors=tuple(keep_r), controls=tuple(keep_c), notes=tuple(notes))
 
 
 def default_panel_specs(years: tuple[int, ...] | list[int], *, outcome: str = "osi",
@@ -319,8 +338,8 @@ def default_panel_specs(years: tuple[int, ...] | list[int], *, outcome: str = "o
     for item in spec_config()["panel"]:
         terms = expand_terms(item["terms"])
         main = tuple(item.get("main", terms))
-        out.append(Spec(name=item["name"], outcome=outcome, years=tuple(years),
-                        regressors=main, controls=tuple(t for t in terms if t not in main),
-                        estimator="panel_fe", allow_circular=tuple(allow_circular),
-                        min_obs=min_obs))
+        out.append(without_refused_terms(Spec(
+            name=item["name"], outcome=outcome, years=tuple(years), regressors=main,
+            controls=tuple(t for t in terms if t not in main), estimator="panel_fe",
+            allow_circular=tuple(allow_circular), min_obs=min_obs)))
     return out
