@@ -128,11 +128,15 @@ def _rank_rows(s: np.ndarray) -> np.ndarray:
     x = np.where(missing, np.inf, -s)
     order = np.argsort(x, axis=1, kind="stable")
     xs = np.take_along_axis(x, order, axis=1)
-    first = np.ones_like(xs, dtype=bool)
-    first[:, 1:] = xs[:, 1:] != xs[:, :-1]
-    pos = np.where(first, np.arange(xs.shape[1]), 0)
-    ranks_sorted = np.maximum.accumulate(pos, axis=1) + 1.0
-    ranks = np.empty_like(ranks_sorted)
+    tied = (xs[:, 1:] == xs[:, :-1]) & np.isfinite(xs[:, 1:])
+    if tied.any():  # ties share the best rank: carry the position of the first of each run
+        first = np.ones_like(xs, dtype=bool)
+        first[:, 1:] = ~tied
+        pos = np.where(first, np.arange(xs.shape[1]), 0)
+        ranks_sorted = np.maximum.accumulate(pos, axis=1) + 1.0
+    else:
+        ranks_sorted = np.broadcast_to(np.arange(1.0, xs.shape[1] + 1), xs.shape)
+    ranks = np.empty(xs.shape)
     np.put_along_axis(ranks, order, ranks_sorted, axis=1)
     ranks[missing] = np.nan
     return ranks
@@ -325,7 +329,8 @@ def rank_intervals(mc: MonteCarlo, target: str = "egdi", lower: float = 5,
     r = mc.ranks(target)
     ok = ~np.isnan(r).all(axis=0)
     q = np.full((3, r.shape[1]), np.nan)
-    q[:, ok] = np.nanpercentile(r[:, ok], [lower, 50, upper], axis=0)
+    pct = np.percentile if not np.isnan(r[:, ok]).any() else np.nanpercentile
+    q[:, ok] = pct(r[:, ok], [lower, 50, upper], axis=0)
     out = pd.DataFrame({"country": mc.result.data["country"], "nominal": mc.nominal[target],
                         "median": q[1], "lower": q[0], "upper": q[2]}, index=mc.countries)
     out["width"] = out["upper"] - out["lower"]
@@ -371,9 +376,9 @@ def sensitivity(mc: MonteCarlo, target: str = "egdi", bins: int = 10) -> pd.Data
         p = counts / counts.sum()
         my = np.bincount(codes, weights=y, minlength=n_levels) / counts
         fy = float((p * (my - y.mean()) ** 2).sum() / var_y) if var_y > 0 else 0.0
-        sums = np.zeros((n_levels, r.shape[1]))
-        np.add.at(sums, codes, r)
-        mr = sums / counts[:, None]
+        onehot = np.zeros((n_levels, len(codes)))
+        onehot[codes, np.arange(len(codes))] = 1.0
+        mr = (onehot @ r) / counts[:, None]
         between = (p[:, None] * (mr - r.mean(axis=0)) ** 2).sum(axis=0)
         share = float(between.sum() / var_r.sum()) if var_r.sum() > 0 else 0.0
         rows.append({"factor": name, "levels": int(n_levels), "first_order_shift": fy,
@@ -395,3 +400,280 @@ __all__ = [
     "draw_choices", "factor_labels", "monte_carlo", "rank_intervals", "sensitivity",
     "shift_distribution",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# A proposal evaluated end to end (effects + Monte Carlo), figures and the memo
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class ProposalEvaluation:
+    """A proposal computed for one edition, its rank effects and (if evaluable) its Monte Carlo.
+
+    Attributes
+    ----------
+    result : VariantResult
+    shifts : DataFrame
+        `egovlib.variants.rank_shifts` of the result.
+    summary : dict
+        `egovlib.variants.shift_summary` of the implied-EGDI shifts.
+    coherence : dict
+        `egovlib.variants.coherence` of the components (countries with all observed).
+    mc : MonteCarlo or None
+    intervals : DataFrame or None
+        `rank_intervals` of the Monte Carlo target.
+    sensitivity : DataFrame or None
+    """
+
+    result: VariantResult
+    shifts: pd.DataFrame
+    summary: dict
+    coherence: dict
+    mc: MonteCarlo | None = None
+    intervals: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        """Spec name."""
+        return self.result.spec.name
+
+
+def evaluate_proposal(spec, year: int, panel, *, n_draws: int = 1000, seed: int = 12345,
+                      weight_spread: float = 0.25, normalisations=None, aggregations=None,
+                      imputations=None, target: str = "egdi") -> ProposalEvaluation:
+    """Compute a proposal, its rank shifts and coherence, and its Monte Carlo if evaluable.
+
+    A proposal with no observed value of any new component in the edition is not evaluable:
+    it equals the published HCI, and no Monte Carlo is run.
+    """
+    from .variants import coherence, compute_variant, shift_summary
+
+    res = compute_variant(spec, year, panel)
+    shifts = rank_shifts(res)
+    ev = ProposalEvaluation(result=res, shifts=shifts,
+                            summary=shift_summary(shifts, "egdi_shift"), coherence=coherence(res))
+    if res.evaluable and n_draws > 0:
+        ev.mc = monte_carlo(res, n_draws, seed, weight_spread=weight_spread,
+                            normalisations=normalisations, aggregations=aggregations,
+                            imputations=imputations)
+        ev.intervals = rank_intervals(ev.mc, target)
+        ev.sensitivity = sensitivity(ev.mc, target)
+    return ev
+
+
+def coverage_text(result: VariantResult) -> str:
+    """One sentence per new component: how many countries have it, how the rest were treated."""
+    spec, cov = result.spec, result.coverage
+    n = len(result.data)
+    parts = []
+    for v in spec.new_components:
+        c = cov.loc[v]
+        text = (f"`{v}` ({c['label']}) exists for {c['observed']} of {n} assessed countries"
+                + (f" (reference years: {c['reference_years']})" if c["observed"] else ""))
+        if c["observed"] == 0:
+            text += "; it cannot be evaluated for this edition"
+        else:
+            if c["imputed"]:
+                text += (f"; {c['imputed']} were given the median of their "
+                         f"{spec.missing.impute.replace('_', ' ')} (flagged)")
+            if c["missing"]:
+                text += (f"; {c['missing']} " + ("keep their published HCI (no group value or "
+                         "too few components), the weight rescaled over what they have"
+                         if spec.missing.otherwise == "reweight" else "are left unscored"))
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
+def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
+                     peers: Sequence[str] = (), column: str = "egdi_shift"):
+    """Distribution of rank shifts per proposal (box + all countries), focus and peers marked."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from .plots import FOCUS_COLOUR, PEER_COLOUR
+
+    rows = []
+    for ev in evaluations:
+        s = ev.shifts[[column]].dropna().assign(proposal=ev.result.spec.label)
+        rows.append(s)
+    long = pd.concat(rows).reset_index()
+    fig, ax = plt.subplots(figsize=(10, 1.2 + 1.1 * len(evaluations)))
+    sns.boxplot(data=long, x=column, y="proposal", ax=ax, color="#d6e4f0", fliersize=0,
+                width=0.55)
+    sns.stripplot(data=long, x=column, y="proposal", ax=ax, color="#5d6d7e", size=2.5,
+                  alpha=0.5, jitter=0.22)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    for k, lab in enumerate(labels):
+        sub = long[long["proposal"] == lab].set_index("iso3")[column]
+        for p in peers:
+            if p in sub.index and p != focus:
+                ax.plot(sub[p], k, marker="o", ms=6, mfc="white", mec=PEER_COLOUR, zorder=5)
+        if focus in sub.index:
+            ax.plot(sub[focus], k, marker="D", ms=8, color=FOCUS_COLOUR, zorder=6)
+            ax.annotate(f"{focus} {sub[focus]:+.0f}", (sub[focus], k), xytext=(6, -12),
+                        textcoords="offset points", color=FOCUS_COLOUR, fontsize=9)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_xlabel("Change in rank (positions; positive = moves up)")
+    ax.set_ylabel("")
+    return fig
+
+
+def plot_rank_intervals(intervals: pd.DataFrame, focus: str, group: Sequence[str],
+                        n_top: int = 30, target_label: str = "implied EGDI rank"):
+    """JRC-audit style: nominal and median rank with the 5-95% interval, top ``n_top`` and group."""
+    import matplotlib.pyplot as plt
+
+    from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR
+
+    top = intervals.dropna(subset=["nominal"]).nsmallest(n_top, "nominal", keep="first")
+    grp = intervals.loc[[g for g in group if g in intervals.index]].sort_values("nominal")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.26 * max(len(top), 12) + 1.6),
+                             gridspec_kw={"width_ratios": [1.15, 1]})
+    for ax, sub, title in ((axes[0], top, f"Top {len(top)} (nominal rank)"),
+                           (axes[1], grp, "Focus group")):
+        y = np.arange(len(sub))
+        colours = [FOCUS_COLOUR if i == focus else (FRONTIER_COLOUR if ax is axes[0]
+                                                    else PEER_COLOUR) for i in sub.index]
+        ax.hlines(y, sub["lower"], sub["upper"], color=colours, lw=2.2, alpha=0.8)
+        ax.scatter(sub["median"], y, color=colours, s=28, zorder=3, label="median rank")
+        ax.scatter(sub["nominal"], y, facecolor="white", edgecolor="black", marker="D", s=26,
+                   zorder=4, label="nominal rank")
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{i} {str(c)[:28]}" for i, c in zip(sub.index, sub["country"],
+                                                                    strict=True)], fontsize=8.5)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{target_label} (1 = best); bar = 5-95% of draws")
+        ax.set_title(title, fontsize=11)
+        lo = max(1, np.nanmin(sub["lower"]) - 2) if len(sub) else 1
+        hi = np.nanmax(sub["upper"]) + 2 if len(sub) else 10
+        ax.set_xlim(lo, hi)
+    axes[0].hlines([], 0, 0, color=FRONTIER_COLOUR, lw=2.2, label="5-95% of draws")
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[1].legend(handles, labels, loc="upper right", fontsize=8.5, frameon=True)
+    return fig
+
+
+def zero_at_minimum(result: VariantResult) -> pd.Index:
+    """Countries at the minimum of at least one component (as used, after imputation).
+
+    Min-max scaling gives them a 0 on that component, so a geometric mean gives them an index
+    of 0 whatever their other components: the reason the aggregation choice can move a few
+    top-ranked countries very far.
+    """
+    vals = result.data[[f"value_{v}" for v in result.spec.variables]]
+    at_min = vals.eq(vals.min()) & vals.notna()
+    return vals.index[at_min.any(axis=1)]
+
+
+def _fmt_list(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.DataFrame,
+                  focus: str, group: Sequence[str], *, min_observed_share: float = 0.5,
+                  max_redundancy: float = 0.9) -> str:
+    """A short methodology proposal in Markdown, generated from the results.
+
+    A new component is recommended if it is observed (not imputed) for at least
+    ``min_observed_share`` of the assessed countries and its rank correlation with the published
+    HCI is below ``max_redundancy`` (it adds information the HCI lacks).
+    """
+    from .countries import country_name
+
+    ok = [ev for ev in evaluations if ev.result.evaluable]
+    if not ok:
+        year = evaluations[0].result.year if evaluations else "this edition"
+        return (f"**No proposal can be evaluated for {year}.** None of the proxies (UIS SDG "
+                "4.4.1 ICT skills 2014-2019, Coursera GSI 2020, GTMI 2020/2022) has a reference "
+                "year before this edition, so every variant equals the published HCI. Run the "
+                "report for 2020 or later.")
+    year = ok[0].result.year
+    n = len(ok[0].result.data)
+    keep, drop, needs = [], [], []
+    seen = set()
+    for ev in ok:
+        spec = ev.result.spec
+        for v in spec.new_components:
+            if v in seen:
+                continue
+            seen.add(v)
+            c = ev.result.coverage.loc[v]
+            share = c["observed"] / n
+            rho = correlations.loc[v, "hci"] if v in correlations.index else np.nan
+            label = c["label"]
+            if share >= min_observed_share and (np.isnan(rho) or abs(rho) < max_redundancy):
+                keep.append(f"{label} (observed for {c['observed']} of {n} countries, rank "
+                            f"correlation with the HCI {rho:.2f})")
+            else:
+                why = []
+                if share < min_observed_share:
+                    why.append(f"observed for only {c['observed']} of {n} countries")
+                if not np.isnan(rho) and abs(rho) >= max_redundancy:
+                    why.append(f"largely redundant with the HCI (rank correlation {rho:.2f})")
+                drop.append(f"{label} ({'; '.join(why)})")
+        if spec.data_needed:
+            needs.append(f"*{spec.label}*: {spec.data_needed}")
+    best = max(ok, key=lambda e: e.summary["mean_abs"])
+    least = min(ok, key=lambda e: e.summary["mean_abs"])
+    lines = [f"### Proposal memo: revising the Human Capital Index (edition {year})", ""]
+    w_new = 1 - ok[0].result.spec.weights.get("hci", 0)
+    if keep:
+        lines.append(
+            f"**What to add.** On the evidence of {year}, the components worth adding to the HCI "
+            f"are {_fmt_list(keep)}. They would enter as a digital block with {w_new:.0%} of the "
+            f"HCI weight, the published HCI keeping {1 - w_new:.0%}, each normalised min-max "
+            "within the edition and the sum rescaled to [0, 1] as the UN does for the HCI.")
+    else:
+        lines.append(
+            f"**What to add.** No tested proxy meets both tests (observed for at least "
+            f"{min_observed_share:.0%} of countries and rank correlation with the HCI below "
+            f"{max_redundancy}); the evidence does not yet support a particular component.")
+    if drop:
+        lines.append(f"Not yet recommended on these data: {_fmt_list(drop)}.")
+    lines.append("")
+    eff = []
+    for ev in ok:
+        s = ev.summary
+        sh = ev.shifts["egdi_shift"]
+        f = f"{country_name(focus)} {int(sh[focus]):+d}" if focus in sh.index and pd.notna(
+            sh[focus]) else f"{focus} not ranked"
+        eff.append(f"*{ev.result.spec.label}*: {s['share_moved']:.0%} of countries change EGDI "
+                   f"rank, by {s['mean_abs']:.1f} positions on average ({s['within_5']:.0%} "
+                   f"within 5 positions; largest moves {s['max_up']:+.0f} and "
+                   f"{s['max_down']:+.0f}); {f}")
+    lines.append("**Effect on ranks.** " + "; ".join(eff) + ". The "
+                 f"largest average reshuffle comes from *{best.result.spec.label}*, the smallest "
+                 f"from *{least.result.spec.label}*.")
+    unc = []
+    for ev in ok:
+        if ev.intervals is None:
+            continue
+        grp = ev.intervals.loc[[g for g in group if g in ev.intervals.index]]
+        top = ev.sensitivity.iloc[0]
+        unc.append(f"*{ev.result.spec.label}*: median 5-95% interval width "
+                   f"{ev.intervals['width'].median():.0f} ranks over all countries and "
+                   f"{grp['width'].median():.0f} in the focus group; the choice that moves ranks "
+                   f"most is {top['factor']} ({top['rank_variance_share']:.0%} of rank variance)")
+    if unc:
+        lines.append("")
+        lines.append("**Rank uncertainty.** " + "; ".join(unc) + ". A rank change smaller than "
+                     "the interval width is within the uncertainty of the method, not a finding.")
+    lines.append("")
+    lines.append("**Data the UN would need from member states.** " + " ".join(needs))
+    lines.append("")
+    lim = [ev.result.spec.proxy_note for ev in ok if ev.result.spec.proxy_note]
+    lines.append("**Limits of the evidence.** These are proxies, not the measures proposed: "
+                 + " ".join(dict.fromkeys(lim)) + " Imputed values (group medians) are "
+                 "assumptions, not data, and a country without data is pulled to its group's "
+                 f"middle. The weights ({1 - w_new:.0%} / {w_new:.0%}) are a stated choice, not "
+                 "estimated; the Monte Carlo shows how much ranks depend on them and on the "
+                 "other method choices.")
+    return "\n".join(lines)
+
+
+__all__ += ["ProposalEvaluation", "coverage_text", "evaluate_proposal", "plot_rank_intervals",
+            "plot_rank_shifts", "proposal_memo", "zero_at_minimum"]

@@ -578,6 +578,43 @@ def component_correlations(result: VariantResult, against: pd.DataFrame,
     return pd.DataFrame(rows).T
 
 
+#: Existing measures a new component is compared with: the EGDI components and HCI input proxies.
+EXISTING_MEASURES = ("hci", "osi", "tii", "literacy_rate", "tertiary_ger", "hdr_eys", "hdr_mys")
+
+
+def existing_measures(panel, year: int, columns: Iterable[str] = EXISTING_MEASURES) -> pd.DataFrame:
+    """The edition's existing measures (those present in the panel), index iso3."""
+    data = getattr(panel, "data", panel)
+    sel = data[(data["year"] == year) & data["assessed"].astype(bool)].set_index("iso3")
+    return sel[[c for c in columns if c in sel.columns]].astype(float)
+
+
+def correlation_matrix(panel, year: int, columns: Iterable[str],
+                       method: str = "spearman") -> pd.DataFrame:
+    """Pairwise-complete correlation of ``columns`` over the edition's assessed countries."""
+    data = getattr(panel, "data", panel)
+    sel = data[(data["year"] == year) & data["assessed"].astype(bool)]
+    cols = [c for c in dict.fromkeys(columns) if c in sel.columns]
+    return sel[cols].astype(float).corr(method=method, min_periods=10)
+
+
+def plot_correlations(corr: pd.DataFrame, labels: Mapping[str, str] | None = None):
+    """Heat map of a correlation matrix (lower triangle), values printed."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    labels = labels or {}
+    names = [labels.get(c, c) for c in corr.columns]
+    mask = np.triu(np.ones(corr.shape, dtype=bool), k=1)
+    fig, ax = plt.subplots(figsize=(1.0 * len(corr) + 4, 0.75 * len(corr) + 2.5))
+    sns.heatmap(corr, mask=mask, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1,
+                xticklabels=names, yticklabels=names, ax=ax, cbar_kws={"label": "correlation"})
+    ax.tick_params(axis="x", rotation=40)
+    for t in ax.get_xticklabels():
+        t.set_ha("right")
+    return fig
+
+
 def coherence(result: VariantResult, observed_only: bool = True) -> dict:
     """Statistical coherence of the components: correlations, Cronbach's alpha, PC1 share.
 
@@ -622,6 +659,7 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
 __all__ = [
     "Component", "MissingPolicy", "VariantResult", "VariantSpec", "apply_missing_policy",
     "biggest_movers", "check_variables", "coherence", "component_correlations",
+    "correlation_matrix", "existing_measures", "plot_correlations",
     "compute_variant", "cronbach_alpha", "implied_egdi", "known_variables", "load_specs",
     "normalise_components", "proposals", "rank_shifts", "shift_summary", "spec_from_dict",
     "variant_panel",
