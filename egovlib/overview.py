@@ -199,6 +199,39 @@ def coverage(year: int, groups: Iterable[str | list[str]] = ("GCC",), lag: int =
     return Coverage(int(year), shares, ref, panel.rule, pd.Series(sizes).reindex(shares.columns))
 
 
+def coverage_prose(cov: Coverage, group: str | None = None) -> str:
+    """Generated paragraph summarising a coverage report (by theme, and for one group column)."""
+    shares, refs = cov.shares, cov.ref_years
+    covs = refs[refs["theme"] != "UN index"]
+    all_share = shares["All countries"]
+    text = (f"For the {cov.year} edition the UN indices cover {all_share['egdi']:.0%} of the "
+            f"{int(cov.group_sizes['All countries'])} UN member states"
+            + (" (the rest were not assessed)." if all_share["egdi"] < 1 else "."))
+    if covs.empty:
+        return text + " No covariates are available yet."
+    full = (all_share.loc[covs.index] >= 0.9).sum()
+    none = covs[covs["n"] == 0]
+    text += (f" Of the {len(covs)} covariates, {full} cover at least 90% of countries and "
+             f"{len(none)} have no value usable for this edition under the vintage rule "
+             f"({cov.rule})")
+    if len(none):
+        by_theme = none.groupby("theme").size()
+        text += (": " + ", ".join(f"{THEME_LABELS.get(t, t)} {n} of "
+                                  f"{int((covs['theme'] == t).sum())}"
+                                  for t, n in by_theme.items()) + " (by theme).")
+    else:
+        text += "."
+    col = group if group in shares.columns else (shares.columns[1] if len(shares.columns) > 1
+                                                 else None)
+    if col is not None and col != "All countries":
+        weak = covs.index[(shares.loc[covs.index, col] < 1) & (covs["n"] > 0)].tolist()
+        text += (f" In {col} ({int(cov.group_sizes[col])} countries) "
+                 + (f"{len(weak)} covariate{'s' if len(weak) != 1 else ''} with data elsewhere "
+                    f"{'are' if len(weak) != 1 else 'is'} incomplete: {', '.join(weak)}."
+                    if weak else "every covariate with data elsewhere is complete."))
+    return text
+
+
 def _ref_text(row: pd.Series) -> str:
     if pd.isna(row["ref_min"]):
         return "no data"
@@ -399,8 +432,9 @@ def caveats(year: int, cov: Coverage | None = None,
     text = (f"Scores are relative to the countries assessed in each edition. In {year}: "
             f"{'; '.join(spans)}.")
     if unit:
-        text += (f" {_join(unit)} span{'s' if len(unit) == 1 else ''} exactly 0 to 1, i.e. "
-                 "they are min-max rescaled within the edition.")
+        one = len(unit) == 1
+        text += (f" {_join(unit)} span{'s' if one else ''} exactly 0 to 1, i.e. "
+                 f"{'it is' if one else 'they are'} min-max rescaled within the edition.")
     text += (" A score says where a country stands among that year's countries, not an "
              "absolute level; a change between editions mixes a country's own progress with "
              "other countries' moves. Compare ranks or within-edition z-scores over time, or use "

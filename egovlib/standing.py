@@ -435,6 +435,11 @@ def _list_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _signed(v: float) -> str:
+    # A value that rounds to zero is printed without a sign ("0.0000", not "-0.0000").
+    return "0.0000" if abs(v) < 5e-5 else f"{v:+.4f}"
+
+
 def _the(label: str) -> str:
     # Acronyms read as "the GCC"; names ("Asia", "the group BHR, ...") are used as they are.
     return f"the {label}" if label.isupper() else label
@@ -468,7 +473,7 @@ def standing_prose(b: Benchmark) -> str:
     if len(missing):
         text += (f" Not assessed in {b.year}: {_list_names(list(missing['country']))}.")
     best = inside.iloc[0] if len(inside) else None
-    if best is not None and best.name != b.focus:
+    if best is not None and b.focus not in inside.index:
         text += (f" The group's best performer is {best['country']} ({ordinal(best['rank'])}, "
                  f"EGDI {best['egdi']:.4f}).")
     comp_ranks = {c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS
@@ -534,8 +539,8 @@ def change_prose(b: Benchmark) -> str:
     if abs(c.residual) >= 5e-5:
         text += (f" The published EGDI change differs from the sum of the three contributions by "
                  f"{c.residual:+.4f}, because the published EGDI is not exactly the mean of the "
-                 f"published components: it departs from it by {c.departure_before:+.4f} in "
-                 f"{c.previous} and {c.departure_after:+.4f} in {c.year}.")
+                 f"published components: it departs from it by {_signed(c.departure_before)} "
+                 f"in {c.previous} and {_signed(c.departure_after)} in {c.year}.")
     text += (" Scores are relative within each edition (rescaled against that year's countries), "
              "so a change reflects other countries' moves as well as the country's own.")
     return text
@@ -633,7 +638,7 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
            f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}.")
     n_range = traj.groupby("year")["n_assessed"].first()
     sub = sub.replace("173 to 193", f"{n_range.min()} to {n_range.max()}")
-    return plots.finish(fig, f"EGDI rank of {b.group} members, all editions", EGDI_SOURCE,
+    return plots.finish(fig, f"EGDI rank over all editions: {b.group}", EGDI_SOURCE,
                         subtitle=sub)
 
 
@@ -684,8 +689,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     ax.axhline(0, color="#333333", lw=0.8)
     span = max(abs(v) for v in vals) or 1.0
     for bar, v in zip(bars, vals, strict=True):
-        label = "0.0000" if abs(v) < 5e-5 else f"{v:+.4f}"
-        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, v),
+        ax.annotate(_signed(v), (bar.get_x() + bar.get_width() / 2, v),
                     xytext=(0, 4 if v >= 0 else -4), textcoords="offset points",
                     ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
     ax.set_ylim(min(0.0, min(vals)) - 0.15 * span, max(0.0, max(vals)) + 0.15 * span)
