@@ -573,6 +573,19 @@ def _fmt_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def proxy_years(variables: Sequence[str]) -> str:
+    """Reference years available in the data for each variable, e.g. ``"x 2014-2019; y 2020"``."""
+    from .panel import load_covariates
+
+    if not variables:
+        return "no new components"
+    long = load_covariates(list(variables))
+    span = long.groupby("variable")["year"].agg(["min", "max"])
+    return "; ".join(f"`{v}` {int(span.loc[v, 'min'])}" + (
+        f"-{int(span.loc[v, 'max'])}" if span.loc[v, "max"] != span.loc[v, "min"] else "")
+        if v in span.index else f"`{v}` no data" for v in variables)
+
+
 def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.DataFrame,
                   focus: str, group: Sequence[str], *, min_observed_share: float = 0.5,
                   max_redundancy: float = 0.9) -> str:
@@ -587,10 +600,10 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
     ok = [ev for ev in evaluations if ev.result.evaluable]
     if not ok:
         year = evaluations[0].result.year if evaluations else "this edition"
-        return (f"**No proposal can be evaluated for {year}.** None of the proxies (UIS SDG "
-                "4.4.1 ICT skills 2014-2019, Coursera GSI 2020, GTMI 2020/2022) has a reference "
-                "year before this edition, so every variant equals the published HCI. Run the "
-                "report for 2020 or later.")
+        new = list(dict.fromkeys(v for ev in evaluations for v in ev.result.spec.new_components))
+        return (f"**No proposal can be evaluated for {year}.** None of the proxies has a "
+                f"reference year usable for this edition ({proxy_years(new)}), so every variant "
+                "equals the published HCI.")
     year = ok[0].result.year
     n = len(ok[0].result.data)
     keep, drop, needs = [], [], []
@@ -676,4 +689,4 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
 
 
 __all__ += ["ProposalEvaluation", "coverage_text", "evaluate_proposal", "plot_rank_intervals",
-            "plot_rank_shifts", "proposal_memo", "zero_at_minimum"]
+            "plot_rank_shifts", "proposal_memo", "proxy_years", "zero_at_minimum"]

@@ -148,3 +148,22 @@ def test_sensitivity_attributes_variance_to_the_choice_that_varies(combined_2024
     full = U.sensitivity(U.monte_carlo(combined_2024, 1000, seed=2))
     assert full["rank_variance_share"].between(0, 1).all()
     assert full["rank_variance_share"].is_monotonic_decreasing
+
+
+def test_memo_is_generated_from_the_results():
+    specs = V.load_specs()
+    panel = V.variant_panel(2024, [v for n in V.proposals(specs) for v in specs[n].variables])
+    evs = [U.evaluate_proposal(specs[n], 2024, panel, n_draws=50, seed=1)
+           for n in ("digital_skills", "digital_education_strategy")]
+    against = V.existing_measures(panel, 2024)
+    corr = pd.concat([V.component_correlations(e.result, against) for e in evs])
+    memo = U.proposal_memo(evs, corr, "BHR", GCC)
+    n_obs = evs[0].result.coverage.loc["ict_skills_mean", "observed"]
+    assert f"observed for only {n_obs} of 193" in memo  # below half: not recommended
+    assert "Digital-skills strategy (GTMI) (observed for 193 of 193" in memo
+    bhr = int(evs[1].shifts.loc["BHR", "egdi_shift"])
+    assert f"Bahrain {bhr:+d}" in memo and "75% / 25%" in memo
+    old = V.compute_variant(specs["digital_skills"], 2012)
+    empty = U.ProposalEvaluation(old, V.rank_shifts(old), {}, {})
+    assert "No proposal can be evaluated for 2012" in U.proposal_memo([empty], pd.DataFrame(),
+                                                                        "BHR", GCC)
