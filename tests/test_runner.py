@@ -277,6 +277,28 @@ def test_unknown_parameter_in_params_file(tmp_path, capsys):
     assert "--year" in capsys.readouterr().err
 
 
+def test_example_params_files_fit_the_notebooks():
+    """Every notebooks/params/*.yml names only real parameters and resolvable groups."""
+    from egovlib import resolve_group
+    from egovlib.runner import discover_notebooks, load_params, plan_parameters
+
+    notebooks = discover_notebooks()
+    files = sorted((REPO / "notebooks" / "params").glob("*.yml"))
+    assert files
+    for f in files:
+        common, per = load_params(f)
+        plan = plan_parameters(notebooks, common, per, str(f))
+        assert any(plan.values()), f"{f.name} sets nothing"
+        for values in plan.values():
+            for key in ("group", "focus_group"):
+                if key in values:
+                    assert len(resolve_group(values[key])) >= 2
+    # A subset run ignores per-notebook entries of notebooks it does not run.
+    common, per = load_params(REPO / "notebooks" / "params" / "gcc_bahrain.yml")
+    plan = plan_parameters(notebooks[:1], common, per, available=notebooks)
+    assert list(plan) == notebooks[:1]
+
+
 def test_select_notebooks_by_number_and_name(tmp_path):
     nbs = sorted(make_notebooks(tmp_path / "nbs").glob("*.ipynb"))
     assert select_notebooks(nbs, ["2"]) == [nbs[1]]

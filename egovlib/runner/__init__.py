@@ -65,10 +65,12 @@ def run(args: argparse.Namespace) -> int:
         raise EgovError("--jobs must be at least 1")
     if args.timeout <= 0:
         raise EgovError("--timeout must be a positive number of seconds")
-    notebooks = select_notebooks(discover_notebooks(args.notebooks_dir), args.notebooks)
+    available = discover_notebooks(args.notebooks_dir)
+    notebooks = select_notebooks(available, args.notebooks)
     years = resolve_years(args.year, args.all_years)
     common, per_notebook = load_params(args.params)
-    params = plan_parameters(notebooks, common, per_notebook, args.params or "--params")
+    params = plan_parameters(notebooks, common, per_notebook, args.params or "--params",
+                             available=available)
     runs: list[YearRun] = run_batch(
         years=years, notebooks=notebooks, params=params, out=args.out, jobs=args.jobs,
         timeout=args.timeout, show_code=args.show_code, params_file=args.params)

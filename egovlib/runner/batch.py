@@ -119,29 +119,32 @@ def load_params(path: Path | str | None) -> tuple[dict, dict[str, dict]]:
 
 
 def plan_parameters(notebooks: list[Path], common: dict, per_notebook: dict[str, dict],
-                    params_file: str = "the parameters file") -> dict[Path, dict]:
+                    params_file: str = "the parameters file",
+                    available: list[Path] | None = None) -> dict[Path, dict]:
     """Parameters to inject into each notebook (without ``year``), checked against its cell.
 
-    A common parameter is injected into the notebooks that declare it; a parameter that no
-    selected notebook declares is an error (a typo would otherwise be silently ignored).
+    A common parameter is injected into the notebooks that declare it. A parameter that no
+    notebook in the folder declares (``available``, default ``notebooks``) is an error: a typo
+    would otherwise be silently ignored. So is a per-notebook value the notebook does not take.
+    Per-notebook entries of notebooks not selected for this run are ignored.
     """
-    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    available = available or notebooks
+    declared = {nb: notebook_parameters(nb) for nb in dict.fromkeys([*available, *notebooks])}
     unknown = [k for k in common if not any(k in d for d in declared.values())]
     if unknown:
         listing = "; ".join(f"{nb.stem}: {', '.join(d) or '(none)'}" for nb, d in declared.items())
-        raise SpecError(f"{params_file}: parameter(s) {unknown} are declared by none of the "
-                        f"selected notebooks. Declared parameters: {listing}")
-    plan: dict[Path, dict] = {}
-    for nb, names in declared.items():
-        plan[nb] = {k: v for k, v in common.items() if k in names}
+        raise SpecError(f"{params_file}: parameter(s) {unknown} are declared by no notebook. "
+                        f"Declared parameters: {listing}")
+    plan = {nb: {k: v for k, v in common.items() if k in declared[nb]} for nb in notebooks}
     for key, values in per_notebook.items():
-        (nb,) = select_notebooks(notebooks, [key]) if key else (None,)
-        bad = [k for k in values if k not in declared[nb]]
-        if bad or "year" in values:
-            raise SpecError(f"{params_file}: `notebooks: {key}` sets {bad or ['year']}, which "
-                            f"{nb.stem} does not accept. Its parameters: "
+        (nb,) = select_notebooks(list(declared), [key])
+        bad = [k for k in values if k not in declared[nb] or k == "year"]
+        if bad:
+            raise SpecError(f"{params_file}: `notebooks: {key}` sets {bad}, which {nb.stem} does "
+                            f"not accept. Its parameters: "
                             f"{', '.join(k for k in declared[nb] if k != 'year')}")
-        plan[nb].update(values)
+        if nb in plan:
+            plan[nb].update(values)
     return plan
 
 

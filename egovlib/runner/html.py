@@ -12,6 +12,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 #: Headings (h1-h3) nbconvert renders from markdown, with the id it gives them.
 _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
+#: Table cells holding one number (or a missing-value dash): right-aligned in the reports.
+_NUMERIC_TD = re.compile(
+    r"<td([^>]*)>(\s*(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?(?:e[-+]?\d+)?\s*%?"
+    r"|[-–—]|nan|NaN|<NA>)\s*)</td>")
 #: A table of contents is added when a report has at least this many section headings.
 TOC_MIN_HEADINGS = 3
 
@@ -82,6 +86,7 @@ def export_html(nb_path: Path, html_path: Path, *, facts: list[tuple[str, str]],
     }, "metadata": {"name": title}}
     body, _ = _exporter(show_code).from_notebook_node(nb, resources=resources)
     body = body.replace("<!--EGOV_TOC-->", table_of_contents(body), 1)
+    body = _NUMERIC_TD.sub(r"<td\1 data-num>\2</td>", body)
     html_path.write_text(body, encoding="utf-8")
 
 
