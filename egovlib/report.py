@@ -38,9 +38,11 @@ def show_table(df: pd.DataFrame, caption: str, *, formats: Mapping[str, str] | N
         Hide the index (use a named column instead).
     highlight : mapping of row label (index value) to CSS background colour, optional
     """
-    sty = df.style.set_caption(caption).format(precision=precision, na_rep="–")
-    if formats:
-        sty = sty.format(formats, na_rep="–")
+    # One format call: numbers default to `precision` decimals, `formats` overrides per column.
+    fmt = {c: f"{{:,.{precision}f}}" for c in df.columns
+           if pd.api.types.is_float_dtype(df[c])}
+    fmt.update(formats or {})
+    sty = df.style.set_caption(caption).format(fmt, na_rep="–")
     if hide_index:
         sty = sty.hide(axis="index")
     if highlight:

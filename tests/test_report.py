@@ -1,0 +1,30 @@
+"""Notebook-side helpers: year resolution and table formatting."""
+
+from __future__ import annotations
+
+import re
+from unittest import mock
+
+import pandas as pd
+import pytest
+
+from egovlib import report
+from egovlib.errors import EgovError
+
+
+def test_resolve_year():
+    assert report.resolve_year(None) == 2024
+    assert report.resolve_year("2012") == 2012
+    with pytest.raises(EgovError, match="2023 .*not a survey edition.*2022, 2024"):
+        report.resolve_year(2023)
+
+
+def test_show_table_formats_and_precision():
+    df = pd.DataFrame({"a": [1.23456, None], "b": [2.5, 3.0], "rank": [1, 2],
+                       "pop": [1234567.0, 2.0]})
+    with mock.patch.object(report, "display") as shown:
+        report.show_table(df, "Caption here", formats={"b": "{:.1f}"}, precision=2)
+    html = shown.call_args[0][0].to_html()
+    cells = re.findall(r">([^<>]+)</td>", html)
+    assert cells == ["1.23", "2.5", "1", "1,234,567.00", "–", "3.0", "2", "2.00"]
+    assert "Caption here" in html
