@@ -61,7 +61,8 @@ def check_editions(years: Iterable[int]) -> None:
     bad = [y for y in years if int(y) not in valid]
     if bad:
         raise EgovError(
-            f"{bad} is not a survey edition. Valid editions: {', '.join(map(str, valid))}. "
+            f"{', '.join(map(str, bad))} {'is not a survey edition' if len(bad) == 1 else 'are not survey editions'}. "
+            f"Valid editions: {', '.join(map(str, valid))}. "
             "A new edition is added with one entry in data/sources.yml (README: 'A new survey year')."
         )
 
