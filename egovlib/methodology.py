@@ -210,6 +210,107 @@ def implied_component_error(year: int, weights: Mapping[str, float],
     return out.reindex(order).reset_index(drop=True)
 
 
+#: The sources consulted on the 2008/2010 EGDI weights (quoted in `discrepancy_discussion`).
+_WEIGHT_SOURCES_TEXT = """\
+**What the sources say (checked, not assumed).** A UNPAN summary of the 2008 survey documents
+the components (TII = five indicators at 20% each; HCI = 2/3 adult literacy + 1/3 combined gross
+enrolment) but, in what could be read, not the EGDI weights
+([UNPAN, 2008 survey methodology](https://www.unpan.org/PublicAdministrationNews/tabid/651/mctl/ArticleView/ModuleID/1555/articleId/21618/Default.html)).
+A 2010 commentary states that the three components are "weighted equally contributing 1/3"
+([egovernments.wordpress.com, 14 May 2010](https://egovernments.wordpress.com/2010/05/14/weighing-indices-in-the-un-e-government-survey/)),
+and the later survey annexes describe the EGDI as a "weighted average" of the three normalised
+components
+([Survey 2018 annex, A.1](https://documents.pub/document/annexes-united-nations.html)).
+No document found states 0.34 / 0.33 / 0.33: that weighting is **inferred from the data, not
+confirmed** by a UN source, and the outliers of 2008 ({n_out} countries) remain **unexplained**.
+"""
+
+
+def discrepancy_discussion(recomp: pd.DataFrame, fits: Mapping[int, WeightFit],
+                           hypotheses: pd.DataFrame, decimals: pd.DataFrame,
+                           outliers: pd.DataFrame, tolerance: float = EGDI_TOLERANCE) -> str:
+    """Markdown discussion of why the 2008 and 2010 EGDI are not the mean of their components.
+
+    Every number in the text comes from the arguments; only the reading of the sources on the
+    weights (which documents were checked and what they state) is fixed prose.
+
+    Parameters
+    ----------
+    recomp : DataFrame
+        Output of `egdi_recomputation` (must contain the 2008 and 2010 editions; other editions
+        are ignored).
+    fits : mapping of int to WeightFit
+        `fit_egdi_weights` for 2008 and 2010, keyed by year.
+    hypotheses : DataFrame
+        `weight_hypotheses` for 2008 and 2010 stacked, with a ``year`` column; must include the
+        hypotheses "equal thirds (documented)" and "0.34 / 0.33 / 0.33".
+    decimals : DataFrame
+        Output of `published_decimals` (rows for 2008 and 2010).
+    outliers : DataFrame
+        `implied_component_error` for the 2008 countries beyond the rounding bound under
+        0.34 / 0.33 / 0.33 (may be empty).
+    tolerance : float
+        Deviation that rounding of the published values can explain.
+
+    Returns
+    -------
+    str
+        Markdown: what the data show, three hypotheses (weights, rounding, component versions)
+        with the evidence for each, and what the sources say.
+    """
+    eq, alt = "equal thirds (documented)", "0.34 / 0.33 / 0.33"
+    disc = recomp[recomp["year"].isin([2008, 2010])]
+    h = hypotheses.set_index(["year", "hypothesis"])
+    f08, f10 = fits[2008], fits[2010]
+    share = disc.groupby("year")["abs_deviation"].apply(lambda s: (s > tolerance).mean())
+    is_cmr = (disc["iso3"] == "CMR") & (disc["year"] == 2008)
+    cmr, others = disc[is_cmr].iloc[0], disc[~is_cmr]
+    osi_low = (disc["osi"] < (disc["hci"] + disc["tii"]) / 2).mean()
+    d08, d10 = decimals.set_index("year").loc[2008], decimals.set_index("year").loc[2010]
+    rb = h.loc[(2008, eq), "rounding_bound"]
+    n_out = int(h.loc[(2008, alt), "countries_beyond_bound"])
+    cmr_out = outliers.loc[outliers["iso3"] == "CMR", "tii_if_alone"]
+    cmr_tii = cmr_out.iloc[0] if len(cmr_out) else float("nan")
+    return f'''
+**What the data show.** With equal weights, {share[2008]:.0%} (2008) and {share[2010]:.0%} (2010)
+of assessed countries differ from the published EGDI by more than {tolerance:g}; the largest
+gap is {others['abs_deviation'].max():.4f} apart from Cameroon 2008 ({cmr['deviation']:+.4f}).
+The published EGDI lies *below* the mean for most countries (median difference
+{(disc['egdi'] - disc['egdi_recomputed']).median():+.5f}). With weights 0.34/0.33/0.33 the gap to
+the plain mean would be (2·OSI − HCI − TII) / 300: negative wherever the OSI is below the average
+of HCI and TII (true for {osi_low:.0%} of these country-editions) and never larger than
+2/300 = {2 / 300:.4f}.
+
+*Hypothesis 1: different weights.* Least squares gives OSI {f10.weights['osi']:.4f}, HCI
+{f10.weights['hci']:.4f}, TII {f10.weights['tii']:.4f} for 2010 (max residual
+{f10.max_abs_residual:.6f}) and OSI {f08.weights['osi']:.4f}, HCI {f08.weights['hci']:.4f}, TII
+{f08.weights['tii']:.4f} for 2008 (max residual {f08.max_abs_residual:.4f}, driven by {n_out}
+countries). The fixed weights 0.34 / 0.33 / 0.33 — one third rounded to two decimals, with the
+remainder on the OSI — reproduce **every** 2010 EGDI within the rounding bound
+({h.loc[(2010, alt), 'countries_beyond_bound']} of {h.loc[(2010, alt), 'countries']} beyond
+{h.loc[(2010, alt), 'rounding_bound']:.6f}) and all but
+{n_out} of {h.loc[(2008, alt), 'countries']} countries in
+2008 ({h.loc[(2008, alt), 'beyond']}). Equal thirds leave
+{h.loc[(2010, eq), 'countries_beyond_bound']} (2010) and
+{h.loc[(2008, eq), 'countries_beyond_bound']} (2008) countries beyond the bound. This is
+the explanation the data support.
+
+*Hypothesis 2: rounding of the published components.* Rejected: in 2008 the components carry
+{d08['osi']}/{d08['hci']}/{d08['tii']} decimals (OSI/HCI/TII) and the EGDI {d08['egdi']}; in
+2010 {d10['osi']}/{d10['hci']}/{d10['tii']} and {d10['egdi']}. Rounding can move the comparison
+by at most {rb:.6f} (2008), {others['abs_deviation'].max() / rb:.0f} times less than the gaps
+observed.
+
+*Hypothesis 3: different HCI/TII versions.* Not needed for 2010 (the 0.34/0.33/0.33 fit is
+exact) and it cannot be tested further with these files: the independent UNU-EGOV copy of 2010
+is identical to the UN export (`crosscheck_editions`), and no alternative component series is
+published. For the 2008 outliers ({n_out} countries), a single component would have to differ
+by the amounts in the table above (e.g. Cameroon's TII {cmr_tii:.4f} instead of
+{cmr['tii']:.4f}); which component (if any) was revised is **not confirmed**.
+
+''' + _WEIGHT_SOURCES_TEXT.format(n_out=n_out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Ranks: ties that the UN ranked apart
 # ---------------------------------------------------------------------------------------------
@@ -582,9 +683,9 @@ def _assessed(panel: pd.DataFrame | None, years) -> pd.DataFrame:
 
 __all__ = [
     "COMPONENTS", "EGDI_TOLERANCE", "EGDI_WEIGHT_HYPOTHESES", "HCI_PROXY_SPECS", "METHOD_VARIANTS",
-    "HciProxyResult", "HciProxySpec", "MethodVariant", "WeightFit", "egdi_recomputation",
-    "fit_egdi_weights", "hci_from_proxies", "hci_proxy_spec", "hci_worst_fits",
-    "implied_component_error", "level_rating_counts", "method_ranks", "published_decimals",
-    "rank_shift_summary", "rank_shifts", "recomputation_summary", "tie_break_rules", "tie_handling",
-    "tied_pairs_ranked_apart", "weight_hypotheses",
+    "HciProxyResult", "HciProxySpec", "MethodVariant", "WeightFit", "discrepancy_discussion",
+    "egdi_recomputation", "fit_egdi_weights", "hci_from_proxies", "hci_proxy_spec",
+    "hci_worst_fits", "implied_component_error", "level_rating_counts", "method_ranks",
+    "published_decimals", "rank_shift_summary", "rank_shifts", "recomputation_summary",
+    "tie_break_rules", "tie_handling", "tied_pairs_ranked_apart", "weight_hypotheses",
 ]

@@ -16,6 +16,7 @@ from .errors import EgovError
 from .panel import DERIVED, build_panel, editions, load_egdi_panel
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, SHORT_LABELS, finish
 from .readers import variables
+from .report import show_markdown, show_table
 
 log = logging.getLogger(__name__)
 
@@ -765,6 +766,82 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
     return t
 
 
+@dataclass(frozen=True)
+class PairingReport:
+    """An automatic-pairing table ready to show: the full ranking, its head, caption and prose."""
+
+    table: pd.DataFrame
+    shown: pd.DataFrame
+    caption: str
+    text: str
+
+    def show(self) -> None:
+        """Display the table (with its caption) and then the generated sentences."""
+        show_table(self.shown, self.caption,
+                   formats={"rank": "{:d}", "similarity": "{:.3f}"})
+        if self.text:
+            show_markdown(self.text)
+
+
+def pairing_report(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, role: str,
+                   label: str, year: int, n_shown: int = 15,
+                   candidates: Iterable[str] | str | None = None,
+                   chosen: Iterable[str] | None = None,
+                   weights: PairingWeights | Mapping[str, float] | None = None,
+                   similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+                   ) -> PairingReport:
+    """Rank the partners of ``focus`` (`pairing_table`) and describe the ranking for the report.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        `edition_scores` of the edition.
+    context : DataFrame
+        ``Context.data`` of the edition (`load_context`).
+    focus : str
+        ISO3 code of the country to pair; it must be assessed in the edition.
+    role : {"mentor", "mentee"}
+        Role of ``focus``; the candidates take the other role.
+    label : str
+        Start of the table caption, e.g. "Mentees proposed for Bahrain".
+    year : int
+        Survey edition (named in the caption and the prose).
+    n_shown : int
+        Rows of the ranking shown in the table.
+    candidates : group name, list of ISO3 codes or None
+        Candidate partners (None: every assessed country).
+    chosen : list of ISO3 codes, optional
+        Partners already chosen: the text names the best-scoring candidate and the rank of each
+        chosen one (or says it is not ranked).
+    weights, similarity_weights
+        Pairing and context-similarity weights (see `pairing_table`).
+
+    Returns
+    -------
+    PairingReport
+        ``table`` (full ranking), ``shown`` (display columns of the first ``n_shown`` rows),
+        ``caption`` and ``text`` (Markdown: candidates dropped as not assessed, best candidate
+        and positions of the chosen partners; empty if there is nothing to say).
+    """
+    t = pairing_table(scores, context, focus, role=role, candidates=candidates, weights=weights,
+                      similarity_weights=similarity_weights)
+    shown = t.head(n_shown)[["rank", "iso3", "country", "score", "lead", "similarity", "reasons"]]
+    caption = f"{label} ({year}); top {len(shown)} of {len(t)}"
+    parts = []
+    if t.attrs["dropped"]:
+        parts.append(f"Not assessed in {year}, so not ranked: {', '.join(t.attrs['dropped'])}.")
+    if chosen is not None and len(t):
+        partner = "mentee" if role == "mentor" else "mentor"
+        top = t.iloc[0]
+        rank = t.set_index("iso3")["rank"]
+        positions = [f"{display_name(c)} {int(rank[c])}" if c in rank.index
+                     else f"{display_name(c)} not ranked" for c in (iso3_code(c) for c in chosen)]
+        parts.append(f"Best-scoring {partner} for {display_name(focus)}: **{top['country']}** "
+                     f"({top['reasons']}) Positions of the chosen {partner}s: "
+                     f"{', '.join(positions)}.")
+    return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
+
+
 def _short_income(group: str) -> str:
     return str(group).removesuffix(" income") if isinstance(group, str) else "unknown"
 
@@ -924,10 +1001,11 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
 
 __all__ = [
     "COMPONENTS", "EGDI_WEIGHTS", "HCI_BREAKS", "METHOD_BREAKS", "TRANSFER_AREAS", "Context",
-    "PairResult", "PairingWeights", "SimilarityWeights", "TransferArea", "analyse_pair",
+    "PairResult", "PairingReport", "PairingWeights", "SimilarityWeights", "TransferArea",
+    "analyse_pair",
     "component_gaps", "context_similarity", "describe_jumps", "describe_pair",
     "describe_trajectories", "display_name", "edition_changes", "edition_scores",
     "historical_jumps", "iso3_code", "load_context", "nearest_better_peers",
-    "not_assessed_message", "pairing_table", "plot_pair_gaps", "plot_trajectories",
-    "stepping_stones", "trajectories", "transfer_priorities", "transfer_table",
+    "not_assessed_message", "pairing_report", "pairing_table", "plot_pair_gaps",
+    "plot_trajectories", "stepping_stones", "trajectories", "transfer_priorities", "transfer_table",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from egovlib import methodology as meth
@@ -55,6 +56,29 @@ def test_2008_weighting_leaves_two_unexplained_outliers(egdi):
     assert hyp.loc["0.34 / 0.33 / 0.33", "beyond"] == "Cameroon, Cambodia"
     out = meth.implied_component_error(2008, {"osi": .34, "hci": .33, "tii": .33}, egdi, ["CMR"])
     assert out["residual"].item() == pytest.approx(-0.012121, abs=1e-6)
+
+
+def test_discrepancy_discussion_reports_the_computed_numbers(egdi, recomp):
+    years = (2008, 2010)
+    fits = {y: meth.fit_egdi_weights(y, egdi) for y in years}
+    hyp = pd.concat([meth.weight_hypotheses(y, egdi).assign(year=y) for y in years])
+    dec = meth.published_decimals(egdi)
+    h08 = hyp.set_index("hypothesis").query("year == 2008")
+    bound = h08.loc["0.34 / 0.33 / 0.33", "rounding_bound"]
+    w = meth.EGDI_WEIGHT_HYPOTHESES["0.34 / 0.33 / 0.33"]
+    res = meth.implied_component_error(2008, w, egdi)
+    outl = res[res["residual"].abs() > bound]
+    text = " ".join(meth.discrepancy_discussion(recomp, fits, hyp, dec, outl).split())
+    for y in years:
+        for c in meth.COMPONENTS:
+            assert f"{c.upper()} {fits[y].weights[c]:.4f}" in text, (y, c)
+    cmr = recomp[(recomp["iso3"] == "CMR") & (recomp["year"] == 2008)].iloc[0]
+    assert f"Cameroon 2008 ({cmr['deviation']:+.4f})" in text
+    cmr_tii = outl.set_index("iso3").loc["CMR", "tii_if_alone"]
+    assert f"TII {cmr_tii:.4f} instead of {cmr['tii']:.4f}" in text
+    assert f"all but {len(outl)} of {h08.loc['0.34 / 0.33 / 0.33', 'countries']} countries" in text
+    assert h08.loc["0.34 / 0.33 / 0.33", "beyond"] in text
+    assert "nan" not in text.lower()
 
 
 def test_published_decimals(egdi):

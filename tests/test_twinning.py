@@ -202,6 +202,28 @@ def test_pairing_drops_unassessed_candidates_and_refuses_unassessed_focus(egdi):
         tw.pairing_table(scores, ctx.data, "SSD")
 
 
+def test_pairing_report_names_best_candidate_ranks_chosen_and_dropped(egdi):
+    ctx = tw.load_context(2008)
+    scores = tw.edition_scores(egdi, 2008)
+    rep = tw.pairing_report(scores, ctx.data, "BHR", role="mentor", year=2008, n_shown=2,
+                            label="Mentees proposed for Bahrain",
+                            candidates=["TUN", "SSD", "COM", "MAR"], chosen=["TUN", "SSD"])
+    t = rep.table
+    assert set(t["iso3"]) == {"TUN", "COM", "MAR"} and len(rep.shown) == 2
+    assert rep.shown["rank"].tolist() == [1, 2] and "reasons" in rep.shown.columns
+    assert rep.caption == "Mentees proposed for Bahrain (2008); top 2 of 3"
+    assert "Not assessed in 2008, so not ranked: SSD." in rep.text
+    best = t.iloc[0]
+    tun = int(t.loc[t["iso3"] == "TUN", "rank"].item())
+    assert f"Best-scoring mentee for Bahrain: **{best['country']}** ({best['reasons']})" in rep.text
+    assert f"Positions of the chosen mentees: Tunisia {tun}, South Sudan not ranked." in rep.text
+    # as mentee, candidates are mentors; nothing dropped and nothing chosen: no prose
+    rev = tw.pairing_report(scores, ctx.data, "COM", role="mentee", year=2008,
+                            label="Mentors proposed for Comoros")
+    assert rev.text == "" and len(rev.shown) == 15
+    assert (rev.table["lead"] >= 0).all()
+
+
 def test_history_decomposition_adds_up_and_respects_editions(egdi):
     ch = tw.edition_changes(egdi)
     assert 2014 not in ch["to_year"].tolist()  # methodology break left out by default
