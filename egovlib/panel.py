@@ -92,7 +92,8 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
         Variables to return (see `egovlib.variables()`); default all.
     """
     known = variables()
-    wanted = list(known) + list(DERIVED) if names is None else list(names)
+    derivable = [n for n, (inputs, _, _) in DERIVED.items() if set(inputs) <= set(known)]
+    wanted = list(known) + derivable if names is None else list(names)
     unknown = [n for n in wanted if n not in known and n not in DERIVED]
     if unknown:
         raise EgovError(f"unknown variable(s) {unknown}. Known: {', '.join(sorted([*known, *DERIVED]))}")

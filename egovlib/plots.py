@@ -65,14 +65,20 @@ def finish(fig: plt.Figure, title: str, source: str | Iterable[str], *,
         One line under the title (e.g. edition, sample size, how to read the chart).
     """
     text = source if isinstance(source, str) else source_text(source)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
-    top = 0.93
+    # Positions in inches, converted to figure fractions, so tall and short figures get the same
+    # spacing between title, subtitle, axes and source line.
+    height = fig.get_figheight()
+    title_y = 1 - 0.12 / height
+    fig.suptitle(title, x=0.01, y=title_y, ha="left", va="top", fontsize=14, fontweight="bold")
+    top_inches = 0.3
     if subtitle:
-        fig.text(0.01, 0.925, subtitle, ha="left", va="top", fontsize=10, color="#444444")
-        top = 0.88
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=8.5, color="#555555",
+        n_lines = subtitle.count("\n") + 1
+        fig.text(0.01, 1 - 0.45 / height, subtitle, ha="left", va="top", fontsize=10,
+                 color="#444444")
+        top_inches += 0.18 * n_lines
+    fig.text(0.01, 0.08 / height, text, ha="left", va="bottom", fontsize=8.5, color="#555555",
              style="italic", wrap=True)
-    fig.tight_layout(rect=(0, 0.04, 1, top))
+    fig.tight_layout(rect=(0, 0.32 / height, 1, 1 - top_inches / height))
     return fig
 
 
