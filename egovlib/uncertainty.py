@@ -486,8 +486,11 @@ def coverage_text(result: VariantResult) -> str:
 
 
 def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
-                     peers: Sequence[str] = (), column: str = "egdi_shift"):
-    """Distribution of rank shifts per proposal (box + all countries), focus and peers marked."""
+                     peers: Sequence[str] = (), column: str = "egdi_shift", seed: int = 0):
+    """Distribution of rank shifts per proposal (box + all countries), focus and peers marked.
+
+    The vertical jitter of the country dots is drawn with ``seed`` (the same figure every run).
+    """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -501,11 +504,12 @@ def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
     fig, ax = plt.subplots(figsize=(10, 1.2 + 1.1 * len(evaluations)))
     sns.boxplot(data=long, x=column, y="proposal", ax=ax, color="#d6e4f0", fliersize=0,
                 width=0.55)
-    sns.stripplot(data=long, x=column, y="proposal", ax=ax, color="#5d6d7e", size=2.5,
-                  alpha=0.5, jitter=0.22)
     labels = [t.get_text() for t in ax.get_yticklabels()]
+    rng = np.random.default_rng(seed)  # seaborn's stripplot jitters with the global RNG
     for k, lab in enumerate(labels):
         sub = long[long["proposal"] == lab].set_index("iso3")[column]
+        ax.scatter(sub, k + rng.uniform(-0.22, 0.22, len(sub)), color="#5d6d7e", s=2.5 ** 2,
+                   alpha=0.5, linewidths=0, zorder=3)
         for p in peers:
             if p in sub.index and p != focus:
                 ax.plot(sub[p], k, marker="o", ms=6, mfc="white", mec=PEER_COLOUR, zorder=5)
@@ -690,3 +694,228 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
 
 __all__ += ["ProposalEvaluation", "coverage_text", "evaluate_proposal", "plot_rank_intervals",
             "plot_rank_shifts", "proposal_memo", "proxy_years", "zero_at_minimum"]
+
+
+# --------------------------------------------------------------------------------------------
+# Report tables and prose over several evaluated proposals
+# --------------------------------------------------------------------------------------------
+# Each takes every evaluation and keeps the evaluable ones (those with a Monte Carlo for the
+# uncertainty tables), so a report can pass all proposals without filtering first.
+
+def _evaluable(evaluations: Sequence[ProposalEvaluation]) -> list[ProposalEvaluation]:
+    return [ev for ev in evaluations if ev.result.evaluable]
+
+
+def _with_mc(evaluations: Sequence[ProposalEvaluation]) -> list[ProposalEvaluation]:
+    return [ev for ev in _evaluable(evaluations) if ev.intervals is not None]
+
+
+def evaluability_prose(evaluations: Sequence[ProposalEvaluation], lag: int = 1) -> str:
+    """Say which proposals cannot be evaluated for the edition and why ("" if all can).
+
+    A proposal is not evaluable when no new component has an observed value with a reference
+    year not after ``year - lag``.
+    """
+    ok = _evaluable(evaluations)
+    if len(ok) == len(evaluations):
+        return ""
+    if not ok:
+        year = evaluations[0].result.year
+        new_vars = list(dict.fromkeys(v for ev in evaluations
+                                      for v in ev.result.spec.new_components))
+        return (f"**None of the proposals can be evaluated for {year}**: no proxy has a "
+                f"reference year not after {year - lag} (years in the data: "
+                f"{proxy_years(new_vars)}). Every variant equals the published HCI; the sections "
+                "below are skipped. Run the report for a later edition.")
+    return ("Not evaluable for this edition (no observed value of any new component): "
+            + ", ".join(f"`{ev.name}`" for ev in evaluations if not ev.result.evaluable) + ".")
+
+
+#: Report names of the `egovlib.variants.shift_summary` keys.
+SUMMARY_COLUMNS = {"n": "countries", "moved": "moved", "share_moved": "share moved",
+                   "mean_abs": "mean |shift|", "max_up": "largest up", "max_down": "largest down",
+                   "within_5": "within 5 places"}
+
+
+def shift_summary_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame:
+    """One row per evaluable proposal: its implied-EGDI rank-shift summary, report column names."""
+    rows = [{"proposal": ev.result.spec.label, **ev.summary} for ev in _evaluable(evaluations)]
+    return pd.DataFrame(rows).rename(columns=SUMMARY_COLUMNS)
+
+
+def focus_shift_table(evaluations: Sequence[ProposalEvaluation],
+                      group: Sequence[str]) -> pd.DataFrame:
+    """Per group country: published HCI, EGDI rank, and each proposal's new HCI and rank (shift).
+
+    Columns ``iso3, country, HCI, EGDI rank`` then ``<spec>: new HCI`` and ``<spec>: rank
+    (shift)`` (text such as ``"41 (+3)*"``, ``*`` = a component imputed) per evaluable proposal;
+    rows sorted by EGDI rank. The published values come from the first evaluable proposal.
+    """
+    from .countries import country_name
+
+    ok = _evaluable(evaluations)
+    if not ok:
+        return pd.DataFrame(columns=["iso3", "country", "HCI", "EGDI rank"])
+    first = ok[0].shifts
+    rows = []
+    for iso in group:
+        row = {"iso3": iso, "country": first["country"].get(iso, country_name(iso))}
+        if iso in first.index:
+            row["HCI"] = first.loc[iso, "index_published"]
+            row["EGDI rank"] = first.loc[iso, "egdi_rank_baseline"]
+        for ev in ok:
+            sh = ev.shifts
+            if iso in sh.index:
+                flag = "*" if sh.loc[iso, "imputed"] else ""
+                row[f"{ev.name}: new HCI"] = sh.loc[iso, "index_variant"]
+                row[f"{ev.name}: rank (shift)"] = (f"{int(sh.loc[iso, 'egdi_rank_variant'])} "
+                                                   f"({int(sh.loc[iso, 'egdi_shift']):+d}){flag}")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    return out.sort_values("EGDI rank") if "EGDI rank" in out.columns else out
+
+
+def focus_shift_prose(evaluations: Sequence[ProposalEvaluation], focus: str,
+                      group: Sequence[str], group_label: str = "focus group") -> str:
+    """Per proposal: the group's mean EGDI rank shift, the focus country's move, its top gain."""
+    from .countries import country_name
+
+    lines = []
+    for ev in _evaluable(evaluations):
+        sh, lab = ev.shifts, ev.result.spec.label
+        g = sh.loc[[i for i in group if i in sh.index], "egdi_shift"].dropna()
+        if focus not in sh.index or pd.isna(sh.loc[focus, "egdi_shift"]) or g.empty:
+            lines.append(f"*{lab}*: {focus} not ranked")
+            continue
+        best = g.idxmax()
+        lines.append(f"*{lab}*: {group_label} mean shift {g.mean():+.1f} places; "
+                     f"{country_name(focus)} {int(sh.loc[focus, 'egdi_shift']):+d} (rank "
+                     f"{int(sh.loc[focus, 'egdi_rank_baseline'])} -> "
+                     f"{int(sh.loc[focus, 'egdi_rank_variant'])}); largest gain "
+                     f"{country_name(best)} {int(g.max()):+d}")
+    return "**Focus group.** " + "; ".join(lines) + "."
+
+
+def coherence_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame:
+    """One row per evaluable proposal: components, countries, Cronbach's alpha, PC1 share."""
+    return pd.DataFrame([{"proposal": ev.result.spec.label,
+                          "components": ev.coherence["k"],
+                          "countries (all observed)": ev.coherence["n"],
+                          "Cronbach's alpha": ev.coherence["alpha"],
+                          "PC1 share": ev.coherence["pc1_share"]}
+                         for ev in _evaluable(evaluations)])
+
+
+def coherence_prose(evaluations: Sequence[ProposalEvaluation]) -> str:
+    """What Cronbach's alpha and the PC1 share mean, and their values per proposal."""
+    return ("Cronbach's alpha (standardised) measures whether the components move together "
+            "(0.7 or more is the usual bar for one underlying dimension); the first principal "
+            "component share is the part of their joint variance one dimension explains. "
+            + "; ".join(f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
+                        f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries"
+                        for ev in _evaluable(evaluations)) + ".")
+
+
+def target_label(target: str = "egdi") -> str:
+    """Axis/table label of the Monte Carlo target: implied EGDI rank or new HCI rank."""
+    return "implied EGDI rank" if target == "egdi" else "new HCI rank"
+
+
+def mc_design_prose(evaluations: Sequence[ProposalEvaluation], target: str = "egdi") -> str:
+    """The Monte Carlo design (draws, seed, spreads, choices) of the first evaluated proposal."""
+    ok = _with_mc(evaluations)
+    if not ok:
+        return ""
+    st = ok[0].mc.settings
+    return (f"**Design:** {st['n_draws']:,} draws per proposal (seed {st['seed']}); weight "
+            f"spread ±{st['weight_spread']:.0%}; normalisations {', '.join(st['normalisations'])}; "
+            f"aggregations {', '.join(st['aggregations'])}; imputation drawn among "
+            f"{', '.join(st['imputations'])} (per proposal: the spec's group and none). Ranks "
+            f"reported: {'implied EGDI' if target == 'egdi' else 'new HCI'}.")
+
+
+def focus_interval_table(evaluations: Sequence[ProposalEvaluation],
+                         group: Sequence[str]) -> pd.DataFrame:
+    """Per proposal and group country: nominal rank, median, 5% and 95% of the draws, width.
+
+    Columns ``proposal, iso3, country, nominal, median, 5%, 95%, width``; group countries
+    without a rank are left out.
+    """
+    cols = ["proposal", "iso3", "country", "nominal", "median", "5%", "95%", "width"]
+    frames = []
+    for ev in _with_mc(evaluations):
+        ri = ev.intervals
+        g = ri.loc[[i for i in group if i in ri.index]]
+        frames.append(g.rename(columns={"lower": "5%", "upper": "95%"})
+                      .reset_index(names="iso3").assign(proposal=ev.result.spec.label))
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def sensitivity_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame:
+    """First-order rank-variance shares: one row per choice, one column per proposal.
+
+    Rows sorted by the largest share over the proposals; column ``factor`` first.
+    """
+    ok = _with_mc(evaluations)
+    if not ok:
+        return pd.DataFrame(columns=["factor"])
+    sens = pd.concat([ev.sensitivity.assign(proposal=ev.result.spec.label) for ev in ok])
+    wide = sens.pivot_table(index="factor", columns="proposal", values="rank_variance_share")
+    wide = wide.loc[wide.max(axis=1).sort_values(ascending=False).index]
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def sensitivity_prose(evaluations: Sequence[ProposalEvaluation], n_draws: int,
+                      bins: int = 10) -> str:
+    """Which choice moves ranks most per proposal, its shares and the median interval width.
+
+    Also states the noise floor of the binned weight shares (about ``bins / n_draws``).
+    """
+    parts = []
+    for ev in _with_mc(evaluations):
+        t = ev.sensitivity.iloc[0]
+        parts.append(f"*{ev.result.spec.label}*: {t['factor']} ({t['rank_variance_share']:.0%} "
+                     f"of rank variance, first-order index of the mean absolute shift "
+                     f"{t['first_order_shift']:.2f}); median interval width "
+                     f"{ev.intervals['width'].median():.0f} places")
+    return ("**Which choice moves ranks most.** " + "; ".join(parts)
+            + f". Weight shares below about {bins / n_draws:.3f} (bins / draws) are within the "
+              "estimation noise of binning the weights.")
+
+
+def aggregation_cliff_prose(evaluations: Sequence[ProposalEvaluation], n_named: int = 5,
+                            n_widest: int = 10) -> str:
+    """Explain the geometric-mean cliff for proposals whose ranks move most with aggregation.
+
+    For each proposal whose top sensitivity factor is the aggregation: how many countries sit
+    at the minimum of a component (`zero_at_minimum`), the highest ranked of them and how many
+    of the ``n_widest`` widest intervals are theirs. "" if no proposal is in that case.
+    """
+    from .countries import country_name
+
+    geo = [ev for ev in _with_mc(evaluations) if ev.sensitivity.iloc[0]["factor"] == "aggregation"]
+    if not geo:
+        return ""
+    parts = []
+    for ev in geo:
+        z = zero_at_minimum(ev.result)
+        text = (f"*{ev.result.spec.label}*: {len(z)} "
+                f"{'country is' if len(z) == 1 else 'countries are'} at the minimum of a component")
+        if len(z):
+            named = ev.intervals.index.intersection(z)[:n_named]
+            text += (f" (highest ranked: {', '.join(country_name(i) for i in named)}); "
+                     f"{ev.intervals.nlargest(n_widest, 'width').index.isin(z).sum()} of the "
+                     f"{n_widest} widest intervals belong to them")
+        parts.append(text)
+    return ("**Why aggregation matters so much.** After min-max scaling, a country at the "
+            "minimum of any component gets 0 on it, and a geometric mean then gives it an index of "
+            "0 whatever its other scores. " + "; ".join(parts)
+            + ". The arithmetic mean (the UN's method) has no such cliff.")
+
+
+__all__ += ["SUMMARY_COLUMNS", "aggregation_cliff_prose", "coherence_prose", "coherence_table",
+            "evaluability_prose", "focus_interval_table", "focus_shift_prose",
+            "focus_shift_table", "mc_design_prose", "sensitivity_prose", "sensitivity_table",
+            "target_label"]

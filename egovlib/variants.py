@@ -664,3 +664,148 @@ __all__ = [
     "normalise_components", "proposals", "rank_shifts", "shift_summary", "spec_from_dict",
     "variant_panel",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# Report tables and prose (shared by any notebook that presents variants)
+# --------------------------------------------------------------------------------------------
+
+def select_proposals(specs: Mapping[str, VariantSpec],
+                     names: Iterable[str] | None = None) -> list[str]:
+    """The proposals to evaluate: ``names`` checked against ``specs``, or every proposal.
+
+    Raises
+    ------
+    SpecError
+        Naming the unknown specs and listing the known ones.
+    """
+    if names is None:
+        return proposals(specs)
+    names = list(names)
+    unknown = [n for n in names if n not in specs]
+    if unknown:
+        raise SpecError(f"proposals {unknown} are not in the variants file; known: "
+                        f"{', '.join(specs)}")
+    return names
+
+
+def needed_variables(specs: Mapping[str, VariantSpec], names: Iterable[str],
+                     extra: Iterable[str] = ("hci_published", "hci_from_proxies")) -> list[str]:
+    """Covariates to load: the variables of ``names`` and ``extra`` specs, and EXISTING_MEASURES."""
+    wanted = [*names, *extra]
+    return sorted({v for n in wanted if n in specs for v in specs[n].variables}
+                  | set(EXISTING_MEASURES))
+
+
+def new_components(specs: Iterable[VariantSpec]) -> list[str]:
+    """The new (non-published) components of ``specs``, each once, in order of appearance."""
+    return list(dict.fromkeys(v for s in specs for v in s.new_components))
+
+
+def component_labels(specs: Iterable[VariantSpec]) -> dict[str, str]:
+    """``{variable: label}`` of the components of ``specs``."""
+    return {c.variable: c.label for s in specs for c in s.components}
+
+
+def proposal_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
+    """One row per spec: label, name, components with weights, method, missing-data rule."""
+    rows = []
+    for s in specs:
+        rows.append({"proposal": s.label, "spec": s.name,
+                     "components (weight)": "; ".join(f"{c.variable} ({c.weight:.3g})"
+                                                      for c in s.components),
+                     "method": f"{s.normalisation}, {s.aggregation}, rescale {s.rescale}",
+                     "missing data": f"impute {s.missing.impute} median if coverage >= "
+                                     f"{s.missing.min_coverage:.0%}; else {s.missing.otherwise}"})
+    return pd.DataFrame(rows)
+
+
+def coverage_table(results: Iterable[VariantResult]) -> pd.DataFrame:
+    """Per proposal and new component: countries observed, imputed and left on the published HCI.
+
+    Columns ``proposal, component, observed, imputed, left on published HCI, reference years
+    (countries)`` from each result's ``coverage``.
+    """
+    rows = []
+    for r in results:
+        for v in r.spec.new_components:
+            c = r.coverage.loc[v]
+            rows.append({"proposal": r.spec.label, "component": c["label"],
+                         "observed": c["observed"], "imputed": c["imputed"],
+                         "left on published HCI": c["missing"],
+                         "reference years (countries)": c["reference_years"]})
+    return pd.DataFrame(rows, columns=["proposal", "component", "observed", "imputed",
+                                       "left on published HCI", "reference years (countries)"])
+
+
+#: Report names of the `rank_shifts` columns shown in the movers table.
+MOVERS_COLUMNS = {"iso3": "iso3", "country": "country", "index_published": "HCI",
+                  "index_variant": "new HCI", "egdi_rank_baseline": "EGDI rank",
+                  "egdi_rank_variant": "new EGDI rank", "egdi_shift": "shift",
+                  "imputed": "imputed components"}
+
+
+def movers_table(shifts: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """`biggest_movers` as a report table: iso3, country, HCI, new HCI, ranks, shift, imputed."""
+    mv = biggest_movers(shifts, n).reset_index()
+    return mv[list(MOVERS_COLUMNS)].rename(columns=MOVERS_COLUMNS)
+
+
+def new_component_correlations(results: Iterable[VariantResult],
+                               against: pd.DataFrame) -> pd.DataFrame:
+    """`component_correlations` of several results stacked, each new component once."""
+    frames = [component_correlations(r, against) for r in results]
+    if not frames:
+        return pd.DataFrame()
+    corr = pd.concat(frames)
+    return corr[~corr.index.duplicated()]
+
+
+def redundancy_prose(correlations: pd.DataFrame, labels: Mapping[str, str] | None = None, *,
+                     redundant: float = 0.9, related: float = 0.5) -> str:
+    """Sentence on each new component's rank correlation with the published HCI.
+
+    |r| >= ``redundant``: largely redundant; >= ``related``: related but adds information;
+    below: mostly new information.
+    """
+    labels = labels or {}
+
+    def verdict(r: float) -> str:
+        if abs(r) >= redundant:
+            return "largely redundant"
+        return "related but adds information" if abs(r) >= related else "mostly new information"
+
+    return "Correlation with the published HCI: " + "; ".join(
+        f"{labels.get(v, v)} {r:.2f} ({verdict(r)})"
+        for v, r in correlations["hci"].items()) + "."
+
+
+def baseline_prose(base: VariantResult, published: pd.Series, proxy_fit) -> str:
+    """Check of the identity spec against the published HCI, and the fit of the proxy rebuild.
+
+    Parameters
+    ----------
+    base : VariantResult
+        The identity spec (``hci_published``) computed for the edition.
+    published : Series
+        Published HCI of the edition, index iso3.
+    proxy_fit : egovlib.methodology.HciProxyResult
+        Its ``message`` (why it could not be computed) or ``stats`` (n, pearson, spearman, mae).
+    """
+    dev = (base.data["score"] - published.reindex(base.data.index)).abs().max()
+    text = (f"The identity spec reproduces the published HCI {base.year} for all "
+            f"{base.data['scored'].sum()} assessed countries; the largest absolute difference "
+            f"is {dev:.1e}.")
+    if proxy_fit.message:
+        return text + f" HCI from input proxies: {proxy_fit.message}"
+    s = proxy_fit.stats
+    return text + (f" Rebuilt from public proxies of its inputs (notebook 03), the HCI is matched "
+                   f"for {s['n']} countries with r = {s['pearson']:.3f} (Spearman "
+                   f"{s['spearman']:.3f}, mean absolute error {s['mae']:.3f}): the proxies track "
+                   "the HCI closely but not exactly, so the proposals below keep the "
+                   "**published** HCI and add new components to it rather than rebuilding it.")
+
+
+__all__ += ["MOVERS_COLUMNS", "baseline_prose", "component_labels", "coverage_table",
+            "movers_table", "needed_variables", "new_component_correlations", "new_components",
+            "proposal_table", "redundancy_prose", "select_proposals"]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from egovlib import country_name
 from egovlib import uncertainty as U
 from egovlib import variants as V
 from egovlib.errors import SpecError
@@ -167,3 +168,122 @@ def test_memo_is_generated_from_the_results():
     empty = U.ProposalEvaluation(old, V.rank_shifts(old), {}, {})
     assert "No proposal can be evaluated for 2012" in U.proposal_memo([empty], pd.DataFrame(),
                                                                         "BHR", GCC)
+
+
+# ---------------------------------------------------------------- report tables and prose
+
+@pytest.fixture(scope="module")
+def evals_2024():
+    specs = V.load_specs()
+    names = V.proposals(specs)
+    panel = V.variant_panel(2024, V.needed_variables(specs, names))
+    return [U.evaluate_proposal(specs[n], 2024, panel, n_draws=300, seed=1) for n in names]
+
+
+def test_focus_interval_table_has_one_row_per_proposal_and_gcc_country(evals_2024):
+    t = U.focus_interval_table(evals_2024, GCC)
+    assert list(t.columns) == ["proposal", "iso3", "country", "nominal", "median", "5%", "95%",
+                               "width"]
+    assert len(t) == len(GCC) * len(evals_2024)
+    assert all(sorted(g) == sorted(GCC) for _, g in t.groupby("proposal")["iso3"])
+    ev = evals_2024[-1]
+    row = t[(t["proposal"] == ev.result.spec.label) & (t["iso3"] == "BHR")].iloc[0]
+    ri = ev.intervals.loc["BHR"]
+    assert (row["nominal"], row["median"], row["5%"], row["95%"], row["width"]) == (
+        ri["nominal"], ri["median"], ri["lower"], ri["upper"], ri["width"])
+    assert row["country"] == "Bahrain"
+    assert ((t["5%"] <= t["median"]) & (t["median"] <= t["95%"])).all()
+
+
+def test_sensitivity_table_pivots_the_shares(evals_2024):
+    wide = U.sensitivity_table(evals_2024)
+    labels = [ev.result.spec.label for ev in evals_2024]
+    assert list(wide.columns) == ["factor", *sorted(labels)]
+    assert {"normalisation", "aggregation", "imputation"} <= set(wide["factor"])
+    assert wide[labels].max(axis=1).is_monotonic_decreasing
+    for ev in evals_2024:
+        s = ev.sensitivity.set_index("factor")["rank_variance_share"]
+        got = wide.set_index("factor")[ev.result.spec.label].dropna()
+        assert got.to_dict() == pytest.approx(s.to_dict())
+
+
+def test_sensitivity_prose_states_the_computed_numbers(evals_2024):
+    text = U.sensitivity_prose(evals_2024, n_draws=300)
+    for ev in evals_2024:
+        top = ev.sensitivity.iloc[0]
+        assert (f"*{ev.result.spec.label}*: {top['factor']} "
+                f"({top['rank_variance_share']:.0%} of rank variance") in text
+        assert f"{top['first_order_shift']:.2f}); median interval width " \
+               f"{ev.intervals['width'].median():.0f} places" in text
+    assert f"below about {10 / 300:.3f} (bins / draws)" in text
+
+
+def test_aggregation_cliff_prose_only_when_aggregation_leads():
+    specs = V.load_specs()
+    s = specs["professional_ict_skills"]
+    panel = V.variant_panel(2024, s.variables)
+    fixed = {"weight_spread": 0.0, "normalisations": ["minmax"],
+             "imputations": [s.missing.impute]}
+    agg = U.evaluate_proposal(s, 2024, panel, n_draws=200, seed=3, **fixed)
+    assert agg.sensitivity.iloc[0]["factor"] == "aggregation"
+    zeros = U.zero_at_minimum(agg.result)
+    assert len(zeros) >= 1
+    text = U.aggregation_cliff_prose([agg])
+    widest = agg.intervals.nlargest(10, "width").index.isin(zeros).sum()
+    first = agg.intervals.index.intersection(zeros)[0]
+    assert text.startswith("**Why aggregation matters so much.**")
+    assert f"{len(zeros)} countr" in text and f"{widest} of the 10 widest" in text
+    assert country_name(first) in text
+    no_agg = U.evaluate_proposal(s, 2024, panel, n_draws=200, seed=3,
+                                 aggregations=["arithmetic"])
+    assert U.aggregation_cliff_prose([no_agg]) == ""
+
+
+def test_focus_shift_table_and_prose_from_the_shifts(evals_2024):
+    t = U.focus_shift_table(evals_2024, GCC)
+    assert sorted(t["iso3"]) == sorted(GCC) and t["EGDI rank"].is_monotonic_increasing
+    names = [ev.name for ev in evals_2024]
+    assert list(t.columns) == ["iso3", "country", "HCI", "EGDI rank",
+                               *[f"{n}: {c}" for n in names for c in ("new HCI", "rank (shift)")]]
+    ev = evals_2024[0]
+    sh = ev.shifts.loc["BHR"]
+    cell = t.set_index("iso3").loc["BHR", f"{ev.name}: rank (shift)"]
+    assert cell == (f"{int(sh['egdi_rank_variant'])} ({int(sh['egdi_shift']):+d})"
+                    + ("*" if sh["imputed"] else ""))
+    text = U.focus_shift_prose(evals_2024, "BHR", GCC, "GCC")
+    g = ev.shifts.loc[GCC, "egdi_shift"]
+    assert (f"*{ev.result.spec.label}*: GCC mean shift {g.mean():+.1f} places; Bahrain "
+            f"{int(sh['egdi_shift']):+d} (rank {int(sh['egdi_rank_baseline'])} -> "
+            f"{int(sh['egdi_rank_variant'])}); largest gain {country_name(g.idxmax())}") in text
+    assert "XXX not ranked" in U.focus_shift_prose(evals_2024, "XXX", GCC)
+
+
+def test_summary_coherence_and_design_from_the_evaluations(evals_2024):
+    summ = U.shift_summary_table(evals_2024)
+    assert list(summ.columns) == ["proposal", *U.SUMMARY_COLUMNS.values()]
+    assert summ["mean |shift|"].tolist() == [ev.summary["mean_abs"] for ev in evals_2024]
+    coh = U.coherence_table(evals_2024)
+    assert coh["Cronbach's alpha"].tolist() == pytest.approx(
+        [ev.coherence["alpha"] for ev in evals_2024], nan_ok=True)
+    prose = U.coherence_prose(evals_2024)
+    ev = evals_2024[-1]
+    assert (f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
+            f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries") in prose
+    design = U.mc_design_prose(evals_2024, "egdi")
+    assert design.startswith("**Design:** 300 draws per proposal (seed 1); weight spread ±25%")
+    assert "Ranks reported: implied EGDI." in design
+
+
+def test_evaluability_prose_names_what_cannot_be_evaluated(evals_2024):
+    assert U.evaluability_prose(evals_2024) == ""
+    specs = V.load_specs()
+    names = V.proposals(specs)
+    for year, expect in ((2012, "**None of the proposals can be evaluated for 2012**: no proxy "
+                                "has a reference year not after 2011"),
+                         (2016, "Not evaluable for this edition")):
+        panel = V.variant_panel(year, V.needed_variables(specs, names))
+        evs = [U.evaluate_proposal(specs[n], year, panel, n_draws=0) for n in names]
+        text = U.evaluability_prose(evs)
+        assert text.startswith(expect)
+        for ev in evs:
+            assert (f"`{ev.name}`" in text) == (year == 2016 and not ev.result.evaluable)

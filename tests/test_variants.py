@@ -244,3 +244,101 @@ def test_old_edition_without_proxies_is_reported_not_crashed(specs):
         r = V.compute_variant(specs[name], 2012, p)
         assert not r.evaluable
         assert r.data["score"].to_numpy() == pytest.approx(r.data["hci"].to_numpy(), abs=1e-12)
+
+
+# ---------------------------------------------------------------- report tables and prose
+
+def test_select_proposals_and_needed_variables():
+    specs = V.load_specs()
+    assert V.select_proposals(specs) == V.proposals(specs)
+    assert V.select_proposals(specs, ["combined"]) == ["combined"]
+    with pytest.raises(SpecError, match=r"\['nope'\] are not in the variants file; known: "):
+        V.select_proposals(specs, ["combined", "nope"])
+    need = V.needed_variables(specs, ["digital_skills"])
+    assert set(need) == (set(specs["digital_skills"].variables) | set(V.EXISTING_MEASURES)
+                         | set(specs["hci_from_proxies"].variables))
+    assert "coursera_technology" not in need and need == sorted(need)
+
+
+def test_proposal_table_and_labels_from_the_specs():
+    specs = V.load_specs()
+    chosen = [specs[n] for n in V.proposals(specs)]
+    t = V.proposal_table(chosen)
+    assert list(t.columns) == ["proposal", "spec", "components (weight)", "method", "missing data"]
+    assert t["spec"].tolist() == V.proposals(specs)
+    row = t.set_index("spec").loc["digital_skills"]
+    s = specs["digital_skills"]
+    assert row["components (weight)"] == "; ".join(f"{c.variable} ({c.weight:.3g})"
+                                                   for c in s.components)
+    assert row["components (weight)"].startswith("hci (0.75); ")
+    assert row["missing data"].startswith(f"impute {s.missing.impute} median if coverage >= ")
+    assert V.new_components(chosen) == list(dict.fromkeys(
+        v for s in chosen for v in s.variables if v != "hci"))
+    assert V.component_labels(chosen)["hci"] == "HCI (published)"
+
+
+@pytest.fixture(scope="module")
+def combined_2024():
+    return V.compute_variant(V.load_specs()["combined"], 2024)
+
+
+def test_coverage_table_counts_the_countries(combined_2024):
+    t = V.coverage_table([combined_2024])
+    assert list(t.columns) == ["proposal", "component", "observed", "imputed",
+                               "left on published HCI", "reference years (countries)"]
+    assert len(t) == len(combined_2024.spec.new_components)
+    observed = [int(combined_2024.raw[v].notna().sum()) for v in combined_2024.spec.new_components]
+    assert t["observed"].tolist() == observed
+    assert (t[["observed", "imputed", "left on published HCI"]].sum(axis=1) == 193).all()
+
+
+def test_movers_table_is_the_biggest_movers(combined_2024):
+    sh = V.rank_shifts(combined_2024)
+    t = V.movers_table(sh, 5)
+    assert list(t.columns) == list(V.MOVERS_COLUMNS.values())
+    # largest move up first, then the moves down from the largest
+    assert t["shift"].iloc[0] == sh["egdi_shift"].max()
+    assert t["shift"].iloc[5] == sh["egdi_shift"].min()
+    assert len(t) == 10 and t["shift"].iloc[:5].gt(0).all() and t["shift"].iloc[5:].lt(0).all()
+    top = t.iloc[0]
+    assert top["new EGDI rank"] == sh.loc[top["iso3"], "egdi_rank_variant"]
+
+
+def test_correlations_and_redundancy_prose(combined_2024):
+    specs = V.load_specs()
+    ds = V.compute_variant(specs["digital_skills"], 2024)
+    against = V.existing_measures(V.variant_panel(2024, V.EXISTING_MEASURES), 2024)
+    corr = V.new_component_correlations([ds, combined_2024], against)
+    assert list(corr.index) == V.new_components([ds.spec, combined_2024.spec])  # each once
+    assert corr.loc["ict_skills_mean", "n"] == ds.raw["ict_skills_mean"].notna().sum()
+    text = V.redundancy_prose(corr, V.component_labels([combined_2024.spec]))
+    r = corr.loc["ict_skills_mean", "hci"]
+    assert f"ICT skills (SDG 4.4.1, mean share) {r:.2f} (" in text
+    hand = pd.DataFrame({"hci": [0.95, -0.6, 0.2]}, index=["a", "b", "c"])
+    assert V.redundancy_prose(hand, {"a": "A"}) == (
+        "Correlation with the published HCI: A 0.95 (largely redundant); b -0.60 (related but "
+        "adds information); c 0.20 (mostly new information).")
+    assert V.new_component_correlations([], against).empty
+
+
+def test_baseline_prose_reports_the_identity_check_and_proxy_fit():
+    from types import SimpleNamespace
+
+    from egovlib import methodology
+
+    specs = V.load_specs()
+    panel = V.variant_panel(2024, [])
+    base = V.compute_variant(specs["hci_published"], 2024, panel)
+    pub = panel.data.query("year == 2024 and assessed").set_index("iso3")["hci"]
+    fit = methodology.hci_from_proxies(2024)
+    text = V.baseline_prose(base, pub, fit)
+    assert text.startswith("The identity spec reproduces the published HCI 2024 for all 193 "
+                           "assessed countries; the largest absolute difference is 0.0e+00.")
+    assert (f"matched for {fit.stats['n']} countries with r = {fit.stats['pearson']:.3f} "
+            f"(Spearman {fit.stats['spearman']:.3f}, mean absolute error "
+            f"{fit.stats['mae']:.3f})") in text
+    off = pub.copy()
+    off.iloc[0] += 0.01
+    assert "largest absolute difference is 1.0e-02" in V.baseline_prose(base, off, fit)
+    msg = V.baseline_prose(base, pub, SimpleNamespace(message="no literacy data", stats={}))
+    assert msg.endswith(" HCI from input proxies: no literacy data")
