@@ -52,7 +52,7 @@ print("DRAW", json.dumps(np.random.default_rng(seed).random(3).round(6).tolist()
 
 
 def write_notebook(path: Path, title: str, code: list[str], params: str | None = PARAMS_CELL,
-                   sections: int = 3) -> Path:
+                   sections: int = 3, figure: bool = True) -> Path:
     """A small notebook: title, parameters cell, code, headings, a table and a figure."""
     v4 = nbformat.v4
     cells = [v4.new_markdown_cell(f"# {title}\n\nWhat this report shows.")]
@@ -63,11 +63,11 @@ def write_notebook(path: Path, title: str, code: list[str], params: str | None =
     cells += [v4.new_code_cell(c) for c in code]
     for i in range(sections):
         cells.append(v4.new_markdown_cell(f"## Section {i + 1}\n\nText of section {i + 1}."))
-    cells.append(v4.new_code_cell(
+    cells += [v4.new_code_cell(
         "report.show_table(sub[['iso3', 'egdi', 'rank']], caption=f'EGDI {year}')\n"
         "fig, ax = plt.subplots()\n"
         "ax.plot(np.random.default_rng(seed).random(10))\n"
-        "ax.set(xlabel='step', ylabel='value')\nplt.show()"))
+        "ax.set(xlabel='step', ylabel='value')\nplt.show()")] if figure else []
     nb = v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
@@ -208,6 +208,37 @@ def test_same_inputs_same_numbers(good_run, tmp_path):
         assert a == b, f"{name} differs between two runs with the same inputs"
 
 
+def test_reused_kernel_starts_clean(tmp_path):
+    """A worker reuses its kernel, but the second notebook sees nothing of the first."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    write_notebook(nbs / "01_dirty.ipynb", "Dirty", [
+        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+        "LEAK = 1\npd.set_option('display.max_rows', 3)\nplt.rcParams['lines.linewidth'] = 9\n"
+        "sys.path.append('/nowhere')\nwarnings.simplefilter('error')\nos.chdir('/')\n"
+        "import numpy as np\nprint('DRAW', np.random.random())"], params=None, sections=0,
+        figure=False)
+    write_notebook(nbs / "02_check.ipynb", "Check", [
+        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+        "import numpy as np\n"
+        "print('LEAK', 'LEAK' in globals())\n"
+        "print('ROWS', pd.get_option('display.max_rows'))\n"
+        "print('WIDTH', plt.rcParams['lines.linewidth'])\n"
+        "print('PATH', '/nowhere' in sys.path)\nprint('CWD', os.getcwd())\n"
+        "print('DRAW', np.random.random())"], params=None, sections=0, figure=False)
+    out = tmp_path / "out"
+    assert egov("--notebooks-dir", nbs, "--out", out, "--year", 2024, "--jobs", 1) == 0
+    m = json.loads((out / "2024" / "manifest.json").read_text())
+    assert [nb["kernel"] for nb in m["notebooks"]] == ["new", "reused"]
+    dirty = outputs_of(out / "2024" / "01_dirty.ipynb")
+    check = outputs_of(out / "2024" / "02_check.ipynb")
+    assert check["LEAK"] == "False" and check["ROWS"] == "60" and check["PATH"] == "False"
+    assert check["WIDTH"] != "9.0" and check["CWD"] == str(nbs)
+    assert check["DRAW"] == dirty["DRAW"], "global RNG not re-seeded for each notebook"
+    nb = nbformat.read(out / "2024" / "02_check.ipynb", as_version=4)
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"][0] == 1
+
+
 def test_failure_keeps_last_good_set(good_run, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(good_run["out"], out)
@@ -236,7 +267,7 @@ def test_timeout_stops_a_runaway_notebook(tmp_path):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
     write_notebook(nbs / "01_slow.ipynb", "Slow", ["import time\ntime.sleep(600)"], params=None,
-                   sections=0)
+                   sections=0, figure=False)
     rc = egov("--notebooks-dir", nbs, "--out", tmp_path / "out", "--year", 2024,
               "--timeout", 3)
     assert rc == 1

@@ -50,6 +50,9 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--show-code", action="store_true", help="include code cells in the reports")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"time limit per notebook in seconds (default {DEFAULT_TIMEOUT})")
+    p.add_argument("--isolate", action="store_true",
+                   help="start a new kernel for every notebook (default: a worker reuses its "
+                        "kernel after a success, with the namespace and settings reset)")
     p.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
     return p
@@ -73,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
                              available=available)
     runs: list[YearRun] = run_batch(
         years=years, notebooks=notebooks, params=params, out=args.out, jobs=args.jobs,
-        timeout=args.timeout, show_code=args.show_code, params_file=args.params)
+        timeout=args.timeout, show_code=args.show_code, params_file=args.params,
+        isolate=args.isolate)
     print(results_table(runs))
     return 0 if all(r.ok for r in runs) else 1
 

@@ -214,7 +214,7 @@ def _prefetch_tables() -> None:
 def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dict],
               out: Path | None = None, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
               show_code: bool = False, progress: bool | None = None,
-              params_file: str | None = None) -> list[YearRun]:
+              params_file: str | None = None, isolate: bool = False) -> list[YearRun]:
     """Execute ``notebooks`` for each of ``years`` and publish ``out/<year>/`` atomically.
 
     Parameters
@@ -235,6 +235,9 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
         Include code cells in the HTML reports.
     progress : bool, optional
         Progress bar (default: only on a terminal).
+    isolate : bool
+        A new kernel for every notebook (default: each worker reuses its kernel after a
+        success, with the namespace and settings reset; see `execute_notebook`).
 
     Returns
     -------
@@ -268,7 +271,8 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
                      ("Git commit", render.commit),
                      ("Parameters", _describe(p) or "defaults")]
             work.append((NotebookJob(source=nb, output=builds[y] / nb.name, year=y, parameters=p,
-                                     timeout=timeout, cwd=nb.parent), facts))
+                                     timeout=timeout, cwd=nb.parent,
+                                     reuse_kernel=not isolate), facts))
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     t0 = time.monotonic()
     try:
@@ -300,7 +304,8 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
         run.results.sort(key=lambda r: order[r.name])
         manifest = publish.write_manifest(
             builds[y], year=y, results=run.results, started=started, wall_s=wall, jobs=n_jobs,
-            timeout=timeout, show_code=show_code, params_file=params_file, commit=render.commit)
+            timeout=timeout, show_code=show_code, params_file=params_file, commit=render.commit,
+            isolate=isolate)
         if manifest["data_problems"]:
             for r in run.results:
                 if r.status == "ok":

@@ -97,7 +97,7 @@ def package_versions() -> dict[str, str]:
 
 def write_manifest(build: Path, *, year: int, results: list, started: datetime, wall_s: float,
                    jobs: int, timeout: float, show_code: bool, params_file: str | None,
-                   commit: str) -> dict:
+                   commit: str, isolate: bool = False) -> dict:
     """Write ``manifest.json`` into a build folder and return it.
 
     It records the parameters of each notebook, the git commit, the sha256 of every data file
@@ -122,6 +122,7 @@ def write_manifest(build: Path, *, year: int, results: list, started: datetime, 
         "jobs": jobs,
         "timeout_s": timeout,
         "show_code": show_code,
+        "kernels": "one per notebook" if isolate else "reused per worker after a success",
         "params_file": params_file,
         "git": {**git_info(), "label": commit},
         "data_root": str(data_root()),
@@ -129,7 +130,9 @@ def write_manifest(build: Path, *, year: int, results: list, started: datetime, 
         "notebooks": [{
             "name": r.name, "status": r.status, "duration_s": r.duration_s, "error": r.error,
             "parameters": r.parameters, "data_files": sorted(r.data_files),
-            "stderr_outputs": r.stderr_outputs, "notebook": f"{r.name}.ipynb",
+            "stderr_outputs": r.stderr_outputs, "kernel": r.kernel,
+            "slowest_cells": [{"cell": i, "seconds": d} for i, d in r.slowest_cells],
+            "notebook": f"{r.name}.ipynb",
             "report": f"{r.name}.html"} for r in results],
         "data_files": data_files,
         "data_problems": problems,
