@@ -45,13 +45,15 @@ def notebooks_for(selection: list[str] | None) -> list[Path]:
 
 
 def time_egov_run(notebooks: list[Path], year: int, params: str | None, jobs: int | None,
-                  out: Path) -> float:
+                  out: Path, isolate: bool = False) -> float:
     cmd = [str(BIN / "egov"), "run", "--year", str(year), "--out", str(out),
            "--notebooks", *[nb.stem for nb in notebooks]]
     if params:
         cmd += ["--params", params]
     if jobs:
         cmd += ["--jobs", str(jobs)]
+    if isolate:
+        cmd += ["--isolate"]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
@@ -86,10 +88,22 @@ def compare_outputs(egov_dir: Path, naive_dir: Path, notebooks: list[Path]) -> l
     for nb in notebooks:
         a, b = egov_dir / nb.name, naive_dir / nb.name
         _finalise_notebook(b)
-        cells_a = [c.get("outputs") for c in nbformat.read(a, as_version=4).cells]
-        cells_b = [c.get("outputs") for c in nbformat.read(b, as_version=4).cells]
-        if cells_a != cells_b:
-            differ.append(nb.stem)
+        cells_a = [c.get("outputs") or [] for c in nbformat.read(a, as_version=4).cells]
+        cells_b = [c.get("outputs") or [] for c in nbformat.read(b, as_version=4).cells]
+        if cells_a == cells_b:
+            continue
+        # Name what differs: a figure only (e.g. unseeded jitter, which `egov run` seeds and the
+        # naive loop does not) is not a changed number.
+        kinds = set()
+        for oa, ob in zip(cells_a, cells_b, strict=True):
+            if oa != ob:
+                for x, y in zip(oa, ob, strict=False):
+                    if x != y:
+                        kinds |= {k for k in set(x.get("data", {})) | set(y.get("data", {}))
+                                  if x.get("data", {}).get(k) != y.get("data", {}).get(k)}
+                        kinds |= {"stream"} if x.get("text") != y.get("text") else set()
+                kinds |= {"count"} if len(oa) != len(ob) else set()
+        differ.append(f"{nb.stem} ({', '.join(sorted(kinds))})")
     return differ
 
 
@@ -100,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--params", default=None, help="YAML parameters file for both sides")
     ap.add_argument("--jobs", type=int, default=None, help="egov run --jobs (default: CPUs)")
     ap.add_argument("--repeat", type=int, default=1, help="timed runs of each side")
+    ap.add_argument("--isolate", action="store_true", help="egov run --isolate (new kernels)")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = ap.parse_args(argv)
 
@@ -120,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="egov-bench-") as tmp:
         for i in range(args.repeat):
             runs_a.append(time_egov_run(notebooks, year, args.params, args.jobs,
-                                        Path(tmp) / f"egov-{i}"))
+                                        Path(tmp) / f"egov-{i}", args.isolate))
             runs_b.append(time_naive_loop(notebooks, year, args.params, Path(tmp) / f"naive-{i}"))
         differ = compare_outputs(Path(tmp) / "egov-0" / str(year), Path(tmp) / "naive-0",
                                  notebooks)
