@@ -273,6 +273,9 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
             work.append((NotebookJob(source=nb, output=builds[y] / nb.name, year=y, parameters=p,
                                      timeout=timeout, cwd=nb.parent,
                                      reuse_kernel=not isolate), facts))
+    # Longest first (by the last published run's durations) so a slow notebook does not start last.
+    previous = _previous_durations(out, years)
+    work.sort(key=lambda w: -previous.get((w[0].year, w[0].source.stem), float("inf")))
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     t0 = time.monotonic()
     try:
@@ -350,6 +353,19 @@ def _write_index(build: Path, run: YearRun, render: RenderOptions, notebooks: li
             for k, vals in params.items() for v, names in vals.items()]
     render_index(build / "index.html", title=f"E-Government Survey {run.year}: reports",
                  facts=facts, rows=rows, params=prow, version=render.version)
+
+
+def _previous_durations(out: Path, years: list[int]) -> dict[tuple[int, str], float]:
+    """Run time of each notebook in the published sets, from their manifests (if any)."""
+    found: dict[tuple[int, str], float] = {}
+    for y in years:
+        try:
+            m = json.loads((out / str(y) / "manifest.json").read_text(encoding="utf-8"))
+            for nb in m["notebooks"]:
+                found[(y, nb["name"])] = float(nb["duration_s"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 def _describe(params: dict) -> str:
