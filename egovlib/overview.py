@@ -323,8 +323,7 @@ def plot_distributions(year: int, group: str | Iterable[str] = "GCC", focus: str
                boxprops={"facecolor": "#e8e8e8", "edgecolor": "#888888", "linewidth": 0.9},
                medianprops={"color": "#444444"}, whiskerprops={"color": "#888888"},
                capprops={"color": "#888888"})
-    sns.stripplot(data=long, x="score", y="label", order=order, ax=ax, color=plots.PEER_COLOUR,
-                  size=2.8, alpha=0.45, jitter=0.18)
+    plots.strip_dots(ax, data, spread=0.18)
     pal = peer_palette()
     names = ed.set_index("iso3")["country"].to_dict()  # survey names (no "(the)")
     ranked = ed.set_index("iso3")["rank"].astype(float)

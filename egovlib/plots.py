@@ -50,6 +50,30 @@ def source_text(source_ids: Iterable[str]) -> str:
     return "Source: " + "; ".join(seen) + "."
 
 
+def strip_dots(ax: plt.Axes, rows: Iterable, *, spread: float = 0.2, seed: int = 0,
+               **scatter_kw) -> None:
+    """Dots of every observation around each category row, with seeded vertical jitter.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    rows : iterable of array-like
+        Values of row 0, 1, 2, ... (drawn at y = 0, 1, 2, ...).
+    spread : float
+        Half-height of the jitter band.
+    seed : int
+        Seed of the jitter, so that a report draws the same figure on every run (seaborn's
+        stripplot uses numpy's global generator instead).
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    kw = {"color": PEER_COLOUR, "s": 8, "alpha": 0.45, "linewidths": 0, "zorder": 3, **scatter_kw}
+    for k, values in enumerate(rows):
+        values = np.asarray(values, dtype=float)
+        ax.scatter(values, k + rng.uniform(-spread, spread, len(values)), **kw)
+
+
 def finish(fig: plt.Figure, title: str, source: str | Iterable[str], *,
            subtitle: str | None = None) -> plt.Figure:
     """Give a figure its title, optional subtitle and a source line, then tidy the layout.

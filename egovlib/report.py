@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import pandas as pd
@@ -43,6 +44,8 @@ def show_table(df: pd.DataFrame, caption: str, *, formats: Mapping[str, str] | N
            if pd.api.types.is_float_dtype(df[c])}
     fmt.update(formats or {})
     sty = df.style.set_caption(caption).format(fmt, na_rep="–")
+    # A stable id (from caption and shape) instead of a random one: reruns give identical HTML.
+    sty = sty.set_uuid(hashlib.sha256(f"{caption}{df.shape}".encode()).hexdigest()[:10])
     if hide_index:
         sty = sty.hide(axis="index")
     if highlight:

@@ -494,7 +494,7 @@ def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from .plots import FOCUS_COLOUR, PEER_COLOUR
+    from .plots import FOCUS_COLOUR, PEER_COLOUR, strip_dots
 
     rows = []
     for ev in evaluations:
@@ -505,11 +505,9 @@ def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
     sns.boxplot(data=long, x=column, y="proposal", ax=ax, color="#d6e4f0", fliersize=0,
                 width=0.55)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    rng = np.random.default_rng(seed)  # seaborn's stripplot jitters with the global RNG
-    for k, lab in enumerate(labels):
-        sub = long[long["proposal"] == lab].set_index("iso3")[column]
-        ax.scatter(sub, k + rng.uniform(-0.22, 0.22, len(sub)), color="#5d6d7e", s=2.5 ** 2,
-                   alpha=0.5, linewidths=0, zorder=3)
+    by_label = [long[long["proposal"] == lab].set_index("iso3")[column] for lab in labels]
+    strip_dots(ax, by_label, spread=0.22, seed=seed, color="#5d6d7e", s=2.5 ** 2, alpha=0.5)
+    for k, sub in enumerate(by_label):
         for p in peers:
             if p in sub.index and p != focus:
                 ax.plot(sub[p], k, marker="o", ms=6, mfc="white", mec=PEER_COLOUR, zorder=5)

@@ -321,7 +321,7 @@ def test_example_params_files_fit_the_notebooks():
         plan = plan_parameters(notebooks, common, per, str(f))
         assert any(plan.values()), f"{f.name} sets nothing"
         for values in plan.values():
-            for key in ("group", "focus_group"):
+            for key in ("group",):
                 if key in values:
                     assert len(resolve_group(values[key])) >= 2
     # A subset run ignores per-notebook entries of notebooks it does not run.
