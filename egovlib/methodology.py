@@ -654,13 +654,16 @@ def hci_worst_fits(result: HciProxyResult, n: int = 10) -> pd.DataFrame:
         return d
     d = d.reindex(d["error"].abs().sort_values(ascending=False).index).head(n)
     inputs = list(result.spec.proxy_weights)
+    input_words = {"literacy_rate": "literacy", "hdr_eys": "expected years of schooling",
+                    "hdr_mys": "mean years of schooling", "tertiary_ger": "tertiary GER"}
 
     def why(r) -> str:
         notes = []
         for v in inputs:
             ref = r.get(f"{v}_year")
             if pd.notna(ref) and result.year - 1 - int(ref) >= 5:
-                notes.append(f"{v} from {int(ref)} ({result.year - 1 - int(ref)} years old)")
+                name = input_words.get(v, v)
+                notes.append(f"{name} from {int(ref)} ({result.year - 1 - int(ref)} years old)")
         lit = r.get("literacy_rate")
         if "literacy_rate" in inputs and pd.notna(lit) and lit >= 99:
             notes.append("literacy at the ceiling (>= 99%)")

@@ -199,6 +199,87 @@ def coverage(year: int, groups: Iterable[str | list[str]] = ("GCC",), lag: int =
     return Coverage(int(year), shares, ref, panel.rule, pd.Series(sizes).reindex(shares.columns))
 
 
+def label_list(names: Iterable[str], refs: pd.DataFrame,
+               notes: dict[str, str] | None = None) -> str:
+    """Variables named by their labels for prose, sharing a prefix ("ICT skill: a, b") once.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Variable names (rows of ``refs``).
+    refs : DataFrame
+        With a ``label`` column, indexed by variable name (e.g. `Coverage.ref_years`).
+    notes : mapping of name to text, optional
+        Appended in brackets after each label (e.g. a reference year).
+    """
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        label = str(refs.loc[n, "label"]) if n in refs.index else n
+        head, sep, tail = label.partition(": ")
+        if not sep:
+            head, tail = label, ""
+        item = tail + (f" ({notes[n]})" if notes and n in notes else "")
+        groups.setdefault(head, []).append(item)
+    parts = []
+    for head, items in groups.items():
+        items = [i.strip() for i in items]
+        parts.append(head + (": " + ", ".join(i for i in items if i) if any(items) else ""))
+    return "; ".join(parts)
+
+
+def reference_year_table(cov: Coverage) -> pd.DataFrame:
+    """The reference years used per variable, for display: label first, internal name last."""
+    t = cov.ref_years.reset_index()
+    t["theme"] = t["theme"].map(lambda v: THEME_LABELS.get(v, v))
+    t = t[["label", "unit", "theme", "n", "ref_min", "ref_max", "ref_mode", "variable"]]
+    return t.rename(columns={"label": "Variable", "n": "Countries with a value",
+                             "variable": "Name in egovlib"})
+
+
+def _short_licence(text: str) -> str:
+    return text.split(" (")[0].split(";")[0].strip()
+
+
+def _short_reason(status: str, reason: str) -> str:
+    if not reason or reason.startswith("role:"):
+        return ""
+    for prefix in ("Not read.", "Cross-check only;"):
+        reason = reason.removeprefix(prefix).strip()
+    first = textwrap.shorten(reason.split(". ")[0].rstrip("."), 110, placeholder=" …")
+    return first[:1].upper() + first[1:]
+
+
+def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every catalogue file in a compact, readable table, grouped by publisher.
+
+    Parameters
+    ----------
+    table : DataFrame, optional
+        From `sources_table` (default: built now).
+
+    Returns
+    -------
+    DataFrame
+        ``Publisher`` (short name, shown on the first file of each publisher), ``File``,
+        ``Years``, ``Licence`` (short form; full text in the catalogue), ``Use`` (read,
+        cross-check or not read, with the reason in brief) and ``Catalogue id`` last.
+    """
+    t = sources_table() if table is None else table
+    names = t["publisher"].str.split(",").str[0].str.split(" \\(").str[0].str.strip()
+    # A publisher whose short name extends another's ("World Bank WDI") joins that group.
+    short = names.map(lambda n: min((m for m in set(names) if n == m or n.startswith(m + " ")),
+                                    key=len))
+    order = list(dict.fromkeys(short))  # publishers in catalogue order
+    t = t.assign(_pub=short, _k=short.map(order.index)).sort_values(["_k"], kind="stable")
+    use = [s if not _short_reason(s, r) else f"{s}: {_short_reason(s, r)}"
+           for s, r in zip(t["status"], t["reason"], strict=True)]
+    out = pd.DataFrame({
+        "Publisher": t["_pub"].where(t["_pub"].ne(t["_pub"].shift()), ""),
+        "File": t["title"], "Years": t["years"].str.replace("-", "\u2011"),  # no break
+        "Licence": t["licence"].map(_short_licence), "Use": use, "Catalogue id": t["id"]})
+    return out.reset_index(drop=True)
+
+
 def coverage_prose(cov: Coverage, group: str | None = None) -> str:
     """Generated paragraph summarising a coverage report (by theme, and for one group column)."""
     shares, refs = cov.shares, cov.ref_years
@@ -227,7 +308,7 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
         weak = covs.index[(shares.loc[covs.index, col] < 1) & (covs["n"] > 0)].tolist()
         text += (f" In {col} ({int(cov.group_sizes[col])} countries) "
                  + (f"{len(weak)} covariate{'s' if len(weak) != 1 else ''} with data elsewhere "
-                    f"{'are' if len(weak) != 1 else 'is'} incomplete: {', '.join(weak)}."
+                    f"{'are' if len(weak) != 1 else 'is'} incomplete: {label_list(weak, covs)}."
                     if weak else "every covariate with data elsewhere is complete."))
     return text
 
@@ -471,7 +552,8 @@ def caveats(year: int, cov: Coverage | None = None,
     bad = dep[dep["share_departing"] > 0.5]
     d = dep.loc[year]
     text = (f"In {year} the published EGDI departs from the mean of the published OSI, HCI and "
-            f"TII by up to {d['max_abs']:.2g} ({d['country']}); "
+            f"TII by up to {np.format_float_positional(d['max_abs'], 2, fractional=False)} "
+            f"({d['country']}); "
             f"{d['share_departing']:.0%} of countries depart by more than {DEPARTURE_TOL:g}"
             + (" (rounding of the published values)." if d["share_departing"] == 0 else "."))
     if len(bad):
@@ -504,13 +586,13 @@ def caveats(year: int, cov: Coverage | None = None,
             parts = []
             if none:
                 parts.append(f"No data for this edition under the vintage rule ({cov.rule}): "
-                             + ", ".join(none))
+                             + label_list(none, covs))
             if thin:
-                parts.append("Under half of the countries covered: " + ", ".join(thin))
+                parts.append("Under half of the countries covered: " + label_list(thin, covs))
             if lagging:
                 parts.append("Typical reference year more than 3 years before the survey: "
-                             + ", ".join(f"{n} ({int(oldest.loc[n, 'ref_mode'])})"
-                                         for n in lagging))
+                             + label_list(lagging, covs, {n: f"{int(oldest.loc[n, 'ref_mode'])}"
+                                                          for n in lagging}))
             text = (f"{len(covs)} covariates available. " + ("; ".join(parts) + "."
                     if parts else "All have data for most countries for this edition."))
             out.append(("Covariates missing or dated for this edition", bool(parts), text))

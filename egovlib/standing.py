@@ -586,11 +586,27 @@ def display_table(b: Benchmark) -> pd.DataFrame:
     """The group table with readable headers, for `report.show_table` (index = ISO3)."""
     t = b.table.set_index("iso3")
     out = t[list(TABLE_HEADERS)].rename(columns=TABLE_HEADERS)
+    out.insert(0, "ISO3", t.index)  # shown as a column; the index (ISO3) keys the highlight
     out["Country"] = [f"{c} (not in group)" if not g else c
                       for c, g in zip(t["country"], t["in_group"], strict=True)]
     for col in ("Level group", "Rating class"):
         out[col] = out[col].astype("object").where(out[col].notna(), "not assessed")
     return out
+
+
+def display_profile(b: Benchmark) -> pd.DataFrame:
+    """The profile table for display: one row per benchmark, index scores, n averaged."""
+    p = b.profile.reset_index().drop(columns="kind")
+    return p.rename(columns={c: c.upper() for c in INDICES if c in p.columns})
+
+
+def display_gaps(b: Benchmark) -> pd.DataFrame:
+    """The gap table for display: component names in capitals, EPI marked as outside the EGDI."""
+    g = b.gaps.reset_index()
+    g["component"] = g["component"].str.upper()
+    return g.rename(columns={"focus": country_name(b.focus),
+                             "frontier": f"Frontier ({b.gaps.attrs['frontier_name']})",
+                             "gap_to_best": "Gap to best score"})
 
 
 # ------------------------------------------------------------------------------ charts

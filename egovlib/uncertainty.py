@@ -773,6 +773,25 @@ def focus_shift_table(evaluations: Sequence[ProposalEvaluation],
     return out.sort_values("EGDI rank") if "EGDI rank" in out.columns else out
 
 
+def focus_shift_display(evaluations: Sequence[ProposalEvaluation],
+                        table: pd.DataFrame) -> pd.DataFrame:
+    """`focus_shift_table` for display: two header rows (proposal label over "New HCI" and
+    "EGDI rank (shift)") instead of ``<spec>: ...`` column names, so the table fits the page."""
+    labels = {ev.name: ev.result.spec.label for ev in _evaluable(evaluations)}
+    base = {"iso3": "ISO3", "country": "Country", "HCI": "HCI", "EGDI rank": "EGDI rank"}
+    cols = []
+    for c in table.columns:
+        if c in base:
+            cols.append(("Published", base[c]))
+        else:
+            name, _, what = c.partition(": ")
+            cols.append((labels.get(name, name),
+                         "New HCI" if what == "new HCI" else "EGDI rank (shift)"))
+    out = table.copy()
+    out.columns = pd.MultiIndex.from_tuples(cols)
+    return out
+
+
 def focus_shift_prose(evaluations: Sequence[ProposalEvaluation], focus: str,
                       group: Sequence[str], group_label: str = "focus group") -> str:
     """Per proposal: the group's mean EGDI rank shift, the focus country's move, its top gain."""
