@@ -47,7 +47,9 @@ def data_status(verify: bool = False) -> int:
             rows = "(cross-check)"
         elif isinstance(table, Exception):
             rows, countries = "error", ""
-        elif table is not None and "source" in table.columns and "income_group" not in table.columns:
+        elif (
+            table is not None and "source" in table.columns and "income_group" not in table.columns
+        ):
             part = table[table["source"] == src.id]
             rows, countries = str(len(part)), str(part["iso3"].nunique())
         elif table is not None:
@@ -82,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="inspect and verify the raw data")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     data_sub.add_parser("status", help="each source: found where, checksum, years, rows, countries")
-    data_sub.add_parser("verify", help="parse and validate everything; non-zero exit on any problem")
+    data_sub.add_parser(
+        "verify", help="parse and validate everything; non-zero exit on any problem"
+    )
     data_sub.add_parser("statement", help="print the data availability statement (data/README.md)")
     try:
         from .runner import add_run_parser

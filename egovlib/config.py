@@ -21,6 +21,6 @@ CACHE_DIR_ENV = "EGOV_CACHE_DIR"
 
 
 def cache_dir() -> Path:
-    """Folder for parsed-table caches (parquet): ``$EGOV_CACHE_DIR`` or ``<repo>/.cache/egovlib``."""
+    """Parquet cache folder: ``$EGOV_CACHE_DIR``, else ``<repo>/.cache/egovlib``."""
     env = os.environ.get(CACHE_DIR_ENV)
     return Path(env) if env else REPO_ROOT / ".cache" / "egovlib"

@@ -60,10 +60,11 @@ def check_editions(years: Iterable[int]) -> None:
     valid = editions()
     bad = [y for y in years if int(y) not in valid]
     if bad:
+        verb = "is not a survey edition" if len(bad) == 1 else "are not survey editions"
         raise EgovError(
-            f"{', '.join(map(str, bad))} {'is not a survey edition' if len(bad) == 1 else 'are not survey editions'}. "
-            f"Valid editions: {', '.join(map(str, valid))}. "
-            "A new edition is added with one entry in data/sources.yml (README: 'A new survey year')."
+            f"{', '.join(map(str, bad))} {verb}. Valid editions: {', '.join(map(str, valid))}. "
+            "A new edition is added with one entry in data/sources.yml "
+            "(README: 'A new survey year')."
         )
 
 
@@ -74,11 +75,16 @@ def _mobile_broadband_per100(wide: pd.DataFrame) -> pd.Series:
 
 DERIVED = {
     "mobile_broadband_per100": (
-        ("itu_mobile_broadband_subs", "population"), _mobile_broadband_per100,
-        {"label": "Active mobile-broadband subscriptions per 100 people", "unit": "per 100 people",
-         "theme": "ict", "inputs_of": ("tii", "egdi"),
-         "notes": "ITU counts divided by WDI population (2018-2024), so 2018-2022 only; "
-                  "ITU's own per-100 figures use ITU population and differ slightly."},
+        ("itu_mobile_broadband_subs", "population"),
+        _mobile_broadband_per100,
+        {
+            "label": "Active mobile-broadband subscriptions per 100 people",
+            "unit": "per 100 people",
+            "theme": "ict",
+            "inputs_of": ("tii", "egdi"),
+            "notes": "ITU counts divided by WDI population (2018-2024), so 2018-2022 only; "
+            "ITU's own per-100 figures use ITU population and differ slightly.",
+        },
     ),
 }
 
@@ -96,7 +102,9 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
     wanted = list(known) + derivable if names is None else list(names)
     unknown = [n for n in wanted if n not in known and n not in DERIVED]
     if unknown:
-        raise EgovError(f"unknown variable(s) {unknown}. Known: {', '.join(sorted([*known, *DERIVED]))}")
+        raise EgovError(
+            f"unknown variable(s) {unknown}. Known: {', '.join(sorted([*known, *DERIVED]))}"
+        )
     need_base = {n for n in wanted if n in known}
     for n in wanted:
         if n in DERIVED:
@@ -110,19 +118,37 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
         if n in DERIVED:
             inputs, fn, _ = DERIVED[n]
             wide = long[long["variable"].isin(inputs)].pivot_table(
-                index=["iso3", "year"], columns="variable", values="value")
+                index=["iso3", "year"], columns="variable", values="value"
+            )
             vals = fn(wide).dropna()
-            long = pd.concat([long, pd.DataFrame({
-                "iso3": vals.index.get_level_values(0), "year": vals.index.get_level_values(1),
-                "variable": n, "value": vals.to_numpy(), "source": "+".join(inputs)})],
-                ignore_index=True)
+            long = pd.concat(
+                [
+                    long,
+                    pd.DataFrame(
+                        {
+                            "iso3": vals.index.get_level_values(0),
+                            "year": vals.index.get_level_values(1),
+                            "variable": n,
+                            "value": vals.to_numpy(),
+                            "source": "+".join(inputs),
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
     return long[long["variable"].isin(wanted)].reset_index(drop=True)
 
 
 def _empty_long() -> pd.DataFrame:
-    return pd.DataFrame({"iso3": pd.Series(dtype=str), "year": pd.Series(dtype=int),
-                         "variable": pd.Series(dtype=str), "value": pd.Series(dtype=float),
-                         "source": pd.Series(dtype=str)})
+    return pd.DataFrame(
+        {
+            "iso3": pd.Series(dtype=str),
+            "year": pd.Series(dtype=int),
+            "variable": pd.Series(dtype=str),
+            "value": pd.Series(dtype=float),
+            "source": pd.Series(dtype=str),
+        }
+    )
 
 
 @dataclass
@@ -184,10 +210,13 @@ def build_panel(
     base = load_egdi_panel(years)
     long = load_covariates(covariates)
     names = list(dict.fromkeys(long["variable"])) if covariates is None else list(covariates)
-    rule = (f"latest reference year <= survey year - {lag}"
-            + (f" and >= survey year - {lag + max_age}" if max_age is not None else ""))
-    lines = [f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
-             f"{base['year'].nunique()} editions). Vintage rule: {rule}."]
+    rule = f"latest reference year <= survey year - {lag}" + (
+        f" and >= survey year - {lag + max_age}" if max_age is not None else ""
+    )
+    lines = [
+        f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
+        f"{base['year'].nunique()} editions). Vintage rule: {rule}."
+    ]
     universe = set(base["iso3"])
     data, refs = base.copy(), base[["iso3", "year"]].copy()
     for name in names:
@@ -195,16 +224,28 @@ def build_panel(
         outside = sorted(set(series["iso3"]) - universe)
         picked = apply_vintage_rule(series, base[["iso3", "year"]], lag=lag, max_age=max_age)
         before = len(data)
-        data = data.merge(picked[["iso3", "year", "value"]].rename(columns={"value": name}),
-                          on=["iso3", "year"], how="left", validate="one_to_one")
-        refs = refs.merge(picked[["iso3", "year", "ref_year"]].rename(columns={"ref_year": name}),
-                          on=["iso3", "year"], how="left", validate="one_to_one")
+        data = data.merge(
+            picked[["iso3", "year", "value"]].rename(columns={"value": name}),
+            on=["iso3", "year"],
+            how="left",
+            validate="one_to_one",
+        )
+        refs = refs.merge(
+            picked[["iso3", "year", "ref_year"]].rename(columns={"ref_year": name}),
+            on=["iso3", "year"],
+            how="left",
+            validate="one_to_one",
+        )
         filled = int(data[name].notna().sum())
         lines.append(
             f"{name}: {before} rows before join, {len(data)} after; {filled} filled "
             f"({filled / max(len(data), 1):.0%}); {len(outside)} economies in the source are "
             f"outside the 193-country universe and not joined"
-            + (f" ({', '.join(outside[:12])}{' ...' if len(outside) > 12 else ''})" if outside else "")
+            + (
+                f" ({', '.join(outside[:12])}{' ...' if len(outside) > 12 else ''})"
+                if outside
+                else ""
+            )
         )
     for line in lines:
         log.info(line)
@@ -212,8 +253,9 @@ def build_panel(
     return Panel(data=data, ref_years=refs, coverage=cov, log=lines, rule=rule)
 
 
-def apply_vintage_rule(series: pd.DataFrame, targets: pd.DataFrame, *, lag: int = 1,
-                       max_age: int | None = None) -> pd.DataFrame:
+def apply_vintage_rule(
+    series: pd.DataFrame, targets: pd.DataFrame, *, lag: int = 1, max_age: int | None = None
+) -> pd.DataFrame:
     """Pick, for each country and survey edition, the value of the latest admissible reference year.
 
     Parameters
@@ -235,16 +277,25 @@ def apply_vintage_rule(series: pd.DataFrame, targets: pd.DataFrame, *, lag: int 
     right = right.dropna(subset=["value"]).astype({"ref_year": "int64"}).sort_values("ref_year")
     left = targets[["iso3", "year"]].astype({"year": "int64"}).copy()
     left["cutoff"] = left["year"] - lag
-    out = pd.merge_asof(left.sort_values("cutoff"), right, left_on="cutoff", right_on="ref_year",
-                        by="iso3", direction="backward", tolerance=max_age)
-    out = targets[["iso3", "year"]].merge(out.drop(columns="cutoff"), on=["iso3", "year"],
-                                          how="left", validate="one_to_one")
+    out = pd.merge_asof(
+        left.sort_values("cutoff"),
+        right,
+        left_on="cutoff",
+        right_on="ref_year",
+        by="iso3",
+        direction="backward",
+        tolerance=max_age,
+    )
+    out = targets[["iso3", "year"]].merge(
+        out.drop(columns="cutoff"), on=["iso3", "year"], how="left", validate="one_to_one"
+    )
     out["ref_year"] = out["ref_year"].astype("Int64")
     return out
 
 
-def coverage_table(data: pd.DataFrame, columns: Iterable[str],
-                   groups: Iterable[str] = ("GCC",)) -> pd.DataFrame:
+def coverage_table(
+    data: pd.DataFrame, columns: Iterable[str], groups: Iterable[str] = ("GCC",)
+) -> pd.DataFrame:
     """Share of countries with a value, per variable (rows) and country group (columns).
 
     Groups: all countries, the named ``groups``, UN regions and World Bank income groups.
@@ -267,5 +318,14 @@ def reader_names() -> list[str]:
     return sorted(readers())
 
 
-__all__ = ["Panel", "apply_vintage_rule", "build_panel", "check_editions", "coverage_table", "editions",
-           "latest_edition", "load_covariates", "load_egdi_panel"]
+__all__ = [
+    "Panel",
+    "apply_vintage_rule",
+    "build_panel",
+    "check_editions",
+    "coverage_table",
+    "editions",
+    "latest_edition",
+    "load_covariates",
+    "load_egdi_panel",
+]

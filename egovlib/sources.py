@@ -107,8 +107,11 @@ def _parse_years(years, fid: str, path: Path) -> tuple[int, ...]:
         return (years,)
     if isinstance(years, list) and all(isinstance(y, int) for y in years):
         return tuple(years)
-    raise DataError(path, f"entry `{fid}` has years {years!r}",
-                    "write `years:` as a list of years ([2020, 2022]) or a span (1990-2022)")
+    raise DataError(
+        path,
+        f"entry `{fid}` has years {years!r}",
+        "write `years:` as a list of years ([2020, 2022]) or a span (1990-2022)",
+    )
 
 
 def data_root() -> Path:
@@ -128,7 +131,8 @@ def data_root() -> Path:
         if root.is_dir():
             return root.resolve()
         raise DataRootNotFound(
-            root, f"${config.DATA_DIR_ENV} points to a folder that does not exist",
+            root,
+            f"${config.DATA_DIR_ENV} points to a folder that does not exist",
             f"set ${config.DATA_DIR_ENV} to the folder holding the raw files, or unset it",
         )
     for root in (config.REPO_DATA_DIR, config.SHARED_DATA_DIR):
@@ -151,7 +155,8 @@ def file_path(source: SourceFile | str, root: Path | None = None) -> Path:
     path = (root or data_root()) / src.path
     if not path.is_file():
         raise DataError(
-            path, f"catalogued file `{src.id}` is missing from the data root",
+            path,
+            f"catalogued file `{src.id}` is missing from the data root",
             f"download it from {src.url} (see data/README.md) and place it at {src.path}",
         )
     return path
@@ -205,7 +210,7 @@ def availability_statement() -> str:
     lines = [
         "# Data availability statement",
         "",
-        "Generated from `data/sources.yml` by `egov data statement` (a test keeps the two in sync).",
+        "Generated from `data/sources.yml` by `egov data statement` (a test keeps them in sync).",
         "No raw file is committed to this repository. egovlib reads them from the data root:",
         "`$EGOV_DATA_DIR`, else `data/raw/` (if populated), else `../shared/data/raw/`. To rebuild",
         "the data root elsewhere, download each file below from its source and place it at the",
@@ -220,8 +225,10 @@ def availability_statement() -> str:
         reader = f"`{s.reader}`" if s.reader else "not read"
         if s.role != "primary":
             reader += f" ({s.role})"
-        lines.append(f"| `{s.path}` | {s.publisher} | {s.url} | {s.year_span} | {s.licence} "
-                     f"| {s.accessed or ''} | {reader} |")
+        lines.append(
+            f"| `{s.path}` | {s.publisher} | {s.url} | {s.year_span} | {s.licence} "
+            f"| {s.accessed or ''} | {reader} |"
+        )
     unread = [s for s in cat.values() if not s.reader]
     if unread:
         lines += ["", "Files catalogued but not read, and why:", ""]

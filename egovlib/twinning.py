@@ -16,8 +16,7 @@ from .errors import EgovError
 from .panel import DERIVED, build_panel, editions, load_egdi_panel
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, SHORT_LABELS, finish
 from .readers import variables
-from .report import show_markdown
-from .tables import show as show_table
+from .report import show_markdown, show_table
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,9 @@ def temp_data(tmp_path, monkeypatch):
 
     root = tmp_path / "raw"
     src_root = data_root()
-    shutil.copytree(src_root, root, ignore=shutil.ignore_patterns("*.md"), copy_function=shutil.copy)
+    shutil.copytree(
+        src_root, root, ignore=shutil.ignore_patterns("*.md"), copy_function=shutil.copy
+    )
     for p in root.rglob("*"):
         p.chmod(0o755 if p.is_dir() else 0o644)
     cat_path = tmp_path / "sources.yml"

@@ -1,4 +1,4 @@
-"""Bad input: each on a copied file in a temp data dir gets an error naming file, column/row, fix."""
+"""Bad input on a copied file in a temp data dir: errors name file, column or row, and fix."""
 
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ def test_non_numeric_score(temp_data):
 def test_conflicting_duplicate_country_year(temp_data):
     path = temp_data.path(EGDI_2022)
     text = path.read_text(encoding="utf-8")
-    path.write_text(text + '2022,"Ireland ",31,0.85000,0.68180,0.77960,0.96180,0.82870\n',
-                    encoding="utf-8")
+    path.write_text(
+        text + '2022,"Ireland ",31,0.85000,0.68180,0.77960,0.96180,0.82870\n', encoding="utf-8"
+    )
     temp_data.set_sha(EGDI_2022)
     msg = _load_error(temp_data)
     assert "conflicting duplicate" in msg and "IRL" in msg
@@ -74,8 +75,11 @@ def test_unknown_country_name(temp_data):
 
 
 def test_score_outside_unit_interval(temp_data):
-    temp_data.edit(EGDI_2022, '"Ireland ",30,0.85670,0.68180,0.77960,0.96180',
-                   '"Ireland ",30,0.85670,0.68180,0.77960,1.96180')
+    temp_data.edit(
+        EGDI_2022,
+        '"Ireland ",30,0.85670,0.68180,0.77960,0.96180',
+        '"Ireland ",30,0.85670,0.68180,0.77960,1.96180',
+    )
     msg = _load_error(temp_data)
     assert "outside [0, 1]" in msg and "`hci`" in msg and "IRL" in msg and "line 3" in msg
 
@@ -91,7 +95,9 @@ def test_truncated_file(temp_data):
 
 def test_checksum_mismatch(temp_data):
     path = temp_data.path(EGDI_2022)
-    path.write_text(path.read_text(encoding="utf-8").replace("0.85670", "0.85671"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("0.85670", "0.85671"), encoding="utf-8"
+    )
     with pytest.raises(DataError) as info:
         load_table("egdi")
     msg = str(info.value)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from egovlib import config
 from egovlib.cli import main
-from egovlib.sources import availability_statement, load_catalogue, sha256_of, data_root
+from egovlib.sources import availability_statement, data_root, load_catalogue, sha256_of
 
 
 def test_catalogue_lists_every_file_in_the_mirror():
     root = data_root()
-    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.suffix != ".md"}
+    on_disk = {
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.suffix != ".md"
+    }
     catalogued = {s.path for s in load_catalogue().values()}
     assert on_disk == catalogued
 

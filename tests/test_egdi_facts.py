@@ -22,7 +22,9 @@ def test_2024_published_ranks_and_scores(egdi):
     assert e24.loc["DNK", "rank"] == 1 and e24.loc["DNK", "egdi"] == pytest.approx(0.9847, abs=1e-4)
     assert e24.loc["EST", "rank"] == 2
     assert e24.loc["SGP", "rank"] == 3
-    assert e24.loc["BHR", "rank"] == 18 and e24.loc["BHR", "egdi"] == pytest.approx(0.9196, abs=1e-4)
+    assert e24.loc["BHR", "rank"] == 18 and e24.loc["BHR", "egdi"] == pytest.approx(
+        0.9196, abs=1e-4
+    )
     gcc = e24.loc[["SAU", "ARE", "BHR", "OMN", "QAT", "KWT"], "rank"].tolist()
     assert gcc == [6, 11, 18, 41, 53, 66]
     assert e24["egdi"].mean() == pytest.approx(0.638, abs=5e-4)

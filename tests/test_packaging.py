@@ -1,4 +1,4 @@
-"""Packaging: environment.yml and pyproject.toml declare the same dependencies; CI runs make test."""
+"""Packaging: environment.yml and pyproject.toml agree; CI runs the README test command."""
 
 from __future__ import annotations
 

@@ -8,14 +8,14 @@ import inspect
 import logging
 import os
 import tempfile
-from functools import cache
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 import pandera.errors
+import pandera.pandas as pa
 
 from .. import config
 from ..errors import DataError, EgovError

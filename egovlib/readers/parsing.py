@@ -15,7 +15,8 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
         return pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(
-            path, f"cannot parse the file ({type(exc).__name__}: {exc})",
+            path,
+            f"cannot parse the file ({type(exc).__name__}: {exc})",
             "the file is truncated or not the expected format: restore it from the data mirror",
         ) from exc
 
@@ -26,7 +27,8 @@ def read_excel(path: Path, **kwargs) -> pd.DataFrame:
         return pd.read_excel(path, **kwargs)
     except Exception as exc:  # openpyxl/xlrd raise many types for broken workbooks
         raise DataError(
-            path, f"cannot read sheet {kwargs.get('sheet_name', 0)!r} ({type(exc).__name__}: {exc})",
+            path,
+            f"cannot read sheet {kwargs.get('sheet_name', 0)!r} ({type(exc).__name__}: {exc})",
             "the workbook is damaged or its sheets were renamed: restore it from the data mirror",
         ) from exc
 
@@ -44,8 +46,14 @@ def rename_columns(df: pd.DataFrame, mapping: dict[str, str], path: Path) -> pd.
     return df.rename(columns=mapping)[list(mapping.values())]
 
 
-def numeric(df: pd.DataFrame, columns: list[str], path: Path, *, row_offset: int = 2,
-            na_values: tuple[str, ...] = ()) -> pd.DataFrame:
+def numeric(
+    df: pd.DataFrame,
+    columns: list[str],
+    path: Path,
+    *,
+    row_offset: int = 2,
+    na_values: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Convert columns to float, raising on any non-numeric cell (naming column, row, value).
 
     Parameters
@@ -64,24 +72,29 @@ def numeric(df: pd.DataFrame, columns: list[str], path: Path, *, row_offset: int
         bad = values.isna() & ~blank
         if bad.any():
             where = bad.to_numpy().nonzero()[0][:5]
-            cells = ", ".join(f"line {int(out.index[i]) + row_offset}: {raw.iloc[i]!r}"
-                              for i in where)
+            cells = ", ".join(
+                f"line {int(out.index[i]) + row_offset}: {raw.iloc[i]!r}" for i in where
+            )
             raise DataError(
-                path, f"non-numeric value(s) in column `{col}` ({cells})",
+                path,
+                f"non-numeric value(s) in column `{col}` ({cells})",
                 f"correct the cell(s) in `{col}` or restore the file from the data mirror",
             )
         out[col] = values.astype("float64")
     return out
 
 
-def check_duplicates(df: pd.DataFrame, keys: list[str], path: Path, value_cols: list[str]) -> pd.DataFrame:
+def check_duplicates(
+    df: pd.DataFrame, keys: list[str], path: Path, value_cols: list[str]
+) -> pd.DataFrame:
     """Drop exact duplicate rows; raise if rows share ``keys`` but differ in values."""
     df = df.drop_duplicates(subset=keys + value_cols)
     dup = df.duplicated(subset=keys, keep=False)
     if dup.any():
         sample = df.loc[dup, keys].drop_duplicates().head(5).to_dict("records")
         raise DataError(
-            path, f"conflicting duplicate rows for {keys}: {sample}",
+            path,
+            f"conflicting duplicate rows for {keys}: {sample}",
             "keep one row per key (the published one) or restore the file from the data mirror",
         )
     return df

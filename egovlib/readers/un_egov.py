@@ -18,21 +18,36 @@ from .parsing import check_duplicates, numeric, read_csv, rename_columns
 #: any of these layouts needs only a catalogue entry.
 LAYOUTS: dict[str, dict[str, str]] = {
     "un_data_center": {
-        "Survey Year": "year", "Country Name": "country", "E-Government Rank": "rank",
-        "E-Government Index": "egdi", "E-Participation Index": "epi",
-        "Online Service Index": "osi", "Human Capital Index": "hci",
+        "Survey Year": "year",
+        "Country Name": "country",
+        "E-Government Rank": "rank",
+        "E-Government Index": "egdi",
+        "E-Participation Index": "epi",
+        "Online Service Index": "osi",
+        "Human Capital Index": "hci",
         "Telecommunication Infrastructure Index": "tii",
     },
     # The 2024 copy renames every column (and adds a wrong, hand-made `Region`, dropped here).
     "un_2024_renamed": {
-        "Survey Year": "year", "Country": "country", "Rank": "rank", "E_Index": "egdi",
-        "E_Participation": "epi", "Online_Service": "osi", "Human_Capital": "hci",
+        "Survey Year": "year",
+        "Country": "country",
+        "Rank": "rank",
+        "E_Index": "egdi",
+        "E_Participation": "epi",
+        "Online_Service": "osi",
+        "Human_Capital": "hci",
         "Tele_Infra": "tii",
     },
     # UNU-EGOV repackaging: ISO3 codes, no year column (the year comes from the catalogue).
     "unu_egov": {
-        "country-code": "iso3", "country-name": "country", "e-gov-rank": "rank",
-        "e-gov-index": "egdi", "e-pat-index": "epi", "osi": "osi", "hci": "hci", "tii": "tii",
+        "country-code": "iso3",
+        "country-name": "country",
+        "e-gov-rank": "rank",
+        "e-gov-index": "egdi",
+        "e-pat-index": "epi",
+        "osi": "osi",
+        "hci": "hci",
+        "tii": "tii",
     },
 }
 
@@ -50,7 +65,8 @@ def detect_layout(columns: list[str], path: Path) -> str:
     missing = sorted(set(LAYOUTS[best]) - cols)
     raise DataError(
         path,
-        f"header matches no known EGDI layout; closest is `{best}`, which lacks column(s) {missing}",
+        f"header matches no known EGDI layout; closest is `{best}`, "
+        f"which lacks column(s) {missing}",
         "restore the original file, or add the new layout to LAYOUTS in egovlib/readers/un_egov.py",
     )
 
@@ -64,8 +80,11 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
     df["country"] = df["country"].str.strip()
     if layout == "unu_egov":
         if len(src.editions) != 1:
-            raise DataError(path, "a file without a `Survey Year` column must cover one edition",
-                            f"give `{src.id}` exactly one entry under `editions:` in the catalogue")
+            raise DataError(
+                path,
+                "a file without a `Survey Year` column must cover one edition",
+                f"give `{src.id}` exactly one entry under `editions:` in the catalogue",
+            )
         df["year"] = src.editions[0]
         df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="country-code").to_numpy()
     df = numeric(df, ["year", "rank", *SCORE_COLS], path)
@@ -80,8 +99,9 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
         i = int(blank.any(axis=1).to_numpy().nonzero()[0][0])
         col = blank.columns[blank.iloc[i]].tolist()
         raise DataError(
-            path, f"empty score cell(s) {col} on line {int(df.index[i]) + 2} "
-                  f"({df['country'].iloc[i]!r}); the file may be truncated or damaged",
+            path,
+            f"empty score cell(s) {col} on line {int(df.index[i]) + 2} "
+            f"({df['country'].iloc[i]!r}); the file may be truncated or damaged",
             "restore the file from the data mirror (not-assessed countries carry 0, not blanks)",
         )
     if df["year"].isna().any():
@@ -92,7 +112,8 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
     absent = sorted(set(src.editions) - set(df["year"]))
     if extra or absent:
         raise DataError(
-            path, f"file holds editions {sorted(set(df['year']))}; catalogue says {list(src.editions)}",
+            path,
+            f"file holds editions {sorted(set(df['year']))}; catalogue says {list(src.editions)}",
             f"make `editions:` of `{src.id}` in data/sources.yml match the file",
         )
     if layout != "unu_egov":
@@ -120,7 +141,8 @@ def _check_universe(df: pd.DataFrame, path: Path) -> None:
 
 def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Zero EGDI = not assessed (scores of 0 and the placeholder rank become missing);
-    HCI above 1 is allowed only for the published 2003 anomalies; other out-of-range values raise."""
+    HCI above 1 is allowed only for the published 2003 anomalies; other values outside [0, 1]
+    raise."""
     df = df.copy()
     df["assessed"] = df["egdi"].fillna(0) > 0
     for col in SCORE_COLS:
@@ -154,7 +176,8 @@ def read_egdi(files):
         years = sorted(df.loc[dup, "year"].unique())
         srcs = sorted(df.loc[dup, "source"].unique())
         raise DataError(
-            None, f"edition(s) {years} are provided by more than one primary file: {srcs}",
+            None,
+            f"edition(s) {years} are provided by more than one primary file: {srcs}",
             "keep one primary file per edition; mark the others `role: crosscheck` in sources.yml",
         )
     cols = ["iso3", "country", "year", "rank", *SCORE_COLS, "assessed", "hci_above_one", "source"]
@@ -180,9 +203,15 @@ def crosscheck_editions() -> pd.DataFrame:
         other = parse_egdi_file(src, verified_path(src)).set_index(["iso3", "year"])
         both = primary.merge(other, left_index=True, right_index=True, suffixes=("", "_x"))
         diffs = [(both[c] - both[f"{c}_x"]).abs().max() for c in SCORE_COLS]
-        rows.append({
-            "file": src.id, "edition": int(src.editions[0]), "countries": len(both),
-            "max_abs_diff": float(np.nanmax(diffs)),
-            "rank_mismatches": int((both["rank"].fillna(-1) != both["rank_x"].fillna(-1)).sum()),
-        })
+        rows.append(
+            {
+                "file": src.id,
+                "edition": int(src.editions[0]),
+                "countries": len(both),
+                "max_abs_diff": float(np.nanmax(diffs)),
+                "rank_mismatches": int(
+                    (both["rank"].fillna(-1) != both["rank_x"].fillna(-1)).sum()
+                ),
+            }
+        )
     return pd.DataFrame(rows)
