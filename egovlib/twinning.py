@@ -506,8 +506,8 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
 
 
 def display_name(iso3: str) -> str:
-    """Short display name (UN M49 without the trailing "(the)")."""
-    return country_name(iso3).removesuffix(" (the)")
+    """Short display name (UN M49)."""
+    return country_name(iso3)
 
 
 def iso3_code(iso3: str) -> str:

@@ -59,6 +59,8 @@ def read_countries(files):
     for flag in ("un_member", "ldc", "lldc", "sids"):
         m49[flag] = m49[flag].fillna("").str.strip().str.lower().eq("x")
     m49["m49_formal_name"] = m49["m49_formal_name"].str.replace(r"^the\s+", "", regex=True)
+    # M49 short names carry a trailing "(the)" ("United Arab Emirates (the)"): not for display.
+    m49["name"] = m49["name"].str.replace(r"\s*\(the\)$", "", regex=True)
 
     unu = read_csv(paths["unu_countries"], sep=";", encoding="utf-8-sig", dtype=str,
                    keep_default_na=False, na_values=[""])
