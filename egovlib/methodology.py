@@ -610,8 +610,11 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
         raise SpecError(f"unknown HCI normalisation {spec.normalisation!r}")
     data["hci_proxy"] = proxy
     data["error"] = data["hci_proxy"] - data["hci"]
+    from .readers import variables
+
+    meta = variables()
     cov = pd.DataFrame({
-        "input": inputs,
+        "input": [meta[v].label if v in meta and meta[v].label else v for v in inputs],
         "countries_with_data": [int(data[v].notna().sum()) for v in inputs],
         "share": [data[v].notna().mean() for v in inputs],
         "oldest_ref_year": [data[f"{v}_year"].min() for v in inputs],
@@ -684,7 +687,38 @@ def _assessed(panel: pd.DataFrame | None, years) -> pd.DataFrame:
     return df[df["egdi"].notna()].copy()
 
 
+def spread_labels(y: Sequence[float], gap: float) -> np.ndarray:
+    """Vertical positions for point labels, in the order of ``y``, at least ``gap`` apart.
+
+    Labels keep the order of their points; a crowded run is pushed apart and the whole set
+    re-centred on the points' mean height, so a label stays close to its point (draw a leader
+    line from the point to the label).
+    """
+    y = np.asarray(y, dtype=float)
+    if len(y) == 0:
+        return y
+    order = np.argsort(y, kind="stable")
+    pos = y[order].copy()
+    for i in range(1, len(pos)):
+        pos[i] = max(pos[i], pos[i - 1] + gap)
+    pos += y.mean() - pos.mean()
+    out = np.empty_like(pos)
+    out[order] = pos
+    return out
+
+
+def signed_format(digits: int):
+    """Formatter for `egovlib.report.show_table`: a signed number with ``digits`` decimals,
+    without a sign when it rounds to zero ("0.00000", not "-0.00000")."""
+    def fmt(v: float) -> str:
+        if v is None or not np.isfinite(v):
+            return "–"
+        return f"{0.0:.{digits}f}" if abs(v) < 0.5 * 10 ** -digits else f"{v:+.{digits}f}"
+    return fmt
+
+
 __all__ = [
+    "spread_labels", "signed_format",
     "COMPONENTS", "EGDI_TOLERANCE", "EGDI_WEIGHT_HYPOTHESES", "HCI_PROXY_SPECS", "METHOD_VARIANTS",
     "HciProxyResult", "HciProxySpec", "MethodVariant", "WeightFit", "discrepancy_discussion",
     "egdi_recomputation", "fit_egdi_weights", "hci_from_proxies", "hci_proxy_spec",

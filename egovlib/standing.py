@@ -21,7 +21,18 @@ INDICES = ("egdi", "osi", "hci", "tii", "epi")
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
 EGDI_COMPONENTS = ("osi", "hci", "tii")
 #: Catalogue ids of the EGDI files, for figure source lines.
-EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI), editions 2003-2024."
+EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
+
+
+def egdi_source(years: Sequence[int]) -> str:
+    """The source line of a chart, naming the editions it shows ("edition 2024",
+    "editions 2022 and 2024", "editions 2003-2024")."""
+    ys = sorted({int(y) for y in years})
+    if len(ys) == 1:
+        return f"{EGDI_SOURCE}, edition {ys[0]}."
+    if len(ys) == 2:
+        return f"{EGDI_SOURCE}, editions {ys[0]} and {ys[1]}."
+    return f"{EGDI_SOURCE}, editions {ys[0]}-{ys[-1]}."
 
 #: Comparison benchmarks understood by `profile` besides any named group of `resolve_group`.
 COMPARISON_KINDS = ("topN (e.g. top10)", "region", "subregion", "income_group", "level_group")
@@ -435,9 +446,15 @@ def _list_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _signed(v: float) -> str:
-    # A value that rounds to zero is printed without a sign ("0.0000", not "-0.0000").
+def signed(v: float) -> str:
+    """A signed change with four decimals for tables and prose; a value that rounds to zero is
+    printed without a sign ("0.0000", not "-0.0000"), a missing one as "–"."""
+    if v is None or not np.isfinite(v):
+        return "–"
     return "0.0000" if abs(v) < 5e-5 else f"{v:+.4f}"
+
+
+_signed = signed
 
 
 def _the(label: str) -> str:
@@ -654,7 +671,7 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
            f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}.")
     n_range = traj.groupby("year")["n_assessed"].first()
     sub = sub.replace("173 to 193", f"{n_range.min()} to {n_range.max()}")
-    return plots.finish(fig, f"EGDI rank over all editions: {b.group}", EGDI_SOURCE,
+    return plots.finish(fig, f"EGDI rank over all editions: {b.group}", egdi_source(years),
                         subtitle=sub)
 
 
@@ -688,7 +705,8 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Benchmark")
     name = country_name(b.focus)
     return plots.finish(fig, f"{name}'s scores against the frontier and its peers, {b.year}",
-                        EGDI_SOURCE, subtitle="Means over the countries assessed in the edition; "
+                        egdi_source([b.year]),
+                        subtitle="Means over the countries assessed in the edition; "
                         "EGDI = mean of OSI, HCI and TII (EPI is not part of it).")
 
 
@@ -712,7 +730,8 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     ax.set_ylabel("EGDI points")
     name = country_name(b.focus)
     return plots.finish(
-        fig, f"What moved {name}'s EGDI between {c.previous} and {c.year}", EGDI_SOURCE,
+        fig, f"What moved {name}'s EGDI between {c.previous} and {c.year}",
+        egdi_source([c.previous, c.year]),
         subtitle="Each component contributes a third of its change; residual = published EGDI "
                  "change minus the sum of the three.")
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .countries import country_name, country_table, resolve_group
 from .errors import EgovError
 from .panel import DERIVED, build_panel, editions, load_egdi_panel
-from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, SHORT_LABELS, finish
+from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, INDEX_LABELS, PEER_COLOUR, SHORT_LABELS, finish
 from .readers import variables
 from .report import show_markdown, show_table
 
@@ -92,11 +92,32 @@ TRANSFER_AREAS: tuple[TransferArea, ...] = (
 
 
 def transfer_table(areas: Iterable[TransferArea] = TRANSFER_AREAS) -> pd.DataFrame:
-    """The transferability weights as a table (component, weight, horizon, why, in EGDI)."""
-    rows = [{"component": a.component, "label": SHORT_LABELS[a.component], "weight": a.weight,
-             "horizon": a.horizon, "egdi_weight": EGDI_WEIGHTS[a.component], "why": a.why}
+    """The transferability weights as a report table.
+
+    Columns ``component`` (the index named in words), ``transferability`` (the weight),
+    ``horizon``, ``egdi_weight`` (weight in the EGDI) and ``why``.
+    """
+    rows = [{"component": INDEX_LABELS.get(a.component, a.component.upper()),
+             "transferability": a.weight, "horizon": a.horizon,
+             "egdi_weight": EGDI_WEIGHTS[a.component], "why": a.why}
             for a in areas]
     return pd.DataFrame(rows)
+
+
+#: Columns of `priority_table` (the per-pair table fits a 1000-pixel page: transferability and
+#: horizon are per component, in `transfer_table`; closable EGDI points are in `describe_pair`).
+PRIORITY_COLUMNS = ("rank", "component", "mentor", "mentee", "gap", "egdi_points",
+                    "feasible_target", "closable", "priority")
+
+
+def priority_table(r: PairResult) -> pd.DataFrame:
+    """The per-pair gap table for reports: `PRIORITY_COLUMNS` of ``r.priorities``, components
+    in capitals, in priority order (empty if the pair could not be analysed)."""
+    if not r.ok or not len(r.priorities):
+        return pd.DataFrame(columns=list(PRIORITY_COLUMNS))
+    t = r.priorities.reset_index()
+    t["component"] = t["component"].map(lambda c: SHORT_LABELS.get(c, str(c).upper()))
+    return t[list(PRIORITY_COLUMNS)]
 
 
 def _transfer_weights(areas: Iterable[TransferArea]) -> dict[str, float]:
@@ -246,7 +267,8 @@ def load_context(year: int, *, lag: int = 1) -> Context:
                          f"rule ({panel.rule}), so {feat} is left out of the similarity.")
         elif n:
             yrs = sorted({int(y) for y in ctx[f"{col}_year"].dropna()})
-            notes.append(f"{feat.capitalize()}: `{cov}` for {n} of {len(ctx)} countries, reference "
+            label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
+            notes.append(f"{label}: {n} of {len(ctx)} countries, reference "
                          f"year(s) {_year_span(yrs)} ({panel.rule}).")
             features.append(feat)
     return Context(data=ctx, notes=notes, features=features)
@@ -1007,5 +1029,6 @@ __all__ = [
     "describe_trajectories", "display_name", "edition_changes", "edition_scores",
     "historical_jumps", "iso3_code", "load_context", "nearest_better_peers",
     "not_assessed_message", "pairing_report", "pairing_table", "plot_pair_gaps",
+    "PRIORITY_COLUMNS", "priority_table",
     "plot_trajectories", "stepping_stones", "trajectories", "transfer_priorities", "transfer_table",
 ]

@@ -25,6 +25,7 @@ from .variants import (
     VariantResult,
     _group_medians,
     apply_missing_policy,
+    method_words,
     rank_shifts,
 )
 
@@ -340,10 +341,13 @@ def rank_intervals(mc: MonteCarlo, target: str = "egdi", lower: float = 5,
 def factor_labels(mc: MonteCarlo, bins: int = 10) -> pd.DataFrame:
     """The choice of each draw, per factor; continuous weights cut into ``bins`` quantile bins."""
     out = mc.draws[["normalisation", "aggregation", "imputation"]].copy()
+    names = {c.variable: c.label or c.variable for c in mc.result.spec.components}
     for col in [c for c in mc.draws.columns if c.startswith("w_")]:
         w = mc.draws[col]
         if (w != w.iloc[0]).any():
-            out[f"weight of {col[2:]}"] = pd.qcut(w, q=bins, labels=False, duplicates="drop")
+            # The component's label, not its id: factor names are shown in the reports.
+            out[f"weight of {names.get(col[2:], col[2:])}"] = pd.qcut(
+                w, q=bins, labels=False, duplicates="drop")
     return out
 
 
@@ -469,7 +473,7 @@ def coverage_text(result: VariantResult) -> str:
     parts = []
     for v in spec.new_components:
         c = cov.loc[v]
-        text = (f"`{v}` ({c['label']}) exists for {c['observed']} of {n} assessed countries"
+        text = (f"*{c['label'] or v}* exists for {c['observed']} of {n} assessed countries"
                 + (f" (reference years: {c['reference_years']})" if c["observed"] else ""))
         if c["observed"] == 0:
             text += "; it cannot be evaluated for this edition"
@@ -576,16 +580,22 @@ def _fmt_list(items: Sequence[str]) -> str:
 
 
 def proxy_years(variables: Sequence[str]) -> str:
-    """Reference years available in the data for each variable, e.g. ``"x 2014-2019; y 2020"``."""
+    """Reference years available in the data for each variable (named by its label), e.g.
+    ``"ICT skills 2014-2019; Technology skills (Coursera GSI) 2020"``."""
     from .panel import load_covariates
 
     if not variables:
         return "no new components"
+    from .readers import variables as known
+
     long = load_covariates(list(variables))
     span = long.groupby("variable")["year"].agg(["min", "max"])
-    return "; ".join(f"`{v}` {int(span.loc[v, 'min'])}" + (
+    meta = known()
+    # the variables' labels, not their ids: this text is shown in the reports
+    name = {v: meta[v].label if v in meta and meta[v].label else v for v in variables}
+    return "; ".join(f"{name[v]} {int(span.loc[v, 'min'])}" + (
         f"-{int(span.loc[v, 'max'])}" if span.loc[v, "max"] != span.loc[v, "min"] else "")
-        if v in span.index else f"`{v}` no data" for v in variables)
+        if v in span.index else f"{name[v]} no data" for v in variables)
 
 
 def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.DataFrame,
@@ -838,6 +848,10 @@ def target_label(target: str = "egdi") -> str:
     return "implied EGDI rank" if target == "egdi" else "new HCI rank"
 
 
+def _imputation_words(group: str) -> str:
+    return "no imputation" if group == "none" else f"{method_words(group)} median"
+
+
 def mc_design_prose(evaluations: Sequence[ProposalEvaluation], target: str = "egdi") -> str:
     """The Monte Carlo design (draws, seed, spreads, choices) of the first evaluated proposal."""
     ok = _with_mc(evaluations)
@@ -845,9 +859,11 @@ def mc_design_prose(evaluations: Sequence[ProposalEvaluation], target: str = "eg
         return ""
     st = ok[0].mc.settings
     return (f"**Design:** {st['n_draws']:,} draws per proposal (seed {st['seed']}); weight "
-            f"spread ±{st['weight_spread']:.0%}; normalisations {', '.join(st['normalisations'])}; "
-            f"aggregations {', '.join(st['aggregations'])}; imputation drawn among "
-            f"{', '.join(st['imputations'])} (per proposal: the spec's group and none). Ranks "
+            f"spread ±{st['weight_spread']:.0%}; normalisations "
+            f"{', '.join(method_words(m) for m in st['normalisations'])}; aggregations "
+            f"{', '.join(method_words(m) for m in st['aggregations'])}; imputation drawn among "
+            f"{', '.join(_imputation_words(m) for m in st['imputations'])} (per proposal: the "
+            "spec's group median and no imputation). Ranks "
             f"reported: {'implied EGDI' if target == 'egdi' else 'new HCI'}.")
 
 

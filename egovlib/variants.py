@@ -31,6 +31,16 @@ SPEC_NORMALISATIONS = ("none", *NORMALISATIONS)
 #: Country groups whose median may replace a missing value.
 IMPUTATION_GROUPS = ("none", "region", "subregion", "income_group")
 WEIGHT_TOLERANCE = 1e-9
+#: Reader-facing words for the method ids of a spec (normalisation, aggregation, imputation group).
+METHOD_WORDS = {"none": "none", "minmax": "min-max", "zscore": "z-score", "rank": "rank",
+                "distance_to_frontier": "distance to frontier", "arithmetic": "arithmetic mean",
+                "geometric": "geometric mean", "region": "region", "subregion": "subregion",
+                "income_group": "income-group"}
+
+
+def method_words(name: str) -> str:
+    """Reader-facing words for a method id (`METHOD_WORDS`; other ids with spaces for ``_``)."""
+    return METHOD_WORDS.get(name, str(name).replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -521,7 +531,9 @@ def rank_shifts(result: VariantResult) -> pd.DataFrame:
     out["egdi_rank_variant"] = rank_desc(new)
     out["egdi_shift"] = out["egdi_rank_baseline"] - out["egdi_rank_variant"]
     imp = result.imputed.reindex(out.index, fill_value=False).to_numpy(bool)
-    cols = list(result.imputed.columns)
+    # Component labels, not variable ids: this column is shown in the movers table.
+    names = {c.variable: c.label or c.variable for c in result.spec.components}
+    cols = [names.get(c, c) for c in result.imputed.columns]
     out["imputed"] = [", ".join(c for c, f in zip(cols, row, strict=True) if f) for row in imp]
     out["reweighted"] = d["reweighted"]
     return out
@@ -714,10 +726,38 @@ def proposal_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
         rows.append({"proposal": s.label, "spec": s.name,
                      "components (weight)": "; ".join(f"{c.variable} ({c.weight:.3g})"
                                                       for c in s.components),
-                     "method": f"{s.normalisation}, {s.aggregation}, rescale {s.rescale}",
+                     "method": _method_text(s),
                      "missing data": f"impute {s.missing.impute} median if coverage >= "
                                      f"{s.missing.min_coverage:.0%}; else {s.missing.otherwise}"})
     return pd.DataFrame(rows)
+
+
+def _method_text(s: VariantSpec) -> str:
+    text = f"{method_words(s.normalisation)}, {method_words(s.aggregation)}"
+    return text + (", rescaled to min-max" if s.rescale == "minmax" else "")
+
+
+def _missing_text(s: VariantSpec) -> str:
+    m = s.missing
+    rest = ("keep the published HCI, weights rescaled over what they have"
+            if m.otherwise == "reweight" else "left unscored")
+    if m.impute == "none":
+        return f"not imputed; {rest}"
+    return (f"{method_words(m.impute)} median if at least {m.min_coverage:.0%} of the "
+            f"components are observed; else {rest}")
+
+
+def proposal_report_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
+    """`proposal_table` in words for reports: component labels, method and missing-data rule.
+
+    Columns ``proposal, spec, components (weight), method, missing data``.
+    """
+    rows = [{"proposal": s.label, "spec": s.name,
+             "components (weight)": "; ".join(f"{c.label or c.variable} ({c.weight:.3g})"
+                                              for c in s.components),
+             "method": _method_text(s), "missing data": _missing_text(s)} for s in specs]
+    return pd.DataFrame(rows, columns=["proposal", "spec", "components (weight)", "method",
+                                       "missing data"])
 
 
 def coverage_table(results: Iterable[VariantResult]) -> pd.DataFrame:
@@ -806,6 +846,7 @@ def baseline_prose(base: VariantResult, published: pd.Series, proxy_fit) -> str:
                    "**published** HCI and add new components to it rather than rebuilding it.")
 
 
+__all__ += ["METHOD_WORDS", "method_words", "proposal_report_table"]
 __all__ += ["MOVERS_COLUMNS", "baseline_prose", "component_labels", "coverage_table",
             "movers_table", "needed_variables", "new_component_correlations", "new_components",
             "proposal_table", "redundancy_prose", "select_proposals"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -21,6 +23,13 @@ def stars(p: float) -> str:
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def format_p(p: float) -> str:
+    """A p-value for reports: three decimals, ``< 0.001`` below that, "–" if not finite."""
+    if p is None or not np.isfinite(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def side_by_side(results: ModelResults, *, value: str = "effect_sd",
@@ -118,8 +127,8 @@ def _p_text(p: float) -> str:
 
 
 def diagnostics_table(results: ModelResults) -> pd.DataFrame:
-    """OLS diagnostics per spec: n, largest VIF, Breusch-Pagan and RESET p-values, and the
-    observations with large Cook's distance."""
+    """OLS diagnostics per spec: n, largest VIF (with the term's label), Breusch-Pagan and RESET
+    p-values (as text, `format_p`), and the observations with large Cook's distance."""
     rows = []
     for f in results.ok:
         d = f.diagnostics
@@ -130,10 +139,12 @@ def diagnostics_table(results: ModelResults) -> pd.DataFrame:
         infl = d["influential"]
         rows.append({
             "spec": f.name, "n": f.n,
-            "largest VIF": (f"{top['vif']:.1f} ({top['term']})" if top is not None else "–"),
+            "largest VIF": (f"{top['vif']:.1f} ({term_label_safe(top['term'])})"
+                            if top is not None else "–"),
             "terms with VIF > 10": int((vif["vif"] > 10).sum()),
-            "Breusch-Pagan p": d["breusch_pagan"]["p"],
-            "RESET p": d["reset"]["p"],
+            # p-values as text (`format_p`): "< 0.001" reads better than 4.01e-12
+            "Breusch-Pagan p": format_p(d["breusch_pagan"]["p"]),
+            "RESET p": format_p(d["reset"]["p"]),
             "Cook's D > 4/n": len(infl),
             "most influential": ", ".join(infl["country"].head(3)),
         })
@@ -288,9 +299,9 @@ def status_prose(results: ModelResults, year: int | None = None) -> str:
     where = f"edition {year}" if year else "the chosen editions"
     for f in results.fits:
         if f.status == "refused":
-            lines.append(f"- **{f.name}: refused.** {f.message}")
+            lines.append(f"- **{f.name}: refused.** {_ids_in_words(f.message)}")
         elif f.status == "skipped":
-            lines.append(f"- **{f.name}: skipped** for {where}. {f.message}")
+            lines.append(f"- **{f.name}: skipped** for {where}. {_ids_in_words(f.message)}")
     # the same note or warning often applies to several specs: say it once, name the specs
     for kind, attr in (("", "notes"), ("⚠ ", "warnings")):
         grouped: dict[str, list[str]] = {}
@@ -298,10 +309,45 @@ def status_prose(results: ModelResults, year: int | None = None) -> str:
             for text in getattr(f, attr):
                 grouped.setdefault(text, []).append(f.name)
         for text, names in grouped.items():
-            lines.append(f"- {kind}{text} (specs: {', '.join(names)})")
+            lines.append(f"- {kind}{_ids_in_words(text)} (specs: {', '.join(names)})")
     if not lines:
         return "Every spec was fitted; no circularity warnings."
     return "\n".join(lines)
+
+
+def _p_text(p: float) -> str:
+    text = format_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+#: Backquoted variable ids in guard messages (`circularity` writes them for the error text).
+_ID = re.compile(r"`([a-z][a-z0-9_]*)`")
+_INPUTS_OF = re.compile(r"\(inputs_of = ([a-z0-9_, ]+)\)")
+
+
+def _ids_in_words(text: str) -> str:
+    """A guard message for the report: variable ids as their labels ("Label (`id`)" -> "Label"),
+    the metadata field ``inputs_of`` in words; the id is kept once, where the user needs it
+    (to list it in the ``allow_circular`` parameter)."""
+    from .specs import term_label
+
+    def label(m: re.Match) -> str:
+        # ids already kept on purpose (in parentheses) or the parameter name stay as code
+        if m.group(1) == "allow_circular" or m.string[max(m.start() - 1, 0)] == "(":
+            return m.group(0)
+        return term_label_safe(m.group(1))
+
+    text = _INPUTS_OF.sub(lambda m: "(it feeds " + " and ".join(
+        i.strip().upper() for i in m.group(1).split(",")) + ")", text)
+    # the override needs the id: keep it there, in parentheses
+    text = re.sub(r"Drop `([a-z][a-z0-9_]*)` or pass it in allow_circular",
+                  lambda m: f"Drop {term_label_safe(m.group(1))} or pass it (`{m.group(1)}`) "
+                            "in `allow_circular`", text)
+    # "Label (`id`)": the label is already there, drop the id
+    text = re.sub(r"(.+?) \(`([a-z][a-z0-9_]*)`\)",
+                  lambda m: m.group(1) if m.group(1).endswith(term_label(m.group(2)))
+                  else m.group(0), text)
+    return _ID.sub(label, text)
 
 
 def diagnostics_prose(results: ModelResults) -> str:
@@ -319,11 +365,12 @@ def diagnostics_prose(results: ModelResults) -> str:
                                     for t, v in zip(high["term"], high["vif"], strict=True))
                         + ": their separate effects are poorly identified")
         if d["breusch_pagan"]["p"] < 0.05:
-            bits.append(f"heteroskedastic errors (Breusch-Pagan p = {d['breusch_pagan']['p']:.3f};"
+            bp = _p_text(d["breusch_pagan"]["p"])
+            bits.append(f"heteroskedastic errors (Breusch-Pagan p {bp};"
                         " the HC3 standard errors allow for this)")
         if np.isfinite(d["reset"]["p"]) and d["reset"]["p"] < 0.05:
-            bits.append(f"signs of a misspecified functional form (RESET p = "
-                        f"{d['reset']['p']:.3g}): effects may be non-linear, e.g. flattening "
+            bits.append(f"signs of a misspecified functional form (RESET p "
+                        f"{_p_text(d['reset']['p'])}): effects may be non-linear, e.g. flattening "
                         "near the top of the 0-1 scale, which the fractional logit allows for")
         infl = d["influential"]
         if len(infl):
@@ -347,7 +394,7 @@ def term_label_safe(term: str) -> str:
 def panel_prose(fit: Fit) -> str:
     """Markdown: how much data a panel spec rests on, honestly."""
     if not fit.ok:
-        return f"**{fit.name}** was not estimated: {fit.message}"
+        return f"**{fit.name}** was not estimated: {_ids_in_words(fit.message)}"
     st = fit.stats
     eds = st["editions"]
     text = (f"**{fit.name}**: {fit.n} country-editions from {fit.n_countries} countries and "
