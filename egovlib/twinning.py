@@ -475,7 +475,7 @@ def not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -
     years = panel.loc[(panel["iso3"] == iso3) & panel["assessed"], "year"].tolist()
     when = (f"It is assessed in {', '.join(map(str, years))}." if years
             else "It is not assessed in any edition in the data.")
-    return (f"**{display_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
+    return (f"**{country_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
             f"edition** of the UN E-Government Survey (no published scores), so this pair "
             f"cannot be analysed for {year}. {when}")
 
@@ -517,7 +517,7 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
         stones = stepping_stones(scores, sim["similarity"], target,
                                  pri.loc[target, "feasible_target"], n=n_stepping_stones,
                                  exclude=[mentor, mentee])
-        stones.insert(1, "country", [display_name(i) for i in stones["iso3"]])
+        stones.insert(1, "country", [country_name(i) for i in stones["iso3"]])
     return PairResult(
         mentor, mentee, year, ok=True, gaps=gaps, priorities=pri, target=target, peers=peers,
         stones=stones, similarity=float(sim.loc[mentor, "similarity"]),
@@ -525,11 +525,6 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
         egdi=(float(scores.loc[mentor, "egdi"]), float(scores.loc[mentee, "egdi"])),
         ranks=(float(scores.loc[mentor, "rank"]), float(scores.loc[mentee, "rank"])),
     )
-
-
-def display_name(iso3: str) -> str:
-    """Short display name (UN M49)."""
-    return country_name(iso3)
 
 
 def iso3_code(iso3: str) -> str:
@@ -542,7 +537,7 @@ def describe_pair(r: PairResult) -> str:
     """Generated prose (Markdown) for one pair: gaps, their EGDI cost, the target and why."""
     if not r.ok:
         return r.message
-    a, b = display_name(r.mentor), display_name(r.mentee)
+    a, b = country_name(r.mentor), country_name(r.mentee)
     g = r.gaps
     egdi_gap = r.egdi[0] - r.egdi[1]
     lines = [f"In {r.year} {a} scores {r.egdi[0]:.4f} on the EGDI (rank {r.ranks[0]:.0f}) and "
@@ -674,7 +669,7 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
     ch = ch.sort_values([f"d_{metric}", "iso3", "to_year"], ascending=[False, True, True]).head(n)
     contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
     ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
-    ch.insert(1, "country", [display_name(i) for i in ch["iso3"]])
+    ch.insert(1, "country", [country_name(i) for i in ch["iso3"]])
     keep = ["iso3", "country", "from_year", "to_year", f"{metric}_start", f"{metric}_end",
             f"d_{metric}", *([] if metric == "egdi" else ["d_egdi"]), "contrib_osi", "contrib_hci",
             "contrib_tii", "residual", "driver", "crosses_break"]
@@ -686,7 +681,7 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
 def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, mentee: str,
                    up_to: int) -> str:
     """Generated prose summarising `historical_jumps`: how many, which component drove them."""
-    name = display_name(mentee)
+    name = country_name(mentee)
     m = SHORT_LABELS[metric]
     who = f"the current {m} of {name}"
     if jumps.empty:
@@ -753,7 +748,7 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
     w = _transfer_weights(areas)
     focus = iso3_code(focus)
     if focus not in scores.index:
-        raise EgovError(f"{display_name(focus)} ({focus}) was not assessed in this edition; "
+        raise EgovError(f"{country_name(focus)} ({focus}) was not assessed in this edition; "
                         "automatic pairing needs its scores")
     if candidates is None:
         pool = scores.index
@@ -771,7 +766,7 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
     wv = pd.Series(w)[list(COMPONENTS)]
     pos = lead.clip(lower=0)
     t = pd.DataFrame(index=pool)
-    t["country"] = [display_name(i) for i in pool]
+    t["country"] = [country_name(i) for i in pool]
     t["lead"] = pos.mul(wv, axis=1).sum(axis=1) / wv.sum()
     t["similarity"] = sim["similarity"]
     t["score"] = pw.lead * t["lead"] + pw.similarity * t["similarity"].fillna(0)
@@ -856,9 +851,9 @@ def pairing_report(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, r
         partner = "mentee" if role == "mentor" else "mentor"
         top = t.iloc[0]
         rank = t.set_index("iso3")["rank"]
-        positions = [f"{display_name(c)} {int(rank[c])}" if c in rank.index
-                     else f"{display_name(c)} not ranked" for c in (iso3_code(c) for c in chosen)]
-        parts.append(f"Best-scoring {partner} for {display_name(focus)}: **{top['country']}** "
+        positions = [f"{country_name(c)} {int(rank[c])}" if c in rank.index
+                     else f"{country_name(c)} not ranked" for c in (iso3_code(c) for c in chosen)]
+        parts.append(f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** "
                      f"({top['reasons']}) Positions of the chosen {partner}s: "
                      f"{', '.join(positions)}.")
     return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
@@ -881,7 +876,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
              if v > 0 and c in ("osi", "epi")]
     behind = [SHORT_LABELS[c] for c, v in leads.items() if v <= 0]
     parts = []
-    mname = display_name(mentor)
+    mname = country_name(mentor)
     if ahead:
         parts.append(f"{mname} leads on transferable {', '.join(ahead)}")
     else:
@@ -908,7 +903,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
     if not pd.isna(row.sim_gtmi):
         ctx.append(f"GTMI group {GTMI_LETTERS.get(int(b['gtmi_group']), '?')} vs "
                    f"{GTMI_LETTERS.get(int(a['gtmi_group']), '?')}")
-    parts.append(f"context ({display_name(row.iso3)} vs {display_name(focus)}): " + ", ".join(ctx))
+    parts.append(f"context ({country_name(row.iso3)} vs {country_name(focus)}): " + ", ".join(ctx))
     return (f"score {row.score:.3f} = {pw.lead:g}×lead {row.lead:.3f} + "
             f"{pw.similarity:g}×similarity {row.similarity:.3f}: " + "; ".join(parts) + ".")
 
@@ -937,9 +932,9 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
             ax.plot([ft, ft], [y[i] - 0.22, y[i] + 0.22], color="#333333", lw=2, zorder=3,
                     label="Feasible target (median of closest better peers)" if i == 0 else None)
     ax.scatter(r.gaps["mentor"], y, s=110, color=FRONTIER_COLOUR, zorder=4,
-               label=f"Mentor: {display_name(r.mentor)}")
+               label=f"Mentor: {country_name(r.mentor)}")
     ax.scatter(r.gaps["mentee"], y, s=110, color=FOCUS_COLOUR, zorder=4,
-               label=f"Mentee: {display_name(r.mentee)}")
+               label=f"Mentee: {country_name(r.mentee)}")
     labels = [SHORT_LABELS[c] + (" ◀ target" if c == r.target else "")
               + ("\n(not in EGDI)" if c == "epi" else "") for c in comps]
     ax.set_yticks(y, labels)
@@ -949,7 +944,7 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
     stones = ", ".join(r.stones["iso3"]) if len(r.stones) else "none"
     sub = (f"{r.year} edition. Grey line = mentor's lead; stepping stones on "
            f"{SHORT_LABELS[r.target] if r.target else '-'}: {stones}.")
-    return finish(fig, f"{display_name(r.mentor)} → {display_name(r.mentee)}: gap per component",
+    return finish(fig, f"{country_name(r.mentor)} → {country_name(r.mentee)}: gap per component",
                   _source_line(str(r.similarity_detail.get("features", ""))), subtitle=sub)
 
 
@@ -979,7 +974,7 @@ def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], 
         for iso3, g in tr.groupby("iso3", sort=False):
             ax.plot(g["year"], g[metric], marker="o", ms=4, color=colours[iso3],
                     lw=2.5 if iso3 == mentor else 2,
-                    label=display_name(iso3) + (" (mentor)" if iso3 == mentor else ""))
+                    label=country_name(iso3) + (" (mentor)" if iso3 == mentor else ""))
         for b in METHOD_BREAKS:
             ax.axvline(b - 1, color="#999999", ls="--", lw=1)
         if year is not None:
@@ -1004,7 +999,7 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
     for iso3, g in tr.groupby("iso3", sort=False):
         seen = g[g["assessed"]]
         missing = g.loc[~g["assessed"], "year"].tolist()
-        name = display_name(iso3)
+        name = country_name(iso3)
         if seen.empty:
             lines.append(f"- {name}: not assessed in any edition up to {year}.")
             continue
@@ -1026,7 +1021,7 @@ __all__ = [
     "PairResult", "PairingReport", "PairingWeights", "SimilarityWeights", "TransferArea",
     "analyse_pair",
     "component_gaps", "context_similarity", "describe_jumps", "describe_pair",
-    "describe_trajectories", "display_name", "edition_changes", "edition_scores",
+    "describe_trajectories", "edition_changes", "edition_scores",
     "historical_jumps", "iso3_code", "load_context", "nearest_better_peers",
     "not_assessed_message", "pairing_report", "pairing_table", "plot_pair_gaps",
     "PRIORITY_COLUMNS", "priority_table",
