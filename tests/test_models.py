@@ -15,6 +15,7 @@ from egovlib.models import (
     check_circularity,
     default_panel_specs,
     default_specs,
+    effect_sentences,
     fit_spec,
     fit_specs,
     required_covariates,
@@ -49,6 +50,8 @@ def test_ols_recovers_known_coefficients():
         sd = fit.X[term].std(ddof=1)
         assert c.loc[term, "effect_sd"] == pytest.approx(c.loc[term, "estimate"] * sd)
     assert c.loc["x1", "se"] < 0.005  # precise enough that the check above can fail
+    # the p-value in the plain-words sentence is introduced by "p" (x1's is tiny)
+    assert "; p < 0.001)" in effect_sentences(fit)[0]
 
 
 def test_fractional_logit_recovers_average_marginal_effects():

@@ -115,15 +115,11 @@ def effect_sentences(fit: Fit, *, roles: tuple[str, ...] = ("main",)) -> list[st
         text = (f"A one-standard-deviation higher **{r['label']}** ({sd_kind} = "
                 f"{r['sd_x']:.3g}{' ' + unit if unit else ''}) goes with {abs(e):.3f} {direction} "
                 f"{y}{per[fit.spec.estimator]} (95% CI {lo:.3f} to {hi:.3f}; "
-                f"{_p_text(r['p'])}), i.e. {abs(r['beta']):.2f} SD of {y}.")
+                f"p {_p_text(r['p'])}), i.e. {abs(r['beta']):.2f} SD of {y}.")
         if lo < 0 < hi:
             text += " The interval includes zero: the data do not pin down even the sign."
         out.append(text)
     return out
-
-
-def _p_text(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def diagnostics_table(results: ModelResults) -> pd.DataFrame:
@@ -316,6 +312,7 @@ def status_prose(results: ModelResults, year: int | None = None) -> str:
 
 
 def _p_text(p: float) -> str:
+    """A p-value after "p": ``"< 0.001"`` or ``"= 0.012"`` (`format_p`)."""
     text = format_p(p)
     return text if text.startswith("<") else f"= {text}"
 
