@@ -707,18 +707,8 @@ def spread_labels(y: Sequence[float], gap: float) -> np.ndarray:
     return out
 
 
-def signed_format(digits: int):
-    """Formatter for `egovlib.report.show_table`: a signed number with ``digits`` decimals,
-    without a sign when it rounds to zero ("0.00000", not "-0.00000")."""
-    def fmt(v: float) -> str:
-        if v is None or not np.isfinite(v):
-            return "–"
-        return f"{0.0:.{digits}f}" if abs(v) < 0.5 * 10 ** -digits else f"{v:+.{digits}f}"
-    return fmt
-
-
 __all__ = [
-    "spread_labels", "signed_format",
+    "spread_labels",
     "COMPONENTS", "EGDI_TOLERANCE", "EGDI_WEIGHT_HYPOTHESES", "HCI_PROXY_SPECS", "METHOD_VARIANTS",
     "HciProxyResult", "HciProxySpec", "MethodVariant", "WeightFit", "discrepancy_discussion",
     "egdi_recomputation", "fit_egdi_weights", "hci_from_proxies", "hci_proxy_spec",

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -189,6 +190,16 @@ def readable(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.Da
     if out.index.name is not None:
         out.index.name = header_label(out.index.name, labels)
     return out
+
+
+def signed_format(digits: int):
+    """Formatter for `show_table` and prose: a signed number with ``digits`` decimals, without a
+    sign when it rounds to zero ("0.0000", not "-0.0000"); a missing value is "–"."""
+    def fmt(v: float) -> str:
+        if v is None or not np.isfinite(v):
+            return "–"
+        return f"{0.0:.{digits}f}" if abs(v) < 0.5 * 10 ** -digits else f"{v:+.{digits}f}"
+    return fmt
 
 
 def resolve_year(year: int | None) -> int:

@@ -15,6 +15,7 @@ from . import indices, plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
 from .panel import load_egdi_panel
+from .report import signed_format
 
 #: Indices shown in the benchmark tables, in display order.
 INDICES = ("egdi", "osi", "hci", "tii", "epi")
@@ -446,15 +447,8 @@ def _list_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def signed(v: float) -> str:
-    """A signed change with four decimals for tables and prose; a value that rounds to zero is
-    printed without a sign ("0.0000", not "-0.0000"), a missing one as "–"."""
-    if v is None or not np.isfinite(v):
-        return "–"
-    return "0.0000" if abs(v) < 5e-5 else f"{v:+.4f}"
-
-
-_signed = signed
+#: A signed change with four decimals ("0.0000" rather than "-0.0000"), for prose and charts.
+_signed = signed_format(4)
 
 
 def _the(label: str) -> str:

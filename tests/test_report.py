@@ -28,3 +28,12 @@ def test_show_table_formats_and_precision():
     cells = re.findall(r">([^<>]+)</td>", html)
     assert cells == ["1.23", "2.5", "1", "1,234,567.00", "–", "3.0", "2", "2.00"]
     assert "Caption here" in html
+
+
+def test_signed_format_drops_the_sign_of_a_rounded_zero():
+    fmt = report.signed_format(4)
+    assert fmt(0.01234) == "+0.0123"
+    assert fmt(-0.01236) == "-0.0124"
+    assert fmt(-0.00004) == "0.0000"
+    assert fmt(float("nan")) == "–"
+    assert report.signed_format(5)(-0.000004) == "0.00000"
