@@ -223,10 +223,7 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         if drop_empty_terms and left and (left_r or not spec.regressors):
             note = (f"{what}: no data for edition {yrs} under the vintage rule, so left out "
                     "of this spec.")
-            spec = spec.with_(regressors=tuple(t for t in spec.regressors if t not in empty),
-                              controls=tuple(t for t in spec.controls if t not in empty),
-                              notes=(*spec.notes, note))
-            fit.spec = spec
+            spec = fit.spec = spec.without(empty, note)
             fit.notes.append(note)
         else:
             fit.status = "skipped"
@@ -237,10 +234,7 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         if absorbed:
             note = (f"{', '.join(absorbed)} left out: time-invariant, absorbed by the country "
                     "effects.")
-            spec = spec.with_(regressors=tuple(t for t in spec.regressors if t not in absorbed),
-                              controls=tuple(t for t in spec.controls if t not in absorbed),
-                              notes=(*spec.notes, note))
-            fit.spec = spec
+            spec = fit.spec = spec.without(absorbed, note)
             fit.notes.append(note)
     y, X, dropped, problem = design(spec, rows)
     fit.dropped = dropped

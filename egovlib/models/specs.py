@@ -106,6 +106,12 @@ class Spec:
         """A copy with some fields changed (specs are frozen)."""
         return replace(self, **changes)
 
+    def without(self, terms: list[str] | tuple[str, ...], note: str) -> Spec:
+        """A copy without ``terms`` (from regressors and controls), ``note`` saying why."""
+        return self.with_(regressors=tuple(t for t in self.regressors if t not in terms),
+                          controls=tuple(t for t in self.controls if t not in terms),
+                          notes=(*self.notes, note))
+
 
 @cache
 def spec_config() -> dict:
