@@ -17,6 +17,7 @@ from .errors import EgovError
 from .indices import LEVEL_ORDER
 from .panel import DERIVED, INDEX_COLS, build_panel, load_egdi_panel
 from .readers import readers, variables
+from .report import join_names
 from .sources import load_catalogue
 from .standing import peer_palette
 
@@ -489,10 +490,6 @@ def published_anomalies(egdi: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "iso3", "country", "index", "value"])
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def caveats(year: int, cov: Coverage | None = None,
             egdi: pd.DataFrame | None = None) -> pd.DataFrame:
     """The caveats a reader of the ``year`` edition must know, computed from the data.
@@ -513,7 +510,7 @@ def caveats(year: int, cov: Coverage | None = None,
             f"{'; '.join(spans)}.")
     if unit:
         one = len(unit) == 1
-        text += (f" {_join(unit)} span{'s' if one else ''} exactly 0 to 1, i.e. "
+        text += (f" {join_names(unit)} span{'s' if one else ''} exactly 0 to 1, i.e. "
                  f"{'it is' if one else 'they are'} min-max rescaled within the edition.")
     text += (" A score says where a country stands among that year's countries, not an "
              "absolute level; a change between editions mixes a country's own progress with "
@@ -523,10 +520,10 @@ def caveats(year: int, cov: Coverage | None = None,
 
     mc = method_changes(year)
     parts = [f"{r['index']} {r['change']} ({r['edition']})" for _, r in mc.iterrows()]
-    text = f"Documented methodology changes: {_join(parts)} (source: {_PROVENANCE})."
+    text = f"Documented methodology changes: {join_names(parts)} (source: {_PROVENANCE})."
     crossings = []
     for ed, grp in mc.groupby("edition"):
-        what = _join(sorted(grp["index"]))
+        what = join_names(sorted(grp["index"]))
         crossings.append(f"with editions before {ed} crosses the {ed} change ({what})"
                          if ed <= year else
                          f"with editions from {ed} on crosses the {ed} change ({what})")
@@ -569,8 +566,8 @@ def caveats(year: int, cov: Coverage | None = None,
         items = [f"{r['country']} {r['index']} {r['value']:g} ({r['year']})"
                  for _, r in an.iterrows()]
         out.append(("Published values above 1", bool((an["year"] == year).any()),
-                    f"Kept as published and flagged: {_join(items)}. They stretch the scale of "
-                    "those indices in their edition."))
+                    f"Kept as published and flagged: {join_names(items)}. They stretch the scale "
+                    "of those indices in their edition."))
 
     if cov is not None:
         covs = cov.ref_years[~cov.ref_years.index.isin(INDEX_COLS)]

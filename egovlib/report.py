@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -190,6 +190,14 @@ def readable(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.Da
     if out.index.name is not None:
         out.index.name = header_label(out.index.name, labels)
     return out
+
+
+def join_names(names: Sequence[str]) -> str:
+    """Names joined for prose: "A", "A and B", "A, B and C" ("" for none)."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def signed_format(digits: int):

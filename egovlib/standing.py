@@ -15,7 +15,7 @@ from . import indices, plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
 from .panel import load_egdi_panel
-from .report import signed_format
+from .report import join_names, signed_format
 
 #: Indices shown in the benchmark tables, in display order.
 INDICES = ("egdi", "osi", "hci", "tii", "epi")
@@ -440,13 +440,6 @@ def benchmark(year: int, group: str | Iterable[str] = "GCC", focus: str = "BHR",
                      gaps, edition_change(year, focus, egdi))
 
 
-def _list_names(names: Sequence[str]) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
 #: A signed change with four decimals ("0.0000" rather than "-0.0000"), for prose and charts.
 _signed = signed_format(4)
 
@@ -474,7 +467,7 @@ def standing_prose(b: Benchmark) -> str:
         ahead = [f"{r['country']} ({ordinal(r['rank'])})"
                  for _, r in inside.iloc[:pos - 1].iterrows()]
         text += f" Within {_the(b.group)} it is {ordinal(pos)} of {len(inside)}"
-        text += f", behind {_list_names(ahead)}." if ahead else "."
+        text += f", behind {join_names(ahead)}." if ahead else "."
     else:
         better = int((inside["rank"] < row["rank"]).sum())
         text += (f" It is not a member of {_the(b.group)}; {better} of the group's "
@@ -482,7 +475,7 @@ def standing_prose(b: Benchmark) -> str:
                  f"rank{'s' if better == 1 else ''} above it.")
     missing = t[t["in_group"] & ~t["assessed"]]
     if len(missing):
-        text += (f" Not assessed in {b.year}: {_list_names(list(missing['country']))}.")
+        text += (f" Not assessed in {b.year}: {join_names(list(missing['country']))}.")
     best = inside.iloc[0] if len(inside) else None
     if best is not None and b.focus not in inside.index:
         text += (f" The group's best performer is {best['country']} ({ordinal(best['rank'])}, "
@@ -524,7 +517,7 @@ def gap_prose(b: Benchmark) -> str:
                  f"{name} loses where it trails {front}).")
         ahead = [c.upper() for c in EGDI_COMPONENTS if g.loc[c, "gap"] < 0]
         if ahead:
-            text += f" {name} is ahead of {front} on {_list_names(ahead)}."
+            text += f" {name} is ahead of {front} on {join_names(ahead)}."
     text += (f" EPI is not part of the EGDI: its gap ({g.loc['epi', 'gap']:+.3f}) costs no EGDI "
              "points, although the UN reports it beside the EGDI.")
     return text
@@ -574,7 +567,7 @@ def trajectory_prose(b: Benchmark) -> str:
             f"({worst['year']}).")
     missing = sorted(set(b.trajectories["year"]) - set(s["year"]))
     if missing:
-        text += f" Not assessed in {_list_names([str(y) for y in missing])}."
+        text += f" Not assessed in {join_names([str(y) for y in missing])}."
     cur = b.trajectories[b.trajectories["year"] == b.year].dropna(subset=["rank"])
     cur = cur[cur["iso3"].isin(b.members)].sort_values("rank")
     if len(cur):

@@ -37,3 +37,9 @@ def test_signed_format_drops_the_sign_of_a_rounded_zero():
     assert fmt(-0.00004) == "0.0000"
     assert fmt(float("nan")) == "–"
     assert report.signed_format(5)(-0.000004) == "0.00000"
+
+
+def test_join_names():
+    assert report.join_names([]) == ""
+    assert report.join_names(["Oman"]) == "Oman"
+    assert report.join_names(["Oman", "Qatar", "Kuwait"]) == "Oman, Qatar and Kuwait"
