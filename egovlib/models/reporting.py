@@ -274,6 +274,7 @@ def residual_fit(results: ModelResults) -> Fit | None:
 def source_ids(results: ModelResults) -> list[str]:
     """Catalogue file ids behind the fitted specs (EGDI files plus each covariate's reader),
     for `egovlib.plots.finish`."""
+    from ..panel import DERIVED
     from ..sources import files_for_reader
     from .specs import CATEGORICAL, INDICES, base_variable, variable_meta
 
@@ -284,7 +285,9 @@ def source_ids(results: ModelResults) -> list[str]:
             b = base_variable(t)
             if b in INDICES or b in CATEGORICAL:
                 continue
-            names = [meta[b].reader] if meta[b].reader else ["wdi", "itu_mobile_broadband"]
+            # a derived variable (no reader of its own) cites the readers of its inputs
+            names = ([meta[b].reader] if meta[b].reader
+                     else [meta[i].reader for i in DERIVED[b][0]])
             readers += [r for r in names if r not in readers]
     return [s.id for r in readers for s in files_for_reader(r)]
 
