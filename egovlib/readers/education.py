@@ -85,6 +85,7 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
     (mapped to ``XKX`` by the override file). Blank-code countries are mapped through
     `OWID_BLANK_CODE_ECONOMIES`; a blank-code entity whose name is a country's and which is in
     neither that map nor `OWID_BLANK_CODE_SKIPPED` raises, so no country is dropped silently.
+    Exact duplicate rows are dropped; conflicting ones raise (as in `read_wdi_api_csv`).
     """
     raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     if "Year.1" in raw.columns:
@@ -123,8 +124,9 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
     df.loc[~blank, "iso3"] = harmonise_codes(df.loc[~blank, "iso3"], file=str(path),
                                              column="Code").to_numpy()
     is_agg = blank | df["iso3"].fillna("").str.startswith("OWID_")
-    return keep_economies(df, path, is_aggregate=is_agg,
-                          rule="blank `Code` (regions, income groups) or OWID_* code (World)")
+    df = keep_economies(df, path, is_aggregate=is_agg,
+                        rule="blank `Code` (regions, income groups) or OWID_* code (World)")
+    return check_duplicates(df, ["iso3", "year"], path, ["value"])
 
 
 def read_wdi_api_csv(path: Path) -> tuple[str, pd.DataFrame]:
@@ -214,7 +216,6 @@ def read_owid_literacy(files):
     for src, path in files:
         df = read_owid_csv(path, LITERACY_COLUMN)
         df = df[df["year"] >= LITERACY_FIRST_YEAR]
-        df = check_duplicates(df, ["iso3", "year"], path, ["value"])
         parts.append(to_long(df, "literacy_rate", src.id))
     return pd.concat(parts, ignore_index=True)
 
@@ -249,7 +250,6 @@ def read_tertiary(files):
         else:
             df = read_owid_csv(path, TERTIARY_OWID_COLUMN)
             df = df[df["year"] < TERTIARY_NEW_FROM]
-        df = check_duplicates(df, ["iso3", "year"], path, ["value"])
         parts.append(to_long(df, "tertiary_ger", src.id))
     return pd.concat(parts, ignore_index=True)
 
@@ -321,7 +321,6 @@ def read_education_spending(files):
         else:
             df = read_owid_csv(path, SPENDING_OWID_COLUMN)
             df = df[df["year"] < SPENDING_NEW_FROM]
-            df = check_duplicates(df, ["iso3", "year"], path, ["value"])
             parts.append(to_long(df, "edu_spending_gdp", src.id))
     return pd.concat(parts, ignore_index=True)
 
