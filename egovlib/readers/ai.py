@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..countries import harmonise_codes, to_iso3
 from ..errors import DataError
 from ..schemas import LONG
 from . import Variable, register
-from .parsing import check_duplicates, numeric, read_csv, read_excel, rename_columns
+from .parsing import (
+    check_duplicates,
+    numeric,
+    read_csv,
+    read_excel,
+    rename_columns,
+    wide_to_long,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +178,7 @@ def read_oxford_gairi(files):
         wide = parse_gairi(src, path)
         values = [c for c in wide.columns if c.startswith("gairi")]
         log.info("%s: %d countries", path.name, len(wide))
-        parts.append(_to_long(wide, values, src.id))
+        parts.append(wide_to_long(wide, values, src.id))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -269,7 +275,7 @@ def read_imf_aipi(files):
                             "correct the code or restore the workbook")
         df["year"] = _single_year(src, path)
         df = check_duplicates(df, ["iso3", "year"], path, values)
-        parts.append(_to_long(df, values, src.id))
+        parts.append(wide_to_long(df, values, src.id))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -313,7 +319,7 @@ def read_tortoise_ai(files):
         df["iso3"] = to_iso3(df["country"], file=str(path), column="Country").to_numpy()
         df["year"] = _single_year(src, path)
         df = check_duplicates(df, ["iso3", "year"], path, values)
-        parts.append(_to_long(df, values, src.id))
+        parts.append(wide_to_long(df, values, src.id))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -325,10 +331,3 @@ def _single_year(src, path: Path) -> int:
                               "file is one cross-section",
                         f"give `{src.id}` exactly one year under `years:` in data/sources.yml")
     return int(src.years[0])
-
-
-def _to_long(df: pd.DataFrame, value_cols: list[str], source: str) -> pd.DataFrame:
-    long = df.melt(id_vars=["iso3", "year"], value_vars=value_cols, var_name="variable",
-                   value_name="value")
-    long = long[np.isfinite(long["value"].astype("float64"))].assign(source=source)
-    return long[["iso3", "year", "variable", "value", "source"]].reset_index(drop=True)

@@ -14,7 +14,14 @@ from ..countries import harmonise_codes
 from ..errors import DataError
 from ..schemas import LONG
 from . import Variable, register
-from .parsing import check_duplicates, numeric, read_csv, read_excel, rename_columns
+from .parsing import (
+    check_duplicates,
+    numeric,
+    read_csv,
+    read_excel,
+    rename_columns,
+    wide_to_long,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +113,7 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     _check_years(df, src, path)
     df["iso3"] = _iso3(df["code"], df.index, path, "country_code")
     df = check_duplicates(df, ["iso3", "year"], path, [*GROUP_SCORES, "gtmi_group"])
-    return _to_long(df, [*GROUP_SCORES, "gtmi_group"], src.id), dropped
+    return wide_to_long(df, [*GROUP_SCORES, "gtmi_group"], src.id), dropped
 
 
 @register("gtmi_groups", LONG,
@@ -379,10 +386,3 @@ def _iso3(codes: pd.Series, lines: pd.Index, path, column: str) -> np.ndarray:
                         "correct the code, or map a legacy code under `codes:` in "
                         "egovlib/country_overrides.yml")
     return iso3.to_numpy()
-
-
-def _to_long(df: pd.DataFrame, value_cols: list[str], source: str) -> pd.DataFrame:
-    long = df.melt(id_vars=["iso3", "year"], value_vars=value_cols, var_name="variable",
-                   value_name="value")
-    long = long.dropna(subset=["value"]).assign(source=source)
-    return long[["iso3", "year", "variable", "value", "source"]].reset_index(drop=True)

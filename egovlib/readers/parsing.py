@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -98,3 +99,14 @@ def check_duplicates(
             "keep one row per key (the published one) or restore the file from the data mirror",
         )
     return df
+
+
+def wide_to_long(df: pd.DataFrame, value_cols: list[str], source: str) -> pd.DataFrame:
+    """``iso3, year`` plus one column per variable -> the `schemas.LONG` layout.
+
+    Cells without a finite value (blank, NaN, inf) are dropped: missing stays missing.
+    """
+    long = df.melt(id_vars=["iso3", "year"], value_vars=value_cols, var_name="variable",
+                   value_name="value")
+    long = long[np.isfinite(long["value"].astype("float64"))].assign(source=source)
+    return long[["iso3", "year", "variable", "value", "source"]].reset_index(drop=True)
