@@ -111,8 +111,7 @@ def component_ranks(edition: pd.DataFrame, cols: Sequence[str] = INDICES) -> pd.
         if col == "egdi":
             out["egdi_rank"] = edition["rank"].astype("Int64")
             continue
-        r = edition[col].where(assessed).rank(method="min", ascending=False)
-        out[f"{col}_rank"] = r.astype("Int64")
+        out[f"{col}_rank"] = indices.rank_desc(edition[col].where(assessed))
     return out
 
 
