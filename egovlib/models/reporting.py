@@ -9,7 +9,7 @@ import pandas as pd
 
 from .diagnostics import display_name
 from .estimation import Fit, ModelResults
-from .specs import ESTIMATOR_LABELS, term_unit
+from .specs import ESTIMATOR_LABELS, term_label, term_unit
 
 CAUTION = ("These are associations in observational, cross-country data: they describe which "
            "countries score higher, holding the other variables in the model fixed, not what "
@@ -233,8 +233,6 @@ def vintage_table(results: ModelResults, year: int) -> pd.DataFrame:
     DataFrame
         ``variable, label, countries with data, oldest, median, newest`` reference year.
     """
-    from .specs import term_label
-
     if results.panel is None:
         raise ValueError("the results were fitted on data passed in; no vintage record")
     refs = results.panel.ref_years
@@ -329,8 +327,6 @@ def _ids_in_words(text: str) -> str:
     """A guard message for the report: variable ids as their labels ("Label (`id`)" -> "Label"),
     the metadata field ``inputs_of`` in words; the id is kept once, where the user needs it
     (to list it in the ``allow_circular`` parameter)."""
-    from .specs import term_label
-
     def label(m: re.Match) -> str:
         # ids already kept on purpose (in parentheses) or the parameter name stay as code
         if m.group(1) == "allow_circular" or m.string[max(m.start() - 1, 0)] == "(":
@@ -383,8 +379,6 @@ def diagnostics_prose(results: ModelResults) -> str:
 
 def term_label_safe(term: str) -> str:
     """Label of a design column (``region[Asia]`` -> ``Region: Asia``)."""
-    from .specs import term_label
-
     if "[" in term:
         base, cat = term.split("[", 1)
         return f"{term_label(base)}: {cat[:-1]}"
