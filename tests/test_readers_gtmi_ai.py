@@ -271,3 +271,17 @@ def test_gtmi_cloud_code_outside_the_coding_is_refused(temp_data):
     msg = str(err.value)
     assert "`I-1`" in msg and "line(s) [2]" in msg and "allowed codes are [0, 1, 2]" in msg
     _assert_nothing_cached(temp_data, "gtmi_indicators")
+
+
+def test_gtmi_years_must_match_the_catalogue_list_exactly(temp_data):
+    # A listed edition missing from the file is an error, even between the first and last year.
+    text = temp_data.catalogue.read_text(encoding="utf-8")
+    assert "    years: [2020, 2022]\n" in text
+    temp_data.catalogue.write_text(
+        text.replace("    years: [2020, 2022]\n", "    years: [2020, 2021, 2022]\n", 1),
+        encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_table("gtmi_indicators")
+    msg = str(err.value)
+    assert "holds years [2020, 2022]" in msg and "[2020, 2021, 2022]" in msg
+    _assert_nothing_cached(temp_data, "gtmi_indicators")

@@ -367,10 +367,9 @@ def crosscheck_gtmi_2020() -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------- helpers
 
 def _check_years(df: pd.DataFrame, src, path: Path) -> None:
-    # `years: [2020, 2022]` in the catalogue reads as a span, so require the file's years to lie
-    # in the catalogue's and to reach both of its ends.
+    """The file's years must be exactly the catalogue's ``years:`` list (a list is exact)."""
     found, listed = sorted(set(df["year"])), sorted(src.years)
-    if not set(found) <= set(listed) or {listed[0], listed[-1]} - set(found):
+    if found != listed:
         raise DataError(path, f"file holds years {found}; the catalogue says {listed}",
                         f"make `years:` of `{src.id}` in data/sources.yml match the file")
 
