@@ -23,10 +23,11 @@ def egdi():
 def temp_data(tmp_path, monkeypatch):
     """A writable copy of the data root plus a copy of the catalogue, both in a temp dir.
 
-    Yields a helper with ``root`` (data dir), ``catalogue`` (path), ``copy(file_id)`` (copy one
-    file into the temp root, returns its path) and ``set_sha(file_id, path)`` (record the new
-    checksum in the temp catalogue so that a content error, not the checksum, is tested).
-    Caches go to a temp dir too, so nothing from a bad file reaches the real cache.
+    Yields a helper with ``root`` (data dir), ``catalogue`` (path), ``cache`` (parquet dir),
+    ``path(file_id)`` (the file's temp copy), ``edit(file_id, old, new)`` (replace text in it and
+    re-record its checksum) and ``set_sha(file_id)`` (record the new checksum in the temp
+    catalogue so that a content error, not the checksum, is tested). Caches go to a temp dir
+    too, so nothing from a bad file reaches the real cache.
     """
     import yaml
 
