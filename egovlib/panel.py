@@ -11,7 +11,7 @@ import pandas as pd
 from .countries import country_table, resolve_group
 from .errors import EgovError
 from .indices import level_group
-from .readers import load_table, readers, variables
+from .readers import load_table, variables
 from .schemas import SCORE_COLS
 
 log = logging.getLogger(__name__)
@@ -311,11 +311,6 @@ def coverage_table(
     out = pd.DataFrame({g: data.loc[m, columns].notna().mean() for g, m in masks.items()})
     out.index.name = "variable"
     return out
-
-
-def reader_names() -> list[str]:
-    """Names of all registered readers."""
-    return sorted(readers())
 
 
 __all__ = [
