@@ -15,16 +15,13 @@ from . import plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
 from .indices import LEVEL_ORDER
+from .methodology import EGDI_TOLERANCE, egdi_recomputation
 from .panel import DERIVED, INDEX_COLS, build_panel, load_egdi_panel
 from .readers import readers, variables
 from .report import join_names
 from .sources import load_catalogue
-from .standing import peer_palette
+from .standing import EGDI_SOURCE, peer_palette
 
-#: Source line of figures built from the UN EGDI files only.
-EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)."
-#: A published EGDI counts as departing from mean(OSI, HCI, TII) above this (values have 4-5 dp).
-DEPARTURE_TOL = 1e-4
 #: Heading of each variable theme in the coverage charts.
 THEME_LABELS = {"UN index": "UN indices", "govtech": "GovTech", "ai": "AI readiness",
                 "education": "education", "skills": "digital skills", "ict": "ICT",
@@ -436,7 +433,7 @@ def plot_distributions(year: int, group: str | Iterable[str] = "GCC", focus: str
            f"{label} members")
     if missing:
         sub += f" (not assessed: {', '.join(country_name(c) for c in missing)})"
-    return plots.finish(fig, f"Distribution of the UN indices, {year}", EGDI_SOURCE,
+    return plots.finish(fig, f"Distribution of the UN indices, {year}", f"{EGDI_SOURCE}.",
                         subtitle=sub + ".")
 
 
@@ -457,7 +454,7 @@ def component_ranges(year: int, egdi: pd.DataFrame | None = None) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def egdi_departures(egdi: pd.DataFrame | None = None, tol: float = DEPARTURE_TOL) -> pd.DataFrame:
+def egdi_departures(egdi: pd.DataFrame | None = None, tol: float = EGDI_TOLERANCE) -> pd.DataFrame:
     """Per edition, how far the published EGDI departs from the mean of OSI, HCI and TII.
 
     Returns
@@ -466,12 +463,9 @@ def egdi_departures(egdi: pd.DataFrame | None = None, tol: float = DEPARTURE_TOL
         ``year, n, share_departing`` (|EGDI - mean| > ``tol``), ``max_abs``, ``country`` (where
         the maximum occurs), ``iso3``, ``second_abs`` (largest departure of any other country).
     """
-    egdi = load_egdi_panel() if egdi is None else egdi
-    e = egdi[egdi["assessed"]].copy()
-    e["departure"] = (e["egdi"] - e[["osi", "hci", "tii"]].mean(axis=1)).abs()
     rows = []
-    for year, grp in e.groupby("year"):
-        d = grp["departure"].sort_values(ascending=False)
+    for year, grp in egdi_recomputation(egdi).groupby("year"):
+        d = grp["abs_deviation"].sort_values(ascending=False)
         top = grp.loc[d.index[0]]
         rows.append({"year": int(year), "n": len(d), "share_departing": float((d > tol).mean()),
                      "max_abs": float(d.iloc[0]), "country": top["country"], "iso3": top["iso3"],
@@ -551,7 +545,7 @@ def caveats(year: int, cov: Coverage | None = None,
     text = (f"In {year} the published EGDI departs from the mean of the published OSI, HCI and "
             f"TII by up to {np.format_float_positional(d['max_abs'], 2, fractional=False)} "
             f"({d['country']}); "
-            f"{d['share_departing']:.0%} of countries depart by more than {DEPARTURE_TOL:g}"
+            f"{d['share_departing']:.0%} of countries depart by more than {EGDI_TOLERANCE:g}"
             + (" (rounding of the published values)." if d["share_departing"] == 0 else "."))
     if len(bad):
         text += (" Editions where most countries depart: " + "; ".join(

@@ -21,7 +21,7 @@ from .report import join_names, signed_format
 INDICES = ("egdi", "osi", "hci", "tii", "epi")
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
 EGDI_COMPONENTS = ("osi", "hci", "tii")
-#: Catalogue ids of the EGDI files, for figure source lines.
+#: Source line of figures built from the UN EGDI files only (`egdi_source` names the editions).
 EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
 
 
@@ -400,7 +400,8 @@ def edition_change(year: int, focus: str = "BHR",
 
 def _departure(row: pd.Series) -> float:
     """Published EGDI minus the mean of the published OSI, HCI and TII."""
-    return float(row["egdi"]) - float(np.mean([float(row[c]) for c in EGDI_COMPONENTS]))
+    return float(row["egdi"]) - indices.egdi_from_components(
+        *(float(row[c]) for c in EGDI_COMPONENTS))
 
 
 # ------------------------------------------------------------------------------ bundle & prose

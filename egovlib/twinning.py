@@ -17,6 +17,7 @@ from .panel import DERIVED, build_panel, editions, load_egdi_panel
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, INDEX_LABELS, PEER_COLOUR, SHORT_LABELS, finish
 from .readers import variables
 from .report import show_markdown, show_table
+from .standing import EGDI_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ METHOD_BREAKS: tuple[int, ...] = (2014,)
 #: Editions where only the HCI definition changed (kept, but flagged in the prose).
 HCI_BREAKS: tuple[int, ...] = (2008,)
 
-#: Source lines of the figures: the survey, and the context data behind each similarity feature.
-SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
+#: Context data behind each similarity feature, named in the figures' source lines.
 FEATURE_SOURCES: Mapping[str, str] = {
     "region": "UN M49 regions", "income": "World Bank income groups (current)",
     "population": "World Bank WDI population", "gtmi": "World Bank GovTech Maturity Index groups",
@@ -44,7 +44,7 @@ FEATURE_SOURCES: Mapping[str, str] = {
 
 def _source_line(features: str) -> str:
     used = [FEATURE_SOURCES[f.strip()] for f in features.split(",") if f.strip() in FEATURE_SOURCES]
-    return SOURCE + ("; similarity: " + ", ".join(used) if used else "") + "."
+    return EGDI_SOURCE + ("; similarity: " + ", ".join(used) if used else "") + "."
 
 
 @dataclass(frozen=True)
@@ -987,7 +987,7 @@ def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], 
     sub = ("Scores, not ranks. Dashed line: 2014 methodology change; dotted: edition of this "
            "report. Gaps in a line = not assessed.")
     return finish(fig, "EGDI and OSI of the mentor and mentees over survey editions",
-                  SOURCE + ".", subtitle=sub)
+                  EGDI_SOURCE + ".", subtitle=sub)
 
 
 
