@@ -148,3 +148,22 @@ def test_data_root_order(tmp_path, monkeypatch):
     assert sources.data_root() == repo_raw.resolve()
     monkeypatch.setenv("EGOV_DATA_DIR", str(tmp_path))
     assert sources.data_root() == tmp_path.resolve()
+
+
+def test_schema_violation_names_the_file_of_the_failing_row(tmp_path):
+    import pandas as pd
+
+    from egovlib.readers import validate
+    from egovlib.schemas import LONG
+    from egovlib.sources import load_catalogue
+
+    cat = load_catalogue()
+    a, b = cat["owid_literacy"], cat["coursera_gsi"]
+    files = [(a, tmp_path / "a.csv"), (b, tmp_path / "b.csv")]
+    df = pd.DataFrame({"iso3": ["BHR", "bh"], "year": [2020, 2020], "variable": ["x", "x"],
+                       "value": [1.0, 2.0], "source": [a.id, b.id]})
+    with pytest.raises(DataError) as info:
+        validate(df, LONG, files)
+    msg = str(info.value)
+    assert msg.startswith(f"{tmp_path / 'b.csv'}:") and "a.csv" not in msg
+    assert "`iso3`" in msg and "'bh'" in msg and f"file={b.id}" in msg

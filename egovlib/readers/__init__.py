@@ -164,7 +164,7 @@ def _load(reader: Reader, files: list, key: str, use_cache: bool) -> pd.DataFram
     cache_file = config.cache_dir() / f"{reader.name}-{key}.parquet"
     if use_cache and cache_file.is_file():
         return pd.read_parquet(cache_file)
-    table = validate(reader.parse(files), reader.schema, [p for _, p in files])
+    table = validate(reader.parse(files), reader.schema, files)
     if reader.variables:
         declared = {v.name for v in reader.variables}
         produced = set(table["variable"].unique())
@@ -178,8 +178,14 @@ def _load(reader: Reader, files: list, key: str, use_cache: bool) -> pd.DataFram
     return table
 
 
-def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, paths: list[Path]) -> pd.DataFrame:
-    """Validate with pandera; a failure becomes a `DataError` naming file(s), column and rows."""
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema,
+             files: list[tuple[SourceFile, Path]]) -> pd.DataFrame:
+    """Validate with pandera; a failure becomes a `DataError` naming file(s), column and rows.
+
+    ``files`` are the reader's ``(SourceFile, path)`` pairs: a failing row's ``source`` id names
+    its file; without one, every file is named.
+    """
+    paths = {src.id: path for src, path in files}
     try:
         out = schema.validate(df, lazy=True)
     except pandera.errors.SchemaErrors as exc:
@@ -192,22 +198,15 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, paths: list[Path]) ->
                      if row is not None and "iso3" in df.columns else "")
             lines.append(f"column `{rec['column']}` check {rec['check']}: "
                          f"value {rec['failure_case']!r}{ident}")
-            if row is not None and "source" in df.columns:
-                culprits += [p for p in paths if _catalogue_path(row["source"]) == p]
+            if row is not None and str(row.get("source")) in paths:
+                culprits.append(paths[str(row["source"])])
         raise DataError(
-            ", ".join(str(p) for p in dict.fromkeys(culprits or paths)),
+            ", ".join(str(p) for p in dict.fromkeys(culprits or paths.values())),
             f"{len(fc)} schema violation(s): " + "; ".join(lines),
             "restore the file(s) from the data mirror; if the source changed on purpose, "
             "update its reader and the schema in egovlib/schemas.py",
         ) from exc
     return out.reset_index(drop=True)
-
-
-def _catalogue_path(source_id) -> Path | None:
-    from ..sources import data_root, load_catalogue
-
-    src = load_catalogue().get(str(source_id))
-    return data_root() / src.path if src else None
 
 
 def _write_atomic(df: pd.DataFrame, path: Path, name: str) -> None:
