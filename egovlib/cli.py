@@ -47,9 +47,7 @@ def data_status(verify: bool = False) -> int:
             rows = "(cross-check)"
         elif isinstance(table, Exception):
             rows, countries = "error", ""
-        elif (
-            table is not None and "source" in table.columns and "income_group" not in table.columns
-        ):
+        elif table is not None and "source" in table.columns:  # rows of this file only
             part = table[table["source"] == src.id]
             rows, countries = str(len(part)), str(part["iso3"].nunique())
         elif table is not None:
