@@ -68,11 +68,11 @@ def check_editions(years: Iterable[int]) -> None:
         )
 
 
-#: Variables computed from two readers' outputs (name -> (inputs, function, Variable kwargs)).
 def _mobile_broadband_per100(wide: pd.DataFrame) -> pd.Series:
     return wide["itu_mobile_broadband_subs"] / wide["population"] * 100
 
 
+#: Variables computed from two readers' outputs (name -> (inputs, function, Variable kwargs)).
 DERIVED = {
     "mobile_broadband_per100": (
         ("itu_mobile_broadband_subs", "population"),
