@@ -19,13 +19,14 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from .errors import SpecError
-from .indices import AGGREGATIONS, NORMALISATIONS
+from .indices import AGGREGATIONS, NORMALISATIONS, egdi_from_components
 from .variants import (
     IMPUTATION_GROUPS,
     VariantResult,
     _group_medians,
     apply_missing_policy,
     method_words,
+    oriented,
     rank_shifts,
 )
 
@@ -281,9 +282,9 @@ def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *
     if spec.replaces is not None:
         parts = {"osi": osi[None, :], "hci": hci[None, :], "tii": tii[None, :]}
         parts[spec.replaces] = index_scores
-        egdi_scores = (parts["osi"] + parts["hci"] + parts["tii"]) / 3
+        egdi_scores = egdi_from_components(**parts)
     else:
-        egdi_scores = np.repeat(((osi + hci + tii) / 3)[None, :], n_draws, axis=0)
+        egdi_scores = np.repeat(egdi_from_components(osi, hci, tii)[None, :], n_draws, axis=0)
     index_ranks = batch_rank(index_scores, axis=1)
     egdi_ranks = batch_rank(egdi_scores, axis=1)
     draws = combos.assign(**{f"w_{c.variable}": ch["weights"][:, j] for j, c in enumerate(comps)})
@@ -306,11 +307,7 @@ def _component_matrix(result: VariantResult, imputation: str) -> np.ndarray:
     else:
         gv = _group_medians(result.raw, result.data, imputation)
     values, _ = apply_missing_policy(result.raw, gv, spec.missing.min_coverage)
-    x = values[spec.variables].to_numpy(float)
-    for j, c in enumerate(spec.components):
-        if c.direction == -1:
-            x[:, j] = np.nanmax(x[:, j]) + np.nanmin(x[:, j]) - x[:, j]
-    return x
+    return oriented(values, spec)[spec.variables].to_numpy(float)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,14 @@ import yaml
 
 from . import config
 from .errors import SpecError
-from .indices import AGGREGATIONS, NORMALISATIONS, aggregate, normalise, rank_desc
+from .indices import (
+    AGGREGATIONS,
+    NORMALISATIONS,
+    aggregate,
+    egdi_from_components,
+    normalise,
+    rank_desc,
+)
 
 VARIANTS_PATH = config.PACKAGE_DIR / "hci_variants.yml"
 
@@ -436,7 +443,7 @@ def apply_missing_policy(raw: pd.DataFrame, group_values: pd.DataFrame,
     return values, fill
 
 
-def _oriented(values: pd.DataFrame, spec: VariantSpec) -> pd.DataFrame:
+def oriented(values: pd.DataFrame, spec: VariantSpec) -> pd.DataFrame:
     """Flip lower-is-better components as max + min - x (keeps range and sign)."""
     out = values.copy()
     for c in spec.components:
@@ -448,7 +455,7 @@ def _oriented(values: pd.DataFrame, spec: VariantSpec) -> pd.DataFrame:
 
 def normalise_components(values: pd.DataFrame, spec: VariantSpec) -> pd.DataFrame:
     """Oriented and normalised components (``none`` keeps the values)."""
-    x = _oriented(values, spec)
+    x = oriented(values, spec)
     return x if spec.normalisation == "none" else normalise(x, spec.normalisation)
 
 
@@ -505,7 +512,7 @@ def implied_egdi(result: VariantResult) -> pd.Series:
         raise SpecError(f"variant {result.spec.name!r} replaces no EGDI component (replaces: null)")
     parts = {k: d[k] for k in ("osi", "hci", "tii")}
     parts[rep] = d["score"]
-    return (parts["osi"] + parts["hci"] + parts["tii"]) / 3
+    return egdi_from_components(**parts)
 
 
 def rank_shifts(result: VariantResult) -> pd.DataFrame:
@@ -523,7 +530,7 @@ def rank_shifts(result: VariantResult) -> pd.DataFrame:
     out["index_rank_published"] = rank_desc(d[rep])
     out["index_rank_variant"] = d["rank"]
     out["index_shift"] = out["index_rank_published"] - out["index_rank_variant"]
-    base = (d["osi"] + d["hci"] + d["tii"]) / 3
+    base = egdi_from_components(d["osi"], d["hci"], d["tii"])
     new = implied_egdi(result) if result.spec.replaces else base
     out["egdi_baseline"] = base
     out["egdi_variant"] = new
@@ -643,7 +650,7 @@ def coherence(result: VariantResult, observed_only: bool = True) -> dict:
     used = [f"value_{v}" for v in result.spec.variables]
     vals = result.raw if observed_only else result.data[used]
     vals = vals.set_axis(result.spec.variables, axis=1)
-    z = _oriented(vals, result.spec).dropna()
+    z = oriented(vals, result.spec).dropna()
     k = z.shape[1]
     corr = z.corr()
     if k < 2 or len(z) < 3:
@@ -673,8 +680,8 @@ __all__ = [
     "biggest_movers", "check_variables", "coherence", "component_correlations",
     "correlation_matrix", "existing_measures", "plot_correlations",
     "compute_variant", "cronbach_alpha", "implied_egdi", "known_variables", "load_specs",
-    "normalise_components", "proposals", "rank_shifts", "shift_summary", "spec_from_dict",
-    "variant_panel",
+    "normalise_components", "oriented", "proposals", "rank_shifts", "shift_summary",
+    "spec_from_dict", "variant_panel",
 ]
 
 

@@ -99,6 +99,20 @@ def test_single_nominal_draw_reproduces_compute_variant(combined_2024):
         np.testing.assert_array_equal(mc.egdi_ranks[k], sh["egdi_rank_variant"].to_numpy(float))
 
 
+def test_nominal_draw_flips_a_lower_is_better_component_as_compute_variant_does(combined_2024):
+    from dataclasses import replace
+
+    spec = combined_2024.spec
+    comps = list(spec.components)
+    comps[1] = replace(comps[1], direction=-1)
+    res = V.compute_variant(replace(spec, components=tuple(comps)), 2024)
+    sh = V.rank_shifts(res)
+    assert not sh["index_rank_variant"].equals(V.rank_shifts(combined_2024)["index_rank_variant"])
+    mc = nominal_only(res)
+    np.testing.assert_array_equal(mc.index_ranks[0], sh["index_rank_variant"].to_numpy(float))
+    np.testing.assert_array_equal(mc.egdi_ranks[0], sh["egdi_rank_variant"].to_numpy(float))
+
+
 def test_same_seed_identical_and_different_seeds_differ(combined_2024):
     a = U.monte_carlo(combined_2024, 200, seed=7)
     b = U.monte_carlo(combined_2024, 200, seed=7)
