@@ -14,8 +14,8 @@ from . import Variable, register
 from .parsing import (
     check_duplicates,
     numeric,
-    read_csv,
     read_excel,
+    read_text_csv,
     rename_columns,
     wide_to_long,
 )
@@ -308,8 +308,7 @@ def read_tortoise_ai(files):
     parts = []
     for src, path in files:
         # Region/Cluster/Income group/Political regime were added by the Kaggle author: not read.
-        raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                       usecols=lambda c: c in TORTOISE_COLUMNS)
+        raw = read_text_csv(path, usecols=lambda c: c in TORTOISE_COLUMNS)
         df = rename_columns(raw, {c: c for c in TORTOISE_COLUMNS}, path).rename(
             columns={"Country": "country"})
         df = _drop_blank_rows(df, path, "csv")

@@ -12,7 +12,7 @@ from ..countries import OVERRIDES_PATH, country_table, harmonise_codes, normalis
 from ..errors import CountryNotMapped, DataError
 from ..schemas import LONG
 from . import Variable, register
-from .parsing import check_duplicates, numeric, read_csv, read_excel, rename_columns
+from .parsing import check_duplicates, numeric, read_excel, read_text_csv, rename_columns
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
     neither that map nor `OWID_BLANK_CODE_SKIPPED` raises, so no country is dropped silently.
     Exact duplicate rows are dropped; conflicting ones raise (as in `read_wdi_api_csv`).
     """
-    raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    raw = read_text_csv(path)
     if "Year.1" in raw.columns:
         # Export quirk: the header repeats `Year` but the rows have four fields, so the value sits
         # under `Year.1` and the named value column is empty.
@@ -133,7 +133,7 @@ def read_wdi_api_csv(path: Path) -> tuple[str, pd.DataFrame]:
     """A WDI API extract (``iso3, year, country_name, value, wb_indicator, canonical_name``; one
     indicator per file, aggregates already removed by the extractor) -> (indicator, table).
     """
-    raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    raw = read_text_csv(path)
     df = rename_columns(raw, {"iso3": "iso3", "year": "year", "value": "value",
                               "wb_indicator": "indicator"}, path)
     codes = df["indicator"].dropna().unique()
@@ -175,7 +175,7 @@ def read_undp_hdr(files):
     """Wide HDR file (1990-2022) -> long; the 11 aggregate rows (iso3 starting ``ZZ``) dropped."""
     parts = []
     for src, path in files:
-        raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        raw = read_text_csv(path)
         if "iso3" not in raw.columns:
             raise DataError(path, f"no `iso3` column; header starts {list(raw.columns[:5])}",
                             "restore the original HDR file (UTF-8 with BOM)")
@@ -367,7 +367,7 @@ def read_uis_ict_skills(files):
     """Both-sexes SDG 4.4.1 series -> one variable per skill type, plus their mean."""
     parts = []
     for src, path in files:
-        raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        raw = read_text_csv(path)
         df = rename_columns(raw, {"SDG_IND": "series", "LOCATION": "iso3", "TIME": "year",
                                   "Value": "value"}, path)
         by_sex = {f"{c}_{s}" for c in ICT_SKILLS for s in ("F", "M")}
@@ -412,7 +412,7 @@ def read_coursera(files):
     """Coursera GSI country table -> two percentile variables (names mapped with `to_iso3`)."""
     parts = []
     for src, path in files:
-        raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        raw = read_text_csv(path)
         df = rename_columns(raw, COURSERA_COLUMNS, path)
         values = ["coursera_technology", "coursera_data_science"]
         df = numeric(df, ["year", *values], path)

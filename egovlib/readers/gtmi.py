@@ -19,6 +19,7 @@ from .parsing import (
     numeric,
     read_csv,
     read_excel,
+    read_text_csv,
     rename_columns,
     wide_to_long,
 )
@@ -214,8 +215,7 @@ def read_gtmiwide(path: Path, columns: list[str]) -> pd.DataFrame:
     expected column that is absent. The index is the file's line number.
     """
     cols = _wide_columns(columns)
-    raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                   usecols=lambda c: c in cols)
+    raw = read_text_csv(path, usecols=lambda c: c in cols)
     df = rename_columns(raw, {c: c for c in cols}, path)
     df.index = df.index + 2
     return df

@@ -15,7 +15,7 @@ from ..schemas import LONG
 from ..sources import files_for_reader, verified_path
 from . import Variable, register
 from .education import is_wdi_api_csv, keep_economies, read_wdi_api_csv, to_long
-from .parsing import check_duplicates, numeric, read_csv, read_excel, rename_columns
+from .parsing import check_duplicates, numeric, read_excel, read_text_csv, rename_columns
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def read_wdi_excel(path: Path) -> tuple[str, pd.DataFrame]:
 
 def read_wdi_context(path: Path) -> pd.DataFrame:
     """Blavatnik WDI extract (``cc_iso3c, ref_year, variable, value``) -> long table."""
-    raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    raw = read_text_csv(path)
     df = rename_columns(raw, {"cc_iso3c": "iso3", "ref_year": "year", "variable": "code",
                               "value": "value"}, path)
     unknown = sorted(set(df["code"]) - set(CONTEXT_VARIABLES) - set(CONTEXT_NOT_READ))
@@ -251,7 +251,7 @@ def read_itu_mobile_broadband(files):
     """ITU long file -> counts by country and year (see `reported_zero` for the zero rule)."""
     parts = []
     for src, path in files:
-        raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        raw = read_text_csv(path)
         df = rename_columns(raw, ITU_COLUMNS, path)
         for col, expected in (("series", "i271mw"), ("units", "count")):
             other = sorted(set(df[col].dropna()) - {expected})

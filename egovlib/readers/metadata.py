@@ -6,7 +6,7 @@ import pandera.pandas as pa
 
 from ..errors import DataError
 from . import register
-from .parsing import read_csv, read_excel, rename_columns
+from .parsing import read_excel, read_text_csv, rename_columns
 
 COUNTRIES = pa.DataFrameSchema(
     {
@@ -53,8 +53,7 @@ def read_countries(files):
             raise DataError(None, f"catalogue entry `{needed}` is missing",
                             f"restore `{needed}` in data/sources.yml")
 
-    m49 = rename_columns(read_csv(paths["un_m49"], dtype=str, keep_default_na=False,
-                                  na_values=[""]), M49_COLUMNS, paths["un_m49"])
+    m49 = rename_columns(read_text_csv(paths["un_m49"]), M49_COLUMNS, paths["un_m49"])
     m49 = m49[m49["iso3"].notna()].copy()
     for flag in ("un_member", "ldc", "lldc", "sids"):
         m49[flag] = m49[flag].fillna("").str.strip().str.lower().eq("x")
@@ -62,8 +61,7 @@ def read_countries(files):
     # M49 short names carry a trailing "(the)" ("United Arab Emirates (the)"): not for display.
     m49["name"] = m49["name"].str.replace(r"\s*\(the\)$", "", regex=True)
 
-    unu = read_csv(paths["unu_countries"], sep=";", encoding="utf-8-sig", dtype=str,
-                   keep_default_na=False, na_values=[""])
+    unu = read_text_csv(paths["unu_countries"], sep=";")
     unu = rename_columns(unu, UNU_COLUMNS, paths["unu_countries"]).dropna(subset=["iso3"])
 
     wb = rename_columns(read_excel(paths["wb_class"], sheet_name="List of economies", dtype=str,

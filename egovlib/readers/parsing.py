@@ -22,6 +22,15 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
         ) from exc
 
 
+def read_text_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """`read_csv` with every cell as text and only empty cells missing (``"NA"`` is Namibia).
+
+    A UTF-8 byte-order mark is removed; ``kwargs`` go to ``pandas.read_csv``.
+    """
+    return read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                    encoding="utf-8-sig", **kwargs)
+
+
 def read_excel(path: Path, **kwargs) -> pd.DataFrame:
     """``pandas.read_excel`` that turns failures into a `DataError` naming the file and sheet."""
     try:

@@ -12,7 +12,7 @@ from ..errors import DataError
 from ..schemas import EGDI, SCORE_COLS
 from ..sources import SourceFile
 from . import register
-from .parsing import check_duplicates, numeric, read_csv, rename_columns
+from .parsing import check_duplicates, numeric, read_text_csv, rename_columns
 
 #: Column names by file layout. The layout is recognised from the header, so a new edition in
 #: any of these layouts needs only a catalogue entry.
@@ -73,7 +73,7 @@ def detect_layout(columns: list[str], path: Path) -> str:
 
 def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
     """Parse one UN EGDI file into the tidy EGDI layout (one row per country and edition)."""
-    raw = read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    raw = read_text_csv(path)
     raw.columns = [c.strip() for c in raw.columns]
     layout = detect_layout(list(raw.columns), path)
     df = rename_columns(raw, LAYOUTS[layout], path)
