@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import html
 import json
 import os
@@ -17,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import config
+from ..sources import sha256_of
 
 #: Packages whose versions go into the manifest (what the numbers depend on).
 PACKAGES = ("egovlib", "pandas", "numpy", "scipy", "statsmodels", "linearmodels", "matplotlib",
@@ -49,15 +49,6 @@ def git_info() -> dict:
         return {"commit": None, "dirty": None}
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def data_file_records(used: dict[str, list[str]]) -> tuple[list[dict], list[str]]:
     """Checksums of the data files the notebooks read, re-verified against the catalogue.
 
@@ -74,7 +65,7 @@ def data_file_records(used: dict[str, list[str]]) -> tuple[list[dict], list[str]
             problems.append(f"{fid}: read by {used[fid]} but no longer in the catalogue")
             continue
         path = root / src.path
-        actual = sha256_file(path) if path.is_file() else None
+        actual = sha256_of(path) if path.is_file() else None
         if actual != src.sha256:
             problems.append(f"{fid} ({src.path}): sha256 {actual} differs from the catalogue's "
                             f"{src.sha256}; the file changed during the run")
@@ -111,7 +102,7 @@ def write_manifest(build: Path, *, year: int, results: list, started: datetime, 
         for fid in r.data_files:
             used.setdefault(fid, []).append(r.name)
     data_files, problems = data_file_records(used)
-    outputs = {p.name: sha256_file(p) for p in sorted(build.iterdir())
+    outputs = {p.name: sha256_of(p) for p in sorted(build.iterdir())
                if p.suffix in (".ipynb", ".html")}
     manifest = {
         "survey_edition": year,
