@@ -10,7 +10,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -313,7 +313,7 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
             for r in run.results:
                 if r.status == "ok":
                     r.status, r.error = "failed", "; ".join(manifest["data_problems"])
-        _write_index(builds[y], run, render, notebooks, wall)
+        _write_index(builds[y], run, render, wall)
         if run.ok:
             run.published = publish.publish_dir(builds[y], out / str(y))
         else:
@@ -323,8 +323,7 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
     return list(runs.values())
 
 
-def _write_index(build: Path, run: YearRun, render: RenderOptions, notebooks: list[Path],
-                 wall: float) -> None:
+def _write_index(build: Path, run: YearRun, render: RenderOptions, wall: float) -> None:
     import nbformat
 
     rows = []
@@ -388,7 +387,3 @@ def results_table(runs: list[YearRun]) -> str:
         lines.append(f"{run.year}: {verdict} -> {where}")
     return "\n".join(lines)
 
-
-def as_dict(result: NotebookResult) -> dict:
-    """A result as plain JSON-able data."""
-    return asdict(result)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import atexit
-import copy
 import os
 import re
 import tempfile
@@ -399,8 +398,3 @@ def notebook_parameters(path: Path) -> dict[str, str]:
             if isinstance(target, ast.Name):
                 out[target.id] = comments.get(node.end_lineno) or comments.get(node.lineno, "")
     return out
-
-
-def clean_copy(nb):
-    """A deep copy of a notebook node (the exporter mutates what it is given)."""
-    return copy.deepcopy(nb)
