@@ -569,13 +569,6 @@ def zero_at_minimum(result: VariantResult) -> pd.Index:
     return vals.index[at_min.any(axis=1)]
 
 
-def _fmt_list(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def proxy_years(variables: Sequence[str]) -> str:
     """Reference years available in the data for each variable (named by its label), e.g.
     ``"ICT skills 2014-2019; Technology skills (Coursera GSI) 2020"``."""
@@ -605,6 +598,7 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
     HCI is below ``max_redundancy`` (it adds information the HCI lacks).
     """
     from .countries import country_name
+    from .report import join_names
 
     ok = [ev for ev in evaluations if ev.result.evaluable]
     if not ok:
@@ -646,7 +640,7 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
     if keep:
         lines.append(
             f"**What to add.** On the evidence of {year}, the components worth adding to the HCI "
-            f"are {_fmt_list(keep)}. They would enter as a digital block with {w_new:.0%} of the "
+            f"are {join_names(keep)}. They would enter as a digital block with {w_new:.0%} of the "
             f"HCI weight, the published HCI keeping {1 - w_new:.0%}, each normalised min-max "
             "within the edition and the sum rescaled to [0, 1] as the UN does for the HCI.")
     else:
@@ -655,7 +649,7 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
             f"{min_observed_share:.0%} of countries and rank correlation with the HCI below "
             f"{max_redundancy}); the evidence does not yet support a particular component.")
     if drop:
-        lines.append(f"Not yet recommended on these data: {_fmt_list(drop)}.")
+        lines.append(f"Not yet recommended on these data: {join_names(drop)}.")
     lines.append("")
     eff = []
     for ev in ok:
