@@ -382,9 +382,10 @@ def compute_variant(spec: VariantSpec, year: int, panel=None, *, lag: int = 1,
     if bad:
         raise SpecError(f"variant {spec.name!r}: the panel lacks column(s) {bad}; build it with "
                         f"variant_panel(year, {spec.variables})")
-    sel = (data["year"] == year) & data["assessed"].astype(bool)
-    if "year" in data and not (data["year"] == year).any():
+    in_edition = data["year"] == year
+    if not in_edition.any():
         raise SpecError(f"variant {spec.name!r}: the panel has no rows for edition {year}")
+    sel = in_edition & data["assessed"].astype(bool)
     base_cols = [c for c in ("country", "region", "subregion", "income_group", "osi", "hci", "tii",
                              "egdi") if c in data.columns]
     frame = data.loc[sel].set_index("iso3")
