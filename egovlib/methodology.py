@@ -19,6 +19,7 @@ from .indices import (
     rating_class,
 )
 from .panel import build_panel, load_egdi_panel
+from .readers import variables
 
 COMPONENTS = ("osi", "hci", "tii")
 
@@ -334,10 +335,7 @@ def tied_pairs_ranked_apart(year: int, panel: pd.DataFrame | None = None) -> pd.
             rows.append({"egdi": egdi, "iso3": r["iso3"], "country": r["country"],
                          "rank": r["rank"], "osi": r["osi"], "hci": r["hci"], "tii": r["tii"],
                          "epi": r["epi"], "component_mean": r["component_mean"]})
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    return out.reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def tie_handling(panel: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -581,8 +579,6 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
         of reference years. ``stats``: n, coverage share, Pearson and Spearman correlation,
         MAE, max |error|. ``message`` explains a missing input instead of raising.
     """
-    from .readers import variables
-
     spec = spec or hci_proxy_spec(year)
     inputs = list(spec.proxy_weights)
     known = variables()
@@ -610,8 +606,6 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
         raise SpecError(f"unknown HCI normalisation {spec.normalisation!r}")
     data["hci_proxy"] = proxy
     data["error"] = data["hci_proxy"] - data["hci"]
-    from .readers import variables
-
     meta = variables()
     cov = pd.DataFrame({
         "input": [meta[v].label if v in meta and meta[v].label else v for v in inputs],
