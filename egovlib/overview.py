@@ -16,7 +16,7 @@ from .countries import country_name, resolve_group
 from .errors import EgovError
 from .indices import LEVEL_ORDER
 from .methodology import EGDI_TOLERANCE, egdi_recomputation
-from .panel import DERIVED, INDEX_COLS, build_panel, load_egdi_panel
+from .panel import DERIVED, INDEX_COLS, build_panel, covariate_catalogue, load_egdi_panel
 from .readers import readers, variables
 from .report import join_names
 from .sources import load_catalogue
@@ -106,9 +106,7 @@ def sources_table() -> pd.DataFrame:
 def available_covariates() -> list[str]:
     """Covariates that can be loaded now: every reader variable plus derived variables whose
     inputs exist (readers are added over time; the overview picks new ones up automatically)."""
-    known = variables()
-    derived = [n for n, (inputs, _, _) in DERIVED.items() if all(i in known for i in inputs)]
-    return [*known, *derived]
+    return list(covariate_catalogue())
 
 
 def variable_info(name: str) -> dict:

@@ -11,7 +11,7 @@ import pandas as pd
 from .countries import country_table, resolve_group
 from .errors import EgovError
 from .indices import level_group
-from .readers import load_table, variables
+from .readers import Variable, load_table, variables
 from .schemas import SCORE_COLS
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,18 @@ DERIVED = {
 }
 
 
+def covariate_catalogue() -> dict[str, Variable]:
+    """Every covariate that can be loaded: reader variables plus the derived variables whose
+    inputs exist (a derived `Variable` has ``reader=""``; its inputs are in `DERIVED`)."""
+    known = variables()
+    derived = {
+        name: Variable(name=name, **kw)
+        for name, (inputs, _, kw) in DERIVED.items()
+        if set(inputs) <= set(known)
+    }
+    return {**known, **derived}
+
+
 def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
     """All covariates in long format: ``iso3, year, variable, value, source``.
 
@@ -98,8 +110,7 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
         Variables to return (see `egovlib.variables()`); default all.
     """
     known = variables()
-    derivable = [n for n, (inputs, _, _) in DERIVED.items() if set(inputs) <= set(known)]
-    wanted = list(known) + derivable if names is None else list(names)
+    wanted = list(covariate_catalogue()) if names is None else list(names)
     unknown = [n for n in wanted if n not in known and n not in DERIVED]
     if unknown:
         raise EgovError(
@@ -315,6 +326,7 @@ def coverage_table(
 
 __all__ = [
     "Panel",
+    "covariate_catalogue",
     "apply_vintage_rule",
     "build_panel",
     "check_editions",

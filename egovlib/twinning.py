@@ -13,7 +13,7 @@ import pandas as pd
 
 from .countries import country_name, country_table, resolve_group
 from .errors import EgovError
-from .panel import DERIVED, build_panel, editions, load_egdi_panel
+from .panel import build_panel, covariate_catalogue, editions, load_egdi_panel
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, INDEX_LABELS, PEER_COLOUR, SHORT_LABELS, finish
 from .readers import variables
 from .report import show_markdown, show_table
@@ -236,7 +236,7 @@ def load_context(year: int, *, lag: int = 1) -> Context:
     this edition, is reported in ``notes`` and left out of the similarity; nothing is filled in.
     Income groups are the World Bank's current classification (the metadata carries no history).
     """
-    known = set(variables()) | set(DERIVED)
+    known = set(covariate_catalogue())
     present = [c for c in CONTEXT_COVARIATES if c in known]
     notes = [f"Income group: current World Bank classification (not the one of {year}); "
              "region: UN M49 region and sub-region."]

@@ -211,10 +211,9 @@ class VariantSpec:
 
 def known_variables() -> list[str]:
     """Names a spec may use: published index columns, covariates and derived variables."""
-    from .panel import DERIVED
-    from .readers import variables
+    from .panel import covariate_catalogue
 
-    return sorted({*INDEX_COLUMNS, *variables(), *DERIVED})
+    return sorted({*INDEX_COLUMNS, *covariate_catalogue()})
 
 
 def check_variables(spec: VariantSpec, known: Iterable[str] | None = None,

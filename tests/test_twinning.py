@@ -168,7 +168,7 @@ def test_old_edition_runs_and_unassessed_mentee_gets_message(egdi):
 
 
 def test_missing_covariate_reader_is_reported_not_faked(monkeypatch):
-    monkeypatch.setattr(tw, "variables", lambda: {})
+    monkeypatch.setattr(tw, "covariate_catalogue", lambda: {})
     ctx = tw.load_context(2024)
     assert ctx.features == ["region", "income"]
     assert ctx.data["population"].isna().all() and ctx.data["gtmi_group"].isna().all()

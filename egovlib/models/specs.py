@@ -146,14 +146,10 @@ def base_variable(term: str) -> str:
 
 
 def variable_meta() -> dict:
-    """Covariate metadata: `egovlib.variables()` plus the panel's derived variables."""
-    from ..panel import DERIVED
-    from ..readers import Variable, variables
+    """Covariate metadata: `egovlib.panel.covariate_catalogue` (reader and derived variables)."""
+    from ..panel import covariate_catalogue
 
-    meta = dict(variables())
-    for name, (_, _, kw) in DERIVED.items():
-        meta.setdefault(name, Variable(name=name, **kw))
-    return meta
+    return covariate_catalogue()
 
 
 def term_label(term: str) -> str:
