@@ -31,6 +31,9 @@ RATING_CLASSES: dict[str, tuple[str, str, str, str]] = {
 }
 RATING_ORDER = [c for g in LEVEL_ORDER for c in RATING_CLASSES[g]]
 
+#: The three components whose mean is the EGDI (the EPI is a supplementary index, not in EGDI).
+EGDI_COMPONENTS: tuple[str, str, str] = ("osi", "hci", "tii")
+
 NORMALISATIONS = ("minmax", "zscore", "rank", "distance_to_frontier")
 AGGREGATIONS = ("arithmetic", "geometric")
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .errors import SpecError
 from .indices import (
+    EGDI_COMPONENTS,
     RATING_ORDER,
     aggregate,
     egdi_from_components,
@@ -21,7 +22,7 @@ from .indices import (
 from .panel import build_panel, load_egdi_panel
 from .readers import variables
 
-COMPONENTS = ("osi", "hci", "tii")
+COMPONENTS = EGDI_COMPONENTS  # kept as the name this module and its notebook use
 
 #: Tolerance for "EGDI equals the mean of its components": the published values carry 4-5
 #: decimals, so rounding alone moves the mean by at most ~5e-5.

@@ -14,13 +14,13 @@ import seaborn as sns
 from . import indices, plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
+from .indices import EGDI_COMPONENTS
 from .panel import load_egdi_panel
 from .report import join_names, signed_format
 
 #: Indices shown in the benchmark tables, in display order.
 INDICES = ("egdi", "osi", "hci", "tii", "epi")
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
-EGDI_COMPONENTS = ("osi", "hci", "tii")
 #: Source line of figures built from the UN EGDI files only (`egdi_source` names the editions).
 EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
 
