@@ -36,6 +36,7 @@ from .reporting import (
     dropped_by_spec,
     effect_sentences,
     focus_residuals,
+    format_p,
     headline_fit,
     panel_prose,
     residual_fit,
@@ -59,7 +60,7 @@ from .specs import (
 
 __all__ = [
     "CAUTION", "COEF_COLUMNS", "ESTIMATOR_LABELS", "Fit", "ModelResults", "Spec",
-    "average_marginal_effects", "check_circularity", "circularity", "coefficient_plot",
+    "average_marginal_effects", "format_p", "check_circularity", "circularity", "coefficient_plot",
     "default_panel_specs", "default_specs", "design", "diagnostics_prose", "diagnostics_table",
     "dropped_by_spec", "effect_sentences", "headline_fit", "panel_prose", "source_ids",
     "status_prose", "expand_terms", "fit_spec", "fit_specs", "focus_residual_plot",
