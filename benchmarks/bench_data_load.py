@@ -34,8 +34,9 @@ print(json.dumps({"import": t_import, "per_reader": times, "total": t_all,
 
 def run(cache: str) -> dict:
     env = {**os.environ, "EGOV_CACHE_DIR": cache}
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -47,8 +48,10 @@ def main() -> None:
     print(f"{'reader':24} {'cold s':>8} {'warm s':>8}")
     for name, t in cold["per_reader"].items():
         print(f"{name:24} {t:8.3f} {best['per_reader'][name]:8.3f}")
-    print(f"{'TOTAL (incl. import)':24} {cold['total']:8.3f} {best['total']:8.3f}"
-          f"   speed-up x{cold['total'] / best['total']:.1f}")
+    print(
+        f"{'TOTAL (incl. import)':24} {cold['total']:8.3f} {best['total']:8.3f}"
+        f"   speed-up x{cold['total'] / best['total']:.1f}"
+    )
     print(f"in-process repeat of all loads: {best['repeat_in_process'] * 1000:.1f} ms")
 
 

@@ -31,10 +31,12 @@ BIN = Path(sys.executable).parent
 
 def warm_cache() -> None:
     """Parse every reader once so that both contenders read the parquet cache."""
-    code = ("from egovlib.readers import readers, load_table\n"
-            "for n in sorted(readers()):\n"
-            "    try: load_table(n)\n"
-            "    except Exception as e: print('warning:', n, str(e).splitlines()[0])\n")
+    code = (
+        "from egovlib.readers import readers, load_table\n"
+        "for n in sorted(readers()):\n"
+        "    try: load_table(n)\n"
+        "    except Exception as e: print('warning:', n, str(e).splitlines()[0])\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -44,10 +46,24 @@ def notebooks_for(selection: list[str] | None) -> list[Path]:
     return select_notebooks(discover_notebooks(), selection)
 
 
-def time_egov_run(notebooks: list[Path], year: int, params: str | None, jobs: int | None,
-                  out: Path, isolate: bool = False) -> float:
-    cmd = [str(BIN / "egov"), "run", "--year", str(year), "--out", str(out),
-           "--notebooks", *[nb.stem for nb in notebooks]]
+def time_egov_run(
+    notebooks: list[Path],
+    year: int,
+    params: str | None,
+    jobs: int | None,
+    out: Path,
+    isolate: bool = False,
+) -> float:
+    cmd = [
+        str(BIN / "egov"),
+        "run",
+        "--year",
+        str(year),
+        "--out",
+        str(out),
+        "--notebooks",
+        *[nb.stem for nb in notebooks],
+    ]
     if params:
         cmd += ["--params", params]
     if jobs:
@@ -67,13 +83,28 @@ def time_naive_loop(notebooks: list[Path], year: int, params: str | None, out: P
     t0 = time.perf_counter()
     for nb in notebooks:
         executed = out / nb.name
-        cmd = [str(BIN / "papermill"), str(nb), str(executed), "-k", "python3",
-               "-p", "year", str(year), "--cwd", str(nb.parent), "--no-progress-bar"]
+        cmd = [
+            str(BIN / "papermill"),
+            str(nb),
+            str(executed),
+            "-k",
+            "python3",
+            "-p",
+            "year",
+            str(year),
+            "--cwd",
+            str(nb.parent),
+            "--no-progress-bar",
+        ]
         if params:
             cmd += ["-f", params]
         subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], cwd=REPO, check=True, capture_output=True)
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - t0
 
 
@@ -99,8 +130,11 @@ def compare_outputs(egov_dir: Path, naive_dir: Path, notebooks: list[Path]) -> l
             if oa != ob:
                 for x, y in zip(oa, ob, strict=False):
                     if x != y:
-                        kinds |= {k for k in set(x.get("data", {})) | set(y.get("data", {}))
-                                  if x.get("data", {}).get(k) != y.get("data", {}).get(k)}
+                        kinds |= {
+                            k
+                            for k in set(x.get("data", {})) | set(y.get("data", {}))
+                            if x.get("data", {}).get(k) != y.get("data", {}).get(k)
+                        }
                         kinds |= {"stream"} if x.get("text") != y.get("text") else set()
                 kinds |= {"count"} if len(oa) != len(ob) else set()
         differ.append(f"{nb.stem} ({', '.join(sorted(kinds))})")
@@ -134,25 +168,36 @@ def main(argv: list[str] | None = None) -> int:
     runs_a, runs_b = [], []
     with tempfile.TemporaryDirectory(prefix="egov-bench-") as tmp:
         for i in range(args.repeat):
-            runs_a.append(time_egov_run(notebooks, year, args.params, args.jobs,
-                                        Path(tmp) / f"egov-{i}", args.isolate))
+            runs_a.append(
+                time_egov_run(
+                    notebooks, year, args.params, args.jobs, Path(tmp) / f"egov-{i}", args.isolate
+                )
+            )
             runs_b.append(time_naive_loop(notebooks, year, args.params, Path(tmp) / f"naive-{i}"))
-        differ = compare_outputs(Path(tmp) / "egov-0" / str(year), Path(tmp) / "naive-0",
-                                 notebooks)
+        differ = compare_outputs(Path(tmp) / "egov-0" / str(year), Path(tmp) / "naive-0", notebooks)
     a, b = statistics.median(runs_a), statistics.median(runs_b)
     result = {
-        "year": year, "notebooks": [nb.stem for nb in notebooks], "cpus": os.cpu_count(),
-        "load_average_at_start": round(load, 2), "repeat": args.repeat,
-        "egov_run_s": [round(x, 1) for x in runs_a], "naive_loop_s": [round(x, 1) for x in runs_b],
-        "speed_up": round(b / a, 2), "outputs_differ": differ,
+        "year": year,
+        "notebooks": [nb.stem for nb in notebooks],
+        "cpus": os.cpu_count(),
+        "load_average_at_start": round(load, 2),
+        "repeat": args.repeat,
+        "egov_run_s": [round(x, 1) for x in runs_a],
+        "naive_loop_s": [round(x, 1) for x in runs_b],
+        "speed_up": round(b / a, 2),
+        "outputs_differ": differ,
     }
-    print(f"{len(notebooks)} notebooks, edition {year}, {os.cpu_count()} CPUs, "
-          f"load average {load:.1f} at start")
+    print(
+        f"{len(notebooks)} notebooks, edition {year}, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} at start"
+    )
     print(f"(a) egov run                      : {a:7.1f} s  {result['egov_run_s']}")
     print(f"(b) papermill + nbconvert CLI loop: {b:7.1f} s  {result['naive_loop_s']}")
     print(f"speed-up (b / a)                  : {b / a:7.2f}x")
-    print("outputs identical in both runs     : "
-          + ("yes" if not differ else f"NO, differ in {', '.join(differ)}"))
+    print(
+        "outputs identical in both runs     : "
+        + ("yes" if not differ else f"NO, differ in {', '.join(differ)}")
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0

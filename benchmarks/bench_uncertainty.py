@@ -61,17 +61,25 @@ def main() -> None:
     kernel = [kernel_start_seconds() for _ in range(args.repeat)]
     combos = mc.draws.groupby(["normalisation", "aggregation", "imputation"]).ngroups
 
-    print(f"Monte Carlo: spec {args.spec!r}, edition {year}, {args.draws:,} draws x {n} countries "
-          f"x {len(spec.components)} components ({combos} method combinations)")
-    print(f"  monte_carlo: cold {cold:.3f} s; then median {statistics.median(times):.3f} s, "
-          f"best {min(times):.3f} s over {args.repeat} runs")
+    print(
+        f"Monte Carlo: spec {args.spec!r}, edition {year}, {args.draws:,} draws x {n} countries "
+        f"x {len(spec.components)} components ({combos} method combinations)"
+    )
+    print(
+        f"  monte_carlo: cold {cold:.3f} s; then median {statistics.median(times):.3f} s, "
+        f"best {min(times):.3f} s over {args.repeat} runs"
+    )
     print(f"  rank_intervals + sensitivity: {t_summary:.3f} s")
-    print(f"Kernel start + execute 1+1 (jupyter_client, python3): median "
-          f"{statistics.median(kernel):.3f} s, best {min(kernel):.3f} s over {args.repeat} starts")
+    print(
+        f"Kernel start + execute 1+1 (jupyter_client, python3): median "
+        f"{statistics.median(kernel):.3f} s, best {min(kernel):.3f} s over {args.repeat} starts"
+    )
     mc_t, k_t = statistics.median(times), statistics.median(kernel)
-    print(f"=> Monte Carlo {mc_t:.3f} s vs kernel start {k_t:.3f} s: "
-          f"{'faster' if mc_t < k_t else 'NOT faster'} ({k_t / mc_t:.1f}x); cold run "
-          f"{'faster' if cold < k_t else 'NOT faster'} too")
+    print(
+        f"=> Monte Carlo {mc_t:.3f} s vs kernel start {k_t:.3f} s: "
+        f"{'faster' if mc_t < k_t else 'NOT faster'} ({k_t / mc_t:.1f}x); cold run "
+        f"{'faster' if cold < k_t else 'NOT faster'} too"
+    )
 
 
 if __name__ == "__main__":

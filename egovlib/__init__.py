@@ -17,8 +17,22 @@ from .sources import data_root, load_catalogue
 __version__ = "0.1.0"
 
 __all__ = [
-    "DataError", "EgovError", "Panel", "SpecError", "build_panel", "country_name",
-    "country_table", "coverage_table", "data_root", "editions", "latest_edition",
-    "load_catalogue", "load_covariates", "load_egdi_panel", "load_table", "resolve_group",
-    "un_members", "variables",
+    "DataError",
+    "EgovError",
+    "Panel",
+    "SpecError",
+    "build_panel",
+    "country_name",
+    "country_table",
+    "coverage_table",
+    "data_root",
+    "editions",
+    "latest_edition",
+    "load_catalogue",
+    "load_covariates",
+    "load_egdi_panel",
+    "load_table",
+    "resolve_group",
+    "un_members",
+    "variables",
 ]

@@ -117,8 +117,18 @@ def country_table() -> pd.DataFrame:
     from .readers import load_table
 
     meta = load_table("countries")
-    cols = ["iso3", "name", "region", "subregion", "intermediate_region", "income_group",
-            "un_member", "ldc", "lldc", "sids"]
+    cols = [
+        "iso3",
+        "name",
+        "region",
+        "subregion",
+        "intermediate_region",
+        "income_group",
+        "un_member",
+        "ldc",
+        "lldc",
+        "sids",
+    ]
     return meta[cols].set_index("iso3", drop=False)
 
 

@@ -17,7 +17,10 @@ from .errors import SpecError
 
 #: EGDI level-group thresholds: an EGDI at or above the threshold belongs to the group.
 LEVEL_THRESHOLDS: tuple[tuple[str, float], ...] = (
-    ("Very High", 0.75), ("High", 0.50), ("Middle", 0.25), ("Low", 0.0),
+    ("Very High", 0.75),
+    ("High", 0.50),
+    ("Middle", 0.25),
+    ("Low", 0.0),
 )
 LEVEL_ORDER = [name for name, _ in LEVEL_THRESHOLDS]
 
@@ -31,8 +34,6 @@ RATING_CLASSES: dict[str, tuple[str, str, str, str]] = {
 }
 RATING_ORDER = [c for g in LEVEL_ORDER for c in RATING_CLASSES[g]]
 
-#: The three components whose mean is the EGDI (the EPI is a supplementary index, not in EGDI).
-EGDI_COMPONENTS: tuple[str, str, str] = ("osi", "hci", "tii")
 
 NORMALISATIONS = ("minmax", "zscore", "rank", "distance_to_frontier")
 AGGREGATIONS = ("arithmetic", "geometric")
@@ -106,18 +107,22 @@ def normalise(df: pd.DataFrame | pd.Series, method: str = "minmax") -> pd.DataFr
             out[col] = x * 0 if constant else (x - x.mean()) / x.std(ddof=1)
         elif method == "rank":
             n = x.notna().sum()
-            out[col] = (x * 0 + 0.5 if constant or n < 2
-                        else (x.rank(method="average") - 1) / (n - 1))
+            out[col] = (
+                x * 0 + 0.5 if constant or n < 2 else (x.rank(method="average") - 1) / (n - 1)
+            )
         else:
             if lo < 0:
-                raise SpecError(f"distance to frontier needs non-negative values; column {col!r} "
-                                f"has minimum {lo}")
+                raise SpecError(
+                    f"distance to frontier needs non-negative values; column {col!r} "
+                    f"has minimum {lo}"
+                )
             out[col] = x * 0 + 1.0 if constant or hi == 0 else x / hi
     return pd.DataFrame(out, index=df.index)
 
 
-def aggregate(df: pd.DataFrame, weights: Mapping[str, float] | None = None,
-              method: str = "arithmetic") -> pd.Series:
+def aggregate(
+    df: pd.DataFrame, weights: Mapping[str, float] | None = None, method: str = "arithmetic"
+) -> pd.Series:
     """Weighted aggregate of normalised columns, row by row.
 
     Parameters
@@ -138,8 +143,9 @@ def aggregate(df: pd.DataFrame, weights: Mapping[str, float] | None = None,
     missing = [c for c in cols if c not in w.index]
     extra = [c for c in w.index if c not in cols]
     if missing or extra:
-        raise SpecError(f"weights must name exactly the components {cols}; "
-                        f"missing {missing}, unknown {extra}")
+        raise SpecError(
+            f"weights must name exactly the components {cols}; missing {missing}, unknown {extra}"
+        )
     if abs(w.sum() - 1) > 1e-9:
         raise SpecError(f"weights must sum to 1; they sum to {w.sum():.6f} ({w.to_dict()})")
     x = df[cols].astype(float)
@@ -147,10 +153,15 @@ def aggregate(df: pd.DataFrame, weights: Mapping[str, float] | None = None,
         return (x * w[cols]).sum(axis=1, min_count=len(cols)).where(x.notna().all(axis=1))
     if (x < 0).any().any():
         bad = x.columns[(x < 0).any()].tolist()
-        raise SpecError(f"geometric aggregation needs non-negative components; {bad} have "
-                        "negative values (use minmax, rank or distance-to-frontier normalisation)")
-    return np.exp((np.log(x.where(x > 0)) * w[cols]).sum(axis=1, min_count=len(cols))) \
-        .where(~(x == 0).any(axis=1), 0.0).where(x.notna().all(axis=1))
+        raise SpecError(
+            f"geometric aggregation needs non-negative components; {bad} have "
+            "negative values (use minmax, rank or distance-to-frontier normalisation)"
+        )
+    return (
+        np.exp((np.log(x.where(x > 0)) * w[cols]).sum(axis=1, min_count=len(cols)))
+        .where(~(x == 0).any(axis=1), 0.0)
+        .where(x.notna().all(axis=1))
+    )
 
 
 def un_composite(indicators: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:

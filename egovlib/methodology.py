@@ -10,7 +10,6 @@ import pandas as pd
 
 from .errors import SpecError
 from .indices import (
-    EGDI_COMPONENTS,
     RATING_ORDER,
     aggregate,
     egdi_from_components,
@@ -21,6 +20,7 @@ from .indices import (
 )
 from .panel import build_panel, load_egdi_panel
 from .readers import variables
+from .vocabulary import EGDI_COMPONENTS
 
 COMPONENTS = EGDI_COMPONENTS  # kept as the name this module and its notebook use
 
@@ -39,8 +39,10 @@ EGDI_WEIGHT_HYPOTHESES: dict[str, dict[str, float]] = {
 # EGDI recomputed from the published components
 # ---------------------------------------------------------------------------------------------
 
-def egdi_recomputation(panel: pd.DataFrame | None = None,
-                       years: Iterable[int] | int | None = None) -> pd.DataFrame:
+
+def egdi_recomputation(
+    panel: pd.DataFrame | None = None, years: Iterable[int] | int | None = None
+) -> pd.DataFrame:
     """EGDI recomputed as the mean of the published OSI, HCI and TII, and ranks reproduced.
 
     Parameters
@@ -81,21 +83,27 @@ def recomputation_summary(recomp: pd.DataFrame, tolerance: float = EGDI_TOLERANC
     rows = []
     for year, g in recomp.groupby("year"):
         worst = g.loc[g["abs_deviation"].idxmax()]
-        rows.append({
-            "year": year, "assessed": len(g),
-            "max_abs_deviation": g["abs_deviation"].max(),
-            "median_abs_deviation": g["abs_deviation"].median(),
-            "share_beyond_tolerance": (g["abs_deviation"] > tolerance).mean(),
-            "worst_country": worst["country"], "worst_deviation": worst["deviation"],
-            "ranks_reproduced": int(g["rank_match"].sum()),
-            "rank_mismatches": int((~g["rank_match"]).sum()),
-        })
+        rows.append(
+            {
+                "year": year,
+                "assessed": len(g),
+                "max_abs_deviation": g["abs_deviation"].max(),
+                "median_abs_deviation": g["abs_deviation"].median(),
+                "share_beyond_tolerance": (g["abs_deviation"] > tolerance).mean(),
+                "worst_country": worst["country"],
+                "worst_deviation": worst["deviation"],
+                "ranks_reproduced": int(g["rank_match"].sum()),
+                "rank_mismatches": int((~g["rank_match"]).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def published_decimals(panel: pd.DataFrame | None = None,
-                       columns: Sequence[str] = ("egdi", *COMPONENTS),
-                       max_decimals: int = 10) -> pd.DataFrame:
+def published_decimals(
+    panel: pd.DataFrame | None = None,
+    columns: Sequence[str] = ("egdi", *COMPONENTS),
+    max_decimals: int = 10,
+) -> pd.DataFrame:
     """Decimals the published scores carry, per edition and column.
 
     For each value the smallest ``k`` with ``round(x, k) == x`` (to 1e-12); the table gives the
@@ -109,14 +117,14 @@ def published_decimals(panel: pd.DataFrame | None = None,
                 return k
         return max_decimals
 
-    out = df.groupby("year")[list(columns)].agg(
-        lambda s: max(digits(float(v)) for v in s.dropna()))
+    out = df.groupby("year")[list(columns)].agg(lambda s: max(digits(float(v)) for v in s.dropna()))
     return out.reset_index()
 
 
 # ---------------------------------------------------------------------------------------------
 # 2008 and 2010: the published EGDI is not the plain mean of the published components
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class WeightFit:
@@ -154,13 +162,22 @@ def fit_egdi_weights(year: int, panel: pd.DataFrame | None = None) -> WeightFit:
     res = pd.Series(y - x @ coef, index=df.index, name="residual")
     worst = df.assign(residual=res).reindex(res.abs().sort_values(ascending=False).index)
     worst = worst[["country", "egdi", *COMPONENTS, "residual"]].head(8).reset_index()
-    return WeightFit(year=year, weights=pd.Series(coef, index=list(COMPONENTS)), residuals=res,
-                     n=len(df), max_abs_residual=float(res.abs().max()),
-                     rmse=float(np.sqrt((res ** 2).mean())), worst=worst)
+    return WeightFit(
+        year=year,
+        weights=pd.Series(coef, index=list(COMPONENTS)),
+        residuals=res,
+        n=len(df),
+        max_abs_residual=float(res.abs().max()),
+        rmse=float(np.sqrt((res**2).mean())),
+        worst=worst,
+    )
 
 
-def weight_hypotheses(year: int, panel: pd.DataFrame | None = None,
-                      hypotheses: Mapping[str, Mapping[str, float]] | None = None) -> pd.DataFrame:
+def weight_hypotheses(
+    year: int,
+    panel: pd.DataFrame | None = None,
+    hypotheses: Mapping[str, Mapping[str, float]] | None = None,
+) -> pd.DataFrame:
     """Residuals of the published EGDI under candidate weightings of the published components.
 
     The rounding bound is half a unit in the last published decimal of EGDI plus the weighted
@@ -181,21 +198,33 @@ def weight_hypotheses(year: int, panel: pd.DataFrame | None = None,
             raise SpecError(f"weight hypothesis {name!r} must name exactly {COMPONENTS}")
         fitted = sum(w[c] * df[c] for c in COMPONENTS)
         res = df["egdi"] - fitted
-        bound = 0.5 * 10.0 ** -dec["egdi"] + sum(abs(w[c]) * 0.5 * 10.0 ** -dec[c]
-                                                   for c in COMPONENTS) + 1e-9
+        bound = (
+            0.5 * 10.0 ** -dec["egdi"]
+            + sum(abs(w[c]) * 0.5 * 10.0 ** -dec[c] for c in COMPONENTS)
+            + 1e-9
+        )
         beyond = res.abs() > bound
-        rows.append({"hypothesis": name,
-                     "weights": " / ".join(f"{w[c]:.4g}" for c in COMPONENTS),
-                     "max_abs_residual": float(res.abs().max()), "rounding_bound": bound,
-                     "countries_beyond_bound": int(beyond.sum()), "countries": len(df),
-                     "beyond": ", ".join(df.loc[beyond, "country"].tolist()[:8])
-                     + (" ..." if beyond.sum() > 8 else "")})
+        rows.append(
+            {
+                "hypothesis": name,
+                "weights": " / ".join(f"{w[c]:.4g}" for c in COMPONENTS),
+                "max_abs_residual": float(res.abs().max()),
+                "rounding_bound": bound,
+                "countries_beyond_bound": int(beyond.sum()),
+                "countries": len(df),
+                "beyond": ", ".join(df.loc[beyond, "country"].tolist()[:8])
+                + (" ..." if beyond.sum() > 8 else ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def implied_component_error(year: int, weights: Mapping[str, float],
-                            panel: pd.DataFrame | None = None,
-                            countries: Iterable[str] | None = None) -> pd.DataFrame:
+def implied_component_error(
+    year: int,
+    weights: Mapping[str, float],
+    panel: pd.DataFrame | None = None,
+    countries: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """For countries the weights do not explain: how far one component would have to move.
 
     Residual r = published EGDI - weighted components; if a single component were wrong, it
@@ -228,9 +257,14 @@ confirmed** by a UN source, and the outliers of 2008 ({n_out} countries) remain 
 """
 
 
-def discrepancy_discussion(recomp: pd.DataFrame, fits: Mapping[int, WeightFit],
-                           hypotheses: pd.DataFrame, decimals: pd.DataFrame,
-                           outliers: pd.DataFrame, tolerance: float = EGDI_TOLERANCE) -> str:
+def discrepancy_discussion(
+    recomp: pd.DataFrame,
+    fits: Mapping[int, WeightFit],
+    hypotheses: pd.DataFrame,
+    decimals: pd.DataFrame,
+    outliers: pd.DataFrame,
+    tolerance: float = EGDI_TOLERANCE,
+) -> str:
     """Markdown discussion of why the 2008 and 2010 EGDI are not the mean of their components.
 
     Every number in the text comes from the arguments; only the reading of the sources on the
@@ -273,34 +307,34 @@ def discrepancy_discussion(recomp: pd.DataFrame, fits: Mapping[int, WeightFit],
     n_out = int(h.loc[(2008, alt), "countries_beyond_bound"])
     cmr_out = outliers.loc[outliers["iso3"] == "CMR", "tii_if_alone"]
     cmr_tii = cmr_out.iloc[0] if len(cmr_out) else float("nan")
-    return f'''
+    return f"""
 **What the data show.** With equal weights, {share[2008]:.0%} (2008) and {share[2010]:.0%} (2010)
 of assessed countries differ from the published EGDI by more than {tolerance:g}; the largest
-gap is {others['abs_deviation'].max():.4f} apart from Cameroon 2008 ({cmr['deviation']:+.4f}).
+gap is {others["abs_deviation"].max():.4f} apart from Cameroon 2008 ({cmr["deviation"]:+.4f}).
 The published EGDI lies *below* the mean for most countries (median difference
-{(disc['egdi'] - disc['egdi_recomputed']).median():+.5f}). With weights 0.34/0.33/0.33 the gap to
+{(disc["egdi"] - disc["egdi_recomputed"]).median():+.5f}). With weights 0.34/0.33/0.33 the gap to
 the plain mean would be (2·OSI − HCI − TII) / 300: negative wherever the OSI is below the average
 of HCI and TII (true for {osi_low:.0%} of these country-editions) and never larger than
 2/300 = {2 / 300:.4f}.
 
-*Hypothesis 1: different weights.* Least squares gives OSI {f10.weights['osi']:.4f}, HCI
-{f10.weights['hci']:.4f}, TII {f10.weights['tii']:.4f} for 2010 (max residual
-{f10.max_abs_residual:.6f}) and OSI {f08.weights['osi']:.4f}, HCI {f08.weights['hci']:.4f}, TII
-{f08.weights['tii']:.4f} for 2008 (max residual {f08.max_abs_residual:.4f}, driven by {n_out}
+*Hypothesis 1: different weights.* Least squares gives OSI {f10.weights["osi"]:.4f}, HCI
+{f10.weights["hci"]:.4f}, TII {f10.weights["tii"]:.4f} for 2010 (max residual
+{f10.max_abs_residual:.6f}) and OSI {f08.weights["osi"]:.4f}, HCI {f08.weights["hci"]:.4f}, TII
+{f08.weights["tii"]:.4f} for 2008 (max residual {f08.max_abs_residual:.4f}, driven by {n_out}
 countries). The fixed weights 0.34 / 0.33 / 0.33 — one third rounded to two decimals, with the
 remainder on the OSI — reproduce **every** 2010 EGDI within the rounding bound
-({h.loc[(2010, alt), 'countries_beyond_bound']} of {h.loc[(2010, alt), 'countries']} beyond
-{h.loc[(2010, alt), 'rounding_bound']:.6f}) and all but
-{n_out} of {h.loc[(2008, alt), 'countries']} countries in
-2008 ({h.loc[(2008, alt), 'beyond']}). Equal thirds leave
-{h.loc[(2010, eq), 'countries_beyond_bound']} (2010) and
-{h.loc[(2008, eq), 'countries_beyond_bound']} (2008) countries beyond the bound. This is
+({h.loc[(2010, alt), "countries_beyond_bound"]} of {h.loc[(2010, alt), "countries"]} beyond
+{h.loc[(2010, alt), "rounding_bound"]:.6f}) and all but
+{n_out} of {h.loc[(2008, alt), "countries"]} countries in
+2008 ({h.loc[(2008, alt), "beyond"]}). Equal thirds leave
+{h.loc[(2010, eq), "countries_beyond_bound"]} (2010) and
+{h.loc[(2008, eq), "countries_beyond_bound"]} (2008) countries beyond the bound. This is
 the explanation the data support.
 
 *Hypothesis 2: rounding of the published components.* Rejected: in 2008 the components carry
-{d08['osi']}/{d08['hci']}/{d08['tii']} decimals (OSI/HCI/TII) and the EGDI {d08['egdi']}; in
-2010 {d10['osi']}/{d10['hci']}/{d10['tii']} and {d10['egdi']}. Rounding can move the comparison
-by at most {rb:.6f} (2008), {others['abs_deviation'].max() / rb:.0f} times less than the gaps
+{d08["osi"]}/{d08["hci"]}/{d08["tii"]} decimals (OSI/HCI/TII) and the EGDI {d08["egdi"]}; in
+2010 {d10["osi"]}/{d10["hci"]}/{d10["tii"]} and {d10["egdi"]}. Rounding can move the comparison
+by at most {rb:.6f} (2008), {others["abs_deviation"].max() / rb:.0f} times less than the gaps
 observed.
 
 *Hypothesis 3: different HCI/TII versions.* Not needed for 2010 (the 0.34/0.33/0.33 fit is
@@ -308,14 +342,15 @@ exact) and it cannot be tested further with these files: the independent UNU-EGO
 is identical to the UN export (`crosscheck_editions`), and no alternative component series is
 published. For the 2008 outliers ({n_out} countries), a single component would have to differ
 by the amounts in the table above (e.g. Cameroon's TII {cmr_tii:.4f} instead of
-{cmr['tii']:.4f}); which component (if any) was revised is **not confirmed**.
+{cmr["tii"]:.4f}); which component (if any) was revised is **not confirmed**.
 
-''' + _WEIGHT_SOURCES_TEXT.format(n_out=n_out)
+""" + _WEIGHT_SOURCES_TEXT.format(n_out=n_out)
 
 
 # ---------------------------------------------------------------------------------------------
 # Ranks: ties that the UN ranked apart
 # ---------------------------------------------------------------------------------------------
+
 
 def tied_pairs_ranked_apart(year: int, panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """Countries with the same published EGDI that the UN gave different ranks.
@@ -333,9 +368,19 @@ def tied_pairs_ranked_apart(year: int, panel: pd.DataFrame | None = None) -> pd.
             continue
         g = g.sort_values("rank")
         for _, r in g.iterrows():
-            rows.append({"egdi": egdi, "iso3": r["iso3"], "country": r["country"],
-                         "rank": r["rank"], "osi": r["osi"], "hci": r["hci"], "tii": r["tii"],
-                         "epi": r["epi"], "component_mean": r["component_mean"]})
+            rows.append(
+                {
+                    "egdi": egdi,
+                    "iso3": r["iso3"],
+                    "country": r["country"],
+                    "rank": r["rank"],
+                    "osi": r["osi"],
+                    "hci": r["hci"],
+                    "tii": r["tii"],
+                    "epi": r["epi"],
+                    "component_mean": r["component_mean"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -349,10 +394,17 @@ def tie_handling(panel: pd.DataFrame | None = None) -> pd.DataFrame:
     for year, g in df.groupby("year"):
         ties = g[g.duplicated("egdi", keep=False)].groupby("egdi")["rank"].nunique()
         apart = ties[ties > 1].index
-        rows.append({"year": year, "tied_groups": len(ties), "shared_rank": int((ties == 1).sum()),
-                     "ranked_apart": len(apart),
-                     "countries_ranked_apart": ", ".join(
-                         g.loc[g["egdi"].isin(apart)].sort_values("rank")["iso3"])})
+        rows.append(
+            {
+                "year": year,
+                "tied_groups": len(ties),
+                "shared_rank": int((ties == 1).sum()),
+                "ranked_apart": len(apart),
+                "countries_ranked_apart": ", ".join(
+                    g.loc[g["egdi"].isin(apart)].sort_values("rank")["iso3"]
+                ),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -362,8 +414,13 @@ def tie_break_rules(pairs: pd.DataFrame) -> pd.DataFrame:
     A rule "reproduces" a group if ordering the group by it (descending; by name ascending)
     gives the published ranks; "undecided" if the rule itself ties.
     """
-    rules = {"OSI": "osi", "HCI": "hci", "TII": "tii", "EPI": "epi",
-             "mean of rounded components": "component_mean"}
+    rules = {
+        "OSI": "osi",
+        "HCI": "hci",
+        "TII": "tii",
+        "EPI": "epi",
+        "mean of rounded components": "component_mean",
+    }
     rows = []
     for egdi, g in pairs.groupby("egdi"):
         g = g.sort_values("rank")
@@ -384,11 +441,16 @@ def tie_break_rules(pairs: pd.DataFrame) -> pd.DataFrame:
 # Level groups and rating classes
 # ---------------------------------------------------------------------------------------------
 
+
 def level_rating_counts(panel_year: pd.DataFrame) -> pd.DataFrame:
     """Countries per level group and rating class for one edition (assessed countries)."""
     e = panel_year.dropna(subset=["egdi"])
-    t = pd.DataFrame({"level_group": level_group(e["egdi"]).to_numpy(),
-                      "rating_class": rating_class(e["egdi"]).to_numpy()})
+    t = pd.DataFrame(
+        {
+            "level_group": level_group(e["egdi"]).to_numpy(),
+            "rating_class": rating_class(e["egdi"]).to_numpy(),
+        }
+    )
     counts = t.groupby(["level_group", "rating_class"], observed=True).size().rename("countries")
     out = counts.reset_index()
     out["rating_class"] = pd.Categorical(out["rating_class"], categories=RATING_ORDER, ordered=True)
@@ -398,6 +460,7 @@ def level_rating_counts(panel_year: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # How much ranks depend on method choices
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MethodVariant:
@@ -419,8 +482,9 @@ METHOD_VARIANTS: tuple[MethodVariant, ...] = (
 )
 
 
-def method_ranks(panel_year: pd.DataFrame,
-                 variants: Sequence[MethodVariant] = METHOD_VARIANTS) -> pd.DataFrame:
+def method_ranks(
+    panel_year: pd.DataFrame, variants: Sequence[MethodVariant] = METHOD_VARIANTS
+) -> pd.DataFrame:
     """EGDI ranks of one edition under alternative normalisations and aggregations.
 
     Parameters
@@ -465,16 +529,25 @@ def rank_shift_summary(ranks: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for col in shifts.columns[3:]:
         a = shifts[col].astype(float).abs()
-        rows.append({"variant": col, "median_abs_shift": a.median(), "mean_abs_shift": a.mean(),
-                     "p90_abs_shift": a.quantile(0.9), "max_abs_shift": a.max(),
-                     "country_max": shifts.loc[a.idxmax(), "country"],
-                     "share_moved": (a > 0).mean(), "share_moved_gt5": (a > 5).mean()})
+        rows.append(
+            {
+                "variant": col,
+                "median_abs_shift": a.median(),
+                "mean_abs_shift": a.mean(),
+                "p90_abs_shift": a.quantile(0.9),
+                "max_abs_shift": a.max(),
+                "country_max": shifts.loc[a.idxmax(), "country"],
+                "share_moved": (a > 0).mean(),
+                "share_moved_gt5": (a > 5).mean(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------------------------
 # HCI rebuilt from public proxies of its inputs
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HciProxySpec:
@@ -513,14 +586,18 @@ HCI_PROXY_SPECS: tuple[HciProxySpec, ...] = (
     HciProxySpec(
         name="HCI 2014+ (literacy, EYS, MYS; GER dropped)",
         editions=(2014, 2016, 2018, 2020, 2022, 2024),
-        un_weights={"adult literacy": 1 / 3, "combined GER": 2 / 9,
-                    "expected years of schooling": 2 / 9, "mean years of schooling": 2 / 9},
+        un_weights={
+            "adult literacy": 1 / 3,
+            "combined GER": 2 / 9,
+            "expected years of schooling": 2 / 9,
+            "mean years of schooling": 2 / 9,
+        },
         proxy_weights={"literacy_rate": 3 / 7, "hdr_eys": 2 / 7, "hdr_mys": 2 / 7},
         normalisation="un",
         note="Combined primary-secondary-tertiary GER is not in the data (only tertiary GER); "
-             "it is dropped and the other UN weights rescaled (3/7, 2/7, 2/7). Expected years "
-             "of schooling is itself built from enrolment ratios by age, so it carries much of "
-             "the information of the combined GER.",
+        "it is dropped and the other UN weights rescaled (3/7, 2/7, 2/7). Expected years "
+        "of schooling is itself built from enrolment ratios by age, so it carries much of "
+        "the information of the combined GER.",
     ),
     HciProxySpec(
         name="HCI 2003-2012 (literacy only; GER dropped)",
@@ -529,7 +606,7 @@ HCI_PROXY_SPECS: tuple[HciProxySpec, ...] = (
         proxy_weights={"literacy_rate": 1.0},
         normalisation="share",
         note="Up to 2012 the UN HCI was 2/3 adult literacy + 1/3 combined GER. Without the "
-             "combined GER only literacy is left: the proxy is literacy / 100.",
+        "combined GER only literacy is left: the proxy is literacy / 100.",
     ),
 )
 
@@ -539,8 +616,10 @@ def hci_proxy_spec(year: int) -> HciProxySpec:
     for spec in HCI_PROXY_SPECS:
         if year in spec.editions:
             return spec
-    raise SpecError(f"no HCI proxy recipe for edition {year}; editions covered: "
-                    f"{sorted(y for s in HCI_PROXY_SPECS for y in s.editions)}")
+    raise SpecError(
+        f"no HCI proxy recipe for edition {year}; editions covered: "
+        f"{sorted(y for s in HCI_PROXY_SPECS for y in s.editions)}"
+    )
 
 
 @dataclass
@@ -555,8 +634,9 @@ class HciProxyResult:
     message: str = ""
 
 
-def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 1,
-                     max_age: int | None = None) -> HciProxyResult:
+def hci_from_proxies(
+    year: int, spec: HciProxySpec | None = None, *, lag: int = 1, max_age: int | None = None
+) -> HciProxyResult:
     """Rebuild the HCI of ``year`` from public proxies of its inputs and compare.
 
     Inputs come from `egovlib.build_panel` with the vintage rule (latest reference year <=
@@ -586,10 +666,18 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
     missing = [v for v in inputs if v not in known]
     base = load_egdi_panel(year).dropna(subset=["hci"])
     if missing:
-        msg = (f"The HCI cannot be rebuilt for {year}: the input(s) {missing} are not available "
-               f"in egovlib.variables() yet.")
-        return HciProxyResult(year, spec, base[["iso3", "country", "hci"]].copy(),
-                              pd.DataFrame(), _empty_stats(len(base)), msg)
+        msg = (
+            f"The HCI cannot be rebuilt for {year}: the input(s) {missing} are not available "
+            f"in egovlib.variables() yet."
+        )
+        return HciProxyResult(
+            year,
+            spec,
+            base[["iso3", "country", "hci"]].copy(),
+            pd.DataFrame(),
+            _empty_stats(len(base)),
+            msg,
+        )
     panel = build_panel(year, covariates=inputs, lag=lag, max_age=max_age)
     d = panel.data[panel.data["hci"].notna()]
     refs = panel.ref_years.set_index("iso3")
@@ -599,8 +687,11 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
     complete = data[inputs].notna().all(axis=1)
     x = data.loc[complete, inputs].astype(float)
     if spec.normalisation == "un":
-        proxy = normalise(aggregate(normalise(x, "zscore"), spec.proxy_weights), "minmax") \
-            if len(x) > 2 else pd.Series(np.nan, index=x.index)
+        proxy = (
+            normalise(aggregate(normalise(x, "zscore"), spec.proxy_weights), "minmax")
+            if len(x) > 2
+            else pd.Series(np.nan, index=x.index)
+        )
     elif spec.normalisation == "share":
         proxy = aggregate(x / 100, spec.proxy_weights)
     else:
@@ -608,18 +699,25 @@ def hci_from_proxies(year: int, spec: HciProxySpec | None = None, *, lag: int = 
     data["hci_proxy"] = proxy
     data["error"] = data["hci_proxy"] - data["hci"]
     meta = variables()
-    cov = pd.DataFrame({
-        "input": [meta[v].label if v in meta and meta[v].label else v for v in inputs],
-        "countries_with_data": [int(data[v].notna().sum()) for v in inputs],
-        "share": [data[v].notna().mean() for v in inputs],
-        "oldest_ref_year": [data[f"{v}_year"].min() for v in inputs],
-        "median_ref_year": [data[f"{v}_year"].median() for v in inputs],
-        "newest_ref_year": [data[f"{v}_year"].max() for v in inputs],
-    })
+    cov = pd.DataFrame(
+        {
+            "input": [meta[v].label if v in meta and meta[v].label else v for v in inputs],
+            "countries_with_data": [int(data[v].notna().sum()) for v in inputs],
+            "share": [data[v].notna().mean() for v in inputs],
+            "oldest_ref_year": [data[f"{v}_year"].min() for v in inputs],
+            "median_ref_year": [data[f"{v}_year"].median() for v in inputs],
+            "newest_ref_year": [data[f"{v}_year"].max() for v in inputs],
+        }
+    )
     stats = _fit_stats(data, len(base))
-    msg = "" if stats["n"] >= 10 else (
-        f"Only {stats['n']} countries have every HCI input for {year}; the comparison is not "
-        "meaningful.")
+    msg = (
+        ""
+        if stats["n"] >= 10
+        else (
+            f"Only {stats['n']} countries have every HCI input for {year}; the comparison is not "
+            "meaningful."
+        )
+    )
     return HciProxyResult(year, spec, data.reset_index(), cov, stats, msg)
 
 
@@ -629,16 +727,29 @@ def _fit_stats(data: pd.DataFrame, universe: int) -> dict:
     if n < 3:
         return _empty_stats(universe) | {"n": n, "coverage": n / max(universe, 1)}
     err = ok["hci_proxy"] - ok["hci"]
-    return {"n": n, "universe": universe, "coverage": n / universe,
-            "pearson": float(ok["hci_proxy"].corr(ok["hci"])),
-            "spearman": float(ok["hci_proxy"].corr(ok["hci"], method="spearman")),
-            "mae": float(err.abs().mean()), "max_abs_error": float(err.abs().max()),
-            "mean_error": float(err.mean())}
+    return {
+        "n": n,
+        "universe": universe,
+        "coverage": n / universe,
+        "pearson": float(ok["hci_proxy"].corr(ok["hci"])),
+        "spearman": float(ok["hci_proxy"].corr(ok["hci"], method="spearman")),
+        "mae": float(err.abs().mean()),
+        "max_abs_error": float(err.abs().max()),
+        "mean_error": float(err.mean()),
+    }
 
 
 def _empty_stats(universe: int) -> dict:
-    return {"n": 0, "universe": universe, "coverage": 0.0, "pearson": np.nan,
-            "spearman": np.nan, "mae": np.nan, "max_abs_error": np.nan, "mean_error": np.nan}
+    return {
+        "n": 0,
+        "universe": universe,
+        "coverage": 0.0,
+        "pearson": np.nan,
+        "spearman": np.nan,
+        "mae": np.nan,
+        "max_abs_error": np.nan,
+        "mean_error": np.nan,
+    }
 
 
 def hci_worst_fits(result: HciProxyResult, n: int = 10) -> pd.DataFrame:
@@ -652,8 +763,12 @@ def hci_worst_fits(result: HciProxyResult, n: int = 10) -> pd.DataFrame:
         return d
     d = d.reindex(d["error"].abs().sort_values(ascending=False).index).head(n)
     inputs = list(result.spec.proxy_weights)
-    input_words = {"literacy_rate": "literacy", "hdr_eys": "expected years of schooling",
-                    "hdr_mys": "mean years of schooling", "tertiary_ger": "tertiary GER"}
+    input_words = {
+        "literacy_rate": "literacy",
+        "hdr_eys": "expected years of schooling",
+        "hdr_mys": "mean years of schooling",
+        "tertiary_ger": "tertiary GER",
+    }
 
     def why(r) -> str:
         notes = []
@@ -673,6 +788,7 @@ def hci_worst_fits(result: HciProxyResult, n: int = 10) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
+
 
 def _assessed(panel: pd.DataFrame | None, years) -> pd.DataFrame:
     df = load_egdi_panel() if panel is None else panel
@@ -704,10 +820,30 @@ def spread_labels(y: Sequence[float], gap: float) -> np.ndarray:
 
 __all__ = [
     "spread_labels",
-    "COMPONENTS", "EGDI_TOLERANCE", "EGDI_WEIGHT_HYPOTHESES", "HCI_PROXY_SPECS", "METHOD_VARIANTS",
-    "HciProxyResult", "HciProxySpec", "MethodVariant", "WeightFit", "discrepancy_discussion",
-    "egdi_recomputation", "fit_egdi_weights", "hci_from_proxies", "hci_proxy_spec",
-    "hci_worst_fits", "implied_component_error", "level_rating_counts", "method_ranks",
-    "published_decimals", "rank_shift_summary", "rank_shifts", "recomputation_summary",
-    "tie_break_rules", "tie_handling", "tied_pairs_ranked_apart", "weight_hypotheses",
+    "COMPONENTS",
+    "EGDI_TOLERANCE",
+    "EGDI_WEIGHT_HYPOTHESES",
+    "HCI_PROXY_SPECS",
+    "METHOD_VARIANTS",
+    "HciProxyResult",
+    "HciProxySpec",
+    "MethodVariant",
+    "WeightFit",
+    "discrepancy_discussion",
+    "egdi_recomputation",
+    "fit_egdi_weights",
+    "hci_from_proxies",
+    "hci_proxy_spec",
+    "hci_worst_fits",
+    "implied_component_error",
+    "level_rating_counts",
+    "method_ranks",
+    "published_decimals",
+    "rank_shift_summary",
+    "rank_shifts",
+    "recomputation_summary",
+    "tie_break_rules",
+    "tie_handling",
+    "tied_pairs_ranked_apart",
+    "weight_hypotheses",
 ]

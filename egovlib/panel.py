@@ -12,11 +12,9 @@ from .countries import country_table, resolve_group
 from .errors import EgovError
 from .indices import level_group
 from .readers import Variable, load_table, variables
-from .schemas import SCORE_COLS
+from .vocabulary import INDICES
 
 log = logging.getLogger(__name__)
-
-INDEX_COLS = list(SCORE_COLS)
 
 
 def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
@@ -260,7 +258,7 @@ def build_panel(
         )
     for line in lines:
         log.info(line)
-    cov = coverage_table(data, [*INDEX_COLS, *names], coverage_groups)
+    cov = coverage_table(data, [*INDICES, *names], coverage_groups)
     return Panel(data=data, ref_years=refs, coverage=cov, log=lines, rule=rule)
 
 

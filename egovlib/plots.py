@@ -16,26 +16,25 @@ PEER_COLOUR = "#7f8c8d"
 FRONTIER_COLOUR = "#1f4e79"
 PALETTE = "colorblind"
 
-#: Index labels used on axes and in tables.
-INDEX_LABELS = {
-    "egdi": "EGDI (E-Government Development Index)",
-    "osi": "OSI (Online Service Index)",
-    "hci": "HCI (Human Capital Index)",
-    "tii": "TII (Telecommunication Infrastructure Index)",
-    "epi": "EPI (E-Participation Index)",
-}
-SHORT_LABELS = {k: k.upper() for k in INDEX_LABELS}
-
 
 def use_style() -> None:
     """Apply the project style (call once per notebook; `egovlib.plots` calls it on import)."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
-    mpl.rcParams.update({
-        "figure.figsize": (9, 5), "figure.dpi": 110, "savefig.dpi": 110,
-        "axes.titlesize": 13, "axes.titleweight": "bold", "axes.titlelocation": "left",
-        "axes.labelsize": 11, "legend.frameon": False, "figure.autolayout": False,
-        "axes.spines.top": False, "axes.spines.right": False,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (9, 5),
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelsize": 11,
+            "legend.frameon": False,
+            "figure.autolayout": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
 
 
 def source_text(source_ids: Iterable[str]) -> str:
@@ -50,8 +49,9 @@ def source_text(source_ids: Iterable[str]) -> str:
     return "Source: " + "; ".join(seen) + "."
 
 
-def strip_dots(ax: plt.Axes, rows: Iterable, *, spread: float = 0.2, seed: int = 0,
-               **scatter_kw) -> None:
+def strip_dots(
+    ax: plt.Axes, rows: Iterable, *, spread: float = 0.2, seed: int = 0, **scatter_kw
+) -> None:
     """Dots of every observation around each category row, with seeded vertical jitter.
 
     Parameters
@@ -74,8 +74,9 @@ def strip_dots(ax: plt.Axes, rows: Iterable, *, spread: float = 0.2, seed: int =
         ax.scatter(values, k + rng.uniform(-spread, spread, len(values)), **kw)
 
 
-def finish(fig: plt.Figure, title: str, source: str | Iterable[str], *,
-           subtitle: str | None = None) -> plt.Figure:
+def finish(
+    fig: plt.Figure, title: str, source: str | Iterable[str], *, subtitle: str | None = None
+) -> plt.Figure:
     """Give a figure its title, optional subtitle and a source line, then tidy the layout.
 
     Parameters
@@ -97,11 +98,21 @@ def finish(fig: plt.Figure, title: str, source: str | Iterable[str], *,
     top_inches = 0.3
     if subtitle:
         n_lines = subtitle.count("\n") + 1
-        fig.text(0.01, 1 - 0.45 / height, subtitle, ha="left", va="top", fontsize=10,
-                 color="#444444")
+        fig.text(
+            0.01, 1 - 0.45 / height, subtitle, ha="left", va="top", fontsize=10, color="#444444"
+        )
         top_inches += 0.18 * n_lines
-    fig.text(0.01, 0.08 / height, text, ha="left", va="bottom", fontsize=8.5, color="#555555",
-             style="italic", wrap=True)
+    fig.text(
+        0.01,
+        0.08 / height,
+        text,
+        ha="left",
+        va="bottom",
+        fontsize=8.5,
+        color="#555555",
+        style="italic",
+        wrap=True,
+    )
     fig.tight_layout(rect=(0, 0.32 / height, 1, 1 - top_inches / height))
     return fig
 

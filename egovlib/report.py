@@ -203,10 +203,12 @@ def join_names(names: Sequence[str]) -> str:
 def signed_format(digits: int):
     """Formatter for `show_table` and prose: a signed number with ``digits`` decimals, without a
     sign when it rounds to zero ("0.0000", not "-0.0000"); a missing value is "–"."""
+
     def fmt(v: float) -> str:
         if v is None or not np.isfinite(v):
             return "–"
-        return f"{0.0:.{digits}f}" if abs(v) < 0.5 * 10 ** -digits else f"{v:+.{digits}f}"
+        return f"{0.0:.{digits}f}" if abs(v) < 0.5 * 10**-digits else f"{v:+.{digits}f}"
+
     return fmt
 
 

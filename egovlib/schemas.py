@@ -18,7 +18,6 @@ LONG = pa.DataFrameSchema(
     coerce=True,
 )
 
-SCORE_COLS = ("egdi", "osi", "hci", "tii", "epi")
 
 #: The EGDI panel. Scores lie in [0, 1] except the published 2003 HCI anomalies (flagged).
 EGDI = pa.DataFrameSchema(
@@ -27,16 +26,22 @@ EGDI = pa.DataFrameSchema(
         "country": pa.Column(str),
         "year": pa.Column(int, pa.Check.in_range(2001, 2100)),
         "rank": pa.Column("Int64", pa.Check.ge(1), nullable=True),
-        **{c: pa.Column(float, pa.Check.in_range(0, 1), nullable=True)
-           for c in ("egdi", "osi", "tii", "epi")},
+        **{
+            c: pa.Column(float, pa.Check.in_range(0, 1), nullable=True)
+            for c in ("egdi", "osi", "tii", "epi")
+        },
         # 2003 HCI > 1 for Micronesia (1.422) and Tuvalu (1.03) as published: allowed, flagged.
         "hci": pa.Column(float, pa.Check.ge(0), nullable=True),
         "assessed": pa.Column(bool),
         "hci_above_one": pa.Column(bool),
         "source": pa.Column(str),
     },
-    checks=[pa.Check(lambda d: ~(d["hci"] > 1) | d["hci_above_one"],
-                     error="HCI above 1 outside the published anomalies")],
+    checks=[
+        pa.Check(
+            lambda d: ~(d["hci"] > 1) | d["hci_above_one"],
+            error="HCI above 1 outside the published anomalies",
+        )
+    ],
     unique=["iso3", "year"],
     strict=True,
     coerce=True,

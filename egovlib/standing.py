@@ -14,12 +14,11 @@ import seaborn as sns
 from . import indices, plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
-from .indices import EGDI_COMPONENTS
 from .panel import load_egdi_panel
 from .report import join_names, signed_format
+from .vocabulary import EGDI_COMPONENTS, INDICES, SHORT_LABELS
 
 #: Indices shown in the benchmark tables, in display order.
-INDICES = ("egdi", "osi", "hci", "tii", "epi")
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
 #: Source line of figures built from the UN EGDI files only (`egdi_source` names the editions).
 EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
@@ -34,6 +33,7 @@ def egdi_source(years: Sequence[int]) -> str:
     if len(ys) == 2:
         return f"{EGDI_SOURCE}, editions {ys[0]} and {ys[1]}."
     return f"{EGDI_SOURCE}, editions {ys[0]}-{ys[-1]}."
+
 
 #: Comparison benchmarks understood by `profile` besides any named group of `resolve_group`.
 COMPARISON_KINDS = ("topN (e.g. top10)", "region", "subregion", "income_group", "level_group")
@@ -54,8 +54,9 @@ def _panel(egdi: pd.DataFrame | None) -> pd.DataFrame:
 def _edition(egdi: pd.DataFrame, year: int) -> pd.DataFrame:
     valid = sorted(egdi["year"].unique().tolist())
     if int(year) not in valid:
-        raise EgovError(f"{year} is not a survey edition. Valid editions: "
-                        f"{', '.join(map(str, valid))}")
+        raise EgovError(
+            f"{year} is not a survey edition. Valid editions: {', '.join(map(str, valid))}"
+        )
     return egdi[egdi["year"] == int(year)].set_index("iso3", drop=False)
 
 
@@ -79,8 +80,10 @@ def group_members(group: str | Iterable[str], egdi: pd.DataFrame | None = None) 
     universe = set(_panel(egdi)["iso3"])
     outside = [c for c in members if c not in universe]
     if outside:
-        raise EgovError(f"{outside} are not assessed by the UN E-Government Survey (not among its "
-                        f"{len(universe)} countries); remove them from the group")
+        raise EgovError(
+            f"{outside} are not assessed by the UN E-Government Survey (not among its "
+            f"{len(universe)} countries); remove them from the group"
+        )
     if not members:
         raise EgovError(f"group {group!r} has no members")
     return members
@@ -95,8 +98,10 @@ def check_focus(focus: str, egdi: pd.DataFrame | None = None) -> str:
     code = str(focus).upper()
     country_name(code)  # raises for an unknown code
     if code not in set(_panel(egdi)["iso3"]):
-        raise EgovError(f"focus country {code} ({country_name(code)}) is not in the UN "
-                        "E-Government Survey; choose one of its 193 UN member states")
+        raise EgovError(
+            f"focus country {code} ({country_name(code)}) is not in the UN "
+            "E-Government Survey; choose one of its 193 UN member states"
+        )
     return code
 
 
@@ -116,8 +121,12 @@ def component_ranks(edition: pd.DataFrame, cols: Sequence[str] = INDICES) -> pd.
 
 
 # ------------------------------------------------------------------------------ tables
-def group_table(year: int, group: str | Iterable[str] = "GCC", focus: str | None = None,
-                egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+def group_table(
+    year: int,
+    group: str | Iterable[str] = "GCC",
+    focus: str | None = None,
+    egdi: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Ranks and scores of a group on EGDI, OSI, HCI, TII and EPI in one edition.
 
     Parameters
@@ -153,16 +162,26 @@ def group_table(year: int, group: str | Iterable[str] = "GCC", focus: str | None
     t["in_group"] = t["iso3"].isin(members)
     t["n_assessed"] = int(ed["assessed"].sum())
     t["rating_class"] = pd.Series(indices.rating_class(ed["egdi"]), index=ed.index).loc[rows]
-    cols = ["iso3", "country", "in_group", "assessed", "n_assessed", "rank", "egdi", "level_group",
-            "rating_class"]
+    cols = [
+        "iso3",
+        "country",
+        "in_group",
+        "assessed",
+        "n_assessed",
+        "rank",
+        "egdi",
+        "level_group",
+        "rating_class",
+    ]
     for col in INDICES[1:]:
         cols += [col, f"{col}_rank"]
     t = t[cols].sort_values(["rank", "country"], na_position="last")
     return t.reset_index(drop=True)
 
 
-def rank_trajectories(group: str | Iterable[str] = "GCC", focus: str | None = None,
-                      egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+def rank_trajectories(
+    group: str | Iterable[str] = "GCC", focus: str | None = None, egdi: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """EGDI rank of each group member (and the focus country) in every edition.
 
     Returns
@@ -197,23 +216,35 @@ def _comparison_members(kind: str, ed: pd.DataFrame, focus: str) -> tuple[str, s
     if kind in ("region", "subregion", "income_group", "level_group"):
         value = ed.loc[focus, kind]
         if pd.isna(value):
-            raise EgovError(f"{country_name(focus)} has no {kind} in the country table "
-                            f"(edition {int(ed['year'].iloc[0])}); drop {kind!r} from comparisons")
+            raise EgovError(
+                f"{country_name(focus)} has no {kind} in the country table "
+                f"(edition {int(ed['year'].iloc[0])}); drop {kind!r} from comparisons"
+            )
         idx = ed.index[ed[kind] == value]
-        what = {"region": "UN region", "subregion": "UN sub-region", "income_group": "income group",
-                "level_group": "EGDI level group"}[kind]
+        what = {
+            "region": "UN region",
+            "subregion": "UN sub-region",
+            "income_group": "income group",
+            "level_group": "EGDI level group",
+        }[kind]
         return f"{value} mean ({what})", kind, idx
     try:
         codes = resolve_group(kind)
     except EgovError as exc:
-        raise EgovError(f"unknown comparison {kind!r}: use one of {', '.join(COMPARISON_KINDS)} "
-                        f"or a named group ({exc})") from exc
+        raise EgovError(
+            f"unknown comparison {kind!r}: use one of {', '.join(COMPARISON_KINDS)} "
+            f"or a named group ({exc})"
+        ) from exc
     return f"{kind} mean", "named", ed.index.intersection(codes)
 
 
-def profile(year: int, focus: str = "BHR", group: str | Iterable[str] = "GCC",
-            comparisons: Iterable[str] = ("top10", "region", "income_group"),
-            egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+def profile(
+    year: int,
+    focus: str = "BHR",
+    group: str | Iterable[str] = "GCC",
+    comparisons: Iterable[str] = ("top10", "region", "income_group"),
+    egdi: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The focus country's scores against the frontier, the group and comparison means.
 
     Means are over the countries assessed in the edition. The group mean covers the group's
@@ -242,8 +273,11 @@ def profile(year: int, focus: str = "BHR", group: str | Iterable[str] = "GCC",
         label, k, idx = _comparison_members(kind, ed, focus)
         sel = assessed.loc[assessed.index.intersection(idx)]
         rows.append((label, k, len(sel), sel[list(INDICES)].mean()))
-    out = pd.DataFrame([r[3].astype(float).to_numpy() for r in rows], columns=list(INDICES),
-                       index=pd.Index([r[0] for r in rows], name="benchmark"))
+    out = pd.DataFrame(
+        [r[3].astype(float).to_numpy() for r in rows],
+        columns=list(INDICES),
+        index=pd.Index([r[0] for r in rows], name="benchmark"),
+    )
     out.insert(0, "n", [r[2] for r in rows])
     out.insert(0, "kind", [r[1] for r in rows])
     return out
@@ -278,8 +312,9 @@ def frontier_gaps(year: int, focus: str = "BHR", egdi: pd.DataFrame | None = Non
     out["egdi_points"] = (out["gap"] / len(EGDI_COMPONENTS)).where(out["in_egdi"])
     out["best"] = assessed[comps].max().to_numpy()
     out["gap_to_best"] = out["best"] - out["focus"]
-    out.attrs.update(frontier=str(fr["iso3"]), frontier_name=str(fr["country"]), year=int(year),
-                     focus=focus)
+    out.attrs.update(
+        frontier=str(fr["iso3"]), frontier_name=str(fr["country"]), year=int(year), focus=focus
+    )
     return out
 
 
@@ -326,8 +361,10 @@ class EditionChange:
         """One row per term of the decomposition: component change, EGDI points, share."""
         if self.status != "ok":
             return pd.DataFrame(columns=["term", "change", "egdi_points"])
-        rows = [(f"{c.upper()} (change / 3)", self.component_change[c], self.contributions[c])
-                for c in EGDI_COMPONENTS]
+        rows = [
+            (f"{c.upper()} (change / 3)", self.component_change[c], self.contributions[c])
+            for c in EGDI_COMPONENTS
+        ]
         rows.append(("Residual (published EGDI change - sum)", np.nan, self.residual))
         rows.append(("EGDI change (published)", self.egdi_change, self.egdi_change))
         return pd.DataFrame(rows, columns=["term", "change", "egdi_points"])
@@ -351,14 +388,23 @@ def decompose_change(before: pd.Series, after: pd.Series) -> dict:
     comp = pd.Series({c: float(after[c]) - float(before[c]) for c in EGDI_COMPONENTS})
     contrib = comp / len(EGDI_COMPONENTS)
     d_egdi = float(after["egdi"]) - float(before["egdi"])
-    rank_change = (float(before["rank"]) - float(after["rank"])
-                   if pd.notna(before.get("rank")) and pd.notna(after.get("rank")) else np.nan)
-    return {"egdi_change": d_egdi, "component_change": comp, "contributions": contrib,
-            "residual": d_egdi - float(contrib.sum()), "rank_change": rank_change}
+    rank_change = (
+        float(before["rank"]) - float(after["rank"])
+        if pd.notna(before.get("rank")) and pd.notna(after.get("rank"))
+        else np.nan
+    )
+    return {
+        "egdi_change": d_egdi,
+        "component_change": comp,
+        "contributions": contrib,
+        "residual": d_egdi - float(contrib.sum()),
+        "rank_change": rank_change,
+    }
 
 
-def edition_change(year: int, focus: str = "BHR",
-                   egdi: pd.DataFrame | None = None) -> EditionChange:
+def edition_change(
+    year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None
+) -> EditionChange:
     """Change of the focus country between the previous edition and ``year``.
 
     Handles the first edition (no previous one) and a country not assessed in either edition with
@@ -371,37 +417,67 @@ def edition_change(year: int, focus: str = "BHR",
     name = country_name(focus)
     i = eds.index(int(year))
     if i == 0:
-        return EditionChange(focus, int(year), None, "first_edition",
-                             f"{year} is the first edition in the data, so there is no previous "
-                             "edition to compare with.")
+        return EditionChange(
+            focus,
+            int(year),
+            None,
+            "first_edition",
+            f"{year} is the first edition in the data, so there is no previous "
+            "edition to compare with.",
+        )
     prev_year = eds[i - 1]
     prev = _edition(egdi, prev_year)
     n_b, n_a = int(prev["assessed"].sum()), int(cur["assessed"].sum())
     if not bool(cur.loc[focus, "assessed"]):
-        return EditionChange(focus, int(year), prev_year, "not_assessed_now",
-                             f"{name} was not assessed in {year}, so there is no change to "
-                             "explain.",
-                             n_before=n_b, n_after=n_a)
+        return EditionChange(
+            focus,
+            int(year),
+            prev_year,
+            "not_assessed_now",
+            f"{name} was not assessed in {year}, so there is no change to explain.",
+            n_before=n_b,
+            n_after=n_a,
+        )
     if not bool(prev.loc[focus, "assessed"]):
-        return EditionChange(focus, int(year), prev_year, "not_assessed_before",
-                             f"{name} was not assessed in {prev_year} (the previous edition), so "
-                             f"its {year} scores cannot be compared with it.",
-                             n_before=n_b, n_after=n_a)
+        return EditionChange(
+            focus,
+            int(year),
+            prev_year,
+            "not_assessed_before",
+            f"{name} was not assessed in {prev_year} (the previous edition), so "
+            f"its {year} scores cannot be compared with it.",
+            n_before=n_b,
+            n_after=n_a,
+        )
     b, a = prev.loc[focus], cur.loc[focus]
     d = decompose_change(b, a)
     return EditionChange(
-        focus, int(year), prev_year, "ok", "",
-        egdi_before=float(b["egdi"]), egdi_after=float(a["egdi"]), egdi_change=d["egdi_change"],
-        contributions=d["contributions"], component_change=d["component_change"],
-        residual=d["residual"], rank_before=float(b["rank"]), rank_after=float(a["rank"]),
-        rank_change=d["rank_change"], n_before=n_b, n_after=n_a,
-        departure_before=_departure(b), departure_after=_departure(a))
+        focus,
+        int(year),
+        prev_year,
+        "ok",
+        "",
+        egdi_before=float(b["egdi"]),
+        egdi_after=float(a["egdi"]),
+        egdi_change=d["egdi_change"],
+        contributions=d["contributions"],
+        component_change=d["component_change"],
+        residual=d["residual"],
+        rank_before=float(b["rank"]),
+        rank_after=float(a["rank"]),
+        rank_change=d["rank_change"],
+        n_before=n_b,
+        n_after=n_a,
+        departure_before=_departure(b),
+        departure_after=_departure(a),
+    )
 
 
 def _departure(row: pd.Series) -> float:
     """Published EGDI minus the mean of the published OSI, HCI and TII."""
     return float(row["egdi"]) - indices.egdi_from_components(
-        *(float(row[c]) for c in EGDI_COMPONENTS))
+        *(float(row[c]) for c in EGDI_COMPONENTS)
+    )
 
 
 # ------------------------------------------------------------------------------ bundle & prose
@@ -420,9 +496,13 @@ class Benchmark:
     change: EditionChange
 
 
-def benchmark(year: int, group: str | Iterable[str] = "GCC", focus: str = "BHR",
-              comparisons: Iterable[str] = ("top10", "region", "income_group"),
-              egdi: pd.DataFrame | None = None) -> Benchmark:
+def benchmark(
+    year: int,
+    group: str | Iterable[str] = "GCC",
+    focus: str = "BHR",
+    comparisons: Iterable[str] = ("top10", "region", "income_group"),
+    egdi: pd.DataFrame | None = None,
+) -> Benchmark:
     """Compute the group table, rank trajectories, profile, frontier gaps and edition change.
 
     If the focus country was not assessed in ``year`` the profile and gaps are empty/None and
@@ -436,8 +516,17 @@ def benchmark(year: int, group: str | Iterable[str] = "GCC", focus: str = "BHR",
     assessed = bool(_edition(egdi, year).loc[focus, "assessed"])
     prof = profile(year, focus, group, comparisons, egdi) if assessed else pd.DataFrame()
     gaps = frontier_gaps(year, focus, egdi) if assessed else None
-    return Benchmark(int(year), group_label(group), tuple(members), focus, table, traj, prof,
-                     gaps, edition_change(year, focus, egdi))
+    return Benchmark(
+        int(year),
+        group_label(group),
+        tuple(members),
+        focus,
+        table,
+        traj,
+        prof,
+        gaps,
+        edition_change(year, focus, egdi),
+    )
 
 
 #: A signed change with four decimals ("0.0000" rather than "-0.0000"), for prose and charts.
@@ -456,38 +545,50 @@ def standing_prose(b: Benchmark) -> str:
     row = t.loc[b.focus]
     n = int(row["n_assessed"])
     if not bool(row["assessed"]):
-        return (f"{name} was not assessed in the {b.year} edition ({n} countries were), so it has "
-                "no rank or score that year.")
+        return (
+            f"{name} was not assessed in the {b.year} edition ({n} countries were), so it has "
+            "no rank or score that year."
+        )
     inside = t[t["in_group"] & t["assessed"]]
-    text = (f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
-            f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
-            f"{row['rating_class']}).")
+    text = (
+        f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
+        f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
+        f"{row['rating_class']})."
+    )
     if b.focus in inside.index:
         pos = list(inside.index).index(b.focus) + 1
-        ahead = [f"{r['country']} ({ordinal(r['rank'])})"
-                 for _, r in inside.iloc[:pos - 1].iterrows()]
+        ahead = [
+            f"{r['country']} ({ordinal(r['rank'])})" for _, r in inside.iloc[: pos - 1].iterrows()
+        ]
         text += f" Within {_the(b.group)} it is {ordinal(pos)} of {len(inside)}"
         text += f", behind {join_names(ahead)}." if ahead else "."
     else:
         better = int((inside["rank"] < row["rank"]).sum())
-        text += (f" It is not a member of {_the(b.group)}; {better} of the group's "
-                 f"{len(inside)} assessed member{'s' if len(inside) != 1 else ''} "
-                 f"rank{'s' if better == 1 else ''} above it.")
+        text += (
+            f" It is not a member of {_the(b.group)}; {better} of the group's "
+            f"{len(inside)} assessed member{'s' if len(inside) != 1 else ''} "
+            f"rank{'s' if better == 1 else ''} above it."
+        )
     missing = t[t["in_group"] & ~t["assessed"]]
     if len(missing):
-        text += (f" Not assessed in {b.year}: {join_names(list(missing['country']))}.")
+        text += f" Not assessed in {b.year}: {join_names(list(missing['country']))}."
     best = inside.iloc[0] if len(inside) else None
     if best is not None and b.focus not in inside.index:
-        text += (f" The group's best performer is {best['country']} ({ordinal(best['rank'])}, "
-                 f"EGDI {best['egdi']:.4f}).")
-    comp_ranks = {c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS
-                  if pd.notna(row[f"{c}_rank"])}
+        text += (
+            f" The group's best performer is {best['country']} ({ordinal(best['rank'])}, "
+            f"EGDI {best['egdi']:.4f})."
+        )
+    comp_ranks = {
+        c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS if pd.notna(row[f"{c}_rank"])
+    }
     if comp_ranks:
         strongest = min(comp_ranks, key=comp_ranks.get)
         weakest = max(comp_ranks, key=comp_ranks.get)
-        text += (f" Among the components its best rank is in {strongest} "
-                 f"({ordinal(comp_ranks[strongest])}) and its worst in {weakest} "
-                 f"({ordinal(comp_ranks[weakest])}).")
+        text += (
+            f" Among the components its best rank is in {strongest} "
+            f"({ordinal(comp_ranks[strongest])}) and its worst in {weakest} "
+            f"({ordinal(comp_ranks[weakest])})."
+        )
     return text
 
 
@@ -499,27 +600,36 @@ def gap_prose(b: Benchmark) -> str:
     name = country_name(b.focus)
     front = g.attrs["frontier_name"]
     if g.attrs["frontier"] == b.focus:
-        return (f"{name} is the frontier (rank 1) in {b.year}; its gaps are measured to the best "
-                "score on each component instead: "
-                + ", ".join(f"{c.upper()} {g.loc[c, 'gap_to_best']:.3f}" for c in g.index) + ".")
+        return (
+            f"{name} is the frontier (rank 1) in {b.year}; its gaps are measured to the best "
+            "score on each component instead: "
+            + ", ".join(f"{c.upper()} {g.loc[c, 'gap_to_best']:.3f}" for c in g.index)
+            + "."
+        )
     parts = [f"{c.upper()} {g.loc[c, 'gap']:+.3f}" for c in EGDI_COMPONENTS]
-    text = (f"Gap to the frontier ({front}, rank 1) in {b.year}, frontier minus {name}: "
-            f"{', '.join(parts)}. Because the EGDI is the plain mean of OSI, HCI and TII, a gap of "
-            "*g* in one component costs *g*/3 EGDI points.")
+    text = (
+        f"Gap to the frontier ({front}, rank 1) in {b.year}, frontier minus {name}: "
+        f"{', '.join(parts)}. Because the EGDI is the plain mean of OSI, HCI and TII, a gap of "
+        "*g* in one component costs *g*/3 EGDI points."
+    )
     worst = costliest_gap(g)
     if worst is None:
         text += f" {name} is level with or ahead of {front} on every EGDI component."
     else:
         pts = g.loc[worst, "egdi_points"]
         total = g.loc[g["in_egdi"], "egdi_points"].clip(lower=0).sum()
-        text += (f" The costliest gap is **{worst.upper()}**: closing it would add "
-                 f"{pts:.4f} EGDI points ({pts / total:.0%} of the {total:.4f} points "
-                 f"{name} loses where it trails {front}).")
+        text += (
+            f" The costliest gap is **{worst.upper()}**: closing it would add "
+            f"{pts:.4f} EGDI points ({pts / total:.0%} of the {total:.4f} points "
+            f"{name} loses where it trails {front})."
+        )
         ahead = [c.upper() for c in EGDI_COMPONENTS if g.loc[c, "gap"] < 0]
         if ahead:
             text += f" {name} is ahead of {front} on {join_names(ahead)}."
-    text += (f" EPI is not part of the EGDI: its gap ({g.loc['epi', 'gap']:+.3f}) costs no EGDI "
-             "points, although the UN reports it beside the EGDI.")
+    text += (
+        f" EPI is not part of the EGDI: its gap ({g.loc['epi', 'gap']:+.3f}) costs no EGDI "
+        "points, although the UN reports it beside the EGDI."
+    )
     return text
 
 
@@ -529,24 +639,35 @@ def change_prose(b: Benchmark) -> str:
     if c.status != "ok":
         return c.message
     name = country_name(b.focus)
-    moved = ("did not change rank" if c.rank_change == 0 else
-             f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
-             f"place{'s' if abs(c.rank_change) != 1 else ''}")
-    text = (f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
-            f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}; its EGDI went from "
-            f"{c.egdi_before:.4f} to {c.egdi_after:.4f} ({c.egdi_change:+.4f}).")
+    moved = (
+        "did not change rank"
+        if c.rank_change == 0
+        else f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
+        f"place{'s' if abs(c.rank_change) != 1 else ''}"
+    )
+    text = (
+        f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
+        f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}; its EGDI went from "
+        f"{c.egdi_before:.4f} to {c.egdi_after:.4f} ({c.egdi_change:+.4f})."
+    )
     parts = [f"{k.upper()} {v:+.4f}" for k, v in c.contributions.items()]
     driver = c.contributions.abs().idxmax()
-    text += (f" Split by component (each contributes a third of its change): {', '.join(parts)}; "
-             f"the largest move came from **{driver.upper()}** "
-             f"({c.component_change[driver]:+.3f} in the component).")
+    text += (
+        f" Split by component (each contributes a third of its change): {', '.join(parts)}; "
+        f"the largest move came from **{driver.upper()}** "
+        f"({c.component_change[driver]:+.3f} in the component)."
+    )
     if abs(c.residual) >= 5e-5:
-        text += (f" The published EGDI change differs from the sum of the three contributions by "
-                 f"{c.residual:+.4f}, because the published EGDI is not exactly the mean of the "
-                 f"published components: it departs from it by {_signed(c.departure_before)} "
-                 f"in {c.previous} and {_signed(c.departure_after)} in {c.year}.")
-    text += (" Scores are relative within each edition (rescaled against that year's countries), "
-             "so a change reflects other countries' moves as well as the country's own.")
+        text += (
+            f" The published EGDI change differs from the sum of the three contributions by "
+            f"{c.residual:+.4f}, because the published EGDI is not exactly the mean of the "
+            f"published components: it departs from it by {_signed(c.departure_before)} "
+            f"in {c.previous} and {_signed(c.departure_after)} in {c.year}."
+        )
+    text += (
+        " Scores are relative within each edition (rescaled against that year's countries), "
+        "so a change reflects other countries' moves as well as the country's own."
+    )
     return text
 
 
@@ -560,11 +681,13 @@ def trajectory_prose(b: Benchmark) -> str:
     first, last = s.iloc[0], s.iloc[-1]
     best = s.loc[s["rank"].astype(float).idxmin()]
     worst = s.loc[s["rank"].astype(float).idxmax()]
-    text = (f"{name} was ranked in {len(s)} of {b.trajectories['year'].nunique()} editions: "
-            f"{ordinal(first['rank'])} of {first['n_assessed']} in {first['year']} and "
-            f"{ordinal(last['rank'])} of {last['n_assessed']} in {last['year']}; its best rank was "
-            f"{ordinal(best['rank'])} ({best['year']}) and its worst {ordinal(worst['rank'])} "
-            f"({worst['year']}).")
+    text = (
+        f"{name} was ranked in {len(s)} of {b.trajectories['year'].nunique()} editions: "
+        f"{ordinal(first['rank'])} of {first['n_assessed']} in {first['year']} and "
+        f"{ordinal(last['rank'])} of {last['n_assessed']} in {last['year']}; its best rank was "
+        f"{ordinal(best['rank'])} ({best['year']}) and its worst {ordinal(worst['rank'])} "
+        f"({worst['year']})."
+    )
     missing = sorted(set(b.trajectories["year"]) - set(s["year"]))
     if missing:
         text += f" Not assessed in {join_names([str(y) for y in missing])}."
@@ -572,16 +695,27 @@ def trajectory_prose(b: Benchmark) -> str:
     cur = cur[cur["iso3"].isin(b.members)].sort_values("rank")
     if len(cur):
         lead = cur.iloc[0]
-        text += (f" In {b.year} the best-ranked member of {_the(b.group)} is {lead['country']} "
-                 f"({ordinal(lead['rank'])}).")
+        text += (
+            f" In {b.year} the best-ranked member of {_the(b.group)} is {lead['country']} "
+            f"({ordinal(lead['rank'])})."
+        )
     return text
 
 
 #: Readable column headers of the group table.
 TABLE_HEADERS = {
-    "country": "Country", "rank": "EGDI rank", "egdi": "EGDI", "level_group": "Level group",
-    "rating_class": "Rating class", "osi": "OSI", "osi_rank": "OSI rank", "hci": "HCI",
-    "hci_rank": "HCI rank", "tii": "TII", "tii_rank": "TII rank", "epi": "EPI",
+    "country": "Country",
+    "rank": "EGDI rank",
+    "egdi": "EGDI",
+    "level_group": "Level group",
+    "rating_class": "Rating class",
+    "osi": "OSI",
+    "osi_rank": "OSI rank",
+    "hci": "HCI",
+    "hci_rank": "HCI rank",
+    "tii": "TII",
+    "tii_rank": "TII rank",
+    "epi": "EPI",
     "epi_rank": "EPI rank",
 }
 
@@ -591,8 +725,10 @@ def display_table(b: Benchmark) -> pd.DataFrame:
     t = b.table.set_index("iso3")
     out = t[list(TABLE_HEADERS)].rename(columns=TABLE_HEADERS)
     out.insert(0, "ISO3", t.index)  # shown as a column; the index (ISO3) keys the highlight
-    out["Country"] = [f"{c} (not in group)" if not g else c
-                      for c, g in zip(t["country"], t["in_group"], strict=True)]
+    out["Country"] = [
+        f"{c} (not in group)" if not g else c
+        for c, g in zip(t["country"], t["in_group"], strict=True)
+    ]
     for col in ("Level group", "Rating class"):
         out[col] = out[col].astype("object").where(out[col].notna(), "not assessed")
     return out
@@ -608,9 +744,13 @@ def display_gaps(b: Benchmark) -> pd.DataFrame:
     """The gap table for display: component names in capitals, EPI marked as outside the EGDI."""
     g = b.gaps.reset_index()
     g["component"] = g["component"].str.upper()
-    return g.rename(columns={"focus": country_name(b.focus),
-                             "frontier": f"Frontier ({b.gaps.attrs['frontier_name']})",
-                             "gap_to_best": "Gap to best score"})
+    return g.rename(
+        columns={
+            "focus": country_name(b.focus),
+            "frontier": f"Frontier ({b.gaps.attrs['frontier_name']})",
+            "gap_to_best": "Gap to best score",
+        }
+    )
 
 
 # ------------------------------------------------------------------------------ charts
@@ -633,7 +773,7 @@ def _peer_colours(codes: Sequence[str], focus: str) -> dict[str, str]:
 def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
     """Line chart of EGDI rank over editions (rank axis inverted, focus country highlighted)."""
     traj = b.trajectories
-    order = (traj[traj["year"] == b.year].sort_values("rank", na_position="last")["iso3"].tolist())
+    order = traj[traj["year"] == b.year].sort_values("rank", na_position="last")["iso3"].tolist()
     order += [c for c in traj["iso3"].unique() if c not in order]
     colours = _peer_colours(order, b.focus)
     names = traj.groupby("iso3")["country"].last().to_dict()  # survey names (no "(the)")
@@ -642,9 +782,16 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
         s = traj[traj["iso3"] == code].sort_values("year")
         is_focus = code == b.focus
         lbl = names[code] + ("" if code in b.members else " (not in group)")
-        ax.plot(s["year"], s["rank"].astype(float), marker="o", ms=6 if is_focus else 4,
-                lw=3 if is_focus else 1.6, color=colours[code], label=lbl,
-                zorder=3 if is_focus else 2)
+        ax.plot(
+            s["year"],
+            s["rank"].astype(float),
+            marker="o",
+            ms=6 if is_focus else 4,
+            lw=3 if is_focus else 1.6,
+            color=colours[code],
+            label=lbl,
+            zorder=3 if is_focus else 2,
+        )
     ax.invert_yaxis()
     years = sorted(traj["year"].unique())
     ax.set_xticks(years)
@@ -654,19 +801,22 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
     ax.set_ylabel("EGDI rank (1 = best)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Country")
     gaps = traj[~traj["assessed"]]
-    sub = (f"Rank among the countries assessed in each edition (173 to 193); "
-           f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}.")
+    sub = (
+        f"Rank among the countries assessed in each edition (173 to 193); "
+        f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}."
+    )
     n_range = traj.groupby("year")["n_assessed"].first()
     sub = sub.replace("173 to 193", f"{n_range.min()} to {n_range.max()}")
-    return plots.finish(fig, f"EGDI rank over all editions: {b.group}", egdi_source(years),
-                        subtitle=sub)
+    return plots.finish(
+        fig, f"EGDI rank over all editions: {b.group}", egdi_source(years), subtitle=sub
+    )
 
 
 def plot_profile(b: Benchmark) -> plt.Figure:
     """Dot chart: the focus country's five scores against the frontier and comparison means."""
     prof = b.profile
     fig, ax = plt.subplots(figsize=(10, 5.2))
-    labels = [plots.SHORT_LABELS[c] for c in INDICES]
+    labels = [SHORT_LABELS[c] for c in INDICES]
     y = np.arange(len(INDICES))
     others = [i for i, k in enumerate(prof["kind"]) if k not in ("focus", "frontier")]
     pal = [c for c in peer_palette() if c != "#0173b2"]  # too close to the frontier colour
@@ -680,8 +830,14 @@ def plot_profile(b: Benchmark) -> plt.Figure:
         else:
             style = {"color": pal[others.index(j) % len(pal)], "marker": "s", "s": 45, "zorder": 2}
         n_txt = f" (n={int(row['n'])})" if kind not in ("focus", "frontier") else ""
-        ax.scatter(row[list(INDICES)].astype(float), y + offsets[j], label=f"{label}{n_txt}",
-                   edgecolor="white", linewidth=0.6, **style)
+        ax.scatter(
+            row[list(INDICES)].astype(float),
+            y + offsets[j],
+            label=f"{label}{n_txt}",
+            edgecolor="white",
+            linewidth=0.6,
+            **style,
+        )
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
@@ -691,10 +847,13 @@ def plot_profile(b: Benchmark) -> plt.Figure:
         ax.axhline(i + 0.5, color="#dddddd", lw=0.8)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Benchmark")
     name = country_name(b.focus)
-    return plots.finish(fig, f"{name}'s scores against the frontier and its peers, {b.year}",
-                        egdi_source([b.year]),
-                        subtitle="Means over the countries assessed in the edition; "
-                        "EGDI = mean of OSI, HCI and TII (EPI is not part of it).")
+    return plots.finish(
+        fig,
+        f"{name}'s scores against the frontier and its peers, {b.year}",
+        egdi_source([b.year]),
+        subtitle="Means over the countries assessed in the edition; "
+        "EGDI = mean of OSI, HCI and TII (EPI is not part of it).",
+    )
 
 
 def plot_change(b: Benchmark) -> plt.Figure | None:
@@ -710,15 +869,22 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     ax.axhline(0, color="#333333", lw=0.8)
     span = max(abs(v) for v in vals) or 1.0
     for bar, v in zip(bars, vals, strict=True):
-        ax.annotate(_signed(v), (bar.get_x() + bar.get_width() / 2, v),
-                    xytext=(0, 4 if v >= 0 else -4), textcoords="offset points",
-                    ha="center", va="bottom" if v >= 0 else "top", fontsize=9)
+        ax.annotate(
+            _signed(v),
+            (bar.get_x() + bar.get_width() / 2, v),
+            xytext=(0, 4 if v >= 0 else -4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if v >= 0 else "top",
+            fontsize=9,
+        )
     ax.set_ylim(min(0.0, min(vals)) - 0.15 * span, max(0.0, max(vals)) + 0.15 * span)
     ax.set_ylabel("EGDI points")
     name = country_name(b.focus)
     return plots.finish(
-        fig, f"What moved {name}'s EGDI between {c.previous} and {c.year}",
+        fig,
+        f"What moved {name}'s EGDI between {c.previous} and {c.year}",
         egdi_source([c.previous, c.year]),
         subtitle="Each component contributes a third of its change; residual = published EGDI "
-                 "change minus the sum of the three.")
-
+        "change minus the sum of the three.",
+    )

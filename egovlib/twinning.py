@@ -14,10 +14,11 @@ import pandas as pd
 from .countries import country_name, country_table, resolve_group
 from .errors import EgovError
 from .panel import build_panel, covariate_catalogue, editions, load_egdi_panel
-from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, INDEX_LABELS, PEER_COLOUR, SHORT_LABELS, finish
+from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish
 from .readers import variables
 from .report import show_markdown, show_table
 from .standing import EGDI_SOURCE
+from .vocabulary import EGDI_WEIGHTS, INDEX_LABELS, SHORT_LABELS, method_breaks
 
 log = logging.getLogger(__name__)
 
@@ -25,20 +26,20 @@ log = logging.getLogger(__name__)
 #: review of national portals) but it is a supplementary index, not an input of the EGDI.
 COMPONENTS: tuple[str, ...] = ("osi", "hci", "tii", "epi")
 
-#: Weight of each component in the EGDI (UN method: EGDI = mean(OSI, HCI, TII)); EPI has none.
-EGDI_WEIGHTS: Mapping[str, float] = {"osi": 1 / 3, "hci": 1 / 3, "tii": 1 / 3, "epi": 0.0}
 
 #: Survey editions whose scores are not comparable with the edition before (2014: the UN
 #: revised the OSI questionnaire and the TII/OSI normalisation, and the HCI added years of
 #: schooling). Steps into these editions are left out of the historical evidence by default.
-METHOD_BREAKS: tuple[int, ...] = (2014,)
+METHOD_BREAKS: tuple[int, ...] = method_breaks(("osi", "tii"))
 #: Editions where only the HCI definition changed (kept, but flagged in the prose).
-HCI_BREAKS: tuple[int, ...] = (2008,)
+HCI_BREAKS: tuple[int, ...] = tuple(b for b in method_breaks("hci") if b not in METHOD_BREAKS)
 
 #: Context data behind each similarity feature, named in the figures' source lines.
 FEATURE_SOURCES: Mapping[str, str] = {
-    "region": "UN M49 regions", "income": "World Bank income groups (current)",
-    "population": "World Bank WDI population", "gtmi": "World Bank GovTech Maturity Index groups",
+    "region": "UN M49 regions",
+    "income": "World Bank income groups (current)",
+    "population": "World Bank WDI population",
+    "gtmi": "World Bank GovTech Maturity Index groups",
 }
 
 
@@ -73,21 +74,37 @@ class TransferArea:
 #: Transferability of each component (a judgement, stated as data so that it can be changed and
 #: the ranking regenerated). Based on what each index measures in the UN method.
 TRANSFER_AREAS: tuple[TransferArea, ...] = (
-    TransferArea("osi", 1.0, "1-3 years",
-                 "online services (portal, service catalogue, single sign-on, interoperability, "
-                 "institutional and legal framework) are built by administrations: know-how, "
-                 "standards and software a partner can share"),
-    TransferArea("epi", 0.9, "1-3 years",
-                 "e-participation (e-information, online consultation, open data, feedback "
-                 "channels) is portal content and procedure, so transferable; it also depends on "
-                 "political will"),
-    TransferArea("tii", 0.25, "3-10 years",
-                 "telecom infrastructure (internet users, mobile and fixed broadband) needs "
-                 "investment and market reform; a partner can advise on regulation and spectrum, "
-                 "not build the networks"),
-    TransferArea("hci", 0.1, "a generation",
-                 "human capital (adult literacy, enrolment, years of schooling) moves with the "
-                 "school system over decades; digital-skills programmes are not measured by it"),
+    TransferArea(
+        "osi",
+        1.0,
+        "1-3 years",
+        "online services (portal, service catalogue, single sign-on, interoperability, "
+        "institutional and legal framework) are built by administrations: know-how, "
+        "standards and software a partner can share",
+    ),
+    TransferArea(
+        "epi",
+        0.9,
+        "1-3 years",
+        "e-participation (e-information, online consultation, open data, feedback "
+        "channels) is portal content and procedure, so transferable; it also depends on "
+        "political will",
+    ),
+    TransferArea(
+        "tii",
+        0.25,
+        "3-10 years",
+        "telecom infrastructure (internet users, mobile and fixed broadband) needs "
+        "investment and market reform; a partner can advise on regulation and spectrum, "
+        "not build the networks",
+    ),
+    TransferArea(
+        "hci",
+        0.1,
+        "a generation",
+        "human capital (adult literacy, enrolment, years of schooling) moves with the "
+        "school system over decades; digital-skills programmes are not measured by it",
+    ),
 )
 
 
@@ -97,17 +114,32 @@ def transfer_table(areas: Iterable[TransferArea] = TRANSFER_AREAS) -> pd.DataFra
     Columns ``component`` (the index named in words), ``transferability`` (the weight),
     ``horizon``, ``egdi_weight`` (weight in the EGDI) and ``why``.
     """
-    rows = [{"component": INDEX_LABELS.get(a.component, a.component.upper()),
-             "transferability": a.weight, "horizon": a.horizon,
-             "egdi_weight": EGDI_WEIGHTS[a.component], "why": a.why}
-            for a in areas]
+    rows = [
+        {
+            "component": INDEX_LABELS.get(a.component, a.component.upper()),
+            "transferability": a.weight,
+            "horizon": a.horizon,
+            "egdi_weight": EGDI_WEIGHTS[a.component],
+            "why": a.why,
+        }
+        for a in areas
+    ]
     return pd.DataFrame(rows)
 
 
 #: Columns of `priority_table` (the per-pair table fits a 1000-pixel page: transferability and
 #: horizon are per component, in `transfer_table`; closable EGDI points are in `describe_pair`).
-PRIORITY_COLUMNS = ("rank", "component", "mentor", "mentee", "gap", "egdi_points",
-                    "feasible_target", "closable", "priority")
+PRIORITY_COLUMNS = (
+    "rank",
+    "component",
+    "mentor",
+    "mentee",
+    "gap",
+    "egdi_points",
+    "feasible_target",
+    "closable",
+    "priority",
+)
 
 
 def priority_table(r: PairResult) -> pd.DataFrame:
@@ -199,7 +231,10 @@ def _from_mapping(cls, m):
 
 #: World Bank income groups as an ordinal scale.
 INCOME_LEVELS: Mapping[str, int] = {
-    "Low income": 1, "Lower middle income": 2, "Upper middle income": 3, "High income": 4,
+    "Low income": 1,
+    "Lower middle income": 2,
+    "Upper middle income": 3,
+    "High income": 4,
 }
 #: GTMI group letters (the covariate `gtmi_group` is coded A=4 ... D=1).
 GTMI_LETTERS: Mapping[int, str] = {4: "A", 3: "B", 2: "C", 1: "D"}
@@ -238,12 +273,16 @@ def load_context(year: int, *, lag: int = 1) -> Context:
     """
     known = set(covariate_catalogue())
     present = [c for c in CONTEXT_COVARIATES if c in known]
-    notes = [f"Income group: current World Bank classification (not the one of {year}); "
-             "region: UN M49 region and sub-region."]
+    notes = [
+        f"Income group: current World Bank classification (not the one of {year}); "
+        "region: UN M49 region and sub-region."
+    ]
     for c in CONTEXT_COVARIATES:
         if c not in known:
-            notes.append(f"Covariate `{c}` is not available (no reader provides it), so "
-                         f"{CONTEXT_COVARIATES[c]} is left out of the similarity.")
+            notes.append(
+                f"Covariate `{c}` is not available (no reader provides it), so "
+                f"{CONTEXT_COVARIATES[c]} is left out of the similarity."
+            )
     panel = build_panel([year], present, lag=lag)
     d = panel.data.set_index("iso3")
     ctx = pd.DataFrame(index=d.index)
@@ -263,13 +302,17 @@ def load_context(year: int, *, lag: int = 1) -> Context:
         col = "population" if cov == "population" else "gtmi_group"
         n = int(ctx[col].notna().sum())
         if cov in present and n == 0:
-            notes.append(f"Covariate `{cov}` has no value for the {year} edition under the vintage "
-                         f"rule ({panel.rule}), so {feat} is left out of the similarity.")
+            notes.append(
+                f"Covariate `{cov}` has no value for the {year} edition under the vintage "
+                f"rule ({panel.rule}), so {feat} is left out of the similarity."
+            )
         elif n:
             yrs = sorted({int(y) for y in ctx[f"{col}_year"].dropna()})
             label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
-            notes.append(f"{label}: {n} of {len(ctx)} countries, reference "
-                         f"year(s) {_year_span(yrs)} ({panel.rule}).")
+            notes.append(
+                f"{label}: {n} of {len(ctx)} countries, reference "
+                f"year(s) {_year_span(yrs)} ({panel.rule})."
+            )
             features.append(feat)
     return Context(data=ctx, notes=notes, features=features)
 
@@ -280,9 +323,9 @@ def _year_span(yrs: list[int]) -> str:
     return str(yrs[0]) if len(yrs) == 1 else f"{yrs[0]}-{yrs[-1]}"
 
 
-def context_similarity(context: pd.DataFrame, iso3: str,
-                       weights: SimilarityWeights | Mapping[str, float] | None = None
-                       ) -> pd.DataFrame:
+def context_similarity(
+    context: pd.DataFrame, iso3: str, weights: SimilarityWeights | Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Similarity of every country to ``iso3`` on the context features.
 
     Parameters
@@ -319,16 +362,23 @@ def context_similarity(context: pd.DataFrame, iso3: str,
     dpop = (context["log10_population"] - ref["log10_population"]).abs()
     out["sim_population"] = (1 - dpop / w.population_decades).clip(lower=0)
     out["sim_gtmi"] = 1 - (context["gtmi_group"] - ref["gtmi_group"]).abs() / 3
-    wts = pd.Series({"sim_region": w.region, "sim_income": w.income,
-                     "sim_population": w.population, "sim_gtmi": w.gtmi})
+    wts = pd.Series(
+        {
+            "sim_region": w.region,
+            "sim_income": w.income,
+            "sim_population": w.population,
+            "sim_gtmi": w.gtmi,
+        }
+    )
     sims = out[wts.index].astype(float)
     known = sims.notna()
     wsum = known.mul(wts, axis=1).sum(axis=1)
-    out["similarity"] = (sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0))
+    out["similarity"] = sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0)
     names = [c.removeprefix("sim_") for c in wts.index]
     out["features"] = [
         ", ".join(n for n, k, wt in zip(names, row, wts, strict=True) if k and wt > 0)
-        for row in known.to_numpy()]
+        for row in known.to_numpy()
+    ]
     return out
 
 
@@ -336,8 +386,10 @@ def context_similarity(context: pd.DataFrame, iso3: str,
 # Pair arithmetic
 # ---------------------------------------------------------------------------------------------
 
-def component_gaps(mentor: Mapping[str, float] | pd.Series,
-                   mentee: Mapping[str, float] | pd.Series) -> pd.DataFrame:
+
+def component_gaps(
+    mentor: Mapping[str, float] | pd.Series, mentee: Mapping[str, float] | pd.Series
+) -> pd.DataFrame:
     """The mentor's lead on each component and the EGDI points it is worth.
 
     A gap ``g`` on OSI, HCI or TII costs the mentee ``g / 3`` EGDI points (EGDI is the mean of the
@@ -352,13 +404,28 @@ def component_gaps(mentor: Mapping[str, float] | pd.Series,
     rows = []
     for c in COMPONENTS:
         a, b = float(mentor[c]), float(mentee[c])
-        rows.append({"component": c, "mentor": a, "mentee": b, "gap": a - b,
-                     "egdi_weight": EGDI_WEIGHTS[c], "egdi_points": (a - b) * EGDI_WEIGHTS[c]})
+        rows.append(
+            {
+                "component": c,
+                "mentor": a,
+                "mentee": b,
+                "gap": a - b,
+                "egdi_weight": EGDI_WEIGHTS[c],
+                "egdi_points": (a - b) * EGDI_WEIGHTS[c],
+            }
+        )
     return pd.DataFrame(rows).set_index("component")
 
 
-def nearest_better_peers(scores: pd.DataFrame, similarity: pd.Series, mentee: str, component: str,
-                         *, n: int = 5, exclude: Iterable[str] = ()) -> pd.DataFrame:
+def nearest_better_peers(
+    scores: pd.DataFrame,
+    similarity: pd.Series,
+    mentee: str,
+    component: str,
+    *,
+    n: int = 5,
+    exclude: Iterable[str] = (),
+) -> pd.DataFrame:
     """The mentee's closest context peers that score higher on ``component``.
 
     Closest = highest `context_similarity` to the mentee; ties are broken by the smaller score
@@ -372,16 +439,25 @@ def nearest_better_peers(scores: pd.DataFrame, similarity: pd.Series, mentee: st
     own = scores.loc[mentee, component]
     s = scores[component].dropna()
     better = s[(s > own) & ~s.index.isin([mentee, *exclude])]
-    t = pd.DataFrame({"iso3": better.index, "score": better.to_numpy(),
-                      "similarity": similarity.reindex(better.index).to_numpy()})
+    t = pd.DataFrame(
+        {
+            "iso3": better.index,
+            "score": better.to_numpy(),
+            "similarity": similarity.reindex(better.index).to_numpy(),
+        }
+    )
     t["step"] = t["score"] - own
-    t = t.sort_values(["similarity", "step", "iso3"], ascending=[False, True, True],
-                      na_position="last")
+    t = t.sort_values(
+        ["similarity", "step", "iso3"], ascending=[False, True, True], na_position="last"
+    )
     return t.head(n).drop(columns="step").reset_index(drop=True)
 
 
-def transfer_priorities(gaps: pd.DataFrame, feasible_target: Mapping[str, float],
-                        areas: Iterable[TransferArea] = TRANSFER_AREAS) -> pd.DataFrame:
+def transfer_priorities(
+    gaps: pd.DataFrame,
+    feasible_target: Mapping[str, float],
+    areas: Iterable[TransferArea] = TRANSFER_AREAS,
+) -> pd.DataFrame:
     """Rank the components a twinning should work on first.
 
     For each component: ``feasible_gain`` = feasible target - mentee (what similar countries that
@@ -414,8 +490,15 @@ def transfer_priorities(gaps: pd.DataFrame, feasible_target: Mapping[str, float]
     return t
 
 
-def stepping_stones(scores: pd.DataFrame, similarity: pd.Series, component: str, threshold: float,
-                    *, n: int = 5, exclude: Iterable[str] = ()) -> pd.DataFrame:
+def stepping_stones(
+    scores: pd.DataFrame,
+    similarity: pd.Series,
+    component: str,
+    threshold: float,
+    *,
+    n: int = 5,
+    exclude: Iterable[str] = (),
+) -> pd.DataFrame:
     """Countries most similar to the mentee that reach ``threshold`` on ``component``.
 
     Ties in similarity are broken by the higher score, then the ISO3 code.
@@ -430,14 +513,16 @@ def stepping_stones(scores: pd.DataFrame, similarity: pd.Series, component: str,
     t = scores.loc[ok, list(COMPONENTS) + ["egdi"]].copy()
     t["similarity"] = similarity.reindex(ok)
     t = t.reset_index(names="iso3")
-    t = t.sort_values(["similarity", component, "iso3"], ascending=[False, False, True],
-                      na_position="last")
+    t = t.sort_values(
+        ["similarity", component, "iso3"], ascending=[False, False, True], na_position="last"
+    )
     return t.head(n).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
 # One mentor-mentee pair
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PairResult:
@@ -473,17 +558,30 @@ def edition_scores(panel: pd.DataFrame, year: int) -> pd.DataFrame:
 def not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -> str:
     """Markdown message for a country not assessed in ``year``, naming the editions it is in."""
     years = panel.loc[(panel["iso3"] == iso3) & panel["assessed"], "year"].tolist()
-    when = (f"It is assessed in {', '.join(map(str, years))}." if years
-            else "It is not assessed in any edition in the data.")
-    return (f"**{country_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
-            f"edition** of the UN E-Government Survey (no published scores), so this pair "
-            f"cannot be analysed for {year}. {when}")
+    when = (
+        f"It is assessed in {', '.join(map(str, years))}."
+        if years
+        else "It is not assessed in any edition in the data."
+    )
+    return (
+        f"**{country_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
+        f"edition** of the UN E-Government Survey (no published scores), so this pair "
+        f"cannot be analysed for {year}. {when}"
+    )
 
 
-def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | None = None,
-                 context: Context | None = None, n_peers: int = 5, n_stepping_stones: int = 5,
-                 similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
-                 areas: Iterable[TransferArea] = TRANSFER_AREAS) -> PairResult:
+def analyse_pair(
+    mentor: str,
+    mentee: str,
+    year: int,
+    *,
+    panel: pd.DataFrame | None = None,
+    context: Context | None = None,
+    n_peers: int = 5,
+    n_stepping_stones: int = 5,
+    similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+    areas: Iterable[TransferArea] = TRANSFER_AREAS,
+) -> PairResult:
     """Gaps, feasible targets, transfer priorities and stepping stones for one pair.
 
     Feasible target on a component = median score of the mentee's ``n_peers`` closest context
@@ -500,8 +598,13 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
     scores = edition_scores(panel, year)
     for iso3, role in ((mentor, "mentor"), (mentee, "mentee")):
         if iso3 not in scores.index:
-            return PairResult(mentor, mentee, year, ok=False,
-                              message=not_assessed_message(iso3, role, year, panel))
+            return PairResult(
+                mentor,
+                mentee,
+                year,
+                ok=False,
+                message=not_assessed_message(iso3, role, year, panel),
+            )
     context = load_context(year) if context is None else context
     sim = context_similarity(context.data, mentee, similarity_weights)
     gaps = component_gaps(scores.loc[mentor], scores.loc[mentee])
@@ -514,14 +617,28 @@ def analyse_pair(mentor: str, mentee: str, year: int, *, panel: pd.DataFrame | N
     target = pri.index[0] if pri["priority"].iloc[0] > 0 else None
     stones = pd.DataFrame()
     if target is not None:
-        stones = stepping_stones(scores, sim["similarity"], target,
-                                 pri.loc[target, "feasible_target"], n=n_stepping_stones,
-                                 exclude=[mentor, mentee])
+        stones = stepping_stones(
+            scores,
+            sim["similarity"],
+            target,
+            pri.loc[target, "feasible_target"],
+            n=n_stepping_stones,
+            exclude=[mentor, mentee],
+        )
         stones.insert(1, "country", [country_name(i) for i in stones["iso3"]])
     return PairResult(
-        mentor, mentee, year, ok=True, gaps=gaps, priorities=pri, target=target, peers=peers,
-        stones=stones, similarity=float(sim.loc[mentor, "similarity"]),
-        similarity_detail=sim.loc[mentor], context_notes=list(context.notes),
+        mentor,
+        mentee,
+        year,
+        ok=True,
+        gaps=gaps,
+        priorities=pri,
+        target=target,
+        peers=peers,
+        stones=stones,
+        similarity=float(sim.loc[mentor, "similarity"]),
+        similarity_detail=sim.loc[mentor],
+        context_notes=list(context.notes),
         egdi=(float(scores.loc[mentor, "egdi"]), float(scores.loc[mentee, "egdi"])),
         ranks=(float(scores.loc[mentor, "rank"]), float(scores.loc[mentee, "rank"])),
     )
@@ -540,20 +657,28 @@ def describe_pair(r: PairResult) -> str:
     a, b = country_name(r.mentor), country_name(r.mentee)
     g = r.gaps
     egdi_gap = r.egdi[0] - r.egdi[1]
-    lines = [f"In {r.year} {a} scores {r.egdi[0]:.4f} on the EGDI (rank {r.ranks[0]:.0f}) and "
-             f"{b} {r.egdi[1]:.4f} (rank {r.ranks[1]:.0f}): a gap of {egdi_gap:+.4f}."]
-    parts = [f"{SHORT_LABELS[c]} {g.loc[c, 'gap']:+.3f} "
-             f"(= {g.loc[c, 'egdi_points']:+.4f} EGDI points)" for c in ("osi", "hci", "tii")]
-    lines.append(f"The mentor's lead per component: {'; '.join(parts)}; "
-                 f"EPI {g.loc['epi', 'gap']:+.3f}, which costs no EGDI points because the EPI is a "
-                 "supplementary index, not part of the EGDI.")
+    lines = [
+        f"In {r.year} {a} scores {r.egdi[0]:.4f} on the EGDI (rank {r.ranks[0]:.0f}) and "
+        f"{b} {r.egdi[1]:.4f} (rank {r.ranks[1]:.0f}): a gap of {egdi_gap:+.4f}."
+    ]
+    parts = [
+        f"{SHORT_LABELS[c]} {g.loc[c, 'gap']:+.3f} (= {g.loc[c, 'egdi_points']:+.4f} EGDI points)"
+        for c in ("osi", "hci", "tii")
+    ]
+    lines.append(
+        f"The mentor's lead per component: {'; '.join(parts)}; "
+        f"EPI {g.loc['epi', 'gap']:+.3f}, which costs no EGDI points because the EPI is a "
+        "supplementary index, not part of the EGDI."
+    )
     ahead = [SHORT_LABELS[c] for c in COMPONENTS if g.loc[c, "gap"] < 0]
     if ahead:
         lines.append(f"{b} is ahead of {a} on {', '.join(ahead)}: nothing to transfer there.")
     p = r.priorities
     if r.target is None:
-        lines.append(f"No component has a lead of {a} that {b}'s closest peers show to be "
-                     "feasible, so no transfer area is proposed.")
+        lines.append(
+            f"No component has a lead of {a} that {b}'s closest peers show to be "
+            "feasible, so no transfer area is proposed."
+        )
         return "\n\n".join(lines)
     t = r.target
     lines.append(
@@ -561,26 +686,36 @@ def describe_pair(r: PairResult) -> str:
         f"reach a median of {p.loc[t, 'feasible_target']:.3f} (feasible target), so "
         f"{p.loc[t, 'closable']:.3f} of the mentor's {p.loc[t, 'gap']:.3f} lead "
         f"({p.loc[t, 'closable_share']:.0%}) is within reach"
-        + (f", worth {p.loc[t, 'closable_egdi_points']:.4f} EGDI points." if p.loc[t, "egdi_weight"]
-           else " (no EGDI points: EPI is outside the EGDI, but it is measured on the same "
-                "portals as the OSI).")
+        + (
+            f", worth {p.loc[t, 'closable_egdi_points']:.4f} EGDI points."
+            if p.loc[t, "egdi_weight"]
+            else " (no EGDI points: EPI is outside the EGDI, but it is measured on the same "
+            "portals as the OSI)."
+        )
     )
     order = [f"{SHORT_LABELS[c]} (priority {p.loc[c, 'priority']:.3f})" for c in p.index]
-    lines.append("Transfer areas in order (priority = transferability x feasible part of the "
-                 "lead): " + ", ".join(order) + ".")
+    lines.append(
+        "Transfer areas in order (priority = transferability x feasible part of the "
+        "lead): " + ", ".join(order) + "."
+    )
     slow = [c for c in ("tii", "hci") if p.loc[c, "closable"] > 0]
     if slow:
         pts = ", ".join(f"{p.loc[c, 'closable_egdi_points']:.4f}" for c in slow)
         lines.append(
-            "Gaps on " + " and ".join(SHORT_LABELS[c] for c in slow)
+            "Gaps on "
+            + " and ".join(SHORT_LABELS[c] for c in slow)
             + f" are real ({pts} EGDI points within reach)"
             " but infrastructure and schooling move with investment and "
-            "time, not with an exchange of know-how; a twinning can at most advise on them.")
+            "time, not with an exchange of know-how; a twinning can at most advise on them."
+        )
     if len(r.stones):
-        names = ", ".join(f"{c} ({v:.3f})"
-                          for c, v in zip(r.stones["country"], r.stones[t], strict=True))
-        lines.append(f"Stepping stones (similar to {b} and at or above the feasible target on "
-                     f"{SHORT_LABELS[t]}): {names}.")
+        names = ", ".join(
+            f"{c} ({v:.3f})" for c, v in zip(r.stones["country"], r.stones[t], strict=True)
+        )
+        lines.append(
+            f"Stepping stones (similar to {b} and at or above the feasible target on "
+            f"{SHORT_LABELS[t]}): {names}."
+        )
     return "\n\n".join(lines)
 
 
@@ -588,9 +723,14 @@ def describe_pair(r: PairResult) -> str:
 # Evidence from history
 # ---------------------------------------------------------------------------------------------
 
-def edition_changes(panel: pd.DataFrame, *, up_to: int | None = None,
-                    breaks: Iterable[int] = METHOD_BREAKS, include_breaks: bool = False
-                    ) -> pd.DataFrame:
+
+def edition_changes(
+    panel: pd.DataFrame,
+    *,
+    up_to: int | None = None,
+    breaks: Iterable[int] = METHOD_BREAKS,
+    include_breaks: bool = False,
+) -> pd.DataFrame:
     """Changes between consecutive editions per country, with the EGDI gain decomposed.
 
     Each of OSI, HCI and TII contributes a third of its change to the EGDI change; ``residual`` =
@@ -638,9 +778,17 @@ def edition_changes(panel: pd.DataFrame, *, up_to: int | None = None,
     return pd.concat(parts, ignore_index=True)
 
 
-def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", band: float = 0.10,
-                     n: int = 8, up_to: int | None = None, include_breaks: bool = False,
-                     drop_zero_components: bool = True) -> pd.DataFrame:
+def historical_jumps(
+    panel: pd.DataFrame,
+    level: float,
+    *,
+    metric: str = "osi",
+    band: float = 0.10,
+    n: int = 8,
+    up_to: int | None = None,
+    include_breaks: bool = False,
+    drop_zero_components: bool = True,
+) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
     Similar = the ``metric`` at the start edition within ``level +/- band``. Each row decomposes
@@ -670,24 +818,40 @@ def historical_jumps(panel: pd.DataFrame, level: float, *, metric: str = "osi", 
     contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
     ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
     ch.insert(1, "country", [country_name(i) for i in ch["iso3"]])
-    keep = ["iso3", "country", "from_year", "to_year", f"{metric}_start", f"{metric}_end",
-            f"d_{metric}", *([] if metric == "egdi" else ["d_egdi"]), "contrib_osi", "contrib_hci",
-            "contrib_tii", "residual", "driver", "crosses_break"]
+    keep = [
+        "iso3",
+        "country",
+        "from_year",
+        "to_year",
+        f"{metric}_start",
+        f"{metric}_end",
+        f"d_{metric}",
+        *([] if metric == "egdi" else ["d_egdi"]),
+        "contrib_osi",
+        "contrib_hci",
+        "contrib_tii",
+        "residual",
+        "driver",
+        "crosses_break",
+    ]
     out = ch[keep].reset_index(drop=True)
     out.attrs["dropped_zero"] = dropped_zero
     return out
 
 
-def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, mentee: str,
-                   up_to: int) -> str:
+def describe_jumps(
+    jumps: pd.DataFrame, metric: str, level: float, band: float, mentee: str, up_to: int
+) -> str:
     """Generated prose summarising `historical_jumps`: how many, which component drove them."""
     name = country_name(mentee)
     m = SHORT_LABELS[metric]
     who = f"the current {m} of {name}"
     if jumps.empty:
-        return (f"No consecutive-edition step up to {up_to} starts with a {m} within "
-                f"±{band:.2f} of {who} ({level:.3f}) (or no earlier edition exists), so "
-                "history offers no comparable jump.")
+        return (
+            f"No consecutive-edition step up to {up_to} starts with a {m} within "
+            f"±{band:.2f} of {who} ({level:.3f}) (or no earlier edition exists), so "
+            "history offers no comparable jump."
+        )
     tot = jumps[["contrib_osi", "contrib_hci", "contrib_tii"]].sum()
     share = tot / tot.abs().sum() if tot.abs().sum() > 0 else tot * np.nan
     drivers = jumps["driver"].value_counts()
@@ -696,13 +860,17 @@ def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, 
     extra = ""
     if hci_break.any():
         k = int(hci_break.sum())
-        extra += (f" {k} of these steps {'ends' if k == 1 else 'end'} in "
-                  f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
-                  "HCI contribution is partly a change of yardstick.")
+        extra += (
+            f" {k} of these steps {'ends' if k == 1 else 'end'} in "
+            f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
+            "HCI contribution is partly a change of yardstick."
+        )
     if jumps.attrs.get("dropped_zero"):
-        extra += (f" {jumps.attrs['dropped_zero']} step(s) from a similar level were left out "
-                  "because a component is published as exactly 0 at one end (mostly missing "
-                  "data, not a score).")
+        extra += (
+            f" {jumps.attrs['dropped_zero']} step(s) from a similar level were left out "
+            "because a component is published as exactly 0 at one end (mostly missing "
+            "data, not a score)."
+        )
     return (
         f"The {len(jumps)} largest {m} gains from a starting {m} within ±{band:.2f} of {who} "
         f"({level:.3f}) range from {jumps[f'd_{metric}'].min():+.3f} to {top[f'd_{metric}']:+.3f} "
@@ -718,11 +886,18 @@ def describe_jumps(jumps: pd.DataFrame, metric: str, level: float, band: float, 
 # Automatic pairing
 # ---------------------------------------------------------------------------------------------
 
-def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, role: str = "mentor",
-                  candidates: Iterable[str] | None = None,
-                  weights: PairingWeights | Mapping[str, float] | None = None,
-                  similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
-                  areas: Iterable[TransferArea] = TRANSFER_AREAS) -> pd.DataFrame:
+
+def pairing_table(
+    scores: pd.DataFrame,
+    context: pd.DataFrame,
+    focus: str,
+    *,
+    role: str = "mentor",
+    candidates: Iterable[str] | None = None,
+    weights: PairingWeights | Mapping[str, float] | None = None,
+    similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+    areas: Iterable[TransferArea] = TRANSFER_AREAS,
+) -> pd.DataFrame:
     """Rank candidate partners of ``focus`` by a transparent pairing score.
 
     ``role="mentor"``: ``focus`` is the mentor and candidates are mentees; ``role="mentee"``:
@@ -748,8 +923,10 @@ def pairing_table(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, ro
     w = _transfer_weights(areas)
     focus = iso3_code(focus)
     if focus not in scores.index:
-        raise EgovError(f"{country_name(focus)} ({focus}) was not assessed in this edition; "
-                        "automatic pairing needs its scores")
+        raise EgovError(
+            f"{country_name(focus)} ({focus}) was not assessed in this edition; "
+            "automatic pairing needs its scores"
+        )
     if candidates is None:
         pool = scores.index
     elif isinstance(candidates, str):
@@ -794,19 +971,25 @@ class PairingReport:
 
     def show(self) -> None:
         """Display the table (with its caption) and then the generated sentences."""
-        show_table(self.shown, self.caption,
-                   formats={"rank": "{:d}", "similarity": "{:.3f}"})
+        show_table(self.shown, self.caption, formats={"rank": "{:d}", "similarity": "{:.3f}"})
         if self.text:
             show_markdown(self.text)
 
 
-def pairing_report(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, role: str,
-                   label: str, year: int, n_shown: int = 15,
-                   candidates: Iterable[str] | str | None = None,
-                   chosen: Iterable[str] | None = None,
-                   weights: PairingWeights | Mapping[str, float] | None = None,
-                   similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
-                   ) -> PairingReport:
+def pairing_report(
+    scores: pd.DataFrame,
+    context: pd.DataFrame,
+    focus: str,
+    *,
+    role: str,
+    label: str,
+    year: int,
+    n_shown: int = 15,
+    candidates: Iterable[str] | str | None = None,
+    chosen: Iterable[str] | None = None,
+    weights: PairingWeights | Mapping[str, float] | None = None,
+    similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+) -> PairingReport:
     """Rank the partners of ``focus`` (`pairing_table`) and describe the ranking for the report.
 
     Parameters
@@ -840,8 +1023,15 @@ def pairing_report(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, r
         ``caption`` and ``text`` (Markdown: candidates dropped as not assessed, best candidate
         and positions of the chosen partners; empty if there is nothing to say).
     """
-    t = pairing_table(scores, context, focus, role=role, candidates=candidates, weights=weights,
-                      similarity_weights=similarity_weights)
+    t = pairing_table(
+        scores,
+        context,
+        focus,
+        role=role,
+        candidates=candidates,
+        weights=weights,
+        similarity_weights=similarity_weights,
+    )
     shown = t.head(n_shown)[["rank", "iso3", "country", "score", "lead", "similarity", "reasons"]]
     caption = f"{label} ({year}); top {len(shown)} of {len(t)}"
     parts = []
@@ -851,11 +1041,17 @@ def pairing_report(scores: pd.DataFrame, context: pd.DataFrame, focus: str, *, r
         partner = "mentee" if role == "mentor" else "mentor"
         top = t.iloc[0]
         rank = t.set_index("iso3")["rank"]
-        positions = [f"{country_name(c)} {int(rank[c])}" if c in rank.index
-                     else f"{country_name(c)} not ranked" for c in (iso3_code(c) for c in chosen)]
-        parts.append(f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** "
-                     f"({top['reasons']}) Positions of the chosen {partner}s: "
-                     f"{', '.join(positions)}.")
+        positions = [
+            f"{country_name(c)} {int(rank[c])}"
+            if c in rank.index
+            else f"{country_name(c)} not ranked"
+            for c in (iso3_code(c) for c in chosen)
+        ]
+        parts.append(
+            f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** "
+            f"({top['reasons']}) Positions of the chosen {partner}s: "
+            f"{', '.join(positions)}."
+        )
     return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
 
 
@@ -872,8 +1068,9 @@ def _fmt_pop(p: float) -> str:
 def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
     mentor = focus if role == "mentor" else row.iso3
     leads = {c: getattr(row, f"lead_{c}") for c in COMPONENTS}
-    ahead = [f"{SHORT_LABELS[c]} by {v:.2f}" for c, v in leads.items()
-             if v > 0 and c in ("osi", "epi")]
+    ahead = [
+        f"{SHORT_LABELS[c]} by {v:.2f}" for c, v in leads.items() if v > 0 and c in ("osi", "epi")
+    ]
     behind = [SHORT_LABELS[c] for c, v in leads.items() if v <= 0]
     parts = []
     mname = country_name(mentor)
@@ -901,16 +1098,21 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
     if not pd.isna(row.sim_population):
         ctx.append(f"population {_fmt_pop(b['population'])} vs {_fmt_pop(a['population'])}")
     if not pd.isna(row.sim_gtmi):
-        ctx.append(f"GTMI group {GTMI_LETTERS.get(int(b['gtmi_group']), '?')} vs "
-                   f"{GTMI_LETTERS.get(int(a['gtmi_group']), '?')}")
+        ctx.append(
+            f"GTMI group {GTMI_LETTERS.get(int(b['gtmi_group']), '?')} vs "
+            f"{GTMI_LETTERS.get(int(a['gtmi_group']), '?')}"
+        )
     parts.append(f"context ({country_name(row.iso3)} vs {country_name(focus)}): " + ", ".join(ctx))
-    return (f"score {row.score:.3f} = {pw.lead:g}×lead {row.lead:.3f} + "
-            f"{pw.similarity:g}×similarity {row.similarity:.3f}: " + "; ".join(parts) + ".")
+    return (
+        f"score {row.score:.3f} = {pw.lead:g}×lead {row.lead:.3f} + "
+        f"{pw.similarity:g}×similarity {row.similarity:.3f}: " + "; ".join(parts) + "."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Figures
 # ---------------------------------------------------------------------------------------------
+
 
 def plot_pair_gaps(r: PairResult) -> plt.Figure:
     """Dot chart per component: mentor, mentee, feasible target and stepping stones."""
@@ -922,42 +1124,79 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
     if len(r.stones):
         for i, c in enumerate(comps):
             vals = r.stones[c].to_numpy(dtype=float)
-            ax.scatter(vals, np.full(len(vals), y[i]), s=40, color=PEER_COLOUR, alpha=0.55,
-                       zorder=2, label="Stepping stones" if i == 0 else None)
+            ax.scatter(
+                vals,
+                np.full(len(vals), y[i]),
+                s=40,
+                color=PEER_COLOUR,
+                alpha=0.55,
+                zorder=2,
+                label="Stepping stones" if i == 0 else None,
+            )
     for i, c in enumerate(comps):
         m, e = r.gaps.loc[c, "mentor"], r.gaps.loc[c, "mentee"]
         ax.plot([e, m], [y[i], y[i]], color="#bbbbbb", lw=3, zorder=1)
         ft = r.priorities.loc[c, "feasible_target"]
         if not np.isnan(ft):
-            ax.plot([ft, ft], [y[i] - 0.22, y[i] + 0.22], color="#333333", lw=2, zorder=3,
-                    label="Feasible target (median of closest better peers)" if i == 0 else None)
-    ax.scatter(r.gaps["mentor"], y, s=110, color=FRONTIER_COLOUR, zorder=4,
-               label=f"Mentor: {country_name(r.mentor)}")
-    ax.scatter(r.gaps["mentee"], y, s=110, color=FOCUS_COLOUR, zorder=4,
-               label=f"Mentee: {country_name(r.mentee)}")
-    labels = [SHORT_LABELS[c] + (" ◀ target" if c == r.target else "")
-              + ("\n(not in EGDI)" if c == "epi" else "") for c in comps]
+            ax.plot(
+                [ft, ft],
+                [y[i] - 0.22, y[i] + 0.22],
+                color="#333333",
+                lw=2,
+                zorder=3,
+                label="Feasible target (median of closest better peers)" if i == 0 else None,
+            )
+    ax.scatter(
+        r.gaps["mentor"],
+        y,
+        s=110,
+        color=FRONTIER_COLOUR,
+        zorder=4,
+        label=f"Mentor: {country_name(r.mentor)}",
+    )
+    ax.scatter(
+        r.gaps["mentee"],
+        y,
+        s=110,
+        color=FOCUS_COLOUR,
+        zorder=4,
+        label=f"Mentee: {country_name(r.mentee)}",
+    )
+    labels = [
+        SHORT_LABELS[c]
+        + (" ◀ target" if c == r.target else "")
+        + ("\n(not in EGDI)" if c == "epi" else "")
+        for c in comps
+    ]
     ax.set_yticks(y, labels)
     ax.set_xlim(-0.02, 1.05)
     ax.set_xlabel(f"Index score in {r.year} (0-1, relative to all countries in that edition)")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, fontsize=9)
     stones = ", ".join(r.stones["iso3"]) if len(r.stones) else "none"
-    sub = (f"{r.year} edition. Grey line = mentor's lead; stepping stones on "
-           f"{SHORT_LABELS[r.target] if r.target else '-'}: {stones}.")
-    return finish(fig, f"{country_name(r.mentor)} → {country_name(r.mentee)}: gap per component",
-                  _source_line(str(r.similarity_detail.get("features", ""))), subtitle=sub)
+    sub = (
+        f"{r.year} edition. Grey line = mentor's lead; stepping stones on "
+        f"{SHORT_LABELS[r.target] if r.target else '-'}: {stones}."
+    )
+    return finish(
+        fig,
+        f"{country_name(r.mentor)} → {country_name(r.mentee)}: gap per component",
+        _source_line(str(r.similarity_detail.get("features", ""))),
+        subtitle=sub,
+    )
 
 
 def trajectories(panel: pd.DataFrame, countries: Iterable[str]) -> pd.DataFrame:
     """EGDI, OSI and rank of ``countries`` over all editions (NaN where not assessed)."""
     codes = [iso3_code(c) for c in countries]
-    t = panel[panel["iso3"].isin(codes)][["iso3", "country", "year", "assessed", "rank", "egdi",
-                                          "osi"]]
+    t = panel[panel["iso3"].isin(codes)][
+        ["iso3", "country", "year", "assessed", "rank", "egdi", "osi"]
+    ]
     return t.sort_values(["iso3", "year"]).reset_index(drop=True)
 
 
-def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], *,
-                      year: int | None = None) -> plt.Figure:
+def plot_trajectories(
+    panel: pd.DataFrame, mentor: str, mentees: Iterable[str], *, year: int | None = None
+) -> plt.Figure:
     """EGDI and OSI scores of the mentor and the mentees over editions (scores, not ranks)."""
     mentees = [iso3_code(m) for m in mentees]
     order = [iso3_code(mentor), *mentees]
@@ -972,9 +1211,15 @@ def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], 
         colours[m] = FOCUS_COLOUR if i == 0 else palette((i + 1) % 10)
     for ax, metric in zip(axes, ("egdi", "osi"), strict=True):
         for iso3, g in tr.groupby("iso3", sort=False):
-            ax.plot(g["year"], g[metric], marker="o", ms=4, color=colours[iso3],
-                    lw=2.5 if iso3 == mentor else 2,
-                    label=country_name(iso3) + (" (mentor)" if iso3 == mentor else ""))
+            ax.plot(
+                g["year"],
+                g[metric],
+                marker="o",
+                ms=4,
+                color=colours[iso3],
+                lw=2.5 if iso3 == mentor else 2,
+                label=country_name(iso3) + (" (mentor)" if iso3 == mentor else ""),
+            )
         for b in METHOD_BREAKS:
             ax.axvline(b - 1, color="#999999", ls="--", lw=1)
         if year is not None:
@@ -984,11 +1229,16 @@ def plot_trajectories(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], 
         ax.set_ylim(0, 1.02)
     axes[0].set_ylabel("Score (0-1, relative within each edition)")
     axes[0].legend(loc="upper left", fontsize=9)
-    sub = ("Scores, not ranks. Dashed line: 2014 methodology change; dotted: edition of this "
-           "report. Gaps in a line = not assessed.")
-    return finish(fig, "EGDI and OSI of the mentor and mentees over survey editions",
-                  EGDI_SOURCE + ".", subtitle=sub)
-
+    sub = (
+        "Scores, not ranks. Dashed line: 2014 methodology change; dotted: edition of this "
+        "report. Gaps in a line = not assessed."
+    )
+    return finish(
+        fig,
+        "EGDI and OSI of the mentor and mentees over survey editions",
+        EGDI_SOURCE + ".",
+        subtitle=sub,
+    )
 
 
 def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: int) -> str:
@@ -1005,11 +1255,15 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
             continue
         first, last = seen.iloc[0], seen.iloc[-1]
         if len(seen) == 1:
-            lines.append(f"- {name}: one edition up to {year} ({last['year']}): EGDI "
-                         f"{last['egdi']:.3f}, OSI {last['osi']:.3f}.")
+            lines.append(
+                f"- {name}: one edition up to {year} ({last['year']}): EGDI "
+                f"{last['egdi']:.3f}, OSI {last['osi']:.3f}."
+            )
             continue
-        text = (f"- {name}: EGDI {first['egdi']:.3f} ({first['year']}) → {last['egdi']:.3f} "
-                f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}")
+        text = (
+            f"- {name}: EGDI {first['egdi']:.3f} ({first['year']}) → {last['egdi']:.3f} "
+            f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}"
+        )
         if missing:
             text += f"; not assessed in {', '.join(map(str, missing))}"
         lines.append(text + ".")
@@ -1017,13 +1271,38 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
 
 
 __all__ = [
-    "COMPONENTS", "EGDI_WEIGHTS", "HCI_BREAKS", "METHOD_BREAKS", "TRANSFER_AREAS", "Context",
-    "PairResult", "PairingReport", "PairingWeights", "SimilarityWeights", "TransferArea",
+    "COMPONENTS",
+    "EGDI_WEIGHTS",
+    "HCI_BREAKS",
+    "METHOD_BREAKS",
+    "TRANSFER_AREAS",
+    "Context",
+    "PairResult",
+    "PairingReport",
+    "PairingWeights",
+    "SimilarityWeights",
+    "TransferArea",
     "analyse_pair",
-    "component_gaps", "context_similarity", "describe_jumps", "describe_pair",
-    "describe_trajectories", "edition_changes", "edition_scores",
-    "historical_jumps", "iso3_code", "load_context", "nearest_better_peers",
-    "not_assessed_message", "pairing_report", "pairing_table", "plot_pair_gaps",
-    "PRIORITY_COLUMNS", "priority_table",
-    "plot_trajectories", "stepping_stones", "trajectories", "transfer_priorities", "transfer_table",
+    "component_gaps",
+    "context_similarity",
+    "describe_jumps",
+    "describe_pair",
+    "describe_trajectories",
+    "edition_changes",
+    "edition_scores",
+    "historical_jumps",
+    "iso3_code",
+    "load_context",
+    "nearest_better_peers",
+    "not_assessed_message",
+    "pairing_report",
+    "pairing_table",
+    "plot_pair_gaps",
+    "PRIORITY_COLUMNS",
+    "priority_table",
+    "plot_trajectories",
+    "stepping_stones",
+    "trajectories",
+    "transfer_priorities",
+    "transfer_table",
 ]

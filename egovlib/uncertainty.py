@@ -38,6 +38,7 @@ NON_NEGATIVE = ("minmax", "rank", "distance_to_frontier")
 # Batch (array) versions of egovlib.indices.normalise / aggregate
 # --------------------------------------------------------------------------------------------
 
+
 def batch_normalise(x: np.ndarray, method: str) -> np.ndarray:
     """Column-wise normalisation of an (n countries, k components) array; NaN stays NaN.
 
@@ -66,14 +67,17 @@ def batch_normalise(x: np.ndarray, method: str) -> np.ndarray:
             out = np.where(constant | (n < 2), 0.5, (r - 1) / (n - 1))
         else:
             if np.any(lo < 0):
-                raise SpecError("distance to frontier needs non-negative values; components "
-                                f"{np.flatnonzero(lo < 0).tolist()} have negative minima")
+                raise SpecError(
+                    "distance to frontier needs non-negative values; components "
+                    f"{np.flatnonzero(lo < 0).tolist()} have negative minima"
+                )
             out = np.where(constant | (hi == 0), 1.0, x / hi)
     return np.where(obs, out, np.nan)
 
 
-def batch_aggregate(z: np.ndarray, weights: np.ndarray, method: str, *,
-                    reweight: bool = True) -> np.ndarray:
+def batch_aggregate(
+    z: np.ndarray, weights: np.ndarray, method: str, *, reweight: bool = True
+) -> np.ndarray:
     """Aggregate (n, k) normalised components with (d, k) weight draws -> (n, d) scores.
 
     A country missing a component is aggregated over the components it has, weights rescaled
@@ -148,6 +152,7 @@ def _rank_rows(s: np.ndarray) -> np.ndarray:
 # Monte Carlo
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class MonteCarlo:
     """Result of `monte_carlo`.
@@ -184,9 +189,16 @@ class MonteCarlo:
         return self.egdi_ranks if target == "egdi" else self.index_ranks
 
 
-def draw_choices(spec_weights: Sequence[float], n_draws: int, rng: np.random.Generator, *,
-                 weight_spread: float, normalisations: Sequence[str],
-                 aggregations: Sequence[str], imputations: Sequence[str]) -> dict:
+def draw_choices(
+    spec_weights: Sequence[float],
+    n_draws: int,
+    rng: np.random.Generator,
+    *,
+    weight_spread: float,
+    normalisations: Sequence[str],
+    aggregations: Sequence[str],
+    imputations: Sequence[str],
+) -> dict:
     """Draw the modelling choices of ``n_draws`` draws.
 
     Weights: each nominal weight times ``1 + U(-weight_spread, weight_spread)``, renormalised
@@ -196,9 +208,11 @@ def draw_choices(spec_weights: Sequence[float], n_draws: int, rng: np.random.Gen
     w0 = np.asarray(spec_weights, dtype=float)
     if not 0 <= weight_spread < 1:
         raise SpecError(f"weight_spread must be in [0, 1), not {weight_spread}")
-    for name, given, valid in (("normalisations", normalisations, NORMALISATIONS),
-                               ("aggregations", aggregations, AGGREGATIONS),
-                               ("imputations", imputations, IMPUTATION_GROUPS)):
+    for name, given, valid in (
+        ("normalisations", normalisations, NORMALISATIONS),
+        ("aggregations", aggregations, AGGREGATIONS),
+        ("imputations", imputations, IMPUTATION_GROUPS),
+    ):
         bad = [g for g in given if g not in valid]
         if bad or not given:
             raise SpecError(f"{name} {list(given)} invalid; choose among {valid}")
@@ -210,20 +224,31 @@ def draw_choices(spec_weights: Sequence[float], n_draws: int, rng: np.random.Gen
     for a in aggregations:
         allowed = [m for m in normalisations if a == "arithmetic" or m in NON_NEGATIVE]
         if not allowed:
-            raise SpecError(f"no normalisation in {list(normalisations)} is valid with {a} "
-                            f"aggregation (it needs one of {NON_NEGATIVE})")
+            raise SpecError(
+                f"no normalisation in {list(normalisations)} is valid with {a} "
+                f"aggregation (it needs one of {NON_NEGATIVE})"
+            )
         sel = agg == a
         norm[sel] = np.asarray(allowed)[(u[sel] * len(allowed)).astype(int)]
     imp = np.asarray(imputations)[rng.integers(len(imputations), size=n_draws)]
-    return {"weights": w, "normalisation": norm.astype(str), "aggregation": agg.astype(str),
-            "imputation": imp.astype(str)}
+    return {
+        "weights": w,
+        "normalisation": norm.astype(str),
+        "aggregation": agg.astype(str),
+        "imputation": imp.astype(str),
+    }
 
 
-def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *,
-                weight_spread: float = 0.25,
-                normalisations: Sequence[str] | None = None,
-                aggregations: Sequence[str] | None = None,
-                imputations: Sequence[str] | None = None) -> MonteCarlo:
+def monte_carlo(
+    result: VariantResult,
+    n_draws: int = 1000,
+    seed: int = 12345,
+    *,
+    weight_spread: float = 0.25,
+    normalisations: Sequence[str] | None = None,
+    aggregations: Sequence[str] | None = None,
+    imputations: Sequence[str] | None = None,
+) -> MonteCarlo:
     """Monte Carlo over the modelling choices of a computed variant.
 
     Parameters
@@ -262,9 +287,15 @@ def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *
     rng = np.random.default_rng(seed)
     comps = spec.components
     w0 = np.array([c.weight for c in comps])
-    ch = draw_choices(w0, n_draws, rng, weight_spread=weight_spread,
-                      normalisations=normalisations, aggregations=aggregations,
-                      imputations=imputations)
+    ch = draw_choices(
+        w0,
+        n_draws,
+        rng,
+        weight_spread=weight_spread,
+        normalisations=normalisations,
+        aggregations=aggregations,
+        imputations=imputations,
+    )
 
     d = result.data
     countries = d.index
@@ -274,8 +305,9 @@ def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *
     index_scores = np.full((n_draws, len(countries)), np.nan)
     combos = pd.DataFrame({k: ch[k] for k in ("normalisation", "aggregation", "imputation")})
     reweight = spec.missing.otherwise == "reweight"
-    for (norm, agg, imp), idx in combos.groupby(["normalisation", "aggregation", "imputation"],
-                                                 sort=True).indices.items():
+    for (norm, agg, imp), idx in combos.groupby(
+        ["normalisation", "aggregation", "imputation"], sort=True
+    ).indices.items():
         z = batch_normalise(matrices[imp], norm)
         s = batch_aggregate(z, ch["weights"][idx], agg, reweight=reweight)
         index_scores[idx] = (batch_rescale(s) if spec.rescale == "minmax" else s).T
@@ -289,14 +321,30 @@ def monte_carlo(result: VariantResult, n_draws: int = 1000, seed: int = 12345, *
     egdi_ranks = batch_rank(egdi_scores, axis=1)
     draws = combos.assign(**{f"w_{c.variable}": ch["weights"][:, j] for j, c in enumerate(comps)})
     sh = rank_shifts(result)
-    nominal = pd.DataFrame({"index": sh["index_rank_variant"].astype(float),
-                            "egdi": sh["egdi_rank_variant"].astype(float)}, index=countries)
-    settings = {"n_draws": n_draws, "seed": seed, "weight_spread": weight_spread,
-                "normalisations": normalisations, "aggregations": aggregations,
-                "imputations": imputations}
-    return MonteCarlo(result=result, draws=draws, index_ranks=index_ranks,
-                      egdi_ranks=egdi_ranks, countries=countries, nominal=nominal,
-                      settings=settings)
+    nominal = pd.DataFrame(
+        {
+            "index": sh["index_rank_variant"].astype(float),
+            "egdi": sh["egdi_rank_variant"].astype(float),
+        },
+        index=countries,
+    )
+    settings = {
+        "n_draws": n_draws,
+        "seed": seed,
+        "weight_spread": weight_spread,
+        "normalisations": normalisations,
+        "aggregations": aggregations,
+        "imputations": imputations,
+    }
+    return MonteCarlo(
+        result=result,
+        draws=draws,
+        index_ranks=index_ranks,
+        egdi_ranks=egdi_ranks,
+        countries=countries,
+        nominal=nominal,
+        settings=settings,
+    )
 
 
 def _component_matrix(result: VariantResult, imputation: str) -> np.ndarray:
@@ -314,8 +362,10 @@ def _component_matrix(result: VariantResult, imputation: str) -> np.ndarray:
 # Summaries
 # --------------------------------------------------------------------------------------------
 
-def rank_intervals(mc: MonteCarlo, target: str = "egdi", lower: float = 5,
-                   upper: float = 95) -> pd.DataFrame:
+
+def rank_intervals(
+    mc: MonteCarlo, target: str = "egdi", lower: float = 5, upper: float = 95
+) -> pd.DataFrame:
     """Per country: nominal rank, median rank and the ``lower``-``upper`` percentile interval.
 
     Returns
@@ -329,8 +379,16 @@ def rank_intervals(mc: MonteCarlo, target: str = "egdi", lower: float = 5,
     q = np.full((3, r.shape[1]), np.nan)
     pct = np.percentile if not np.isnan(r[:, ok]).any() else np.nanpercentile
     q[:, ok] = pct(r[:, ok], [lower, 50, upper], axis=0)
-    out = pd.DataFrame({"country": mc.result.data["country"], "nominal": mc.nominal[target],
-                        "median": q[1], "lower": q[0], "upper": q[2]}, index=mc.countries)
+    out = pd.DataFrame(
+        {
+            "country": mc.result.data["country"],
+            "nominal": mc.nominal[target],
+            "median": q[1],
+            "lower": q[0],
+            "upper": q[2],
+        },
+        index=mc.countries,
+    )
     out["width"] = out["upper"] - out["lower"]
     return out.sort_values(["nominal", "median"], kind="stable")
 
@@ -344,7 +402,8 @@ def factor_labels(mc: MonteCarlo, bins: int = 10) -> pd.DataFrame:
         if (w != w.iloc[0]).any():
             # The component's label, not its id: factor names are shown in the reports.
             out[f"weight of {names.get(col[2:], col[2:])}"] = pd.qcut(
-                w, q=bins, labels=False, duplicates="drop")
+                w, q=bins, labels=False, duplicates="drop"
+            )
     return out
 
 
@@ -382,10 +441,15 @@ def sensitivity(mc: MonteCarlo, target: str = "egdi", bins: int = 10) -> pd.Data
         mr = (onehot @ r) / counts[:, None]
         between = (p[:, None] * (mr - r.mean(axis=0)) ** 2).sum(axis=0)
         share = float(between.sum() / var_r.sum()) if var_r.sum() > 0 else 0.0
-        rows.append({"factor": name, "levels": int(n_levels), "first_order_shift": fy,
-                     "rank_variance_share": share})
-    return pd.DataFrame(rows).sort_values("rank_variance_share", ascending=False,
-                                          ignore_index=True)
+        rows.append(
+            {
+                "factor": name,
+                "levels": int(n_levels),
+                "first_order_shift": fy,
+                "rank_variance_share": share,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("rank_variance_share", ascending=False, ignore_index=True)
 
 
 def shift_distribution(mc: MonteCarlo, target: str = "egdi") -> pd.Series:
@@ -397,8 +461,16 @@ def shift_distribution(mc: MonteCarlo, target: str = "egdi") -> pd.Series:
 
 
 __all__ = [
-    "MonteCarlo", "batch_aggregate", "batch_normalise", "batch_rank", "batch_rescale",
-    "draw_choices", "factor_labels", "monte_carlo", "rank_intervals", "sensitivity",
+    "MonteCarlo",
+    "batch_aggregate",
+    "batch_normalise",
+    "batch_rank",
+    "batch_rescale",
+    "draw_choices",
+    "factor_labels",
+    "monte_carlo",
+    "rank_intervals",
+    "sensitivity",
     "shift_distribution",
 ]
 
@@ -406,6 +478,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # A proposal evaluated end to end (effects + Monte Carlo), figures and the memo
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ProposalEvaluation:
@@ -440,9 +513,19 @@ class ProposalEvaluation:
         return self.result.spec.name
 
 
-def evaluate_proposal(spec, year: int, panel, *, n_draws: int = 1000, seed: int = 12345,
-                      weight_spread: float = 0.25, normalisations=None, aggregations=None,
-                      imputations=None, target: str = "egdi") -> ProposalEvaluation:
+def evaluate_proposal(
+    spec,
+    year: int,
+    panel,
+    *,
+    n_draws: int = 1000,
+    seed: int = 12345,
+    weight_spread: float = 0.25,
+    normalisations=None,
+    aggregations=None,
+    imputations=None,
+    target: str = "egdi",
+) -> ProposalEvaluation:
     """Compute a proposal, its rank shifts and coherence, and its Monte Carlo if evaluable.
 
     A proposal with no observed value of any new component in the edition is not evaluable:
@@ -452,12 +535,22 @@ def evaluate_proposal(spec, year: int, panel, *, n_draws: int = 1000, seed: int 
 
     res = compute_variant(spec, year, panel)
     shifts = rank_shifts(res)
-    ev = ProposalEvaluation(result=res, shifts=shifts,
-                            summary=shift_summary(shifts, "egdi_shift"), coherence=coherence(res))
+    ev = ProposalEvaluation(
+        result=res,
+        shifts=shifts,
+        summary=shift_summary(shifts, "egdi_shift"),
+        coherence=coherence(res),
+    )
     if res.evaluable and n_draws > 0:
-        ev.mc = monte_carlo(res, n_draws, seed, weight_spread=weight_spread,
-                            normalisations=normalisations, aggregations=aggregations,
-                            imputations=imputations)
+        ev.mc = monte_carlo(
+            res,
+            n_draws,
+            seed,
+            weight_spread=weight_spread,
+            normalisations=normalisations,
+            aggregations=aggregations,
+            imputations=imputations,
+        )
         ev.intervals = rank_intervals(ev.mc, target)
         ev.sensitivity = sensitivity(ev.mc, target)
     return ev
@@ -470,24 +563,35 @@ def coverage_text(result: VariantResult) -> str:
     parts = []
     for v in spec.new_components:
         c = cov.loc[v]
-        text = (f"*{c['label'] or v}* exists for {c['observed']} of {n} assessed countries"
-                + (f" (reference years: {c['reference_years']})" if c["observed"] else ""))
+        text = f"*{c['label'] or v}* exists for {c['observed']} of {n} assessed countries" + (
+            f" (reference years: {c['reference_years']})" if c["observed"] else ""
+        )
         if c["observed"] == 0:
             text += "; it cannot be evaluated for this edition"
         else:
             if c["imputed"]:
-                text += (f"; {c['imputed']} were given the median of their "
-                         f"{spec.missing.impute.replace('_', ' ')} (flagged)")
+                text += (
+                    f"; {c['imputed']} were given the median of their "
+                    f"{spec.missing.impute.replace('_', ' ')} (flagged)"
+                )
             if c["missing"]:
-                text += (f"; {c['missing']} " + ("keep their published HCI (no group value or "
-                         "too few components), the weight rescaled over what they have"
-                         if spec.missing.otherwise == "reweight" else "are left unscored"))
+                text += f"; {c['missing']} " + (
+                    "keep their published HCI (no group value or "
+                    "too few components), the weight rescaled over what they have"
+                    if spec.missing.otherwise == "reweight"
+                    else "are left unscored"
+                )
         parts.append(text + ".")
     return " ".join(parts)
 
 
-def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
-                     peers: Sequence[str] = (), column: str = "egdi_shift", seed: int = 0):
+def plot_rank_shifts(
+    evaluations: Sequence[ProposalEvaluation],
+    focus: str,
+    peers: Sequence[str] = (),
+    column: str = "egdi_shift",
+    seed: int = 0,
+):
     """Distribution of rank shifts per proposal (box + all countries), focus and peers marked.
 
     The vertical jitter of the country dots is drawn with ``seed`` (the same figure every run).
@@ -503,27 +607,37 @@ def plot_rank_shifts(evaluations: Sequence[ProposalEvaluation], focus: str,
         rows.append(s)
     long = pd.concat(rows).reset_index()
     fig, ax = plt.subplots(figsize=(10, 1.2 + 1.1 * len(evaluations)))
-    sns.boxplot(data=long, x=column, y="proposal", ax=ax, color="#d6e4f0", fliersize=0,
-                width=0.55)
+    sns.boxplot(data=long, x=column, y="proposal", ax=ax, color="#d6e4f0", fliersize=0, width=0.55)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     by_label = [long[long["proposal"] == lab].set_index("iso3")[column] for lab in labels]
-    strip_dots(ax, by_label, spread=0.22, seed=seed, color="#5d6d7e", s=2.5 ** 2, alpha=0.5)
+    strip_dots(ax, by_label, spread=0.22, seed=seed, color="#5d6d7e", s=2.5**2, alpha=0.5)
     for k, sub in enumerate(by_label):
         for p in peers:
             if p in sub.index and p != focus:
                 ax.plot(sub[p], k, marker="o", ms=6, mfc="white", mec=PEER_COLOUR, zorder=5)
         if focus in sub.index:
             ax.plot(sub[focus], k, marker="D", ms=8, color=FOCUS_COLOUR, zorder=6)
-            ax.annotate(f"{focus} {sub[focus]:+.0f}", (sub[focus], k), xytext=(6, -12),
-                        textcoords="offset points", color=FOCUS_COLOUR, fontsize=9)
+            ax.annotate(
+                f"{focus} {sub[focus]:+.0f}",
+                (sub[focus], k),
+                xytext=(6, -12),
+                textcoords="offset points",
+                color=FOCUS_COLOUR,
+                fontsize=9,
+            )
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_xlabel("Change in rank (positions; positive = moves up)")
     ax.set_ylabel("")
     return fig
 
 
-def plot_rank_intervals(intervals: pd.DataFrame, focus: str, group: Sequence[str],
-                        n_top: int = 30, target_label: str = "implied EGDI rank"):
+def plot_rank_intervals(
+    intervals: pd.DataFrame,
+    focus: str,
+    group: Sequence[str],
+    n_top: int = 30,
+    target_label: str = "implied EGDI rank",
+):
     """JRC-audit style: nominal and median rank with the 5-95% interval, top ``n_top`` and group."""
     import matplotlib.pyplot as plt
 
@@ -531,20 +645,35 @@ def plot_rank_intervals(intervals: pd.DataFrame, focus: str, group: Sequence[str
 
     top = intervals.dropna(subset=["nominal"]).nsmallest(n_top, "nominal", keep="first")
     grp = intervals.loc[[g for g in group if g in intervals.index]].sort_values("nominal")
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.26 * max(len(top), 12) + 1.6),
-                             gridspec_kw={"width_ratios": [1.15, 1]})
-    for ax, sub, title in ((axes[0], top, f"Top {len(top)} (nominal rank)"),
-                           (axes[1], grp, "Focus group")):
+    fig, axes = plt.subplots(
+        1, 2, figsize=(12, 0.26 * max(len(top), 12) + 1.6), gridspec_kw={"width_ratios": [1.15, 1]}
+    )
+    for ax, sub, title in (
+        (axes[0], top, f"Top {len(top)} (nominal rank)"),
+        (axes[1], grp, "Focus group"),
+    ):
         y = np.arange(len(sub))
-        colours = [FOCUS_COLOUR if i == focus else (FRONTIER_COLOUR if ax is axes[0]
-                                                    else PEER_COLOUR) for i in sub.index]
+        colours = [
+            FOCUS_COLOUR if i == focus else (FRONTIER_COLOUR if ax is axes[0] else PEER_COLOUR)
+            for i in sub.index
+        ]
         ax.hlines(y, sub["lower"], sub["upper"], color=colours, lw=2.2, alpha=0.8)
         ax.scatter(sub["median"], y, color=colours, s=28, zorder=3, label="median rank")
-        ax.scatter(sub["nominal"], y, facecolor="white", edgecolor="black", marker="D", s=26,
-                   zorder=4, label="nominal rank")
+        ax.scatter(
+            sub["nominal"],
+            y,
+            facecolor="white",
+            edgecolor="black",
+            marker="D",
+            s=26,
+            zorder=4,
+            label="nominal rank",
+        )
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{i} {str(c)[:28]}" for i, c in zip(sub.index, sub["country"],
-                                                                    strict=True)], fontsize=8.5)
+        ax.set_yticklabels(
+            [f"{i} {str(c)[:28]}" for i, c in zip(sub.index, sub["country"], strict=True)],
+            fontsize=8.5,
+        )
         ax.invert_yaxis()
         ax.set_xlabel(f"{target_label} (1 = best); bar = 5-95% of draws")
         ax.set_title(title, fontsize=11)
@@ -583,14 +712,24 @@ def proxy_years(variables: Sequence[str]) -> str:
     meta = known()
     # the variables' labels, not their ids: this text is shown in the reports
     name = {v: meta[v].label if v in meta and meta[v].label else v for v in variables}
-    return "; ".join(f"{name[v]} {int(span.loc[v, 'min'])}" + (
-        f"-{int(span.loc[v, 'max'])}" if span.loc[v, "max"] != span.loc[v, "min"] else "")
-        if v in span.index else f"{name[v]} no data" for v in variables)
+    return "; ".join(
+        f"{name[v]} {int(span.loc[v, 'min'])}"
+        + (f"-{int(span.loc[v, 'max'])}" if span.loc[v, "max"] != span.loc[v, "min"] else "")
+        if v in span.index
+        else f"{name[v]} no data"
+        for v in variables
+    )
 
 
-def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.DataFrame,
-                  focus: str, group: Sequence[str], *, min_observed_share: float = 0.5,
-                  max_redundancy: float = 0.9) -> str:
+def proposal_memo(
+    evaluations: Sequence[ProposalEvaluation],
+    correlations: pd.DataFrame,
+    focus: str,
+    group: Sequence[str],
+    *,
+    min_observed_share: float = 0.5,
+    max_redundancy: float = 0.9,
+) -> str:
     """A short methodology proposal in Markdown, generated from the results.
 
     A new component is recommended if it is observed (not imputed) for at least
@@ -604,9 +743,11 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
     if not ok:
         year = evaluations[0].result.year if evaluations else "this edition"
         new = list(dict.fromkeys(v for ev in evaluations for v in ev.result.spec.new_components))
-        return (f"**No proposal can be evaluated for {year}.** None of the proxies has a "
-                f"reference year usable for this edition ({proxy_years(new)}), so every variant "
-                "equals the published HCI.")
+        return (
+            f"**No proposal can be evaluated for {year}.** None of the proxies has a "
+            f"reference year usable for this edition ({proxy_years(new)}), so every variant "
+            "equals the published HCI."
+        )
     year = ok[0].result.year
     n = len(ok[0].result.data)
     keep, drop, needs = [], [], []
@@ -622,8 +763,10 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
             rho = correlations.loc[v, "hci"] if v in correlations.index else np.nan
             label = c["label"]
             if share >= min_observed_share and (np.isnan(rho) or abs(rho) < max_redundancy):
-                keep.append(f"{label} (observed for {c['observed']} of {n} countries, rank "
-                            f"correlation with the HCI {rho:.2f})")
+                keep.append(
+                    f"{label} (observed for {c['observed']} of {n} countries, rank "
+                    f"correlation with the HCI {rho:.2f})"
+                )
             else:
                 why = []
                 if share < min_observed_share:
@@ -642,12 +785,14 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
             f"**What to add.** On the evidence of {year}, the components worth adding to the HCI "
             f"are {join_names(keep)}. They would enter as a digital block with {w_new:.0%} of the "
             f"HCI weight, the published HCI keeping {1 - w_new:.0%}, each normalised min-max "
-            "within the edition and the sum rescaled to [0, 1] as the UN does for the HCI.")
+            "within the edition and the sum rescaled to [0, 1] as the UN does for the HCI."
+        )
     else:
         lines.append(
             f"**What to add.** No tested proxy meets both tests (observed for at least "
             f"{min_observed_share:.0%} of countries and rank correlation with the HCI below "
-            f"{max_redundancy}); the evidence does not yet support a particular component.")
+            f"{max_redundancy}); the evidence does not yet support a particular component."
+        )
     if drop:
         lines.append(f"Not yet recommended on these data: {join_names(drop)}.")
     lines.append("")
@@ -655,44 +800,66 @@ def proposal_memo(evaluations: Sequence[ProposalEvaluation], correlations: pd.Da
     for ev in ok:
         s = ev.summary
         sh = ev.shifts["egdi_shift"]
-        f = f"{country_name(focus)} {int(sh[focus]):+d}" if focus in sh.index and pd.notna(
-            sh[focus]) else f"{focus} not ranked"
-        eff.append(f"*{ev.result.spec.label}*: {s['share_moved']:.0%} of countries change EGDI "
-                   f"rank, by {s['mean_abs']:.1f} positions on average ({s['within_5']:.0%} "
-                   f"within 5 positions; largest moves {s['max_up']:+.0f} and "
-                   f"{s['max_down']:+.0f}); {f}")
-    lines.append("**Effect on ranks.** " + "; ".join(eff) + ". The "
-                 f"largest average reshuffle comes from *{best.result.spec.label}*, the smallest "
-                 f"from *{least.result.spec.label}*.")
+        f = (
+            f"{country_name(focus)} {int(sh[focus]):+d}"
+            if focus in sh.index and pd.notna(sh[focus])
+            else f"{focus} not ranked"
+        )
+        eff.append(
+            f"*{ev.result.spec.label}*: {s['share_moved']:.0%} of countries change EGDI "
+            f"rank, by {s['mean_abs']:.1f} positions on average ({s['within_5']:.0%} "
+            f"within 5 positions; largest moves {s['max_up']:+.0f} and "
+            f"{s['max_down']:+.0f}); {f}"
+        )
+    lines.append(
+        "**Effect on ranks.** " + "; ".join(eff) + ". The "
+        f"largest average reshuffle comes from *{best.result.spec.label}*, the smallest "
+        f"from *{least.result.spec.label}*."
+    )
     unc = []
     for ev in ok:
         if ev.intervals is None:
             continue
         grp = ev.intervals.loc[[g for g in group if g in ev.intervals.index]]
         top = ev.sensitivity.iloc[0]
-        unc.append(f"*{ev.result.spec.label}*: median 5-95% interval width "
-                   f"{ev.intervals['width'].median():.0f} ranks over all countries and "
-                   f"{grp['width'].median():.0f} in the focus group; the choice that moves ranks "
-                   f"most is {top['factor']} ({top['rank_variance_share']:.0%} of rank variance)")
+        unc.append(
+            f"*{ev.result.spec.label}*: median 5-95% interval width "
+            f"{ev.intervals['width'].median():.0f} ranks over all countries and "
+            f"{grp['width'].median():.0f} in the focus group; the choice that moves ranks "
+            f"most is {top['factor']} ({top['rank_variance_share']:.0%} of rank variance)"
+        )
     if unc:
         lines.append("")
-        lines.append("**Rank uncertainty.** " + "; ".join(unc) + ". A rank change smaller than "
-                     "the interval width is within the uncertainty of the method, not a finding.")
+        lines.append(
+            "**Rank uncertainty.** " + "; ".join(unc) + ". A rank change smaller than "
+            "the interval width is within the uncertainty of the method, not a finding."
+        )
     lines.append("")
     lines.append("**Data the UN would need from member states.** " + " ".join(needs))
     lines.append("")
     lim = [ev.result.spec.proxy_note for ev in ok if ev.result.spec.proxy_note]
-    lines.append("**Limits of the evidence.** These are proxies, not the measures proposed: "
-                 + " ".join(dict.fromkeys(lim)) + " Imputed values (group medians) are "
-                 "assumptions, not data, and a country without data is pulled to its group's "
-                 f"middle. The weights ({1 - w_new:.0%} / {w_new:.0%}) are a stated choice, not "
-                 "estimated; the Monte Carlo shows how much ranks depend on them and on the "
-                 "other method choices.")
+    lines.append(
+        "**Limits of the evidence.** These are proxies, not the measures proposed: "
+        + " ".join(dict.fromkeys(lim))
+        + " Imputed values (group medians) are "
+        "assumptions, not data, and a country without data is pulled to its group's "
+        f"middle. The weights ({1 - w_new:.0%} / {w_new:.0%}) are a stated choice, not "
+        "estimated; the Monte Carlo shows how much ranks depend on them and on the "
+        "other method choices."
+    )
     return "\n".join(lines)
 
 
-__all__ += ["ProposalEvaluation", "coverage_text", "evaluate_proposal", "plot_rank_intervals",
-            "plot_rank_shifts", "proposal_memo", "proxy_years", "zero_at_minimum"]
+__all__ += [
+    "ProposalEvaluation",
+    "coverage_text",
+    "evaluate_proposal",
+    "plot_rank_intervals",
+    "plot_rank_shifts",
+    "proposal_memo",
+    "proxy_years",
+    "zero_at_minimum",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -700,6 +867,7 @@ __all__ += ["ProposalEvaluation", "coverage_text", "evaluate_proposal", "plot_ra
 # --------------------------------------------------------------------------------------------
 # Each takes every evaluation and keeps the evaluable ones (those with a Monte Carlo for the
 # uncertainty tables), so a report can pass all proposals without filtering first.
+
 
 def _evaluable(evaluations: Sequence[ProposalEvaluation]) -> list[ProposalEvaluation]:
     return [ev for ev in evaluations if ev.result.evaluable]
@@ -720,20 +888,32 @@ def evaluability_prose(evaluations: Sequence[ProposalEvaluation], lag: int = 1) 
         return ""
     if not ok:
         year = evaluations[0].result.year
-        new_vars = list(dict.fromkeys(v for ev in evaluations
-                                      for v in ev.result.spec.new_components))
-        return (f"**None of the proposals can be evaluated for {year}**: no proxy has a "
-                f"reference year not after {year - lag} (years in the data: "
-                f"{proxy_years(new_vars)}). Every variant equals the published HCI; the sections "
-                "below are skipped. Run the report for a later edition.")
-    return ("Not evaluable for this edition (no observed value of any new component): "
-            + ", ".join(f"`{ev.name}`" for ev in evaluations if not ev.result.evaluable) + ".")
+        new_vars = list(
+            dict.fromkeys(v for ev in evaluations for v in ev.result.spec.new_components)
+        )
+        return (
+            f"**None of the proposals can be evaluated for {year}**: no proxy has a "
+            f"reference year not after {year - lag} (years in the data: "
+            f"{proxy_years(new_vars)}). Every variant equals the published HCI; the sections "
+            "below are skipped. Run the report for a later edition."
+        )
+    return (
+        "Not evaluable for this edition (no observed value of any new component): "
+        + ", ".join(f"`{ev.name}`" for ev in evaluations if not ev.result.evaluable)
+        + "."
+    )
 
 
 #: Report names of the `egovlib.variants.shift_summary` keys.
-SUMMARY_COLUMNS = {"n": "countries", "moved": "moved", "share_moved": "share moved",
-                   "mean_abs": "mean |shift|", "max_up": "largest up", "max_down": "largest down",
-                   "within_5": "within 5 places"}
+SUMMARY_COLUMNS = {
+    "n": "countries",
+    "moved": "moved",
+    "share_moved": "share moved",
+    "mean_abs": "mean |shift|",
+    "max_up": "largest up",
+    "max_down": "largest down",
+    "within_5": "within 5 places",
+}
 
 
 def shift_summary_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame:
@@ -742,8 +922,9 @@ def shift_summary_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFra
     return pd.DataFrame(rows).rename(columns=SUMMARY_COLUMNS)
 
 
-def focus_shift_table(evaluations: Sequence[ProposalEvaluation],
-                      group: Sequence[str]) -> pd.DataFrame:
+def focus_shift_table(
+    evaluations: Sequence[ProposalEvaluation], group: Sequence[str]
+) -> pd.DataFrame:
     """Per group country: published HCI, EGDI rank, and each proposal's new HCI and rank (shift).
 
     Columns ``iso3, country, HCI, EGDI rank`` then ``<spec>: new HCI`` and ``<spec>: rank
@@ -767,15 +948,18 @@ def focus_shift_table(evaluations: Sequence[ProposalEvaluation],
             if iso in sh.index:
                 flag = "*" if sh.loc[iso, "imputed"] else ""
                 row[f"{ev.name}: new HCI"] = sh.loc[iso, "index_variant"]
-                row[f"{ev.name}: rank (shift)"] = (f"{int(sh.loc[iso, 'egdi_rank_variant'])} "
-                                                   f"({int(sh.loc[iso, 'egdi_shift']):+d}){flag}")
+                row[f"{ev.name}: rank (shift)"] = (
+                    f"{int(sh.loc[iso, 'egdi_rank_variant'])} "
+                    f"({int(sh.loc[iso, 'egdi_shift']):+d}){flag}"
+                )
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.sort_values("EGDI rank") if "EGDI rank" in out.columns else out
 
 
-def focus_shift_display(evaluations: Sequence[ProposalEvaluation],
-                        table: pd.DataFrame) -> pd.DataFrame:
+def focus_shift_display(
+    evaluations: Sequence[ProposalEvaluation], table: pd.DataFrame
+) -> pd.DataFrame:
     """`focus_shift_table` for display: two header rows (proposal label over "New HCI" and
     "EGDI rank (shift)") instead of ``<spec>: ...`` column names, so the table fits the page."""
     labels = {ev.name: ev.result.spec.label for ev in _evaluable(evaluations)}
@@ -786,15 +970,20 @@ def focus_shift_display(evaluations: Sequence[ProposalEvaluation],
             cols.append(("Published", base[c]))
         else:
             name, _, what = c.partition(": ")
-            cols.append((labels.get(name, name),
-                         "New HCI" if what == "new HCI" else "EGDI rank (shift)"))
+            cols.append(
+                (labels.get(name, name), "New HCI" if what == "new HCI" else "EGDI rank (shift)")
+            )
     out = table.copy()
     out.columns = pd.MultiIndex.from_tuples(cols)
     return out
 
 
-def focus_shift_prose(evaluations: Sequence[ProposalEvaluation], focus: str,
-                      group: Sequence[str], group_label: str = "focus group") -> str:
+def focus_shift_prose(
+    evaluations: Sequence[ProposalEvaluation],
+    focus: str,
+    group: Sequence[str],
+    group_label: str = "focus group",
+) -> str:
     """Per proposal: the group's mean EGDI rank shift, the focus country's move, its top gain."""
     from .countries import country_name
 
@@ -806,32 +995,45 @@ def focus_shift_prose(evaluations: Sequence[ProposalEvaluation], focus: str,
             lines.append(f"*{lab}*: {focus} not ranked")
             continue
         best = g.idxmax()
-        lines.append(f"*{lab}*: {group_label} mean shift {g.mean():+.1f} places; "
-                     f"{country_name(focus)} {int(sh.loc[focus, 'egdi_shift']):+d} (rank "
-                     f"{int(sh.loc[focus, 'egdi_rank_baseline'])} -> "
-                     f"{int(sh.loc[focus, 'egdi_rank_variant'])}); largest gain "
-                     f"{country_name(best)} {int(g.max()):+d}")
+        lines.append(
+            f"*{lab}*: {group_label} mean shift {g.mean():+.1f} places; "
+            f"{country_name(focus)} {int(sh.loc[focus, 'egdi_shift']):+d} (rank "
+            f"{int(sh.loc[focus, 'egdi_rank_baseline'])} -> "
+            f"{int(sh.loc[focus, 'egdi_rank_variant'])}); largest gain "
+            f"{country_name(best)} {int(g.max()):+d}"
+        )
     return "**Focus group.** " + "; ".join(lines) + "."
 
 
 def coherence_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame:
     """One row per evaluable proposal: components, countries, Cronbach's alpha, PC1 share."""
-    return pd.DataFrame([{"proposal": ev.result.spec.label,
-                          "components": ev.coherence["k"],
-                          "countries (all observed)": ev.coherence["n"],
-                          "Cronbach's alpha": ev.coherence["alpha"],
-                          "PC1 share": ev.coherence["pc1_share"]}
-                         for ev in _evaluable(evaluations)])
+    return pd.DataFrame(
+        [
+            {
+                "proposal": ev.result.spec.label,
+                "components": ev.coherence["k"],
+                "countries (all observed)": ev.coherence["n"],
+                "Cronbach's alpha": ev.coherence["alpha"],
+                "PC1 share": ev.coherence["pc1_share"],
+            }
+            for ev in _evaluable(evaluations)
+        ]
+    )
 
 
 def coherence_prose(evaluations: Sequence[ProposalEvaluation]) -> str:
     """What Cronbach's alpha and the PC1 share mean, and their values per proposal."""
-    return ("Cronbach's alpha (standardised) measures whether the components move together "
-            "(0.7 or more is the usual bar for one underlying dimension); the first principal "
-            "component share is the part of their joint variance one dimension explains. "
-            + "; ".join(f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
-                        f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries"
-                        for ev in _evaluable(evaluations)) + ".")
+    return (
+        "Cronbach's alpha (standardised) measures whether the components move together "
+        "(0.7 or more is the usual bar for one underlying dimension); the first principal "
+        "component share is the part of their joint variance one dimension explains. "
+        + "; ".join(
+            f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
+            f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries"
+            for ev in _evaluable(evaluations)
+        )
+        + "."
+    )
 
 
 def target_label(target: str = "egdi") -> str:
@@ -849,17 +1051,20 @@ def mc_design_prose(evaluations: Sequence[ProposalEvaluation], target: str = "eg
     if not ok:
         return ""
     st = ok[0].mc.settings
-    return (f"**Design:** {st['n_draws']:,} draws per proposal (seed {st['seed']}); weight "
-            f"spread ±{st['weight_spread']:.0%}; normalisations "
-            f"{', '.join(method_words(m) for m in st['normalisations'])}; aggregations "
-            f"{', '.join(method_words(m) for m in st['aggregations'])}; imputation drawn among "
-            f"{', '.join(_imputation_words(m) for m in st['imputations'])} (per proposal: the "
-            "spec's group median and no imputation). Ranks "
-            f"reported: {'implied EGDI' if target == 'egdi' else 'new HCI'}.")
+    return (
+        f"**Design:** {st['n_draws']:,} draws per proposal (seed {st['seed']}); weight "
+        f"spread ±{st['weight_spread']:.0%}; normalisations "
+        f"{', '.join(method_words(m) for m in st['normalisations'])}; aggregations "
+        f"{', '.join(method_words(m) for m in st['aggregations'])}; imputation drawn among "
+        f"{', '.join(_imputation_words(m) for m in st['imputations'])} (per proposal: the "
+        "spec's group median and no imputation). Ranks "
+        f"reported: {'implied EGDI' if target == 'egdi' else 'new HCI'}."
+    )
 
 
-def focus_interval_table(evaluations: Sequence[ProposalEvaluation],
-                         group: Sequence[str]) -> pd.DataFrame:
+def focus_interval_table(
+    evaluations: Sequence[ProposalEvaluation], group: Sequence[str]
+) -> pd.DataFrame:
     """Per proposal and group country: nominal rank, median, 5% and 95% of the draws, width.
 
     Columns ``proposal, iso3, country, nominal, median, 5%, 95%, width``; group countries
@@ -870,8 +1075,11 @@ def focus_interval_table(evaluations: Sequence[ProposalEvaluation],
     for ev in _with_mc(evaluations):
         ri = ev.intervals
         g = ri.loc[[i for i in group if i in ri.index]]
-        frames.append(g.rename(columns={"lower": "5%", "upper": "95%"})
-                      .reset_index(names="iso3").assign(proposal=ev.result.spec.label))
+        frames.append(
+            g.rename(columns={"lower": "5%", "upper": "95%"})
+            .reset_index(names="iso3")
+            .assign(proposal=ev.result.spec.label)
+        )
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
@@ -891,8 +1099,9 @@ def sensitivity_table(evaluations: Sequence[ProposalEvaluation]) -> pd.DataFrame
     return wide.reset_index().rename_axis(columns=None)
 
 
-def sensitivity_prose(evaluations: Sequence[ProposalEvaluation], n_draws: int,
-                      bins: int = 10) -> str:
+def sensitivity_prose(
+    evaluations: Sequence[ProposalEvaluation], n_draws: int, bins: int = 10
+) -> str:
     """Which choice moves ranks most per proposal, its shares and the median interval width.
 
     Also states the noise floor of the binned weight shares (about ``bins / n_draws``).
@@ -900,17 +1109,23 @@ def sensitivity_prose(evaluations: Sequence[ProposalEvaluation], n_draws: int,
     parts = []
     for ev in _with_mc(evaluations):
         t = ev.sensitivity.iloc[0]
-        parts.append(f"*{ev.result.spec.label}*: {t['factor']} ({t['rank_variance_share']:.0%} "
-                     f"of rank variance, first-order index of the mean absolute shift "
-                     f"{t['first_order_shift']:.2f}); median interval width "
-                     f"{ev.intervals['width'].median():.0f} places")
-    return ("**Which choice moves ranks most.** " + "; ".join(parts)
-            + f". Weight shares below about {bins / n_draws:.3f} (bins / draws) are within the "
-              "estimation noise of binning the weights.")
+        parts.append(
+            f"*{ev.result.spec.label}*: {t['factor']} ({t['rank_variance_share']:.0%} "
+            f"of rank variance, first-order index of the mean absolute shift "
+            f"{t['first_order_shift']:.2f}); median interval width "
+            f"{ev.intervals['width'].median():.0f} places"
+        )
+    return (
+        "**Which choice moves ranks most.** "
+        + "; ".join(parts)
+        + f". Weight shares below about {bins / n_draws:.3f} (bins / draws) are within the "
+        "estimation noise of binning the weights."
+    )
 
 
-def aggregation_cliff_prose(evaluations: Sequence[ProposalEvaluation], n_named: int = 5,
-                            n_widest: int = 10) -> str:
+def aggregation_cliff_prose(
+    evaluations: Sequence[ProposalEvaluation], n_named: int = 5, n_widest: int = 10
+) -> str:
     """Explain the geometric-mean cliff for proposals whose ranks move most with aggregation.
 
     For each proposal whose top sensitivity factor is the aggregation: how many countries sit
@@ -925,21 +1140,38 @@ def aggregation_cliff_prose(evaluations: Sequence[ProposalEvaluation], n_named: 
     parts = []
     for ev in geo:
         z = zero_at_minimum(ev.result)
-        text = (f"*{ev.result.spec.label}*: {len(z)} "
-                f"{'country is' if len(z) == 1 else 'countries are'} at the minimum of a component")
+        text = (
+            f"*{ev.result.spec.label}*: {len(z)} "
+            f"{'country is' if len(z) == 1 else 'countries are'} at the minimum of a component"
+        )
         if len(z):
             named = ev.intervals.index.intersection(z)[:n_named]
-            text += (f" (highest ranked: {', '.join(country_name(i) for i in named)}); "
-                     f"{ev.intervals.nlargest(n_widest, 'width').index.isin(z).sum()} of the "
-                     f"{n_widest} widest intervals belong to them")
+            text += (
+                f" (highest ranked: {', '.join(country_name(i) for i in named)}); "
+                f"{ev.intervals.nlargest(n_widest, 'width').index.isin(z).sum()} of the "
+                f"{n_widest} widest intervals belong to them"
+            )
         parts.append(text)
-    return ("**Why aggregation matters so much.** After min-max scaling, a country at the "
-            "minimum of any component gets 0 on it, and a geometric mean then gives it an index of "
-            "0 whatever its other scores. " + "; ".join(parts)
-            + ". The arithmetic mean (the UN's method) has no such cliff.")
+    return (
+        "**Why aggregation matters so much.** After min-max scaling, a country at the "
+        "minimum of any component gets 0 on it, and a geometric mean then gives it an index of "
+        "0 whatever its other scores. "
+        + "; ".join(parts)
+        + ". The arithmetic mean (the UN's method) has no such cliff."
+    )
 
 
-__all__ += ["SUMMARY_COLUMNS", "aggregation_cliff_prose", "coherence_prose", "coherence_table",
-            "evaluability_prose", "focus_interval_table", "focus_shift_prose",
-            "focus_shift_table", "mc_design_prose", "sensitivity_prose", "sensitivity_table",
-            "target_label"]
+__all__ += [
+    "SUMMARY_COLUMNS",
+    "aggregation_cliff_prose",
+    "coherence_prose",
+    "coherence_table",
+    "evaluability_prose",
+    "focus_interval_table",
+    "focus_shift_prose",
+    "focus_shift_table",
+    "mc_design_prose",
+    "sensitivity_prose",
+    "sensitivity_table",
+    "target_label",
+]

@@ -28,21 +28,29 @@ from .indices import (
     normalise,
     rank_desc,
 )
+from .vocabulary import INDICES
 
 VARIANTS_PATH = config.PACKAGE_DIR / "hci_variants.yml"
 
 #: Published index columns of the EGDI panel that a spec may use as components.
-INDEX_COLUMNS = ("egdi", "osi", "hci", "tii", "epi")
 #: Normalisations a spec may name: those of `egovlib.indices` plus "none" (values as they are).
 SPEC_NORMALISATIONS = ("none", *NORMALISATIONS)
 #: Country groups whose median may replace a missing value.
 IMPUTATION_GROUPS = ("none", "region", "subregion", "income_group")
 WEIGHT_TOLERANCE = 1e-9
 #: Reader-facing words for the method ids of a spec (normalisation, aggregation, imputation group).
-METHOD_WORDS = {"none": "none", "minmax": "min-max", "zscore": "z-score", "rank": "rank",
-                "distance_to_frontier": "distance to frontier", "arithmetic": "arithmetic mean",
-                "geometric": "geometric mean", "region": "region", "subregion": "subregion",
-                "income_group": "income-group"}
+METHOD_WORDS = {
+    "none": "none",
+    "minmax": "min-max",
+    "zscore": "z-score",
+    "rank": "rank",
+    "distance_to_frontier": "distance to frontier",
+    "arithmetic": "arithmetic mean",
+    "geometric": "geometric mean",
+    "region": "region",
+    "subregion": "subregion",
+    "income_group": "income-group",
+}
 
 
 def method_words(name: str) -> str:
@@ -77,11 +85,13 @@ class Component:
 
     def __post_init__(self):
         if self.direction not in (1, -1):
-            raise SpecError(f"component {self.variable!r}: direction must be 1 or -1, "
-                            f"not {self.direction!r}")
+            raise SpecError(
+                f"component {self.variable!r}: direction must be 1 or -1, not {self.direction!r}"
+            )
         if not (isinstance(self.weight, (int, float)) and self.weight >= 0):
-            raise SpecError(f"component {self.variable!r}: weight must be a number >= 0, "
-                            f"not {self.weight!r}")
+            raise SpecError(
+                f"component {self.variable!r}: weight must be a number >= 0, not {self.weight!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -110,11 +120,13 @@ class MissingPolicy:
         if not 0 < self.min_coverage <= 1:
             raise SpecError(f"missing.min_coverage must be in (0, 1], not {self.min_coverage!r}")
         if self.impute not in IMPUTATION_GROUPS:
-            raise SpecError(f"missing.impute {self.impute!r} unknown; choose one of "
-                            f"{IMPUTATION_GROUPS}")
+            raise SpecError(
+                f"missing.impute {self.impute!r} unknown; choose one of {IMPUTATION_GROUPS}"
+            )
         if self.otherwise not in ("reweight", "missing"):
-            raise SpecError(f"missing.otherwise {self.otherwise!r} unknown; choose 'reweight' "
-                            "or 'missing'")
+            raise SpecError(
+                f"missing.otherwise {self.otherwise!r} unknown; choose 'reweight' or 'missing'"
+            )
 
 
 @dataclass(frozen=True)
@@ -165,18 +177,25 @@ class VariantSpec:
             raise SpecError(f"{where}: component(s) {dupes} listed twice")
         total = sum(c.weight for c in self.components)
         if abs(total - 1) > WEIGHT_TOLERANCE:
-            raise SpecError(f"{where}: weights must sum to 1; they sum to {total:.6g} "
-                            f"({self.weights}). "
-                            "Fix the weights in the spec.")
+            raise SpecError(
+                f"{where}: weights must sum to 1; they sum to {total:.6g} "
+                f"({self.weights}). "
+                "Fix the weights in the spec."
+            )
         if self.normalisation not in SPEC_NORMALISATIONS:
-            raise SpecError(f"{where}: normalisation {self.normalisation!r} unknown; choose one "
-                            f"of {SPEC_NORMALISATIONS}")
+            raise SpecError(
+                f"{where}: normalisation {self.normalisation!r} unknown; choose one "
+                f"of {SPEC_NORMALISATIONS}"
+            )
         if self.aggregation not in AGGREGATIONS:
-            raise SpecError(f"{where}: aggregation {self.aggregation!r} unknown; choose one of "
-                            f"{AGGREGATIONS}")
+            raise SpecError(
+                f"{where}: aggregation {self.aggregation!r} unknown; choose one of {AGGREGATIONS}"
+            )
         if self.aggregation == "geometric" and self.normalisation == "zscore":
-            raise SpecError(f"{where}: geometric aggregation needs non-negative components; "
-                            "z-scores are signed (use minmax, rank or distance_to_frontier)")
+            raise SpecError(
+                f"{where}: geometric aggregation needs non-negative components; "
+                "z-scores are signed (use minmax, rank or distance_to_frontier)"
+            )
         if self.rescale not in ("none", "minmax"):
             raise SpecError(f"{where}: rescale {self.rescale!r} unknown; choose 'none' or 'minmax'")
         if self.replaces not in (None, "hci", "osi", "tii"):
@@ -197,7 +216,7 @@ class VariantSpec:
     @property
     def covariates(self) -> list[str]:
         """Components that are covariates (not published index columns)."""
-        return [v for v in self.variables if v not in INDEX_COLUMNS]
+        return [v for v in self.variables if v not in INDICES]
 
     @property
     def new_components(self) -> list[str]:
@@ -209,15 +228,17 @@ class VariantSpec:
 # Reading specs
 # --------------------------------------------------------------------------------------------
 
+
 def known_variables() -> list[str]:
     """Names a spec may use: published index columns, covariates and derived variables."""
     from .panel import covariate_catalogue
 
-    return sorted({*INDEX_COLUMNS, *covariate_catalogue()})
+    return sorted({*INDICES, *covariate_catalogue()})
 
 
-def check_variables(spec: VariantSpec, known: Iterable[str] | None = None,
-                    file: Path | str | None = None) -> None:
+def check_variables(
+    spec: VariantSpec, known: Iterable[str] | None = None, file: Path | str | None = None
+) -> None:
     """Raise `SpecError` naming any component variable that does not exist, and the known ones."""
     known = sorted(known) if known is not None else known_variables()
     bad = [v for v in spec.variables if v not in known]
@@ -225,7 +246,8 @@ def check_variables(spec: VariantSpec, known: Iterable[str] | None = None,
         where = f"{file}: " if file else ""
         raise SpecError(
             f"{where}variant {spec.name!r} uses unknown variable(s) {bad}. Known variables: "
-            f"{', '.join(known)}. Fix the name in the spec, or add a reader that produces it.")
+            f"{', '.join(known)}. Fix the name in the spec, or add a reader that produces it."
+        )
 
 
 def spec_from_dict(name: str, entry: Mapping, file: Path | str | None = None) -> VariantSpec:
@@ -233,16 +255,30 @@ def spec_from_dict(name: str, entry: Mapping, file: Path | str | None = None) ->
     where = f"{file}: " if file else ""
     if not isinstance(entry, Mapping):
         raise SpecError(f"{where}variant {name!r} must be a mapping, not {type(entry).__name__}")
-    allowed = {"label", "components", "normalisation", "aggregation", "rescale", "missing",
-               "replaces", "role", "description", "proxy_note", "data_needed"}
+    allowed = {
+        "label",
+        "components",
+        "normalisation",
+        "aggregation",
+        "rescale",
+        "missing",
+        "replaces",
+        "role",
+        "description",
+        "proxy_note",
+        "data_needed",
+    }
     extra = sorted(set(entry) - allowed)
     if extra:
-        raise SpecError(f"{where}variant {name!r}: unknown key(s) {extra}; "
-                        f"allowed: {sorted(allowed)}")
+        raise SpecError(
+            f"{where}variant {name!r}: unknown key(s) {extra}; allowed: {sorted(allowed)}"
+        )
     comps = entry.get("components") or []
     if not isinstance(comps, list):
-        raise SpecError(f"{where}variant {name!r}: components must be a list of "
-                        "{variable, weight, direction, label, proxy_for}")
+        raise SpecError(
+            f"{where}variant {name!r}: components must be a list of "
+            "{variable, weight, direction, label, proxy_for}"
+        )
     try:
         components = tuple(Component(**c) for c in comps)
         missing = MissingPolicy(**(entry.get("missing") or {}))
@@ -288,6 +324,7 @@ def proposals(specs: Mapping[str, VariantSpec]) -> list[str]:
 # Computing a spec
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class VariantResult:
     """A variant computed for one edition.
@@ -331,8 +368,7 @@ class VariantResult:
         return not new or bool(self.raw[new].notna().any().any())
 
 
-def variant_panel(year: int, variables: Iterable[str], *, lag: int = 1,
-                  max_age: int | None = None):
+def variant_panel(year: int, variables: Iterable[str], *, lag: int = 1, max_age: int | None = None):
     """The panel for one edition with the covariates the specs need (`egovlib.build_panel`).
 
     ``max_age=None`` (default) lets a sparse proxy reach back to its latest reference year not
@@ -340,12 +376,13 @@ def variant_panel(year: int, variables: Iterable[str], *, lag: int = 1,
     """
     from .panel import build_panel
 
-    covs = [v for v in dict.fromkeys(variables) if v not in INDEX_COLUMNS]
+    covs = [v for v in dict.fromkeys(variables) if v not in INDICES]
     return build_panel(year, covariates=covs, lag=lag, max_age=max_age)
 
 
-def compute_variant(spec: VariantSpec, year: int, panel=None, *, lag: int = 1,
-                    max_age: int | None = None) -> VariantResult:
+def compute_variant(
+    spec: VariantSpec, year: int, panel=None, *, lag: int = 1, max_age: int | None = None
+) -> VariantResult:
     """Compute an index variant for one survey edition.
 
     Parameters
@@ -379,14 +416,19 @@ def compute_variant(spec: VariantSpec, year: int, panel=None, *, lag: int = 1,
     refs_all = getattr(panel, "ref_years", None)
     bad = [v for v in spec.variables if v not in data.columns]
     if bad:
-        raise SpecError(f"variant {spec.name!r}: the panel lacks column(s) {bad}; build it with "
-                        f"variant_panel(year, {spec.variables})")
+        raise SpecError(
+            f"variant {spec.name!r}: the panel lacks column(s) {bad}; build it with "
+            f"variant_panel(year, {spec.variables})"
+        )
     in_edition = data["year"] == year
     if not in_edition.any():
         raise SpecError(f"variant {spec.name!r}: the panel has no rows for edition {year}")
     sel = in_edition & data["assessed"].astype(bool)
-    base_cols = [c for c in ("country", "region", "subregion", "income_group", "osi", "hci", "tii",
-                             "egdi") if c in data.columns]
+    base_cols = [
+        c
+        for c in ("country", "region", "subregion", "income_group", "osi", "hci", "tii", "egdi")
+        if c in data.columns
+    ]
     frame = data.loc[sel].set_index("iso3")
     raw = frame[spec.variables].astype(float)
     if refs_all is not None:
@@ -410,12 +452,23 @@ def compute_variant(spec: VariantSpec, year: int, panel=None, *, lag: int = 1,
     out["scored"] = score.notna()
     out["rank"] = rank_desc(score)
     cov = _coverage_report(raw, imputed, values, refs, spec)
-    log = [f"{spec.name} {year}: {int(out['scored'].sum())} of {len(out)} assessed countries "
-           f"scored; {int(out['imputed_any'].sum())} with an imputed component "
-           f"({spec.missing.impute} median); {int(reweighted.sum())} aggregated over the "
-           "components they have (weights rescaled)."]
-    return VariantResult(spec=spec, year=year, data=out, raw=raw, imputed=imputed,
-                         group_values=group_values, ref_years=refs, coverage=cov, log=log)
+    log = [
+        f"{spec.name} {year}: {int(out['scored'].sum())} of {len(out)} assessed countries "
+        f"scored; {int(out['imputed_any'].sum())} with an imputed component "
+        f"({spec.missing.impute} median); {int(reweighted.sum())} aggregated over the "
+        "components they have (weights rescaled)."
+    ]
+    return VariantResult(
+        spec=spec,
+        year=year,
+        data=out,
+        raw=raw,
+        imputed=imputed,
+        group_values=group_values,
+        ref_years=refs,
+        coverage=cov,
+        log=log,
+    )
 
 
 def _group_medians(raw: pd.DataFrame, frame: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -429,8 +482,9 @@ def _group_medians(raw: pd.DataFrame, frame: pd.DataFrame, group: str) -> pd.Dat
     return out.astype(float)
 
 
-def apply_missing_policy(raw: pd.DataFrame, group_values: pd.DataFrame,
-                         min_coverage: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def apply_missing_policy(
+    raw: pd.DataFrame, group_values: pd.DataFrame, min_coverage: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill missing raw values with group values for countries with enough coverage.
 
     Returns the values (imputed where allowed and a group value exists) and the boolean
@@ -489,20 +543,28 @@ def _coverage_report(raw, imputed, values, refs, spec) -> pd.DataFrame:
         v = c.variable
         ry = refs[v].dropna().astype(int) if v in refs.columns else pd.Series(dtype=int)
         counts = ry.value_counts().sort_index()
-        rows.append({
-            "component": v, "label": c.label or v, "weight": c.weight,
-            "observed": int(raw[v].notna().sum()), "imputed": int(imputed[v].sum()),
-            "missing": int(values[v].isna().sum()), "countries": len(raw),
-            "share_observed": float(raw[v].notna().mean()),
-            "reference_years": ", ".join(f"{y} ({n})" for y, n in counts.items())
-            if len(counts) else ("edition" if v in INDEX_COLUMNS else "–"),
-        })
+        rows.append(
+            {
+                "component": v,
+                "label": c.label or v,
+                "weight": c.weight,
+                "observed": int(raw[v].notna().sum()),
+                "imputed": int(imputed[v].sum()),
+                "missing": int(values[v].isna().sum()),
+                "countries": len(raw),
+                "share_observed": float(raw[v].notna().mean()),
+                "reference_years": ", ".join(f"{y} ({n})" for y, n in counts.items())
+                if len(counts)
+                else ("edition" if v in INDICES else "–"),
+            }
+        )
     return pd.DataFrame(rows).set_index("component")
 
 
 # --------------------------------------------------------------------------------------------
 # Effects
 # --------------------------------------------------------------------------------------------
+
 
 def implied_egdi(result: VariantResult) -> pd.Series:
     """EGDI with the replaced component swapped for the variant: mean(OSI, new HCI, TII)."""
@@ -550,11 +612,24 @@ def shift_summary(shifts: pd.DataFrame, column: str = "egdi_shift") -> dict[str,
     """Numbers for prose: countries ranked, moved, mean |shift|, largest up and down moves."""
     s = shifts[column].dropna().astype(float)
     if s.empty:
-        return {"n": 0, "moved": 0, "share_moved": np.nan, "mean_abs": np.nan, "max_up": np.nan,
-                "max_down": np.nan, "within_5": np.nan}
-    return {"n": int(len(s)), "moved": int((s != 0).sum()), "share_moved": float((s != 0).mean()),
-            "mean_abs": float(s.abs().mean()), "max_up": float(s.max()),
-            "max_down": float(s.min()), "within_5": float((s.abs() <= 5).mean())}
+        return {
+            "n": 0,
+            "moved": 0,
+            "share_moved": np.nan,
+            "mean_abs": np.nan,
+            "max_up": np.nan,
+            "max_down": np.nan,
+            "within_5": np.nan,
+        }
+    return {
+        "n": int(len(s)),
+        "moved": int((s != 0).sum()),
+        "share_moved": float((s != 0).mean()),
+        "mean_abs": float(s.abs().mean()),
+        "max_up": float(s.max()),
+        "max_down": float(s.min()),
+        "within_5": float((s.abs() <= 5).mean()),
+    }
 
 
 def biggest_movers(shifts: pd.DataFrame, n: int = 10, column: str = "egdi_shift") -> pd.DataFrame:
@@ -566,8 +641,9 @@ def biggest_movers(shifts: pd.DataFrame, n: int = 10, column: str = "egdi_shift"
     return pd.concat([up, down]).drop(columns="_abs")
 
 
-def component_correlations(result: VariantResult, against: pd.DataFrame,
-                           method: str = "spearman") -> pd.DataFrame:
+def component_correlations(
+    result: VariantResult, against: pd.DataFrame, method: str = "spearman"
+) -> pd.DataFrame:
     """Correlation of each new component (observed values only) with existing measures.
 
     Parameters
@@ -608,8 +684,9 @@ def existing_measures(panel, year: int, columns: Iterable[str] = EXISTING_MEASUR
     return sel[[c for c in columns if c in sel.columns]].astype(float)
 
 
-def correlation_matrix(panel, year: int, columns: Iterable[str],
-                       method: str = "spearman") -> pd.DataFrame:
+def correlation_matrix(
+    panel, year: int, columns: Iterable[str], method: str = "spearman"
+) -> pd.DataFrame:
     """Pairwise-complete correlation of ``columns`` over the edition's assessed countries."""
     data = getattr(panel, "data", panel)
     sel = data[(data["year"] == year) & data["assessed"].astype(bool)]
@@ -626,8 +703,19 @@ def plot_correlations(corr: pd.DataFrame, labels: Mapping[str, str] | None = Non
     names = [labels.get(c, c) for c in corr.columns]
     mask = np.triu(np.ones(corr.shape, dtype=bool), k=1)
     fig, ax = plt.subplots(figsize=(1.0 * len(corr) + 4, 0.75 * len(corr) + 2.5))
-    sns.heatmap(corr, mask=mask, annot=True, fmt=".2f", cmap="RdBu_r", vmin=-1, vmax=1,
-                xticklabels=names, yticklabels=names, ax=ax, cbar_kws={"label": "correlation"})
+    sns.heatmap(
+        corr,
+        mask=mask,
+        annot=True,
+        fmt=".2f",
+        cmap="RdBu_r",
+        vmin=-1,
+        vmax=1,
+        xticklabels=names,
+        yticklabels=names,
+        ax=ax,
+        cbar_kws={"label": "correlation"},
+    )
     ax.tick_params(axis="x", rotation=40)
     for t in ax.get_xticklabels():
         t.set_ha("right")
@@ -659,8 +747,13 @@ def coherence(result: VariantResult, observed_only: bool = True) -> dict:
     rbar = r[np.triu_indices(k, 1)].mean()
     alpha = k * rbar / (1 + (k - 1) * rbar)
     eig = np.linalg.eigvalsh(r)
-    return {"corr": corr, "alpha": float(alpha), "pc1_share": float(eig[-1] / k),
-            "n": int(len(z)), "k": k}
+    return {
+        "corr": corr,
+        "alpha": float(alpha),
+        "pc1_share": float(eig[-1] / k),
+        "n": int(len(z)),
+        "k": k,
+    }
 
 
 def cronbach_alpha(items: pd.DataFrame) -> float:
@@ -676,12 +769,30 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
 
 
 __all__ = [
-    "Component", "MissingPolicy", "VariantResult", "VariantSpec", "apply_missing_policy",
-    "biggest_movers", "check_variables", "coherence", "component_correlations",
-    "correlation_matrix", "existing_measures", "plot_correlations",
-    "compute_variant", "cronbach_alpha", "implied_egdi", "known_variables", "load_specs",
-    "normalise_components", "oriented", "proposals", "rank_shifts", "shift_summary",
-    "spec_from_dict", "variant_panel",
+    "Component",
+    "MissingPolicy",
+    "VariantResult",
+    "VariantSpec",
+    "apply_missing_policy",
+    "biggest_movers",
+    "check_variables",
+    "coherence",
+    "component_correlations",
+    "correlation_matrix",
+    "existing_measures",
+    "plot_correlations",
+    "compute_variant",
+    "cronbach_alpha",
+    "implied_egdi",
+    "known_variables",
+    "load_specs",
+    "normalise_components",
+    "oriented",
+    "proposals",
+    "rank_shifts",
+    "shift_summary",
+    "spec_from_dict",
+    "variant_panel",
 ]
 
 
@@ -689,8 +800,10 @@ __all__ = [
 # Report tables and prose (shared by any notebook that presents variants)
 # --------------------------------------------------------------------------------------------
 
-def select_proposals(specs: Mapping[str, VariantSpec],
-                     names: Iterable[str] | None = None) -> list[str]:
+
+def select_proposals(
+    specs: Mapping[str, VariantSpec], names: Iterable[str] | None = None
+) -> list[str]:
     """The proposals to evaluate: ``names`` checked against ``specs``, or every proposal.
 
     Raises
@@ -703,17 +816,22 @@ def select_proposals(specs: Mapping[str, VariantSpec],
     names = list(names)
     unknown = [n for n in names if n not in specs]
     if unknown:
-        raise SpecError(f"proposals {unknown} are not in the variants file; known: "
-                        f"{', '.join(specs)}")
+        raise SpecError(
+            f"proposals {unknown} are not in the variants file; known: {', '.join(specs)}"
+        )
     return names
 
 
-def needed_variables(specs: Mapping[str, VariantSpec], names: Iterable[str],
-                     extra: Iterable[str] = ("hci_published", "hci_from_proxies")) -> list[str]:
+def needed_variables(
+    specs: Mapping[str, VariantSpec],
+    names: Iterable[str],
+    extra: Iterable[str] = ("hci_published", "hci_from_proxies"),
+) -> list[str]:
     """Covariates to load: the variables of ``names`` and ``extra`` specs, and EXISTING_MEASURES."""
     wanted = [*names, *extra]
-    return sorted({v for n in wanted if n in specs for v in specs[n].variables}
-                  | set(EXISTING_MEASURES))
+    return sorted(
+        {v for n in wanted if n in specs for v in specs[n].variables} | set(EXISTING_MEASURES)
+    )
 
 
 def new_components(specs: Iterable[VariantSpec]) -> list[str]:
@@ -730,12 +848,18 @@ def proposal_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
     """One row per spec: label, name, components with weights, method, missing-data rule."""
     rows = []
     for s in specs:
-        rows.append({"proposal": s.label, "spec": s.name,
-                     "components (weight)": "; ".join(f"{c.variable} ({c.weight:.3g})"
-                                                      for c in s.components),
-                     "method": _method_text(s),
-                     "missing data": f"impute {s.missing.impute} median if coverage >= "
-                                     f"{s.missing.min_coverage:.0%}; else {s.missing.otherwise}"})
+        rows.append(
+            {
+                "proposal": s.label,
+                "spec": s.name,
+                "components (weight)": "; ".join(
+                    f"{c.variable} ({c.weight:.3g})" for c in s.components
+                ),
+                "method": _method_text(s),
+                "missing data": f"impute {s.missing.impute} median if coverage >= "
+                f"{s.missing.min_coverage:.0%}; else {s.missing.otherwise}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -746,12 +870,17 @@ def _method_text(s: VariantSpec) -> str:
 
 def _missing_text(s: VariantSpec) -> str:
     m = s.missing
-    rest = ("keep the published HCI, weights rescaled over what they have"
-            if m.otherwise == "reweight" else "left unscored")
+    rest = (
+        "keep the published HCI, weights rescaled over what they have"
+        if m.otherwise == "reweight"
+        else "left unscored"
+    )
     if m.impute == "none":
         return f"not imputed; {rest}"
-    return (f"{method_words(m.impute)} median if at least {m.min_coverage:.0%} of the "
-            f"components are observed; else {rest}")
+    return (
+        f"{method_words(m.impute)} median if at least {m.min_coverage:.0%} of the "
+        f"components are observed; else {rest}"
+    )
 
 
 def proposal_report_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
@@ -759,12 +888,21 @@ def proposal_report_table(specs: Iterable[VariantSpec]) -> pd.DataFrame:
 
     Columns ``proposal, spec, components (weight), method, missing data``.
     """
-    rows = [{"proposal": s.label, "spec": s.name,
-             "components (weight)": "; ".join(f"{c.label or c.variable} ({c.weight:.3g})"
-                                              for c in s.components),
-             "method": _method_text(s), "missing data": _missing_text(s)} for s in specs]
-    return pd.DataFrame(rows, columns=["proposal", "spec", "components (weight)", "method",
-                                       "missing data"])
+    rows = [
+        {
+            "proposal": s.label,
+            "spec": s.name,
+            "components (weight)": "; ".join(
+                f"{c.label or c.variable} ({c.weight:.3g})" for c in s.components
+            ),
+            "method": _method_text(s),
+            "missing data": _missing_text(s),
+        }
+        for s in specs
+    ]
+    return pd.DataFrame(
+        rows, columns=["proposal", "spec", "components (weight)", "method", "missing data"]
+    )
 
 
 def coverage_table(results: Iterable[VariantResult]) -> pd.DataFrame:
@@ -777,19 +915,40 @@ def coverage_table(results: Iterable[VariantResult]) -> pd.DataFrame:
     for r in results:
         for v in r.spec.new_components:
             c = r.coverage.loc[v]
-            rows.append({"proposal": r.spec.label, "component": c["label"],
-                         "observed": c["observed"], "imputed": c["imputed"],
-                         "left on published HCI": c["missing"],
-                         "reference years (countries)": c["reference_years"]})
-    return pd.DataFrame(rows, columns=["proposal", "component", "observed", "imputed",
-                                       "left on published HCI", "reference years (countries)"])
+            rows.append(
+                {
+                    "proposal": r.spec.label,
+                    "component": c["label"],
+                    "observed": c["observed"],
+                    "imputed": c["imputed"],
+                    "left on published HCI": c["missing"],
+                    "reference years (countries)": c["reference_years"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "proposal",
+            "component",
+            "observed",
+            "imputed",
+            "left on published HCI",
+            "reference years (countries)",
+        ],
+    )
 
 
 #: Report names of the `rank_shifts` columns shown in the movers table.
-MOVERS_COLUMNS = {"iso3": "iso3", "country": "country", "index_published": "HCI",
-                  "index_variant": "new HCI", "egdi_rank_baseline": "EGDI rank",
-                  "egdi_rank_variant": "new EGDI rank", "egdi_shift": "shift",
-                  "imputed": "imputed components"}
+MOVERS_COLUMNS = {
+    "iso3": "iso3",
+    "country": "country",
+    "index_published": "HCI",
+    "index_variant": "new HCI",
+    "egdi_rank_baseline": "EGDI rank",
+    "egdi_rank_variant": "new EGDI rank",
+    "egdi_shift": "shift",
+    "imputed": "imputed components",
+}
 
 
 def movers_table(shifts: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -798,8 +957,9 @@ def movers_table(shifts: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return mv[list(MOVERS_COLUMNS)].rename(columns=MOVERS_COLUMNS)
 
 
-def new_component_correlations(results: Iterable[VariantResult],
-                               against: pd.DataFrame) -> pd.DataFrame:
+def new_component_correlations(
+    results: Iterable[VariantResult], against: pd.DataFrame
+) -> pd.DataFrame:
     """`component_correlations` of several results stacked, each new component once."""
     frames = [component_correlations(r, against) for r in results]
     if not frames:
@@ -808,8 +968,13 @@ def new_component_correlations(results: Iterable[VariantResult],
     return corr[~corr.index.duplicated()]
 
 
-def redundancy_prose(correlations: pd.DataFrame, labels: Mapping[str, str] | None = None, *,
-                     redundant: float = 0.9, related: float = 0.5) -> str:
+def redundancy_prose(
+    correlations: pd.DataFrame,
+    labels: Mapping[str, str] | None = None,
+    *,
+    redundant: float = 0.9,
+    related: float = 0.5,
+) -> str:
     """Sentence on each new component's rank correlation with the published HCI.
 
     |r| >= ``redundant``: largely redundant; >= ``related``: related but adds information;
@@ -822,9 +987,13 @@ def redundancy_prose(correlations: pd.DataFrame, labels: Mapping[str, str] | Non
             return "largely redundant"
         return "related but adds information" if abs(r) >= related else "mostly new information"
 
-    return "Correlation with the published HCI: " + "; ".join(
-        f"{labels.get(v, v)} {r:.2f} ({verdict(r)})"
-        for v, r in correlations["hci"].items()) + "."
+    return (
+        "Correlation with the published HCI: "
+        + "; ".join(
+            f"{labels.get(v, v)} {r:.2f} ({verdict(r)})" for v, r in correlations["hci"].items()
+        )
+        + "."
+    )
 
 
 def baseline_prose(base: VariantResult, published: pd.Series, proxy_fit) -> str:
@@ -840,20 +1009,34 @@ def baseline_prose(base: VariantResult, published: pd.Series, proxy_fit) -> str:
         Its ``message`` (why it could not be computed) or ``stats`` (n, pearson, spearman, mae).
     """
     dev = (base.data["score"] - published.reindex(base.data.index)).abs().max()
-    text = (f"The identity spec reproduces the published HCI {base.year} for all "
-            f"{base.data['scored'].sum()} assessed countries; the largest absolute difference "
-            f"is {dev:.1e}.")
+    text = (
+        f"The identity spec reproduces the published HCI {base.year} for all "
+        f"{base.data['scored'].sum()} assessed countries; the largest absolute difference "
+        f"is {dev:.1e}."
+    )
     if proxy_fit.message:
         return text + f" HCI from input proxies: {proxy_fit.message}"
     s = proxy_fit.stats
-    return text + (f" Rebuilt from public proxies of its inputs (notebook 03), the HCI is matched "
-                   f"for {s['n']} countries with r = {s['pearson']:.3f} (Spearman "
-                   f"{s['spearman']:.3f}, mean absolute error {s['mae']:.3f}): the proxies track "
-                   "the HCI closely but not exactly, so the proposals below keep the "
-                   "**published** HCI and add new components to it rather than rebuilding it.")
+    return text + (
+        f" Rebuilt from public proxies of its inputs (notebook 03), the HCI is matched "
+        f"for {s['n']} countries with r = {s['pearson']:.3f} (Spearman "
+        f"{s['spearman']:.3f}, mean absolute error {s['mae']:.3f}): the proxies track "
+        "the HCI closely but not exactly, so the proposals below keep the "
+        "**published** HCI and add new components to it rather than rebuilding it."
+    )
 
 
 __all__ += ["METHOD_WORDS", "method_words", "proposal_report_table"]
-__all__ += ["MOVERS_COLUMNS", "baseline_prose", "component_labels", "coverage_table",
-            "movers_table", "needed_variables", "new_component_correlations", "new_components",
-            "proposal_table", "redundancy_prose", "select_proposals"]
+__all__ += [
+    "MOVERS_COLUMNS",
+    "baseline_prose",
+    "component_labels",
+    "coverage_table",
+    "movers_table",
+    "needed_variables",
+    "new_component_correlations",
+    "new_components",
+    "proposal_table",
+    "redundancy_prose",
+    "select_proposals",
+]

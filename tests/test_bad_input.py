@@ -160,8 +160,15 @@ def test_schema_violation_names_the_file_of_the_failing_row(tmp_path):
     cat = load_catalogue()
     a, b = cat["owid_literacy"], cat["coursera_gsi"]
     files = [(a, tmp_path / "a.csv"), (b, tmp_path / "b.csv")]
-    df = pd.DataFrame({"iso3": ["BHR", "bh"], "year": [2020, 2020], "variable": ["x", "x"],
-                       "value": [1.0, 2.0], "source": [a.id, b.id]})
+    df = pd.DataFrame(
+        {
+            "iso3": ["BHR", "bh"],
+            "year": [2020, 2020],
+            "variable": ["x", "x"],
+            "value": [1.0, 2.0],
+            "source": [a.id, b.id],
+        }
+    )
     with pytest.raises(DataError) as info:
         validate(df, LONG, files)
     msg = str(info.value)

@@ -13,9 +13,18 @@ from matplotlib import image as mpimg
 from test_runner import published_real_reports
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0", "--window-size=1280,2000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1280,2000",
+]
 #: Chromium logs every console message and uncaught exception of the page as `:CONSOLE`.
 CONSOLE = re.compile(r":CONSOLE[:(].*|Uncaught .*|net::ERR_\w+.*")
 
@@ -26,8 +35,10 @@ pytestmark = pytest.mark.browser
 def chromium() -> str:
     path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
     if path is None:
-        pytest.fail("headless Chromium is missing: install it with "
-                    "`apt-get install -y chromium` (.ci/run does this in CI)")
+        pytest.fail(
+            "headless Chromium is missing: install it with "
+            "`apt-get install -y chromium` (.ci/run does this in CI)"
+        )
     return path
 
 
@@ -42,8 +53,12 @@ def render(chromium: str, page: Path, png: Path) -> list[str]:
     """Screenshot ``page``; return the console messages Chromium logged while loading it."""
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run(
-            [chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-             page.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+            [chromium, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}", page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     assert png.is_file(), f"no screenshot of {page.name}: {proc.stderr[-2000:]}"
     return [m.group(0) for m in CONSOLE.finditer(proc.stderr)]
 

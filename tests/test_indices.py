@@ -20,18 +20,45 @@ from egovlib.indices import (
 
 def test_level_group_thresholds_inclusive_and_missing():
     g = level_group([0.0, 0.2499, 0.25, 0.4999, 0.5, 0.7499, 0.75, 1.0, np.nan])
-    assert g.tolist()[:8] == ["Low", "Low", "Middle", "Middle", "High", "High",
-                              "Very High", "Very High"]
+    assert g.tolist()[:8] == [
+        "Low",
+        "Low",
+        "Middle",
+        "Middle",
+        "High",
+        "High",
+        "Very High",
+        "Very High",
+    ]
     assert pd.isna(g.iloc[8])
 
 
-@pytest.mark.parametrize("egdi, expected", [
-    (1.0, "VH"), (0.9375, "VH"), (0.93749, "V3"), (0.875, "V3"), (0.8125, "V2"),
-    (0.81249, "V1"), (0.75, "V1"),
-    (0.74999, "HV"), (0.6875, "HV"), (0.625, "H3"), (0.5625, "H2"), (0.5, "H1"),
-    (0.4375, "MH"), (0.375, "M3"), (0.3125, "M2"), (0.25, "M1"), (0.24999, "LM"),
-    (0.1875, "LM"), (0.125, "L3"), (0.0625, "L2"), (0.0, "L1"),
-])
+@pytest.mark.parametrize(
+    "egdi, expected",
+    [
+        (1.0, "VH"),
+        (0.9375, "VH"),
+        (0.93749, "V3"),
+        (0.875, "V3"),
+        (0.8125, "V2"),
+        (0.81249, "V1"),
+        (0.75, "V1"),
+        (0.74999, "HV"),
+        (0.6875, "HV"),
+        (0.625, "H3"),
+        (0.5625, "H2"),
+        (0.5, "H1"),
+        (0.4375, "MH"),
+        (0.375, "M3"),
+        (0.3125, "M2"),
+        (0.25, "M1"),
+        (0.24999, "LM"),
+        (0.1875, "LM"),
+        (0.125, "L3"),
+        (0.0625, "L2"),
+        (0.0, "L1"),
+    ],
+)
 def test_rating_class_boundaries(egdi, expected):
     assert rating_class([egdi]).iloc[0] == expected
 
@@ -62,8 +89,9 @@ def test_normalise_ties_in_rank_are_averaged():
     assert r.tolist() == pytest.approx([0, 0.5, 0.5, 1])
 
 
-@pytest.mark.parametrize("method, mid", [("minmax", 0.5), ("zscore", 0.0), ("rank", 0.5),
-                                         ("distance_to_frontier", 1.0)])
+@pytest.mark.parametrize(
+    "method, mid", [("minmax", 0.5), ("zscore", 0.0), ("rank", 0.5), ("distance_to_frontier", 1.0)]
+)
 def test_normalise_constant_column_gets_midpoint_not_nan(method, mid):
     out = normalise(pd.DataFrame({"c": [0.4, 0.4, 0.4]}), method)["c"]
     assert out.tolist() == [mid] * 3
@@ -91,8 +119,8 @@ def test_aggregate_arithmetic_weighted_by_hand():
 def test_aggregate_geometric_by_hand_and_zero_means_zero():
     df = pd.DataFrame({"a": [0.25, 0.0, 1.0], "b": [1.0, 0.9, 0.5]})
     out = aggregate(df, None, "geometric")
-    assert out.iloc[0] == pytest.approx(0.5)       # sqrt(0.25 * 1)
-    assert out.iloc[1] == 0.0                       # no compensation for a zero
+    assert out.iloc[0] == pytest.approx(0.5)  # sqrt(0.25 * 1)
+    assert out.iloc[1] == 0.0  # no compensation for a zero
     assert out.iloc[2] == pytest.approx(np.sqrt(0.5))
 
 

@@ -54,7 +54,7 @@ def test_2008_weighting_leaves_two_unexplained_outliers(egdi):
     assert fit.worst["iso3"].head(2).tolist() == ["CMR", "KHM"]
     hyp = meth.weight_hypotheses(2008, egdi).set_index("hypothesis")
     assert hyp.loc["0.34 / 0.33 / 0.33", "beyond"] == "Cameroon, Cambodia"
-    out = meth.implied_component_error(2008, {"osi": .34, "hci": .33, "tii": .33}, egdi, ["CMR"])
+    out = meth.implied_component_error(2008, {"osi": 0.34, "hci": 0.33, "tii": 0.33}, egdi, ["CMR"])
     assert out["residual"].item() == pytest.approx(-0.012121, abs=1e-6)
 
 
@@ -83,7 +83,7 @@ def test_discrepancy_discussion_reports_the_computed_numbers(egdi, recomp):
 
 def test_published_decimals(egdi):
     dec = meth.published_decimals(egdi).set_index("year")
-    assert dec.loc[2008].tolist() == [4, 5, 5, 5]       # egdi, osi, hci, tii
+    assert dec.loc[2008].tolist() == [4, 5, 5, 5]  # egdi, osi, hci, tii
     assert dec.loc[2020].tolist() == [4, 4, 4, 4]
     assert dec.loc[2003, "hci"] == 3
 
@@ -142,10 +142,15 @@ def test_method_ranks_rejects_several_editions(egdi):
         meth.method_ranks(egdi[egdi["year"].isin([2022, 2024])])
 
 
-@pytest.mark.parametrize("year, n_min, r_min, mae_max", [
-    (2024, 180, 0.95, 0.06), (2018, 180, 0.97, 0.045), (2014, 180, 0.96, 0.07),
-    (2008, 160, 0.96, 0.06),
-])
+@pytest.mark.parametrize(
+    "year, n_min, r_min, mae_max",
+    [
+        (2024, 180, 0.95, 0.06),
+        (2018, 180, 0.97, 0.045),
+        (2014, 180, 0.96, 0.07),
+        (2008, 160, 0.96, 0.06),
+    ],
+)
 def test_hci_proxy_fit(year, n_min, r_min, mae_max):
     res = meth.hci_from_proxies(year)
     s = res.stats
@@ -159,7 +164,7 @@ def test_hci_proxy_fit(year, n_min, r_min, mae_max):
 
 def test_hci_proxy_2003_partial_coverage_is_reported_not_hidden():
     s = meth.hci_from_proxies(2003).stats
-    assert 0.4 < s["coverage"] < 0.7   # literacy series in the data start in 2000
+    assert 0.4 < s["coverage"] < 0.7  # literacy series in the data start in 2000
     assert s["pearson"] > 0.9
 
 

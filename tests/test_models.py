@@ -63,8 +63,7 @@ def test_fractional_logit_recovers_average_marginal_effects():
     mu = 1 / (1 + np.exp(-X @ b))
     y = rng.beta(mu * 25, (1 - mu) * 25)  # scores strictly inside (0, 1), mean mu
     data = pd.DataFrame({"iso3": _codes(n), "year": 2024, "osi": y, "x1": x1, "x2": x2})
-    fit = fit_spec(Spec("sim", regressors=("x1", "x2"), years=(2024,), estimator="fraclogit"),
-                   data)
+    fit = fit_spec(Spec("sim", regressors=("x1", "x2"), years=(2024,), estimator="fraclogit"), data)
     assert fit.ok
     true_ame = b * np.mean(mu * (1 - mu))
     c = fit.coefs.set_index("term")
@@ -87,10 +86,13 @@ def test_panel_recovers_within_effect_with_country_and_year_effects():
     df = pd.DataFrame(rows, columns=["iso3", "year"])
     # x correlated with the country effect: pooled OLS is biased, the within estimator is not
     df["x1"] = 2 * alpha[df["iso3"]].to_numpy() + rng.normal(scale=0.1, size=len(df))
-    df["osi"] = (alpha[df["iso3"]].to_numpy() + gamma[df["year"]].to_numpy()
-                 + 0.04 * df["x1"] + rng.normal(scale=0.01, size=len(df)))
-    fit = fit_spec(Spec("panel", regressors=("x1",), years=tuple(years), estimator="panel_fe"),
-                   df)
+    df["osi"] = (
+        alpha[df["iso3"]].to_numpy()
+        + gamma[df["year"]].to_numpy()
+        + 0.04 * df["x1"]
+        + rng.normal(scale=0.01, size=len(df))
+    )
+    fit = fit_spec(Spec("panel", regressors=("x1",), years=tuple(years), estimator="panel_fe"), df)
     assert fit.ok and fit.n == 750 and fit.n_countries == 150 and fit.n_editions == 5
     est, se = fit.coefs.set_index("term").loc["x1", ["estimate", "se"]]
     assert abs(est - 0.04) < 3.5 * se and se < 0.01
@@ -108,8 +110,13 @@ def test_guard_refuses_hci_on_mean_years_of_schooling():
 
 def test_guard_override_fits_and_flags():
     data = build_panel(2024, ["hdr_mys"]).data
-    spec = Spec("circular", outcome="hci", regressors=("hdr_mys",), years=(2024,),
-                allow_circular=("hdr_mys",))
+    spec = Spec(
+        "circular",
+        outcome="hci",
+        regressors=("hdr_mys",),
+        years=(2024,),
+        allow_circular=("hdr_mys",),
+    )
     fit = fit_spec(spec, data)
     assert fit.ok
     assert any("CIRCULARITY OVERRIDE" in w and "hdr_mys" in w for w in fit.warnings)
@@ -138,8 +145,15 @@ def test_guard_other_rules():
 def test_dropped_countries_reported_by_code_and_name():
     codes = un_members()[:60]
     rng = np.random.default_rng(5)
-    data = pd.DataFrame({"iso3": codes, "year": 2024, "osi": rng.uniform(0.2, 0.9, 60),
-                         "x1": rng.normal(size=60), "x2": rng.normal(size=60)})
+    data = pd.DataFrame(
+        {
+            "iso3": codes,
+            "year": 2024,
+            "osi": rng.uniform(0.2, 0.9, 60),
+            "x1": rng.normal(size=60),
+            "x2": rng.normal(size=60),
+        }
+    )
     data.loc[data["iso3"] == "AFG", "x1"] = np.nan
     data.loc[data["iso3"] == "BHR", ["x1", "x2"]] = np.nan
     data.loc[data["iso3"] == "BEL", "osi"] = np.nan
@@ -177,6 +191,7 @@ def test_collinear_design_is_skipped():
 
 # --- real data -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real_2024():
     specs = default_specs(2024)
@@ -200,9 +215,12 @@ def test_default_specs_2024_sample_sizes(real_2024):
 
 #: Complete cases per default spec, OSI 2024, vintage rule lag 1, max_age 5 (measured 2026-11).
 EXPECTED_N_2024 = {
-    "Controls only": 185, "Education": 134,
-    "Government cloud, digital ID and GovTech maturity": 185, "AI readiness": 162,
-    "All sets (OLS)": 125, "All sets (Fractional logit (AME))": 125,
+    "Controls only": 185,
+    "Education": 134,
+    "Government cloud, digital ID and GovTech maturity": 185,
+    "AI readiness": 162,
+    "All sets (OLS)": 125,
+    "All sets (Fractional logit (AME))": 125,
     "All sets (Median regression)": 125,
 }
 

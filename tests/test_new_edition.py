@@ -14,9 +14,13 @@ from egovlib.sources import sha256_of
 
 #: The 2022 Data Center columns and their names in the 2024 layout (the layout of new files).
 TO_2024_NAMES = {
-    "Survey Year": "Survey Year", "Country Name": "Country", "E-Government Rank": "Rank",
-    "E-Government Index": "E_Index", "E-Participation Index": "E_Participation",
-    "Online Service Index": "Online_Service", "Human Capital Index": "Human_Capital",
+    "Survey Year": "Survey Year",
+    "Country Name": "Country",
+    "E-Government Rank": "Rank",
+    "E-Government Index": "E_Index",
+    "E-Participation Index": "E_Participation",
+    "Online Service Index": "Online_Service",
+    "Human Capital Index": "Human_Capital",
     "Telecommunication Infrastructure Index": "Tele_Infra",
 }
 NEW_YEAR = 2026
@@ -37,10 +41,15 @@ def edition_2026(temp_data):
     # The documented procedure: one new entry in data/sources.yml (here: the temp catalogue).
     doc = yaml.safe_load(temp_data.catalogue.read_text())
     doc["files"][f"un_egdi_{NEW_YEAR}"] = {
-        "path": rel, "publisher": "UN DESA (test copy of the 2022 file)",
-        "title": f"UN E-Government Survey {NEW_YEAR} (test)", "url": "https://example.org",
-        "licence": "test", "years": [NEW_YEAR], "editions": [NEW_YEAR],
-        "sha256": sha256_of(dest), "reader": "egdi",
+        "path": rel,
+        "publisher": "UN DESA (test copy of the 2022 file)",
+        "title": f"UN E-Government Survey {NEW_YEAR} (test)",
+        "url": "https://example.org",
+        "licence": "test",
+        "years": [NEW_YEAR],
+        "editions": [NEW_YEAR],
+        "sha256": sha256_of(dest),
+        "reader": "egdi",
     }
     temp_data.catalogue.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     return temp_data
@@ -66,7 +75,8 @@ def test_batch_runs_on_the_new_edition(edition_2026, tmp_path):
     assert m["notebooks"][0]["parameters"]["year"] == NEW_YEAR
     used = {f["id"]: f for f in m["data_files"]}
     assert used[f"un_egdi_{NEW_YEAR}"]["sha256"] == sha256_of(
-        edition_2026.root / used[f"un_egdi_{NEW_YEAR}"]["path"])
+        edition_2026.root / used[f"un_egdi_{NEW_YEAR}"]["path"]
+    )
     (nb_path,) = pub.glob("01_*.ipynb")
     nb = nbformat.read(nb_path, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]

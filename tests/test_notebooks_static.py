@@ -24,8 +24,12 @@ def test_parameters_cell_is_documented_and_parsable(path):
     cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(cells) == 1, "exactly one cell tagged `parameters`"
     cell = cells[0]
-    assigned = [t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
-                for t in node.targets]
+    assigned = [
+        t.id
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+    ]
     parsed = PythonTranslator.inspect(cell)
     assert [p.name for p in parsed] == assigned, "papermill must parse every parameter line"
     assert "year" in assigned

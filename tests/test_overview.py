@@ -70,23 +70,31 @@ def test_egdi_departures_match_published_facts(egdi):
 def test_caveats_are_computed(egdi, cov2024):
     c08 = overview.caveats(2008, egdi=egdi).set_index("topic")
     text = c08.loc["Published EGDI vs mean of its components", "text"]
-    assert "up to 0.014 (Cameroon)" in text and c08.loc["Published EGDI vs mean of its "
-                                                         "components", "applies"]
-    assert "11 of 193 UN member states were not assessed in 2008" in \
-        c08.loc["Countries not assessed", "text"]
+    assert (
+        "up to 0.014 (Cameroon)" in text
+        and c08.loc["Published EGDI vs mean of its components", "applies"]
+    )
+    assert (
+        "11 of 193 UN member states were not assessed in 2008"
+        in c08.loc["Countries not assessed", "text"]
+    )
     assert "ranks run from 1 to 182" in c08.loc["Countries not assessed", "text"]
     c03 = overview.caveats(2003, egdi=egdi).set_index("topic")
     assert c03.loc["Published values above 1", "applies"]
-    assert "Micronesia (Federated States of) HCI 1.422 (2003)" in \
-        c03.loc["Published values above 1", "text"]
+    assert (
+        "Micronesia (Federated States of) HCI 1.422 (2003)"
+        in c03.loc["Published values above 1", "text"]
+    )
     c24 = overview.caveats(2024, cov2024, egdi).set_index("topic")
     assert not c24.loc["Countries not assessed", "applies"]
     assert not c24.loc["Published EGDI vs mean of its components", "applies"]
     e24 = egdi[egdi["year"] == 2024]
     top_tii = e24.loc[e24["tii"].idxmax(), "country"]
     assert f"TII {e24['tii'].min():.3f}" in c24.loc["Relative scoring within an edition", "text"]
-    assert f"{e24['tii'].max():.3f} ({top_tii})" in c24.loc["Relative scoring within an edition",
-                                                            "text"]
+    assert (
+        f"{e24['tii'].max():.3f} ({top_tii})"
+        in c24.loc["Relative scoring within an edition", "text"]
+    )
     meth = c24.loc["Methodology changes between editions", "text"]
     assert "with editions before 2014 crosses the 2014 change (HCI, OSI and TII)" in meth
 
@@ -94,20 +102,41 @@ def test_caveats_are_computed(egdi, cov2024):
 def test_method_changes_table_is_cited():
     t = overview.method_changes(2010)
     assert set(zip(t["edition"], t["index"], strict=True)) == {
-        (2008, "HCI"), (2014, "HCI"), (2014, "OSI"), (2014, "TII")}
+        (2008, "HCI"),
+        (2014, "HCI"),
+        (2014, "OSI"),
+        (2014, "TII"),
+    }
     assert t["source"].str.contains("PROVENANCE").all()
-    assert t.set_index(["edition", "index"]).loc[(2014, "OSI"), "crossed_comparing_with"] \
+    assert (
+        t.set_index(["edition", "index"]).loc[(2014, "OSI"), "crossed_comparing_with"]
         == "later editions"
+    )
 
 
 def test_assessment_counts(egdi):
     a = overview.assessment_counts(egdi).set_index("year")
-    assert a["not_assessed"].to_dict() == {2003: 20, 2004: 15, 2005: 14, 2008: 11, 2010: 10,
-                                           2012: 3, 2014: 0, 2016: 0, 2018: 0, 2020: 0, 2022: 0,
-                                           2024: 0}
+    assert a["not_assessed"].to_dict() == {
+        2003: 20,
+        2004: 15,
+        2005: 14,
+        2008: 11,
+        2010: 10,
+        2012: 3,
+        2014: 0,
+        2016: 0,
+        2018: 0,
+        2020: 0,
+        2022: 0,
+        2024: 0,
+    }
     assert "South Sudan" in a.loc[2010, "not_assessed_names"]
-    assert overview.level_counts(2024, egdi).to_dict() == {"Very High": 76, "High": 62,
-                                                           "Middle": 44, "Low": 11}
+    assert overview.level_counts(2024, egdi).to_dict() == {
+        "Very High": 76,
+        "High": 62,
+        "Middle": 44,
+        "Low": 11,
+    }
 
 
 def test_distribution_figure_marks_group(egdi):

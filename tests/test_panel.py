@@ -67,9 +67,14 @@ def test_panel_without_covariates_has_full_index_coverage():
 
 
 def test_coverage_table_shares():
-    d = pd.DataFrame({"iso3": ["BHR", "KWT", "FRA", "DEU"], "x": [1.0, None, 2.0, None],
-                      "region": ["Asia", "Asia", "Europe", "Europe"],
-                      "income_group": ["High income"] * 4})
+    d = pd.DataFrame(
+        {
+            "iso3": ["BHR", "KWT", "FRA", "DEU"],
+            "x": [1.0, None, 2.0, None],
+            "region": ["Asia", "Asia", "Europe", "Europe"],
+            "income_group": ["High income"] * 4,
+        }
+    )
     cov = coverage_table(d, ["x"], groups=("GCC",))
     assert cov.loc["x", "All countries"] == 0.5
     assert cov.loc["x", "GCC"] == 0.5 and cov.loc["x", "Europe"] == 0.5

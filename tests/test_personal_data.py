@@ -30,8 +30,9 @@ MIN_FREE_TEXT_LEN = 20
 def personal() -> dict[str, list[str]]:
     """Distinct respondent strings per personal column, read from the raw file."""
     path = verified_path(load_catalogue()["gtmi_indicators"])
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False,
-                      usecols=["Submitted by", "Organization", "Position"])
+    raw = pd.read_csv(
+        path, dtype=str, keep_default_na=False, usecols=["Submitted by", "Organization", "Position"]
+    )
     out = {}
     for col in raw.columns:
         values = {v.strip() for v in raw[col]} - PLACEHOLDERS
@@ -58,8 +59,9 @@ def find_personal(text: str, personal: dict[str, list[str]]) -> list[str]:
 
 def find_in_table(df: pd.DataFrame, personal: dict[str, list[str]]) -> list[str]:
     """Personal strings in a table: any cell equal to one, or containing a respondent's name."""
-    exact = {v.casefold(): f"{col} #{i}" for col, vals in personal.items()
-             for i, v in enumerate(vals)}
+    exact = {
+        v.casefold(): f"{col} #{i}" for col, vals in personal.items() for i, v in enumerate(vals)
+    }
     hits = []
     for c in df.columns:
         if not (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
@@ -73,8 +75,11 @@ def find_in_table(df: pd.DataFrame, personal: dict[str, list[str]]) -> list[str]
 
 def gtmi_readers() -> list[str]:
     """Every reader fed by a file in the GTMI folder (the only source of the personal data)."""
-    return sorted(name for name in readers()
-                  if any(s.path.startswith("wb_govtech_gtmi/") for s in files_for_reader(name)))
+    return sorted(
+        name
+        for name in readers()
+        if any(s.path.startswith("wb_govtech_gtmi/") for s in files_for_reader(name))
+    )
 
 
 def test_scanner_finds_a_planted_name(personal, tmp_path):
@@ -91,8 +96,14 @@ def test_scanner_finds_a_planted_name(personal, tmp_path):
 def test_personal_columns_are_never_parsed():
     from egovlib.readers import gtmi
 
-    for col in ("Submitted by", "Organization", "Position", "Additional clarification",
-                "Attach-1", "Supporting documents"):
+    for col in (
+        "Submitted by",
+        "Organization",
+        "Position",
+        "Additional clarification",
+        "Attach-1",
+        "Supporting documents",
+    ):
         assert col in PERSONAL_COLUMNS
     with pytest.raises(Exception, match="personal-data"):
         gtmi.read_gtmiwide(verified_path(load_catalogue()["gtmi_indicators"]), ["Position"])
@@ -124,8 +135,9 @@ def _output_text(path: Path) -> str:
             for out in cell.get("outputs", []):
                 parts.append("".join(out.get("text", "")))
                 for v in out.get("data", {}).values():
-                    parts.append(v if isinstance(v, str) else "".join(v) if isinstance(v, list)
-                                 else "")
+                    parts.append(
+                        v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
+                    )
         text = "\n".join(parts)
     return re.sub(r"<[^>]+>", " ", text)  # tags may split a name in HTML tables
 
@@ -134,6 +146,9 @@ def test_no_personal_data_in_generated_reports(personal):
     """Every HTML report and executed notebook under outputs/ (when the batch has been run)."""
     outputs = config.OUTPUTS_DIR
     files = sorted([*outputs.rglob("*.html"), *outputs.rglob("*.ipynb")])
-    found = {str(f.relative_to(outputs)): hits for f in files
-             if (hits := find_personal(_output_text(f), personal))}
+    found = {
+        str(f.relative_to(outputs)): hits
+        for f in files
+        if (hits := find_personal(_output_text(f), personal))
+    }
     assert found == {}

@@ -11,8 +11,16 @@ from egovlib.readers import load_table
 from egovlib.readers.ict import NEW_VINTAGE_FROM, vintage_overlap
 
 GCC = ["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"]
-MY_READERS = ["undp_hdr", "owid_literacy", "tertiary_enrolment", "education_spending",
-              "uis_ict_skills", "coursera_gsi", "wdi", "itu_mobile_broadband"]
+MY_READERS = [
+    "undp_hdr",
+    "owid_literacy",
+    "tertiary_enrolment",
+    "education_spending",
+    "uis_ict_skills",
+    "coursera_gsi",
+    "wdi",
+    "itu_mobile_broadband",
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +49,14 @@ def test_hdr_2022_published_values(tables):
 def test_literacy_gcc_latest(tables):
     lit = tables["owid_literacy"]
     latest = lit[lit["iso3"].isin(GCC)].sort_values("year").groupby("iso3").last()
-    expected = {"BHR": (2015, 95.72), "KWT": (2020, 96.46), "OMN": (2022, 97.34),
-                "QAT": (2015, 97.76), "SAU": (2020, 97.59), "ARE": (2022, 98.29)}
+    expected = {
+        "BHR": (2015, 95.72),
+        "KWT": (2020, 96.46),
+        "OMN": (2022, 97.34),
+        "QAT": (2015, 97.76),
+        "SAU": (2020, 97.59),
+        "ARE": (2022, 98.29),
+    }
     for iso3, (year, val) in expected.items():
         assert latest.at[iso3, "year"] == year
         assert latest.at[iso3, "value"] == pytest.approx(val, abs=0.005)
@@ -52,10 +66,12 @@ def test_literacy_gcc_latest(tables):
 
 def test_fixed_broadband_bahrain_both_vintages(tables):
     wdi = tables["wdi"]
-    for year, val, src in [(2010, 12.5, "wdi_fixed_broadband_2021"),
-                           (2015, 18.4, "wdi_fixed_broadband_2021"),
-                           (2018, 8.43, "wdi_fixed_broadband_2026"),
-                           (2024, 16.99, "wdi_fixed_broadband_2026")]:
+    for year, val, src in [
+        (2010, 12.5, "wdi_fixed_broadband_2021"),
+        (2015, 18.4, "wdi_fixed_broadband_2021"),
+        (2018, 8.43, "wdi_fixed_broadband_2026"),
+        (2024, 16.99, "wdi_fixed_broadband_2026"),
+    ]:
         row = value(wdi, "BHR", year, "fixed_broadband_per100")
         assert row["value"] == pytest.approx(val, abs=0.05)
         assert row["source"] == src
@@ -89,8 +105,10 @@ def test_vintage_overlap_matches_provenance():
     internet = ov.loc["internet_users"]
     assert (internet["n_identical"], internet["n_overlap"]) == (209, 324)
     assert internet["max_abs_diff"] == pytest.approx(31, abs=0.5)
-    assert (ov.at["mobile_subs_per100", "n_identical"], ov.at["mobile_subs_per100", "n_overlap"]) \
-        == (7, 498)
+    assert (
+        ov.at["mobile_subs_per100", "n_identical"],
+        ov.at["mobile_subs_per100", "n_overlap"],
+    ) == (7, 498)
     assert ov.at["mobile_subs_per100", "max_abs_diff"] == pytest.approx(43, abs=0.5)
     assert ov.at["fixed_broadband_per100", "n_within_1"] == 421
     assert ov.at["fixed_broadband_per100", "n_overlap"] == 488
@@ -116,8 +134,16 @@ def test_gcc_present_in_every_source(tables):
         expected = set(GCC) - {"BHR"} if name == "coursera_gsi" else set(GCC)
         assert expected <= present, f"{name} lacks {expected - present}"
     assert "BHR" not in set(tables["coursera_gsi"]["iso3"])
-    for variable in ["hdr_eys", "literacy_rate", "tertiary_ger", "edu_spending_gdp",
-                     "ict_skills_mean", "internet_users", "population", "gdp_pc_ppp"]:
+    for variable in [
+        "hdr_eys",
+        "literacy_rate",
+        "tertiary_ger",
+        "edu_spending_gdp",
+        "ict_skills_mean",
+        "internet_users",
+        "population",
+        "gdp_pc_ppp",
+    ]:
         long = load_covariates([variable])
         assert set(GCC) <= set(long["iso3"]), variable
 
@@ -156,8 +182,9 @@ def test_itu_zero_rule(tables):
 
 
 def test_non_numeric_wdi_value_is_an_error(temp_data):
-    temp_data.edit("wdi_fixed_broadband_2026", "BHR,2024,Bahrain,16.9915789748788",
-                   "BHR,2024,Bahrain,n/a")
+    temp_data.edit(
+        "wdi_fixed_broadband_2026", "BHR,2024,Bahrain,16.9915789748788", "BHR,2024,Bahrain,n/a"
+    )
     with pytest.raises(DataError) as err:
         load_table("wdi")
     msg = str(err.value)

@@ -27,10 +27,20 @@ def wide(name: str, year: int) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------- Oxford GAIRI
 
-@pytest.mark.parametrize(("year", "iso3", "total"), [
-    (2023, "USA", 84.80), (2023, "SGP", 81.97), (2023, "GBR", 78.57), (2021, "USA", 88.16),
-    (2022, "USA", 85.72), (2024, "USA", 87.03), (2020, "USA", 85.48), (2021, "SGP", 82.46),
-])
+
+@pytest.mark.parametrize(
+    ("year", "iso3", "total"),
+    [
+        (2023, "USA", 84.80),
+        (2023, "SGP", 81.97),
+        (2023, "GBR", 78.57),
+        (2021, "USA", 88.16),
+        (2022, "USA", 85.72),
+        (2024, "USA", 87.03),
+        (2020, "USA", 85.48),
+        (2021, "SGP", 82.46),
+    ],
+)
 def test_gairi_published_totals(year, iso3, total):
     assert round(wide("oxford_gairi", year).loc[iso3, "gairi_total"], 2) == total
 
@@ -51,8 +61,9 @@ def test_gairi_coverage_every_sheet_row_is_mapped():
     for fid in ("oxford_gairi_2020", "oxford_gairi_2023", "oxford_gairi_2024"):
         path = verified_path(cat[fid])
         sheets = pd.read_excel(path, sheet_name=None, header=1)
-        detail = next(df for name, df in sheets.items() if "scor" in name.lower()
-                      and "Country" in df.columns)
+        detail = next(
+            df for name, df in sheets.items() if "scor" in name.lower() and "Country" in df.columns
+        )
         assert detail["Country"].notna().sum() == got[cat[fid].years[0]], fid
 
 
@@ -92,13 +103,20 @@ def test_gairi_size_and_maturity_are_separate_and_na_is_missing():
     assert pd.isna(w22.loc["SYC", "gairi_dim_data_representativeness"])
     assert not pd.isna(w22.loc["SYC", "gairi_total"])
     # pillar = mean of its dimensions (published identity)
-    gov = w22[["gairi_dim_vision", "gairi_dim_governance_ethics", "gairi_dim_digital_capacity",
-               "gairi_dim_adaptability"]].mean(axis=1)
+    gov = w22[
+        [
+            "gairi_dim_vision",
+            "gairi_dim_governance_ethics",
+            "gairi_dim_digital_capacity",
+            "gairi_dim_adaptability",
+        ]
+    ].mean(axis=1)
     assert (gov - w22["gairi_government"]).abs().max() < 0.011
     assert all(not v.comparable_over_time for k, v in variables().items() if k.startswith("gairi"))
 
 
 # ------------------------------------------------------------------------------------------- GTMI
+
 
 def test_gtmi_top_three():
     for year, top in ((2022, ["KOR", "BRA", "SAU"]), (2020, ["KOR", "EST", "FRA"])):
@@ -109,8 +127,13 @@ def test_gtmi_groups_drop_exactly_the_legend_and_summary_rows():
     src = load_catalogue()["gtmi_groups"]
     long, dropped = parse_gtmi_groups(src, verified_path(src))
     assert dropped["line"].tolist() == [595, 596, 597, 598, 599]
-    assert dropped["country_code"].tolist() == ["0.75", "0.5", "0.25", "0.65715225784495757",
-                                                "0.4739137063540888"]
+    assert dropped["country_code"].tolist() == [
+        "0.75",
+        "0.5",
+        "0.25",
+        "0.65715225784495757",
+        "0.4739137063540888",
+    ]
     assert dropped["gtmi"].astype(float).round(1).tolist()[-2:] == [648.5, 648.5]
     counts = long[long["variable"] == "gtmi"].groupby("year").size().to_dict()
     assert counts == {2020: 198, 2022: 198, 2025: 197}  # 202 rows in 2025 minus the 5 dropped
@@ -149,10 +172,15 @@ def test_gtmi_cloud_counts_and_gcc_codes():
 
 def test_gtmi_indicator_codings_are_documented_and_in_range():
     t = load_table("gtmi_indicators")
-    allowed = {"gtmi_gov_cloud": {0, 1, 2}, "gtmi_service_bus": {0, 1, 2, 3},
-               "gtmi_national_id": {0, 1}, "gtmi_eid": {0, 1},
-               "gtmi_digital_skills_strategy": {0, 1, 2}, "gtmi_digital_skills_programme": {0, 1},
-               "gtmi_dt_strategy": {0, 1, 2, 3}}
+    allowed = {
+        "gtmi_gov_cloud": {0, 1, 2},
+        "gtmi_service_bus": {0, 1, 2, 3},
+        "gtmi_national_id": {0, 1},
+        "gtmi_eid": {0, 1},
+        "gtmi_digital_skills_strategy": {0, 1, 2},
+        "gtmi_digital_skills_programme": {0, 1},
+        "gtmi_dt_strategy": {0, 1, 2, 3},
+    }
     for var, codes in allowed.items():
         assert set(t.loc[t["variable"] == var, "value"]) <= codes, var
         assert "I-" in variables()[var].label + variables()[var].notes, var
@@ -178,11 +206,18 @@ def test_undp_gtmi_2020_adds_nothing_and_its_split_records_are_rejoined():
 
 # --------------------------------------------------------------------------------- IMF, Tortoise
 
+
 def test_imf_aipi_values():
     w = wide("imf_aipi", 2023)
     assert len(w) == 174
     assert w["aipi"].loc[GCC].round(3).to_dict() == {
-        "BHR": 0.515, "KWT": 0.461, "OMN": 0.533, "QAT": 0.535, "SAU": 0.577, "ARE": 0.628}
+        "BHR": 0.515,
+        "KWT": 0.461,
+        "OMN": 0.533,
+        "QAT": 0.535,
+        "SAU": 0.577,
+        "ARE": 0.628,
+    }
     assert list(w["aipi"].nlargest(3).index) == ["SGP", "DNK", "USA"]
     parts = ["aipi_digital_infra", "aipi_innovation", "aipi_human_capital", "aipi_regulation"]
     assert (w[parts].sum(axis=1) - w["aipi"]).abs().max() < 1e-9
@@ -198,11 +233,16 @@ def test_tortoise_coverage():
     assert "uncertain" in variables()["tortoise_total"].notes
 
 
-@pytest.mark.parametrize(("reader", "years", "members"), [
-    ("gtmi_groups", (2020, 2022, 2025), GCC), ("gtmi_indicators", (2020, 2022), GCC),
-    ("oxford_gairi", (2019, 2020, 2021, 2022, 2023, 2024), GCC), ("imf_aipi", (2023,), GCC),
-    ("tortoise_ai", (2021,), ["BHR", "QAT", "SAU", "ARE"]),
-])
+@pytest.mark.parametrize(
+    ("reader", "years", "members"),
+    [
+        ("gtmi_groups", (2020, 2022, 2025), GCC),
+        ("gtmi_indicators", (2020, 2022), GCC),
+        ("oxford_gairi", (2019, 2020, 2021, 2022, 2023, 2024), GCC),
+        ("imf_aipi", (2023,), GCC),
+        ("tortoise_ai", (2021,), ["BHR", "QAT", "SAU", "ARE"]),
+    ],
+)
 def test_gcc_present_in_every_source_that_covers_it(reader, years, members):
     t = load_table(reader)
     for year in years:
@@ -222,21 +262,44 @@ def test_readers_produce_exactly_their_declared_variables():
 
 # ------------------------------------------------------------------------------------- bad input
 
+
 def _assert_nothing_cached(temp_data, name):
     assert not list(temp_data.cache.glob(f"{name}-*.parquet"))
 
 
-@pytest.mark.parametrize(("reader", "old", "new", "fragments"), [
-    pytest.param("tortoise_ai", "Country,Talent,", "Country,Talents,",
-                 ["AI_index_db.csv", "'Talent'", "column map"], id="tortoise-renamed-column"),
-    pytest.param("tortoise_ai", "China,16.51,", "China,n/a,",
-                 ["AI_index_db.csv", "`Talent`", "line 3", "correct the cell"],
-                 id="tortoise-non-numeric-score"),
-    pytest.param("tortoise_ai", "\nChina,", "\nCathay,", ["'Cathay'", "country_overrides.yml"],
-                 id="tortoise-unknown-country"),
-    pytest.param("gtmi_indicators", "country,I-1,I-1.1", "country,I-01,I-1.1",
-                 ["gtmiwide_clean.csv", "'I-1'"], id="gtmi-renamed-question"),
-])
+@pytest.mark.parametrize(
+    ("reader", "old", "new", "fragments"),
+    [
+        pytest.param(
+            "tortoise_ai",
+            "Country,Talent,",
+            "Country,Talents,",
+            ["AI_index_db.csv", "'Talent'", "column map"],
+            id="tortoise-renamed-column",
+        ),
+        pytest.param(
+            "tortoise_ai",
+            "China,16.51,",
+            "China,n/a,",
+            ["AI_index_db.csv", "`Talent`", "line 3", "correct the cell"],
+            id="tortoise-non-numeric-score",
+        ),
+        pytest.param(
+            "tortoise_ai",
+            "\nChina,",
+            "\nCathay,",
+            ["'Cathay'", "country_overrides.yml"],
+            id="tortoise-unknown-country",
+        ),
+        pytest.param(
+            "gtmi_indicators",
+            "country,I-1,I-1.1",
+            "country,I-01,I-1.1",
+            ["gtmiwide_clean.csv", "'I-1'"],
+            id="gtmi-renamed-question",
+        ),
+    ],
+)
 def test_bad_edit_is_named_with_the_fix_and_not_cached(temp_data, reader, old, new, fragments):
     temp_data.edit(reader, old, new)
     with pytest.raises(DataError) as err:
@@ -265,7 +328,8 @@ def test_gtmi_years_must_match_the_catalogue_list_exactly(temp_data):
     assert "    years: [2020, 2022]\n" in text
     temp_data.catalogue.write_text(
         text.replace("    years: [2020, 2022]\n", "    years: [2020, 2021, 2022]\n", 1),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(DataError) as err:
         load_table("gtmi_indicators")
     msg = str(err.value)

@@ -20,8 +20,9 @@ def test_resolve_year():
 
 
 def test_show_table_formats_and_precision():
-    df = pd.DataFrame({"a": [1.23456, None], "b": [2.5, 3.0], "rank": [1, 2],
-                       "pop": [1234567.0, 2.0]})
+    df = pd.DataFrame(
+        {"a": [1.23456, None], "b": [2.5, 3.0], "rank": [1, 2], "pop": [1234567.0, 2.0]}
+    )
     with mock.patch.object(report, "display") as shown:
         report.show_table(df, "Caption here", formats={"b": "{:.1f}"}, precision=2)
     html = shown.call_args[0][0].to_html()

@@ -30,6 +30,7 @@ def code_markers(page: str) -> list[str]:
     body = re.sub(r"<style.*?</style>", "", page, flags=re.S)
     return [m for m in CODE_MARKERS if m in body]
 
+
 PARAMS_CELL = """\
 year = None  # survey edition; None = latest in the data
 group = ["BHR", "OMN"]  # countries (ISO3) shown in the table
@@ -51,8 +52,14 @@ print("DRAW", json.dumps(np.random.default_rng(seed).random(3).round(6).tolist()
 """
 
 
-def write_notebook(path: Path, title: str, code: list[str], params: str | None = PARAMS_CELL,
-                   sections: int = 3, figure: bool = True) -> Path:
+def write_notebook(
+    path: Path,
+    title: str,
+    code: list[str],
+    params: str | None = PARAMS_CELL,
+    sections: int = 3,
+    figure: bool = True,
+) -> Path:
     """A small notebook: title, parameters cell, code, headings, a table and a figure."""
     v4 = nbformat.v4
     cells = [v4.new_markdown_cell(f"# {title}\n\nWhat this report shows.")]
@@ -63,14 +70,24 @@ def write_notebook(path: Path, title: str, code: list[str], params: str | None =
     cells += [v4.new_code_cell(c) for c in code]
     for i in range(sections):
         cells.append(v4.new_markdown_cell(f"## Section {i + 1}\n\nText of section {i + 1}."))
-    cells += [v4.new_code_cell(
-        "report.show_table(sub[['iso3', 'egdi', 'rank']], caption=f'EGDI {year}')\n"
-        "fig, ax = plt.subplots()\n"
-        "ax.plot(np.random.default_rng(seed).random(10))\n"
-        "ax.set(xlabel='step', ylabel='value')\nplt.show()")] if figure else []
+    cells += (
+        [
+            v4.new_code_cell(
+                "report.show_table(sub[['iso3', 'egdi', 'rank']], caption=f'EGDI {year}')\n"
+                "fig, ax = plt.subplots()\n"
+                "ax.plot(np.random.default_rng(seed).random(10))\n"
+                "ax.set(xlabel='step', ylabel='value')\nplt.show()"
+            )
+        ]
+        if figure
+        else []
+    )
     nb = v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
     return path
 
@@ -80,8 +97,11 @@ def make_notebooks(folder: Path, failing: bool = False) -> Path:
     write_notebook(folder / "01_first.ipynb", "First report", [BODY])
     write_notebook(folder / "02_second.ipynb", "Second report", [BODY], sections=1)
     if failing:
-        write_notebook(folder / "03_broken.ipynb", "Broken report",
-                       [BODY, "raise ValueError('deliberate failure for the test')"])
+        write_notebook(
+            folder / "03_broken.ipynb",
+            "Broken report",
+            [BODY, "raise ValueError('deliberate failure for the test')"],
+        )
     return folder
 
 
@@ -112,11 +132,11 @@ def good_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("runner")
     nbs = make_notebooks(base / "nbs")
     params = base / "params.yml"
-    params.write_text("group: [KWT, BHR, QAT]\nweights: {osi: 0.25, tii: 0.75}\n"
-                      "notebooks:\n  '02': {seed: 7}\n")
+    params.write_text(
+        "group: [KWT, BHR, QAT]\nweights: {osi: 0.25, tii: 0.75}\nnotebooks:\n  '02': {seed: 7}\n"
+    )
     out = base / "out"
-    rc = egov("--notebooks-dir", nbs, "--out", out, "--year", 2022, "--params", params,
-              "--jobs", 2)
+    rc = egov("--notebooks-dir", nbs, "--out", out, "--year", 2022, "--params", params, "--jobs", 2)
     return {"rc": rc, "out": out, "nbs": nbs, "params": params, "base": base}
 
 
@@ -124,8 +144,13 @@ def test_good_run_publishes_year_folder(good_run):
     assert good_run["rc"] == 0
     pub = good_run["out"] / "2022"
     assert sorted(p.name for p in pub.iterdir()) == [
-        "01_first.html", "01_first.ipynb", "02_second.html", "02_second.ipynb", "index.html",
-        "manifest.json"]
+        "01_first.html",
+        "01_first.ipynb",
+        "02_second.html",
+        "02_second.ipynb",
+        "index.html",
+        "manifest.json",
+    ]
     assert not list(good_run["out"].glob(".build-*")), "build folder left behind"
     assert (good_run["out"] / "index.html").is_file()
 
@@ -134,8 +159,11 @@ def test_parameters_injected_from_yaml(good_run):
     first = outputs_of(good_run["out"] / "2022" / "01_first.ipynb")
     second = outputs_of(good_run["out"] / "2022" / "02_second.ipynb")
     assert json.loads(first["INJECTED"]) == {
-        "year": 2022, "group": ["KWT", "BHR", "QAT"], "weights": {"osi": 0.25, "tii": 0.75},
-        "seed": 1}
+        "year": 2022,
+        "group": ["KWT", "BHR", "QAT"],
+        "weights": {"osi": 0.25, "tii": 0.75},
+        "seed": 1,
+    }
     assert json.loads(second["INJECTED"])["seed"] == 7  # per-notebook value
     # The numbers come from the data: 2022 OSI/TII of Bahrain, Kuwait, Qatar (sorted by iso3).
     from egovlib import load_egdi_panel
@@ -155,15 +183,24 @@ def test_reports_hide_code_embed_figures_and_work_offline(good_run):
         assert base64.b64decode(m.group(1))[:8] == b"\x89PNG\r\n\x1a\n"
         assert not re.search(r'<script[^>]+src="https?://', page), "script from a CDN"
         assert "mathjax" not in page.lower() and "require.min.js" not in page
-        assert "<h1 class=\"egov-title\">" in page and "Survey edition" in page
+        assert '<h1 class="egov-title">' in page and "Survey edition" in page
         has_toc = '<nav class="egov-toc">' in page  # 01 has 3 sections, 02 only one
         assert has_toc == (name == "01_first")
 
 
 def test_show_code_includes_code(good_run, tmp_path):
     out = tmp_path / "out"
-    rc = egov("--notebooks-dir", good_run["nbs"], "--out", out, "--year", 2022,
-              "--notebooks", "2", "--show-code")
+    rc = egov(
+        "--notebooks-dir",
+        good_run["nbs"],
+        "--out",
+        out,
+        "--year",
+        2022,
+        "--notebooks",
+        "2",
+        "--show-code",
+    )
     assert rc == 0
     page = (out / "2022" / "02_second.html").read_text()
     assert code_markers(page) and "load_egdi_panel" in page
@@ -200,8 +237,21 @@ def test_manifest_checksums_match_files(good_run):
 def test_same_inputs_same_numbers(good_run, tmp_path):
     """A second run (one worker this time) gives identical executed notebooks."""
     out = tmp_path / "out"
-    assert egov("--notebooks-dir", good_run["nbs"], "--out", out, "--year", 2022,
-                "--params", good_run["params"], "--jobs", 1) == 0
+    assert (
+        egov(
+            "--notebooks-dir",
+            good_run["nbs"],
+            "--out",
+            out,
+            "--year",
+            2022,
+            "--params",
+            good_run["params"],
+            "--jobs",
+            1,
+        )
+        == 0
+    )
     for name in ("01_first.ipynb", "02_second.ipynb"):
         a = nbformat.read(good_run["out"] / "2022" / name, as_version=4)
         b = nbformat.read(out / "2022" / name, as_version=4)
@@ -212,20 +262,35 @@ def test_reused_kernel_starts_clean(tmp_path):
     """A worker reuses its kernel, but the second notebook sees nothing of the first."""
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    write_notebook(nbs / "01_dirty.ipynb", "Dirty", [
-        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
-        "LEAK = 1\npd.set_option('display.max_rows', 3)\nplt.rcParams['lines.linewidth'] = 9\n"
-        "sys.path.append('/nowhere')\nwarnings.simplefilter('error')\nos.chdir('/')\n"
-        "import numpy as np\nprint('DRAW', np.random.random())"], params=None, sections=0,
-        figure=False)
-    write_notebook(nbs / "02_check.ipynb", "Check", [
-        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
-        "import numpy as np\n"
-        "print('LEAK', 'LEAK' in globals())\n"
-        "print('ROWS', pd.get_option('display.max_rows'))\n"
-        "print('WIDTH', plt.rcParams['lines.linewidth'])\n"
-        "print('PATH', '/nowhere' in sys.path)\nprint('CWD', os.getcwd())\n"
-        "print('DRAW', np.random.random())"], params=None, sections=0, figure=False)
+    write_notebook(
+        nbs / "01_dirty.ipynb",
+        "Dirty",
+        [
+            "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+            "LEAK = 1\npd.set_option('display.max_rows', 3)\nplt.rcParams['lines.linewidth'] = 9\n"
+            "sys.path.append('/nowhere')\nwarnings.simplefilter('error')\nos.chdir('/')\n"
+            "import numpy as np\nprint('DRAW', np.random.random())"
+        ],
+        params=None,
+        sections=0,
+        figure=False,
+    )
+    write_notebook(
+        nbs / "02_check.ipynb",
+        "Check",
+        [
+            "import os, sys, warnings\nimport pandas as pd\nimport matplotlib.pyplot as plt\n"
+            "import numpy as np\n"
+            "print('LEAK', 'LEAK' in globals())\n"
+            "print('ROWS', pd.get_option('display.max_rows'))\n"
+            "print('WIDTH', plt.rcParams['lines.linewidth'])\n"
+            "print('PATH', '/nowhere' in sys.path)\nprint('CWD', os.getcwd())\n"
+            "print('DRAW', np.random.random())"
+        ],
+        params=None,
+        sections=0,
+        figure=False,
+    )
     out = tmp_path / "out"
     assert egov("--notebooks-dir", nbs, "--out", out, "--year", 2024, "--jobs", 1) == 0
     m = json.loads((out / "2024" / "manifest.json").read_text())
@@ -259,17 +324,25 @@ def test_failure_keeps_last_good_set(good_run, tmp_path, capsys):
     m = json.loads((failed / "manifest.json").read_text())
     assert m["status"] == "failed"
     assert {nb["name"]: nb["status"] for nb in m["notebooks"]} == {
-        "01_first": "ok", "02_second": "ok", "03_broken": "failed"}
+        "01_first": "ok",
+        "02_second": "ok",
+        "03_broken": "failed",
+    }
     assert "NOT published" in capsys.readouterr().out
 
 
 def test_timeout_stops_a_runaway_notebook(tmp_path):
     nbs = tmp_path / "nbs"
     nbs.mkdir()
-    write_notebook(nbs / "01_slow.ipynb", "Slow", ["import time\ntime.sleep(600)"], params=None,
-                   sections=0, figure=False)
-    rc = egov("--notebooks-dir", nbs, "--out", tmp_path / "out", "--year", 2024,
-              "--timeout", 3)
+    write_notebook(
+        nbs / "01_slow.ipynb",
+        "Slow",
+        ["import time\ntime.sleep(600)"],
+        params=None,
+        sections=0,
+        figure=False,
+    )
+    rc = egov("--notebooks-dir", nbs, "--out", tmp_path / "out", "--year", 2024, "--timeout", 3)
     assert rc == 1
     (failed,) = (tmp_path / "out").glob("2024.failed-*")
     m = json.loads((failed / "manifest.json").read_text())
@@ -344,7 +417,8 @@ def test_parameters_cell_parsed_even_with_equals_in_comments(tmp_path):
         "year": "survey edition; None = latest in the data",
         "group": "countries (ISO3) shown in the table",
         "weights": "weights of the toy composite",
-        "seed": "seed of the random line in the figure"}
+        "seed": "seed of the random line in the figure",
+    }
 
 
 def test_publish_swaps_whole_folder(tmp_path):
@@ -359,8 +433,9 @@ def test_publish_swaps_whole_folder(tmp_path):
 
 
 def test_toc_only_for_long_reports():
-    body = "".join(f'<h2 id="s{i}">Part {i}<a class="anchor-link" href="#s{i}">¶</a></h2>'
-                   for i in range(4))
+    body = "".join(
+        f'<h2 id="s{i}">Part {i}<a class="anchor-link" href="#s{i}">¶</a></h2>' for i in range(4)
+    )
     toc = table_of_contents(body)
     assert toc.count("<li") == 4 and 'href="#s0"' in toc and "¶" not in toc
     assert table_of_contents(body[: body.index('<h2 id="s2"')]) == ""

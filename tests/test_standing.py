@@ -48,13 +48,46 @@ def test_gcc_2024_ranks_and_table(egdi):
 
 
 def test_component_ranks_ties_share_min_rank():
-    ed = tiny_panel([
-        {"iso3": "BHR", "year": 2024, "rank": 1, "egdi": 0.9, "osi": 0.8, "hci": 0.5, "tii": 0.9},
-        {"iso3": "DNK", "year": 2024, "rank": 2, "egdi": 0.8, "osi": 0.8, "hci": 0.7, "tii": 0.9},
-        {"iso3": "TUN", "year": 2024, "rank": 3, "egdi": 0.7, "osi": 0.6, "hci": 0.7, "tii": 0.9},
-        {"iso3": "KWT", "year": 2024, "rank": pd.NA, "egdi": np.nan, "osi": np.nan,
-         "hci": 0.99, "tii": np.nan},
-    ]).set_index("iso3")
+    ed = tiny_panel(
+        [
+            {
+                "iso3": "BHR",
+                "year": 2024,
+                "rank": 1,
+                "egdi": 0.9,
+                "osi": 0.8,
+                "hci": 0.5,
+                "tii": 0.9,
+            },
+            {
+                "iso3": "DNK",
+                "year": 2024,
+                "rank": 2,
+                "egdi": 0.8,
+                "osi": 0.8,
+                "hci": 0.7,
+                "tii": 0.9,
+            },
+            {
+                "iso3": "TUN",
+                "year": 2024,
+                "rank": 3,
+                "egdi": 0.7,
+                "osi": 0.6,
+                "hci": 0.7,
+                "tii": 0.9,
+            },
+            {
+                "iso3": "KWT",
+                "year": 2024,
+                "rank": pd.NA,
+                "egdi": np.nan,
+                "osi": np.nan,
+                "hci": 0.99,
+                "tii": np.nan,
+            },
+        ]
+    ).set_index("iso3")
     r = standing.component_ranks(ed, ["osi", "hci", "tii"])
     assert r["osi_rank"].tolist() == [1, 1, 3, pd.NA]
     assert r["tii_rank"].tolist() == [1, 1, 1, pd.NA]
@@ -78,8 +111,15 @@ def test_edition_change_on_tiny_panel():
     rows = [
         {"iso3": "BHR", "year": 2020, "rank": 2, "egdi": 0.6, "osi": 0.6, "hci": 0.6, "tii": 0.6},
         {"iso3": "DNK", "year": 2020, "rank": 1, "egdi": 0.9, "osi": 0.9, "hci": 0.9, "tii": 0.9},
-        {"iso3": "TUN", "year": 2020, "rank": pd.NA, "egdi": np.nan, "osi": np.nan,
-         "hci": np.nan, "tii": np.nan},
+        {
+            "iso3": "TUN",
+            "year": 2020,
+            "rank": pd.NA,
+            "egdi": np.nan,
+            "osi": np.nan,
+            "hci": np.nan,
+            "tii": np.nan,
+        },
         {"iso3": "BHR", "year": 2022, "rank": 1, "egdi": 0.9, "osi": 0.9, "hci": 0.9, "tii": 0.9},
         {"iso3": "DNK", "year": 2022, "rank": 2, "egdi": 0.7, "osi": 0.9, "hci": 0.3, "tii": 0.9},
         {"iso3": "TUN", "year": 2022, "rank": 3, "egdi": 0.3, "osi": 0.3, "hci": 0.3, "tii": 0.3},
@@ -97,12 +137,30 @@ def test_edition_change_on_tiny_panel():
 
 
 def test_gap_cost_hand_checked():
-    p = tiny_panel([
-        {"iso3": "DNK", "year": 2024, "rank": 1, "egdi": 0.9, "osi": 0.9, "hci": 0.9, "tii": 0.9,
-         "epi": 1.0},
-        {"iso3": "BHR", "year": 2024, "rank": 2, "egdi": 0.8, "osi": 0.6, "hci": 0.8, "tii": 1.0,
-         "epi": 0.5},
-    ])
+    p = tiny_panel(
+        [
+            {
+                "iso3": "DNK",
+                "year": 2024,
+                "rank": 1,
+                "egdi": 0.9,
+                "osi": 0.9,
+                "hci": 0.9,
+                "tii": 0.9,
+                "epi": 1.0,
+            },
+            {
+                "iso3": "BHR",
+                "year": 2024,
+                "rank": 2,
+                "egdi": 0.8,
+                "osi": 0.6,
+                "hci": 0.8,
+                "tii": 1.0,
+                "epi": 0.5,
+            },
+        ]
+    )
     g = standing.frontier_gaps(2024, "BHR", p)
     assert g["gap"].to_dict() == pytest.approx({"osi": 0.3, "hci": 0.1, "tii": -0.1, "epi": 0.5})
     pts = g["egdi_points"][["osi", "hci", "tii"]].tolist()
@@ -119,8 +177,9 @@ def test_gap_cost_real_2024(egdi):
         assert g.loc[c, "gap"] == pytest.approx(e.loc["DNK", c] - e.loc["BHR", c])
         assert g.loc[c, "egdi_points"] == pytest.approx(g.loc[c, "gap"] / 3)
     # Closing all three gaps gives Denmark's EGDI (the published EGDI is the component mean).
-    assert e.loc["BHR", "egdi"] + g["egdi_points"].sum() == pytest.approx(e.loc["DNK", "egdi"],
-                                                                          abs=1e-4)
+    assert e.loc["BHR", "egdi"] + g["egdi_points"].sum() == pytest.approx(
+        e.loc["DNK", "egdi"], abs=1e-4
+    )
     assert standing.costliest_gap(g) == g.loc[["osi", "hci", "tii"], "gap"].idxmax()
 
 
@@ -141,17 +200,34 @@ def test_profile_2024(egdi):
     assert p.index[1] == "Frontier: Denmark (rank 1)"
     e = egdi[egdi["year"] == 2024]
     assert p.loc["GCC mean", "egdi"] == pytest.approx(
-        e[e["iso3"].isin(["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"])]["egdi"].mean())
+        e[e["iso3"].isin(["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"])]["egdi"].mean()
+    )
     assert p.loc["Top-10 mean", "n"] == 10
     assert p.loc["Top-10 mean", "egdi"] == pytest.approx(e.nsmallest(10, "rank")["egdi"].mean())
     assert p.loc["Asia mean (UN region)", "n"] == (e["region"] == "Asia").sum()
 
 
-@pytest.mark.parametrize(("n", "text"), [
-    (1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
-    (18, "18th"), (21, "21st"), (22, "22nd"), (41, "41st"), (53, "53rd"), (101, "101st"),
-    (111, "111th"), (112, "112th"), (123, "123rd"),
-])
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (18, "18th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (41, "41st"),
+        (53, "53rd"),
+        (101, "101st"),
+        (111, "111th"),
+        (112, "112th"),
+        (123, "123rd"),
+    ],
+)
 def test_ordinal(n, text):
     assert standing.ordinal(n) == text
 
@@ -160,8 +236,10 @@ def test_prose_for_bahrain_2024(egdi):
     b = standing.benchmark(2024, "GCC", "BHR", egdi=egdi)
     text = standing.standing_prose(b)
     assert text.startswith("Bahrain ranks **18th of 193** in 2024 with an EGDI of 0.9196")
-    assert "Within the GCC it is 3rd of 6, behind Saudi Arabia (6th) and United Arab Emirates " \
-           "(11th)." in text
+    assert (
+        "Within the GCC it is 3rd of 6, behind Saudi Arabia (6th) and United Arab Emirates "
+        "(11th)." in text
+    )
     gap = standing.gap_prose(b)
     worst = standing.costliest_gap(b.gaps)
     assert f"The costliest gap is **{worst.upper()}**" in gap and "Denmark" in gap
@@ -191,8 +269,10 @@ def test_focus_outside_group_is_shown_but_not_averaged(egdi):
     assert len(t) == 7 and not t.loc["TUN", "in_group"] and t.drop("TUN")["in_group"].all()
     assert b.profile.loc["GCC mean", "n"] == 6
     assert b.profile.loc["GCC mean", "egdi"] == pytest.approx(t.drop("TUN")["egdi"].mean())
-    assert "It is not a member of the GCC; 6 of the group's 6 assessed members rank above it" \
+    assert (
+        "It is not a member of the GCC; 6 of the group's 6 assessed members rank above it"
         in standing.standing_prose(b)
+    )
 
 
 def test_old_edition_with_unassessed_members(egdi):

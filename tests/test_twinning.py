@@ -17,6 +17,7 @@ NOTEBOOK = PACKAGE_DIR.parent / "notebooks" / "06_digital_twinning.ipynb"
 
 # --- hand-checked arithmetic ------------------------------------------------------------------
 
+
 def test_component_gaps_and_egdi_points_by_hand():
     mentor = {"osi": 0.9, "hci": 0.6, "tii": 0.3, "epi": 0.8}
     mentee = {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2}
@@ -24,14 +25,22 @@ def test_component_gaps_and_egdi_points_by_hand():
     assert g["gap"].to_dict() == pytest.approx({"osi": 0.6, "hci": 0.0, "tii": -0.3, "epi": 0.6})
     # a gap g on OSI/HCI/TII costs g/3 EGDI points; EPI is not in the EGDI
     assert g["egdi_points"].to_dict() == pytest.approx(
-        {"osi": 0.2, "hci": 0.0, "tii": -0.1, "epi": 0.0})
+        {"osi": 0.2, "hci": 0.0, "tii": -0.1, "epi": 0.0}
+    )
 
 
 def _context():
-    return pd.DataFrame({
-        "region": ["X", "X", "Y"], "subregion": ["S1", "S1", "S2"], "area": ["S1", "S1", "S2"],
-        "income_level": [4.0, 2.0, 4.0], "log10_population": [6.0, 7.0, np.nan],
-        "gtmi_group": [4.0, 3.0, np.nan]}, index=pd.Index(["A", "B", "C"], name="iso3"))
+    return pd.DataFrame(
+        {
+            "region": ["X", "X", "Y"],
+            "subregion": ["S1", "S1", "S2"],
+            "area": ["S1", "S1", "S2"],
+            "income_level": [4.0, 2.0, 4.0],
+            "log10_population": [6.0, 7.0, np.nan],
+            "gtmi_group": [4.0, 3.0, np.nan],
+        },
+        index=pd.Index(["A", "B", "C"], name="iso3"),
+    )
 
 
 def test_context_similarity_by_hand_and_missing_features_left_out():
@@ -56,16 +65,19 @@ def test_same_region_other_subregion_scores_half():
 
 
 def test_feasible_target_and_transfer_priorities_by_hand():
-    scores = pd.DataFrame({"osi": [0.3, 0.5, 0.4, 0.9, 0.2, 0.95]},
-                          index=["M", "P1", "P2", "P3", "P4", "MENTOR"])
+    scores = pd.DataFrame(
+        {"osi": [0.3, 0.5, 0.4, 0.9, 0.2, 0.95]}, index=["M", "P1", "P2", "P3", "P4", "MENTOR"]
+    )
     sim = pd.Series({"M": 1.0, "P1": 0.9, "P2": 0.8, "P3": 0.2, "P4": 0.95, "MENTOR": 0.99})
     peers = tw.nearest_better_peers(scores, sim, "M", "osi", n=2, exclude=["MENTOR"])
     # P4 is more similar but scores lower; the mentor is excluded
     assert peers["iso3"].tolist() == ["P1", "P2"]
     assert peers["score"].median() == pytest.approx(0.45)
 
-    gaps = tw.component_gaps({"osi": 0.9, "hci": 0.6, "tii": 0.3, "epi": 0.8},
-                             {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2})
+    gaps = tw.component_gaps(
+        {"osi": 0.9, "hci": 0.6, "tii": 0.3, "epi": 0.8},
+        {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2},
+    )
     pri = tw.transfer_priorities(gaps, {"osi": 0.45, "epi": 0.9, "hci": np.nan, "tii": 0.7})
     # OSI: gap 0.6, feasible gain 0.15 -> closable 0.15, priority 1.0 x 0.15
     assert pri.loc["osi", "closable"] == pytest.approx(0.15)
@@ -87,15 +99,27 @@ def test_transferable_components_outrank_infrastructure_and_schooling_for_equal_
 
 
 def test_pairing_score_by_hand_and_ties_broken_by_code():
-    scores = pd.DataFrame({"osi": [0.9, 0.5, 0.5], "hci": [0.8, 0.9, 0.9],
-                           "tii": [0.7, 0.5, 0.5], "epi": [0.9, 0.4, 0.4]},
-                          index=["BHR", "TUN", "COM"])
-    ctx = pd.DataFrame({"region": ["Asia", "Africa", "Africa"],
-                        "subregion": ["Western Asia", "Northern Africa", "Sub-Saharan Africa"],
-                        "income_group": ["High income"] + ["Lower middle income"] * 2,
-                        "income_level": [4.0, 2.0, 2.0], "population": [1e6, 1e7, 1e7],
-                        "log10_population": [6.0, 7.0, 7.0], "gtmi_group": [4.0, 3.0, 3.0]},
-                       index=["BHR", "TUN", "COM"])
+    scores = pd.DataFrame(
+        {
+            "osi": [0.9, 0.5, 0.5],
+            "hci": [0.8, 0.9, 0.9],
+            "tii": [0.7, 0.5, 0.5],
+            "epi": [0.9, 0.4, 0.4],
+        },
+        index=["BHR", "TUN", "COM"],
+    )
+    ctx = pd.DataFrame(
+        {
+            "region": ["Asia", "Africa", "Africa"],
+            "subregion": ["Western Asia", "Northern Africa", "Sub-Saharan Africa"],
+            "income_group": ["High income"] + ["Lower middle income"] * 2,
+            "income_level": [4.0, 2.0, 2.0],
+            "population": [1e6, 1e7, 1e7],
+            "log10_population": [6.0, 7.0, 7.0],
+            "gtmi_group": [4.0, 3.0, 3.0],
+        },
+        index=["BHR", "TUN", "COM"],
+    )
     t = tw.pairing_table(scores, ctx, "BHR", weights={"lead": 0.5, "similarity": 0.5})
     # positive leads osi .4, hci 0, tii .2, epi .5 weighted by transferability 1, .1, .25, .9
     lead = (1 * 0.4 + 0.1 * 0 + 0.25 * 0.2 + 0.9 * 0.5) / (1 + 0.1 + 0.25 + 0.9)
@@ -113,6 +137,7 @@ def test_pairing_score_by_hand_and_ties_broken_by_code():
 
 
 # --- real data ----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def ctx2024():
@@ -205,9 +230,17 @@ def test_pairing_drops_unassessed_candidates_and_refuses_unassessed_focus(egdi):
 def test_pairing_report_names_best_candidate_ranks_chosen_and_dropped(egdi):
     ctx = tw.load_context(2008)
     scores = tw.edition_scores(egdi, 2008)
-    rep = tw.pairing_report(scores, ctx.data, "BHR", role="mentor", year=2008, n_shown=2,
-                            label="Mentees proposed for Bahrain",
-                            candidates=["TUN", "SSD", "COM", "MAR"], chosen=["TUN", "SSD"])
+    rep = tw.pairing_report(
+        scores,
+        ctx.data,
+        "BHR",
+        role="mentor",
+        year=2008,
+        n_shown=2,
+        label="Mentees proposed for Bahrain",
+        candidates=["TUN", "SSD", "COM", "MAR"],
+        chosen=["TUN", "SSD"],
+    )
     t = rep.table
     assert set(t["iso3"]) == {"TUN", "COM", "MAR"} and len(rep.shown) == 2
     assert rep.shown["rank"].tolist() == [1, 2] and "reasons" in rep.shown.columns
@@ -218,8 +251,9 @@ def test_pairing_report_names_best_candidate_ranks_chosen_and_dropped(egdi):
     assert f"Best-scoring mentee for Bahrain: **{best['country']}** ({best['reasons']})" in rep.text
     assert f"Positions of the chosen mentees: Tunisia {tun}, South Sudan not ranked." in rep.text
     # as mentee, candidates are mentors; nothing dropped and nothing chosen: no prose
-    rev = tw.pairing_report(scores, ctx.data, "COM", role="mentee", year=2008,
-                            label="Mentors proposed for Comoros")
+    rev = tw.pairing_report(
+        scores, ctx.data, "COM", role="mentee", year=2008, label="Mentors proposed for Comoros"
+    )
     assert rev.text == "" and len(rev.shown) == 15
     assert (rev.table["lead"] >= 0).all()
 
@@ -237,7 +271,8 @@ def test_history_decomposition_adds_up_and_respects_editions(egdi):
     row = ch[(ch["iso3"] == "TUN") & (ch["to_year"] == 2020)].iloc[0]
     assert row["from_year"] == 2018
     assert row["contrib_osi"] == pytest.approx(
-        (e.loc[("TUN", 2020), "osi"] - e.loc[("TUN", 2018), "osi"]) / 3)
+        (e.loc[("TUN", 2020), "osi"] - e.loc[("TUN", 2018), "osi"]) / 3
+    )
     assert 2014 in tw.edition_changes(egdi, include_breaks=True)["to_year"].tolist()
 
 
@@ -252,8 +287,9 @@ def test_historical_jumps_from_similar_level(egdi):
     assert "from OSI" in text and "relative within an edition" in text
     none = tw.historical_jumps(egdi, 0.3, up_to=2003)
     assert none.empty
-    assert "history offers no comparable jump" in tw.describe_jumps(none, "osi", 0.3, 0.1, "COM",
-                                                                    2003)
+    assert "history offers no comparable jump" in tw.describe_jumps(
+        none, "osi", 0.3, 0.1, "COM", 2003
+    )
 
 
 def test_published_zero_components_do_not_count_as_jumps(egdi):
@@ -261,12 +297,14 @@ def test_published_zero_components_do_not_count_as_jumps(egdi):
     +0.37 EGDI 'jump' 2005->2008 is an artefact and is left out unless asked for."""
     kept = tw.historical_jumps(egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008)
     assert "LIE" not in kept["iso3"].tolist() and kept.attrs["dropped_zero"] >= 1
-    raw = tw.historical_jumps(egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008,
-                              drop_zero_components=False)
+    raw = tw.historical_jumps(
+        egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008, drop_zero_components=False
+    )
     lie = raw[raw["iso3"] == "LIE"].iloc[0]
     assert (lie["from_year"], lie["to_year"]) == (2005, 2008) and lie["driver"] == "HCI"
     assert "left out because a component is published as exactly 0" in tw.describe_jumps(
-        kept, "egdi", 0.18, 0.02, "COM", 2008)
+        kept, "egdi", 0.18, 0.02, "COM", 2008
+    )
 
 
 def test_trajectory_text_names_unassessed_editions(egdi):
@@ -280,9 +318,19 @@ def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
 
     matplotlib.use("Agg")
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name="python3", cwd=str(NOTEBOOK.parent),
-                        parameters={"year": 2008, "mentees": ["TUN", "SSD"], "propose_for": "COM",
-                                    "n_candidates_shown": 3}, progress_bar=False)
+    pm.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        kernel_name="python3",
+        cwd=str(NOTEBOOK.parent),
+        parameters={
+            "year": 2008,
+            "mentees": ["TUN", "SSD"],
+            "propose_for": "COM",
+            "n_candidates_shown": 3,
+        },
+        progress_bar=False,
+    )
     text = out.read_text()
     assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in text
     assert "Mentors proposed for Comoros" in text and "image/png" in text

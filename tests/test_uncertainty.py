@@ -23,11 +23,19 @@ def combined_2024():
 
 def nominal_only(result, n=3, seed=1):
     s = result.spec
-    return U.monte_carlo(result, n, seed, weight_spread=0.0, normalisations=[s.normalisation],
-                         aggregations=[s.aggregation], imputations=[s.missing.impute])
+    return U.monte_carlo(
+        result,
+        n,
+        seed,
+        weight_spread=0.0,
+        normalisations=[s.normalisation],
+        aggregations=[s.aggregation],
+        imputations=[s.missing.impute],
+    )
 
 
 # ---------------------------------------------------------------- batch maths, by hand
+
 
 def test_batch_normalise_by_hand():
     x = np.array([[1.0, 7.0], [2.0, 7.0], [3.0, 7.0], [6.0, np.nan]])
@@ -47,7 +55,7 @@ def test_batch_aggregate_by_hand_with_zeros_and_missing():
     z = np.array([[0.25, 1.0], [0.0, 0.5], [0.5, np.nan]])
     w = np.array([[0.5, 0.5], [0.75, 0.25]])
     geo = U.batch_aggregate(z, w, "geometric")
-    assert geo[0] == pytest.approx([0.5, 0.25 ** 0.75])
+    assert geo[0] == pytest.approx([0.5, 0.25**0.75])
     assert geo[1].tolist() == [0.0, 0.0]  # a zero component gives 0 (no compensation)
     assert geo[2] == pytest.approx([0.5, 0.5])  # reweighted over the one component it has
     ari = U.batch_aggregate(z, w, "arithmetic", reweight=False)
@@ -73,8 +81,9 @@ def test_batch_aggregate_agrees_with_indices_for_each_weight_row(method):
     w = rng.dirichlet([3, 2, 1], size=5)
     got = U.batch_aggregate(z, w, method)
     for j in range(len(w)):
-        ref = aggregate(pd.DataFrame(z, columns=list("abc")), dict(zip("abc", w[j], strict=True)),
-                        method).to_numpy()
+        ref = aggregate(
+            pd.DataFrame(z, columns=list("abc")), dict(zip("abc", w[j], strict=True)), method
+        ).to_numpy()
         np.testing.assert_allclose(got[:, j], ref, rtol=1e-13, atol=1e-15)
 
 
@@ -90,6 +99,7 @@ def test_batch_rank_agrees_with_rank_desc():
 
 
 # ---------------------------------------------------------------- Monte Carlo on real data
+
 
 def test_single_nominal_draw_reproduces_compute_variant(combined_2024):
     mc = nominal_only(combined_2024)
@@ -154,8 +164,14 @@ def test_draws_respect_the_design(combined_2024):
 
 def test_sensitivity_attributes_variance_to_the_choice_that_varies(combined_2024):
     s = combined_2024.spec
-    only_agg = U.monte_carlo(combined_2024, 300, seed=2, weight_spread=0.0,
-                             normalisations=["minmax"], imputations=[s.missing.impute])
+    only_agg = U.monte_carlo(
+        combined_2024,
+        300,
+        seed=2,
+        weight_spread=0.0,
+        normalisations=["minmax"],
+        imputations=[s.missing.impute],
+    )
     sens = U.sensitivity(only_agg).set_index("factor")
     assert sens.loc["aggregation", "rank_variance_share"] == pytest.approx(1.0)
     assert sens.loc["aggregation", "first_order_shift"] == pytest.approx(1.0)
@@ -168,8 +184,10 @@ def test_sensitivity_attributes_variance_to_the_choice_that_varies(combined_2024
 def test_memo_is_generated_from_the_results():
     specs = V.load_specs()
     panel = V.variant_panel(2024, [v for n in V.proposals(specs) for v in specs[n].variables])
-    evs = [U.evaluate_proposal(specs[n], 2024, panel, n_draws=50, seed=1)
-           for n in ("digital_skills", "digital_education_strategy")]
+    evs = [
+        U.evaluate_proposal(specs[n], 2024, panel, n_draws=50, seed=1)
+        for n in ("digital_skills", "digital_education_strategy")
+    ]
     against = V.existing_measures(panel, 2024)
     corr = pd.concat([V.component_correlations(e.result, against) for e in evs])
     memo = U.proposal_memo(evs, corr, "BHR", GCC)
@@ -180,11 +198,13 @@ def test_memo_is_generated_from_the_results():
     assert f"Bahrain {bhr:+d}" in memo and "75% / 25%" in memo
     old = V.compute_variant(specs["digital_skills"], 2012)
     empty = U.ProposalEvaluation(old, V.rank_shifts(old), {}, {})
-    assert "No proposal can be evaluated for 2012" in U.proposal_memo([empty], pd.DataFrame(),
-                                                                        "BHR", GCC)
+    assert "No proposal can be evaluated for 2012" in U.proposal_memo(
+        [empty], pd.DataFrame(), "BHR", GCC
+    )
 
 
 # ---------------------------------------------------------------- report tables and prose
+
 
 @pytest.fixture(scope="module")
 def evals_2024():
@@ -196,15 +216,28 @@ def evals_2024():
 
 def test_focus_interval_table_has_one_row_per_proposal_and_gcc_country(evals_2024):
     t = U.focus_interval_table(evals_2024, GCC)
-    assert list(t.columns) == ["proposal", "iso3", "country", "nominal", "median", "5%", "95%",
-                               "width"]
+    assert list(t.columns) == [
+        "proposal",
+        "iso3",
+        "country",
+        "nominal",
+        "median",
+        "5%",
+        "95%",
+        "width",
+    ]
     assert len(t) == len(GCC) * len(evals_2024)
     assert all(sorted(g) == sorted(GCC) for _, g in t.groupby("proposal")["iso3"])
     ev = evals_2024[-1]
     row = t[(t["proposal"] == ev.result.spec.label) & (t["iso3"] == "BHR")].iloc[0]
     ri = ev.intervals.loc["BHR"]
     assert (row["nominal"], row["median"], row["5%"], row["95%"], row["width"]) == (
-        ri["nominal"], ri["median"], ri["lower"], ri["upper"], ri["width"])
+        ri["nominal"],
+        ri["median"],
+        ri["lower"],
+        ri["upper"],
+        ri["width"],
+    )
     assert row["country"] == "Bahrain"
     assert ((t["5%"] <= t["median"]) & (t["median"] <= t["95%"])).all()
 
@@ -225,10 +258,14 @@ def test_sensitivity_prose_states_the_computed_numbers(evals_2024):
     text = U.sensitivity_prose(evals_2024, n_draws=300)
     for ev in evals_2024:
         top = ev.sensitivity.iloc[0]
-        assert (f"*{ev.result.spec.label}*: {top['factor']} "
-                f"({top['rank_variance_share']:.0%} of rank variance") in text
-        assert f"{top['first_order_shift']:.2f}); median interval width " \
-               f"{ev.intervals['width'].median():.0f} places" in text
+        assert (
+            f"*{ev.result.spec.label}*: {top['factor']} "
+            f"({top['rank_variance_share']:.0%} of rank variance"
+        ) in text
+        assert (
+            f"{top['first_order_shift']:.2f}); median interval width "
+            f"{ev.intervals['width'].median():.0f} places" in text
+        )
     assert f"below about {10 / 300:.3f} (bins / draws)" in text
 
 
@@ -236,8 +273,7 @@ def test_aggregation_cliff_prose_only_when_aggregation_leads():
     specs = V.load_specs()
     s = specs["professional_ict_skills"]
     panel = V.variant_panel(2024, s.variables)
-    fixed = {"weight_spread": 0.0, "normalisations": ["minmax"],
-             "imputations": [s.missing.impute]}
+    fixed = {"weight_spread": 0.0, "normalisations": ["minmax"], "imputations": [s.missing.impute]}
     agg = U.evaluate_proposal(s, 2024, panel, n_draws=200, seed=3, **fixed)
     assert agg.sensitivity.iloc[0]["factor"] == "aggregation"
     zeros = U.zero_at_minimum(agg.result)
@@ -248,8 +284,7 @@ def test_aggregation_cliff_prose_only_when_aggregation_leads():
     assert text.startswith("**Why aggregation matters so much.**")
     assert f"{len(zeros)} countr" in text and f"{widest} of the 10 widest" in text
     assert country_name(first) in text
-    no_agg = U.evaluate_proposal(s, 2024, panel, n_draws=200, seed=3,
-                                 aggregations=["arithmetic"])
+    no_agg = U.evaluate_proposal(s, 2024, panel, n_draws=200, seed=3, aggregations=["arithmetic"])
     assert U.aggregation_cliff_prose([no_agg]) == ""
 
 
@@ -257,18 +292,27 @@ def test_focus_shift_table_and_prose_from_the_shifts(evals_2024):
     t = U.focus_shift_table(evals_2024, GCC)
     assert sorted(t["iso3"]) == sorted(GCC) and t["EGDI rank"].is_monotonic_increasing
     names = [ev.name for ev in evals_2024]
-    assert list(t.columns) == ["iso3", "country", "HCI", "EGDI rank",
-                               *[f"{n}: {c}" for n in names for c in ("new HCI", "rank (shift)")]]
+    assert list(t.columns) == [
+        "iso3",
+        "country",
+        "HCI",
+        "EGDI rank",
+        *[f"{n}: {c}" for n in names for c in ("new HCI", "rank (shift)")],
+    ]
     ev = evals_2024[0]
     sh = ev.shifts.loc["BHR"]
     cell = t.set_index("iso3").loc["BHR", f"{ev.name}: rank (shift)"]
-    assert cell == (f"{int(sh['egdi_rank_variant'])} ({int(sh['egdi_shift']):+d})"
-                    + ("*" if sh["imputed"] else ""))
+    assert cell == (
+        f"{int(sh['egdi_rank_variant'])} ({int(sh['egdi_shift']):+d})"
+        + ("*" if sh["imputed"] else "")
+    )
     text = U.focus_shift_prose(evals_2024, "BHR", GCC, "GCC")
     g = ev.shifts.loc[GCC, "egdi_shift"]
-    assert (f"*{ev.result.spec.label}*: GCC mean shift {g.mean():+.1f} places; Bahrain "
-            f"{int(sh['egdi_shift']):+d} (rank {int(sh['egdi_rank_baseline'])} -> "
-            f"{int(sh['egdi_rank_variant'])}); largest gain {country_name(g.idxmax())}") in text
+    assert (
+        f"*{ev.result.spec.label}*: GCC mean shift {g.mean():+.1f} places; Bahrain "
+        f"{int(sh['egdi_shift']):+d} (rank {int(sh['egdi_rank_baseline'])} -> "
+        f"{int(sh['egdi_rank_variant'])}); largest gain {country_name(g.idxmax())}"
+    ) in text
     assert "XXX not ranked" in U.focus_shift_prose(evals_2024, "XXX", GCC)
 
 
@@ -278,11 +322,14 @@ def test_summary_coherence_and_design_from_the_evaluations(evals_2024):
     assert summ["mean |shift|"].tolist() == [ev.summary["mean_abs"] for ev in evals_2024]
     coh = U.coherence_table(evals_2024)
     assert coh["Cronbach's alpha"].tolist() == pytest.approx(
-        [ev.coherence["alpha"] for ev in evals_2024], nan_ok=True)
+        [ev.coherence["alpha"] for ev in evals_2024], nan_ok=True
+    )
     prose = U.coherence_prose(evals_2024)
     ev = evals_2024[-1]
-    assert (f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
-            f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries") in prose
+    assert (
+        f"*{ev.result.spec.label}*: alpha {ev.coherence['alpha']:.2f}, PC1 "
+        f"{ev.coherence['pc1_share']:.0%} over {ev.coherence['n']} countries"
+    ) in prose
     design = U.mc_design_prose(evals_2024, "egdi")
     assert design.startswith("**Design:** 300 draws per proposal (seed 1); weight spread ±25%")
     assert "Ranks reported: implied EGDI." in design
@@ -292,9 +339,14 @@ def test_evaluability_prose_names_what_cannot_be_evaluated(evals_2024):
     assert U.evaluability_prose(evals_2024) == ""
     specs = V.load_specs()
     names = V.proposals(specs)
-    for year, expect in ((2012, "**None of the proposals can be evaluated for 2012**: no proxy "
-                                "has a reference year not after 2011"),
-                         (2016, "Not evaluable for this edition")):
+    for year, expect in (
+        (
+            2012,
+            "**None of the proposals can be evaluated for 2012**: no proxy "
+            "has a reference year not after 2011",
+        ),
+        (2016, "Not evaluable for this edition"),
+    ):
         panel = V.variant_panel(year, V.needed_variables(specs, names))
         evs = [U.evaluate_proposal(specs[n], year, panel, n_draws=0) for n in names]
         text = U.evaluability_prose(evs)

@@ -11,20 +11,35 @@ from egovlib.errors import SpecError
 from egovlib.indices import rank_desc
 
 GCC = ["BHR", "KWT", "OMN", "QAT", "SAU", "ARE"]
-PROPOSAL_COVARIATES = ["ict_skills_mean", "gtmi_digital_skills_strategy",
-                       "gtmi_digital_skills_programme", "coursera_technology"]
+PROPOSAL_COVARIATES = [
+    "ict_skills_mean",
+    "gtmi_digital_skills_strategy",
+    "gtmi_digital_skills_programme",
+    "coursera_technology",
+]
 
 
-def toy_panel(x=(1.0, 2.0, 3.0, 5.0), hci=(0.2, 0.4, 0.6, 1.0), income=("L", "L", "H", "H"),
-              year=2024) -> pd.DataFrame:
+def toy_panel(
+    x=(1.0, 2.0, 3.0, 5.0), hci=(0.2, 0.4, 0.6, 1.0), income=("L", "L", "H", "H"), year=2024
+) -> pd.DataFrame:
     """Four countries with published components and one covariate ``x``."""
     n = len(x)
-    return pd.DataFrame({
-        "iso3": [f"C{i}" for i in range(n)], "country": [f"Country {i}" for i in range(n)],
-        "year": year, "assessed": True, "region": ["R1", "R1", "R2", "R2"][:n],
-        "subregion": "S", "income_group": list(income), "osi": [0.5] * n, "hci": list(hci),
-        "tii": [0.5] * n, "egdi": [0.5] * n, "x": list(x),
-    })
+    return pd.DataFrame(
+        {
+            "iso3": [f"C{i}" for i in range(n)],
+            "country": [f"Country {i}" for i in range(n)],
+            "year": year,
+            "assessed": True,
+            "region": ["R1", "R1", "R2", "R2"][:n],
+            "subregion": "S",
+            "income_group": list(income),
+            "osi": [0.5] * n,
+            "hci": list(hci),
+            "tii": [0.5] * n,
+            "egdi": [0.5] * n,
+            "x": list(x),
+        }
+    )
 
 
 def spec(components, **kw) -> V.VariantSpec:
@@ -33,6 +48,7 @@ def spec(components, **kw) -> V.VariantSpec:
 
 
 # ---------------------------------------------------------------- hand-checked arithmetic
+
 
 def test_minmax_arithmetic_rescaled_by_hand():
     s = spec([("hci", 0.75), ("x", 0.25)], normalisation="minmax", rescale="minmax")
@@ -68,8 +84,12 @@ def test_constant_column_carries_no_information():
 
 
 def test_geometric_mean_by_hand_and_zero_gives_zero():
-    s = spec([("hci", 0.5), ("x", 0.5)], normalisation="distance_to_frontier",
-             aggregation="geometric", rescale="none")
+    s = spec(
+        [("hci", 0.5), ("x", 0.5)],
+        normalisation="distance_to_frontier",
+        aggregation="geometric",
+        rescale="none",
+    )
     r = V.compute_variant(s, 2024, toy_panel(x=(4.0, 0.0, 1.0, 4.0), hci=(0.25, 0.5, 1.0, 1.0)))
     # dtf: hci .25,.5,1,1 ; x 1,0,.25,1 -> sqrt(.25*1)=.5, 0 (a zero), sqrt(.25)=.5, 1
     assert r.data["score"].tolist() == pytest.approx([0.5, 0.0, 0.5, 1.0], abs=1e-15)
@@ -85,10 +105,13 @@ def test_lower_is_better_is_flipped_within_the_range():
 
 # ---------------------------------------------------------------- missing-data policy
 
+
 def test_imputation_flags_set_exactly_where_data_were_missing():
     panel = toy_panel(x=(1.0, np.nan, np.nan, 5.0), income=("L", "L", "H", "M"))
-    s = spec([("hci", 0.75), ("x", 0.25)],
-             missing=V.MissingPolicy(min_coverage=0.5, impute="income_group"))
+    s = spec(
+        [("hci", 0.75), ("x", 0.25)],
+        missing=V.MissingPolicy(min_coverage=0.5, impute="income_group"),
+    )
     r = V.compute_variant(s, 2024, panel)
     # C1 (L) gets the L median (1.0); C2 (H) has no H value -> stays missing and is reweighted
     assert r.imputed["x"].tolist() == [False, True, False, False]
@@ -100,17 +123,23 @@ def test_imputation_flags_set_exactly_where_data_were_missing():
 
 def test_min_coverage_blocks_imputation_and_otherwise_decides():
     panel = toy_panel(x=(1.0, np.nan, 3.0, 5.0), income=("L", "L", "L", "L"))
-    strict = spec([("hci", 0.75), ("x", 0.25)],
-                  missing=V.MissingPolicy(min_coverage=1.0, impute="income_group"))
+    strict = spec(
+        [("hci", 0.75), ("x", 0.25)],
+        missing=V.MissingPolicy(min_coverage=1.0, impute="income_group"),
+    )
     r = V.compute_variant(strict, 2024, panel)
     assert not r.imputed.any().any()
     assert r.data["reweighted"].tolist() == [False, True, False, False]
     # reweighted over hci alone -> its normalised HCI (0.25), before the final rescale
-    s_none = spec([("hci", 0.75), ("x", 0.25)], rescale="none",
-                  missing=V.MissingPolicy(min_coverage=1.0, impute="none"))
+    s_none = spec(
+        [("hci", 0.75), ("x", 0.25)],
+        rescale="none",
+        missing=V.MissingPolicy(min_coverage=1.0, impute="none"),
+    )
     assert V.compute_variant(s_none, 2024, panel).data["score"].iloc[1] == pytest.approx(0.25)
-    drop = spec([("hci", 0.75), ("x", 0.25)],
-                missing=V.MissingPolicy(impute="none", otherwise="missing"))
+    drop = spec(
+        [("hci", 0.75), ("x", 0.25)], missing=V.MissingPolicy(impute="none", otherwise="missing")
+    )
     rd = V.compute_variant(drop, 2024, panel)
     assert rd.data["scored"].tolist() == [True, False, True, True]
     assert pd.isna(rd.data["rank"].iloc[1])
@@ -118,19 +147,29 @@ def test_min_coverage_blocks_imputation_and_otherwise_decides():
 
 # ---------------------------------------------------------------- specs and clear errors
 
+
 def test_weights_must_sum_to_one_with_a_clear_error():
     with pytest.raises(SpecError, match=r"weights must sum to 1; they sum to 0\.9"):
         spec([("hci", 0.7), ("x", 0.2)])
     with pytest.raises(SpecError, match="weights must sum to 1"):
-        V.spec_from_dict("bad", {"components": [{"variable": "hci", "weight": 0.6},
-                                                {"variable": "osi", "weight": 0.6}]})
+        V.spec_from_dict(
+            "bad",
+            {
+                "components": [
+                    {"variable": "hci", "weight": 0.6},
+                    {"variable": "osi", "weight": 0.6},
+                ]
+            },
+        )
 
 
 def test_unknown_variable_in_yaml_names_it_and_the_known_ones(tmp_path):
     f = tmp_path / "variants.yml"
-    f.write_text("variants:\n  typo:\n    components:\n"
-                 "      - {variable: hci, weight: 0.75}\n"
-                 "      - {variable: ict_skils_mean, weight: 0.25}\n")
+    f.write_text(
+        "variants:\n  typo:\n    components:\n"
+        "      - {variable: hci, weight: 0.75}\n"
+        "      - {variable: ict_skils_mean, weight: 0.25}\n"
+    )
     with pytest.raises(SpecError) as exc:
         V.load_specs(f)
     msg = str(exc.value)
@@ -141,8 +180,9 @@ def test_unknown_variable_in_yaml_names_it_and_the_known_ones(tmp_path):
 
 def test_yaml_spec_with_an_unknown_key_or_method_is_rejected(tmp_path):
     f = tmp_path / "variants.yml"
-    f.write_text("variants:\n  v:\n    normalization: minmax\n"
-                 "    components: [{variable: hci, weight: 1}]\n")
+    f.write_text(
+        "variants:\n  v:\n    normalization: minmax\n    components: [{variable: hci, weight: 1}]\n"
+    )
     with pytest.raises(SpecError, match="unknown key"):
         V.load_specs(f)
     with pytest.raises(SpecError, match="normalisation 'log' unknown"):
@@ -153,8 +193,12 @@ def test_shipped_specs_are_valid_and_name_their_proxies():
     specs = V.load_specs()
     assert specs["hci_published"].role == "baseline"
     props = V.proposals(specs)
-    assert {"digital_skills", "digital_education_strategy", "professional_ict_skills",
-            "combined"} <= set(props)
+    assert {
+        "digital_skills",
+        "digital_education_strategy",
+        "professional_ict_skills",
+        "combined",
+    } <= set(props)
     for name in props:
         s = specs[name]
         assert s.replaces == "hci" and s.weights["hci"] == pytest.approx(0.75)
@@ -181,6 +225,7 @@ def test_coherence_of_two_components_by_hand():
 
 # ---------------------------------------------------------------- real data
 
+
 @pytest.fixture(scope="module")
 def specs():
     return V.load_specs()
@@ -204,8 +249,11 @@ def test_identity_spec_reproduces_published_hci_exactly(specs, egdi, year):
 def test_proposals_2024_coverage_counts(specs, panel_2024):
     """Coverage measured on the mirror (2024 edition, vintage lag 1, no max age)."""
     ds = V.compute_variant(specs["digital_skills"], 2024, panel_2024)
-    assert ds.coverage.loc["ict_skills_mean", ["observed", "imputed", "missing"]].tolist() == \
-        [87, 105, 1]
+    assert ds.coverage.loc["ict_skills_mean", ["observed", "imputed", "missing"]].tolist() == [
+        87,
+        105,
+        1,
+    ]
     # the one country left: Venezuela has no World Bank income group, so no group median
     assert ds.data.index[ds.data["reweighted"]].tolist() == ["VEN"]
     assert set(ds.ref_years["ict_skills_mean"].dropna().astype(int)) <= set(range(2014, 2020))
@@ -229,10 +277,13 @@ def test_proposal_rank_shifts_are_consistent(specs, panel_2024):
     sh = V.rank_shifts(r)
     assert len(sh) == 193 and sh["egdi_rank_variant"].notna().all()
     assert sh["egdi_variant"].to_numpy() == pytest.approx(
-        ((r.data["osi"] + r.data["score"] + r.data["tii"]) / 3).to_numpy())
+        ((r.data["osi"] + r.data["score"] + r.data["tii"]) / 3).to_numpy()
+    )
     assert (sh["egdi_rank_baseline"] - sh["egdi_rank_variant"] == sh["egdi_shift"]).all()
-    assert sh["egdi_rank_baseline"].tolist() == rank_desc(
-        r.data[["osi", "hci", "tii"]].mean(axis=1)).tolist()
+    assert (
+        sh["egdi_rank_baseline"].tolist()
+        == rank_desc(r.data[["osi", "hci", "tii"]].mean(axis=1)).tolist()
+    )
     assert r.data["score"].min() == 0 and r.data["score"].max() == 1  # rescaled like the UN HCI
     movers = V.biggest_movers(sh, 5)
     assert (movers["egdi_shift"].iloc[:5] > 0).all() and (movers["egdi_shift"].iloc[5:] < 0).all()
@@ -248,6 +299,7 @@ def test_old_edition_without_proxies_is_reported_not_crashed(specs):
 
 # ---------------------------------------------------------------- report tables and prose
 
+
 def test_select_proposals_and_needed_variables():
     specs = V.load_specs()
     assert V.select_proposals(specs) == V.proposals(specs)
@@ -255,8 +307,11 @@ def test_select_proposals_and_needed_variables():
     with pytest.raises(SpecError, match=r"\['nope'\] are not in the variants file; known: "):
         V.select_proposals(specs, ["combined", "nope"])
     need = V.needed_variables(specs, ["digital_skills"])
-    assert set(need) == (set(specs["digital_skills"].variables) | set(V.EXISTING_MEASURES)
-                         | set(specs["hci_from_proxies"].variables))
+    assert set(need) == (
+        set(specs["digital_skills"].variables)
+        | set(V.EXISTING_MEASURES)
+        | set(specs["hci_from_proxies"].variables)
+    )
     assert "coursera_technology" not in need and need == sorted(need)
 
 
@@ -268,12 +323,14 @@ def test_proposal_table_and_labels_from_the_specs():
     assert t["spec"].tolist() == V.proposals(specs)
     row = t.set_index("spec").loc["digital_skills"]
     s = specs["digital_skills"]
-    assert row["components (weight)"] == "; ".join(f"{c.variable} ({c.weight:.3g})"
-                                                   for c in s.components)
+    assert row["components (weight)"] == "; ".join(
+        f"{c.variable} ({c.weight:.3g})" for c in s.components
+    )
     assert row["components (weight)"].startswith("hci (0.75); ")
     assert row["missing data"].startswith(f"impute {s.missing.impute} median if coverage >= ")
-    assert V.new_components(chosen) == list(dict.fromkeys(
-        v for s in chosen for v in s.variables if v != "hci"))
+    assert V.new_components(chosen) == list(
+        dict.fromkeys(v for s in chosen for v in s.variables if v != "hci")
+    )
     assert V.component_labels(chosen)["hci"] == "HCI (published)"
 
 
@@ -284,8 +341,14 @@ def combined_2024():
 
 def test_coverage_table_counts_the_countries(combined_2024):
     t = V.coverage_table([combined_2024])
-    assert list(t.columns) == ["proposal", "component", "observed", "imputed",
-                               "left on published HCI", "reference years (countries)"]
+    assert list(t.columns) == [
+        "proposal",
+        "component",
+        "observed",
+        "imputed",
+        "left on published HCI",
+        "reference years (countries)",
+    ]
     assert len(t) == len(combined_2024.spec.new_components)
     observed = [int(combined_2024.raw[v].notna().sum()) for v in combined_2024.spec.new_components]
     assert t["observed"].tolist() == observed
@@ -317,7 +380,8 @@ def test_correlations_and_redundancy_prose(combined_2024):
     hand = pd.DataFrame({"hci": [0.95, -0.6, 0.2]}, index=["a", "b", "c"])
     assert V.redundancy_prose(hand, {"a": "A"}) == (
         "Correlation with the published HCI: A 0.95 (largely redundant); b -0.60 (related but "
-        "adds information); c 0.20 (mostly new information).")
+        "adds information); c 0.20 (mostly new information)."
+    )
     assert V.new_component_correlations([], against).empty
 
 
@@ -332,11 +396,15 @@ def test_baseline_prose_reports_the_identity_check_and_proxy_fit():
     pub = panel.data.query("year == 2024 and assessed").set_index("iso3")["hci"]
     fit = methodology.hci_from_proxies(2024)
     text = V.baseline_prose(base, pub, fit)
-    assert text.startswith("The identity spec reproduces the published HCI 2024 for all 193 "
-                           "assessed countries; the largest absolute difference is 0.0e+00.")
-    assert (f"matched for {fit.stats['n']} countries with r = {fit.stats['pearson']:.3f} "
-            f"(Spearman {fit.stats['spearman']:.3f}, mean absolute error "
-            f"{fit.stats['mae']:.3f})") in text
+    assert text.startswith(
+        "The identity spec reproduces the published HCI 2024 for all 193 "
+        "assessed countries; the largest absolute difference is 0.0e+00."
+    )
+    assert (
+        f"matched for {fit.stats['n']} countries with r = {fit.stats['pearson']:.3f} "
+        f"(Spearman {fit.stats['spearman']:.3f}, mean absolute error "
+        f"{fit.stats['mae']:.3f})"
+    ) in text
     off = pub.copy()
     off.iloc[0] += 0.01
     assert "largest absolute difference is 1.0e-02" in V.baseline_prose(base, off, fit)

@@ -30,11 +30,16 @@ def ols_diagnostics(y: pd.Series, X: pd.DataFrame) -> dict:
     res = sm.OLS(y, X).fit()
     arr = X.to_numpy()
     with np.errstate(divide="ignore"):
-        vif = pd.DataFrame({
-            "term": [c for c in X.columns if c != "const"],
-            "vif": [variance_inflation_factor(arr, i) for i, c in enumerate(X.columns)
-                    if c != "const"],
-        })
+        vif = pd.DataFrame(
+            {
+                "term": [c for c in X.columns if c != "const"],
+                "vif": [
+                    variance_inflation_factor(arr, i)
+                    for i, c in enumerate(X.columns)
+                    if c != "const"
+                ],
+            }
+        )
     lm, lm_p, _, _ = het_breuschpagan(res.resid, X)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore")
@@ -46,13 +51,18 @@ def ols_diagnostics(y: pd.Series, X: pd.DataFrame) -> dict:
     cooks = OLSInfluence(res).cooks_distance[0]
     threshold = 4 / len(y)
     iso3 = y.index.get_level_values("iso3")
-    infl = pd.DataFrame({"iso3": iso3, "cooks_d": np.asarray(cooks),
-                         "residual": res.resid.to_numpy()})
+    infl = pd.DataFrame(
+        {"iso3": iso3, "cooks_d": np.asarray(cooks), "residual": res.resid.to_numpy()}
+    )
     infl = infl[infl["cooks_d"] > threshold].sort_values("cooks_d", ascending=False)
     infl.insert(1, "country", [display_name(i) for i in infl["iso3"]])
-    return {"vif": vif, "breusch_pagan": {"lm": float(lm), "p": float(lm_p)},
-            "reset": reset_out, "influential": infl.reset_index(drop=True),
-            "cooks_threshold": threshold}
+    return {
+        "vif": vif,
+        "breusch_pagan": {"lm": float(lm), "p": float(lm_p)},
+        "reset": reset_out,
+        "influential": infl.reset_index(drop=True),
+        "cooks_threshold": threshold,
+    }
 
 
 def display_name(iso3: str) -> str:

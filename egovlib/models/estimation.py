@@ -33,8 +33,23 @@ from .specs import (
 log = logging.getLogger(__name__)
 
 #: Columns of the tidy coefficient table.
-COEF_COLUMNS = ["spec", "estimator", "term", "label", "role", "estimate", "se", "ci_low",
-                "ci_high", "p", "sd_x", "effect_sd", "effect_sd_low", "effect_sd_high", "beta"]
+COEF_COLUMNS = [
+    "spec",
+    "estimator",
+    "term",
+    "label",
+    "role",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p",
+    "sd_x",
+    "effect_sd",
+    "effect_sd_low",
+    "effect_sd_high",
+    "beta",
+]
 
 
 @dataclass
@@ -136,9 +151,15 @@ def model_data(specs: Iterable[Spec], *, lag: int = 1, max_age: int | None = Non
     return build_panel(years, covariates=covs, lag=lag, max_age=max_age)
 
 
-def fit_specs(specs: Iterable[Spec], data: pd.DataFrame | None = None, *,
-              focus: str | Iterable[str] | None = "GCC", lag: int = 1,
-              max_age: int | None = 5, drop_empty_terms: bool = True) -> ModelResults:
+def fit_specs(
+    specs: Iterable[Spec],
+    data: pd.DataFrame | None = None,
+    *,
+    focus: str | Iterable[str] | None = "GCC",
+    lag: int = 1,
+    max_age: int | None = 5,
+    drop_empty_terms: bool = True,
+) -> ModelResults:
     """Fit a list of specs and return tidy results.
 
     Parameters
@@ -166,17 +187,22 @@ def fit_specs(specs: Iterable[Spec], data: pd.DataFrame | None = None, *,
     specs = list(specs)
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
-        raise SpecError(f"spec names must be unique; repeated: "
-                        f"{sorted({n for n in names if names.count(n) > 1})}")
+        raise SpecError(
+            f"spec names must be unique; repeated: "
+            f"{sorted({n for n in names if names.count(n) > 1})}"
+        )
     panel = None
     if data is None:
         panel = model_data(specs, lag=lag, max_age=max_age)
         data = panel.data
     focus_iso3 = resolve_group(focus) if focus is not None else []
     fits = [fit_spec(s, data, drop_empty_terms=drop_empty_terms) for s in specs]
-    return ModelResults(fits=fits, focus=list(focus_iso3),
-                        focus_name=focus if isinstance(focus, str) else "focus group",
-                        panel=panel)
+    return ModelResults(
+        fits=fits,
+        focus=list(focus_iso3),
+        focus_name=focus if isinstance(focus, str) else "focus group",
+        panel=panel,
+    )
 
 
 def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -> Fit:
@@ -197,12 +223,13 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     except SpecError as err:
         fit.status, fit.message = "skipped", str(err)
         return fit
-    missing_cols = [t for t in (spec.outcome, *spec.terms)
-                    if base_variable(t) not in data.columns]
+    missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in data.columns]
     if missing_cols:
         fit.status = "skipped"
-        fit.message = (f"variable(s) {missing_cols} are not in the data (no reader provides them "
-                       "yet, or they were not loaded); see egovlib.variables().")
+        fit.message = (
+            f"variable(s) {missing_cols} are not in the data (no reader provides them "
+            "yet, or they were not loaded); see egovlib.variables()."
+        )
         return fit
     rows = data[data["year"].isin(spec.years)]
     absent_years = sorted(set(spec.years) - set(rows["year"]))
@@ -212,8 +239,11 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     if spec.sample is not None:
         rows = rows[rows["iso3"].isin(resolve_group(spec.sample))]
     # A covariate with no value at all in these editions cannot enter; say so, don't crash.
-    empty = [t for t in spec.terms if t not in INDICES and t not in CATEGORICAL
-             and rows[base_variable(t)].isna().all()]
+    empty = [
+        t
+        for t in spec.terms
+        if t not in INDICES and t not in CATEGORICAL and rows[base_variable(t)].isna().all()
+    ]
     spec, empty = _substitute(spec, empty, rows, fit)
     if empty:
         what = ", ".join(f"`{t}`" for t in empty)
@@ -221,8 +251,10 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         left_r = [t for t in spec.regressors if t not in empty]
         left = [t for t in spec.terms if t not in empty]
         if drop_empty_terms and left and (left_r or not spec.regressors):
-            note = (f"{what}: no data for edition {yrs} under the vintage rule, so left out "
-                    "of this spec.")
+            note = (
+                f"{what}: no data for edition {yrs} under the vintage rule, so left out "
+                "of this spec."
+            )
             spec = fit.spec = spec.without(empty, note)
             fit.notes.append(note)
         else:
@@ -232,25 +264,30 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     if spec.estimator == "panel_fe":
         absorbed = [t for t in spec.terms if t in CATEGORICAL]
         if absorbed:
-            note = (f"{', '.join(absorbed)} left out: time-invariant, absorbed by the country "
-                    "effects.")
+            note = (
+                f"{', '.join(absorbed)} left out: time-invariant, absorbed by the country effects."
+            )
             spec = fit.spec = spec.without(absorbed, note)
             fit.notes.append(note)
     y, X, dropped, problem = design(spec, rows)
     fit.dropped = dropped
     fit.n = len(y)
     fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
-    fit.n_editions = (int(y.index.get_level_values("year").nunique())
-                      if spec.estimator == "panel_fe" and len(y) else min(len(spec.years), 1))
+    fit.n_editions = (
+        int(y.index.get_level_values("year").nunique())
+        if spec.estimator == "panel_fe" and len(y)
+        else min(len(spec.years), 1)
+    )
     need = max(spec.min_obs, X.shape[1] + 10)
     if problem:
         fit.status, fit.message = "skipped", problem
     elif fit.n < need:
         fit.status = "skipped"
-        fit.message = (f"only {fit.n} complete cases for edition(s) "
-                       f"{', '.join(map(str, spec.years))}; at least {need} are needed "
-                       f"(min_obs = {spec.min_obs}, {X.shape[1]} coefficients). "
-                       + _scarcest(spec, rows))
+        fit.message = (
+            f"only {fit.n} complete cases for edition(s) "
+            f"{', '.join(map(str, spec.years))}; at least {need} are needed "
+            f"(min_obs = {spec.min_obs}, {X.shape[1]} coefficients). " + _scarcest(spec, rows)
+        )
     if not fit.ok:
         return fit
     fit.y, fit.X = y, X
@@ -260,16 +297,19 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     collinear = _collinear_columns(X)
     if collinear:
         fit.status = "skipped"
-        fit.message = ("the regressors are perfectly collinear in this sample: "
-                       f"{', '.join(collinear)} (each is an exact combination of the others, "
-                       "e.g. a total and all its pillars). Drop one of them.")
+        fit.message = (
+            "the regressors are perfectly collinear in this sample: "
+            f"{', '.join(collinear)} (each is an exact combination of the others, "
+            "e.g. a total and all its pillars). Drop one of them."
+        )
         return fit
     _ESTIMATORS[spec.estimator](fit)
     return fit
 
 
-def _substitute(spec: Spec, empty: list[str], rows: pd.DataFrame,
-                fit: Fit) -> tuple[Spec, list[str]]:
+def _substitute(
+    spec: Spec, empty: list[str], rows: pd.DataFrame, fit: Fit
+) -> tuple[Spec, list[str]]:
     """Swap empty terms for their stand-in (`model_specs.yml` ``substitutes``) if it has data."""
     subs = spec_config().get("substitutes", {})
     still = []
@@ -278,12 +318,15 @@ def _substitute(spec: Spec, empty: list[str], rows: pd.DataFrame,
         sub = subs.get(b)
         if sub and sub in rows.columns and rows[sub].notna().any():
             new = t.replace(b, sub)
-            note = (f"`{t}` has no data for edition {', '.join(map(str, spec.years))}; "
-                    f"replaced by `{new}` ({term_label(new)}).")
+            note = (
+                f"`{t}` has no data for edition {', '.join(map(str, spec.years))}; "
+                f"replaced by `{new}` ({term_label(new)})."
+            )
             spec = spec.with_(
                 regressors=tuple(new if x == t else x for x in spec.regressors),
                 controls=tuple(new if x == t else x for x in spec.controls),
-                notes=(*spec.notes, note))
+                notes=(*spec.notes, note),
+            )
             fit.spec = spec
             fit.notes.append(note)
         else:
@@ -318,16 +361,20 @@ def design(spec: Spec, rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.
             cols[t] = rows[t]
     frame = pd.DataFrame(cols)
     miss = frame.isna()
-    labels = {c: ("outcome " + c.upper() + " (not assessed)" if c == spec.outcome
-                  else term_label(c)) for c in frame.columns}
+    labels = {
+        c: ("outcome " + c.upper() + " (not assessed)" if c == spec.outcome else term_label(c))
+        for c in frame.columns
+    }
     missing_text = miss.apply(lambda r: "; ".join(labels[c] for c in r.index[r]), axis=1)
     keep = ~miss.any(axis=1)
-    dropped = pd.DataFrame({
-        "iso3": rows.loc[~keep, "iso3"].to_numpy(),
-        "country": [display_name(i) for i in rows.loc[~keep, "iso3"]],
-        "year": rows.loc[~keep, "year"].to_numpy(),
-        "missing": missing_text[~keep].to_numpy(),
-    })
+    dropped = pd.DataFrame(
+        {
+            "iso3": rows.loc[~keep, "iso3"].to_numpy(),
+            "country": [display_name(i) for i in rows.loc[~keep, "iso3"]],
+            "year": rows.loc[~keep, "year"].to_numpy(),
+            "missing": missing_text[~keep].to_numpy(),
+        }
+    )
     idx = pd.MultiIndex.from_frame(rows.loc[keep, ["iso3", "year"]])
     sample = frame[keep].set_axis(idx)
     y = sample[spec.outcome].astype(float)
@@ -347,16 +394,19 @@ def design(spec: Spec, rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.
     problem = ""
     constant = [c for c in X.columns if c != "const" and len(X) and X[c].nunique() < 2]
     if constant:
-        problem = (f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so "
-                   "no effect can be estimated; drop it or widen the sample.")
+        problem = (
+            f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so "
+            "no effect can be estimated; drop it or widen the sample."
+        )
     if nonpos:
         log.warning("spec %s: %s", spec.name, "; ".join(nonpos))
     return y, X, dropped, problem
 
 
 def _scarcest(spec: Spec, rows: pd.DataFrame) -> str:
-    counts = {t: int(rows[base_variable(t)].notna().sum()) for t in spec.terms
-              if t not in CATEGORICAL}
+    counts = {
+        t: int(rows[base_variable(t)].notna().sum()) for t in spec.terms if t not in CATEGORICAL
+    }
     if not counts:
         return ""
     worst = sorted(counts.items(), key=lambda kv: kv[1])[:3]
@@ -381,8 +431,15 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 
 # --- estimators --------------------------------------------------------------------------------
 
-def _tidy(fit: Fit, est: pd.Series, se: pd.Series, p: pd.Series, sd_x: pd.Series,
-          df_resid: float | None = None) -> None:
+
+def _tidy(
+    fit: Fit,
+    est: pd.Series,
+    se: pd.Series,
+    p: pd.Series,
+    sd_x: pd.Series,
+    df_resid: float | None = None,
+) -> None:
     """Fill ``fit.coefs`` from estimates, standard errors and p-values (95% intervals)."""
     q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
     terms = [c for c in est.index if c != "const"]
@@ -396,11 +453,25 @@ def _tidy(fit: Fit, est: pd.Series, se: pd.Series, p: pd.Series, sd_x: pd.Series
         e, s = float(est[t]), float(se[t])
         lo, hi = e - q * s, e + q * s
         sdx = float(sd_x.get(t, np.nan)) if "[" not in t else np.nan
-        rows.append({"spec": fit.name, "estimator": spec.estimator, "term": t, "label": label,
-                     "role": role, "estimate": e, "se": s, "ci_low": lo, "ci_high": hi,
-                     "p": float(p[t]), "sd_x": sdx, "effect_sd": e * sdx,
-                     "effect_sd_low": lo * sdx, "effect_sd_high": hi * sdx,
-                     "beta": e * sdx / sd_y if sd_y > 0 else np.nan})
+        rows.append(
+            {
+                "spec": fit.name,
+                "estimator": spec.estimator,
+                "term": t,
+                "label": label,
+                "role": role,
+                "estimate": e,
+                "se": s,
+                "ci_low": lo,
+                "ci_high": hi,
+                "p": float(p[t]),
+                "sd_x": sdx,
+                "effect_sd": e * sdx,
+                "effect_sd_low": lo * sdx,
+                "effect_sd_high": hi * sdx,
+                "beta": e * sdx / sd_y if sd_y > 0 else np.nan,
+            }
+        )
     fit.coefs = pd.DataFrame(rows, columns=COEF_COLUMNS)
     fit.stats["sd_y"] = sd_y
 
@@ -418,27 +489,32 @@ def _fit_fraclogit(fit: Fit) -> None:
     if ((y < 0) | (y > 1)).any():
         bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
         fit.status = "skipped"
-        fit.message = (f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome} is outside "
-                       f"for {', '.join(bad)}")
+        fit.message = (
+            f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome} is outside "
+            f"for {', '.join(bad)}"
+        )
         return
     with pywarnings.catch_warnings():
         # statsmodels warns that a Binomial endog is not 0/1: fractional outcomes are the point.
         pywarnings.simplefilter("ignore")
         res = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="HC0")
     fit.result = res
-    ame, cov = average_marginal_effects(res.params.to_numpy(), res.cov_params().to_numpy(),
-                                        X.to_numpy())
+    ame, cov = average_marginal_effects(
+        res.params.to_numpy(), res.cov_params().to_numpy(), X.to_numpy()
+    )
     ame = pd.Series(ame, index=X.columns)
     se = pd.Series(np.sqrt(np.diag(cov)), index=X.columns)
     p = pd.Series(2 * stats.norm.sf(np.abs(ame / se)), index=X.columns)
     _tidy(fit, ame, se, p, X.std(ddof=1))
     null = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit()
-    fit.stats.update(r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)",
-                     logit_params=res.params)
+    fit.stats.update(
+        r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)", logit_params=res.params
+    )
 
 
-def average_marginal_effects(params: np.ndarray, cov: np.ndarray,
-                             X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def average_marginal_effects(
+    params: np.ndarray, cov: np.ndarray, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Average marginal effects of a logit-link model and their delta-method covariance.
 
     ``AME_j = b_j * mean(p (1 - p))`` with ``p = 1 / (1 + exp(-X b))``; the Jacobian is
@@ -470,20 +546,26 @@ def _fit_panel(fit: Fit) -> None:
     fit.result = res
     # One-SD effects use the within-country SD: the only variation the estimate uses.
     within = X - X.groupby(level="iso3").transform("mean")
-    _tidy(fit, res.params, res.std_errors, res.pvalues, within.std(ddof=1),
-          df_resid=None)
+    _tidy(fit, res.params, res.std_errors, res.pvalues, within.std(ddof=1), df_resid=None)
     counts = y.groupby(level="iso3").size()
-    fit.stats.update(r2=float(res.rsquared), r2_kind="R² net of country and year effects",
-                     singletons=int((counts == 1).sum()),
-                     countries_multi=int((counts > 1).sum()),
-                     editions=sorted(y.index.get_level_values("year").unique().tolist()))
+    fit.stats.update(
+        r2=float(res.rsquared),
+        r2_kind="R² net of country and year effects",
+        singletons=int((counts == 1).sum()),
+        countries_multi=int((counts > 1).sum()),
+        editions=sorted(y.index.get_level_values("year").unique().tolist()),
+    )
     dropped_absorbed = [c for c in X.columns if c not in res.params.index]
     if dropped_absorbed:
         fit.notes.append(f"{', '.join(dropped_absorbed)} absorbed by the effects and dropped.")
 
 
-_ESTIMATORS = {"ols": _fit_ols, "fraclogit": _fit_fraclogit, "median": _fit_median,
-               "panel_fe": _fit_panel}
+_ESTIMATORS = {
+    "ols": _fit_ols,
+    "fraclogit": _fit_fraclogit,
+    "median": _fit_median,
+    "panel_fe": _fit_panel,
+}
 
 
 @dataclass
@@ -509,19 +591,27 @@ class ModelResults:
     def coefficients(self) -> pd.DataFrame:
         """Tidy coefficients of every fitted spec (`COEF_COLUMNS`)."""
         parts = [f.coefs for f in self.ok]
-        return (pd.concat(parts, ignore_index=True) if parts
-                else pd.DataFrame(columns=COEF_COLUMNS))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COEF_COLUMNS)
 
     def summary(self) -> pd.DataFrame:
         """One row per spec: estimator, status, n, countries, editions, fit statistic, message."""
-        return pd.DataFrame([{
-            "spec": f.name, "estimator": ESTIMATOR_LABELS[f.requested.estimator],
-            "status": f.status, "n": f.n if f.status != "refused" else np.nan,
-            "countries": f.n_countries, "editions": f.n_editions,
-            "dropped": len(f.dropped), "r2": f.stats.get("r2", np.nan),
-            "r2_kind": f.stats.get("r2_kind", ""),
-            "message": " ".join([f.message, *f.notes]).strip(),
-        } for f in self.fits])
+        return pd.DataFrame(
+            [
+                {
+                    "spec": f.name,
+                    "estimator": ESTIMATOR_LABELS[f.requested.estimator],
+                    "status": f.status,
+                    "n": f.n if f.status != "refused" else np.nan,
+                    "countries": f.n_countries,
+                    "editions": f.n_editions,
+                    "dropped": len(f.dropped),
+                    "r2": f.stats.get("r2", np.nan),
+                    "r2_kind": f.stats.get("r2_kind", ""),
+                    "message": " ".join([f.message, *f.notes]).strip(),
+                }
+                for f in self.fits
+            ]
+        )
 
     def dropped(self) -> pd.DataFrame:
         """Countries left out of each spec for missing data: ``spec, iso3, country, year,

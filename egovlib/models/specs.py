@@ -10,11 +10,11 @@ import yaml
 
 from .. import config
 from ..errors import SpecError
+from ..vocabulary import INDICES, SHORT_LABELS
 
 SPECS_PATH = config.PACKAGE_DIR / "model_specs.yml"
 
 #: UN indices available as outcomes (columns of `load_egdi_panel`).
-INDICES = ("egdi", "osi", "hci", "tii", "epi")
 #: Components of each UN index in the UN method (EGDI = mean of OSI, HCI and TII).
 INDEX_COMPONENTS: dict[str, tuple[str, ...]] = {"egdi": ("osi", "hci", "tii")}
 #: Categorical columns of the EGDI panel, entered as dummies.
@@ -23,7 +23,9 @@ ESTIMATORS = ("ols", "fraclogit", "median", "panel_fe")
 #: Covariance type per estimator (the only ones implemented; see `estimation`).
 DEFAULT_COV = {"ols": "HC3", "fraclogit": "HC0", "median": "robust", "panel_fe": "clustered"}
 ESTIMATOR_LABELS = {
-    "ols": "OLS", "fraclogit": "Fractional logit (AME)", "median": "Median regression",
+    "ols": "OLS",
+    "fraclogit": "Fractional logit (AME)",
+    "median": "Median regression",
     "panel_fe": "Panel FE (country + year)",
 }
 
@@ -84,18 +86,25 @@ class Spec:
         if not self.cov_type:
             object.__setattr__(self, "cov_type", DEFAULT_COV.get(self.estimator, ""))
         if self.outcome not in INDICES:
-            raise SpecError(f"spec {self.name!r}: outcome {self.outcome!r} is not a UN index; "
-                            f"choose one of {', '.join(INDICES)}")
+            raise SpecError(
+                f"spec {self.name!r}: outcome {self.outcome!r} is not a UN index; "
+                f"choose one of {', '.join(INDICES)}"
+            )
         if self.estimator not in ESTIMATORS:
-            raise SpecError(f"spec {self.name!r}: estimator {self.estimator!r} unknown; "
-                            f"choose one of {', '.join(ESTIMATORS)}")
+            raise SpecError(
+                f"spec {self.name!r}: estimator {self.estimator!r} unknown; "
+                f"choose one of {', '.join(ESTIMATORS)}"
+            )
         if self.cov_type != DEFAULT_COV[self.estimator]:
-            raise SpecError(f"spec {self.name!r}: cov_type {self.cov_type!r} is not implemented "
-                            f"for {self.estimator}; use {DEFAULT_COV[self.estimator]!r}")
+            raise SpecError(
+                f"spec {self.name!r}: cov_type {self.cov_type!r} is not implemented "
+                f"for {self.estimator}; use {DEFAULT_COV[self.estimator]!r}"
+            )
         dup = sorted({t for t in self.terms if self.terms.count(t) > 1})
         if dup:
-            raise SpecError(f"spec {self.name!r}: term(s) {dup} listed twice "
-                            "(regressors + controls)")
+            raise SpecError(
+                f"spec {self.name!r}: term(s) {dup} listed twice (regressors + controls)"
+            )
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -108,9 +117,11 @@ class Spec:
 
     def without(self, terms: list[str] | tuple[str, ...], note: str) -> Spec:
         """A copy without ``terms`` (from regressors and controls), ``note`` saying why."""
-        return self.with_(regressors=tuple(t for t in self.regressors if t not in terms),
-                          controls=tuple(t for t in self.controls if t not in terms),
-                          notes=(*self.notes, note))
+        return self.with_(
+            regressors=tuple(t for t in self.regressors if t not in terms),
+            controls=tuple(t for t in self.controls if t not in terms),
+            notes=(*self.notes, note),
+        )
 
 
 @cache
@@ -154,7 +165,6 @@ def variable_meta() -> dict:
 
 def term_label(term: str) -> str:
     """Human label of a term for tables and axes."""
-    from ..plots import SHORT_LABELS
 
     if term in INDICES:
         return SHORT_LABELS[term]
@@ -179,13 +189,17 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
     """Raise `SpecError` for a term that is neither a covariate, a log covariate, an index nor a
     categorical column, naming the known covariates."""
     meta = set(variable_meta()) if available is None else set(available)
-    bad = [t for t in spec.terms
-           if t not in INDICES and t not in CATEGORICAL and base_variable(t) not in meta]
+    bad = [
+        t
+        for t in spec.terms
+        if t not in INDICES and t not in CATEGORICAL and base_variable(t) not in meta
+    ]
     if bad:
         raise SpecError(
             f"spec {spec.name!r}: unknown term(s) {bad}. A term is a covariate from "
             f"egovlib.variables() (known now: {', '.join(sorted(meta)) or 'none'}), 'log_' + a "
-            f"covariate, a UN index ({', '.join(INDICES)}) or one of {', '.join(CATEGORICAL)}.")
+            f"covariate, a UN index ({', '.join(INDICES)}) or one of {', '.join(CATEGORICAL)}."
+        )
 
 
 def circularity(spec: Spec) -> tuple[list[str], list[str]]:
@@ -217,35 +231,48 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
     for term in spec.terms:
         base = base_variable(term)
         if term == y:
-            refusals.append(f"`{term}` is the outcome itself; it cannot explain itself "
-                            "(no override possible).")
+            refusals.append(
+                f"`{term}` is the outcome itself; it cannot explain itself (no override possible)."
+            )
             continue
         reason = None
         if term in INDICES:
             if term in INDEX_COMPONENTS.get(y, ()):
-                reason = (f"{term.upper()} is a component of {y.upper()} "
-                          f"({y.upper()} = mean of OSI, HCI and TII)")
+                reason = (
+                    f"{term.upper()} is a component of {y.upper()} "
+                    f"({y.upper()} = mean of OSI, HCI and TII)"
+                )
             elif y in INDEX_COMPONENTS.get(term, ()):
                 reason = f"{term.upper()} contains {y.upper()} as one of its three components"
             elif {term, y} == {"osi", "epi"}:
-                warnings.append("EPI and OSI are both scored from the UN Online Services "
-                                "Questionnaire; their association is partly shared measurement.")
+                warnings.append(
+                    "EPI and OSI are both scored from the UN Online Services "
+                    "Questionnaire; their association is partly shared measurement."
+                )
         elif base in meta and y in meta[base].inputs_of:
-            reason = (f"{meta[base].label} (`{base}`) is an input of {y.upper()} in the UN method "
-                      f"(inputs_of = {', '.join(meta[base].inputs_of)})")
+            reason = (
+                f"{meta[base].label} (`{base}`) is an input of {y.upper()} in the UN method "
+                f"(inputs_of = {', '.join(meta[base].inputs_of)})"
+            )
         if reason:
             if term in spec.allow_circular or base in spec.allow_circular:
-                warnings.append(f"CIRCULARITY OVERRIDE: {reason}; kept because the user allowed "
-                                f"`{term}` explicitly. Its coefficient partly measures the "
-                                "index formula, not a determinant.")
+                warnings.append(
+                    f"CIRCULARITY OVERRIDE: {reason}; kept because the user allowed "
+                    f"`{term}` explicitly. Its coefficient partly measures the "
+                    "index formula, not a determinant."
+                )
             else:
-                refusals.append(f"{reason}: regressing {y.upper()} on it would partly regress the "
-                                f"index on itself. Drop `{term}` or pass it in allow_circular "
-                                "to override (the report will say so).")
+                refusals.append(
+                    f"{reason}: regressing {y.upper()} on it would partly regress the "
+                    f"index on itself. Drop `{term}` or pass it in allow_circular "
+                    "to override (the report will say so)."
+                )
         if base in reverse and y in reverse[base]["indices"] and not reason:
-            warnings.append(f"Reverse circularity: `{base}` is built partly from {y.upper()} "
-                            f"({reverse[base]['evidence']}); part of its association with "
-                            f"{y.upper()} is mechanical.")
+            warnings.append(
+                f"Reverse circularity: `{base}` is built partly from {y.upper()} "
+                f"({reverse[base]['evidence']}); part of its association with "
+                f"{y.upper()} is mechanical."
+            )
     return refusals, warnings
 
 
@@ -253,17 +280,23 @@ def check_circularity(spec: Spec) -> list[str]:
     """Raise `SpecError` if the guard refuses ``spec``; otherwise return its warnings."""
     refusals, warnings = circularity(spec)
     if refusals:
-        raise SpecError(f"spec {spec.name!r} ({spec.outcome.upper()} ~ "
-                        f"{' + '.join(spec.terms)}) refused:\n  - " + "\n  - ".join(refusals))
+        raise SpecError(
+            f"spec {spec.name!r} ({spec.outcome.upper()} ~ "
+            f"{' + '.join(spec.terms)}) refused:\n  - " + "\n  - ".join(refusals)
+        )
     return warnings
 
 
-def default_specs(year: int, *, outcome: str = "osi",
-                  sets: tuple[str, ...] | list[str] = ("education", "cloud_id", "ai"),
-                  controls: str | tuple[str, ...] | list[str] = "controls",
-                  estimators: tuple[str, ...] | list[str] = ("ols", "fraclogit", "median"),
-                  allow_circular: tuple[str, ...] | list[str] = (),
-                  min_obs: int = 30) -> list[Spec]:
+def default_specs(
+    year: int,
+    *,
+    outcome: str = "osi",
+    sets: tuple[str, ...] | list[str] = ("education", "cloud_id", "ai"),
+    controls: str | tuple[str, ...] | list[str] = "controls",
+    estimators: tuple[str, ...] | list[str] = ("ols", "fraclogit", "median"),
+    allow_circular: tuple[str, ...] | list[str] = (),
+    min_obs: int = 30,
+) -> list[Spec]:
     """The default cross-section specs for one edition.
 
     A controls-only baseline, one OLS spec per chosen variable set, then all chosen sets
@@ -290,28 +323,57 @@ def default_specs(year: int, *, outcome: str = "osi",
     known = variable_sets()
     unknown = [s for s in sets if s not in known]
     if unknown:
-        raise SpecError(f"unknown variable set(s) {unknown}; known: {', '.join(known)} "
-                        f"(edit {SPECS_PATH.name} to add one)")
+        raise SpecError(
+            f"unknown variable set(s) {unknown}; known: {', '.join(known)} "
+            f"(edit {SPECS_PATH.name} to add one)"
+        )
     ctrl = expand_terms([controls] if isinstance(controls, str) else list(controls))
     cfg = spec_config()["cross_section"]
-    common = dict(outcome=outcome, years=(int(year),), allow_circular=tuple(allow_circular),
-                  min_obs=min_obs)
-    specs = [Spec(name=cfg["baseline"]["name"], estimator=cfg["baseline"]["estimator"],
-                  controls=ctrl, **common)]
+    common = dict(
+        outcome=outcome, years=(int(year),), allow_circular=tuple(allow_circular), min_obs=min_obs
+    )
+    specs = [
+        Spec(
+            name=cfg["baseline"]["name"],
+            estimator=cfg["baseline"]["estimator"],
+            controls=ctrl,
+            **common,
+        )
+    ]
     for s in sets:
-        specs.append(Spec(name=set_label(s), regressors=expand_terms([s]),
-                          estimator=cfg["per_set"]["estimator"], controls=ctrl, **common))
+        specs.append(
+            Spec(
+                name=set_label(s),
+                regressors=expand_terms([s]),
+                estimator=cfg["per_set"]["estimator"],
+                controls=ctrl,
+                **common,
+            )
+        )
     if len(sets) > 1:
         every = expand_terms(list(sets))
         for est in estimators:
-            specs.append(Spec(name=f"{cfg['combined']['name']} ({ESTIMATOR_LABELS[est]})",
-                              regressors=every, estimator=est, controls=ctrl, **common))
+            specs.append(
+                Spec(
+                    name=f"{cfg['combined']['name']} ({ESTIMATOR_LABELS[est]})",
+                    regressors=every,
+                    estimator=est,
+                    controls=ctrl,
+                    **common,
+                )
+            )
     elif len(sets) == 1:
         for est in estimators:
             if est != "ols":
-                specs.append(Spec(name=f"{set_label(sets[0])} ({ESTIMATOR_LABELS[est]})",
-                                  regressors=expand_terms(list(sets)), estimator=est,
-                                  controls=ctrl, **common))
+                specs.append(
+                    Spec(
+                        name=f"{set_label(sets[0])} ({ESTIMATOR_LABELS[est]})",
+                        regressors=expand_terms(list(sets)),
+                        estimator=est,
+                        controls=ctrl,
+                        **common,
+                    )
+                )
     return [without_refused_terms(s) for s in specs]
 
 
@@ -321,8 +383,14 @@ def without_refused_terms(spec: Spec) -> Spec:
     is refused as a whole instead)."""
     keep_r, keep_c, notes = [], [], list(spec.notes)
     for term in spec.terms:
-        refusals, _ = circularity(Spec(name=spec.name, outcome=spec.outcome, regressors=(term,),
-                                       allow_circular=spec.allow_circular))
+        refusals, _ = circularity(
+            Spec(
+                name=spec.name,
+                outcome=spec.outcome,
+                regressors=(term,),
+                allow_circular=spec.allow_circular,
+            )
+        )
         if refusals:
             notes.append(f"`{term}` left out by the circularity guard: {refusals[0]}")
         else:
@@ -332,16 +400,30 @@ def without_refused_terms(spec: Spec) -> Spec:
     return spec.with_(regressors=tuple(keep_r), controls=tuple(keep_c), notes=tuple(notes))
 
 
-def default_panel_specs(years: tuple[int, ...] | list[int], *, outcome: str = "osi",
-                        allow_circular: tuple[str, ...] | list[str] = (),
-                        min_obs: int = 30) -> list[Spec]:
+def default_panel_specs(
+    years: tuple[int, ...] | list[int],
+    *,
+    outcome: str = "osi",
+    allow_circular: tuple[str, ...] | list[str] = (),
+    min_obs: int = 30,
+) -> list[Spec]:
     """The default panel specs (country and year effects) over the given editions."""
     out = []
     for item in spec_config()["panel"]:
         terms = expand_terms(item["terms"])
         main = tuple(item.get("main", terms))
-        out.append(without_refused_terms(Spec(
-            name=item["name"], outcome=outcome, years=tuple(years), regressors=main,
-            controls=tuple(t for t in terms if t not in main), estimator="panel_fe",
-            allow_circular=tuple(allow_circular), min_obs=min_obs)))
+        out.append(
+            without_refused_terms(
+                Spec(
+                    name=item["name"],
+                    outcome=outcome,
+                    years=tuple(years),
+                    regressors=main,
+                    controls=tuple(t for t in terms if t not in main),
+                    estimator="panel_fe",
+                    allow_circular=tuple(allow_circular),
+                    min_obs=min_obs,
+                )
+            )
+        )
     return out

@@ -25,7 +25,12 @@ log = logging.getLogger(__name__)
 
 #: Modules that register readers; imported lazily by `load_table`.
 READER_MODULES = (
-    "un_egov", "metadata", "gtmi", "ai", "education", "ict",
+    "un_egov",
+    "metadata",
+    "gtmi",
+    "ai",
+    "education",
+    "ict",
 )
 
 
@@ -76,18 +81,21 @@ class Reader:
 _REGISTRY: dict[str, Reader] = {}
 
 
-def register(name: str, schema: pa.DataFrameSchema, description: str,
-             variables: tuple[Variable, ...] = ()):
+def register(
+    name: str, schema: pa.DataFrameSchema, description: str, variables: tuple[Variable, ...] = ()
+):
     """Decorator registering ``fn(files) -> DataFrame`` as the reader called ``name``.
 
     ``files`` is the list of ``(SourceFile, verified path)`` whose catalogue entry has
     ``reader: name``, in catalogue order. Long-format readers (schema `schemas.LONG`) declare
     the `Variable` s they produce; the output is checked to contain exactly those.
     """
+
     def wrap(fn):
         vs = tuple(Variable(**{**v.__dict__, "reader": name}) for v in variables)
         _REGISTRY[name] = Reader(name, fn, schema, description, vs)
         return fn
+
     return wrap
 
 
@@ -97,8 +105,10 @@ def variables() -> dict[str, Variable]:
     for r in readers().values():
         for v in r.variables:
             if v.name in out:
-                raise EgovError(f"variable {v.name!r} declared by readers {out[v.name].reader!r} "
-                                f"and {r.name!r}; names must be unique")
+                raise EgovError(
+                    f"variable {v.name!r} declared by readers {out[v.name].reader!r} "
+                    f"and {r.name!r}; names must be unique"
+                )
             out[v.name] = v
     return out
 
@@ -146,11 +156,13 @@ def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
     reader = regs[name]
     files = [(src, verified_path(src)) for src in files_for_reader(name)]
     if not files:
-        raise DataError(config.CATALOGUE_PATH, f"no catalogue entry has `reader: {name}`",
-                        f"add the file(s) for `{name}` to data/sources.yml")
+        raise DataError(
+            config.CATALOGUE_PATH,
+            f"no catalogue entry has `reader: {name}`",
+            f"add the file(s) for `{name}` to data/sources.yml",
+        )
     key = hashlib.sha256(
-        "|".join([name, _code_fingerprint(), *(f"{s.id}:{s.sha256}" for s, _ in files)])
-        .encode()
+        "|".join([name, _code_fingerprint(), *(f"{s.id}:{s.sha256}" for s, _ in files)]).encode()
     ).hexdigest()[:20]
     if key not in _MEMORY:
         _MEMORY[key] = _load(reader, files, key, use_cache)
@@ -172,14 +184,16 @@ def _load(reader: Reader, files: list, key: str, use_cache: bool) -> pd.DataFram
             raise EgovError(
                 f"reader {reader.name!r} produced variables {sorted(produced - declared)} "
                 f"it does not declare, or lacks declared {sorted(declared - produced)}; "
-                "fix its `variables=` in register()")
+                "fix its `variables=` in register()"
+            )
     if use_cache:
         _write_atomic(table, cache_file, reader.name)
     return table
 
 
-def validate(df: pd.DataFrame, schema: pa.DataFrameSchema,
-             files: list[tuple[SourceFile, Path]]) -> pd.DataFrame:
+def validate(
+    df: pd.DataFrame, schema: pa.DataFrameSchema, files: list[tuple[SourceFile, Path]]
+) -> pd.DataFrame:
     """Validate with pandera; a failure becomes a `DataError` naming file(s), column and rows.
 
     ``files`` are the reader's ``(SourceFile, path)`` pairs: a failing row's ``source`` id names
@@ -194,10 +208,15 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema,
         for rec in fc.head(8).to_dict("records"):
             idx = rec.get("index")
             row = df.loc[idx] if idx is not None and idx in df.index else None
-            ident = (f" (iso3={row['iso3']}, year={row['year']}, file={row.get('source', '?')})"
-                     if row is not None and "iso3" in df.columns else "")
-            lines.append(f"column `{rec['column']}` check {rec['check']}: "
-                         f"value {rec['failure_case']!r}{ident}")
+            ident = (
+                f" (iso3={row['iso3']}, year={row['year']}, file={row.get('source', '?')})"
+                if row is not None and "iso3" in df.columns
+                else ""
+            )
+            lines.append(
+                f"column `{rec['column']}` check {rec['check']}: "
+                f"value {rec['failure_case']!r}{ident}"
+            )
             if row is not None and str(row.get("source")) in paths:
                 culprits.append(paths[str(row["source"])])
         raise DataError(

@@ -32,8 +32,9 @@ def economy_codes() -> set[str]:
     return set(t.index[t["region"].notna() | t["income_group"].notna()]) | set(NON_TABLE_ECONOMIES)
 
 
-def keep_economies(df: pd.DataFrame, path: Path, *, is_aggregate: pd.Series,
-                   rule: str) -> pd.DataFrame:
+def keep_economies(
+    df: pd.DataFrame, path: Path, *, is_aggregate: pd.Series, rule: str
+) -> pd.DataFrame:
     """Drop the aggregate rows (``is_aggregate``, by the stated ``rule``); every other code must be
     an economy of the country table (or `NON_TABLE_ECONOMIES`), else a `DataError` lists them.
 
@@ -92,12 +93,17 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
         # Export quirk: the header repeats `Year` but the rows have four fields, so the value sits
         # under `Year.1` and the named value column is empty.
         if value_column in raw.columns and raw[value_column].notna().any():
-            raise DataError(path, "header repeats `Year` but the value column is not empty",
-                            "restore the original OWID export; the layout is not the known one")
-        raw = (raw.drop(columns=[value_column], errors="ignore")
-               .rename(columns={"Year.1": value_column}))
-    df = rename_columns(raw, {"Entity": "entity", "Code": "iso3", "Year": "year",
-                              value_column: "value"}, path)
+            raise DataError(
+                path,
+                "header repeats `Year` but the value column is not empty",
+                "restore the original OWID export; the layout is not the known one",
+            )
+        raw = raw.drop(columns=[value_column], errors="ignore").rename(
+            columns={"Year.1": value_column}
+        )
+    df = rename_columns(
+        raw, {"Entity": "entity", "Code": "iso3", "Year": "year", value_column: "value"}, path
+    )
     df = numeric(df, ["year", "value"], path)
     blank = df["iso3"].isna()
     mapped = blank & df["entity"].isin(OWID_BLANK_CODE_ECONOMIES)
@@ -114,18 +120,31 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
         if code in economies:
             lost.append(f"{name} ({code})")
     if lost:
-        raise DataError(path, f"country rows with a blank `Code`: {lost}",
-                        "map them in OWID_BLANK_CODE_ECONOMIES (or list them in "
-                        "OWID_BLANK_CODE_SKIPPED) in egovlib/readers/education.py")
-    log.info("%s: %d blank-code rows mapped to a country, %d skipped (%s)", path.name,
-             int(mapped.sum()), int(skipped.sum()), ", ".join(OWID_BLANK_CODE_SKIPPED))
+        raise DataError(
+            path,
+            f"country rows with a blank `Code`: {lost}",
+            "map them in OWID_BLANK_CODE_ECONOMIES (or list them in "
+            "OWID_BLANK_CODE_SKIPPED) in egovlib/readers/education.py",
+        )
+    log.info(
+        "%s: %d blank-code rows mapped to a country, %d skipped (%s)",
+        path.name,
+        int(mapped.sum()),
+        int(skipped.sum()),
+        ", ".join(OWID_BLANK_CODE_SKIPPED),
+    )
     df = df.loc[~skipped]
     blank = df["iso3"].isna()
-    df.loc[~blank, "iso3"] = harmonise_codes(df.loc[~blank, "iso3"], file=str(path),
-                                             column="Code").to_numpy()
+    df.loc[~blank, "iso3"] = harmonise_codes(
+        df.loc[~blank, "iso3"], file=str(path), column="Code"
+    ).to_numpy()
     is_agg = blank | df["iso3"].fillna("").str.startswith("OWID_")
-    df = keep_economies(df, path, is_aggregate=is_agg,
-                        rule="blank `Code` (regions, income groups) or OWID_* code (World)")
+    df = keep_economies(
+        df,
+        path,
+        is_aggregate=is_agg,
+        rule="blank `Code` (regions, income groups) or OWID_* code (World)",
+    )
     return check_duplicates(df, ["iso3", "year"], path, ["value"])
 
 
@@ -134,16 +153,24 @@ def read_wdi_api_csv(path: Path) -> tuple[str, pd.DataFrame]:
     indicator per file, aggregates already removed by the extractor) -> (indicator, table).
     """
     raw = read_text_csv(path)
-    df = rename_columns(raw, {"iso3": "iso3", "year": "year", "value": "value",
-                              "wb_indicator": "indicator"}, path)
+    df = rename_columns(
+        raw, {"iso3": "iso3", "year": "year", "value": "value", "wb_indicator": "indicator"}, path
+    )
     codes = df["indicator"].dropna().unique()
     if len(codes) != 1:
-        raise DataError(path, f"expected one indicator in `wb_indicator`, found {list(codes)}",
-                        "restore the file: each WDI extract holds one indicator")
+        raise DataError(
+            path,
+            f"expected one indicator in `wb_indicator`, found {list(codes)}",
+            "restore the file: each WDI extract holds one indicator",
+        )
     df = numeric(df, ["year", "value"], path)
     df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="iso3").to_numpy()
-    df = keep_economies(df, path, is_aggregate=pd.Series(False, index=df.index),
-                        rule="none expected: the extractor dropped WDI aggregates")
+    df = keep_economies(
+        df,
+        path,
+        is_aggregate=pd.Series(False, index=df.index),
+        rule="none expected: the extractor dropped WDI aggregates",
+    )
     df = check_duplicates(df, ["iso3", "year"], path, ["value"])
     return str(codes[0]), df
 
@@ -159,16 +186,41 @@ HDR_VARIABLES = {"eys": "hdr_eys", "mys": "hdr_mys", "hdi": "hdr_hdi", "gnipc": 
 
 
 @register(
-    "undp_hdr", LONG, "UNDP HDR 2023/24: expected and mean years of schooling, HDI, GNI per capita",
+    "undp_hdr",
+    LONG,
+    "UNDP HDR 2023/24: expected and mean years of schooling, HDI, GNI per capita",
     variables=(
-        Variable("hdr_eys", "Expected years of schooling", "years", "education", ("hci", "egdi"),
-                 notes="UNDP HDR 2023/24 series (UNESCO UIS based); a UN HCI component."),
-        Variable("hdr_mys", "Mean years of schooling", "years", "education", ("hci", "egdi"),
-                 notes="UNDP HDR 2023/24 series (UNESCO UIS, Barro-Lee); a UN HCI component."),
-        Variable("hdr_hdi", "Human Development Index", "index 0-1", "education", ("hci", "egdi"),
-                 notes="Contains expected and mean years of schooling (HCI components)."),
-        Variable("hdr_gnipc", "GNI per capita (2017 PPP $)", "2017 PPP $", "income",
-                 notes="UNDP HDR 2023/24; whole series revised each report: do not mix reports."),
+        Variable(
+            "hdr_eys",
+            "Expected years of schooling",
+            "years",
+            "education",
+            ("hci", "egdi"),
+            notes="UNDP HDR 2023/24 series (UNESCO UIS based); a UN HCI component.",
+        ),
+        Variable(
+            "hdr_mys",
+            "Mean years of schooling",
+            "years",
+            "education",
+            ("hci", "egdi"),
+            notes="UNDP HDR 2023/24 series (UNESCO UIS, Barro-Lee); a UN HCI component.",
+        ),
+        Variable(
+            "hdr_hdi",
+            "Human Development Index",
+            "index 0-1",
+            "education",
+            ("hci", "egdi"),
+            notes="Contains expected and mean years of schooling (HCI components).",
+        ),
+        Variable(
+            "hdr_gnipc",
+            "GNI per capita (2017 PPP $)",
+            "2017 PPP $",
+            "income",
+            notes="UNDP HDR 2023/24; whole series revised each report: do not mix reports.",
+        ),
     ),
 )
 def read_undp_hdr(files):
@@ -177,16 +229,26 @@ def read_undp_hdr(files):
     for src, path in files:
         raw = read_text_csv(path)
         if "iso3" not in raw.columns:
-            raise DataError(path, f"no `iso3` column; header starts {list(raw.columns[:5])}",
-                            "restore the original HDR file (UTF-8 with BOM)")
+            raise DataError(
+                path,
+                f"no `iso3` column; header starts {list(raw.columns[:5])}",
+                "restore the original HDR file (UTF-8 with BOM)",
+            )
         raw["iso3"] = harmonise_codes(raw["iso3"], file=str(path), column="iso3").to_numpy()
-        raw = keep_economies(raw, path, is_aggregate=raw["iso3"].str.startswith("ZZ"),
-                             rule="iso3 starting ZZ (HDI groups, UNDP regions, World)")
+        raw = keep_economies(
+            raw,
+            path,
+            is_aggregate=raw["iso3"].str.startswith("ZZ"),
+            rule="iso3 starting ZZ (HDI groups, UNDP regions, World)",
+        )
         for prefix, variable in HDR_VARIABLES.items():
             cols = [c for c in raw.columns if re.fullmatch(rf"{prefix}_\d{{4}}", c)]
             if not cols:
-                raise DataError(path, f"no `{prefix}_YYYY` columns found",
-                                "restore the original HDR file, or update HDR_VARIABLES")
+                raise DataError(
+                    path,
+                    f"no `{prefix}_YYYY` columns found",
+                    "restore the original HDR file, or update HDR_VARIABLES",
+                )
             wide = numeric(raw[["iso3", *cols]], cols, path)
             long = wide.melt(id_vars="iso3", var_name="year", value_name="value")
             long["year"] = long["year"].str[-4:].astype(int)
@@ -202,12 +264,19 @@ LITERACY_COLUMN = "Historical and more recent literacy estimates"
 
 
 @register(
-    "owid_literacy", LONG, "Adult literacy rate (OWID, UIS/WDI based), 2000-2022",
+    "owid_literacy",
+    LONG,
+    "Adult literacy rate (OWID, UIS/WDI based), 2000-2022",
     variables=(
-        Variable("literacy_rate", "Adult literacy rate", "% of people 15+", "education",
-                 ("hci", "egdi"),
-                 notes="OWID newer vintage, years >= 2000 only; mixes sources (no source column); "
-                       "many high-income countries have one old value. UN HCI component."),
+        Variable(
+            "literacy_rate",
+            "Adult literacy rate",
+            "% of people 15+",
+            "education",
+            ("hci", "egdi"),
+            notes="OWID newer vintage, years >= 2000 only; mixes sources (no source column); "
+            "many high-income countries have one old value. UN HCI component.",
+        ),
     ),
 )
 def read_owid_literacy(files):
@@ -227,14 +296,20 @@ TERTIARY_NEW_FROM = 2018
 
 
 @register(
-    "tertiary_enrolment", LONG,
+    "tertiary_enrolment",
+    LONG,
     "Gross enrolment ratio, tertiary: OWID to 2015, WDI 2026 vintage 2018+",
     variables=(
-        Variable("tertiary_ger", "Gross enrolment ratio, tertiary", "%", "education",
-                 ("hci", "egdi"),
-                 notes="Spliced: OWID export of SE.TER.ENRR (to 2015) and WDI 2026 vintage "
-                       "(2018+); no 2016-2017 values; source per value in `source`. "
-                       "See docs/series_breaks.md. GER enters the UN HCI."),
+        Variable(
+            "tertiary_ger",
+            "Gross enrolment ratio, tertiary",
+            "%",
+            "education",
+            ("hci", "egdi"),
+            notes="Spliced: OWID export of SE.TER.ENRR (to 2015) and WDI 2026 vintage "
+            "(2018+); no 2016-2017 values; source per value in `source`. "
+            "See docs/series_breaks.md. GER enters the UN HCI.",
+        ),
     ),
 )
 def read_tertiary(files):
@@ -244,8 +319,11 @@ def read_tertiary(files):
         if is_wdi_api_csv(path):
             code, df = read_wdi_api_csv(path)
             if code != "SE.TER.ENRR":
-                raise DataError(path, f"expected indicator SE.TER.ENRR, found {code}",
-                                "point this catalogue entry at the right reader")
+                raise DataError(
+                    path,
+                    f"expected indicator SE.TER.ENRR, found {code}",
+                    "point this catalogue entry at the right reader",
+                )
             df = df[df["year"] >= TERTIARY_NEW_FROM]
         else:
             df = read_owid_csv(path, TERTIARY_OWID_COLUMN)
@@ -258,8 +336,9 @@ def read_tertiary(files):
 SPENDING_OWID_COLUMN = "Government expenditure on education, total (% of GDP) (% of GDP)"
 UIS_INDICATORS = {
     "Government expenditure on education as a percentage of GDP (%)": "edu_spending_gdp",
-    "Expenditure on education as a percentage of total government expenditure (%)":
-        "edu_spending_share_govt",
+    "Expenditure on education as a percentage of total government expenditure (%)": (
+        "edu_spending_share_govt"
+    ),
 }
 #: First year taken from the UIS Sept 2023 release; earlier years from the OWID (WDI) export.
 SPENDING_NEW_FROM = 2015
@@ -274,39 +353,60 @@ def read_uis_finance(path: Path) -> pd.DataFrame:
     ``Region`` labels with identical values; exact duplicates are dropped.
     """
     raw = read_excel(path, sheet_name="Sheet1", dtype=str)
-    df = rename_columns(raw, {"Region": "region", "Country": "country",
-                              "Indicator Name": "indicator", "Year": "year", "Value": "value"},
-                        path)
+    df = rename_columns(
+        raw,
+        {
+            "Region": "region",
+            "Country": "country",
+            "Indicator Name": "indicator",
+            "Year": "year",
+            "Value": "value",
+        },
+        path,
+    )
     df = df[df["indicator"].isin(UIS_INDICATORS)]
     absent = set(UIS_INDICATORS) - set(df["indicator"])
     if absent:
-        raise DataError(path, f"indicator(s) {sorted(absent)} not in column `Indicator Name`",
-                        "restore the UIS extract, or update UIS_INDICATORS in "
-                        "egovlib/readers/education.py")
+        raise DataError(
+            path,
+            f"indicator(s) {sorted(absent)} not in column `Indicator Name`",
+            "restore the UIS extract, or update UIS_INDICATORS in egovlib/readers/education.py",
+        )
     df = numeric(df, ["year", "value"], path)
     region_names = {normalise_name(r) for r in raw["Region"].dropna()} | {"world"}
     is_agg = df["country"].map(normalise_name).isin(region_names)
     df = df.assign(iso3="")
-    df.loc[~is_agg, "iso3"] = to_iso3(df.loc[~is_agg, "country"], file=str(path),
-                                      column="Country").to_numpy()
-    df = keep_economies(df, path, is_aggregate=is_agg,
-                        rule="`Country` equal to an SDG region name or World")
+    df.loc[~is_agg, "iso3"] = to_iso3(
+        df.loc[~is_agg, "country"], file=str(path), column="Country"
+    ).to_numpy()
+    df = keep_economies(
+        df, path, is_aggregate=is_agg, rule="`Country` equal to an SDG region name or World"
+    )
     df["variable"] = df["indicator"].map(UIS_INDICATORS)
     return check_duplicates(df, ["iso3", "year", "variable"], path, ["value"])
 
 
 @register(
-    "education_spending", LONG,
+    "education_spending",
+    LONG,
     "Government expenditure on education: OWID (WDI) to 2014, UIS Sept 2023 release 2015-2022",
     variables=(
-        Variable("edu_spending_gdp", "Government expenditure on education", "% of GDP", "education",
-                 notes="Spliced: OWID export of WDI SE.XPD.TOTL.GD.ZS for years <= 2014, UIS SDG 4 "
-                       "release (Sept 2023) for 2015-2022; source per value in `source`. "
-                       "See docs/series_breaks.md."),
-        Variable("edu_spending_share_govt",
-                 "Education expenditure, share of government expenditure",
-                 "% of government expenditure", "education",
-                 notes="UIS SDG 1.a.2 (Sept 2023 release), 2015-2022. Holy See reported as 0."),
+        Variable(
+            "edu_spending_gdp",
+            "Government expenditure on education",
+            "% of GDP",
+            "education",
+            notes="Spliced: OWID export of WDI SE.XPD.TOTL.GD.ZS for years <= 2014, UIS SDG 4 "
+            "release (Sept 2023) for 2015-2022; source per value in `source`. "
+            "See docs/series_breaks.md.",
+        ),
+        Variable(
+            "edu_spending_share_govt",
+            "Education expenditure, share of government expenditure",
+            "% of government expenditure",
+            "education",
+            notes="UIS SDG 1.a.2 (Sept 2023 release), 2015-2022. Holy See reported as 0.",
+        ),
     ),
 )
 def read_education_spending(files):
@@ -333,34 +433,50 @@ ICT_SKILLS = {
     "ICTSKILLATTACH": ("ict_skills_email_attach", "Sent e-mails with attached files"),
     "ICTSKILLFORMULA": ("ict_skills_formula", "Used basic arithmetic formulae in a spreadsheet"),
     "ICTSKILLCONNEC": ("ict_skills_connect_device", "Connected and installed new devices"),
-    "ICTSKILLSOFTWARE": ("ict_skills_install_software",
-                         "Found, downloaded, installed and configured software"),
+    "ICTSKILLSOFTWARE": (
+        "ict_skills_install_software",
+        "Found, downloaded, installed and configured software",
+    ),
     "ICTSKILLCREAT": ("ict_skills_presentation", "Created electronic presentations"),
-    "ICTSKILLTRANSFERFILE": ("ict_skills_transfer_file",
-                             "Transferred files between a computer and other devices"),
-    "ICTSKILLPROGLANG": ("ict_skills_programming",
-                         "Wrote a computer program in a programming language"),
+    "ICTSKILLTRANSFERFILE": (
+        "ict_skills_transfer_file",
+        "Transferred files between a computer and other devices",
+    ),
+    "ICTSKILLPROGLANG": (
+        "ict_skills_programming",
+        "Wrote a computer program in a programming language",
+    ),
 }
 #: ``ict_skills_mean`` needs at least this many of the 9 skill types in a country-year.
 ICT_MEAN_MIN_SKILLS = 5
-_SKILL_NOTE = ("UIS SDG 4.4.1, both sexes, 'youth and adults' (the SDG 4.4.1 population aged 15+; "
-               "the age band follows each national ICT-use survey and is not stated in the file); "
-               "2014-2019.")
+_SKILL_NOTE = (
+    "UIS SDG 4.4.1, both sexes, 'youth and adults' (the SDG 4.4.1 population aged 15+; "
+    "the age band follows each national ICT-use survey and is not stated in the file); "
+    "2014-2019."
+)
 
 
 @register(
-    "uis_ict_skills", LONG, "UNESCO UIS SDG 4.4.1: share of youth and adults with 9 ICT skills",
+    "uis_ict_skills",
+    LONG,
+    "UNESCO UIS SDG 4.4.1: share of youth and adults with 9 ICT skills",
     variables=tuple(
-        Variable(var, f"ICT skill: {label.lower()}", "% of youth and adults", "skills",
-                 notes=_SKILL_NOTE)
+        Variable(
+            var, f"ICT skill: {label.lower()}", "% of youth and adults", "skills", notes=_SKILL_NOTE
+        )
         for var, label in ICT_SKILLS.values()
-    ) + (
-        Variable("ict_skills_mean", "ICT skills, mean over skill types", "% of youth and adults",
-                 "skills",
-                 notes="Unweighted mean of the available SDG 4.4.1 skill types (both sexes) "
-                       f"for the country-year, missing if fewer than {ICT_MEAN_MIN_SKILLS} of 9 "
-                       "are reported. Skill sets differ by country (programming is the lowest), so "
-                       "compare with care. " + _SKILL_NOTE),
+    )
+    + (
+        Variable(
+            "ict_skills_mean",
+            "ICT skills, mean over skill types",
+            "% of youth and adults",
+            "skills",
+            notes="Unweighted mean of the available SDG 4.4.1 skill types (both sexes) "
+            f"for the country-year, missing if fewer than {ICT_MEAN_MIN_SKILLS} of 9 "
+            "are reported. Skill sets differ by country (programming is the lowest), so "
+            "compare with care. " + _SKILL_NOTE,
+        ),
     ),
 )
 def read_uis_ict_skills(files):
@@ -368,18 +484,26 @@ def read_uis_ict_skills(files):
     parts = []
     for src, path in files:
         raw = read_text_csv(path)
-        df = rename_columns(raw, {"SDG_IND": "series", "LOCATION": "iso3", "TIME": "year",
-                                  "Value": "value"}, path)
+        df = rename_columns(
+            raw, {"SDG_IND": "series", "LOCATION": "iso3", "TIME": "year", "Value": "value"}, path
+        )
         by_sex = {f"{c}_{s}" for c in ICT_SKILLS for s in ("F", "M")}
         unknown = sorted(set(df["series"]) - set(ICT_SKILLS) - by_sex)
         if unknown:
-            raise DataError(path, f"unknown series in column `SDG_IND`: {unknown}",
-                            "map the new series in ICT_SKILLS in egovlib/readers/education.py")
+            raise DataError(
+                path,
+                f"unknown series in column `SDG_IND`: {unknown}",
+                "map the new series in ICT_SKILLS in egovlib/readers/education.py",
+            )
         # Sex-specific series (suffix _F/_M) are not read: one variable per skill, both sexes.
         df = numeric(df[df["series"].isin(ICT_SKILLS)], ["year", "value"], path)
         df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="LOCATION").to_numpy()
-        df = keep_economies(df, path, is_aggregate=pd.Series(False, index=df.index),
-                            rule="none expected: the SDG 4.4.1 extract holds countries only")
+        df = keep_economies(
+            df,
+            path,
+            is_aggregate=pd.Series(False, index=df.index),
+            rule="none expected: the SDG 4.4.1 extract holds countries only",
+        )
         df["variable"] = df["series"].map(lambda c: ICT_SKILLS[c][0])
         df = check_duplicates(df, ["iso3", "year", "variable"], path, ["value"])
         for variable, sub in df.groupby("variable"):
@@ -391,21 +515,34 @@ def read_uis_ict_skills(files):
 
 
 # ------------------------------------------------------------------------------ Coursera GSI
-COURSERA_COLUMNS = {"Country and Region": "country", "Year": "year",
-                    "Technology": "coursera_technology", "Data Science": "coursera_data_science"}
+COURSERA_COLUMNS = {
+    "Country and Region": "country",
+    "Year": "year",
+    "Technology": "coursera_technology",
+    "Data Science": "coursera_data_science",
+}
 
 
 @register(
-    "coursera_gsi", LONG,
+    "coursera_gsi",
+    LONG,
     "Coursera Global Skills Index 2020: technology and data-science percentiles",
     variables=(
-        Variable("coursera_technology", "Coursera technology skills (percentile)", "percentile 0-1",
-                 "skills", notes="Coursera GSI 2020, learners on Coursera only; 108 countries, "
-                                 "Bahrain absent. Proprietary report data."),
-        Variable("coursera_data_science", "Coursera data-science skills (percentile)",
-                 "percentile 0-1", "skills",
-                 notes="Coursera GSI 2020, learners on Coursera only; 108 countries, "
-                       "Bahrain absent."),
+        Variable(
+            "coursera_technology",
+            "Coursera technology skills (percentile)",
+            "percentile 0-1",
+            "skills",
+            notes="Coursera GSI 2020, learners on Coursera only; 108 countries, "
+            "Bahrain absent. Proprietary report data.",
+        ),
+        Variable(
+            "coursera_data_science",
+            "Coursera data-science skills (percentile)",
+            "percentile 0-1",
+            "skills",
+            notes="Coursera GSI 2020, learners on Coursera only; 108 countries, Bahrain absent.",
+        ),
     ),
 )
 def read_coursera(files):
@@ -419,9 +556,11 @@ def read_coursera(files):
         out_of_range = df[values].stack().loc[lambda s: (s < 0) | (s > 1)]
         if len(out_of_range):
             i, col = out_of_range.index[0]
-            raise DataError(path, f"percentile outside [0, 1] in `{col}` on line {i + 2}: "
-                                  f"{out_of_range.iloc[0]}",
-                            "correct the value from the Coursera report or restore the file")
+            raise DataError(
+                path,
+                f"percentile outside [0, 1] in `{col}` on line {i + 2}: {out_of_range.iloc[0]}",
+                "correct the value from the Coursera report or restore the file",
+            )
         df["iso3"] = to_iso3(df["country"], file=str(path), column="Country and Region").to_numpy()
         df = check_duplicates(df, ["iso3", "year"], path, values)
         for v in values:

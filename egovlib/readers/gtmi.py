@@ -30,39 +30,81 @@ log = logging.getLogger(__name__)
 
 #: groups_data.xlsx column -> output name (group scores are the published GTMI and its components).
 GROUP_COLUMNS = {
-    "year": "year", "country_code": "code", "country_name": "country", "grp": "grp",
-    "gtmi": "gtmi", "cgsi": "gtmi_cgsi", "psdi": "gtmi_psdi", "dcei": "gtmi_dcei",
+    "year": "year",
+    "country_code": "code",
+    "country_name": "country",
+    "grp": "grp",
+    "gtmi": "gtmi",
+    "cgsi": "gtmi_cgsi",
+    "psdi": "gtmi_psdi",
+    "dcei": "gtmi_dcei",
     "gtei": "gtmi_gtei",
 }
 GROUP_SCORES = ["gtmi", "gtmi_cgsi", "gtmi_psdi", "gtmi_dcei", "gtmi_gtei"]
 #: GTMI group letter -> ordinal points (A = most mature).
 GROUP_POINTS = {"A": 4, "B": 3, "C": 2, "D": 1}
 
-_GROUP_NOTE = ("World Bank GTMI (0-1, higher = more mature). Official group scores compiled by the "
-               "WB-PIDA gtmiR team from the WB GovTech datasets of Dec 2020, Oct 2022 and "
-               "Dec 2025. "
-               "The GTMI is re-normalised in each edition, so levels are not strictly comparable "
-               "across 2020/2022/2025.")
+_GROUP_NOTE = (
+    "World Bank GTMI (0-1, higher = more mature). Official group scores compiled by the "
+    "WB-PIDA gtmiR team from the WB GovTech datasets of Dec 2020, Oct 2022 and "
+    "Dec 2025. "
+    "The GTMI is re-normalised in each edition, so levels are not strictly comparable "
+    "across 2020/2022/2025."
+)
 
 GROUP_VARIABLES = (
-    Variable("gtmi", "GovTech Maturity Index (GTMI)", "score 0-1", "govtech",
-             comparable_over_time=False,
-             notes=_GROUP_NOTE + " One quarter of it is the PSDI, which embeds the UN Online "
-                   "Service Index (an EGDI input)."),
-    Variable("gtmi_cgsi", "GTMI Core Government Systems Index (CGSI)", "score 0-1", "govtech",
-             comparable_over_time=False, notes=_GROUP_NOTE),
-    Variable("gtmi_psdi", "GTMI Public Service Delivery Index (PSDI)", "score 0-1", "govtech",
-             # PSDI includes the UN Online Service Index (question I-18): an OSI/EGDI proxy.
-             inputs_of=("osi", "egdi"), comparable_over_time=False,
-             notes=_GROUP_NOTE + " PSDI embeds the UN Online Service Index (an EGDI input)."),
-    Variable("gtmi_dcei", "GTMI Digital Citizen Engagement Index (DCEI)", "score 0-1", "govtech",
-             comparable_over_time=False, notes=_GROUP_NOTE),
-    Variable("gtmi_gtei", "GTMI GovTech Enablers Index (GTEI)", "score 0-1", "govtech",
-             comparable_over_time=False, notes=_GROUP_NOTE),
-    Variable("gtmi_group", "GTMI group (A=4, B=3, C=2, D=1)", "ordinal 1-4", "govtech",
-             comparable_over_time=False,
-             notes="GTMI maturity group coded A (very high) = 4, B = 3, C = 2, D (minimal) = 1. "
-                   + _GROUP_NOTE),
+    Variable(
+        "gtmi",
+        "GovTech Maturity Index (GTMI)",
+        "score 0-1",
+        "govtech",
+        comparable_over_time=False,
+        notes=_GROUP_NOTE + " One quarter of it is the PSDI, which embeds the UN Online "
+        "Service Index (an EGDI input).",
+    ),
+    Variable(
+        "gtmi_cgsi",
+        "GTMI Core Government Systems Index (CGSI)",
+        "score 0-1",
+        "govtech",
+        comparable_over_time=False,
+        notes=_GROUP_NOTE,
+    ),
+    Variable(
+        "gtmi_psdi",
+        "GTMI Public Service Delivery Index (PSDI)",
+        "score 0-1",
+        "govtech",
+        # PSDI includes the UN Online Service Index (question I-18): an OSI/EGDI proxy.
+        inputs_of=("osi", "egdi"),
+        comparable_over_time=False,
+        notes=_GROUP_NOTE + " PSDI embeds the UN Online Service Index (an EGDI input).",
+    ),
+    Variable(
+        "gtmi_dcei",
+        "GTMI Digital Citizen Engagement Index (DCEI)",
+        "score 0-1",
+        "govtech",
+        comparable_over_time=False,
+        notes=_GROUP_NOTE,
+    ),
+    Variable(
+        "gtmi_gtei",
+        "GTMI GovTech Enablers Index (GTEI)",
+        "score 0-1",
+        "govtech",
+        comparable_over_time=False,
+        notes=_GROUP_NOTE,
+    ),
+    Variable(
+        "gtmi_group",
+        "GTMI group (A=4, B=3, C=2, D=1)",
+        "ordinal 1-4",
+        "govtech",
+        comparable_over_time=False,
+        notes="GTMI maturity group coded A (very high) = 4, B = 3, C = 2, D (minimal) = 1. "
+        + _GROUP_NOTE,
+    ),
 )
 
 
@@ -97,17 +139,24 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     junk = code.map(_is_number)
     dropped = raw.loc[junk.to_numpy()].assign(line=df.index[junk])
     if junk.any():
-        log.info("%s: dropped %d legend/summary rows (numeric country_code) on lines %s",
-                 path, int(junk.sum()), list(df.index[junk]))
+        log.info(
+            "%s: dropped %d legend/summary rows (numeric country_code) on lines %s",
+            path,
+            int(junk.sum()),
+            list(df.index[junk]),
+        )
     df = df.loc[~junk].copy()
 
     bad_grp = ~df["grp"].isin(list(GROUP_POINTS))
     if bad_grp.any():
         lines = list(df.index[bad_grp][:5])
-        raise DataError(path, f"column `grp` is not one of A-D on line(s) {lines}: "
-                              f"{df.loc[bad_grp, 'grp'].head(5).tolist()}",
-                        "restore the file; if a new group letter was introduced, extend "
-                        "GROUP_POINTS in egovlib/readers/gtmi.py")
+        raise DataError(
+            path,
+            f"column `grp` is not one of A-D on line(s) {lines}: "
+            f"{df.loc[bad_grp, 'grp'].head(5).tolist()}",
+            "restore the file; if a new group letter was introduced, extend "
+            "GROUP_POINTS in egovlib/readers/gtmi.py",
+        )
     df = numeric(df, ["year", *file_scores], path, row_offset=0).rename(columns=GROUP_COLUMNS)
     df["gtmi_group"] = df["grp"].map(GROUP_POINTS).astype("float64")
     df["year"] = df["year"].astype(int)
@@ -117,14 +166,18 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return wide_to_long(df, [*GROUP_SCORES, "gtmi_group"], src.id), dropped
 
 
-@register("gtmi_groups", LONG,
-          "World Bank GTMI group scores (GTMI, CGSI, PSDI, DCEI, GTEI, group A-D), 2020/2022/2025",
-          variables=GROUP_VARIABLES)
+@register(
+    "gtmi_groups",
+    LONG,
+    "World Bank GTMI group scores (GTMI, CGSI, PSDI, DCEI, GTEI, group A-D), 2020/2022/2025",
+    variables=GROUP_VARIABLES,
+)
 def read_gtmi_groups(files):
     return pd.concat([parse_gtmi_groups(src, path)[0] for src, path in files], ignore_index=True)
 
 
 # ------------------------------------------------------------------------------ question indicators
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -143,59 +196,95 @@ class Indicator:
     comparable_over_time: bool = True
 
 
-_CODING = ("Codes as in the World Bank GovTech dataset (higher = more mature; 0 = none). "
-           "Placeholders '-' and 'New' (question not asked that year) are missing. ")
+_CODING = (
+    "Codes as in the World Bank GovTech dataset (higher = more mature; 0 = none). "
+    "Placeholders '-' and 'New' (question not asked that year) are missing. "
+)
 
 #: Question codes mapped by comparing the 2020 values with the labelled UNDP conversion of the
 #: GTMI 2020 dataset (Egov_strategy.csv): each pair below is one-to-one for all 191 economies
 #: there (see `crosscheck_gtmi_2020`), and the 2022 sub-item texts were read to confirm meaning.
 INDICATORS = (
-    Indicator("gtmi_gov_cloud", {2020: "I-1", 2022: "I-1"}, (0, 1, 2),
-              "Government cloud (GTMI I-1: 0 none, 1 partial, 2 operational)",
-              _CODING + "I-1 'Government Cloud': 0 = no government cloud, 1 = under development "
-              "or partial, 2 = operational shared government cloud. 2020 labelled `GCL`."),
-    Indicator("gtmi_service_bus", {2020: "I-4", 2022: "I-4"}, (0, 1, 2, 3),
-              "Government service bus / interoperability platform (GTMI I-4, 0-3)",
-              _CODING + "I-4 'Government Service Bus (GSB) / interoperability platform' "
-              "(2020 label `GSB`, platform names in `Interop Platform`, e.g. X-Road): 0 = none, "
-              "1 = partial, 2 = operational; 3 is used by 4 economies in 2020 only (most "
-              "advanced). The 2022 sub-items name data-exchange platforms."),
-    Indicator("gtmi_national_id", {2020: "I-40", 2022: "I-40"}, (0, 1),
-              "National ID system (GTMI I-40, 0/1)",
-              _CODING + "I-40 'National ID' (2020 label `Nat ID`): 1 = a national ID system "
-              "exists, 0 = none."),
-    Indicator("gtmi_eid", {2020: "I-41", 2022: "I-41"}, (0, 1),
-              "Digital ID / e-ID (GTMI I-41, 0/1)",
-              _CODING + "I-41 'e-ID' (2020 label `e-ID`): 1 = an electronic/digital ID for "
-              "online services exists, 0 = none."),
-    Indicator("gtmi_digital_skills_strategy", {2020: "I-45", 2022: "I-45"}, (0, 1, 2),
-              "Digital-skills strategy (GTMI I-45)",
-              _CODING + "I-45 'national strategy for digital skills' (2020 label `DSSt`, strategy "
-              "name in I-45.1). 2020 is coded 0/1 (no/yes); 2022 is coded 0/1/2 (none, "
-              "partial, comprehensive), so the scales differ between editions.",
-              comparable_over_time=False),
-    Indicator("gtmi_digital_skills_programme", {2020: "I-46", 2022: "I-45.5"}, (0, 1),
-              "Digital-skills programme (GTMI 2020 I-46 / 2022 I-45.5, 0/1)",
-              _CODING + "Whether a digital-skills programme exists (1) or not (0). 2020: I-46, "
-              "the 'digital skills initiative' programme (UNDP label `DSI`, programme name in "
-              "`DSI Prg Name`, e.g. 'IT Academy Program'). 2022: I-46 became the public-sector "
-              "innovation strategy, and the programme question is I-45.5 (programme URL in "
-              "I-45.5.2). Different questions in the two editions.",
-              comparable_over_time=False),
-    Indicator("gtmi_dt_strategy", {2020: "I-35", 2022: "I-35"}, (0, 1, 2, 3),
-              "Digital government / transformation strategy (GTMI I-35, 0-3)",
-              _CODING + "I-35 'digital government (GovTech) strategy' (2020 label `DG St`, "
-              "strategy URL in I-35.1): 0 = none, 1-3 = strategy in place, higher = more "
-              "comprehensive / whole-of-government. Differs from the UNDP 2020 copy for 8 "
-              "economies (the World Bank revised 2020 answers)."),
+    Indicator(
+        "gtmi_gov_cloud",
+        {2020: "I-1", 2022: "I-1"},
+        (0, 1, 2),
+        "Government cloud (GTMI I-1: 0 none, 1 partial, 2 operational)",
+        _CODING + "I-1 'Government Cloud': 0 = no government cloud, 1 = under development "
+        "or partial, 2 = operational shared government cloud. 2020 labelled `GCL`.",
+    ),
+    Indicator(
+        "gtmi_service_bus",
+        {2020: "I-4", 2022: "I-4"},
+        (0, 1, 2, 3),
+        "Government service bus / interoperability platform (GTMI I-4, 0-3)",
+        _CODING + "I-4 'Government Service Bus (GSB) / interoperability platform' "
+        "(2020 label `GSB`, platform names in `Interop Platform`, e.g. X-Road): 0 = none, "
+        "1 = partial, 2 = operational; 3 is used by 4 economies in 2020 only (most "
+        "advanced). The 2022 sub-items name data-exchange platforms.",
+    ),
+    Indicator(
+        "gtmi_national_id",
+        {2020: "I-40", 2022: "I-40"},
+        (0, 1),
+        "National ID system (GTMI I-40, 0/1)",
+        _CODING + "I-40 'National ID' (2020 label `Nat ID`): 1 = a national ID system "
+        "exists, 0 = none.",
+    ),
+    Indicator(
+        "gtmi_eid",
+        {2020: "I-41", 2022: "I-41"},
+        (0, 1),
+        "Digital ID / e-ID (GTMI I-41, 0/1)",
+        _CODING + "I-41 'e-ID' (2020 label `e-ID`): 1 = an electronic/digital ID for "
+        "online services exists, 0 = none.",
+    ),
+    Indicator(
+        "gtmi_digital_skills_strategy",
+        {2020: "I-45", 2022: "I-45"},
+        (0, 1, 2),
+        "Digital-skills strategy (GTMI I-45)",
+        _CODING + "I-45 'national strategy for digital skills' (2020 label `DSSt`, strategy "
+        "name in I-45.1). 2020 is coded 0/1 (no/yes); 2022 is coded 0/1/2 (none, "
+        "partial, comprehensive), so the scales differ between editions.",
+        comparable_over_time=False,
+    ),
+    Indicator(
+        "gtmi_digital_skills_programme",
+        {2020: "I-46", 2022: "I-45.5"},
+        (0, 1),
+        "Digital-skills programme (GTMI 2020 I-46 / 2022 I-45.5, 0/1)",
+        _CODING + "Whether a digital-skills programme exists (1) or not (0). 2020: I-46, "
+        "the 'digital skills initiative' programme (UNDP label `DSI`, programme name in "
+        "`DSI Prg Name`, e.g. 'IT Academy Program'). 2022: I-46 became the public-sector "
+        "innovation strategy, and the programme question is I-45.5 (programme URL in "
+        "I-45.5.2). Different questions in the two editions.",
+        comparable_over_time=False,
+    ),
+    Indicator(
+        "gtmi_dt_strategy",
+        {2020: "I-35", 2022: "I-35"},
+        (0, 1, 2, 3),
+        "Digital government / transformation strategy (GTMI I-35, 0-3)",
+        _CODING + "I-35 'digital government (GovTech) strategy' (2020 label `DG St`, "
+        "strategy URL in I-35.1): 0 = none, 1-3 = strategy in place, higher = more "
+        "comprehensive / whole-of-government. Differs from the UNDP 2020 copy for 8 "
+        "economies (the World Bank revised 2020 answers).",
+    ),
 )
 
 #: Keys of gtmiwide_clean.csv. Only these and the question columns are parsed: respondents'
 #: names, organisations, positions, free-text clarifications and attachments never leave the parser.
 WIDE_KEYS = ["year", "country_code"]
 #: Columns of gtmiwide_clean.csv that carry personal data or free text; never read.
-PERSONAL_COLUMNS = ("Submitted by", "Organization", "Position", "Additional clarification",
-                    "Supporting documents", *(f"Attach-{i}" for i in range(1, 11)))
+PERSONAL_COLUMNS = (
+    "Submitted by",
+    "Organization",
+    "Position",
+    "Additional clarification",
+    "Supporting documents",
+    *(f"Attach-{i}" for i in range(1, 11)),
+)
 WIDE_PLACEHOLDERS = ("-", "New")
 
 
@@ -203,8 +292,11 @@ def _wide_columns(extra: list[str]) -> list[str]:
     cols = [*WIDE_KEYS, *extra]
     leak = set(cols) & set(PERSONAL_COLUMNS)
     if leak:  # a guard against a future edit of the column lists
-        raise DataError(None, f"gtmi reader asks for personal-data column(s) {sorted(leak)}",
-                        "never read respondents' names or free text (egovlib/readers/gtmi.py)")
+        raise DataError(
+            None,
+            f"gtmi reader asks for personal-data column(s) {sorted(leak)}",
+            "never read respondents' names or free text (egovlib/readers/gtmi.py)",
+        )
     return cols
 
 
@@ -230,8 +322,11 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
     _check_years(df, src, path)
     unknown = sorted(set(df["year"]) - {y for ind in INDICATORS for y in ind.columns})
     if unknown:
-        raise DataError(path, f"edition(s) {unknown} have no question-code mapping",
-                        "add the edition's question codes to INDICATORS in egovlib/readers/gtmi.py")
+        raise DataError(
+            path,
+            f"edition(s) {unknown} have no question-code mapping",
+            "add the edition's question codes to INDICATORS in egovlib/readers/gtmi.py",
+        )
     df = numeric(df, needed, path, row_offset=0, na_values=WIDE_PLACEHOLDERS)
     df["iso3"] = _iso3(df["country_code"], df.index, path, "country_code")
     parts = []
@@ -241,11 +336,14 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
             bad = rows[col].notna() & ~rows[col].isin(ind.codes)
             if bad.any():
                 lines = list(rows.index[bad][:5])
-                raise DataError(path, f"column `{col}` ({ind.variable}, {year}) holds "
-                                      f"{sorted(rows.loc[bad, col].unique())} on line(s) {lines}; "
-                                      f"allowed codes are {list(ind.codes)}",
-                                "restore the file, or update the codes of this question in "
-                                "INDICATORS (egovlib/readers/gtmi.py)")
+                raise DataError(
+                    path,
+                    f"column `{col}` ({ind.variable}, {year}) holds "
+                    f"{sorted(rows.loc[bad, col].unique())} on line(s) {lines}; "
+                    f"allowed codes are {list(ind.codes)}",
+                    "restore the file, or update the codes of this question in "
+                    "INDICATORS (egovlib/readers/gtmi.py)",
+                )
             parts.append(rows.rename(columns={col: "value"}).assign(variable=ind.variable))
     out = pd.concat(parts)
     out = check_duplicates(out, ["iso3", "year", "variable"], path, ["value"])
@@ -253,19 +351,36 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
     return out[["iso3", "year", "variable", "value", "source"]].reset_index(drop=True)
 
 
-@register("gtmi_indicators", LONG,
-          "World Bank GTMI 2020/2022 questions: government cloud, service bus, national ID, e-ID, "
-          "digital-skills strategy and programme, digital-government strategy",
-          variables=tuple(Variable(i.variable, i.label, "GTMI code", "govtech",
-                                   comparable_over_time=i.comparable_over_time, notes=i.notes)
-                          for i in INDICATORS))
+@register(
+    "gtmi_indicators",
+    LONG,
+    "World Bank GTMI 2020/2022 questions: government cloud, service bus, national ID, e-ID, "
+    "digital-skills strategy and programme, digital-government strategy",
+    variables=tuple(
+        Variable(
+            i.variable,
+            i.label,
+            "GTMI code",
+            "govtech",
+            comparable_over_time=i.comparable_over_time,
+            notes=i.notes,
+        )
+        for i in INDICATORS
+    ),
+)
 def read_gtmi_indicators(files):
     return pd.concat([parse_gtmi_indicators(src, path) for src, path in files], ignore_index=True)
 
 
 #: gtmiwide_clean.csv score columns -> names used in groups_data.xlsx
-WIDE_SCORES = {"Grp": "grp", "GTMI": "gtmi", "CGSI": "gtmi_cgsi", "PSDI": "gtmi_psdi",
-               "DCEI": "gtmi_dcei", "GTEI": "gtmi_gtei"}
+WIDE_SCORES = {
+    "Grp": "grp",
+    "GTMI": "gtmi",
+    "CGSI": "gtmi_cgsi",
+    "PSDI": "gtmi_psdi",
+    "DCEI": "gtmi_dcei",
+    "GTEI": "gtmi_gtei",
+}
 
 
 def crosscheck_gtmi_scores() -> pd.DataFrame:
@@ -285,15 +400,23 @@ def crosscheck_gtmi_scores() -> pd.DataFrame:
     wide["year"] = wide["year"].astype(int)
     wide["iso3"] = _iso3(wide["country_code"], wide.index, path, "country_code")
     wide["gtmi_group"] = wide["grp"].map(GROUP_POINTS)
-    groups = load_table("gtmi_groups").pivot_table(index=["iso3", "year"], columns="variable",
-                                                   values="value")
-    both = wide.merge(groups.add_suffix("_g"), left_on=["iso3", "year"], right_index=True,
-                      how="inner").set_index(["iso3", "year"])
+    groups = load_table("gtmi_groups").pivot_table(
+        index=["iso3", "year"], columns="variable", values="value"
+    )
+    both = wide.merge(
+        groups.add_suffix("_g"), left_on=["iso3", "year"], right_index=True, how="inner"
+    ).set_index(["iso3", "year"])
     rows = []
     for year, part in both.groupby(level="year"):
         diff = np.nanmax([(part[c] - part[f"{c}_g"]).abs().max() for c in GROUP_SCORES])
-        rows.append({"year": int(year), "economies": len(part), "max_abs_diff": float(diff),
-                     "group_mismatches": int((part["gtmi_group"] != part["gtmi_group_g"]).sum())})
+        rows.append(
+            {
+                "year": int(year),
+                "economies": len(part),
+                "max_abs_diff": float(diff),
+                "group_mismatches": int((part["gtmi_group"] != part["gtmi_group_g"]).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -302,9 +425,20 @@ def crosscheck_gtmi_scores() -> pd.DataFrame:
 #: Egov_strategy.csv (UNDP conversion of the GTMI 2020 dataset) label -> gtmiwide question code.
 #: The file is not a reader input: every GTMI indicator in it is also in gtmiwide_clean.csv,
 #: where it is coded 0/1/2 instead of as scoring weights (e.g. GCL -0.03/0.01/0.05).
-UNDP_2020_LABELS = {"GCL": "I-1", "GSB": "I-4", "NatID": "I-40", "e-ID": "I-41", "DSSt": "I-45",
-                    "DSI": "I-46", "DG St": "I-35", "WoG": "I-36", "DT": "I-17", "PSI": "I-47",
-                    "dSign": "I-42", "GCL Yr": "I-1.3"}
+UNDP_2020_LABELS = {
+    "GCL": "I-1",
+    "GSB": "I-4",
+    "NatID": "I-40",
+    "e-ID": "I-41",
+    "DSSt": "I-45",
+    "DSI": "I-46",
+    "DG St": "I-35",
+    "WoG": "I-36",
+    "DT": "I-17",
+    "PSI": "I-47",
+    "dSign": "I-42",
+    "GCL Yr": "I-1.3",
+}
 UNDP_2020_FIELDS = 332
 
 
@@ -320,16 +454,22 @@ def parse_undp_gtmi_2020(path: Path) -> pd.DataFrame:
     records = [r.replace("\n", " ") for r in text.split("\r\n")]
     df = read_csv(io.StringIO("\n".join(records)), dtype=str, keep_default_na=False)
     if df.shape[1] != UNDP_2020_FIELDS:
-        raise DataError(path, f"{df.shape[1]} columns after rejoining records, expected "
-                              f"{UNDP_2020_FIELDS}", "restore the file from the data mirror")
+        raise DataError(
+            path,
+            f"{df.shape[1]} columns after rejoining records, expected {UNDP_2020_FIELDS}",
+            "restore the file from the data mirror",
+        )
     df.index = df.index + 2
     code = df["Code"].str.strip()
     economies = code.str.fullmatch(r"[A-Z]{3}")
     stray = ~economies & (code != "")
     if stray.any():
-        raise DataError(path, f"malformed `Code` on line(s) {list(df.index[stray][:5])}: "
-                              f"{code[stray].head(5).tolist()}",
-                        "a record is still split across lines; restore the file")
+        raise DataError(
+            path,
+            f"malformed `Code` on line(s) {list(df.index[stray][:5])}: "
+            f"{code[stray].head(5).tolist()}",
+            "a record is still split across lines; restore the file",
+        )
     return df.loc[economies, ["Code", "Economy", *UNDP_2020_LABELS]].copy()
 
 
@@ -358,20 +498,31 @@ def crosscheck_gtmi_2020() -> pd.DataFrame:
     rows = []
     for label, q in UNDP_2020_LABELS.items():
         modal = both.groupby(label)[q].agg(lambda s: s.value_counts().index[0])
-        rows.append({"label": label, "question": q, "economies": len(both),
-                     "undp_levels": both[label].nunique(), "question_levels": both[q].nunique(),
-                     "agree": float((both[label].map(modal) == both[q]).mean())})
+        rows.append(
+            {
+                "label": label,
+                "question": q,
+                "economies": len(both),
+                "undp_levels": both[label].nunique(),
+                "question_levels": both[q].nunique(),
+                "agree": float((both[label].map(modal) == both[q]).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------------------- helpers
 
+
 def _check_years(df: pd.DataFrame, src, path: Path) -> None:
     """The file's years must be exactly the catalogue's ``years:`` list (a list is exact)."""
     found, listed = sorted(set(df["year"])), sorted(src.years)
     if found != listed:
-        raise DataError(path, f"file holds years {found}; the catalogue says {listed}",
-                        f"make `years:` of `{src.id}` in data/sources.yml match the file")
+        raise DataError(
+            path,
+            f"file holds years {found}; the catalogue says {listed}",
+            f"make `years:` of `{src.id}` in data/sources.yml match the file",
+        )
 
 
 def _iso3(codes: pd.Series, lines: pd.Index, path, column: str) -> np.ndarray:
@@ -380,8 +531,11 @@ def _iso3(codes: pd.Series, lines: pd.Index, path, column: str) -> np.ndarray:
     bad = ~iso3.str.fullmatch(r"[A-Z]{3}")
     if bad.any():
         where = [int(lines[i]) for i in np.flatnonzero(bad.to_numpy())[:5]]
-        raise DataError(path, f"malformed country code(s) in `{column}` on line(s) {where}: "
-                              f"{iso3[bad].head(5).tolist()}",
-                        "correct the code, or map a legacy code under `codes:` in "
-                        "egovlib/country_overrides.yml")
+        raise DataError(
+            path,
+            f"malformed country code(s) in `{column}` on line(s) {where}: "
+            f"{iso3[bad].head(5).tolist()}",
+            "correct the code, or map a legacy code under `codes:` in "
+            "egovlib/country_overrides.yml",
+        )
     return iso3.to_numpy()

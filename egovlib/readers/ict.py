@@ -47,8 +47,10 @@ CONTEXT_NOT_READ = {
 }
 
 _CONTEXT_NOTE = "WDI via Blavatnik Index (2024-06 pull): latest year per country, 2018-2022."
-_ICT_NOTE = ("Spliced: WDI 2021 vintage for years <= 2017, WDI 2026 vintage for 2018+ "
-             "(source per value in `source`); see docs/series_breaks.md.")
+_ICT_NOTE = (
+    "Spliced: WDI 2021 vintage for years <= 2017, WDI 2026 vintage for 2018+ "
+    "(source per value in `source`); see docs/series_breaks.md."
+)
 
 
 def read_wdi_excel(path: Path) -> tuple[str, pd.DataFrame]:
@@ -64,26 +66,36 @@ def read_wdi_excel(path: Path) -> tuple[str, pd.DataFrame]:
         meta = read_excel(path, sheet_name="Metadata - Countries", dtype=str)
     meta = rename_columns(meta, {"Country Code": "iso3", "Region": "region"}, path)
     years = [c for c in raw.columns if str(c).isdigit()]
-    df = rename_columns(raw, {"Country Code": "iso3", "Indicator Code": "indicator",
-                              **{y: y for y in years}}, path)
+    df = rename_columns(
+        raw, {"Country Code": "iso3", "Indicator Code": "indicator", **{y: y for y in years}}, path
+    )
     codes = df["indicator"].dropna().unique()
     if len(codes) != 1:
-        raise DataError(path, f"expected one indicator in `Indicator Code`, found {list(codes)}",
-                        "restore the file: each WDI download holds one indicator")
+        raise DataError(
+            path,
+            f"expected one indicator in `Indicator Code`, found {list(codes)}",
+            "restore the file: each WDI download holds one indicator",
+        )
     # line numbers: 4 header rows above the frame (3 skipped + the header)
     df = numeric(df, years, path, row_offset=5)
     aggregates = set(meta.loc[meta["region"].isna(), "iso3"]) | set(WB_EXTRA_AGGREGATES)
     unlisted = sorted(set(df["iso3"]) - set(meta["iso3"]) - set(WB_EXTRA_AGGREGATES))
     if unlisted:
-        raise DataError(path, f"code(s) {unlisted} in sheet `Data` are not in "
-                              "`Metadata - Countries`",
-                        "restore the file, or list the code in WB_EXTRA_AGGREGATES "
-                        "(egovlib/readers/ict.py) if it is an aggregate")
+        raise DataError(
+            path,
+            f"code(s) {unlisted} in sheet `Data` are not in `Metadata - Countries`",
+            "restore the file, or list the code in WB_EXTRA_AGGREGATES "
+            "(egovlib/readers/ict.py) if it is an aggregate",
+        )
     is_agg = df["iso3"].isin(aggregates)
     df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="Country Code").to_numpy()
-    df = keep_economies(df, path, is_aggregate=is_agg,
-                        rule="blank Region in `Metadata - Countries` (World, regions, income "
-                             "groups) or INX (not classified)")
+    df = keep_economies(
+        df,
+        path,
+        is_aggregate=is_agg,
+        rule="blank Region in `Metadata - Countries` (World, regions, income "
+        "groups) or INX (not classified)",
+    )
     long = df.melt(id_vars="iso3", value_vars=years, var_name="year", value_name="value")
     long["year"] = long["year"].astype(int)
     long = long[long["value"].notna()]
@@ -93,21 +105,29 @@ def read_wdi_excel(path: Path) -> tuple[str, pd.DataFrame]:
 def read_wdi_context(path: Path) -> pd.DataFrame:
     """Blavatnik WDI extract (``cc_iso3c, ref_year, variable, value``) -> long table."""
     raw = read_text_csv(path)
-    df = rename_columns(raw, {"cc_iso3c": "iso3", "ref_year": "year", "variable": "code",
-                              "value": "value"}, path)
+    df = rename_columns(
+        raw, {"cc_iso3c": "iso3", "ref_year": "year", "variable": "code", "value": "value"}, path
+    )
     unknown = sorted(set(df["code"]) - set(CONTEXT_VARIABLES) - set(CONTEXT_NOT_READ))
     if unknown:
-        raise DataError(path, f"unknown variable(s) {unknown} in column `variable`",
-                        "map them in CONTEXT_VARIABLES (or CONTEXT_NOT_READ) in "
-                        "egovlib/readers/ict.py")
+        raise DataError(
+            path,
+            f"unknown variable(s) {unknown} in column `variable`",
+            "map them in CONTEXT_VARIABLES (or CONTEXT_NOT_READ) in egovlib/readers/ict.py",
+        )
     df = numeric(df[df["code"].isin(CONTEXT_VARIABLES)], ["year", "value"], path)
     df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="cc_iso3c").to_numpy()
-    df = keep_economies(df, path, is_aggregate=pd.Series(False, index=df.index),
-                        rule="none expected: the Blavatnik extract holds economies only")
+    df = keep_economies(
+        df,
+        path,
+        is_aggregate=pd.Series(False, index=df.index),
+        rule="none expected: the Blavatnik extract holds economies only",
+    )
     df["variable"] = df["code"].map(CONTEXT_VARIABLES)
     df["year"] = df["year"].astype(int)
     return check_duplicates(df, ["iso3", "year", "variable"], path, ["value"])[
-        ["iso3", "year", "variable", "value"]]
+        ["iso3", "year", "variable", "value"]
+    ]
 
 
 def wdi_vintages(files=None) -> pd.DataFrame:
@@ -136,15 +156,21 @@ def wdi_vintages(files=None) -> pd.DataFrame:
             parts.append(read_wdi_context(path).assign(source=src.id, vintage="context"))
             continue
         if code not in WDI_INDICATORS:
-            raise DataError(path, f"indicator {code} is not read by the `wdi` reader",
-                            "add it to WDI_INDICATORS in egovlib/readers/ict.py or point the "
-                            "catalogue entry at another reader")
+            raise DataError(
+                path,
+                f"indicator {code} is not read by the `wdi` reader",
+                "add it to WDI_INDICATORS in egovlib/readers/ict.py or point the "
+                "catalogue entry at another reader",
+            )
         parts.append(to_long(df, WDI_INDICATORS[code], src.id).assign(vintage=vintage))
     out = pd.concat(parts, ignore_index=True)
     dup = out[out["vintage"] != "context"].duplicated(["iso3", "year", "variable", "vintage"])
     if dup.any():
-        raise DataError(None, "two catalogue files give the same WDI indicator and vintage",
-                        "keep one file per indicator and vintage under `reader: wdi`")
+        raise DataError(
+            None,
+            "two catalogue files give the same WDI indicator and vintage",
+            "keep one file per indicator and vintage under `reader: wdi`",
+        )
     return out
 
 
@@ -168,38 +194,77 @@ def vintage_overlap(vintages: pd.DataFrame | None = None, tol: float = 1e-6) -> 
         both = wide.dropna()
         diff = (both["2026"] - both["2021"]).abs()
         at = diff.idxmax()
-        late_old = wide[(wide.index.get_level_values("year") >= NEW_VINTAGE_FROM)
-                        & wide["2021"].notna() & wide["2026"].isna()]
+        late_old = wide[
+            (wide.index.get_level_values("year") >= NEW_VINTAGE_FROM)
+            & wide["2021"].notna()
+            & wide["2026"].isna()
+        ]
         yrs = both.index.get_level_values("year")
         rows[variable] = {
-            "years": f"{yrs.min()}-{yrs.max()}", "n_overlap": len(both),
-            "n_identical": int((diff <= tol).sum()), "share_identical": float((diff <= tol).mean()),
-            "n_within_1": int((diff <= 1).sum()), "max_abs_diff": float(diff.max()),
-            "max_diff_at": f"{at[0]} {at[1]}", "old_only": len(late_old),
+            "years": f"{yrs.min()}-{yrs.max()}",
+            "n_overlap": len(both),
+            "n_identical": int((diff <= tol).sum()),
+            "share_identical": float((diff <= tol).mean()),
+            "n_within_1": int((diff <= 1).sum()),
+            "max_abs_diff": float(diff.max()),
+            "max_diff_at": f"{at[0]} {at[1]}",
+            "old_only": len(late_old),
         }
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("variable")
 
 
 @register(
-    "wdi", LONG, "World Bank WDI: ICT (2021 and 2026 vintages, spliced), population, income",
+    "wdi",
+    LONG,
+    "World Bank WDI: ICT (2021 and 2026 vintages, spliced), population, income",
     variables=(
-        Variable("internet_users", "Individuals using the Internet", "% of population", "ict",
-                 ("tii", "egdi"), notes=_ICT_NOTE),
-        Variable("mobile_subs_per100", "Mobile cellular subscriptions", "per 100 people", "ict",
-                 ("tii", "egdi"), notes=_ICT_NOTE + " Population denominators were revised."),
-        Variable("fixed_broadband_per100", "Fixed broadband subscriptions", "per 100 people", "ict",
-                 ("tii", "egdi"), notes=_ICT_NOTE),
-        Variable("population", "Population, total", "people", "population",
-                 notes="SP.POP.TOTL, WDI 2026 vintage, 2018-2024 only."),
-        Variable("gdp_pc_ppp", "GDP per capita, PPP", "current international $", "income",
-                 notes=_CONTEXT_NOTE),
-        Variable("gdp_pc_usd", "GDP per capita", "current US$", "income",
-                 notes=_CONTEXT_NOTE),
-        Variable("gdp_ppp", "GDP, PPP", "current international $", "income",
-                 notes=_CONTEXT_NOTE),
-        Variable("govt_consumption_gdp", "General government final consumption expenditure",
-                 "% of GDP", "income",
-                 notes=_CONTEXT_NOTE),
+        Variable(
+            "internet_users",
+            "Individuals using the Internet",
+            "% of population",
+            "ict",
+            ("tii", "egdi"),
+            notes=_ICT_NOTE,
+        ),
+        Variable(
+            "mobile_subs_per100",
+            "Mobile cellular subscriptions",
+            "per 100 people",
+            "ict",
+            ("tii", "egdi"),
+            notes=_ICT_NOTE + " Population denominators were revised.",
+        ),
+        Variable(
+            "fixed_broadband_per100",
+            "Fixed broadband subscriptions",
+            "per 100 people",
+            "ict",
+            ("tii", "egdi"),
+            notes=_ICT_NOTE,
+        ),
+        Variable(
+            "population",
+            "Population, total",
+            "people",
+            "population",
+            notes="SP.POP.TOTL, WDI 2026 vintage, 2018-2024 only.",
+        ),
+        Variable(
+            "gdp_pc_ppp",
+            "GDP per capita, PPP",
+            "current international $",
+            "income",
+            notes=_CONTEXT_NOTE,
+        ),
+        Variable("gdp_pc_usd", "GDP per capita", "current US$", "income", notes=_CONTEXT_NOTE),
+        Variable("gdp_ppp", "GDP, PPP", "current international $", "income", notes=_CONTEXT_NOTE),
+        Variable(
+            "govt_consumption_gdp",
+            "General government final consumption expenditure",
+            "% of GDP",
+            "income",
+            notes=_CONTEXT_NOTE,
+        ),
     ),
 )
 def read_wdi(files):
@@ -207,17 +272,26 @@ def read_wdi(files):
     v = wdi_vintages(files)
     has_new = v.groupby("variable")["vintage"].agg(lambda s: "2026" in set(s))
     spliced = v["vintage"].isin(["2021", "2026"]) & v["variable"].map(has_new)
-    keep = ~spliced | ((v["vintage"] == "2021") & (v["year"] < NEW_VINTAGE_FROM)) \
+    keep = (
+        ~spliced
+        | ((v["vintage"] == "2021") & (v["year"] < NEW_VINTAGE_FROM))
         | ((v["vintage"] == "2026") & (v["year"] >= NEW_VINTAGE_FROM))
+    )
     out = v.loc[keep, ["iso3", "year", "variable", "value", "source"]]
     log.info("wdi: %d of %d values kept after the vintage splice", len(out), len(v))
     return out.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------ ITU
-ITU_COLUMNS = {"seriesCode": "series", "seriesUnits": "units", "entityIso": "iso3",
-               "dataValue": "value", "dataYear": "year", "dataNote": "note",
-               "dataSource": "data_source"}
+ITU_COLUMNS = {
+    "seriesCode": "series",
+    "seriesUnits": "units",
+    "entityIso": "iso3",
+    "dataValue": "value",
+    "dataYear": "year",
+    "dataNote": "note",
+    "dataSource": "data_source",
+}
 ITU_COLUMNS_REV = {v: k for k, v in ITU_COLUMNS.items()}
 
 
@@ -232,19 +306,33 @@ def reported_zero(df: pd.DataFrame) -> pd.Series:
     zero = df["value"] == 0
     src = df["data_source"].fillna("").str.strip()
     itu_or_blank = (src == "") | src.str.match(r"(?i)^itu\b")
-    prev_max = (df.sort_values("year").groupby("iso3")["value"].cummax()
-                .groupby(df["iso3"]).shift().reindex(df.index).fillna(0))
+    prev_max = (
+        df.sort_values("year")
+        .groupby("iso3")["value"]
+        .cummax()
+        .groupby(df["iso3"])
+        .shift()
+        .reindex(df.index)
+        .fillna(0)
+    )
     return zero & ~itu_or_blank & (prev_max == 0)
 
 
 @register(
-    "itu_mobile_broadband", LONG, "ITU active mobile-broadband subscriptions (count), 2002-2022",
+    "itu_mobile_broadband",
+    LONG,
+    "ITU active mobile-broadband subscriptions (count), 2002-2022",
     variables=(
-        Variable("itu_mobile_broadband_subs", "Active mobile-broadband subscriptions", "count",
-                 "ict", ("tii", "egdi"),
-                 notes="ITU DataHub i271mw. Zero counts kept only where a national body reported "
-                       "them; ITU-estimated or unsourced zeros and zeros after a positive year "
-                       "are treated as missing. Positive ITU estimates are kept."),
+        Variable(
+            "itu_mobile_broadband_subs",
+            "Active mobile-broadband subscriptions",
+            "count",
+            "ict",
+            ("tii", "egdi"),
+            notes="ITU DataHub i271mw. Zero counts kept only where a national body reported "
+            "them; ITU-estimated or unsourced zeros and zeros after a positive year "
+            "are treated as missing. Positive ITU estimates are kept.",
+        ),
     ),
 )
 def read_itu_mobile_broadband(files):
@@ -256,17 +344,22 @@ def read_itu_mobile_broadband(files):
         for col, expected in (("series", "i271mw"), ("units", "count")):
             other = sorted(set(df[col].dropna()) - {expected})
             if other:
-                raise DataError(path, f"column `{ITU_COLUMNS_REV[col]}` holds {other}, expected "
-                                      f"only {expected!r}",
-                                "restore the ITU download of series i271mw (counts)")
+                raise DataError(
+                    path,
+                    f"column `{ITU_COLUMNS_REV[col]}` holds {other}, expected only {expected!r}",
+                    "restore the ITU download of series i271mw (counts)",
+                )
         df = numeric(df, ["value", "year"], path)
         df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="entityIso").to_numpy()
-        df = keep_economies(df, path, is_aggregate=pd.Series(False, index=df.index),
-                            rule="none expected: the ITU file holds economies only")
+        df = keep_economies(
+            df,
+            path,
+            is_aggregate=pd.Series(False, index=df.index),
+            rule="none expected: the ITU file holds economies only",
+        )
         df = check_duplicates(df, ["iso3", "year"], path, ["value"])
         drop = (df["value"] == 0) & ~reported_zero(df)
         log.info("%s: %d zero counts treated as missing", path.name, int(drop.sum()))
         df = df.loc[~drop].assign(value=lambda d: d["value"].astype(np.float64))
         parts.append(to_long(df, "itu_mobile_broadband_subs", src.id))
     return pd.concat(parts, ignore_index=True)
-

@@ -19,9 +19,13 @@ COUNTRIES = pa.DataFrameSchema(
         "region": pa.Column(str, nullable=True),
         "subregion": pa.Column(str, nullable=True),
         "intermediate_region": pa.Column(str, nullable=True),
-        "income_group": pa.Column(str, pa.Check.isin(
-            ["High income", "Upper middle income", "Lower middle income", "Low income"]),
-            nullable=True),
+        "income_group": pa.Column(
+            str,
+            pa.Check.isin(
+                ["High income", "Upper middle income", "Lower middle income", "Low income"]
+            ),
+            nullable=True,
+        ),
         "income_source": pa.Column(str, nullable=True),
         "un_member": pa.Column(bool),
         "ldc": pa.Column(bool),
@@ -34,14 +38,23 @@ COUNTRIES = pa.DataFrameSchema(
 )
 
 M49_COLUMNS = {
-    "ISO-alpha3 Code": "iso3", "Country or Area": "name", "English formal": "m49_formal_name",
-    "Region Name": "region", "Sub-region Name": "subregion",
-    "Intermediate Region Name": "intermediate_region", "UN Member States": "un_member",
-    "Least Developed Countries (LDC)": "ldc", "Land Locked Developing Countries (LLDC)": "lldc",
-    "Small Island Developing States (SIDS)": "sids", "World Bank Income Level": "m49_income",
+    "ISO-alpha3 Code": "iso3",
+    "Country or Area": "name",
+    "English formal": "m49_formal_name",
+    "Region Name": "region",
+    "Sub-region Name": "subregion",
+    "Intermediate Region Name": "intermediate_region",
+    "UN Member States": "un_member",
+    "Least Developed Countries (LDC)": "ldc",
+    "Land Locked Developing Countries (LLDC)": "lldc",
+    "Small Island Developing States (SIDS)": "sids",
+    "World Bank Income Level": "m49_income",
 }
-UNU_COLUMNS = {"COUNTRY CODE": "iso3", "COMMON NAME": "un_common_name",
-               "OFFICIAL NAME": "un_official_name"}
+UNU_COLUMNS = {
+    "COUNTRY CODE": "iso3",
+    "COMMON NAME": "un_common_name",
+    "OFFICIAL NAME": "un_official_name",
+}
 WB_COLUMNS = {"Economy": "wb_name", "Code": "iso3", "Income group": "income_group"}
 
 
@@ -50,8 +63,11 @@ def read_countries(files):
     paths = {src.id: path for src, path in files}
     for needed in ("un_m49", "unu_countries", "wb_class"):
         if needed not in paths:
-            raise DataError(None, f"catalogue entry `{needed}` is missing",
-                            f"restore `{needed}` in data/sources.yml")
+            raise DataError(
+                None,
+                f"catalogue entry `{needed}` is missing",
+                f"restore `{needed}` in data/sources.yml",
+            )
 
     m49 = rename_columns(read_text_csv(paths["un_m49"]), M49_COLUMNS, paths["un_m49"])
     m49 = m49[m49["iso3"].notna()].copy()
@@ -64,9 +80,17 @@ def read_countries(files):
     unu = read_text_csv(paths["unu_countries"], sep=";")
     unu = rename_columns(unu, UNU_COLUMNS, paths["unu_countries"]).dropna(subset=["iso3"])
 
-    wb = rename_columns(read_excel(paths["wb_class"], sheet_name="List of economies", dtype=str,
-                                   keep_default_na=False, na_values=[""]),
-                        WB_COLUMNS, paths["wb_class"])
+    wb = rename_columns(
+        read_excel(
+            paths["wb_class"],
+            sheet_name="List of economies",
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        ),
+        WB_COLUMNS,
+        paths["wb_class"],
+    )
     # The sheet lists the 218 economies, then a blank row, then aggregates (WLD, ARB, ...):
     # keep only the block above the first blank row, so aggregates never pass for countries.
     first_blank = wb.index[wb.isna().all(axis=1)]
@@ -79,9 +103,12 @@ def read_countries(files):
     # The World Bank FY2024 list is the income-group vintage of record; the M49 file's own
     # (undated, inconsistently cased) label fills economies the WB list leaves unclassified.
     fallback = out["m49_income"].str.strip().str.capitalize()
-    out["income_source"] = out["income_group"].notna().map(
-        {True: "World Bank FY2024", False: "UN M49 (UNDP)"}).where(
-        out["income_group"].notna() | fallback.notna())
+    out["income_source"] = (
+        out["income_group"]
+        .notna()
+        .map({True: "World Bank FY2024", False: "UN M49 (UNDP)"})
+        .where(out["income_group"].notna() | fallback.notna())
+    )
     out["income_group"] = out["income_group"].fillna(fallback)
     for flag in ("un_member", "ldc", "lldc", "sids"):
         out[flag] = out[flag].fillna(False).astype(bool)

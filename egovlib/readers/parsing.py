@@ -27,8 +27,9 @@ def read_text_csv(path: Path, **kwargs) -> pd.DataFrame:
 
     A UTF-8 byte-order mark is removed; ``kwargs`` go to ``pandas.read_csv``.
     """
-    return read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                    encoding="utf-8-sig", **kwargs)
+    return read_csv(
+        path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig", **kwargs
+    )
 
 
 def read_excel(path: Path, **kwargs) -> pd.DataFrame:
@@ -115,7 +116,8 @@ def wide_to_long(df: pd.DataFrame, value_cols: list[str], source: str) -> pd.Dat
 
     Cells without a finite value (blank, NaN, inf) are dropped: missing stays missing.
     """
-    long = df.melt(id_vars=["iso3", "year"], value_vars=value_cols, var_name="variable",
-                   value_name="value")
+    long = df.melt(
+        id_vars=["iso3", "year"], value_vars=value_cols, var_name="variable", value_name="value"
+    )
     long = long[np.isfinite(long["value"].astype("float64"))].assign(source=source)
     return long[["iso3", "year", "variable", "value", "source"]].reset_index(drop=True)

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..countries import harmonise_codes, to_iso3, un_members
 from ..errors import DataError
-from ..schemas import EGDI, SCORE_COLS
+from ..schemas import EGDI
 from ..sources import SourceFile
+from ..vocabulary import INDICES
 from . import register
 from .parsing import check_duplicates, numeric, read_text_csv, rename_columns
 
@@ -87,11 +88,11 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
             )
         df["year"] = src.editions[0]
         df["iso3"] = harmonise_codes(df["iso3"], file=str(path), column="country-code").to_numpy()
-    df = numeric(df, ["year", "rank", *SCORE_COLS], path)
+    df = numeric(df, ["year", "rank", *INDICES], path)
     # In UN Data Center files EGDI is never blank (not assessed = 0) and an assessed country has
     # its three components, so a blank means a cut or damaged row. The UNU repackaging leaves
     # not-assessed rows blank instead (South Sudan 2010; Kiribati's HCI 2010): allowed there.
-    blank = df[list(SCORE_COLS)].isna()
+    blank = df[list(INDICES)].isna()
     blank.loc[:, ["epi"]] = False
     not_assessed = df["egdi"].fillna(0) == 0 if layout == "unu_egov" else df["egdi"] == 0
     blank.loc[not_assessed, ["egdi", "osi", "hci", "tii"]] = False
@@ -119,7 +120,7 @@ def parse_egdi_file(src: SourceFile, path: Path) -> pd.DataFrame:
     if layout != "unu_egov":
         name_col = next(k for k, v in LAYOUTS[layout].items() if v == "country")
         df["iso3"] = to_iso3(df["country"], file=str(path), column=name_col).to_numpy()
-    df = check_duplicates(df, ["iso3", "year"], path, ["rank", *SCORE_COLS])
+    df = check_duplicates(df, ["iso3", "year"], path, ["rank", *INDICES])
     _check_universe(df, path)
     return _flag_published_quirks(df, path).assign(source=src.id)
 
@@ -145,11 +146,11 @@ def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     raise."""
     df = df.copy()
     df["assessed"] = df["egdi"].fillna(0) > 0
-    for col in SCORE_COLS:
+    for col in INDICES:
         df.loc[~df["assessed"] & (df[col] == 0), col] = np.nan
     df.loc[~df["assessed"], ["egdi", "rank"]] = np.nan
     df["hci_above_one"] = False
-    for col in SCORE_COLS:
+    for col in INDICES:
         out = (df[col] < 0) | (df[col] > 1)
         for i in df.index[out]:
             key = (int(df.at[i, "year"]), df.at[i, "iso3"], col)
@@ -180,7 +181,7 @@ def read_egdi(files):
             f"edition(s) {years} are provided by more than one primary file: {srcs}",
             "keep one primary file per edition; mark the others `role: crosscheck` in sources.yml",
         )
-    cols = ["iso3", "country", "year", "rank", *SCORE_COLS, "assessed", "hci_above_one", "source"]
+    cols = ["iso3", "country", "year", "rank", *INDICES, "assessed", "hci_above_one", "source"]
     return df[cols].sort_values(["year", "iso3"]).reset_index(drop=True)
 
 
@@ -202,7 +203,7 @@ def crosscheck_editions() -> pd.DataFrame:
             continue
         other = parse_egdi_file(src, verified_path(src)).set_index(["iso3", "year"])
         both = primary.merge(other, left_index=True, right_index=True, suffixes=("", "_x"))
-        diffs = [(both[c] - both[f"{c}_x"]).abs().max() for c in SCORE_COLS]
+        diffs = [(both[c] - both[f"{c}_x"]).abs().max() for c in INDICES]
         rows.append(
             {
                 "file": src.id,

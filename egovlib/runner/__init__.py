@@ -23,36 +23,69 @@ from .batch import (
 from .execute import NotebookJob, NotebookResult, execute_notebook, notebook_parameters
 
 __all__ = [
-    "DEFAULT_TIMEOUT", "NotebookJob", "NotebookResult", "YearRun", "add_run_parser",
-    "discover_notebooks", "execute_notebook", "load_params", "notebook_parameters",
-    "plan_parameters", "resolve_years", "results_table", "run", "run_batch", "select_notebooks",
+    "DEFAULT_TIMEOUT",
+    "NotebookJob",
+    "NotebookResult",
+    "YearRun",
+    "add_run_parser",
+    "discover_notebooks",
+    "execute_notebook",
+    "load_params",
+    "notebook_parameters",
+    "plan_parameters",
+    "resolve_years",
+    "results_table",
+    "run",
+    "run_batch",
+    "select_notebooks",
 ]
 
 
 def add_run_parser(sub) -> argparse.ArgumentParser:
     """Add the ``run`` subcommand to the `egov` parser (``sub`` from ``add_subparsers``)."""
     p = sub.add_parser(
-        "run", help="execute the notebooks for a survey year and publish HTML reports",
+        "run",
+        help="execute the notebooks for a survey year and publish HTML reports",
         description="Execute every notebook in notebooks/ (NN_*.ipynb) with papermill for a "
-                    "survey edition and publish outputs/<year>/: executed notebooks, HTML "
-                    "reports, index.html and manifest.json. A run with a failed notebook is "
-                    "kept in outputs/<year>.failed-<time>/ and the last good set stays published.")
+        "survey edition and publish outputs/<year>/: executed notebooks, HTML "
+        "reports, index.html and manifest.json. A run with a failed notebook is "
+        "kept in outputs/<year>.failed-<time>/ and the last good set stays published.",
+    )
     years = p.add_mutually_exclusive_group()
     years.add_argument("--year", type=int, help="survey edition (default: latest in the data)")
     years.add_argument("--all-years", action="store_true", help="every edition in the data")
-    p.add_argument("--notebooks", nargs="+", metavar="NB",
-                   help="subset by number or name, e.g. `01 04` or `01_data_overview`")
-    p.add_argument("--params", metavar="FILE.yml",
-                   help="YAML parameters (lists/dicts allowed), e.g. notebooks/params/gcc.yml")
-    p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="notebooks executed in parallel (default: number of CPUs)")
+    p.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NB",
+        help="subset by number or name, e.g. `01 04` or `01_data_overview`",
+    )
+    p.add_argument(
+        "--params",
+        metavar="FILE.yml",
+        help="YAML parameters (lists/dicts allowed), e.g. notebooks/params/gcc.yml",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="notebooks executed in parallel (default: number of CPUs)",
+    )
     p.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/)")
     p.add_argument("--show-code", action="store_true", help="include code cells in the reports")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"time limit per notebook in seconds (default {DEFAULT_TIMEOUT})")
-    p.add_argument("--isolate", action="store_true",
-                   help="start a new kernel for every notebook (default: a worker reuses its "
-                        "kernel after a success, with the namespace and settings reset)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"time limit per notebook in seconds (default {DEFAULT_TIMEOUT})",
+    )
+    p.add_argument(
+        "--isolate",
+        action="store_true",
+        help="start a new kernel for every notebook (default: a worker reuses its "
+        "kernel after a success, with the namespace and settings reset)",
+    )
     p.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
     return p
@@ -72,12 +105,20 @@ def run(args: argparse.Namespace) -> int:
     notebooks = select_notebooks(available, args.notebooks)
     years = resolve_years(args.year, args.all_years)
     common, per_notebook = load_params(args.params)
-    params = plan_parameters(notebooks, common, per_notebook, args.params or "--params",
-                             available=available)
+    params = plan_parameters(
+        notebooks, common, per_notebook, args.params or "--params", available=available
+    )
     runs: list[YearRun] = run_batch(
-        years=years, notebooks=notebooks, params=params, out=args.out, jobs=args.jobs,
-        timeout=args.timeout, show_code=args.show_code, params_file=args.params,
-        isolate=args.isolate)
+        years=years,
+        notebooks=notebooks,
+        params=params,
+        out=args.out,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        show_code=args.show_code,
+        params_file=args.params,
+        isolate=args.isolate,
+    )
     print(results_table(runs))
     return 0 if all(r.ok for r in runs) else 1
 

@@ -78,15 +78,21 @@ def select_notebooks(available: list[Path], wanted: list[str] | None) -> list[Pa
             if not item:
                 continue
             key = item.removesuffix(".ipynb")
-            hits = [p for p in available
-                    if key == p.stem or (key.isdigit() and int(key) == int(p.stem[:2]))
-                    or key == p.stem[3:]]
+            hits = [
+                p
+                for p in available
+                if key == p.stem
+                or (key.isdigit() and int(key) == int(p.stem[:2]))
+                or key == p.stem[3:]
+            ]
             if len(hits) != 1:
                 hits = [p for p in available if key in p.stem] if not hits else hits
             if len(hits) != 1:
                 what = "matches several notebooks" if hits else "is not a notebook"
-                raise EgovError(f"--notebooks {item!r} {what}. Valid: "
-                                f"{', '.join(p.stem for p in available)} (or their numbers)")
+                raise EgovError(
+                    f"--notebooks {item!r} {what}. Valid: "
+                    f"{', '.join(p.stem for p in available)} (or their numbers)"
+                )
             if hits[0] not in chosen:
                 chosen.append(hits[0])
     return sorted(chosen)
@@ -110,17 +116,23 @@ def load_params(path: Path | str | None) -> tuple[dict, dict[str, dict]]:
     if not isinstance(doc, dict):
         raise SpecError(f"{path}: expected a mapping `name: value`, got {type(doc).__name__}")
     if "year" in doc:
-        raise SpecError(f"{path}: `year` is set with --year or --all-years, not in the "
-                        "parameters file; remove it")
+        raise SpecError(
+            f"{path}: `year` is set with --year or --all-years, not in the "
+            "parameters file; remove it"
+        )
     per = doc.pop("notebooks", None) or {}
     if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
         raise SpecError(f"{path}: `notebooks:` must map a notebook name to its parameters")
     return doc, {str(k): v for k, v in per.items()}
 
 
-def plan_parameters(notebooks: list[Path], common: dict, per_notebook: dict[str, dict],
-                    params_file: str = "the parameters file",
-                    available: list[Path] | None = None) -> dict[Path, dict]:
+def plan_parameters(
+    notebooks: list[Path],
+    common: dict,
+    per_notebook: dict[str, dict],
+    params_file: str = "the parameters file",
+    available: list[Path] | None = None,
+) -> dict[Path, dict]:
     """Parameters to inject into each notebook (without ``year``), checked against its cell.
 
     A common parameter is injected into the notebooks that declare it. A parameter that no
@@ -133,16 +145,20 @@ def plan_parameters(notebooks: list[Path], common: dict, per_notebook: dict[str,
     unknown = [k for k in common if not any(k in d for d in declared.values())]
     if unknown:
         listing = "; ".join(f"{nb.stem}: {', '.join(d) or '(none)'}" for nb, d in declared.items())
-        raise SpecError(f"{params_file}: parameter(s) {unknown} are declared by no notebook. "
-                        f"Declared parameters: {listing}")
+        raise SpecError(
+            f"{params_file}: parameter(s) {unknown} are declared by no notebook. "
+            f"Declared parameters: {listing}"
+        )
     plan = {nb: {k: v for k, v in common.items() if k in declared[nb]} for nb in notebooks}
     for key, values in per_notebook.items():
         (nb,) = select_notebooks(list(declared), [key])
         bad = [k for k in values if k not in declared[nb] or k == "year"]
         if bad:
-            raise SpecError(f"{params_file}: `notebooks: {key}` sets {bad}, which {nb.stem} does "
-                            f"not accept. Its parameters: "
-                            f"{', '.join(k for k in declared[nb] if k != 'year')}")
+            raise SpecError(
+                f"{params_file}: `notebooks: {key}` sets {bad}, which {nb.stem} does "
+                f"not accept. Its parameters: "
+                f"{', '.join(k for k in declared[nb] if k != 'year')}"
+            )
         if nb in plan:
             plan[nb].update(values)
     return plan
@@ -163,15 +179,23 @@ def resolve_years(year: int | None, all_years: bool) -> list[int]:
 
 
 # ------------------------------------------------------------------ worker
-def run_one(job: NotebookJob, render: RenderOptions,
-            facts: list[tuple[str, str]]) -> NotebookResult:
+def run_one(
+    job: NotebookJob, render: RenderOptions, facts: list[tuple[str, str]]
+) -> NotebookResult:
     """Worker: execute one notebook, then render its HTML report next to it."""
     result = execute_notebook(job)
     facts = [*facts, ("Run time", f"{result.duration_s:.1f} s")]
     try:
-        export_html(job.output, job.output.with_suffix(".html"), facts=facts, year=job.year,
-                    status=result.status, error=result.error, show_code=render.show_code,
-                    version=render.version)
+        export_html(
+            job.output,
+            job.output.with_suffix(".html"),
+            facts=facts,
+            year=job.year,
+            status=result.status,
+            error=result.error,
+            show_code=render.show_code,
+            version=render.version,
+        )
     except Exception as exc:  # a broken report is a failed notebook, not a crashed batch
         result.status = "failed"
         result.error = f"HTML export failed: {type(exc).__name__}: {exc}"
@@ -211,10 +235,19 @@ def _prefetch_tables() -> None:
 
 
 # ------------------------------------------------------------------ the batch
-def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dict],
-              out: Path | None = None, jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-              show_code: bool = False, progress: bool | None = None,
-              params_file: str | None = None, isolate: bool = False) -> list[YearRun]:
+def run_batch(
+    *,
+    years: list[int],
+    notebooks: list[Path],
+    params: dict[Path, dict],
+    out: Path | None = None,
+    jobs: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    show_code: bool = False,
+    progress: bool | None = None,
+    params_file: str | None = None,
+    isolate: bool = False,
+) -> list[YearRun]:
     """Execute ``notebooks`` for each of ``years`` and publish ``out/<year>/`` atomically.
 
     Parameters
@@ -253,9 +286,12 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
     publish.remove_stale_builds(out)
     started = datetime.now(UTC)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    render = RenderOptions(run_date=started.strftime("%Y-%m-%d %H:%M UTC"),
-                           commit=publish.git_commit_label(), show_code=show_code,
-                           version=__version__)
+    render = RenderOptions(
+        run_date=started.strftime("%Y-%m-%d %H:%M UTC"),
+        commit=publish.git_commit_label(),
+        show_code=show_code,
+        version=__version__,
+    )
     _prefetch_tables()
     runs = {y: YearRun(y) for y in years}
     builds = {y: out / f".build-{y}-{stamp}-{os.getpid()}" for y in years}
@@ -267,30 +303,56 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
         for nb in notebooks:
             # A notebook without a `year` parameter cannot be told the edition: run it as is.
             p = {**({"year": y} if takes_year[nb] else {}), **params.get(nb, {})}
-            facts = [("Survey edition", str(y)), ("Run date", render.run_date),
-                     ("Git commit", render.commit),
-                     ("Parameters", _describe(p) or "defaults")]
-            work.append((NotebookJob(source=nb, output=builds[y] / nb.name, year=y, parameters=p,
-                                     timeout=timeout, cwd=nb.parent,
-                                     reuse_kernel=not isolate), facts))
+            facts = [
+                ("Survey edition", str(y)),
+                ("Run date", render.run_date),
+                ("Git commit", render.commit),
+                ("Parameters", _describe(p) or "defaults"),
+            ]
+            work.append(
+                (
+                    NotebookJob(
+                        source=nb,
+                        output=builds[y] / nb.name,
+                        year=y,
+                        parameters=p,
+                        timeout=timeout,
+                        cwd=nb.parent,
+                        reuse_kernel=not isolate,
+                    ),
+                    facts,
+                )
+            )
     # Longest first (by the last published run's durations) so a slow notebook does not start last.
     previous = _previous_durations(out, years)
     work.sort(key=lambda w: -previous.get((w[0].year, w[0].source.stem), float("inf")))
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
     t0 = time.monotonic()
     try:
-        with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(
+            n_jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        ) as pool:
             futures = {pool.submit(run_one, job, render, facts): job for job, facts in work}
-            bar = tqdm(total=len(futures), unit="nb", desc=f"egov run {_years_label(years)}",
-                       disable=None if progress is None else not progress, file=sys.stderr)
+            bar = tqdm(
+                total=len(futures),
+                unit="nb",
+                desc=f"egov run {_years_label(years)}",
+                disable=None if progress is None else not progress,
+                file=sys.stderr,
+            )
             for fut in as_completed(futures):
                 job = futures[fut]
                 try:
                     res = fut.result()
                 except Exception as exc:  # worker crashed: record it, keep the batch going
-                    res = NotebookResult(job.source.stem, job.year, "failed", 0.0,
-                                         job.parameters, f"worker crashed: {exc!r}")
+                    res = NotebookResult(
+                        job.source.stem,
+                        job.year,
+                        "failed",
+                        0.0,
+                        job.parameters,
+                        f"worker crashed: {exc!r}",
+                    )
                 runs[job.year].results.append(res)
                 bar.set_postfix_str(f"{res.name} {job.year}: {res.status}")
                 bar.update()
@@ -306,9 +368,18 @@ def run_batch(*, years: list[int], notebooks: list[Path], params: dict[Path, dic
     for y, run in runs.items():
         run.results.sort(key=lambda r: order[r.name])
         manifest = publish.write_manifest(
-            builds[y], year=y, results=run.results, started=started, wall_s=wall, jobs=n_jobs,
-            timeout=timeout, show_code=show_code, params_file=params_file, commit=render.commit,
-            isolate=isolate)
+            builds[y],
+            year=y,
+            results=run.results,
+            started=started,
+            wall_s=wall,
+            jobs=n_jobs,
+            timeout=timeout,
+            show_code=show_code,
+            params_file=params_file,
+            commit=render.commit,
+            isolate=isolate,
+        )
         if manifest["data_problems"]:
             for r in run.results:
                 if r.status == "ok":
@@ -333,25 +404,45 @@ def _write_index(build: Path, run: YearRun, render: RenderOptions, wall: float) 
             title = notebook_title(nbformat.read(nb_path, as_version=4))
         except Exception:  # noqa: BLE001 - unreadable notebook still gets a row
             title = ""
-        rows.append({"number": r.name[:2], "title": title or r.name, "html": f"{r.name}.html",
-                     "ipynb": f"{r.name}.ipynb", "status": r.status,
-                     "duration": f"{r.duration_s:.1f} s", "error": r.error,
-                     "stderr_outputs": r.stderr_outputs})
+        rows.append(
+            {
+                "number": r.name[:2],
+                "title": title or r.name,
+                "html": f"{r.name}.html",
+                "ipynb": f"{r.name}.ipynb",
+                "status": r.status,
+                "duration": f"{r.duration_s:.1f} s",
+                "error": r.error,
+                "stderr_outputs": r.stderr_outputs,
+            }
+        )
     n_ok = sum(r.status == "ok" for r in run.results)
-    facts = [("Survey edition", str(run.year)), ("Run date", render.run_date),
-             ("Git commit", render.commit),
-             ("Notebooks", f"{n_ok} of {len(run.results)} succeeded"),
-             ("Batch wall time", f"{wall:.1f} s"),
-             ("Code", "shown" if render.show_code else "hidden (egov run --show-code)")]
+    facts = [
+        ("Survey edition", str(run.year)),
+        ("Run date", render.run_date),
+        ("Git commit", render.commit),
+        ("Notebooks", f"{n_ok} of {len(run.results)} succeeded"),
+        ("Batch wall time", f"{wall:.1f} s"),
+        ("Code", "shown" if render.show_code else "hidden (egov run --show-code)"),
+    ]
     params: dict[str, dict[str, str]] = {}
     for r in run.results:
         for k, v in r.parameters.items():
             if k != "year":
                 params.setdefault(k, {}).setdefault(json.dumps(v, default=str), []).append(r.name)
-    prow = [(k, v, ", ".join(names) if len(names) < len(run.results) else "all notebooks")
-            for k, vals in params.items() for v, names in vals.items()]
-    render_index(build / "index.html", title=f"E-Government Survey {run.year}: reports",
-                 facts=facts, rows=rows, params=prow, version=render.version)
+    prow = [
+        (k, v, ", ".join(names) if len(names) < len(run.results) else "all notebooks")
+        for k, vals in params.items()
+        for v, names in vals.items()
+    ]
+    render_index(
+        build / "index.html",
+        title=f"E-Government Survey {run.year}: reports",
+        facts=facts,
+        rows=rows,
+        params=prow,
+        version=render.version,
+    )
 
 
 def _previous_durations(out: Path, years: list[int]) -> dict[tuple[int, str], float]:
@@ -380,10 +471,11 @@ def results_table(runs: list[YearRun]) -> str:
     lines = []
     for run in runs:
         for r in run.results:
-            lines.append(f"{run.year}  {r.name:32} {r.status:8} {r.duration_s:7.1f} s"
-                         + (f"  {r.error}" if r.error else ""))
+            lines.append(
+                f"{run.year}  {r.name:32} {r.status:8} {r.duration_s:7.1f} s"
+                + (f"  {r.error}" if r.error else "")
+            )
         where = run.published or run.failed_dir
         verdict = "published" if run.published else "NOT published (last good set kept)"
         lines.append(f"{run.year}: {verdict} -> {where}")
     return "\n".join(lines)
-

@@ -89,8 +89,14 @@ _PREPARED_EXPR = "__import__('sys').modules['_egov_kernel'].prepared"
 _EPILOGUE_EXPR = "sorted(__import__('sys').modules['_egov_kernel'].used)"
 
 #: Run-time-varying metadata removed from the published notebook (timings go to the manifest).
-_NB_PAPERMILL_DROP = ("start_time", "end_time", "duration", "input_path", "output_path",
-                      "environment_variables")
+_NB_PAPERMILL_DROP = (
+    "start_time",
+    "end_time",
+    "duration",
+    "input_path",
+    "output_path",
+    "environment_variables",
+)
 _CELL_PAPERMILL_DROP = ("start_time", "end_time", "duration")
 
 
@@ -151,34 +157,56 @@ def execute_notebook(job: NotebookJob) -> NotebookResult:
     km = _kernel_manager(job.kernel_name, cwd, job.reuse_kernel)
     try:
         pm.execute_notebook(
-            str(job.source), str(job.output), parameters=job.parameters,
-            engine_name=ENGINE_NAME, kernel_name=job.kernel_name, progress_bar=False,
-            cwd=cwd, request_save_on_cell_execute=True, km=km,
-            egov_timeout=job.timeout, egov_info=info, egov_cwd=cwd,
+            str(job.source),
+            str(job.output),
+            parameters=job.parameters,
+            engine_name=ENGINE_NAME,
+            kernel_name=job.kernel_name,
+            progress_bar=False,
+            cwd=cwd,
+            request_save_on_cell_execute=True,
+            km=km,
+            egov_timeout=job.timeout,
+            egov_info=info,
+            egov_cwd=cwd,
         )
     except PapermillExecutionError as exc:
         status = "timeout" if info.get("timed_out") else "failed"
         error = f"{exc.ename}: {exc.evalue}".strip()
         if status == "timeout":
-            error = (f"stopped after the {job.timeout:g} s time limit (--timeout) "
-                     f"in cell {exc.cell_index}")
+            error = (
+                f"stopped after the {job.timeout:g} s time limit (--timeout) "
+                f"in cell {exc.cell_index}"
+            )
     except Exception as exc:  # kernel died, could not start, ...: still leave a notebook behind
         status = "failed"
         error = f"{type(exc).__name__}: {exc}"
         if not job.output.exists():
             nb = nbformat.read(job.source, as_version=4)
-            nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-                f"**This notebook could not be executed:** `{error}`\n\n```\n"
-                f"{traceback.format_exc()}\n```"))
+            nb.cells.insert(
+                0,
+                nbformat.v4.new_markdown_cell(
+                    f"**This notebook could not be executed:** `{error}`\n\n```\n"
+                    f"{traceback.format_exc()}\n```"
+                ),
+            )
             nbformat.write(nb, job.output)
     if status != "ok" or not job.reuse_kernel or not info.get("prepared"):
         _discard_kernel()
     duration = time.monotonic() - started
     stderr_count, slowest = _finalise_notebook(job.output)
-    return NotebookResult(name=name, year=job.year, status=status, duration_s=round(duration, 2),
-                          parameters=job.parameters, error=error,
-                          data_files=info.get("used_files", []), stderr_outputs=stderr_count,
-                          kernel=info.get("prepared", ""), slowest_cells=slowest)
+    return NotebookResult(
+        name=name,
+        year=job.year,
+        status=status,
+        duration_s=round(duration, 2),
+        parameters=job.parameters,
+        error=error,
+        data_files=info.get("used_files", []),
+        stderr_outputs=stderr_count,
+        kernel=info.get("prepared", ""),
+        slowest_cells=slowest,
+    )
 
 
 # ------------------------------------------------------------------ the worker's kernel
@@ -289,13 +317,17 @@ def _register_engine() -> None:
             self._limit, self._info, self._cwd = egov_timeout, egov_info, egov_cwd
             self._deadline = time.monotonic() + egov_timeout
             kw.pop("timeout", None)
-            super().__init__(nb_man, timeout_func=self._remaining, interrupt_on_timeout=True,
-                             error_on_timeout={
-                                 "ename": "NotebookTimeout",
-                                 "evalue": "the notebook exceeded its time limit "
-                                           "(egov run --timeout)",
-                                 "traceback": []},
-                             **kw)
+            super().__init__(
+                nb_man,
+                timeout_func=self._remaining,
+                interrupt_on_timeout=True,
+                error_on_timeout={
+                    "ename": "NotebookTimeout",
+                    "evalue": "the notebook exceeded its time limit (egov run --timeout)",
+                    "traceback": [],
+                },
+                **kw,
+            )
 
         def _remaining(self, cell=None):
             return max(1, int(self._deadline - time.monotonic()))
@@ -309,8 +341,12 @@ def _register_engine() -> None:
                     self.kc = None
 
         def _silent(self, code: str, expr: str | None = None):
-            msg_id = self.kc.execute(code, silent=True, store_history=False,
-                                     user_expressions={"v": expr} if expr else None)
+            msg_id = self.kc.execute(
+                code,
+                silent=True,
+                store_history=False,
+                user_expressions={"v": expr} if expr else None,
+            )
             reply = self.wait_for_reply(msg_id)
             return (reply or {}).get("content", {})
 
@@ -329,11 +365,16 @@ def _register_engine() -> None:
                 except CellExecutionError as ex:
                     if time.monotonic() >= self._deadline - 1:
                         self._info["timed_out"] = True
-                        cell.outputs.append(nbformat.v4.new_output(
-                            "error", ename="NotebookTimeout", evalue="stopped: the notebook "
-                            "exceeded its time limit (egov run --timeout)", traceback=[]))
-                    self.nb_man.cell_exception(self.nb.cells[index], cell_index=index,
-                                               exception=ex)
+                        cell.outputs.append(
+                            nbformat.v4.new_output(
+                                "error",
+                                ename="NotebookTimeout",
+                                evalue="stopped: the notebook "
+                                "exceeded its time limit (egov run --timeout)",
+                                traceback=[],
+                            )
+                        )
+                    self.nb_man.cell_exception(self.nb.cells[index], cell_index=index, exception=ex)
                     break
                 finally:
                     self.nb_man.cell_complete(self.nb.cells[index], cell_index=index)
@@ -345,14 +386,27 @@ def _register_engine() -> None:
 
     class EgovEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             kwargs.pop("input_path", None)
             return EgovNotebookClient(
-                nb_man, kernel_name=kernel_name, startup_timeout=start_timeout,
-                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
-                **kwargs).execute()
+                nb_man,
+                kernel_name=kernel_name,
+                startup_timeout=start_timeout,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            ).execute()
 
     papermill_engines.register(ENGINE_NAME, EgovEngine)
     _REGISTERED = True
@@ -377,23 +431,32 @@ def notebook_parameters(path: Path) -> dict[str, str]:
     from ..errors import EgovError
 
     nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells
-             if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    cells = [
+        c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+    ]
     if not cells:
         return {}
     src = cells[0].source
     try:
         tree = ast.parse(src)
-        comments = {tok.start[0]: tok.string.lstrip("#").strip()
-                    for tok in tokenize.generate_tokens(io.StringIO(src).readline)
-                    if tok.type == tokenize.COMMENT}
+        comments = {
+            tok.start[0]: tok.string.lstrip("#").strip()
+            for tok in tokenize.generate_tokens(io.StringIO(src).readline)
+            if tok.type == tokenize.COMMENT
+        }
     except (SyntaxError, tokenize.TokenError) as exc:
-        raise EgovError(f"{path}: the `parameters` cell is not valid Python ({exc}); "
-                        "fix it in JupyterLab") from exc
+        raise EgovError(
+            f"{path}: the `parameters` cell is not valid Python ({exc}); fix it in JupyterLab"
+        ) from exc
     out: dict[str, str] = {}
     for node in tree.body:
-        targets = (node.targets if isinstance(node, ast.Assign)
-                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
         for target in targets:
             if isinstance(target, ast.Name):
                 out[target.id] = comments.get(node.end_lineno) or comments.get(node.lineno, "")

@@ -15,7 +15,8 @@ _TAGS = re.compile(r"<[^>]+>")
 #: Table cells holding one number (or a missing-value dash): right-aligned in the reports.
 _NUMERIC_TD = re.compile(
     r"<td([^>]*)>(\s*(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?(?:e[-+]?\d+)?\s*%?"
-    r"|[-–—]|nan|NaN|<NA>)\s*)</td>")
+    r"|[-–—]|nan|NaN|<NA>)\s*)</td>"
+)
 #: A table of contents is added when a report has at least this many section headings.
 TOC_MIN_HEADINGS = 3
 
@@ -40,8 +41,12 @@ def _exporter(show_code: bool):
 
 def _authored_markdown(nb):
     """Markdown cells written by the author (not papermill's error-marker cells)."""
-    return [c for c in nb.cells if c.cell_type == "markdown"
-            and "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        and "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+    ]
 
 
 def notebook_title(nb) -> str:
@@ -54,8 +59,17 @@ def notebook_title(nb) -> str:
     return ""
 
 
-def export_html(nb_path: Path, html_path: Path, *, facts: list[tuple[str, str]], year: int,
-                status: str, error: str, show_code: bool, version: str) -> None:
+def export_html(
+    nb_path: Path,
+    html_path: Path,
+    *,
+    facts: list[tuple[str, str]],
+    year: int,
+    status: str,
+    error: str,
+    show_code: bool,
+    version: str,
+) -> None:
     """Render an executed notebook to a self-contained HTML report.
 
     Parameters
@@ -78,12 +92,24 @@ def export_html(nb_path: Path, html_path: Path, *, facts: list[tuple[str, str]],
         _drop_first_h1(nb)
         for cell in nb.cells:
             if cell.cell_type == "code":
-                cell.outputs = [o for o in cell.outputs
-                                if not (o.output_type == "stream" and o.name == "stderr")]
-    resources = {"egov": {
-        "title": title, "facts": facts, "year": year, "status": status, "error": error,
-        "css": report_css(), "notebook": nb_path.name, "version": version,
-    }, "metadata": {"name": title}}
+                cell.outputs = [
+                    o
+                    for o in cell.outputs
+                    if not (o.output_type == "stream" and o.name == "stderr")
+                ]
+    resources = {
+        "egov": {
+            "title": title,
+            "facts": facts,
+            "year": year,
+            "status": status,
+            "error": error,
+            "css": report_css(),
+            "notebook": nb_path.name,
+            "version": version,
+        },
+        "metadata": {"name": title},
+    }
     body, _ = _exporter(show_code).from_notebook_node(nb, resources=resources)
     body = body.replace("<!--EGOV_TOC-->", table_of_contents(body), 1)
     body = _NUMERIC_TD.sub(r"<td\1 data-num>\2</td>", body)
@@ -95,14 +121,16 @@ def _drop_first_h1(nb) -> None:
         lines = cell.source.splitlines()
         for i, line in enumerate(lines):
             if line.startswith("# "):
-                cell.source = "\n".join(lines[:i] + lines[i + 1:]).strip()
+                cell.source = "\n".join(lines[:i] + lines[i + 1 :]).strip()
                 return
 
 
 def table_of_contents(body: str) -> str:
     """A TOC (h2/h3 headings, or h1 when a report uses only those) for long reports, else ``""``."""
-    heads = [(int(lvl), hid, html.unescape(_TAGS.sub("", text)).replace("¶", "").strip())
-             for lvl, hid, text in _HEADING.findall(body)]
+    heads = [
+        (int(lvl), hid, html.unescape(_TAGS.sub("", text)).replace("¶", "").strip())
+        for lvl, hid, text in _HEADING.findall(body)
+    ]
     heads = [h for h in heads if h[2]]
     top = min((h[0] for h in heads), default=2)
     heads = [h for h in heads if h[0] <= top + 1]
@@ -110,17 +138,32 @@ def table_of_contents(body: str) -> str:
         return ""
     items = "\n".join(
         f'<li class="egov-toc-h{2 if lvl == top else 3}"><a href="#{html.escape(hid)}">'
-        f"{html.escape(text)}</a></li>" for lvl, hid, text in heads)
+        f"{html.escape(text)}</a></li>"
+        for lvl, hid, text in heads
+    )
     return f'<nav class="egov-toc"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
 
 
-def render_index(path: Path, *, title: str, facts: list[tuple[str, str]], rows: list[dict],
-                 params: list[tuple[str, str, str]], version: str) -> None:
+def render_index(
+    path: Path,
+    *,
+    title: str,
+    facts: list[tuple[str, str]],
+    rows: list[dict],
+    params: list[tuple[str, str, str]],
+    version: str,
+) -> None:
     """Write ``index.html``: one row per report with status, run time and links."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False)
     text = env.get_template("index.html.j2").render(
-        title=title, facts=facts, rows=rows, params=params, css=report_css(), version=version,
-        n_failed=sum(r["status"] != "ok" for r in rows))
+        title=title,
+        facts=facts,
+        rows=rows,
+        params=params,
+        css=report_css(),
+        version=version,
+        n_failed=sum(r["status"] != "ok" for r in rows),
+    )
     path.write_text(text, encoding="utf-8")

@@ -19,9 +19,25 @@ from .. import config
 from ..sources import sha256_of
 
 #: Packages whose versions go into the manifest (what the numbers depend on).
-PACKAGES = ("egovlib", "pandas", "numpy", "scipy", "statsmodels", "linearmodels", "matplotlib",
-            "seaborn", "pandera", "pyarrow", "openpyxl", "pycountry", "papermill", "nbconvert",
-            "nbclient", "ipykernel", "jupyter_client")
+PACKAGES = (
+    "egovlib",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "linearmodels",
+    "matplotlib",
+    "seaborn",
+    "pandera",
+    "pyarrow",
+    "openpyxl",
+    "pycountry",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "jupyter_client",
+)
 _BUILD = re.compile(r"^\.build-(\d+)-\w+-(\d+)$")
 
 
@@ -35,15 +51,29 @@ def git_commit_label() -> str:
 
 def git_info() -> dict:
     """``{"commit": sha or None, "dirty": bool}`` of the repository holding egovlib."""
+
     def git(*args):
-        return subprocess.run(["git", "-C", str(config.REPO_ROOT), *args], capture_output=True,
-                              text=True, timeout=20, check=False)
+        return subprocess.run(
+            ["git", "-C", str(config.REPO_ROOT), *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+
     try:
         head = git("rev-parse", "HEAD")
         if head.returncode != 0:
             return {"commit": None, "dirty": None}
-        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "egovlib", "notebooks",
-                    "data/sources.yml")
+        dirty = git(
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            "egovlib",
+            "notebooks",
+            "data/sources.yml",
+        )
         return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
@@ -67,11 +97,21 @@ def data_file_records(used: dict[str, list[str]]) -> tuple[list[dict], list[str]
         path = root / src.path
         actual = sha256_of(path) if path.is_file() else None
         if actual != src.sha256:
-            problems.append(f"{fid} ({src.path}): sha256 {actual} differs from the catalogue's "
-                            f"{src.sha256}; the file changed during the run")
-        records.append({"id": fid, "path": src.path, "sha256": actual,
-                        "catalogue_sha256": src.sha256, "verified": actual == src.sha256,
-                        "publisher": src.publisher, "used_by": sorted(used[fid])})
+            problems.append(
+                f"{fid} ({src.path}): sha256 {actual} differs from the catalogue's "
+                f"{src.sha256}; the file changed during the run"
+            )
+        records.append(
+            {
+                "id": fid,
+                "path": src.path,
+                "sha256": actual,
+                "catalogue_sha256": src.sha256,
+                "verified": actual == src.sha256,
+                "publisher": src.publisher,
+                "used_by": sorted(used[fid]),
+            }
+        )
     return records, problems
 
 
@@ -86,9 +126,20 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def write_manifest(build: Path, *, year: int, results: list, started: datetime, wall_s: float,
-                   jobs: int, timeout: float, show_code: bool, params_file: str | None,
-                   commit: str, isolate: bool = False) -> dict:
+def write_manifest(
+    build: Path,
+    *,
+    year: int,
+    results: list,
+    started: datetime,
+    wall_s: float,
+    jobs: int,
+    timeout: float,
+    show_code: bool,
+    params_file: str | None,
+    commit: str,
+    isolate: bool = False,
+) -> dict:
     """Write ``manifest.json`` into a build folder and return it.
 
     It records the parameters of each notebook, the git commit, the sha256 of every data file
@@ -102,8 +153,9 @@ def write_manifest(build: Path, *, year: int, results: list, started: datetime, 
         for fid in r.data_files:
             used.setdefault(fid, []).append(r.name)
     data_files, problems = data_file_records(used)
-    outputs = {p.name: sha256_of(p) for p in sorted(build.iterdir())
-               if p.suffix in (".ipynb", ".html")}
+    outputs = {
+        p.name: sha256_of(p) for p in sorted(build.iterdir()) if p.suffix in (".ipynb", ".html")
+    }
     manifest = {
         "survey_edition": year,
         "status": "ok" if all(r.status == "ok" for r in results) and not problems else "failed",
@@ -118,20 +170,30 @@ def write_manifest(build: Path, *, year: int, results: list, started: datetime, 
         "git": {**git_info(), "label": commit},
         "data_root": str(data_root()),
         "catalogue": str(Path(os.environ.get("EGOV_CATALOGUE") or config.CATALOGUE_PATH)),
-        "notebooks": [{
-            "name": r.name, "status": r.status, "duration_s": r.duration_s, "error": r.error,
-            "parameters": r.parameters, "data_files": sorted(r.data_files),
-            "stderr_outputs": r.stderr_outputs, "kernel": r.kernel,
-            "slowest_cells": [{"cell": i, "seconds": d} for i, d in r.slowest_cells],
-            "notebook": f"{r.name}.ipynb",
-            "report": f"{r.name}.html"} for r in results],
+        "notebooks": [
+            {
+                "name": r.name,
+                "status": r.status,
+                "duration_s": r.duration_s,
+                "error": r.error,
+                "parameters": r.parameters,
+                "data_files": sorted(r.data_files),
+                "stderr_outputs": r.stderr_outputs,
+                "kernel": r.kernel,
+                "slowest_cells": [{"cell": i, "seconds": d} for i, d in r.slowest_cells],
+                "notebook": f"{r.name}.ipynb",
+                "report": f"{r.name}.html",
+            }
+            for r in results
+        ],
         "data_files": data_files,
         "data_problems": problems,
         "packages": package_versions(),
         "outputs_sha256": outputs,
     }
-    (build / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
-                                         encoding="utf-8")
+    (build / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
@@ -213,7 +275,8 @@ def write_top_index(out: Path, version: str) -> None:
             f'<td><span class="egov-status egov-status-{html.escape(status)}">'
             f"{html.escape(status)}</span></td><td>{ok} of {n}</td>"
             f"<td>{html.escape(str(m.get('started', '')))}</td>"
-            f"<td>{html.escape(str(m.get('git', {}).get('label', '')))}</td></tr>")
+            f"<td>{html.escape(str(m.get('git', {}).get('label', '')))}</td></tr>"
+        )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>egovlib reports</title>
 <style type="text/css">{report_css()}</style></head>
