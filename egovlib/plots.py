@@ -114,7 +114,13 @@ def finish(
         wrap=True,
     )
     fig.tight_layout(rect=(0, 0.32 / height, 1, 1 - top_inches / height))
+    fig.egov_source = text  # repeated as HTML text under the image by `report.show_figure`
     return fig
+
+
+def figure_source(fig: plt.Figure) -> str | None:
+    """The source line `finish` drew on ``fig`` (None if the figure was not finished)."""
+    return getattr(fig, "egov_source", None)
 
 
 use_style()

@@ -1,16 +1,36 @@
-"""Notebook-side helpers: resolve parameters, show generated prose and readable tables."""
+"""The report API: the only module that displays (key findings, prose, tables, figures, end
+matter), with the metadata the HTML export turns into downloads, an XLSX and a glossary."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
+import io
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
+import yaml
+from IPython.display import display
 
+from . import sources
+from .errors import SpecError
 from .panel import check_editions, latest_edition
+
+#: Key of the display metadata that `show_table`, `show_figure`, `show_key_findings` and
+#: `show_end_matter` attach to their outputs. The HTML export (`egovlib.runner.html`) reads it
+#: to add CSV downloads, the report's XLSX, figure alt text and source lines, and the end matter.
+META_KEY = "egovlib"
+GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.yml"
+#: Browsers refuse `data:` links longer than about 2 MB: a download must stay below this.
+MAX_DOWNLOAD_BYTES = 1_500_000
+#: Resolution of figure images relative to the figure's own dpi: sharp on screens and in print.
+FIGURE_SCALE = 2
 
 #: Headers used by several reports. Anything not listed here that looks like a Python name is
 #: turned into words by `header_label` (e.g. ``max_abs_deviation`` -> "Max abs. deviation").
@@ -220,9 +240,203 @@ def resolve_year(year: int | None) -> int:
     return int(year)
 
 
+# ------------------------------------------------------------------ what a notebook has shown
+@dataclass
+class _Shown:
+    """What the current notebook showed through this module (reset for every notebook)."""
+
+    text: list[str] = field(default_factory=list)  # prose, captions, cells, alt texts: glossary
+    names: set[str] = field(default_factory=set)  # download file names already used
+
+
+_SHOWN = _Shown()
+#: Name in the IPython namespace that marks a notebook as started (see `_watch_for_new_notebook`).
+_SESSION_MARK = "_egov_report_session"
+
+
+def reset() -> None:
+    """Start a new report: forget what was shown and which data files were read.
+
+    Called automatically when a kernel moves on to a new notebook (the batch runner reuses
+    kernels and empties their namespace between notebooks); call it by hand in a script that
+    builds several reports in one process.
+    """
+    global _SHOWN
+    _SHOWN = _Shown()
+    sources.forget_files_read()
+    # The country tables are cached in memory above `sources.verified_path`, so a second
+    # notebook in the same kernel would not re-verify (and so not list) the files behind them.
+    from . import countries
+
+    countries.country_table.cache_clear()
+    countries._alias_table.cache_clear()
+
+
+def _watch_for_new_notebook() -> None:
+    """In IPython, call `reset` before the first cell run after the namespace was emptied."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+
+    def mark() -> None:
+        ip.user_ns[_SESSION_MARK] = True
+        ip.user_ns_hidden[_SESSION_MARK] = True
+
+    def check(*_args) -> None:
+        if _SESSION_MARK not in ip.user_ns:
+            reset()
+            mark()
+
+    mark()
+    ip.events.register("pre_run_cell", check)
+
+
+def _remember(*texts: str) -> None:
+    _SHOWN.text.extend(str(t) for t in texts if t)
+
+
+# ------------------------------------------------------------------ escaping
+#: A Markdown code span or fenced block: a run of backticks, text, the same run again.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_HARMFUL_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):", re.I)
+
+
+def escape_markdown(text: str) -> str:
+    """Markdown whose HTML is shown as text, not run: ``<`` and ``&`` are escaped (outside code,
+    where Markdown escapes them itself) and links to ``javascript:`` and similar go nowhere.
+
+    Generated prose interpolates data strings (country names, variant labels); escaping the
+    whole text means none of them can inject markup into a report.
+    """
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [_escape_plain(text[pos : m.start()]), m.group(0)]
+        pos = m.end()
+    out.append(_escape_plain(text[pos:]))
+    return "".join(out)
+
+
+def _escape_plain(text: str) -> str:
+    text = _HARMFUL_LINK.sub("](#", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+# ------------------------------------------------------------------ tables as data
+def frame_to_json(df: pd.DataFrame) -> dict:
+    """A table as JSON-safe ``{"columns": [...], "data": [[row], ...]}`` (missing -> None).
+
+    Numbers stay numbers at full precision and text stays text, so the CSV and XLSX built from
+    it (`frame_from_json`) hold the values behind the rounded numbers shown.
+    """
+    df = _flat_columns(df)
+    cols = [_json_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    rows = [list(r) for r in zip(*cols, strict=True)] if cols else [[] for _ in range(len(df))]
+    return {"columns": ["" if c is None else str(c) for c in df.columns], "data": rows}
+
+
+def frame_from_json(payload: Mapping) -> pd.DataFrame:
+    """The table stored by `frame_to_json`."""
+    return pd.DataFrame(payload["data"], columns=payload["columns"])
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so spreadsheet programs read accents right."""
+    return ("\ufeff" + df.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+
+
+def _flat_columns(df: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(df.columns, pd.MultiIndex):
+        df = df.copy()
+        df.columns = [
+            " – ".join(str(p) for p in dict.fromkeys(parts) if str(p).strip())
+            for parts in df.columns
+        ]
+    return df
+
+
+def _json_values(s: pd.Series) -> list:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return [None if pd.isna(v) else bool(v) for v in s]
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return [None if pd.isna(v) else int(v) for v in s]
+    if pd.api.types.is_float_dtype(s.dtype):
+        return [float(v) if pd.notna(v) and np.isfinite(v) else None for v in s]
+    return [_json_scalar(v) for v in s]
+
+
+def _json_scalar(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float):
+        return v if np.isfinite(v) else None
+    if isinstance(v, bool | int | str):
+        return v
+    return str(v)
+
+
+def _download_name(label: str, kind: str) -> str:
+    """A short, unique file-name stem (``gcc-ranks-2024``) for a table's or figure's CSV."""
+    stem = re.sub(r"[^a-z0-9]+", "-", str(label).casefold()).strip("-")[:60].strip("-") or kind
+    name, k = stem, 2
+    while name in _SHOWN.names:
+        name, k = f"{stem}-{k}", k + 1
+    _SHOWN.names.add(name)
+    return name
+
+
+# ------------------------------------------------------------------ display
 def show_markdown(text: str) -> None:
-    """Display generated prose (Markdown) in the notebook and the HTML report."""
-    display(Markdown(text))
+    """Display generated prose (Markdown) in the notebook and the HTML report.
+
+    HTML in ``text`` is shown as text, never run (see `escape_markdown`): data strings cannot
+    inject markup, and prose must not rely on raw HTML.
+    """
+    text = str(text)
+    _remember(text)
+    display({"text/markdown": escape_markdown(text), "text/plain": text}, raw=True)
+
+
+def show_key_findings(findings: Sequence[str]) -> None:
+    """Display the "Key findings" box; call it right after the notebook's title cell.
+
+    Parameters
+    ----------
+    findings : sequence of str
+        Three to five generated sentences (Markdown allowed), each specific (who, how much,
+        compared with what) and saying how sure we are.
+
+    Raises
+    ------
+    SpecError
+        If there is no finding, an empty one, or more than five (a summary, not a list).
+    """
+    if isinstance(findings, str):
+        findings = [findings]
+    items = [" ".join(str(f).split()) for f in findings]
+    if not items or not all(items) or len(items) > 5:
+        raise SpecError(
+            f"show_key_findings got {len(items)} finding(s)"
+            + (" including an empty one" if items and not all(items) else "")
+            + ". Fix: pass three to five non-empty sentences (the report's headline results)."
+        )
+    _remember(*items)
+    body = "\n".join(f"- {escape_markdown(f)}" for f in items)
+    display(
+        {
+            "text/markdown": f"## Key findings\n\n{body}\n",
+            "text/plain": "Key findings\n" + "\n".join(f"- {f}" for f in items),
+        },
+        raw=True,
+        metadata={META_KEY: {"kind": "key_findings"}},
+    )
 
 
 def show_table(
@@ -234,8 +448,13 @@ def show_table(
     hide_index: bool = True,
     highlight: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    name: str | None = None,
 ):
     """Display a table with a caption, number formats and optional row highlighting.
+
+    The report offers the table as a CSV download and puts it in the report's XLSX, with the
+    headers shown and the numbers at full precision. Text in cells, headers and the caption is
+    escaped (shown as text, never run as HTML).
 
     Parameters
     ----------
@@ -250,6 +469,8 @@ def show_table(
     labels : mapping of column to header, optional
         Overrides of `COLUMN_LABELS` for this table. Headers are shown in words (`header_label`)
         and booleans as Yes/No; ``formats`` keys may use the original column names.
+    name : str, optional
+        File name (without extension) of the CSV download; default: from the caption.
     """
     formats = {header_label(k, labels): v for k, v in (formats or {}).items()}
     df = readable(df, labels)
@@ -258,7 +479,8 @@ def show_table(
         c: f"{{:,.{precision}f}}" for c in df.columns if pd.api.types.is_float_dtype(df[c].dtype)
     }
     fmt.update(formats or {})
-    sty = df.style.set_caption(caption).format(fmt, na_rep="–")
+    sty = df.style.set_caption(html.escape(str(caption))).format(fmt, na_rep="–", escape="html")
+    sty = sty.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     # A stable id (from caption and shape) instead of a random one: reruns give identical HTML.
     sty = sty.set_uuid(hashlib.sha256(f"{caption}{df.shape}".encode()).hexdigest()[:10])
     if hide_index:
@@ -282,4 +504,297 @@ def show_table(
             {"selector": "td", "props": "padding: 3px 8px;"},
         ]
     )
-    display(sty)
+    shown = df if hide_index else df.reset_index()
+    _remember(caption, *map(str, _flat_columns(shown).columns))
+    _remember(*(v for c in shown.columns for v in shown[c] if isinstance(v, str)))
+    meta = {
+        "kind": "table",
+        "caption": str(caption),
+        "name": _download_name(name or caption, "table"),
+        "data": frame_to_json(shown),
+    }
+    _check_download_size(meta, f"the table '{caption}'")
+    display(
+        {"text/html": sty.to_html(), "text/plain": f"{caption}\n{shown.to_string(max_rows=40)}"},
+        raw=True,
+        metadata={META_KEY: meta},
+    )
+
+
+def show_figure(
+    fig, *, alt: str, data: pd.DataFrame | None = None, name: str | None = None
+) -> None:
+    """Display a figure (instead of ``plt.show()``) with its alt text, source and data.
+
+    The HTML report shows the image with ``alt`` as its alternative text, repeats the source
+    line given to `plots.finish` as text under it, and offers ``data`` as a CSV download (also
+    in the report's XLSX). The figure is closed.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    alt : str
+        What the figure shows and its main message, generated from the numbers (at least five
+        words; e.g. "Bahrain's EGDI rose from 0.61 in 2008 to 0.92 in 2024, above the GCC
+        median in every edition since 2014").
+    data : DataFrame, optional
+        The table behind the figure (one row per plotted point or bar).
+    name : str, optional
+        File name (without extension) of the data download; default: from the figure title.
+
+    Raises
+    ------
+    SpecError
+        If ``alt`` is missing or too short to describe anything, or ``data`` is not a table.
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import figure_source
+
+    alt = " ".join(str(alt or "").split())
+    if len(alt.split()) < 5:
+        raise SpecError(
+            f"show_figure: alt text {alt!r} does not describe the figure. Fix: pass alt= a "
+            "generated sentence saying what the figure shows and its main message (it is read "
+            "aloud to readers who cannot see the image)."
+        )
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise SpecError(
+            f"show_figure: data is a {type(data).__name__}. Fix: pass data= the DataFrame "
+            "behind the figure (or leave it out)."
+        )
+    title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    source = figure_source(fig)
+    meta: dict = {
+        "kind": "figure",
+        "title": title,
+        "alt": alt,
+        "source": source,
+        "name": _download_name(name or title or "figure", "figure"),
+        "data": None,
+    }
+    if data is not None:
+        table = readable(data)
+        if not isinstance(data.index, pd.RangeIndex) or data.index.name is not None:
+            table = table.reset_index()
+        meta["data"] = frame_to_json(table)
+        _check_download_size(meta, f"the data of figure '{title}'")
+    _remember(title, alt, source or "")
+    buf = io.BytesIO()
+    fig.savefig(
+        buf, format="png", dpi=fig.dpi * FIGURE_SCALE, bbox_inches="tight", facecolor="white"
+    )
+    png = buf.getvalue()
+    width, height = (int.from_bytes(png[i : i + 4], "big") // FIGURE_SCALE for i in (16, 20))
+    plt.close(fig)
+    display(
+        {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[{title}] {alt}"},
+        raw=True,
+        metadata={"image/png": {"alt": alt, "width": width, "height": height}, META_KEY: meta},
+    )
+
+
+def _check_download_size(meta: dict, what: str) -> None:
+    n = len(csv_bytes(frame_from_json(meta["data"])))
+    if n * 4 / 3 > MAX_DOWNLOAD_BYTES:
+        raise SpecError(
+            f"{what} is {n / 1e6:.1f} MB as CSV, too large for a download inside the report. "
+            "Fix: pass only the rows and columns the reader sees (e.g. the focus group, not "
+            "the whole panel); `egov data export` offers the full panel."
+        )
+
+
+# ------------------------------------------------------------------ glossary and end matter
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One entry of `egovlib/glossary.yml`."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        """The term as a glossary heading: capitalised, except one-letter prefixes (z-score)."""
+        t = self.term
+        return t if re.match(r"^[a-z]-", t) else t[:1].upper() + t[1:]
+
+    @property
+    def pattern(self) -> re.Pattern:
+        """Matches the term or an alias as a word (acronyms only in capitals)."""
+        parts = []
+        for name in (self.term, *self.aliases):
+            body = re.escape(name.replace("’", "'"))
+            if name == name.upper():  # an acronym: exact case, as a whole word (plural allowed)
+                parts.append(f"(?-i:(?<![\\w-]){body}s?(?![\\w-]))")
+            else:
+                parts.append(f"(?<![\\w-]){body}(?:s|es|d|ed)?(?!\\w)")
+        return re.compile("|".join(parts), re.I)
+
+
+@cache
+def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
+    """The glossary (`egovlib/glossary.yml`), checked: every entry has a term and a definition,
+    only known keys, and no term or alias names two entries."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries, seen = [], {}
+    for i, e in enumerate(doc.get("terms") or []):
+        where = f"{path.name}: entry {i + 1} ({(e or {}).get('term', '?')!r})"
+        if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases"}:
+            raise SpecError(f"{where} has unknown keys. Fix: use term, definition, aliases.")
+        term, definition = (
+            str(e.get("term") or "").strip(),
+            " ".join(str(e.get("definition") or "").split()),
+        )
+        aliases = e.get("aliases") or []
+        if not term or not definition or not isinstance(aliases, list):
+            raise SpecError(
+                f"{where} lacks a term or definition, or its aliases are not a list. "
+                "Fix: write `term:`, `definition:` and optionally `aliases: [..]`."
+            )
+        for name in (term, *aliases):
+            key = str(name).casefold()
+            if key in seen:
+                raise SpecError(
+                    f"{where}: {name!r} already names the entry {seen[key]!r}. "
+                    "Fix: keep one entry per term (merge them, or drop the alias)."
+                )
+            seen[key] = term
+        entries.append(GlossaryEntry(term, definition, tuple(str(a) for a in aliases)))
+    if not entries:
+        raise SpecError(f"{path}: no `terms:` list. Fix: list the entries under `terms:`.")
+    return tuple(entries)
+
+
+def glossary_terms(text: str) -> list[GlossaryEntry]:
+    """Glossary entries whose term or an alias appears in ``text``, alphabetically.
+
+    The longest match wins where terms overlap: "median regression" is not also "regression".
+    """
+    text = text.replace("’", "'")
+    matches = [(m.start(), m.end(), e) for e in load_glossary() for m in e.pattern.finditer(text)]
+    taken = np.zeros(len(text) + 1, dtype=bool)
+    found: dict[str, GlossaryEntry] = {}
+    for start, end, e in sorted(matches, key=lambda m: m[0] - m[1]):
+        if not taken[start:end].any():
+            taken[start:end] = True
+            found[e.term] = e
+    return sorted(found.values(), key=lambda e: e.term.casefold())
+
+
+@dataclass(frozen=True)
+class ReportCitation:
+    """What a reader needs to cite one report."""
+
+    title: str
+    edition: int | str
+    run_date: str
+    version: str
+    commit: str = ""
+    notebook: str = ""
+
+
+def citation_text(c: ReportCitation | None) -> tuple[str, str]:
+    """Plain-text and BibTeX citation of a report (generic when ``c`` is None)."""
+    from . import __version__, config
+
+    authors, repo = "egovlib contributors", ""
+    cff = config.REPO_ROOT / "CITATION.cff"
+    if cff.is_file():  # the project's own citation metadata, when it has some
+        meta = yaml.safe_load(cff.read_text(encoding="utf-8")) or {}
+        names = [
+            a.get("name") or " ".join(p for p in (a.get("given-names"), a.get("family-names")) if p)
+            for a in meta.get("authors") or []
+            if isinstance(a, dict)
+        ]
+        authors = join_names([n for n in names if n]) or authors
+        repo = str(meta.get("repository-code") or meta.get("url") or "")
+    if c is None:
+        plain = (
+            f"{authors}. egovlib reports on the UN E-Government Survey, egovlib "
+            f"{__version__}." + (f" {repo}" if repo else "")
+        )
+        return plain, ""
+    year = str(c.run_date)[:4]
+    commit = f", commit {c.commit}" if c.commit else ""
+    plain = (
+        f"{authors} ({year}). {c.title}. Report on the UN E-Government Survey {c.edition}, "
+        f"generated {c.run_date} with egovlib {c.version}{commit}." + (f" {repo}" if repo else "")
+    )
+    key = re.sub(r"[^a-z0-9]+", "", f"egovlib{c.notebook[:2]}{c.edition}{year}".casefold())
+    bib = "\n".join(
+        [
+            f"@techreport{{{key},",
+            f"  author = {{{{{authors}}}}},",
+            f"  title = {{{{{c.title}}}}},",
+            "  institution = {egovlib},",
+            f"  year = {{{year}}},",
+            f"  note = {{Report on the UN E-Government Survey {c.edition}, egovlib "
+            f"{c.version}{commit}}},",
+            *([f"  url = {{{repo}}},"] if repo else []),
+            "}",
+        ]
+    )
+    return plain, bib
+
+
+def end_matter_markdown(
+    text: str, source_ids: Sequence[str], citation: ReportCitation | None = None
+) -> str:
+    """The end of a report: glossary of the terms in ``text``, data sources with their licences,
+    and how to cite the report (Markdown; every catalogue string escaped)."""
+    cat = sources.load_catalogue()
+    lines = ["## Glossary", ""]
+    terms = glossary_terms(text)
+    if terms:
+        lines += [
+            f"- **{escape_markdown(e.heading)}**: {escape_markdown(e.definition)}" for e in terms
+        ]
+    else:
+        lines.append("This report uses no term from the project glossary.")
+    lines += ["", "## Data sources and licences", ""]
+    used = [cat[i] for i in source_ids if i in cat]
+    if used:
+        lines.append(
+            f"This report read {len(used)} data file{'s' * (len(used) != 1)}, each checked "
+            "against its catalogued checksum. Their terms of use apply to any reuse of the "
+            "numbers in this report."
+        )
+        lines.append("")
+        for s in used:
+            accessed = f" Accessed {s.accessed}." if s.accessed else ""
+            lines.append(
+                f"- {escape_markdown(s.publisher)} ({s.year_span}). *{escape_markdown(s.title)}*. "
+                f"<{s.url}>.{accessed} Licence: {escape_markdown(s.licence)}."
+                if s.url.startswith(("http://", "https://"))
+                else f"- {escape_markdown(s.publisher)} ({s.year_span}). "
+                f"*{escape_markdown(s.title)}*.{accessed} Licence: {escape_markdown(s.licence)}."
+            )
+    else:
+        lines.append("This report read no catalogued data file.")
+    plain, bib = citation_text(citation)
+    lines += ["", "## How to cite this report", "", escape_markdown(plain), ""]
+    if bib:
+        lines += ["```bibtex", bib, "```", ""]
+    lines.append("Please cite the data sources above as well.")
+    return "\n".join(lines) + "\n"
+
+
+def show_end_matter() -> None:
+    """Display the end of the report; the last cell of every notebook.
+
+    A glossary of the technical terms used (entries of `egovlib/glossary.yml` found in the text
+    shown through this module; the HTML export widens this to the whole report), the data
+    sources the notebook read with their licences and citations, and how to cite the report
+    (completed by the HTML export with the report's title, edition, date and commit).
+    """
+    ids = sources.files_read()
+    md = end_matter_markdown("\n".join(_SHOWN.text), ids)
+    display(
+        {"text/markdown": md, "text/plain": md},
+        raw=True,
+        metadata={META_KEY: {"kind": "end_matter", "sources": ids}},
+    )
+
+
+_watch_for_new_notebook()

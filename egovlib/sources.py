@@ -196,7 +196,27 @@ def verified_path(source: SourceFile | str, root: Path | None = None) -> Path:
             f"version on purpose, add it as a new entry in {config.CATALOGUE_PATH.name} "
             "with its own sha256",
         )
+    _FILES_READ[src.id] = None
     return path
+
+
+#: Ids of the catalogued files verified in this process (insertion-ordered), for the report's
+#: list of data sources and licences (`egovlib.report.show_end_matter`).
+_FILES_READ: dict[str, None] = {}
+
+
+def files_read() -> list[str]:
+    """Ids of the catalogued files verified (opened) in this process, in catalogue order.
+
+    `verified_path` is the one place raw files are opened, so this is the list of sources a
+    notebook read since the process started or since `forget_files_read`.
+    """
+    return [fid for fid in load_catalogue() if fid in _FILES_READ]
+
+
+def forget_files_read() -> None:
+    """Start a new record for `files_read` (a new notebook in a reused kernel)."""
+    _FILES_READ.clear()
 
 
 def files_for_reader(reader: str) -> list[SourceFile]:

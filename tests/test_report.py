@@ -1,15 +1,26 @@
-"""Notebook-side helpers: year resolution and table formatting."""
+"""The report API: year resolution, table formatting, escaping, figures with alt text and data,
+key findings, glossary, end matter, and what the HTML export makes of them."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from unittest import mock
 
-import pandas as pd
-import pytest
+import matplotlib
 
-from egovlib import report
-from egovlib.errors import EgovError
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from egovlib import plots, report, sources  # noqa: E402
+from egovlib.errors import EgovError, SpecError  # noqa: E402
+from egovlib.runner import html as report_html  # noqa: E402
+
+INJECTION = "<img src=x onerror=alert(1)>"
 
 
 def test_resolve_year():
@@ -25,7 +36,7 @@ def test_show_table_formats_and_precision():
     )
     with mock.patch.object(report, "display") as shown:
         report.show_table(df, "Caption here", formats={"b": "{:.1f}"}, precision=2)
-    html = shown.call_args[0][0].to_html()
+    html = shown.call_args[0][0]["text/html"]
     cells = re.findall(r">([^<>]+)</td>", html)
     assert cells == ["1.23", "2.5", "1", "1,234,567.00", "–", "3.0", "2", "2.00"]
     assert "Caption here" in html
@@ -44,3 +55,314 @@ def test_join_names():
     assert report.join_names([]) == ""
     assert report.join_names(["Oman"]) == "Oman"
     assert report.join_names(["Oman", "Qatar", "Kuwait"]) == "Oman, Qatar and Kuwait"
+
+
+# ------------------------------------------------------------------ helpers
+@pytest.fixture(autouse=True)
+def fresh_report():
+    report.reset()
+    yield
+    report.reset()
+    plt.close("all")
+
+
+def outputs_of(call) -> list:
+    """Run ``call()`` and return what it displayed as notebook outputs."""
+    shown = []
+
+    def fake_display(bundle, raw=False, metadata=None):
+        assert raw, "the report API displays raw MIME bundles"
+        shown.append(nbformat.v4.new_output("display_data", data=bundle, metadata=metadata or {}))
+
+    with mock.patch.object(report, "display", fake_display):
+        call()
+    return shown
+
+
+def a_figure(title="EGDI of the GCC, 2024"):
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.bar(["Bahrain", "Oman"], [0.9196, 0.8])
+    return plots.finish(fig, title, ["un_egdi_2024"])
+
+
+TABLE = pd.DataFrame(
+    {
+        "country": ["Bahrain", INJECTION, "Côte d'Ivoire"],
+        "egdi": [0.919612345, 0.5, None],
+        "rank": [18, 100, 150],
+        "in_egdi": [True, False, True],
+    }
+)
+
+
+# ------------------------------------------------------------------ escaping (issue 10)
+def test_show_markdown_escapes_html_but_keeps_markdown_and_code():
+    (out,) = outputs_of(
+        lambda: report.show_markdown(
+            f"**{INJECTION}** ranks 18th, p < 0.05 & `a<b` [x](javascript:alert(1))"
+        )
+    )
+    md = out.data["text/markdown"]
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)>" in md
+    assert "**" in md and "`a<b`" in md  # Markdown and code spans are left alone
+    assert "javascript:" not in md and "p &lt; 0.05 &amp;" in md
+    html = report_html._exporter(False).markdown2html({}, md)
+    assert "<img" not in html and "&lt;img src=x" in html and "<code>a&lt;b</code>" in html
+
+
+def test_show_table_escapes_caption_headers_and_cells():
+    df = TABLE.rename(columns={"rank": "<b>rank</b>"})
+    (out,) = outputs_of(lambda: report.show_table(df, f"Caption {INJECTION}"))
+    html = out.data["text/html"]
+    assert "<img" not in html and "<b>" not in html
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") == 2  # caption and cell
+    assert "&lt;b&gt;rank&lt;/b&gt;" in html
+
+
+# ------------------------------------------------------------------ tables as data
+def test_show_table_records_full_precision_values_under_the_headers_shown():
+    (out,) = outputs_of(lambda: report.show_table(TABLE, "GCC ranks", formats={"egdi": "{:.2f}"}))
+    meta = out.metadata[report.META_KEY]
+    assert meta["kind"] == "table" and meta["caption"] == "GCC ranks"
+    assert meta["name"] == "gcc-ranks"
+    back = report.frame_from_json(meta["data"])
+    assert list(back.columns) == ["Country", "EGDI", "Rank", "In EGDI?"]
+    assert back["EGDI"].tolist()[:2] == [0.919612345, 0.5] and pd.isna(back["EGDI"][2])
+    assert back["Rank"].tolist() == [18, 100, 150]
+    assert back["In EGDI?"].tolist() == ["Yes", "No", "Yes"]  # as shown
+    assert ">0.92<" in out.data["text/html"]  # the table shows the rounded value
+
+
+def test_show_table_with_index_exports_the_index():
+    df = TABLE.set_index("country")
+    (out,) = outputs_of(lambda: report.show_table(df, "By country", hide_index=False))
+    back = report.frame_from_json(out.metadata[report.META_KEY]["data"])
+    assert back.columns[0] == "Country" and back.iloc[1, 0] == INJECTION
+
+
+def test_download_names_are_unique_within_a_report():
+    outs = outputs_of(lambda: [report.show_table(TABLE, "Same caption") for _ in range(3)])
+    names = [o.metadata[report.META_KEY]["name"] for o in outs]
+    assert names == ["same-caption", "same-caption-2", "same-caption-3"]
+
+
+def test_csv_keeps_accents_for_spreadsheets():
+    raw = report.csv_bytes(TABLE)
+    assert raw.startswith("\ufeff".encode())
+    back = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig")
+    assert back["country"].tolist()[2] == "Côte d'Ivoire"
+
+
+def test_a_table_too_large_for_a_download_is_refused():
+    big = pd.DataFrame({"x": ["y" * 200] * 10_000})
+    with pytest.raises(SpecError, match="too large.*egov data export"):
+        outputs_of(lambda: report.show_table(big, "Everything"))
+
+
+# ------------------------------------------------------------------ figures
+def test_show_figure_needs_real_alt_text():
+    for alt in ("", "   ", "Figure", "A chart"):
+        fig = a_figure()
+        with pytest.raises(SpecError, match="alt text"):
+            outputs_of(lambda fig=fig, alt=alt: report.show_figure(fig, alt=alt))
+    with pytest.raises(TypeError):
+        report.show_figure(a_figure())  # alt is required
+
+
+def test_show_figure_shows_png_with_alt_source_and_data_and_closes_the_figure():
+    fig = a_figure()
+    alt = "Bahrain's EGDI of 0.92 is above Oman's 0.80 in 2024."
+    data = pd.DataFrame({"country": ["Bahrain", "Oman"], "egdi": [0.9196, 0.8]})
+    (out,) = outputs_of(lambda: report.show_figure(fig, alt=alt, data=data))
+    png = base64.b64decode(out.data["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = out.metadata[report.META_KEY]
+    assert meta["alt"] == alt and out.metadata["image/png"]["alt"] == alt
+    assert meta["title"] == "EGDI of the GCC, 2024"
+    assert meta["source"] == plots.source_text(["un_egdi_2024"]) == "Source: UN DESA."
+    assert report.frame_from_json(meta["data"]).to_dict("list") == {
+        "Country": ["Bahrain", "Oman"],
+        "EGDI": [0.9196, 0.8],
+    }
+    # shown at the figure's size, drawn at twice its resolution
+    assert out.metadata["image/png"]["width"] == int.from_bytes(png[16:20], "big") // 2
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_show_figure_rejects_data_that_is_not_a_table():
+    with pytest.raises(SpecError, match="DataFrame"):
+        outputs_of(lambda: report.show_figure(a_figure(), alt="five words of alt text", data=[1]))
+
+
+# ------------------------------------------------------------------ key findings
+def test_key_findings_box():
+    findings = ["Bahrain is 18th.", f"The median {INJECTION} is 0.85.", "Third."]
+    (out,) = outputs_of(lambda: report.show_key_findings(findings))
+    md = out.data["text/markdown"]
+    assert md.startswith("## Key findings\n") and md.count("\n- ") == 3 and "<img" not in md
+    assert out.metadata[report.META_KEY] == {"kind": "key_findings"}
+    for bad in ([], ["one", " "], ["x"] * 6):
+        with pytest.raises(SpecError, match="three to five"):
+            outputs_of(lambda bad=bad: report.show_key_findings(bad))
+
+
+# ------------------------------------------------------------------ glossary and end matter
+#: Jargon issue 15 names, each of which the glossary must explain.
+ISSUE_15_JARGON = [
+    "HC3", "AME", "RESET", "Cook's D", "Cronbach's alpha", "first-order index",
+    "total-order index", "Monte Carlo", "min-max normalisation", "z-score", "geometric mean",
+    "effective weight", "Holm", "Benjamini-Hochberg", "equivalence bound",
+    "specification curve", "fractional logit", "median regression", "fixed effects", "VIF",
+    "prediction interval", "EGDI", "OSI", "HCI", "TII", "EPI", "level group", "rating class",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("term", ISSUE_15_JARGON)
+def test_glossary_explains_the_jargon_of_issue_15(term):
+    found = report.glossary_terms(f"We report the {term} here.")
+    assert len(found) == 1, f"{term!r} matches {[e.term for e in found]}"
+    assert len(found[0].definition.split()) >= 8
+
+
+def test_glossary_matching_respects_acronyms_words_and_plurals():
+    terms = lambda text: [e.term for e in report.glossary_terms(text)]  # noqa: E731
+    assert terms("we reset the counter; an amended rule; epidemic") == []
+    assert terms("two z-scores and Cook’s D") == ["Cook's D", "z-score"]
+    assert terms("AMEs and the RESET test") == ["AME", "RESET"]
+    assert terms("rating classes by level groups") == ["level group", "rating class"]
+
+
+def test_glossary_file_is_checked(tmp_path):
+    bad = tmp_path / "g.yml"
+    bad.write_text("terms:\n  - term: OSI\n    definition: a\n  - term: X\n    definition: b\n"
+                   "    aliases: [osi]\n")  # fmt: skip
+    with pytest.raises(SpecError, match="'osi' already names the entry 'OSI'"):
+        report.load_glossary(bad)
+    bad.write_text("terms:\n  - term: OSI\n    meaning: a\n")
+    with pytest.raises(SpecError, match="unknown keys"):
+        report.load_glossary(bad)
+
+
+def test_files_read_lists_each_verified_file_once_in_catalogue_order():
+    sources.forget_files_read()
+    sources.verified_path("un_egdi_2024")
+    sources.verified_path("un_egdi_2003_2020")
+    sources.verified_path("un_egdi_2024")
+    assert sources.files_read() == ["un_egdi_2003_2020", "un_egdi_2024"]
+    report.reset()
+    assert sources.files_read() == []
+
+
+def test_end_matter_lists_terms_used_sources_read_and_a_citation():
+    outputs_of(
+        lambda: report.show_markdown("Standard errors are HC3; ranks come from a Monte Carlo.")
+    )
+    sources.verified_path("un_egdi_2024")
+    (out,) = outputs_of(report.show_end_matter)
+    md = out.data["text/markdown"]
+    glossary = md.split("## Data sources")[0]
+    assert "**HC3**" in glossary and "**Monte Carlo**" in glossary and "**VIF**" not in glossary
+    cat = sources.load_catalogue()["un_egdi_2024"]
+    assert cat.title in md and cat.url in md and f"Licence: {cat.licence}" in md
+    assert "## How to cite this report" in md
+    assert out.metadata[report.META_KEY] == {"kind": "end_matter", "sources": ["un_egdi_2024"]}
+
+
+# ------------------------------------------------------------------ the HTML export
+def small_report(tmp_path):
+    """A report built with every piece of the API, exported to HTML as the runner does."""
+    figure_alt = "Bahrain's EGDI of 0.92 is above Oman's 0.80 in 2024."
+
+    def body():
+        report.show_key_findings(["Bahrain is 18th.", "Oman is 41st.", "Both are Very High."])
+        report.show_table(TABLE, "GCC ranks, 2024", formats={"egdi": "{:.4f}"})
+        report.show_figure(a_figure(), alt=figure_alt, data=TABLE[["country", "egdi"]])
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# GCC report\n\nIntro."),
+        nbformat.v4.new_code_cell(outputs=outputs_of(body)),
+        nbformat.v4.new_markdown_cell("## Appendix A: Diagnostics\n\nA RESET test."),
+        nbformat.v4.new_code_cell(
+            outputs=outputs_of(lambda: report.show_table(TABLE.head(1), "Diagnostic table"))
+        ),
+        nbformat.v4.new_markdown_cell("## Back in the main text\n\nMore prose."),
+        nbformat.v4.new_markdown_cell("## Appendix B: Forensics\n\nDetail with Cook's D."),
+        nbformat.v4.new_code_cell(outputs=outputs_of(report.show_end_matter)),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    path = tmp_path / "02_test.ipynb"
+    nbformat.write(nb, path)
+    facts = [
+        ("Survey edition", "2024"),
+        ("Run date", "2026-05-01 10:00 UTC"),
+        ("Git commit", "abc"),
+    ]
+    report_html.export_html(
+        path, path.with_suffix(".html"), facts=facts, year=2024, status="ok", error="",
+        show_code=False, version="0.1.0",
+    )  # fmt: skip
+    return path.with_suffix(".html"), figure_alt
+
+
+def test_export_gives_figures_their_alt_text_and_source_line(tmp_path):
+    page, alt = small_report(tmp_path)
+    text = page.read_text()
+    assert "No description has been provided" not in text
+    imgs = re.findall(r"<img [^>]*>", text)
+    assert len(imgs) == 1 and f'alt="{alt}"' in imgs[0].replace("&#x27;", "'").replace("&#39;", "'")
+    assert re.search(r'<span class="egov-source">Source: UN DESA\.</span>', text)
+
+
+def test_export_csv_links_decode_to_the_tables_and_match_the_xlsx(tmp_path):
+    page, _ = small_report(tmp_path)
+    text = page.read_text()
+    links = re.findall(
+        r'<a download="([^"]+)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', text
+    )
+    assert [n for n, _ in links] == [
+        "02_test_gcc-ranks-2024.csv", "02_test_egdi-of-the-gcc-2024.csv",
+        "02_test_diagnostic-table.csv",
+    ]  # fmt: skip
+    csvs = [pd.read_csv(io.BytesIO(base64.b64decode(b)), encoding="utf-8-sig") for _, b in links]
+    assert csvs[0]["Country"].tolist() == TABLE["country"].tolist()
+    assert csvs[0]["EGDI"].tolist()[:2] == [0.919612345, 0.5]
+    xlsx = pd.read_excel(page.with_suffix(".xlsx"), sheet_name=None)
+    assert list(xlsx) == ["Contents", "Table 1", "Figure 1", "Table 2"]
+    for csv, sheet in zip(csvs, ["Table 1", "Figure 1", "Table 2"], strict=True):
+        pd.testing.assert_frame_equal(csv, xlsx[sheet], check_dtype=False)
+    contents = pd.read_excel(page.with_suffix(".xlsx"), sheet_name="Contents", header=2)
+    assert contents["Title"].tolist() == [
+        "GCC ranks, 2024",
+        "EGDI of the GCC, 2024",
+        "Diagnostic table",
+    ]
+    assert 'href="02_test.xlsx"' in text
+
+
+def test_xlsx_is_byte_identical_when_rewritten(tmp_path):
+    page, _ = small_report(tmp_path)
+    first = page.with_suffix(".xlsx").read_bytes()
+    again, _ = small_report(tmp_path)
+    assert again.with_suffix(".xlsx").read_bytes() == first
+
+
+def test_export_collapses_appendices_up_to_the_next_section(tmp_path):
+    page, _ = small_report(tmp_path)
+    text = page.read_text()
+    blocks = re.findall(r'<details class="egov-appendix">(.*?)</details>', text, re.S)
+    assert len(blocks) == 2
+    assert "Appendix A: Diagnostics" in blocks[0] and "Diagnostic table" in blocks[0]
+    assert "Back in the main text" not in blocks[0] and "Back in the main text" in text
+    assert "Appendix B: Forensics" in blocks[1] and "Glossary" not in blocks[1]
+    assert text.index("</details>", text.index("Appendix B")) < text.index('id="Glossary"')
+
+
+def test_export_completes_the_end_matter_for_the_whole_report(tmp_path):
+    page, _ = small_report(tmp_path)
+    end = page.read_text().split('class="egov-end-matter"')[1]
+    # RESET and Cook's D appear only in Markdown cells: the export adds them.
+    for term in ("RESET", "Cook's D", "EGDI"):
+        assert f"<strong>{term}</strong>" in end.replace("&#39;", "'").replace("&#x27;", "'")
+    assert (
+        "egovlib contributors (2026). GCC report. Report on the UN E-Government Survey 2024" in end
+    )

@@ -146,8 +146,10 @@ def test_good_run_publishes_year_folder(good_run):
     assert sorted(p.name for p in pub.iterdir()) == [
         "01_first.html",
         "01_first.ipynb",
+        "01_first.xlsx",
         "02_second.html",
         "02_second.ipynb",
+        "02_second.xlsx",
         "index.html",
         "manifest.json",
     ]

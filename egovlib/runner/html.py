@@ -1,9 +1,14 @@
-"""HTML reports (nbconvert, self-contained, code hidden) and the index page of a run."""
+"""HTML reports (nbconvert, self-contained, code hidden), their XLSX of tables and figure data,
+and the index page of a run."""
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
+import zipfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +44,191 @@ def _exporter(show_code: bool):
     return exp
 
 
+# ------------------------------------------------------------------ report structure
+#: A Markdown cell whose first line starts like this opens a collapsed appendix.
+APPENDIX_PREFIX = "## Appendix"
+_SECTION_HEADING = re.compile(r"^#{1,2} ", re.M)
+
+
+@dataclass
+class ReportItem:
+    """A table, or the data behind a figure, offered for download and written to the XLSX."""
+
+    kind: str  # "table" or "figure"
+    number: int  # Table 1, 2, ... and Figure 1, 2, ... in the order shown
+    title: str
+    source: str
+    description: str
+    data: dict  # `report.frame_to_json` payload
+
+    @property
+    def sheet(self) -> str:
+        """Its sheet in the XLSX (also named next to its download link)."""
+        return f"{'Table' if self.kind == 'table' else 'Figure'} {self.number}"
+
+
+def _egov_meta(output) -> dict:
+    from ..report import META_KEY
+
+    return output.get("metadata", {}).get(META_KEY) or {}
+
+
+def prepare_report(nb, stem: str) -> tuple[list[ReportItem], bool]:
+    """Annotate an executed notebook for the report template, in place.
+
+    - Appendices: the first line of a Markdown cell starting with ``## Appendix`` becomes the
+      summary of a collapsed section that runs to the next ``#``/``##`` heading, the end matter
+      or the end (cell metadata ``egov_appendix_open`` / ``egov_appendix_close``).
+    - Downloads: each table and figure with data gets a ``download`` entry (file name, ``data:``
+      URI of its CSV, rows, XLSX sheet) in its `report.META_KEY` metadata.
+
+    Returns
+    -------
+    items : list of ReportItem
+        The tables and figure data, in the order shown (for the XLSX).
+    open_at_end : bool
+        Whether the last appendix runs to the end of the report.
+    """
+    from ..report import csv_bytes, frame_from_json
+
+    items: list[ReportItem] = []
+    counts = {"table": 0, "figure": 0}
+    is_open = False
+    for cell in nb.cells:
+        cell.metadata.pop("egov_appendix_open", None)
+        cell.metadata.pop("egov_appendix_close", None)
+        if cell.cell_type == "markdown" and "papermill-error-cell-tag" not in cell.metadata.get(
+            "tags", []
+        ):
+            first, _, rest = cell.source.lstrip().partition("\n")
+            if first.startswith(APPENDIX_PREFIX):
+                cell.metadata["egov_appendix_close"] = is_open
+                cell.metadata["egov_appendix_open"] = first[3:].strip()
+                cell.source = rest.strip()
+                is_open = True
+            elif is_open and _SECTION_HEADING.search(cell.source):
+                cell.metadata["egov_appendix_close"] = True
+                is_open = False
+        for out in cell.get("outputs", []):
+            meta = _egov_meta(out)
+            kind = meta.get("kind")
+            if kind == "end_matter" and is_open:
+                cell.metadata["egov_appendix_close"] = True
+                is_open = False
+            if kind not in counts:
+                continue
+            counts[kind] += 1
+            if not meta.get("data"):
+                continue
+            item = ReportItem(
+                kind=kind,
+                number=counts[kind],
+                title=meta.get("caption") or meta.get("title") or "",
+                source=meta.get("source") or "",
+                description=meta.get("alt") or "",
+                data=meta["data"],
+            )
+            items.append(item)
+            csv = csv_bytes(frame_from_json(item.data))
+            meta["download"] = {
+                "filename": f"{stem}_{meta.get('name') or item.sheet.replace(' ', '-')}.csv",
+                "href": "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv).decode(),
+                "rows": len(item.data["data"]),
+                "sheet": item.sheet,
+            }
+    return items, is_open
+
+
+def report_text(nb) -> str:
+    """The words a reader sees in a report (Markdown cells and outputs; no code, no end matter),
+    for its glossary."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+            continue
+        for out in cell.get("outputs", []):
+            meta = _egov_meta(out)
+            if meta.get("kind") == "end_matter":
+                continue
+            if meta.get("kind") in ("table", "figure"):
+                parts += [meta.get(k) or "" for k in ("caption", "title", "alt", "source")]
+                if meta.get("data"):
+                    parts += meta["data"]["columns"]
+                    parts += [v for row in meta["data"]["data"] for v in row if isinstance(v, str)]
+                continue
+            data = out.get("data", {})
+            text = data.get("text/markdown") or data.get("text/plain") or out.get("text") or ""
+            parts.append("".join(text) if isinstance(text, list) else text)
+    return "\n".join(parts)
+
+
+def complete_end_matter(nb, citation) -> None:
+    """Re-write the end matter with the glossary of the whole report and its citation."""
+    from ..report import end_matter_markdown
+
+    text = None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            meta = _egov_meta(out)
+            if meta.get("kind") != "end_matter":
+                continue
+            text = report_text(nb) if text is None else text
+            md = end_matter_markdown(text, meta.get("sources") or [], citation)
+            out["data"] = {"text/markdown": md, "text/plain": md}
+
+
+def write_xlsx(items: list[ReportItem], path: Path, *, title: str) -> None:
+    """One workbook per report: a Contents sheet, then one sheet per table and figure's data.
+
+    Written with fixed timestamps, so an unchanged report gives a byte-identical file.
+    """
+    import pandas as pd
+
+    from ..report import frame_from_json
+
+    contents = pd.DataFrame(
+        {
+            "Sheet": [i.sheet for i in items],
+            "Title": [i.title for i in items],
+            "Source": [i.source for i in items],
+            "Description": [i.description for i in items],
+            "Rows": [len(i.data["data"]) for i in items],
+        }
+    )
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        pd.DataFrame({title: []}).to_excel(xl, sheet_name="Contents", index=False)
+        contents.to_excel(xl, sheet_name="Contents", index=False, startrow=2)
+        for item in items:
+            frame_from_json(item.data).to_excel(xl, sheet_name=item.sheet, index=False)
+        for ws in xl.book.worksheets:
+            ws.freeze_panes = "A4" if ws.title == "Contents" else "A2"
+            for col in ws.iter_cols(min_row=3 if ws.title == "Contents" else 1, max_row=60):
+                width = max((len(str(c.value)) for c in col if c.value is not None), default=8)
+                ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 60)
+        xl.book.properties.creator = "egovlib"
+    _write_reproducible_zip(buf.getvalue(), path)
+
+
+_XLSX_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _write_reproducible_zip(data: bytes, path: Path) -> None:
+    """Copy a zip (xlsx) with its member times and document dates fixed to 1980-01-01."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _XLSX_TIME.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, body)
+    path.write_bytes(out.getvalue())
+
+
 def _authored_markdown(nb):
     """Markdown cells written by the author (not papermill's error-marker cells)."""
     return [
@@ -69,8 +259,9 @@ def export_html(
     error: str,
     show_code: bool,
     version: str,
+    pdf: bool = False,
 ) -> None:
-    """Render an executed notebook to a self-contained HTML report.
+    """Render an executed notebook to a self-contained HTML report (and its XLSX of tables).
 
     Parameters
     ----------
@@ -82,11 +273,37 @@ def export_html(
         Execution status (``ok``, ``failed``, ``timeout``) and error line, shown as a banner.
     show_code : bool
         Include code cells (hidden by default: the reports are for readers, not coders).
+    pdf : bool
+        Link the PDF of the report (written next to it by `egovlib.runner.pdf.write_pdf`).
+
+    The tables and figure data shown through `egovlib.report` get CSV downloads inside the
+    page and are written to one XLSX next to it (``<name>.xlsx``); the end matter gets the
+    glossary of the whole report and the report's citation.
     """
     import nbformat
 
+    from ..report import ReportCitation
+
     nb = nbformat.read(nb_path, as_version=4)
     title = notebook_title(nb) or nb_path.stem
+    fact = dict(facts)
+    complete_end_matter(
+        nb,
+        ReportCitation(
+            title=title,
+            edition=year,
+            run_date=fact.get("Run date", ""),
+            version=version,
+            commit=fact.get("Git commit", ""),
+            notebook=nb_path.stem,
+        ),
+    )
+    items, appendix_open_at_end = prepare_report(nb, nb_path.stem)
+    xlsx_path = html_path.with_suffix(".xlsx")
+    if items:
+        write_xlsx(items, xlsx_path, title=title)
+    elif xlsx_path.exists():
+        xlsx_path.unlink()
     if not show_code:
         # The title block replaces the notebook's own H1; warnings on stderr stay in the .ipynb.
         _drop_first_h1(nb)
@@ -107,6 +324,9 @@ def export_html(
             "css": report_css(),
             "notebook": nb_path.name,
             "version": version,
+            "xlsx": xlsx_path.name if items else "",
+            "pdf": html_path.with_suffix(".pdf").name if pdf else "",
+            "appendix_open_at_end": appendix_open_at_end,
         },
         "metadata": {"name": title},
     }

@@ -154,7 +154,9 @@ def write_manifest(
             used.setdefault(fid, []).append(r.name)
     data_files, problems = data_file_records(used)
     outputs = {
-        p.name: sha256_of(p) for p in sorted(build.iterdir()) if p.suffix in (".ipynb", ".html")
+        p.name: sha256_of(p)
+        for p in sorted(build.iterdir())
+        if p.suffix in (".ipynb", ".html", ".xlsx", ".pdf")
     }
     manifest = {
         "survey_edition": year,
