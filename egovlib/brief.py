@@ -111,8 +111,9 @@ class Finding:
     ----------
     key : str
         Template key in the language files (``findings.levels.all``).
-    values : dict
-        Language-neutral values: ISO3 codes, index codes, ranks, scores, years, `GroupSpec`.
+    params : dict
+        Language-neutral values that fill the template: ISO3 codes, index codes, ranks, scores,
+        years, a `GroupSpec`.
     confidence : str
         ``fact`` (published, or arithmetic on published numbers), ``estimate`` (a model result,
         with ``interval``) or ``judgement`` (this project's reading).
@@ -125,7 +126,7 @@ class Finding:
     """
 
     key: str
-    values: Mapping
+    params: Mapping
     confidence: str
     section: Section
     notes: tuple[tuple[str, Mapping], ...] = ()
@@ -488,7 +489,7 @@ def chart_data(
 def finding_text(f: Finding, lang: str = "en") -> str:
     """The sentence(s) of a finding or recommendation in ``lang`` (Markdown bold allowed)."""
     c = catalog(lang)
-    text = c.text(f.key, **f.values)
+    text = c.text(f.key, **f.params)
     for key, values in f.notes:
         text += " " + c.text(key, **values)
     return text
