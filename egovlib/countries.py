@@ -138,12 +138,38 @@ def un_members() -> list[str]:
     return sorted(t.loc[t["un_member"], "iso3"])
 
 
-def country_name(iso3: str) -> str:
-    """Short English name of a country (UN M49)."""
+#: Column of the short name per language (the UN M49 table's English and Arabic short names).
+NAME_COLUMNS = {"en": "name", "ar": "name_ar"}
+
+
+def country_name(iso3: str, lang: str = "en") -> str:
+    """Short name of a country (UN M49) in English or Arabic (``lang="ar"``).
+
+    Raises
+    ------
+    EgovError
+        For an unknown ISO3 code, an unknown language, or a country without a name in that
+        language in the M49 table.
+    """
     t = country_table()
     if iso3 not in t.index:
         raise EgovError(f"unknown ISO3 code {iso3!r}; use a code from egovlib.country_table()")
-    return str(t.at[iso3, "name"])
+    if lang not in NAME_COLUMNS:
+        raise EgovError(
+            f"no country names in language {lang!r}; languages: {', '.join(NAME_COLUMNS)}"
+        )
+    if lang == "en":
+        return str(t.at[iso3, "name"])
+    from .readers import load_table  # local: readers use this module
+
+    names = load_table("countries").set_index("iso3")[NAME_COLUMNS[lang]]
+    name = names.get(iso3)
+    if not isinstance(name, str) or not name.strip():
+        raise EgovError(
+            f"the UN M49 table has no {lang} name for {iso3} ({t.at[iso3, 'name']}); "
+            "add one to the M49 file's short-name column or choose another language"
+        )
+    return name.strip()
 
 
 def group_names() -> list[str]:

@@ -13,9 +13,9 @@ from egovlib import config
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_the_six_notebooks_exist():
+def test_the_brief_and_the_six_reports_exist():
     prefixes = [p.name[:2] for p in NOTEBOOKS]
-    assert prefixes == ["01", "02", "03", "04", "05", "06"], [p.name for p in NOTEBOOKS]
+    assert prefixes == ["00", "01", "02", "03", "04", "05", "06"], [p.name for p in NOTEBOOKS]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

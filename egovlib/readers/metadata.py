@@ -12,6 +12,7 @@ COUNTRIES = pa.DataFrameSchema(
     {
         "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), unique=True),
         "name": pa.Column(str),
+        "name_ar": pa.Column(str, nullable=True),
         "m49_formal_name": pa.Column(str, nullable=True),
         "un_common_name": pa.Column(str, nullable=True),
         "un_official_name": pa.Column(str, nullable=True),
@@ -40,6 +41,7 @@ COUNTRIES = pa.DataFrameSchema(
 M49_COLUMNS = {
     "ISO-alpha3 Code": "iso3",
     "Country or Area": "name",
+    "Arabic short": "name_ar",
     "English formal": "m49_formal_name",
     "Region Name": "region",
     "Sub-region Name": "subregion",

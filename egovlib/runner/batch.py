@@ -186,6 +186,13 @@ def run_one(
     result = execute_notebook(job)
     facts = [*facts, ("Run time", f"{result.duration_s:.1f} s")]
     try:
+        # The brief (00) hands its findings over in its output: its pages in every language
+        # (00_brief.html, 00_brief.ar.html) and its data (00_brief.json) are written from them.
+        from ..brief import write_brief_pages
+
+        pages = write_brief_pages(job.output, facts=facts, version=render.version)
+        if job.output.with_suffix(".html") in pages:
+            return result
         export_html(
             job.output,
             job.output.with_suffix(".html"),
@@ -435,6 +442,8 @@ def _write_index(build: Path, run: YearRun, render: RenderOptions, wall: float) 
         for k, vals in params.items()
         for v, names in vals.items()
     ]
+    from ..brief import index_headline, write_index_pages
+
     render_index(
         build / "index.html",
         title=f"E-Government Survey {run.year}: reports",
@@ -442,7 +451,9 @@ def _write_index(build: Path, run: YearRun, render: RenderOptions, wall: float) 
         rows=rows,
         params=prow,
         version=render.version,
+        headline=index_headline(build),  # the brief's findings, "" without a brief
     )
+    write_index_pages(build, rows, year=run.year, version=render.version)  # index.ar.html
 
 
 def _previous_durations(out: Path, years: list[int]) -> dict[tuple[int, str], float]:

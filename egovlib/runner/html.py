@@ -372,8 +372,13 @@ def render_index(
     rows: list[dict],
     params: list[tuple[str, str, str]],
     version: str,
+    headline: str = "",
 ) -> None:
-    """Write ``index.html``: one row per report with status, run time and links."""
+    """Write ``index.html``: one row per report with status, run time and links.
+
+    ``headline`` is an HTML block shown above the table (the brief's findings, from
+    `egovlib.brief.index_headline`), already escaped.
+    """
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False)
@@ -384,6 +389,7 @@ def render_index(
         params=params,
         css=report_css(),
         version=version,
+        headline=headline,
         n_failed=sum(r["status"] != "ok" for r in rows),
     )
     path.write_text(text, encoding="utf-8")
