@@ -30,7 +30,7 @@ def test_vintage_rule_lag_and_max_age():
     s = _series([("AAA", 2015, 1.0), ("AAA", 2022, 3.0)])
     t = pd.DataFrame({"iso3": ["AAA"], "year": [2022]})
     assert apply_vintage_rule(s, t, lag=0)["value"].item() == 3.0
-    assert apply_vintage_rule(s, t, lag=1)["value"].item() == 1.0
+    assert apply_vintage_rule(s, t, lag=1, max_age=None)["value"].item() == 1.0
     assert pd.isna(apply_vintage_rule(s, t, lag=1, max_age=3)["value"].item())
     assert apply_vintage_rule(s, t, lag=1, max_age=6)["ref_year"].item() == 2015
 
