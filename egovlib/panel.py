@@ -11,10 +11,65 @@ import pandas as pd
 from .countries import country_table, resolve_group
 from .errors import EgovError
 from .indices import level_group
+from .judgements import load_judgements
 from .readers import Variable, load_table, variables
 from .vocabulary import INDICES
 
 log = logging.getLogger(__name__)
+
+#: The vintage rule every notebook shares: a covariate value for survey edition ``Y`` is the
+#: latest reference year at or before ``Y - VINTAGE_LAG`` and no older than ``Y - VINTAGE_LAG -
+#: VINTAGE_MAX_AGE``. The survey uses the previous year's statistics, hence the lag of one year;
+#: older values are treated as missing (a literacy rate from 2003 says little about 2024).
+VINTAGE_LAG = 1
+VINTAGE_MAX_AGE = 5
+
+
+def vintage_rule_text(lag: int = VINTAGE_LAG, max_age: int | None = VINTAGE_MAX_AGE) -> str:
+    """The vintage rule in words, e.g. "latest reference year <= survey year - 1 and >= survey
+    year - 6"."""
+    return f"latest reference year <= survey year - {lag}" + (
+        f" and >= survey year - {lag + max_age}" if max_age is not None else ""
+    )
+
+
+@dataclass(frozen=True)
+class UNAdmission:
+    """A state admitted to the United Nations after the first survey edition was prepared.
+
+    Attributes
+    ----------
+    iso3 : str
+    admitted : int
+        Year of admission (General Assembly resolution).
+    event : str
+        What happened (independence, succession), in a few words.
+    citation : str
+    """
+
+    iso3: str
+    admitted: int
+    event: str
+    citation: str
+
+
+#: UN admissions that fall inside the survey's history (``judgements/un_admissions.yml``).
+UN_ADMISSIONS: tuple[UNAdmission, ...] = load_judgements("un_admissions", UNAdmission)
+
+
+def not_yet_members(year: int) -> dict[str, UNAdmission]:
+    """States that were not yet UN member states when edition ``year`` was prepared.
+
+    An edition assesses the states that were UN members in the year before publication, so a
+    state admitted in year ``A`` first appears in an edition after ``A``. Such a state is "not yet
+    a UN member" in earlier editions, never "not assessed".
+
+    Returns
+    -------
+    dict
+        ISO3 -> its `UNAdmission` entry.
+    """
+    return {a.iso3: a for a in UN_ADMISSIONS if int(year) <= a.admitted}
 
 
 def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
@@ -189,15 +244,17 @@ def build_panel(
     years: Iterable[int] | int | None = None,
     covariates: Iterable[str] | None = None,
     *,
-    lag: int = 1,
-    max_age: int | None = None,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
     coverage_groups: Iterable[str] = ("GCC",),
 ) -> Panel:
-    """Join covariates to survey editions by the vintage rule.
+    """Join covariates to survey editions by the shared vintage rule.
 
     Vintage rule: for survey edition ``Y`` each covariate takes its latest reference year not
-    after ``Y - lag`` (default ``lag=1``: the survey uses the previous year's data), and, if
-    ``max_age`` is given, not before ``Y - lag - max_age``. Missing stays missing.
+    after ``Y - lag`` (default ``lag=1``: the survey uses the previous year's data) and, if
+    ``max_age`` is not None, not before ``Y - lag - max_age`` (default 5 years). Missing stays
+    missing. Every notebook uses the defaults; pass other values only in a sensitivity analysis
+    (`vintage_sensitivity`).
 
     Parameters
     ----------
@@ -206,7 +263,7 @@ def build_panel(
     covariates : list of str, optional
         Covariate names (`egovlib.variables()`); default all.
     lag, max_age : int
-        The vintage rule (see above).
+        The vintage rule (see above; ``max_age=None`` sets no age limit).
     coverage_groups : list of str
         Named groups (besides all countries, regions and income groups) for the coverage table.
 
@@ -219,9 +276,7 @@ def build_panel(
     base = load_egdi_panel(years)
     long = load_covariates(covariates)
     names = list(dict.fromkeys(long["variable"])) if covariates is None else list(covariates)
-    rule = f"latest reference year <= survey year - {lag}" + (
-        f" and >= survey year - {lag + max_age}" if max_age is not None else ""
-    )
+    rule = vintage_rule_text(lag, max_age)
     lines = [
         f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
         f"{base['year'].nunique()} editions). Vintage rule: {rule}."
@@ -263,7 +318,11 @@ def build_panel(
 
 
 def apply_vintage_rule(
-    series: pd.DataFrame, targets: pd.DataFrame, *, lag: int = 1, max_age: int | None = None
+    series: pd.DataFrame,
+    targets: pd.DataFrame,
+    *,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
 ) -> pd.DataFrame:
     """Pick, for each country and survey edition, the value of the latest admissible reference year.
 
@@ -274,8 +333,8 @@ def apply_vintage_rule(
     targets : DataFrame
         ``iso3, year`` pairs (``year`` = survey edition).
     lag, max_age : int
-        Reference year must be <= edition - lag and, if ``max_age`` is set, >= edition - lag -
-        max_age.
+        Reference year must be <= edition - lag and, if ``max_age`` is not None, >= edition -
+        lag - max_age (defaults: the shared rule, `VINTAGE_LAG` and `VINTAGE_MAX_AGE`).
 
     Returns
     -------
@@ -302,6 +361,79 @@ def apply_vintage_rule(
     return out
 
 
+#: Alternative vintage rules compared with the default in `vintage_sensitivity` (lag, max_age).
+VINTAGE_ALTERNATIVES: tuple[tuple[int, int | None], ...] = (
+    (VINTAGE_LAG, 3),
+    (VINTAGE_LAG, 10),
+    (VINTAGE_LAG, None),
+    (0, VINTAGE_MAX_AGE),
+    (2, VINTAGE_MAX_AGE),
+)
+
+
+def vintage_sensitivity(
+    year: int,
+    covariates: Iterable[str] | None = None,
+    rules: Iterable[tuple[int, int | None]] = VINTAGE_ALTERNATIVES,
+) -> pd.DataFrame:
+    """How much each covariate's data for edition ``year`` depend on the vintage rule.
+
+    For the default rule and each alternative ``(lag, max_age)``: how many of the 193 countries
+    get a value, the median age of the values used (edition minus reference year), and, against
+    the default, how many countries gain or lose a value and how many get a different value.
+
+    Parameters
+    ----------
+    year : int
+        Survey edition.
+    covariates : list of str, optional
+        Default: every covariate (`covariate_catalogue`).
+    rules : iterable of (lag, max_age)
+        Alternatives to the default rule (``max_age=None``: no age limit).
+
+    Returns
+    -------
+    DataFrame
+        One row per covariate and rule: ``variable, rule, lag, max_age, default`` (True for the
+        default rule), ``countries, median_age, gained, lost, changed``.
+    """
+    check_editions([year])
+    names = list(covariate_catalogue()) if covariates is None else list(covariates)
+    long = load_covariates(names)
+    targets = load_egdi_panel(year)[["iso3", "year"]]
+    default = (VINTAGE_LAG, VINTAGE_MAX_AGE)
+    all_rules = [default, *[r for r in rules if tuple(r) != default]]
+    rows = []
+    for name in names:
+        series = long[long["variable"] == name]
+        base = None
+        for lag, max_age in all_rules:
+            got = apply_vintage_rule(series, targets, lag=lag, max_age=max_age).set_index("iso3")
+            has = got["value"].notna()
+            if base is None:
+                base = got
+            both = has & base["value"].notna()
+            rows.append(
+                {
+                    "variable": name,
+                    "rule": vintage_rule_text(lag, max_age),
+                    "lag": lag,
+                    "max_age": max_age,
+                    "default": (lag, max_age) == default,
+                    "countries": int(has.sum()),
+                    "median_age": float((year - got.loc[has, "ref_year"]).median())
+                    if has.any()
+                    else float("nan"),
+                    "gained": int((has & base["value"].isna()).sum()),
+                    "lost": int((~has & base["value"].notna()).sum()),
+                    "changed": int((got.loc[both, "value"] != base.loc[both, "value"]).sum()),
+                }
+            )
+    out = pd.DataFrame(rows)
+    out["max_age"] = out["max_age"].astype("Int64")
+    return out
+
+
 def coverage_table(
     data: pd.DataFrame, columns: Iterable[str], groups: Iterable[str] = ("GCC",)
 ) -> pd.DataFrame:
@@ -323,7 +455,15 @@ def coverage_table(
 
 
 __all__ = [
+    "UN_ADMISSIONS",
+    "VINTAGE_ALTERNATIVES",
+    "VINTAGE_LAG",
+    "VINTAGE_MAX_AGE",
     "Panel",
+    "UNAdmission",
+    "not_yet_members",
+    "vintage_rule_text",
+    "vintage_sensitivity",
     "covariate_catalogue",
     "apply_vintage_rule",
     "build_panel",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -14,9 +14,9 @@ import seaborn as sns
 from . import indices, plots
 from .countries import country_name, resolve_group
 from .errors import EgovError
-from .panel import load_egdi_panel
+from .panel import load_egdi_panel, not_yet_members
 from .report import join_names, signed_format
-from .vocabulary import EGDI_COMPONENTS, INDICES, SHORT_LABELS
+from .vocabulary import EGDI_COMPONENTS, EGDI_WEIGHTS, INDICES, SHORT_LABELS, crosses_break
 
 #: Indices shown in the benchmark tables, in display order.
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
@@ -325,6 +325,313 @@ def costliest_gap(gaps: pd.DataFrame) -> str | None:
 
 
 # ------------------------------------------------------------------------------ change
+#: A component moving more than this (index points, 0-1 scale) in one edition is flagged as a
+#: likely data revision or re-measurement and kept out of "evidence" unless stated. Half the
+#: scale: 23 of about 7,000 component steps between consecutive editions (2003-2024) exceed it;
+#: 9 of them start or end at a published 0 (missing data), most of the rest are EPI steps (a
+#: short questionnaire), and three are OSI or TII steps (e.g. Libya's TII 0.160 -> 0.964 from
+#: 2022 to 2024).
+REVISION_THRESHOLD = 0.5
+#: Share of countries moving the same way above which a change is a common shift.
+COMMON_SHIFT_SHARE = 0.8
+#: Score at which an index is "at the ceiling"; compression = at least `CEILING_MIN` countries
+#: there and at least twice as many as in the previous edition.
+CEILING = 0.95
+CEILING_MIN = 10
+
+
+def egdi_change_decomposition(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Split EGDI changes into OSI, HCI and TII contributions, row by row.
+
+    The EGDI is the mean of its three components, so each contributes a third of its change.
+    The residual is the published EGDI change minus the sum of the contributions: zero when the
+    published EGDI is the component mean, not zero around 2008 and 2010.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        Aligned rows (same index) with ``egdi, osi, hci, tii``.
+
+    Returns
+    -------
+    DataFrame
+        Same index: ``d_egdi, d_osi, d_hci, d_tii, contrib_osi, contrib_hci, contrib_tii,
+        residual``.
+    """
+    out = pd.DataFrame(index=after.index)
+    for c in ("egdi", *EGDI_COMPONENTS):
+        out[f"d_{c}"] = after[c].astype(float) - before[c].astype(float)
+    contrib = [f"contrib_{c}" for c in EGDI_COMPONENTS]
+    for c in EGDI_COMPONENTS:
+        out[f"contrib_{c}"] = out[f"d_{c}"] * EGDI_WEIGHTS[c]
+    out["residual"] = out["d_egdi"] - out[contrib].sum(axis=1)
+    return out
+
+
+def decompose_change(before: pd.Series, after: pd.Series) -> dict:
+    """Split the EGDI change between two rows into OSI, HCI and TII contributions.
+
+    Parameters
+    ----------
+    before, after : Series
+        Rows with ``egdi, osi, hci, tii`` (and ``rank``) of one country in two editions.
+
+    Returns
+    -------
+    dict
+        ``egdi_change``, ``component_change`` (Series), ``contributions`` (Series, change / 3),
+        ``residual`` (published EGDI change - sum of contributions), ``rank_change``
+        (before - after: positive = moved up).
+    """
+    d = egdi_change_decomposition(before.to_frame().T, after.to_frame().T).iloc[0]
+    rank_change = (
+        float(before["rank"]) - float(after["rank"])
+        if pd.notna(before.get("rank")) and pd.notna(after.get("rank"))
+        else np.nan
+    )
+    return {
+        "egdi_change": float(d["d_egdi"]),
+        "component_change": pd.Series({c: float(d[f"d_{c}"]) for c in EGDI_COMPONENTS}),
+        "contributions": pd.Series({c: float(d[f"contrib_{c}"]) for c in EGDI_COMPONENTS}),
+        "residual": float(d["residual"]),
+        "rank_change": rank_change,
+    }
+
+
+def previous_edition(year: int, egdi: pd.DataFrame | None = None) -> int | None:
+    """The edition before ``year`` in the data (None for the first)."""
+    eds = sorted(_panel(egdi)["year"].unique().tolist())
+    i = eds.index(int(year))
+    return eds[i - 1] if i else None
+
+
+def _zscores(s: pd.Series) -> pd.Series:
+    return (s - s.mean()) / s.std(ddof=0)
+
+
+def pair_changes(
+    year: int,
+    previous: int | None = None,
+    egdi: pd.DataFrame | None = None,
+    *,
+    revision_threshold: float = REVISION_THRESHOLD,
+) -> pd.DataFrame:
+    """Change of every country assessed in both editions, measured three ways.
+
+    Scores are relative within an edition (each component is rescaled against that year's
+    countries), so a raw change mixes a country's own progress with what moved every country.
+    For each index this gives, side by side:
+
+    * the raw change ``d_<i>``;
+    * the change net of the median country ``net_<i>`` (raw change minus the median change of
+      the countries assessed in both editions), and the change of the within-edition z-score
+      ``dz_<i>`` (z over all countries assessed in that edition);
+    * the rank change ``drank_<i>`` among the countries assessed in both editions (positive =
+      moved up), so that countries entering or leaving the survey do not move anyone.
+
+    Parameters
+    ----------
+    year : int
+        The later edition.
+    previous : int, optional
+        The earlier edition (default: the one before ``year``).
+    egdi : DataFrame, optional
+        The EGDI panel (default `load_egdi_panel()`).
+    revision_threshold : float
+        A component moving more than this is flagged in ``revision_<c>`` (`REVISION_THRESHOLD`).
+
+    Returns
+    -------
+    DataFrame
+        Index iso3: ``country``, per index ``<i>_before, <i>_after, d_<i>, net_<i>,
+        z_<i>_before, z_<i>_after, dz_<i>, rank_<i>_before, rank_<i>_after, drank_<i>``, the
+        published ranks ``published_rank_before, published_rank_after``, the EGDI decomposition
+        of `egdi_change_decomposition`, and ``revision_<c>`` for OSI, HCI, TII and EPI.
+        ``attrs``: ``year``, ``previous``, ``median`` (median change per index), ``n_before``,
+        ``n_after`` (countries assessed in each edition).
+    """
+    egdi = _panel(egdi)
+    previous = previous_edition(year, egdi) if previous is None else int(previous)
+    if previous is None:
+        raise EgovError(f"{year} is the first edition in the data; there is nothing to compare")
+    a = _edition(egdi, previous)
+    b = _edition(egdi, year)
+    a, b = a[a["assessed"]], b[b["assessed"]]
+    both = a.index.intersection(b.index)
+    out = pd.DataFrame(index=pd.Index(both, name="iso3"))
+    out["country"] = b.loc[both, "country"]
+    medians = {}
+    for c in INDICES:
+        out[f"{c}_before"] = a.loc[both, c].astype(float)
+        out[f"{c}_after"] = b.loc[both, c].astype(float)
+        out[f"d_{c}"] = out[f"{c}_after"] - out[f"{c}_before"]
+        medians[c] = float(out[f"d_{c}"].median())
+        out[f"net_{c}"] = out[f"d_{c}"] - medians[c]
+        out[f"z_{c}_before"] = _zscores(a[c].astype(float)).reindex(both)
+        out[f"z_{c}_after"] = _zscores(b[c].astype(float)).reindex(both)
+        out[f"dz_{c}"] = out[f"z_{c}_after"] - out[f"z_{c}_before"]
+        out[f"rank_{c}_before"] = indices.rank_desc(out[f"{c}_before"])
+        out[f"rank_{c}_after"] = indices.rank_desc(out[f"{c}_after"])
+        out[f"drank_{c}"] = (out[f"rank_{c}_before"] - out[f"rank_{c}_after"]).astype("Int64")
+    out["published_rank_before"] = a.loc[both, "rank"].astype("Int64")
+    out["published_rank_after"] = b.loc[both, "rank"].astype("Int64")
+    dec = egdi_change_decomposition(a.loc[both], b.loc[both])
+    out = out.join(dec[[f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]])
+    for c in (*EGDI_COMPONENTS, "epi"):
+        out[f"revision_{c}"] = out[f"d_{c}"].abs() > revision_threshold
+    out.attrs.update(
+        year=int(year),
+        previous=int(previous),
+        median=medians,
+        n_before=len(a),
+        n_after=len(b),
+        revision_threshold=float(revision_threshold),
+    )
+    return out
+
+
+def common_shifts(changes: pd.DataFrame, egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What moved every country between two editions, per index.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        From `pair_changes`.
+    egdi : DataFrame, optional
+        The EGDI panel (for the ceiling counts over all assessed countries).
+
+    Returns
+    -------
+    DataFrame
+        Index = index name (``egdi, osi, ...``): ``n`` (countries in both editions),
+        ``share_rose``, ``share_fell``, ``median_change``, ``at_ceiling_before``,
+        ``at_ceiling_after`` (countries scoring >= `CEILING` among all assessed),
+        ``common_shift`` (at least `COMMON_SHIFT_SHARE` moved the same way), ``compressed``
+        (ceiling compression, see `CEILING_MIN`), ``crosses_break`` (a documented method change
+        lies between the editions).
+    """
+    egdi = _panel(egdi)
+    y0, y1 = changes.attrs["previous"], changes.attrs["year"]
+    a, b = _edition(egdi, y0), _edition(egdi, y1)
+    rows = {}
+    for c in INDICES:
+        d = changes[f"d_{c}"].dropna()
+        top0 = int((a.loc[a["assessed"], c] >= CEILING).sum())
+        top1 = int((b.loc[b["assessed"], c] >= CEILING).sum())
+        rose, fell = float((d > 0).mean()), float((d < 0).mean())
+        rows[c] = {
+            "n": len(d),
+            "share_rose": rose,
+            "share_fell": fell,
+            "median_change": float(d.median()),
+            "at_ceiling_before": top0,
+            "at_ceiling_after": top1,
+            "common_shift": max(rose, fell) >= COMMON_SHIFT_SHARE,
+            "compressed": top1 >= CEILING_MIN and top1 >= 2 * max(top0, 1),
+            "crosses_break": crosses_break(y0, y1, c),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "index"
+    out.attrs.update(year=y1, previous=y0)
+    return out
+
+
+def change_three_ways(changes: pd.DataFrame, focus: str) -> pd.DataFrame:
+    """One country's change on every index: raw, net of the median country, z-score and rank.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        From `pair_changes`.
+    focus : str
+        ISO3 code (must be assessed in both editions).
+
+    Returns
+    -------
+    DataFrame
+        Index = index name: ``before, after, change, median_change, net_change, z_change,
+        rank_before, rank_after, rank_change`` (ranks among the countries assessed in both
+        editions; positive = moved up) and ``likely_revision`` (the move exceeds
+        `REVISION_THRESHOLD`; never for the EGDI itself).
+    """
+    r = changes.loc[focus]
+    rows = {}
+    for c in INDICES:
+        rows[c] = {
+            "before": r[f"{c}_before"],
+            "after": r[f"{c}_after"],
+            "change": r[f"d_{c}"],
+            "median_change": changes.attrs["median"][c],
+            "net_change": r[f"net_{c}"],
+            "z_change": r[f"dz_{c}"],
+            "rank_before": r[f"rank_{c}_before"],
+            "rank_after": r[f"rank_{c}_after"],
+            "rank_change": r[f"drank_{c}"],
+            "likely_revision": bool(r.get(f"revision_{c}", False)),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "index"
+    for col in ("rank_before", "rank_after", "rank_change"):
+        out[col] = out[col].astype("Int64")
+    out.attrs.update(changes.attrs, focus=focus, n_common=len(changes))
+    return out
+
+
+def revision_flags(
+    egdi: pd.DataFrame | None = None,
+    *,
+    up_to: int | None = None,
+    threshold: float = REVISION_THRESHOLD,
+) -> pd.DataFrame:
+    """Component moves between consecutive editions large enough to be likely data revisions.
+
+    A move of more than ``threshold`` on the 0-1 scale in one edition (half the scale by default)
+    is far outside what countries' policies produce in two years: it almost always reflects a
+    revision or re-measurement of the underlying statistics (e.g. Libya's TII 0.160 -> 0.964,
+    2022 -> 2024) or a published 0 that stands for missing data. Such a step is kept out of
+    "evidence" unless the report says so.
+
+    Parameters
+    ----------
+    up_to : int, optional
+        Only steps ending in or before this edition (a report uses only its past).
+    threshold : float
+
+    Returns
+    -------
+    DataFrame
+        ``iso3, country, index, from_year, to_year, before, after, change, zero_end`` (a
+        published 0 at either end), largest move first.
+    """
+    egdi = _panel(egdi)
+    eds = sorted(egdi["year"].unique().tolist())
+    rows = []
+    for y0, y1 in zip(eds[:-1], eds[1:], strict=True):
+        if up_to is not None and y1 > up_to:
+            break
+        ch = pair_changes(y1, y0, egdi, revision_threshold=threshold)
+        for c in (*EGDI_COMPONENTS, "epi"):
+            hit = ch[ch[f"revision_{c}"]]
+            for iso3, r in hit.iterrows():
+                rows.append(
+                    {
+                        "iso3": iso3,
+                        "country": r["country"],
+                        "index": c,
+                        "from_year": y0,
+                        "to_year": y1,
+                        "before": r[f"{c}_before"],
+                        "after": r[f"{c}_after"],
+                        "change": r[f"d_{c}"],
+                        "zero_end": bool(r[f"{c}_before"] == 0 or r[f"{c}_after"] == 0),
+                    }
+                )
+    cols = ["iso3", "country", "index", "from_year", "to_year", "before", "after", "change"]
+    out = pd.DataFrame(rows, columns=[*cols, "zero_end"])
+    order = out["change"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class EditionChange:
     """What moved a country between two editions.
@@ -333,7 +640,8 @@ class EditionChange:
     ``residual`` is the published EGDI change minus their sum (0 when the published EGDI is the
     mean of its components; not 0 around 2008 and 2010); it equals ``departure_after -
     departure_before``, the published EGDI minus the mean of its components in each edition.
-    ``rank_change`` > 0 means it moved up.
+    ``rank_change`` > 0 means it moved up (published ranks). ``three_ways`` is
+    `change_three_ways` and ``shifts`` `common_shifts` of the two editions.
     ``status`` is ``ok``, ``first_edition``, ``not_assessed_before`` or ``not_assessed_now``;
     ``message`` says in words why nothing could be computed.
     """
@@ -356,50 +664,39 @@ class EditionChange:
     n_after: int = 0
     departure_before: float = np.nan
     departure_after: float = np.nan
+    three_ways: pd.DataFrame | None = None
+    shifts: pd.DataFrame | None = None
 
     def table(self) -> pd.DataFrame:
-        """One row per term of the decomposition: component change, EGDI points, share."""
+        """One row per term of the decomposition: component change, EGDI points, and the same
+        net of the median country's change."""
+        cols = ["term", "change", "egdi_points", "net_change", "net_egdi_points"]
         if self.status != "ok":
-            return pd.DataFrame(columns=["term", "change", "egdi_points"])
+            return pd.DataFrame(columns=cols)
+        tw = self.three_ways
         rows = [
-            (f"{c.upper()} (change / 3)", self.component_change[c], self.contributions[c])
+            (
+                f"{SHORT_LABELS[c]} (change / 3)",
+                self.component_change[c],
+                self.contributions[c],
+                tw.loc[c, "net_change"],
+                tw.loc[c, "net_change"] * EGDI_WEIGHTS[c],
+            )
             for c in EGDI_COMPONENTS
         ]
-        rows.append(("Residual (published EGDI change - sum)", np.nan, self.residual))
-        rows.append(("EGDI change (published)", self.egdi_change, self.egdi_change))
-        return pd.DataFrame(rows, columns=["term", "change", "egdi_points"])
-
-
-def decompose_change(before: pd.Series, after: pd.Series) -> dict:
-    """Split the EGDI change between two rows into OSI, HCI and TII contributions.
-
-    Parameters
-    ----------
-    before, after : Series
-        Rows with ``egdi, osi, hci, tii`` (and ``rank``) of one country in two editions.
-
-    Returns
-    -------
-    dict
-        ``egdi_change``, ``component_change`` (Series), ``contributions`` (Series, change / 3),
-        ``residual`` (published EGDI change - sum of contributions), ``rank_change``
-        (before - after: positive = moved up).
-    """
-    comp = pd.Series({c: float(after[c]) - float(before[c]) for c in EGDI_COMPONENTS})
-    contrib = comp / len(EGDI_COMPONENTS)
-    d_egdi = float(after["egdi"]) - float(before["egdi"])
-    rank_change = (
-        float(before["rank"]) - float(after["rank"])
-        if pd.notna(before.get("rank")) and pd.notna(after.get("rank"))
-        else np.nan
-    )
-    return {
-        "egdi_change": d_egdi,
-        "component_change": comp,
-        "contributions": contrib,
-        "residual": d_egdi - float(contrib.sum()),
-        "rank_change": rank_change,
-    }
+        rows.append(
+            ("Residual (published EGDI change - sum)", np.nan, self.residual, np.nan, np.nan)
+        )
+        rows.append(
+            (
+                "EGDI change (published)",
+                self.egdi_change,
+                self.egdi_change,
+                tw.loc["egdi", "net_change"],
+                tw.loc["egdi", "net_change"],
+            )
+        )
+        return pd.DataFrame(rows, columns=cols)
 
 
 def edition_change(
@@ -412,11 +709,10 @@ def edition_change(
     """
     egdi = _panel(egdi)
     focus = check_focus(focus, egdi)
-    eds = sorted(egdi["year"].unique().tolist())
     cur = _edition(egdi, year)
     name = country_name(focus)
-    i = eds.index(int(year))
-    if i == 0:
+    prev_year = previous_edition(year, egdi)
+    if prev_year is None:
         return EditionChange(
             focus,
             int(year),
@@ -425,7 +721,6 @@ def edition_change(
             f"{year} is the first edition in the data, so there is no previous "
             "edition to compare with.",
         )
-    prev_year = eds[i - 1]
     prev = _edition(egdi, prev_year)
     n_b, n_a = int(prev["assessed"].sum()), int(cur["assessed"].sum())
     if not bool(cur.loc[focus, "assessed"]):
@@ -439,18 +734,23 @@ def edition_change(
             n_after=n_a,
         )
     if not bool(prev.loc[focus, "assessed"]):
+        why = (
+            f"was not yet a UN member state in {prev_year}"
+            if focus in not_yet_members(prev_year)
+            else f"was not assessed in {prev_year} (the previous edition)"
+        )
         return EditionChange(
             focus,
             int(year),
             prev_year,
             "not_assessed_before",
-            f"{name} was not assessed in {prev_year} (the previous edition), so "
-            f"its {year} scores cannot be compared with it.",
+            f"{name} {why}, so its {year} scores cannot be compared with it.",
             n_before=n_b,
             n_after=n_a,
         )
     b, a = prev.loc[focus], cur.loc[focus]
     d = decompose_change(b, a)
+    changes = pair_changes(year, prev_year, egdi)
     return EditionChange(
         focus,
         int(year),
@@ -470,6 +770,8 @@ def edition_change(
         n_after=n_a,
         departure_before=_departure(b),
         departure_after=_departure(a),
+        three_ways=change_three_ways(changes, focus),
+        shifts=common_shifts(changes, egdi),
     )
 
 
@@ -478,6 +780,238 @@ def _departure(row: pd.Series) -> float:
     return float(row["egdi"]) - indices.egdi_from_components(
         *(float(row[c]) for c in EGDI_COMPONENTS)
     )
+
+
+# ------------------------------------------------------------------------------ targets & margins
+#: Ranks the focus country is measured against in `rank_targets` (besides the next rank up).
+TARGET_RANKS: tuple[int, ...] = (15, 10, 5)
+#: A rank is "fragile" when the margin to the next country below is smaller than this many EGDI
+#: points (a 0.015 move on a single component).
+FRAGILE_MARGIN = 0.005
+#: Published scores carry four or five decimals: margins below this are ties in practice.
+ROUNDING_MARGIN = 0.0005
+
+
+def _ranked(ed: pd.DataFrame) -> pd.DataFrame:
+    """Assessed countries of one edition, best first (published rank, then EGDI)."""
+    t = ed[ed["assessed"]].copy()
+    return t.sort_values(["rank", "egdi"], ascending=[True, False], kind="stable")
+
+
+def rank_targets(
+    year: int,
+    focus: str = "BHR",
+    egdi: pd.DataFrame | None = None,
+    ranks: Sequence[int] = TARGET_RANKS,
+) -> pd.DataFrame:
+    """What it takes to reach the next rank and the top ``ranks``, others held at their scores.
+
+    To reach rank ``R`` the focus country must pass the country now ranked ``R``: it needs an
+    EGDI gain of (that country's EGDI - its own). Because the EGDI is the mean of OSI, HCI and
+    TII, one component alone must rise by three times that gain; a component cannot pass 1 (the
+    edition's best score after rescaling), so some routes are impossible. Where the focus country
+    already holds rank ``R`` or better, the row gives its cushion instead: how much EGDI it can
+    lose before the first country outside passes it.
+
+    Scores are relative: a real gain moves the rescaling of everyone, so "others held" is a
+    first-order reading, exact only for small moves.
+
+    Parameters
+    ----------
+    year : int
+    focus : str
+    egdi : DataFrame, optional
+    ranks : sequence of int
+        Target ranks besides the next one up (default `TARGET_RANKS`).
+
+    Returns
+    -------
+    DataFrame
+        One row per target: ``target`` (label), ``target_rank``, ``status`` ("to reach" or
+        "held"), ``rival`` (ISO3 of the country to pass, or of the first country outside when
+        held), ``rival_name``, ``rival_egdi``, ``egdi_gain`` (EGDI points needed; missing when
+        held), ``cushion`` (EGDI points that can be lost; missing when to reach), per component
+        ``gain_<c>`` (rise of that component alone) and ``feasible_<c>`` (it stays <= 1), and
+        ``gain_each`` (equal rise of all three).
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    ed = _edition(egdi, year)
+    if not bool(ed.loc[focus, "assessed"]):
+        raise EgovError(f"{country_name(focus)} was not assessed in {year}; no targets")
+    t = _ranked(ed)
+    own = t.loc[focus]
+    cur = int(own["rank"])
+    wanted = [("next rank", cur - 1)] if cur > 1 and cur - 1 not in set(ranks) else []
+    wanted += [(f"top {r}", int(r)) for r in ranks]
+    rows = []
+    for label, r in wanted:
+        row = {"target": label, "target_rank": r}
+        if r < cur:
+            rival = t[t["rank"] <= r].iloc[-1]
+            gain = float(rival["egdi"]) - float(own["egdi"])
+            row.update(status="to reach", egdi_gain=gain, cushion=np.nan, gain_each=gain)
+            for c in EGDI_COMPONENTS:
+                g = gain / EGDI_WEIGHTS[c]
+                row[f"gain_{c}"] = g
+                row[f"feasible_{c}"] = float(own[c]) + g <= 1.0
+        else:
+            outside = t[(t["rank"] > r) & (t.index != focus)]
+            rival = outside.iloc[0] if len(outside) else None
+            row.update(status="held", egdi_gain=np.nan, gain_each=np.nan)
+            row["cushion"] = (
+                float(own["egdi"]) - float(rival["egdi"]) if rival is not None else np.nan
+            )
+            for c in EGDI_COMPONENTS:
+                row[f"gain_{c}"] = np.nan
+                row[f"feasible_{c}"] = pd.NA
+        if rival is not None:
+            row.update(
+                rival=str(rival["iso3"]),
+                rival_name=str(rival["country"]),
+                rival_egdi=float(rival["egdi"]),
+            )
+        rows.append(row)
+    cols = ["target", "target_rank", "status", "rival", "rival_name", "rival_egdi", "egdi_gain"]
+    cols += ["cushion", *[f"gain_{c}" for c in EGDI_COMPONENTS], "gain_each"]
+    cols += [f"feasible_{c}" for c in EGDI_COMPONENTS]
+    out = pd.DataFrame(rows).reindex(columns=cols)
+    out.attrs.update(year=int(year), focus=focus, rank=cur, egdi=float(own["egdi"]))
+    return out
+
+
+def neighbour_margins(
+    year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None, k: int = 3
+) -> pd.DataFrame:
+    """The ``k`` countries ranked just above and below the focus country, and the margins.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, iso3, country, egdi, margin`` (their EGDI minus the focus country's: positive
+        above, negative below), ``position`` ("above", "focus", "below").
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    ed = _edition(egdi, year)
+    if not bool(ed.loc[focus, "assessed"]):
+        raise EgovError(f"{country_name(focus)} was not assessed in {year}; no neighbours")
+    t = _ranked(ed).reset_index(drop=True)
+    i = int(t.index[t["iso3"] == focus][0])
+    win = t.iloc[max(0, i - k) : i + k + 1].copy()
+    win["margin"] = win["egdi"].astype(float) - float(t.loc[i, "egdi"])
+    win["position"] = np.where(win.index < i, "above", np.where(win.index == i, "focus", "below"))
+    win["rank"] = win["rank"].astype("Int64")
+    return win[["rank", "iso3", "country", "egdi", "margin", "position"]].reset_index(drop=True)
+
+
+def rank_sensitivity(
+    year: int,
+    focus: str = "BHR",
+    egdi: pd.DataFrame | None = None,
+    moves: Sequence[float] = (0.005, 0.01, 0.02),
+) -> pd.DataFrame:
+    """The focus country's rank if its EGDI rose or fell by each of ``moves`` (others held).
+
+    Returns
+    -------
+    DataFrame
+        ``move`` (EGDI points), ``component_move`` (the same on one component alone, x3),
+        ``rank_if_gain``, ``rank_if_loss``, ``places_gained``, ``places_lost``.
+    """
+    egdi = _panel(egdi)
+    focus = check_focus(focus, egdi)
+    ed = _edition(egdi, year)
+    t = ed[ed["assessed"]]
+    own = float(t.loc[focus, "egdi"])
+    others = t.drop(index=focus)["egdi"].astype(float)
+    cur = int(t.loc[focus, "rank"])
+    rows = []
+    for m in moves:
+        up = 1 + int((others > own + m).sum())
+        down = 1 + int((others > own - m).sum())
+        rows.append(
+            {
+                "move": float(m),
+                "component_move": float(m) * len(EGDI_COMPONENTS),
+                "rank_if_gain": up,
+                "rank_if_loss": down,
+                "places_gained": cur - up,
+                "places_lost": down - cur,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def typical_move(changes: pd.DataFrame) -> float:
+    """Median absolute EGDI change net of the median country between two editions."""
+    return float(changes["net_egdi"].abs().median())
+
+
+# ------------------------------------------------------------------------------ readiness
+#: GTMI questions behind cross-border digital ID and single sign-on, in the order shown, with the
+#: meaning of each code (World Bank GovTech dataset; see egovlib/readers/gtmi.py).
+READINESS_ITEMS: tuple[tuple[str, str, Mapping[int, str]], ...] = (
+    ("gtmi_national_id", "National ID (I-40)", {0: "none", 1: "yes"}),
+    ("gtmi_eid", "Digital ID / e-ID (I-41)", {0: "none", 1: "yes"}),
+    (
+        "gtmi_service_bus",
+        "Service bus (I-4)",
+        {0: "none", 1: "partial", 2: "operational", 3: "advanced"},
+    ),
+    ("gtmi_gov_cloud", "Government cloud (I-1)", {0: "none", 1: "partial", 2: "operational"}),
+)
+#: Code at or above which an item counts as in place for cross-border identity and sign-on.
+READINESS_MINIMUM: Mapping[str, int] = {
+    "gtmi_national_id": 1,
+    "gtmi_eid": 1,
+    "gtmi_service_bus": 2,
+    "gtmi_gov_cloud": 2,
+}
+
+
+def identity_readiness(
+    year: int, group: str | Iterable[str] = "GCC", focus: str | None = None
+) -> pd.DataFrame:
+    """Building blocks of cross-border digital ID and single sign-on in the World Bank GTMI.
+
+    Mutual recognition of e-IDs and a shared sign-on need, in each country, a national ID, an
+    e-ID usable online, a service bus (interoperability platform) to exchange the data, and a
+    government cloud to host shared services. The GTMI codes each (questions I-40, I-41, I-4,
+    I-1). Values follow the shared vintage rule, so a report for edition ``year`` uses only GTMI
+    rounds published before it; before the first GTMI round (2020) there are none.
+
+    Returns
+    -------
+    DataFrame
+        One row per country (group members, then the focus country if outside): ``iso3,
+        country``, per item the code (``gtmi_*``) and its meaning (``<item>_label``), ``gtmi_year``
+        (reference year used), ``in_place`` (items at or above `READINESS_MINIMUM`) and
+        ``complete`` (all four in place; missing where data are missing).
+    """
+    from .panel import build_panel
+
+    codes = resolve_group(group)
+    if focus is not None and focus.upper() not in codes:
+        codes = [*codes, focus.upper()]
+    items = [i for i, _, _ in READINESS_ITEMS]
+    panel = build_panel(year, items, coverage_groups=())
+    d = panel.data.set_index("iso3").loc[codes]
+    refs = panel.ref_years.set_index("iso3").loc[codes]
+    out = pd.DataFrame(index=pd.Index(codes, name="iso3"))
+    out["country"] = [country_name(c) for c in codes]
+    ok = pd.DataFrame(index=out.index)
+    for item, _, labels in READINESS_ITEMS:
+        v = d[item]
+        out[item] = v.astype("Int64")
+        out[f"{item}_label"] = [labels.get(int(x), str(x)) if pd.notna(x) else pd.NA for x in v]
+        ok[item] = (v >= READINESS_MINIMUM[item]).where(v.notna())
+    years = refs[items].stack().dropna()
+    out["gtmi_year"] = refs[items].max(axis=1).astype("Int64")
+    out["in_place"] = ok.sum(axis=1).astype(int)
+    out["complete"] = ok.all(axis=1).where(ok.notna().all(axis=1))
+    out.attrs.update(year=int(year), rule=panel.rule, gtmi_years=sorted(set(years.astype(int))))
+    return out.reset_index()
 
 
 # ------------------------------------------------------------------------------ bundle & prose

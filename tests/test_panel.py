@@ -17,17 +17,20 @@ def _series(rows):
 def test_vintage_rule_latest_year_before_edition():
     s = _series([("AAA", 2019, 1.0), ("AAA", 2021, 2.0), ("AAA", 2022, 3.0), ("BBB", 2010, 9.0)])
     t = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB", "CCC"], "year": [2022, 2020, 2022, 2022]})
-    out = apply_vintage_rule(s, t, lag=1)
+    out = apply_vintage_rule(s, t, lag=1, max_age=None)
     assert out["value"].tolist()[:3] == [2.0, 1.0, 9.0]  # 2022 -> ref 2021 (not 2022)
     assert out["ref_year"].tolist()[:3] == [2021, 2019, 2010]
     assert pd.isna(out["value"].iloc[3])  # no data -> missing, never filled
+    # The shared default (lag 1, max age 5): BBB's 2010 value is too old for 2022.
+    default = apply_vintage_rule(s, t)
+    assert default["value"].tolist()[:2] == [2.0, 1.0] and default["value"].isna().tolist()[2:]
 
 
 def test_vintage_rule_lag_and_max_age():
     s = _series([("AAA", 2015, 1.0), ("AAA", 2022, 3.0)])
     t = pd.DataFrame({"iso3": ["AAA"], "year": [2022]})
     assert apply_vintage_rule(s, t, lag=0)["value"].item() == 3.0
-    assert apply_vintage_rule(s, t, lag=1)["value"].item() == 1.0
+    assert apply_vintage_rule(s, t, lag=1, max_age=None)["value"].item() == 1.0
     assert pd.isna(apply_vintage_rule(s, t, lag=1, max_age=3)["value"].item())
     assert apply_vintage_rule(s, t, lag=1, max_age=6)["ref_year"].item() == 2015
 

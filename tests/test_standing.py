@@ -291,7 +291,7 @@ def test_old_edition_with_unassessed_members(egdi):
     assert b05.gaps is None and b05.change.status == "not_assessed_now"
     b08 = standing.benchmark(2008, group, "MNE", egdi=egdi)
     assert b08.change.status == "not_assessed_before"
-    assert "not assessed in 2005" in standing.change_prose(b08)
+    assert "was not yet a UN member state in 2005" in standing.change_prose(b08)
 
 
 def test_rank_chart_inverted_focus_highlighted_with_gaps(egdi):
