@@ -204,7 +204,7 @@ class Built:
     egdi : Series
         The implied EGDI (the EGDI with this index in place of the one it replaces).
     egdi_ranks : Series (Int64)
-    values : DataFrame
+    inputs : DataFrame
         Component values as used (after imputation; lower-is-better not yet flipped).
     observed, imputed : DataFrame of bool
         Observed raw values; cells filled with a group median.
@@ -222,7 +222,7 @@ class Built:
     ranks: pd.Series
     egdi: pd.Series
     egdi_ranks: pd.Series
-    values: pd.DataFrame
+    inputs: pd.DataFrame
     observed: pd.DataFrame
     imputed: pd.DataFrame
     normalised: pd.DataFrame
@@ -312,7 +312,7 @@ def build(spec: IndexSpec, data: IndexData) -> Built:
         ranks=rank_desc(scores),
         egdi=pd.Series(egdi, index=idx, name="egdi"),
         egdi_ranks=rank_desc(pd.Series(egdi, index=idx)),
-        values=values,
+        inputs=values,
         observed=pd.DataFrame(prep.observed, index=idx, columns=cols),
         imputed=imputed,
         normalised=pd.DataFrame(z, index=idx, columns=cols),
