@@ -166,7 +166,7 @@ def assess_proposals(
             egdi_moves=compare(published, b, "egdi"),
             index_moves=compare(published, b, "index"),
             face=audit.face_validity(published, b),
-            weights=audit.effective_weights(b),
+            weights=audit.effective_weights(b) if b.evaluable else pd.DataFrame(),
             coverage=audit.coverage(b),
         )
         if b.evaluable:

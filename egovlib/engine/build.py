@@ -65,9 +65,13 @@ class Prepared:
 
 
 def categorical_items(spec: IndexSpec, data: IndexData) -> list[str]:
-    """Components with at most `CATEGORICAL_LEVELS` distinct values (binary or ordinal codes)."""
+    """Binary or ordinal components: integer codes with at most `CATEGORICAL_LEVELS` values."""
     raw = data.matrix(spec.variables, spec.max_age)
-    return [v for v in spec.variables if raw[v].nunique() <= CATEGORICAL_LEVELS]
+    return [
+        v
+        for v in spec.variables
+        if raw[v].nunique() <= CATEGORICAL_LEVELS and (raw[v].dropna() % 1 == 0).all()
+    ]
 
 
 def prepare(

@@ -12,8 +12,9 @@ intervals use all of them; the sensitivity indices compare the paired builds:
 * total order ``ST_i = mean((y_A - y_ABi)^2) / (2 V)`` (Jansen 1999): the share due to factor i
   with all its interactions; ``ST_i >= S_i`` up to sampling error,
 
-with ``V`` the variance of y over A and B, and y **one defined metric**: the mean absolute rank
-shift of all countries from their nominal ranks (COINr's ``get_sensitivity``). The estimators
+with ``V`` the variance of y over A and B (y standardised first, as in SALib), and y **one
+defined metric**: the mean absolute rank shift of all countries from their nominal ranks (COINr's
+``get_sensitivity``). The estimators
 are the ones in SALib (`SALib.analyze.sobol`); `tests/test_uncertainty.py` checks them against it.
 """
 
@@ -340,6 +341,8 @@ def sobol_indices(y: np.ndarray, n_base: int, n_factors: int) -> pd.DataFrame:
             f"y has {len(y)} values; a design with N={n_base}, D={n_factors} has "
             f"{n_base * (n_factors + 2)}"
         )
+    if y.std() > 0:  # standardised over all builds, as SALib does: same indices, less noise
+        y = (y - y.mean()) / y.std()
     ya, yb = y[:n_base], y[n_base : 2 * n_base]
     yab = y[2 * n_base :].reshape(n_factors, n_base)
     v = np.var(np.concatenate([ya, yb]))
@@ -391,7 +394,5 @@ def design_text(mc: MonteCarlo) -> str:
             "normalisation and the group medians"
         )
     return (
-        f"{mc.settings['n_draws']:,} builds (seed {mc.settings['seed']}), varying "
-        + "; ".join(parts)
-        + "."
+        f"{mc.settings['n_draws']:,} builds (seed {mc.settings['seed']}): " + "; ".join(parts) + "."
     )

@@ -129,7 +129,7 @@ def key_findings(a: Assessment) -> list[str]:
         out.append(
             f"{name}'s largest expected EGDI gain is under *{p.spec.label}*: "
             f"{s['nominal']:+.0f} places (90% interval {_interval(s['lower'], s['upper'])}), "
-            f"{verdict}."
+            f"{verdict}" + ("; that proposal fails the checks above." if p.reasons else ".")
         )
     out.append(
         "The realistic route is a Member States Questionnaire item on digital skills, piloted "
@@ -168,8 +168,8 @@ def baseline_text(a: Assessment) -> str:
         mae = (r.scores[ok] - a.data.frame.loc[ok, "hci"]).abs().mean()
         n_imp = int(r.imputed.any(axis=1).sum())
         text += (
-            f" Rebuilt from public proxies of its inputs ({r.spec.label.lower()}: "
-            f"{join_names([c.name for c in r.spec.components])}), it correlates with the "
+            " Rebuilt from public proxies of its inputs ("
+            f"{join_names([c.name.lower() for c in r.spec.components])}), it correlates with the "
             f"published HCI at r = {fit:.3f} (mean absolute error {mae:.3f}); {n_imp} countries "
             "have an input imputed. The proxies track the HCI but not exactly, so the proposals "
             "keep the **published** HCI and add items to it."
@@ -321,10 +321,11 @@ def face_text(p: ProposalResult) -> str:
         f"{int(r['new_index_rank'])})"
         for _, r in p.face.top10.iterrows()
     )
+    names = join_names([country_name(i) for i in p.face.flagged])
     flag = (
         f"**Flag: {len(p.face.flagged)} top-10 countries move more than {p.face.threshold} "
-        f"places** ({join_names([country_name(i) for i in p.face.flagged])}): a reviewer would "
-        "ask what these countries lost in human capital, and the answer is nothing measured."
+        f"places** in the EGDI or the HCI ({names}): "
+        "their education did not change; the moves come from the new items alone."
         if p.face.flagged
         else f"No top-10 country moves more than {p.face.threshold} places."
     )
