@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpecError
+from ..panel import VINTAGE_LAG, VINTAGE_MAX_AGE
 from ..vocabulary import INDICES
 from .spec import IndexSpec
 
-#: The shared vintage rule of `egovlib.panel`: a covariate for edition Y is the latest value with
-#: reference year <= Y - LAG, no older than MAX_AGE years before that. Passed explicitly until
-#: `egovlib.panel.build_panel` itself defaults to a five-year maximum age (issue 13); then these
-#: two constants should be read from there.
-LAG = 1
-MAX_AGE = 5
+#: The shared vintage rule of `egovlib.panel` (lag and maximum age); the engine's alternatives
+#: (`egovlib.engine.assess.VINTAGE_ALTERNATIVES`) vary the maximum age around it.
+LAG = VINTAGE_LAG
+MAX_AGE = VINTAGE_MAX_AGE
 
 _META = ("country", "region", "subregion", "income_group")
 
