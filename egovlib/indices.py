@@ -35,8 +35,13 @@ RATING_CLASSES: dict[str, tuple[str, str, str, str]] = {
 RATING_ORDER = [c for g in LEVEL_ORDER for c in RATING_CLASSES[g]]
 
 
-NORMALISATIONS = ("minmax", "zscore", "rank", "distance_to_frontier")
+#: Normalisations (see `normalise_array`); "none" keeps values, "share" divides percentages by 100
+#: (the UN HCI up to 2012).
+NORMALISATIONS = ("none", "minmax", "zscore", "rank", "distance_to_frontier", "share")
 AGGREGATIONS = ("arithmetic", "geometric")
+#: Lower end of the [epsilon, 1] scale that every geometric mean works on: a component at the
+#: bottom of its range counts as 0.01, not 0, so one zero cannot send a whole index to 0.
+EPSILON = 0.01
 
 
 def level_group(egdi: pd.Series | np.ndarray | float) -> pd.Series:
@@ -78,52 +83,178 @@ def rank_desc(scores: pd.Series) -> pd.Series:
     return scores.rank(method="min", ascending=False).astype("Int64")
 
 
-def normalise(df: pd.DataFrame | pd.Series, method: str = "minmax") -> pd.DataFrame | pd.Series:
-    """Normalise each column over the countries (rows); missing values stay missing.
+def rank_rows(s: np.ndarray) -> np.ndarray:
+    """`rank_desc` of every row of a (d, n) array at once (1 = highest, ties share the best
+    rank, NaN stays unranked); contiguous rows sort much faster than columns."""
+    s = np.ascontiguousarray(np.atleast_2d(np.asarray(s, dtype=float)))
+    missing = np.isnan(s)
+    x = np.where(missing, np.inf, -s)
+    order = np.argsort(x, axis=1)  # ties are resolved below, so any sort order will do
+    xs = np.take_along_axis(x, order, axis=1)
+    tied = (xs[:, 1:] == xs[:, :-1]) & np.isfinite(xs[:, 1:])
+    if tied.any():  # ties share the best rank: carry the position of the first of each run
+        first = np.ones_like(xs, dtype=bool)
+        first[:, 1:] = ~tied
+        pos = np.where(first, np.arange(xs.shape[1]), 0)
+        ranks_sorted = np.maximum.accumulate(pos, axis=1) + 1.0
+    else:
+        ranks_sorted = np.broadcast_to(np.arange(1.0, xs.shape[1] + 1), xs.shape)
+    ranks = np.empty(xs.shape)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    ranks[missing] = np.nan
+    return ranks
+
+
+def normalise_array(
+    x: np.ndarray, method: str = "minmax", reference: np.ndarray | None = None
+) -> np.ndarray:
+    """Normalise each column of an (n countries, k indicators) array; NaN stays NaN.
+
+    The one implementation of normalisation: `normalise`, `egovlib.engine.build` and the Monte
+    Carlo all call it.
 
     Parameters
     ----------
-    df : DataFrame or Series
+    x : array (n, k)
         Indicators in columns, higher = better (flip a "lower is better" indicator first).
-    method : {"minmax", "zscore", "rank", "distance_to_frontier"}
+    method : {"none", "minmax", "zscore", "rank", "distance_to_frontier", "share"}
         ``minmax``: (x - min) / (max - min) in [0, 1]. ``zscore``: (x - mean) / sd (sample sd).
         ``rank``: percentile rank in [0, 1] ((rank - 1) / (n - 1), ties averaged).
-        ``distance_to_frontier``: x / max (share of the best performer; needs x >= 0).
+        ``distance_to_frontier``: x / max (needs x >= 0). ``share``: x / 100 (percentages).
         A constant column carries no information: every country gets the midpoint of the range
         (0.5 for minmax and rank, 0 for zscore, 1 for distance to frontier).
+    reference : array (n,), optional
+        How many times each country counts in the reference distribution that sets the minimum,
+        maximum, mean, sd and percentiles (a bootstrap draw of countries); default once each.
+        Values outside the reference range are clipped to [0, 1] (minmax, rank, frontier).
     """
     if method not in NORMALISATIONS:
         raise SpecError(f"unknown normalisation {method!r}; choose one of {NORMALISATIONS}")
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return normalise_array(x[:, None], method, reference)[:, 0]
+    if method == "none":
+        return x.copy()
+    if method == "share":
+        return x / 100.0
+    obs = ~np.isnan(x)
+    c = np.ones(x.shape[0]) if reference is None else np.asarray(reference, dtype=float)
+    cw = np.where(obs, c[:, None], 0.0)  # reference weight of each observed value
+    in_ref = cw > 0
+    n = cw.sum(axis=0)
+    with np.errstate(all="ignore"):
+        lo = np.where(in_ref, x, np.inf).min(axis=0)
+        hi = np.where(in_ref, x, -np.inf).max(axis=0)
+        constant = ~(hi > lo)
+        if method == "minmax":
+            out = np.where(constant, 0.5, (x - lo) / (hi - lo))
+        elif method == "zscore":
+            mean = np.where(in_ref, x * cw, 0.0).sum(axis=0) / n
+            sd = np.sqrt(np.where(in_ref, cw * (x - mean) ** 2, 0.0).sum(axis=0) / (n - 1))
+            out = np.where(constant, 0.0, (x - mean) / sd)
+        elif method == "rank":
+            out = np.full(x.shape, np.nan)
+            for j in range(x.shape[1]):
+                ref = in_ref[:, j]
+                order = np.argsort(x[ref, j])
+                xs, cum = x[ref, j][order], np.concatenate([[0.0], np.cumsum(cw[ref, j][order])])
+                less = cum[np.searchsorted(xs, x[:, j], side="left")]
+                equal = cum[np.searchsorted(xs, x[:, j], side="right")] - less
+                # (average rank - 1) / (n - 1), with every reference value counted c times
+                out[:, j] = (less + (equal - 1) / 2) / (n[j] - 1)
+            out = np.where(constant | (n < 2), 0.5, out)
+        else:
+            if np.any(np.where(in_ref, x, 0.0) < 0):
+                bad = np.flatnonzero((np.where(in_ref, x, 0.0) < 0).any(axis=0)).tolist()
+                raise SpecError(
+                    f"distance to frontier needs non-negative values; column(s) {bad} have "
+                    "negative values. Fix: use min-max or rank normalisation."
+                )
+            out = np.where(constant | (hi == 0), 1.0, x / hi)
+    if method != "zscore":
+        out = np.clip(out, 0.0, 1.0)
+    return np.where(obs, out, np.nan)
+
+
+def aggregate_array(
+    z: np.ndarray,
+    weights: np.ndarray,
+    method: str = "arithmetic",
+    *,
+    reweight: bool = False,
+    epsilon: float = EPSILON,
+) -> np.ndarray:
+    """Weighted aggregate of normalised components for one or many weight vectors at once.
+
+    The one implementation of aggregation (`aggregate`, `egovlib.engine`, the Monte Carlo).
+
+    Parameters
+    ----------
+    z : array (n, k) or (d, n, k)
+        Normalised components; with three dimensions, one matrix per weight vector.
+    weights : array (k,) or (d, k)
+        Each row sums to one.
+    method : {"arithmetic", "geometric"}
+        Geometric: prod(v_i ** w_i) over v = epsilon + (1 - epsilon) * z, i.e. components in
+        [0, 1] are first put on [epsilon, 1], so a component at its minimum costs a factor
+        epsilon ** w_i instead of sending the index to 0.
+    reweight : bool
+        A country missing a component is aggregated over the components it has, weights
+        rescaled to sum to one; otherwise it gets NaN.
+    epsilon : float
+        Lower end of the geometric scale.
+
+    Returns
+    -------
+    array (d, n)
+    """
+    if method not in AGGREGATIONS:
+        raise SpecError(f"unknown aggregation {method!r}; choose one of {AGGREGATIONS}")
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    z = np.asarray(z, dtype=float)
+    z3 = z[None] if z.ndim == 2 else z
+    present = ~np.isnan(z3)
+    if method == "geometric":
+        if np.any((z3[present] < -1e-12) | (z3[present] > 1 + 1e-12)):
+            raise SpecError(
+                "geometric aggregation needs components in [0, 1] (min-max, rank or distance "
+                "to frontier); z-scores are signed. Fix: change the normalisation."
+            )
+        vals = np.log(epsilon + (1 - epsilon) * np.clip(np.where(present, z3, 1.0), 0, 1))
+    else:
+        vals = np.where(present, z3, 0.0)
+    num = np.einsum("dnk,dk->dn", vals, w) if z.ndim == 3 else vals[0] @ w.T
+    den = np.einsum("dnk,dk->dn", present, w) if z.ndim == 3 else present[0] @ w.T
+    if z.ndim == 2:
+        num, den = num.T, den.T
+    with np.errstate(all="ignore"):
+        out = num / den
+    if method == "geometric":
+        out = np.exp(out)
+    complete = present.all(axis=2)
+    keep = (complete | (reweight & present.any(axis=2))) & (den > 0)
+    return np.where(keep, out, np.nan)
+
+
+def normalise(df: pd.DataFrame | pd.Series, method: str = "minmax") -> pd.DataFrame | pd.Series:
+    """Normalise each column over the countries (rows); missing values stay missing.
+
+    A pandas view of `normalise_array` (same methods and definitions).
+    """
     if isinstance(df, pd.Series):
         return normalise(df.to_frame(), method).iloc[:, 0]
-    out = {}
-    for col in df.columns:
-        x = df[col].astype(float)
-        lo, hi = x.min(), x.max()
-        constant = not (hi > lo)
-        if method == "minmax":
-            out[col] = x * 0 + 0.5 if constant else (x - lo) / (hi - lo)
-        elif method == "zscore":
-            out[col] = x * 0 if constant else (x - x.mean()) / x.std(ddof=1)
-        elif method == "rank":
-            n = x.notna().sum()
-            out[col] = (
-                x * 0 + 0.5 if constant or n < 2 else (x.rank(method="average") - 1) / (n - 1)
-            )
-        else:
-            if lo < 0:
-                raise SpecError(
-                    f"distance to frontier needs non-negative values; column {col!r} "
-                    f"has minimum {lo}"
-                )
-            out[col] = x * 0 + 1.0 if constant or hi == 0 else x / hi
-    return pd.DataFrame(out, index=df.index)
+    out = normalise_array(df.to_numpy(dtype=float), method)
+    return pd.DataFrame(out, index=df.index, columns=df.columns)
 
 
 def aggregate(
-    df: pd.DataFrame, weights: Mapping[str, float] | None = None, method: str = "arithmetic"
+    df: pd.DataFrame,
+    weights: Mapping[str, float] | None = None,
+    method: str = "arithmetic",
+    *,
+    epsilon: float = EPSILON,
 ) -> pd.Series:
-    """Weighted aggregate of normalised columns, row by row.
+    """Weighted aggregate of normalised columns, row by row (a pandas view of `aggregate_array`).
 
     Parameters
     ----------
@@ -132,12 +263,9 @@ def aggregate(
     weights : mapping of column to weight, optional
         Must cover the columns and sum to 1 (within 1e-9); default equal weights.
     method : {"arithmetic", "geometric"}
-        Geometric: prod(x_i ** w_i); needs x >= 0, and any zero component gives 0 (no
-        compensation). A row with any missing component gives a missing aggregate (handle
-        missing data before aggregating, e.g. with `egovlib.variants`).
+        Geometric: components in [0, 1] are put on [epsilon, 1] first (see `aggregate_array`).
+        A row with any missing component gives a missing aggregate.
     """
-    if method not in AGGREGATIONS:
-        raise SpecError(f"unknown aggregation {method!r}; choose one of {AGGREGATIONS}")
     cols = list(df.columns)
     w = pd.Series(weights if weights is not None else {c: 1 / len(cols) for c in cols}, dtype=float)
     missing = [c for c in cols if c not in w.index]
@@ -148,20 +276,10 @@ def aggregate(
         )
     if abs(w.sum() - 1) > 1e-9:
         raise SpecError(f"weights must sum to 1; they sum to {w.sum():.6f} ({w.to_dict()})")
-    x = df[cols].astype(float)
-    if method == "arithmetic":
-        return (x * w[cols]).sum(axis=1, min_count=len(cols)).where(x.notna().all(axis=1))
-    if (x < 0).any().any():
-        bad = x.columns[(x < 0).any()].tolist()
-        raise SpecError(
-            f"geometric aggregation needs non-negative components; {bad} have "
-            "negative values (use minmax, rank or distance-to-frontier normalisation)"
-        )
-    return (
-        np.exp((np.log(x.where(x > 0)) * w[cols]).sum(axis=1, min_count=len(cols)))
-        .where(~(x == 0).any(axis=1), 0.0)
-        .where(x.notna().all(axis=1))
+    out = aggregate_array(
+        df[cols].to_numpy(dtype=float), w[cols].to_numpy(), method, epsilon=epsilon
     )
+    return pd.Series(out[0], index=df.index)
 
 
 def un_composite(indicators: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:

@@ -1,4 +1,4 @@
-"""EGDI methodology checks: recomputation, 2008/2010 weights, ties, HCI proxies, rank shifts."""
+"""EGDI methodology (notebook 03): reproduction, 2008/2010 weights, ties, methods, HCI recipe."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ import pandas as pd
 from .errors import SpecError
 from .indices import (
     RATING_ORDER,
-    aggregate,
     egdi_from_components,
     level_group,
-    normalise,
     rank_desc,
     rating_class,
 )
-from .panel import build_panel, load_egdi_panel
-from .readers import variables
+from .panel import load_egdi_panel
 from .vocabulary import EGDI_COMPONENTS
 
 COMPONENTS = EGDI_COMPONENTS  # kept as the name this module and its notebook use
@@ -458,333 +455,240 @@ def level_rating_counts(panel_year: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# How much ranks depend on method choices
+# How much ranks depend on method choices (alternative specs of the one engine)
 # ---------------------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class MethodVariant:
-    """One way to combine the three published components into a score."""
-
-    name: str
-    normalisation: str
-    aggregation: str
+#: Normalisations and aggregations tried on the published components (notebook 03).
+METHOD_ALTERNATIVES = {
+    "normalisation": ["minmax", "zscore", "rank"],
+    "aggregation": ["arithmetic", "geometric"],
+}
 
 
-#: Normalisation x aggregation of the published components. Geometric aggregation needs
-#: non-negative inputs, so it is not combined with z-scores.
-METHOD_VARIANTS: tuple[MethodVariant, ...] = (
-    MethodVariant("min-max, arithmetic", "minmax", "arithmetic"),
-    MethodVariant("z-score, arithmetic", "zscore", "arithmetic"),
-    MethodVariant("rank, arithmetic", "rank", "arithmetic"),
-    MethodVariant("min-max, geometric", "minmax", "geometric"),
-    MethodVariant("rank, geometric", "rank", "geometric"),
-)
-
-
-def method_ranks(
-    panel_year: pd.DataFrame, variants: Sequence[MethodVariant] = METHOD_VARIANTS
-) -> pd.DataFrame:
-    """EGDI ranks of one edition under alternative normalisations and aggregations.
+def method_builds(data) -> dict:
+    """The published EGDI and every alternative method, built by the engine.
 
     Parameters
     ----------
-    panel_year : DataFrame
-        The EGDI panel for one edition (assessed countries are ranked; others are dropped).
-    variants : list of MethodVariant
-        ``normalisation`` "none" uses the published components as they are.
+    data : egovlib.engine.IndexData
+        One edition's data.
 
     Returns
     -------
-    DataFrame
-        ``iso3, country, rank`` (published) and one rank column per variant (ties share the best
-        rank). Variants are computed from the published OSI, HCI, TII with equal weights.
+    dict of str -> Built
+        ``"published"`` first, then one build per valid normalisation x aggregation.
     """
-    if (panel_year["year"] != panel_year["year"].iloc[0]).any():
-        raise SpecError("method_ranks needs one edition; filter the panel to one year first")
-    e = panel_year.dropna(subset=["egdi"]).set_index("iso3")
-    comps = e[list(COMPONENTS)].astype(float)
-    out = e[["country", "rank"]].copy()
-    for v in variants:
-        x = comps if v.normalisation == "none" else normalise(comps, v.normalisation)
-        score = aggregate(x, None, v.aggregation)
-        out[v.name] = rank_desc(score)
-    return out.reset_index()
+    from .engine import build, load_specs, variants_of
+
+    base = build(load_specs()["egdi_un"], data)
+    out = {"published": base}
+    for spec in variants_of(base.spec, METHOD_ALTERNATIVES):
+        out[spec.name] = build(spec, data)
+    return out
 
 
-def rank_shifts(ranks: pd.DataFrame) -> pd.DataFrame:
-    """Rank under each variant minus the published rank (positive = falls behind)."""
-    variant_cols = [c for c in ranks.columns if c not in ("iso3", "country", "rank")]
-    shifts = ranks[variant_cols].sub(ranks["rank"], axis=0)
-    return pd.concat([ranks[["iso3", "country", "rank"]], shifts], axis=1)
+def method_summary(builds: Mapping) -> pd.DataFrame:
+    """Per method: rank shifts against the published EGDI ranks and the top-10 check.
 
-
-def rank_shift_summary(ranks: pd.DataFrame) -> pd.DataFrame:
-    """Distribution of absolute rank shifts against the published rank, per variant.
-
-    Returns ``variant, median_abs_shift, mean_abs_shift, p90_abs_shift, max_abs_shift,
-    country_max, share_moved, share_moved_gt5``.
+    Returns ``method, median_abs_shift, mean_abs_shift, p90_abs_shift, max_abs_shift,
+    country_max, share_moved_gt5, top10_moved_gt5`` (top-10 countries moving more than five
+    places; shift = published rank - method rank, positive = moves up).
     """
-    shifts = rank_shifts(ranks)
+    from .engine import audit, compare
+
+    base = builds["published"]
     rows = []
-    for col in shifts.columns[3:]:
-        a = shifts[col].astype(float).abs()
+    for name, b in builds.items():
+        if name == "published":
+            continue
+        c = compare(base, b, "egdi")
+        a = c["shift"].astype(float).abs()
+        top10 = c[c["rank_a"] <= 10]
         rows.append(
             {
-                "variant": col,
+                "method": name,
                 "median_abs_shift": a.median(),
                 "mean_abs_shift": a.mean(),
                 "p90_abs_shift": a.quantile(0.9),
                 "max_abs_shift": a.max(),
-                "country_max": shifts.loc[a.idxmax(), "country"],
-                "share_moved": (a > 0).mean(),
+                "country_max": c.loc[a.idxmax(), "country"],
                 "share_moved_gt5": (a > 5).mean(),
+                "top10_moved_gt5": int((top10["shift"].abs() > audit.MAX_TOP10_MOVE).sum()),
             }
         )
     return pd.DataFrame(rows)
 
 
+def method_group_ranks(builds: Mapping, group: Sequence[str]) -> pd.DataFrame:
+    """EGDI rank of each group country under each method (``country, published`` + methods)."""
+    base = builds["published"]
+    out = pd.DataFrame({"country": base.data.frame["country"]})
+    out["published"] = base.data.frame["rank"].astype(float)
+    for name, b in builds.items():
+        if name != "published":
+            out[name] = b.egdi_ranks.astype(float)
+    keep = [g for g in group if g in out.index]
+    return out.loc[keep].sort_values("published")
+
+
+def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
+    """What the method comparison shows, with the focus country's range."""
+    from .countries import country_name
+
+    least = summary.loc[summary["mean_abs_shift"].idxmin()]
+    most = summary.loc[summary["median_abs_shift"].idxmax()]
+    comps = data.frame[list(COMPONENTS)]
+    scaled = bool(((comps.min() == 0) & (comps.max() == 1)).all())
+    text = (
+        f"The method closest to the published ranks is *{least['method']}* (mean absolute "
+        f"shift {least['mean_abs_shift']:.2f} places)"
+        + (
+            ", as expected: the published components of this edition already span 0 to 1. "
+            if scaled
+            else "; the published components of this edition do not all span 0 to 1, so even "
+            "min-max rescaling changes their relative weight. "
+        )
+        + f"The largest typical change comes from *{most['method']}*: median absolute shift "
+        f"{most['median_abs_shift']:.0f}, {most['share_moved_gt5']:.0%} of countries move more "
+        f"than 5 places, at most {most['max_abs_shift']:.0f} ({most['country_max']}). A "
+        "geometric mean penalises unbalanced profiles; here it works on components put on "
+        "[0.01, 1], so a country at the bottom of one component is not sent to zero."
+    )
+    if focus in ranks.index:
+        r = ranks.loc[focus].drop(["country", "published"]).astype(float)
+        text += (
+            f" {country_name(focus)} (published rank {int(ranks.loc[focus, 'published'])}) "
+            f"ranks between {int(r.min())} and {int(r.max())} across the methods."
+        )
+    return text
+
+
 # ---------------------------------------------------------------------------------------------
-# HCI rebuilt from public proxies of its inputs
+# HCI rebuilt from public proxies of its inputs (the engine's recipe spec)
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HciProxySpec:
-    """How the HCI is rebuilt for an edition from the covariates available.
+def hci_recipe(data):
+    """The HCI recipe of the edition built by the engine (None if no recipe applies)."""
+    from .engine import build, load_specs, select
 
-    Attributes
-    ----------
-    name : str
-    editions : tuple of int
-        Editions the UN formula applies to.
-    un_weights : mapping
-        The UN weights on the UN inputs (as documented).
-    proxy_weights : mapping of covariate -> weight
-        Weights actually used on our covariates (sum to 1).
-    normalisation : str
-        ``"un"``: z-score each input, weighted sum, min-max to [0, 1] within the edition (the
-        UN's method since 2014); ``"share"``: inputs in % divided by 100 (the UN's method up to
-        2012, which is why 2003 has HCI > 1 where enrolment exceeds 100%).
-    note : str
-        What was dropped or proxied, and why.
-    """
-
-    name: str
-    editions: tuple[int, ...]
-    un_weights: Mapping[str, float]
-    proxy_weights: Mapping[str, float]
-    normalisation: str
-    note: str
+    recipes = select(load_specs(), role="recipe", family="hci", year=data.year)
+    return build(recipes[0], data) if recipes else None
 
 
-#: UN weights: 2014 onwards HCI = 1/3 adult literacy + 2/9 combined GER + 2/9 expected years +
-#: 2/9 mean years of schooling; 2003-2012 HCI = 2/3 adult literacy + 1/3 combined GER.
-#: The mirror has no combined (primary+secondary+tertiary) GER, only tertiary GER, so GER is
-#: dropped and the remaining UN weights are rescaled to sum to 1 (1/3 : 2/9 : 2/9 -> 3/7, 2/7, 2/7).
-HCI_PROXY_SPECS: tuple[HciProxySpec, ...] = (
-    HciProxySpec(
-        name="HCI 2014+ (literacy, EYS, MYS; GER dropped)",
-        editions=(2014, 2016, 2018, 2020, 2022, 2024),
-        un_weights={
-            "adult literacy": 1 / 3,
-            "combined GER": 2 / 9,
-            "expected years of schooling": 2 / 9,
-            "mean years of schooling": 2 / 9,
-        },
-        proxy_weights={"literacy_rate": 3 / 7, "hdr_eys": 2 / 7, "hdr_mys": 2 / 7},
-        normalisation="un",
-        note="Combined primary-secondary-tertiary GER is not in the data (only tertiary GER); "
-        "it is dropped and the other UN weights rescaled (3/7, 2/7, 2/7). Expected years "
-        "of schooling is itself built from enrolment ratios by age, so it carries much of "
-        "the information of the combined GER.",
-    ),
-    HciProxySpec(
-        name="HCI 2003-2012 (literacy only; GER dropped)",
-        editions=(2003, 2004, 2005, 2008, 2010, 2012),
-        un_weights={"adult literacy": 2 / 3, "combined GER": 1 / 3},
-        proxy_weights={"literacy_rate": 1.0},
-        normalisation="share",
-        note="Up to 2012 the UN HCI was 2/3 adult literacy + 1/3 combined GER. Without the "
-        "combined GER only literacy is left: the proxy is literacy / 100.",
-    ),
-)
-
-
-def hci_proxy_spec(year: int) -> HciProxySpec:
-    """The HCI proxy recipe for a survey edition."""
-    for spec in HCI_PROXY_SPECS:
-        if year in spec.editions:
-            return spec
-    raise SpecError(
-        f"no HCI proxy recipe for edition {year}; editions covered: "
-        f"{sorted(y for s in HCI_PROXY_SPECS for y in s.editions)}"
-    )
-
-
-@dataclass
-class HciProxyResult:
-    """HCI rebuilt from proxies for one edition, compared with the published HCI."""
-
-    year: int
-    spec: HciProxySpec
-    data: pd.DataFrame
-    coverage: pd.DataFrame
-    stats: dict
-    message: str = ""
-
-
-def hci_from_proxies(
-    year: int, spec: HciProxySpec | None = None, *, lag: int = 1, max_age: int | None = None
-) -> HciProxyResult:
-    """Rebuild the HCI of ``year`` from public proxies of its inputs and compare.
-
-    Inputs come from `egovlib.build_panel` with the vintage rule (latest reference year <=
-    ``year - lag``; the UN uses the previous year's data, and older values where a country has
-    none). A country is scored only if every proxy input is present; nothing is imputed.
-
-    Parameters
-    ----------
-    year : int
-        Survey edition.
-    spec : HciProxySpec, optional
-        Default: `hci_proxy_spec(year)`.
-    lag, max_age : int
-        Vintage rule (see `egovlib.build_panel`).
-
-    Returns
-    -------
-    HciProxyResult
-        ``data``: iso3, country, published hci, each input and its reference year, hci_proxy,
-        error (proxy - published). ``coverage``: per input, countries with data and the range
-        of reference years. ``stats``: n, coverage share, Pearson and Spearman correlation,
-        MAE, max |error|. ``message`` explains a missing input instead of raising.
-    """
-    spec = spec or hci_proxy_spec(year)
-    inputs = list(spec.proxy_weights)
-    known = variables()
-    missing = [v for v in inputs if v not in known]
-    base = load_egdi_panel(year).dropna(subset=["hci"])
-    if missing:
-        msg = (
-            f"The HCI cannot be rebuilt for {year}: the input(s) {missing} are not available "
-            f"in egovlib.variables() yet."
-        )
-        return HciProxyResult(
-            year,
-            spec,
-            base[["iso3", "country", "hci"]].copy(),
-            pd.DataFrame(),
-            _empty_stats(len(base)),
-            msg,
-        )
-    panel = build_panel(year, covariates=inputs, lag=lag, max_age=max_age)
-    d = panel.data[panel.data["hci"].notna()]
-    refs = panel.ref_years.set_index("iso3")
-    data = d[["iso3", "country", "hci", *inputs]].set_index("iso3")
-    for v in inputs:
-        data[f"{v}_year"] = refs.loc[data.index, v].astype("Int64")
-    complete = data[inputs].notna().all(axis=1)
-    x = data.loc[complete, inputs].astype(float)
-    if spec.normalisation == "un":
-        proxy = (
-            normalise(aggregate(normalise(x, "zscore"), spec.proxy_weights), "minmax")
-            if len(x) > 2
-            else pd.Series(np.nan, index=x.index)
-        )
-    elif spec.normalisation == "share":
-        proxy = aggregate(x / 100, spec.proxy_weights)
-    else:
-        raise SpecError(f"unknown HCI normalisation {spec.normalisation!r}")
-    data["hci_proxy"] = proxy
-    data["error"] = data["hci_proxy"] - data["hci"]
-    meta = variables()
-    cov = pd.DataFrame(
-        {
-            "input": [meta[v].label if v in meta and meta[v].label else v for v in inputs],
-            "countries_with_data": [int(data[v].notna().sum()) for v in inputs],
-            "share": [data[v].notna().mean() for v in inputs],
-            "oldest_ref_year": [data[f"{v}_year"].min() for v in inputs],
-            "median_ref_year": [data[f"{v}_year"].median() for v in inputs],
-            "newest_ref_year": [data[f"{v}_year"].max() for v in inputs],
-        }
-    )
-    stats = _fit_stats(data, len(base))
-    msg = (
-        ""
-        if stats["n"] >= 10
-        else (
-            f"Only {stats['n']} countries have every HCI input for {year}; the comparison is not "
-            "meaningful."
-        )
-    )
-    return HciProxyResult(year, spec, data.reset_index(), cov, stats, msg)
-
-
-def _fit_stats(data: pd.DataFrame, universe: int) -> dict:
-    ok = data.dropna(subset=["hci_proxy", "hci"])
-    n = len(ok)
-    if n < 3:
-        return _empty_stats(universe) | {"n": n, "coverage": n / max(universe, 1)}
-    err = ok["hci_proxy"] - ok["hci"]
+def recipe_fit(recipe) -> dict:
+    """Fit of the rebuilt HCI against the published HCI: n, imputed, r, Spearman, MAE, max."""
+    pub = recipe.data.frame["hci"]
+    ok = recipe.scores.notna() & pub.notna()
+    err = recipe.scores[ok] - pub[ok]
     return {
-        "n": n,
-        "universe": universe,
-        "coverage": n / universe,
-        "pearson": float(ok["hci_proxy"].corr(ok["hci"])),
-        "spearman": float(ok["hci_proxy"].corr(ok["hci"], method="spearman")),
+        "n": int(ok.sum()),
+        "universe": int(pub.notna().sum()),
+        "imputed": int(recipe.imputed[ok].any(axis=1).sum()),
+        "pearson": float(recipe.scores[ok].corr(pub[ok])),
+        "spearman": float(recipe.scores[ok].corr(pub[ok], method="spearman")),
         "mae": float(err.abs().mean()),
         "max_abs_error": float(err.abs().max()),
         "mean_error": float(err.mean()),
     }
 
 
-def _empty_stats(universe: int) -> dict:
-    return {
-        "n": 0,
-        "universe": universe,
-        "coverage": 0.0,
-        "pearson": np.nan,
-        "spearman": np.nan,
-        "mae": np.nan,
-        "max_abs_error": np.nan,
-        "mean_error": np.nan,
-    }
+def recipe_text(recipe) -> str:
+    """The recipe, its citation (said once) and its fit, in words."""
+    s = recipe.spec
+    f = recipe_fit(recipe)
+    return (
+        f"**Recipe for {recipe.year}.** "
+        + ", ".join(f"{c.name} {c.weight:.3g}" for c in s.components)
+        + (
+            " (z-score each input, weighted sum, min-max to [0, 1]). "
+            if s.normalisation == "zscore"
+            else " (inputs in % divided by 100). "
+        )
+        + f"*Source of the formula:* {s.citation} "
+        + (s.proxy_note + " " if s.proxy_note else "")
+        + f"Inputs follow the shared vintage rule (latest value at most {s.max_age} years "
+        "older than the year before the survey). "
+        f"The rebuilt HCI covers {f['n']} of {f['universe']} countries ({f['imputed']} with an "
+        f"imputed input, marked in the tables); it correlates with the published HCI at "
+        f"r = {f['pearson']:.3f} (Spearman {f['spearman']:.3f}), mean absolute error "
+        f"{f['mae']:.3f} index points (largest {f['max_abs_error']:.3f}; mean signed error "
+        f"{f['mean_error']:+.3f})."
+    )
 
 
-def hci_worst_fits(result: HciProxyResult, n: int = 10) -> pd.DataFrame:
-    """The countries whose rebuilt HCI is furthest from the published one, with input vintages.
+def recipe_table(recipe) -> pd.DataFrame:
+    """Per country: published and rebuilt HCI, each input (``*`` = imputed) and its year."""
+    t = pd.DataFrame(
+        {
+            "country": recipe.data.frame["country"],
+            "published": recipe.data.frame["hci"],
+            "rebuilt": recipe.scores,
+            "imputed": recipe.imputed.any(axis=1),
+        }
+    )
+    for v in recipe.spec.variables:
+        t[recipe.spec.labels[v]] = recipe.inputs[v]
+        t[f"{recipe.spec.labels[v]} year"] = recipe.ref_years[v].where(recipe.observed[v])
+    t["error"] = t["rebuilt"] - t["published"]
+    return t
 
-    Adds ``why``: the likely reason read off the data (an old input vintage, literacy at the
-    high-income ceiling, ...). It describes, it does not prove.
+
+def worst_fits(recipe, n: int = 10) -> pd.DataFrame:
+    """The ``n`` countries whose rebuilt HCI is furthest from the published one, and why.
+
+    ``why`` is read off the data (an imputed input, literacy at the ceiling, the direction of
+    the error); it describes, it does not prove.
     """
-    d = result.data.dropna(subset=["error"]).copy()
-    if d.empty:
-        return d
-    d = d.reindex(d["error"].abs().sort_values(ascending=False).index).head(n)
-    inputs = list(result.spec.proxy_weights)
-    input_words = {
-        "literacy_rate": "literacy",
-        "hdr_eys": "expected years of schooling",
-        "hdr_mys": "mean years of schooling",
-        "tertiary_ger": "tertiary GER",
-    }
+    t = recipe_table(recipe).dropna(subset=["error"])
+    t = t.reindex(t["error"].abs().sort_values(ascending=False).index).head(n)
+    labels = recipe.spec.labels
 
-    def why(r) -> str:
-        notes = []
-        for v in inputs:
-            ref = r.get(f"{v}_year")
-            if pd.notna(ref) and result.year - 1 - int(ref) >= 5:
-                name = input_words.get(v, v)
-                notes.append(f"{name} from {int(ref)} ({result.year - 1 - int(ref)} years old)")
-        lit = r.get("literacy_rate")
-        if "literacy_rate" in inputs and pd.notna(lit) and lit >= 99:
+    def why(iso) -> str:
+        notes = [
+            f"{labels[v].lower()} imputed"
+            for v in recipe.spec.variables
+            if recipe.imputed.loc[iso, v]
+        ]
+        if "literacy_rate" in labels and recipe.inputs.loc[iso, "literacy_rate"] >= 99:
             notes.append("literacy at the ceiling (>= 99%)")
-        notes.append("proxy above published" if r["error"] > 0 else "proxy below published")
+        notes.append("rebuilt above published" if t.loc[iso, "error"] > 0 else "rebuilt below")
         return "; ".join(notes)
 
-    d["why"] = d.apply(why, axis=1)
-    return d.reset_index(drop=True)
+    t["why"] = [why(i) for i in t.index]
+    return t.drop(columns=["imputed"]).reset_index()
+
+
+def recipe_view(recipe, group: Sequence[str], group_label: str):
+    """Scatter of the rebuilt against the published HCI: (figure, alt text, data)."""
+    from .engine import figures
+
+    t = recipe_table(recipe).dropna(subset=["rebuilt"])
+    f = recipe_fit(recipe)
+    source = (
+        "Source: UN DESA E-Government Survey; UNDP HDR (expected/mean years of schooling); "
+        "OWID/UNESCO adult literacy; egovlib calculations."
+    )
+    fig = figures.proxy_scatter(
+        t,
+        list(group),
+        group_label,
+        f"HCI {recipe.year}: rebuilt from public proxies vs published",
+        source,
+        subtitle=f"{f['n']} countries, r = {f['pearson']:.3f}, mean absolute error "
+        f"{f['mae']:.3f}; {group_label} named at the right",
+    )
+    alt = (
+        f"Scatter of the HCI rebuilt from proxies against the published HCI {recipe.year} for "
+        f"{f['n']} countries (r = {f['pearson']:.3f}); points close to the diagonal are rebuilt "
+        f"well. {group_label}: "
+        + "; ".join(
+            f"{r['country']} published {r['published']:.3f}, rebuilt {r['rebuilt']:.3f}"
+            for _, r in t.loc[[g for g in group if g in t.index]].iterrows()
+        )
+        + "."
+    )
+    return fig, alt, t.reset_index()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -798,52 +702,172 @@ def _assessed(panel: pd.DataFrame | None, years) -> pd.DataFrame:
     return df[df["egdi"].notna()].copy()
 
 
-def spread_labels(y: Sequence[float], gap: float) -> np.ndarray:
-    """Vertical positions for point labels, in the order of ``y``, at least ``gap`` apart.
-
-    Labels keep the order of their points; a crowded run is pushed apart and the whole set
-    re-centred on the points' mean height, so a label stays close to its point (draw a leader
-    line from the point to the label).
-    """
-    y = np.asarray(y, dtype=float)
-    if len(y) == 0:
-        return y
-    order = np.argsort(y, kind="stable")
-    pos = y[order].copy()
-    for i in range(1, len(pos)):
-        pos[i] = max(pos[i], pos[i - 1] + gap)
-    pos += y.mean() - pos.mean()
-    out = np.empty_like(pos)
-    out[order] = pos
-    return out
-
-
 __all__ = [
-    "spread_labels",
     "COMPONENTS",
     "EGDI_TOLERANCE",
     "EGDI_WEIGHT_HYPOTHESES",
-    "HCI_PROXY_SPECS",
-    "METHOD_VARIANTS",
-    "HciProxyResult",
-    "HciProxySpec",
-    "MethodVariant",
+    "METHOD_ALTERNATIVES",
     "WeightFit",
     "discrepancy_discussion",
     "egdi_recomputation",
     "fit_egdi_weights",
-    "hci_from_proxies",
-    "hci_proxy_spec",
-    "hci_worst_fits",
+    "hci_recipe",
     "implied_component_error",
     "level_rating_counts",
-    "method_ranks",
+    "method_builds",
+    "method_group_ranks",
+    "method_summary",
+    "method_text",
     "published_decimals",
-    "rank_shift_summary",
-    "rank_shifts",
+    "recipe_fit",
+    "recipe_table",
+    "recipe_text",
+    "recipe_view",
     "recomputation_summary",
     "tie_break_rules",
     "tie_handling",
     "tied_pairs_ranked_apart",
     "weight_hypotheses",
+    "worst_fits",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Views of notebook 03 (text and tables; figures in egovlib.engine.figures)
+# ---------------------------------------------------------------------------------------------
+
+SOURCE = "Source: UN DESA, E-Government Survey (all editions); egovlib calculations."
+
+
+def reproduction_text(summary: pd.DataFrame, year: int) -> str:
+    """Whether the mean of the published components reproduces the EGDI and its ranks."""
+    this = summary.set_index("year").loc[year]
+    ok = summary.loc[summary["max_abs_deviation"] <= EGDI_TOLERANCE, "year"].tolist()
+    bad = summary.loc[summary["max_abs_deviation"] > EGDI_TOLERANCE, "year"].tolist()
+    matches = this["max_abs_deviation"] <= EGDI_TOLERANCE
+    text = (
+        f"In {year}, the EGDI recomputed as (OSI + HCI + TII) / 3 from the published components "
+        + (
+            "matches the published EGDI within rounding"
+            if matches
+            else "does **not** match the published EGDI (see the appendix on 2008 and 2010)"
+        )
+        + f": the largest absolute difference is {this['max_abs_deviation']:.6f} "
+        f"({this['worst_country']}), and {this['share_beyond_tolerance']:.0%} of the "
+        f"{int(this['assessed'])} assessed countries differ by more than {EGDI_TOLERANCE:g}. "
+        f"Ranking the published EGDI with ties sharing the best rank reproduces "
+        f"{int(this['ranks_reproduced'])} of {int(this['assessed'])} published ranks."
+    )
+    if this["rank_mismatches"]:
+        text += (
+            f" The {int(this['rank_mismatches'])} exceptions are countries with the same "
+            "published EGDI that the UN ranked apart (appendix)."
+        )
+    later = [y for y in ok if y <= year]
+    text += (
+        f" Up to {year}, the mean of the components reproduces the EGDI within "
+        f"{EGDI_TOLERANCE:g} in {', '.join(map(str, later)) or 'no edition'}"
+        + (
+            f", not in {', '.join(str(y) for y in bad if y <= year)}."
+            if any(y <= year for y in bad)
+            else "."
+        )
+    )
+    return text
+
+
+def ties_text(rules: pd.DataFrame, ties: pd.DataFrame, year: int) -> str:
+    """The 2020 ties that the UN ranked apart, and whether simple tie-breakers explain them."""
+    undecided = int((rules["mean of rounded components"] == "undecided").sum())
+    counts = "; ".join(
+        f"{k}: {int((rules[k] == 'yes').sum())}/{len(rules)}" for k in rules.columns[2:]
+    )
+    shared = [
+        int(y)
+        for y, r in ties.drop(index=2020, errors="ignore").iterrows()
+        if r["tied_groups"] and y <= year
+    ]
+    return (
+        f"Only 2020 has countries with the same published EGDI (4 decimals) that the UN ranked "
+        f"apart: {len(rules)} pairs. In the other editions with ties up to {year} "
+        f"({', '.join(map(str, shared)) or 'none'}) the tied countries share a rank, as here. "
+        f"No simple published tie-breaker reproduces the UN order in every pair ({counts}); "
+        f"the mean of the rounded components ties exactly in {undecided} pairs. The UN order "
+        "is consistent with ranking on unrounded values, which the published file does not hold."
+    )
+
+
+def level_text(counts: pd.DataFrame, edition: pd.DataFrame, year: int, focus: str) -> str:
+    """Countries per level group; rating classes flagged as retrospective before 2020."""
+    from .countries import country_name
+    from .indices import LEVEL_THRESHOLDS
+
+    by_group = counts.groupby("level_group", observed=True)["countries"].sum()
+    text = (
+        f"In {year}: "
+        + ", ".join(f"{int(by_group.get(g, 0))} {g}" for g, _ in LEVEL_THRESHOLDS)
+        + f" ({int(by_group.sum())} assessed countries). Level groups: Very High >= 0.75, High "
+        ">= 0.50, Middle >= 0.25, Low below; each is split into four rating classes of width "
+        "0.0625 (E-Government Survey 2020, ch. 1)."
+    )
+    if year < 2020:
+        text += (
+            f" **Level groups and rating classes were introduced in 2020; for {year} they are "
+            "applied retrospectively here, not as published.**"
+        )
+    e = edition.dropna(subset=["egdi"]).set_index("iso3")
+    if focus in e.index:
+        text += (
+            f" {country_name(focus)}: EGDI {e.loc[focus, 'egdi']:.4f}, "
+            f"{e.loc[focus, 'level_group']}."
+        )
+    return text
+
+
+def key_findings(
+    summary: pd.DataFrame, methods: pd.DataFrame, recipe, year: int, focus: str, ranks
+) -> list[str]:
+    """Three to five headline sentences for notebook 03."""
+    from .countries import country_name
+
+    this = summary.set_index("year").loc[year]
+    out = [
+        (
+            f"The published EGDI {year} is reproduced from its components within rounding "
+            f"(largest difference {this['max_abs_deviation']:.1e}) and "
+            f"{int(this['ranks_reproduced'])} of {int(this['assessed'])} ranks are reproduced."
+        )
+        if this["max_abs_deviation"] <= EGDI_TOLERANCE
+        else (
+            f"The published EGDI {year} is **not** the plain mean of its components (largest "
+            f"difference {this['max_abs_deviation']:.4f}); weights 0.34 / 0.33 / 0.33 explain "
+            "it (appendix)."
+        )
+    ]
+    most = methods.loc[methods["median_abs_shift"].idxmax()]
+    out.append(
+        f"Method choices matter: under *{most['method']}* the median country moves "
+        f"{most['median_abs_shift']:.0f} places and {most['top10_moved_gt5']} of the top 10 move "
+        "more than 5 places."
+    )
+    if focus in ranks.index:
+        r = ranks.loc[focus].drop(["country", "published"]).astype(float)
+        out.append(
+            f"{country_name(focus)} (rank {int(ranks.loc[focus, 'published'])}) ranks between "
+            f"{int(r.min())} and {int(r.max())} across the {len(r)} alternative methods."
+        )
+    if recipe is not None:
+        f = recipe_fit(recipe)
+        out.append(
+            f"The HCI rebuilt from public proxies of its inputs tracks the published HCI "
+            f"(r = {f['pearson']:.2f}, mean error {f['mae']:.3f}) but not exactly; "
+            f"{f['imputed']} countries need an imputed input."
+        )
+    return out[:5]
+
+
+def edition_data(year: int):
+    """One edition's data for notebook 03: published indices and the HCI recipe's inputs."""
+    from .engine import index_data, load_specs, select
+
+    return index_data(year, select(load_specs(), role="recipe", family="hci", year=year))

@@ -9,10 +9,13 @@ import pytest
 from egovlib.errors import SpecError
 from egovlib.indices import (
     aggregate,
+    aggregate_array,
     egdi_from_components,
     level_group,
     normalise,
+    normalise_array,
     rank_desc,
+    rank_rows,
     rating_class,
     un_composite,
 )
@@ -116,18 +119,56 @@ def test_aggregate_arithmetic_weighted_by_hand():
     assert out.tolist() == [0.75, 0.25]
 
 
-def test_aggregate_geometric_by_hand_and_zero_means_zero():
+def test_aggregate_geometric_works_on_epsilon_scale_by_hand():
     df = pd.DataFrame({"a": [0.25, 0.0, 1.0], "b": [1.0, 0.9, 0.5]})
-    out = aggregate(df, None, "geometric")
-    assert out.iloc[0] == pytest.approx(0.5)  # sqrt(0.25 * 1)
-    assert out.iloc[1] == 0.0  # no compensation for a zero
-    assert out.iloc[2] == pytest.approx(np.sqrt(0.5))
+    eps = 0.01
+    out = aggregate(df, None, "geometric", epsilon=eps)
+    v = lambda x: eps + (1 - eps) * x  # noqa: E731 - the [epsilon, 1] scale, written out
+    assert out.iloc[0] == pytest.approx(np.sqrt(v(0.25) * 1.0))
+    # a component at its minimum costs a factor sqrt(epsilon), it does not zero the index
+    assert out.iloc[1] == pytest.approx(np.sqrt(eps * v(0.9)))
+    assert out.iloc[1] > 0.09
+    assert out.iloc[2] == pytest.approx(np.sqrt(v(0.5)))
+    assert aggregate(df, None, "geometric", epsilon=0.0).iloc[0] == pytest.approx(0.5)
+
+
+def test_aggregate_array_many_weight_rows_and_reweighting():
+    z = np.array([[0.25, 1.0], [0.5, np.nan]])
+    w = np.array([[0.5, 0.5], [0.75, 0.25]])
+    out = aggregate_array(z, w, "arithmetic", reweight=True)
+    assert out.shape == (2, 2)
+    assert out[:, 0] == pytest.approx([0.625, 0.4375])
+    assert out[:, 1] == pytest.approx([0.5, 0.5])  # over the one component it has
+    assert np.isnan(aggregate_array(z, w, "arithmetic")[:, 1]).all()
+
+
+def test_normalise_array_with_a_bootstrap_reference():
+    x = np.array([[1.0], [2.0], [3.0], [5.0]])
+    # reference = countries 0, 1, 1, 2 (country 3 drawn zero times): min 1, max 3
+    out = normalise_array(x, "minmax", reference=np.array([1, 2, 1, 0]))[:, 0]
+    assert out.tolist() == [0.0, 0.5, 1.0, 1.0]  # 5 is clipped at the top of the reference
+    z = normalise_array(x, "zscore", reference=np.array([1, 2, 1, 0]))[:, 0]
+    m, sd = 2.0, np.sqrt(2 / 3)  # values 1, 2, 2, 3
+    assert z == pytest.approx((x[:, 0] - m) / sd)
+    r = normalise_array(x, "rank", reference=np.ones(4))[:, 0]
+    assert r == pytest.approx([0, 1 / 3, 2 / 3, 1])
+
+
+def test_rank_rows_agrees_with_rank_desc():
+    rng = np.random.default_rng(5)
+    s = rng.random((6, 40))
+    s[:, 3] = s[:, 8]  # ties in every row
+    s[:, 10] = np.nan
+    got = rank_rows(s)
+    for j in range(s.shape[0]):
+        ref = rank_desc(pd.Series(s[j])).astype("float").to_numpy()
+        np.testing.assert_array_equal(got[j], ref)
 
 
 def test_aggregate_missing_component_gives_missing():
     df = pd.DataFrame({"a": [0.5, np.nan], "b": [0.5, 0.5]})
     for method in ("arithmetic", "geometric"):
-        out = aggregate(df, None, method)
+        out = aggregate(df, None, method, epsilon=0.0)
         assert out.iloc[0] == pytest.approx(0.5) and pd.isna(out.iloc[1])
 
 
@@ -143,7 +184,7 @@ def test_aggregate_weights_must_sum_to_one_and_match_columns():
 
 def test_aggregate_geometric_rejects_negative_inputs():
     df = pd.DataFrame({"a": [-0.5, 1.0], "b": [0.5, 0.5]})
-    with pytest.raises(SpecError, match="non-negative components; \\['a'\\]"):
+    with pytest.raises(SpecError, match="components in \\[0, 1\\]"):
         aggregate(df, None, "geometric")
 
 

@@ -1,0 +1,584 @@
+"""Text and tables of the index engine's reports (notebooks 03 and 05); no display here.
+
+Every sentence is generated from the results: who, how much, compared with what, and how sure.
+Group-neutral: the group is named by the label the report was run with, never assumed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..countries import country_name
+from ..report import join_names
+from . import audit, figures
+from .assess import Assessment, ProposalResult
+from .spec import method_words
+from .uncertainty import design_text
+
+SOURCE_05 = (
+    "Source: UN DESA E-Government Survey; UNESCO UIS (SDG 4.4.1); World Bank GTMI; Coursera "
+    "Global Skills Index 2020; UNDP HDR; OWID/World Bank (education); egovlib calculations."
+)
+
+
+def _places(k: float) -> str:
+    k = int(round(k))
+    return f"{abs(k)} place{'s' if abs(k) != 1 else ''} {'up' if k > 0 else 'down'}"
+
+
+def _move(k) -> str:
+    if pd.isna(k):
+        return "not ranked"
+    return "no change" if int(k) == 0 else _places(k)
+
+
+def _interval(lo: float, hi: float) -> str:
+    return f"{lo:+.0f} to {hi:+.0f}"
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook 05: HCI proposals
+# --------------------------------------------------------------------------------------------
+
+
+def not_evaluable_text(a: Assessment) -> str:
+    """One sentence for an edition where no proposal can be evaluated ("" otherwise)."""
+    if a.evaluable:
+        return ""
+    items = join_names(list(dict.fromkeys(c for p in a.proposals for c in p.coverage["component"])))
+    return (
+        f"No proposal can be evaluated for {a.year}: none of the candidate items ({items}) has a "
+        f"value with a reference year between {a.year - 1 - 5} and {a.year - 1}, so every "
+        "variant equals the published HCI. Run the report for 2022 or 2024."
+    )
+
+
+def focus_shift(p: ProposalResult, focus: str) -> dict | None:
+    """The focus country's implied-EGDI rank change under a proposal, with its interval."""
+    if p.shifts is None or focus not in p.shifts.index:
+        return None
+    r = p.shifts.loc[focus]
+    return {
+        "baseline": r["baseline"],
+        "nominal": r["nominal"],
+        "lower": r["lower"],
+        "upper": r["upper"],
+        "finding": bool(r["finding"]),
+    }
+
+
+def _shift_sentence(p: ProposalResult, focus: str) -> str:
+    s = focus_shift(p, focus)
+    name = country_name(focus)
+    if s is None or pd.isna(s["baseline"]):
+        return f"{name} is not ranked"
+    text = (
+        f"{name} would move {_move(s['nominal'])} in the EGDI (from {int(s['baseline'])}; 90% "
+        f"interval over the Monte Carlo {_interval(s['lower'], s['upper'])} places)"
+    )
+    if not s["finding"]:
+        text += ": the interval includes no change, so this is not a finding"
+    return text
+
+
+def key_findings(a: Assessment) -> list[str]:
+    """Three to five headline sentences for the top of the report."""
+    name = country_name(a.focus)
+    if not a.evaluable:
+        return [
+            not_evaluable_text(a),
+            f"{name}'s HCI position is explained from its education inputs below."
+            if a.recipe is not None
+            else f"The HCI of {a.year} is rebuilt below from the literacy data available.",
+            "The published HCI is reproduced exactly by the engine (identity check).",
+        ]
+    out = []
+    ok = [p for p in a.evaluable if p.recommendable]
+    out.append(
+        f"None of the {len(a.evaluable)} tested HCI proposals passes the checks a UN DESA "
+        "review would apply (concept, coverage of at least "
+        f"{audit.MIN_OBSERVED_SHARE:.0%} of countries, top-10 stability, effective weights)."
+        if not ok
+        else f"{join_names([p.spec.label for p in ok])} pass every check "
+        f"({len(ok)} of {len(a.evaluable)} proposals)."
+    )
+    worst = max(a.evaluable, key=lambda p: len(p.face.flagged))
+    if worst.face.flagged:
+        big = worst.face.top10.reindex(worst.face.flagged).dropna(subset=["egdi_rank"])
+        moves = "; ".join(
+            f"{r['country']} {int(r['egdi_rank'])} → {int(r['new_egdi_rank'])}"
+            for _, r in big.iterrows()
+        )
+        out.append(
+            f"*{worst.spec.label}* reshuffles the top of the table: "
+            + (moves + " in the EGDI" if moves else "")
+            + f" ({len(worst.face.flagged)} top-10 countries move more than "
+            f"{worst.face.threshold} places in the EGDI or the HCI)."
+        )
+    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
+    shifts = [(p, s) for p, s in shifts if s is not None]
+    if shifts:
+        best = max(shifts, key=lambda t: t[1]["nominal"])
+        p, s = best
+        verdict = (
+            "a finding (its 90% interval excludes no change)"
+            if s["finding"]
+            else "not a finding (its 90% interval includes no change)"
+        )
+        out.append(
+            f"{name}'s largest expected EGDI gain is under *{p.spec.label}*: "
+            f"{s['nominal']:+.0f} places (90% interval {_interval(s['lower'], s['upper'])}), "
+            f"{verdict}" + ("; that proposal fails the checks above." if p.reasons else ".")
+        )
+    out.append(
+        "The realistic route is a Member States Questionnaire item on digital skills, piloted "
+        "and reported beside the HCI before any change to the index itself."
+    )
+    return out[:5]
+
+
+def intro(a: Assessment) -> str:
+    """What the report does, for the group it was run for."""
+    return (
+        f"**Edition {a.year}.** This report tests proposals to revise how the UN Human Capital "
+        "Index (HCI) is computed, so that it would also reflect digital skills, digital-skills "
+        "strategies and programmes, and professional ICT skills. Each proposal is built from "
+        "public proxies, checked as a methodologist reviewing it for UN DESA would check it "
+        "(what each item measures, how many countries it covers, what happens to the top of "
+        "the table, how much of the index each item really drives) and stress-tested with a "
+        f"Monte Carlo over its construction choices and its data. Focus: "
+        f"{country_name(a.focus)}, compared with {a.group_label} "
+        f"({join_names([country_name(c) for c in a.group])})."
+    )
+
+
+def baseline_text(a: Assessment) -> str:
+    """The identity check and the fit of the HCI rebuilt from proxies."""
+    pub = a.published
+    dev = (pub.scores - a.data.frame["hci"]).abs().max()
+    text = (
+        f"The engine reproduces the published HCI {a.year} exactly for all "
+        f"{int(pub.scores.notna().sum())} assessed countries (largest difference {dev:.1e})."
+    )
+    if a.recipe is not None:
+        r = a.recipe
+        ok = r.scores.notna()
+        fit = r.scores[ok].corr(a.data.frame.loc[ok, "hci"])
+        mae = (r.scores[ok] - a.data.frame.loc[ok, "hci"]).abs().mean()
+        n_imp = int(r.imputed.any(axis=1).sum())
+        text += (
+            " Rebuilt from public proxies of its inputs ("
+            f"{join_names([c.name.lower() for c in r.spec.components])}), it correlates with the "
+            f"published HCI at r = {fit:.3f} (mean absolute error {mae:.3f}); {n_imp} countries "
+            "have an input imputed. The proxies track the HCI but not exactly, so the proposals "
+            "keep the **published** HCI and add items to it."
+        )
+    return text
+
+
+def position_table(a: Assessment, n: int = 10) -> pd.DataFrame:
+    """The focus country's HCI inputs against the top ``n`` of the published HCI."""
+    if a.recipe is None or a.focus not in a.recipe.inputs.index:
+        return pd.DataFrame()
+    top = a.data.frame["hci"].sort_values(ascending=False).index[:n]
+    gaps = audit.input_gaps(a.recipe, a.focus, top)
+    gaps["input"] = gaps["input"] + np.where(gaps["imputed"], " (imputed)", "")
+    return gaps.drop(columns=["imputed", "focus_z", "reference_z"]).rename(
+        columns={
+            "focus": country_name(a.focus),
+            "reference_mean": f"top {n} mean",
+            "cost": "cost in HCI points",
+        }
+    )
+
+
+def position_text(a: Assessment, n: int = 10) -> str:
+    """Why the focus country's HCI ranks where it does."""
+    if a.recipe is None or a.focus not in a.recipe.inputs.index:
+        return ""
+    name = country_name(a.focus)
+    rank = int(a.data.frame["hci"].rank(ascending=False, method="min")[a.focus])
+    top = a.data.frame["hci"].sort_values(ascending=False).index[:n]
+    gaps = audit.input_gaps(a.recipe, a.focus, top)
+    worst = gaps.iloc[0]
+    imputed = gaps.loc[gaps["imputed"], "input"].tolist()
+    refs = a.recipe.ref_years.loc[a.focus]
+    text = (
+        f"**Why {name}'s HCI ranks {rank}.** Against the mean of the HCI top {n}, the input "
+        f"that costs {name} most is **{worst['input'].lower()}** ({worst['focus']:.1f} against "
+        f"{worst['reference_mean']:.1f}; about {abs(worst['cost']):.3f} HCI points on the "
+        "rebuilt index). "
+    )
+    others = gaps.iloc[1:]
+    text += (
+        "The others: "
+        + "; ".join(
+            f"{r['input'].lower()} {r['focus']:.1f} against {r['reference_mean']:.1f} "
+            f"({r['cost']:+.3f})"
+            for _, r in others.iterrows()
+        )
+        + ". "
+    )
+    if imputed:
+        text += (
+            f"{name}'s {join_names([i.lower() for i in imputed])} "
+            f"{'is' if len(imputed) == 1 else 'are'} **imputed** (no value within the vintage "
+            "rule; the income-group median is used), so that part of the comparison is an "
+            "assumption, not data. "
+        )
+    years = ", ".join(
+        f"{a.recipe.spec.labels[v].lower()} {int(refs[v])}"
+        for v in a.recipe.spec.variables
+        if pd.notna(refs[v]) and a.recipe.observed.loc[a.focus, v]
+    )
+    if years:
+        text += f"Reference years used: {years}."
+    return text
+
+
+def proposals_table(a: Assessment) -> pd.DataFrame:
+    """One row per proposal: items with weights, what they measure, method, missing data."""
+    concepts = audit.items()
+    rows = []
+    for p in a.proposals:
+        s = p.spec
+        rows.append(
+            {
+                "proposal": s.label,
+                "components (weight)": "; ".join(
+                    f"{c.name} ({c.weight:.3g})" for c in s.components
+                ),
+                "new items measure": "; ".join(
+                    concepts[v].concept if v in concepts else "not classified"
+                    for v in s.new_components
+                ),
+                "method": f"{method_words(s.normalisation)}, {method_words(s.aggregation)}"
+                + (", rescaled to [0, 1]" if s.rescale == "minmax" else ""),
+                "missing data": (
+                    f"{method_words(s.impute)} if at least {s.min_coverage:.0%} of items "
+                    "observed (marked as imputed)"
+                    if s.impute != "none"
+                    else "not imputed"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage_table(a: Assessment) -> pd.DataFrame:
+    """Coverage gate of every new item (each item once)."""
+    frames = [p.coverage for p in a.proposals]
+    t = pd.concat(frames).drop_duplicates("variable")
+    return t.drop(columns=["variable"]).rename(columns={"eligible": "passes the 70% gate"})
+
+
+def coverage_text(a: Assessment) -> str:
+    """Coverage in words, naming the focus country's imputed inputs."""
+    t = pd.concat([p.coverage for p in a.proposals]).drop_duplicates("variable")
+    name = country_name(a.focus)
+    parts = [
+        f"{r['component']} is observed for {r['observed']} of {len(a.data.countries)} countries "
+        f"({r['share_observed']:.0%})" + ("" if r["eligible"] else ", below the 70% gate")
+        for _, r in t.iterrows()
+    ]
+    imputed = []
+    for p in a.evaluable:
+        if a.focus in p.built.imputed.index:
+            row = p.built.imputed.loc[a.focus]
+            imputed += [p.spec.labels[v] for v in row.index[row]]
+    imputed = list(dict.fromkeys(imputed))
+    text = "; ".join(parts) + ". "
+    text += (
+        f"**{name}'s imputed inputs:** {join_names(imputed)} (group median, not data): any gain "
+        f"{name} shows from {'it' if len(imputed) == 1 else 'them'} is an assumption."
+        if imputed
+        else f"None of {name}'s inputs is imputed."
+    )
+    return text
+
+
+def face_table(p: ProposalResult) -> pd.DataFrame:
+    """The published EGDI top 20 under the proposal (imputed items named per country)."""
+    t = p.face.table.reset_index()
+    return t.rename(
+        columns={
+            "egdi_rank": "EGDI rank",
+            "new_egdi_rank": "new EGDI rank",
+            "egdi_shift": "EGDI shift",
+            "index_rank": "HCI rank",
+            "new_index_rank": "new HCI rank",
+            "index_shift": "HCI shift",
+            "imputed": "imputed items",
+        }
+    )
+
+
+def face_text(p: ProposalResult) -> str:
+    """Every top-10 country's move named, and the flag."""
+    moves = "; ".join(
+        f"{r['country']} {_move(r['egdi_shift'])} (HCI rank {int(r['index_rank'])} → "
+        f"{int(r['new_index_rank'])})"
+        for _, r in p.face.top10.iterrows()
+    )
+    names = join_names([country_name(i) for i in p.face.flagged])
+    flag = (
+        f"**Flag: {len(p.face.flagged)} top-10 countries move more than {p.face.threshold} "
+        f"places** in the EGDI or the HCI ({names}): "
+        "their education did not change; the moves come from the new items alone."
+        if p.face.flagged
+        else f"No top-10 country moves more than {p.face.threshold} places."
+    )
+    return f"*{p.spec.label}*, EGDI top 10: {moves}. {flag}"
+
+
+def weights_table(a: Assessment) -> pd.DataFrame:
+    """Nominal and effective weights of every evaluable proposal's components."""
+    frames = [p.weights.assign(proposal=p.spec.label) for p in a.evaluable]
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames)
+    return t[
+        [
+            "proposal",
+            "component",
+            "nominal_weight",
+            "r2",
+            "eta2",
+            "effective_weight",
+            "ratio",
+            "flag",
+        ]
+    ].rename(columns={"r2": "r²", "eta2": "correlation ratio", "flag": "more than twice nominal"})
+
+
+def weights_text(a: Assessment) -> str:
+    """What effective weights show."""
+    flagged = [
+        f"{r['component']} in *{p.spec.label}* ({r['effective_weight']:.0%} for "
+        f"{r['nominal_weight']:.1%})"
+        for p in a.evaluable
+        for _, r in p.weights[p.weights["flag"]].iterrows()
+    ]
+    text = (
+        "A nominal weight says how much an item is meant to count; its **effective weight** is "
+        "its share of the index's variance across countries (the correlation ratio of the index "
+        "on the item, normalised over the items; Paruolo, Saisana and Saltelli 2013). The "
+        "published HCI is bunched near the top for most countries, so a new item that spreads "
+        "countries from 0 to 1 drives the ranking far beyond its nominal weight. "
+    )
+    return text + (
+        "More than twice the nominal weight: " + "; ".join(flagged) + "."
+        if flagged
+        else "No item carries more than twice its nominal weight."
+    )
+
+
+def summary_table(a: Assessment) -> pd.DataFrame:
+    """One row per evaluable proposal: the checks, the focus country's shift and its interval."""
+    rows = []
+    for p in a.evaluable:
+        s = focus_shift(p, a.focus) or {}
+        cov = p.coverage
+        rows.append(
+            {
+                "proposal": p.spec.label,
+                "items are human capital": bool((cov["concept"] == "human capital").all()),
+                "coverage ≥ 70%": bool(cov["eligible"].all()),
+                "top 10 stable": p.face.passed,
+                "effective weights ≤ 2× nominal": not bool(p.weights["flag"].any()),
+                f"{country_name(a.focus)}: EGDI shift": s.get("nominal", np.nan),
+                "5%": s.get("lower", np.nan),
+                "95%": s.get("upper", np.nan),
+                "a finding?": s.get("finding", False),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_table(a: Assessment) -> pd.DataFrame:
+    """First- and total-order indices of each factor, per proposal."""
+    frames = [
+        p.sensitivity.assign(proposal=p.spec.label)
+        for p in a.evaluable
+        if p.sensitivity is not None
+    ]
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames)
+    return t[["proposal", "factor", "first_order", "total_order"]].rename(
+        columns={"first_order": "first-order index", "total_order": "total-order index"}
+    )
+
+
+def sensitivity_text(a: Assessment) -> str:
+    """The Monte Carlo design and what moves ranks most."""
+    mcs = [p for p in a.evaluable if p.mc is not None]
+    if not mcs:
+        return ""
+    parts = []
+    for p in mcs:
+        top = p.sensitivity.iloc[0]
+        parts.append(
+            f"*{p.spec.label}*: {top['factor']} (total-order {top['total_order']:.2f}, "
+            f"first-order {top['first_order']:.2f})"
+        )
+    return (
+        f"**Design.** Per proposal, {design_text(mcs[0].mc)} The output whose variance is "
+        "decomposed is one metric: the mean absolute change in EGDI rank of all countries from "
+        "the proposal's nominal ranks. A first-order index is the share of that variance due "
+        "to one choice alone; a total-order index adds its interactions with the other choices, "
+        "so it is at least as large (small negative values and first > total are sampling "
+        "noise, about ±0.05 at this number of builds). **What moves ranks most:** "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def shift_interval_view(a: Assessment):
+    """Figure of the group's EGDI rank changes with intervals: (figure, alt text, data)."""
+    rows = []
+    for p in a.evaluable:
+        if p.shifts is None:
+            continue
+        for iso in a.group:
+            if iso in p.shifts.index:
+                r = p.shifts.loc[iso]
+                rows.append(
+                    {
+                        "proposal": p.spec.label,
+                        "iso3": iso,
+                        "country": country_name(iso),
+                        "nominal": r["nominal"],
+                        "lower": r["lower"],
+                        "upper": r["upper"],
+                    }
+                )
+    data = pd.DataFrame(rows)
+    if data.empty:
+        return None
+    fig = figures.shift_intervals(
+        data,
+        a.focus,
+        f"{a.group_label}: EGDI rank change under each HCI proposal, {a.year}",
+        SOURCE_05,
+        subtitle="Dot: the proposal as specified; bar: 5–95% of the Monte Carlo builds",
+    )
+    f = data[data["iso3"] == a.focus]
+    alt = (
+        f"Horizontal interval chart: for each {a.group_label} country and each HCI proposal, "
+        "the change in EGDI rank (dot) and its 90% Monte Carlo interval (bar). "
+        + " ".join(
+            f"{country_name(a.focus)} under {r['proposal']}: {r['nominal']:+.0f} "
+            f"({_interval(r['lower'], r['upper'])})."
+            for _, r in f.iterrows()
+        )
+    )
+    return fig, alt, data
+
+
+def weights_view(a: Assessment):
+    """Figure of nominal against effective weights: (figure, alt text, data)."""
+    frames = [p.weights.assign(proposal=p.spec.label) for p in a.evaluable]
+    if not frames:
+        return None
+    data = pd.concat(frames)[["proposal", "component", "nominal_weight", "effective_weight"]]
+    fig = figures.weight_bars(
+        data,
+        f"Nominal and effective weights of each proposal's items, {a.year}",
+        SOURCE_05,
+        subtitle="Effective weight = share of the index variance the item drives",
+    )
+    flagged = data[data["effective_weight"] > 2 * data["nominal_weight"]]
+    alt = (
+        "Bar chart of each proposal's components: nominal weight against effective weight "
+        "(share of the index variance). "
+        + (
+            "More than twice the nominal weight: "
+            + "; ".join(
+                f"{r['component']} in {r['proposal']} ({r['effective_weight']:.0%} vs "
+                f"{r['nominal_weight']:.1%})"
+                for _, r in flagged.iterrows()
+            )
+            + "."
+            if len(flagged)
+            else "No item exceeds twice its nominal weight."
+        )
+    )
+    return fig, alt, data
+
+
+def memo(a: Assessment) -> str:
+    """The methodology memo: neutral, applying its own rules, with the realistic route."""
+    name = country_name(a.focus)
+    lines = [f"### Methodology memo: revising the Human Capital Index (edition {a.year})", ""]
+    if not a.evaluable:
+        return "\n".join([*lines, not_evaluable_text(a)])
+    ok = [p for p in a.evaluable if p.recommendable]
+    lines.append(
+        "**Rules applied before anything is recommended.** An item must measure human capital "
+        "(a government's strategy or programme is institutional capacity); it must be observed, "
+        f"not imputed, for at least {audit.MIN_OBSERVED_SHARE:.0%} of assessed countries; no "
+        f"top-10 country may move more than {audit.MAX_TOP10_MOVE} places; no item may drive "
+        "more than twice its nominal weight of the index variance; and a rank change smaller "
+        "than its Monte Carlo interval is not a finding."
+    )
+    lines.append("")
+    for p in a.evaluable:
+        verdict = (
+            "passes every check" if p.recommendable else "not recommended: " + "; ".join(p.reasons)
+        )
+        lines.append(f"- *{p.spec.label}*: {verdict}. {_shift_sentence(p, a.focus)}.")
+    lines.append("")
+    policy = sorted(
+        {
+            (r["component"], r["home"])
+            for p in a.evaluable
+            for _, r in p.coverage.iterrows()
+            if r["concept"] != "human capital"
+        }
+    )
+    if policy:
+        lines.append(
+            "**Where the policy items belong.** "
+            + "; ".join(f"{c}: {h}" for c, h in policy)
+            + ". Scoring them in the HCI would reward having a plan, not people's skills."
+        )
+        lines.append("")
+    if ok:
+        lines.append(
+            f"**Recommendation.** {join_names([p.spec.label for p in ok])} pass the checks on "
+            f"{a.year} data; even so, the item should first be collected and piloted."
+        )
+    else:
+        lines.append(
+            "**Recommendation.** No tested proposal should change the HCI now. The realistic "
+            "route is to propose a **Member States Questionnaire item** on the population's "
+            "digital skills (SDG 4.4.1 shares from household ICT surveys) and on recognised "
+            "ICT certifications, **piloted and reported beside the HCI** for at least one "
+            "edition, so that coverage, face validity and effective weights can be checked on "
+            "real returns before any change to the index."
+        )
+    needs = list(dict.fromkeys(p.spec.data_needed for p in a.evaluable if p.spec.data_needed))
+    if needs:
+        lines.append("")
+        lines.append("**Data the questionnaire would need.** " + " ".join(needs))
+    lines.append("")
+    lines.append(
+        f"**What {name} should expect.** "
+        + "; ".join(f"*{p.spec.label}*: {_shift_sentence(p, a.focus)}" for p in a.evaluable)
+        + "."
+    )
+    return "\n".join(lines)
+
+
+def group_label(group) -> str:
+    """How the report names the group: its name, or "the selected countries" for a list."""
+    return group if isinstance(group, str) else "the selected countries"
+
+
+def log_text(a: Assessment) -> str:
+    """The build log of every proposal (COINr: each step with its arguments)."""
+    return "\n\n".join(
+        f"*{p.spec.label}* — " + "; ".join(p.built.log[len(a.data.log) :]) for p in a.proposals
+    )
