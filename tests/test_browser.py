@@ -109,8 +109,11 @@ def test_console_check_catches_errors(chromium, tmp_path):
 PLACEHOLDER_ALT = "No description has been provided for this image"
 
 
-def report_pages(reports: Path) -> list[Path]:
+def report_pages(reports: Path, *, notebooks_only: bool = False) -> list[Path]:
+    """Every report page (``notebooks_only``: the notebook reports, not the brief's pages)."""
     pages = sorted(reports.glob("[0-9][0-9]_*.html"))
+    if notebooks_only:
+        pages = [p for p in pages if 'class="jp-Notebook egov-report"' in p.read_text()]
     assert pages, f"no reports in {reports}"
     return pages
 
@@ -166,7 +169,7 @@ def shown_as(text: str, value) -> bool:
 
 def test_every_csv_link_decodes_to_the_table_shown(reports):
     n_tables = 0
-    for page in report_pages(reports):
+    for page in report_pages(reports, notebooks_only=True):
         for sheet, csv, owner in downloads(page):
             if not sheet.startswith("Table"):
                 continue
@@ -195,7 +198,7 @@ def test_shown_as_can_fail():
 
 
 def test_xlsx_opens_with_pandas_and_matches_the_downloads(reports):
-    for page in report_pages(reports):
+    for page in report_pages(reports, notebooks_only=True):
         links = downloads(page)
         xlsx = page.with_suffix(".xlsx")
         if not links:

@@ -192,28 +192,29 @@ def run_one(
         from ..brief import write_brief_pages
 
         pages = write_brief_pages(job.output, facts=facts, version=render.version)
-        if job.output.with_suffix(".html") in pages:
-            return result
-        export_html(
-            job.output,
-            job.output.with_suffix(".html"),
-            facts=facts,
-            year=job.year,
-            status=result.status,
-            error=result.error,
-            show_code=render.show_code,
-            version=render.version,
-            pdf=render.pdf,
-        )
+        if job.output.with_suffix(".html") not in pages:
+            export_html(
+                job.output,
+                job.output.with_suffix(".html"),
+                facts=facts,
+                year=job.year,
+                status=result.status,
+                error=result.error,
+                show_code=render.show_code,
+                version=render.version,
+                pdf=render.pdf,
+            )
+            pages = [job.output.with_suffix(".html")]
     except Exception as exc:  # a broken report is a failed notebook, not a crashed batch
         result.status = "failed"
         result.error = f"HTML export failed: {type(exc).__name__}: {exc}"
         return result
-    if render.pdf:
+    if render.pdf:  # a PDF of every page (the brief has one per language)
         from .pdf import write_pdf
 
         try:
-            write_pdf(job.output.with_suffix(".html"), job.output.with_suffix(".pdf"))
+            for page in (p for p in pages if p.suffix == ".html"):
+                write_pdf(page, page.with_suffix(".pdf"))
         except Exception as exc:  # noqa: BLE001 - reported as the notebook's failure
             result.status = "failed"
             result.error = f"PDF export failed: {exc}"
