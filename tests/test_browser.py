@@ -21,6 +21,7 @@ from matplotlib import image as mpimg
 from test_report import small_report
 from test_runner import published_real_reports
 
+from egovlib import config
 from egovlib.runner.pdf import write_pdf
 
 CHROMIUM = "/usr/bin/chromium"
@@ -118,8 +119,49 @@ def report_pages(reports: Path, *, notebooks_only: bool = False) -> list[Path]:
     return pages
 
 
-def test_every_figure_has_real_alt_text(reports):
-    for page in report_pages(reports):
+#: Notebooks whose reports are checked one by one (so a failure names the report's owner).
+NOTEBOOKS = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def pages_of(reports: Path, stem: str) -> list[Path]:
+    """The pages one notebook publishes (the brief has one per language)."""
+    pages = sorted(reports.glob(f"{stem}.*html"))
+    assert pages, f"{stem}: no report published in {reports}"
+    return pages
+
+
+def prose(page: Path, *, cells: bool = False) -> list[str]:
+    """Paragraphs, list items, captions (and table cells) of a report, without the end matter."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for end in soup.select(".egov-end-matter"):
+        end.decompose()
+    tags = "p, li, caption" + (", td" if cells else "")
+    return [" ".join(el.get_text(" ").split()) for el in soup.select(tags)]
+
+
+#: A Python-style name (snake_case) or a file name with a code or data-spec extension.
+INTERNAL_NAME = re.compile(
+    r"(?<![\w/.-])(?:[\w-]+\.(?:ya?ml|py|ipynb|parquet)|[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])"
+    r"(?![\w/-])"
+)
+
+
+def internal_names(texts: list[str]) -> list[str]:
+    return sorted({m for t in texts for m in INTERNAL_NAME.findall(t)})
+
+
+def repeated_lists(texts: list[str], min_items: int = 8) -> list[str]:
+    """Lists of at least ``min_items`` comma-separated items printed more than once."""
+    seen: dict[str, int] = {}
+    for t in texts:
+        if t.count(",") >= min_items - 1:
+            seen[t] = seen.get(t, 0) + 1
+    return [f"{t[:80]}... ({n} times)" for t, n in seen.items() if n > 1]
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_every_figure_has_real_alt_text(reports, stem):
+    for page in pages_of(reports, stem):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         imgs = soup.find_all("img")
         placeholder = [i for i in imgs if i.get("alt") == PLACEHOLDER_ALT]
@@ -128,6 +170,29 @@ def test_every_figure_has_real_alt_text(reports):
             "(show them with report.show_figure(fig, alt=...), not plt.show())"
         )
         assert all(len((i.get("alt") or "").split()) >= 5 for i in imgs), page.name
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_no_internal_name_in_a_report(reports, stem):
+    for page in pages_of(reports, stem):
+        names = internal_names(prose(page))
+        assert not names, f"{page.name} names code, not things: {names} (say it in words)"
+
+
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_no_list_printed_twice(reports, stem):
+    for page in pages_of(reports, stem):
+        assert repeated_lists(prose(page, cells=True)) == [], page.name
+
+
+def test_prose_checks_can_fail():
+    assert internal_names(["Drop `gtmi_psdi` or set allow_circular (hci_variants.yml)."]) == [
+        "allow_circular", "gtmi_psdi", "hci_variants.yml",
+    ]  # fmt: skip
+    assert internal_names(["e-government, 0.75, GCC, Côte d'Ivoire, https://x.org/a_b"]) == []
+    names = ", ".join(f"Country {i}" for i in range(9))
+    assert repeated_lists([names, "other", names]) == [f"{names[:80]}... (2 times)"]
+    assert repeated_lists([names, "a, b, c", "a, b, c"]) == []
 
 
 def downloads(page: Path) -> list[tuple[str, pd.DataFrame, object]]:

@@ -19,7 +19,8 @@ _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
 #: Table cells holding one number (or a missing-value dash): right-aligned in the reports.
 _NUMERIC_TD = re.compile(
-    r"<td([^>]*)>(\s*(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?(?:e[-+]?\d+)?\s*%?"
+    r"<td([^>]*)>(\s*(?:(?:&lt;|&gt;|[<>≤≥])\s?)?(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?"
+    r"(?:e[-+]?\d+)?\s*%?"
     r"|[-–—]|nan|NaN|<NA>)\s*)</td>"
 )
 #: A table of contents is added when a report has at least this many section headings.
