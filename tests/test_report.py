@@ -372,3 +372,10 @@ def test_export_completes_the_end_matter_for_the_whole_report(tmp_path):
     assert (
         "egovlib contributors (2026). GCC report. Report on the UN E-Government Survey 2024" in end
     )
+
+
+def test_contents_do_not_number_headings_twice():
+    heads = "".join(f'<h2 id="s{i}">{i}. Section {i}</h2>' for i in range(1, 4))
+    assert 'class="egov-toc egov-toc-plain"' in report_html.table_of_contents(heads)
+    plain = re.sub(r"\d\. ", "", heads)
+    assert '<nav class="egov-toc">' in report_html.table_of_contents(plain)

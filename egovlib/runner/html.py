@@ -362,7 +362,10 @@ def table_of_contents(body: str) -> str:
         f"{html.escape(text)}</a></li>"
         for lvl, hid, text in heads
     )
-    return f'<nav class="egov-toc"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
+    # Headings that carry their own numbers ("1. The published HCI") are not numbered again.
+    numbered = any(re.match(r"\d+[.)]\s", text) for lvl, _, text in heads if lvl == top)
+    cls = "egov-toc egov-toc-plain" if numbered else "egov-toc"
+    return f'<nav class="{cls}"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
 
 
 def render_index(
