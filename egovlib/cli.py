@@ -86,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="parse and validate everything; non-zero exit on any problem"
     )
     data_sub.add_parser("statement", help="print the data availability statement (data/README.md)")
+    export = data_sub.add_parser(
+        "export",
+        help="write the cleaned ISO3 panel 2003-2024 (flags, sources) and covariates as CSV and "
+        "parquet",
+    )
+    export.add_argument("--out", default=None, help="folder (default: outputs/data)")
+    export.add_argument(
+        "--format", choices=["csv", "parquet", "both"], default="both", help="default: both"
+    )
     try:
         from .runner import add_run_parser
     except ImportError:  # runner not installed in this build
@@ -103,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             from .sources import availability_statement
 
             print(availability_statement(), end="")
+            return 0
+        if args.command == "data" and args.data_command == "export":
+            from .export import FORMATS, export_data
+
+            fmts = FORMATS if args.format == "both" else (args.format,)
+            for path in export_data(args.out, fmts):
+                print(path)
             return 0
         if args.command == "data":
             return data_status(verify=args.data_command == "verify")

@@ -269,7 +269,11 @@ def test_end_matter_lists_terms_used_sources_read_and_a_citation():
 
 
 # ------------------------------------------------------------------ the HTML export
-def small_report(tmp_path):
+#: A table wider than an A4 page unless it wraps (14 columns of long headers and numbers).
+WIDE = pd.DataFrame({f"population_in_region_{i}": [1234567.891 * (i + 1), 2.5] for i in range(14)})
+
+
+def small_report(tmp_path, *, wide: bool = False):
     """A report built with every piece of the API, exported to HTML as the runner does."""
     figure_alt = "Bahrain's EGDI of 0.92 is above Oman's 0.80 in 2024."
 
@@ -277,6 +281,8 @@ def small_report(tmp_path):
         report.show_key_findings(["Bahrain is 18th.", "Oman is 41st.", "Both are Very High."])
         report.show_table(TABLE, "GCC ranks, 2024", formats={"egdi": "{:.4f}"})
         report.show_figure(a_figure(), alt=figure_alt, data=TABLE[["country", "egdi"]])
+        if wide:
+            report.show_table(WIDE, "A wide table")
 
     cells = [
         nbformat.v4.new_markdown_cell("# GCC report\n\nIntro."),
@@ -366,3 +372,10 @@ def test_export_completes_the_end_matter_for_the_whole_report(tmp_path):
     assert (
         "egovlib contributors (2026). GCC report. Report on the UN E-Government Survey 2024" in end
     )
+
+
+def test_contents_do_not_number_headings_twice():
+    heads = "".join(f'<h2 id="s{i}">{i}. Section {i}</h2>' for i in range(1, 4))
+    assert 'class="egov-toc egov-toc-plain"' in report_html.table_of_contents(heads)
+    plain = re.sub(r"\d\. ", "", heads)
+    assert '<nav class="egov-toc">' in report_html.table_of_contents(plain)

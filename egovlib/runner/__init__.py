@@ -86,6 +86,11 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
         help="start a new kernel for every notebook (default: a worker reuses its "
         "kernel after a success, with the namespace and settings reset)",
     )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF (A4) of each report, printed by headless Chromium",
+    )
     p.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=run)
     return p
@@ -101,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         raise EgovError("--jobs must be at least 1")
     if args.timeout <= 0:
         raise EgovError("--timeout must be a positive number of seconds")
+    if args.pdf:  # fail before any notebook runs, not after the batch
+        from .pdf import find_chromium
+
+        find_chromium()
     available = discover_notebooks(args.notebooks_dir)
     notebooks = select_notebooks(available, args.notebooks)
     years = resolve_years(args.year, args.all_years)
@@ -118,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         show_code=args.show_code,
         params_file=args.params,
         isolate=args.isolate,
+        pdf=args.pdf,
     )
     print(results_table(runs))
     return 0 if all(r.ok for r in runs) else 1

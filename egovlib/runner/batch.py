@@ -35,6 +35,7 @@ class RenderOptions:
     commit: str
     show_code: bool
     version: str
+    pdf: bool = False  # also print each report to PDF (`egov run --pdf`, runner/pdf.py)
 
 
 @dataclass
@@ -191,21 +192,32 @@ def run_one(
         from ..brief import write_brief_pages
 
         pages = write_brief_pages(job.output, facts=facts, version=render.version)
-        if job.output.with_suffix(".html") in pages:
-            return result
-        export_html(
-            job.output,
-            job.output.with_suffix(".html"),
-            facts=facts,
-            year=job.year,
-            status=result.status,
-            error=result.error,
-            show_code=render.show_code,
-            version=render.version,
-        )
+        if job.output.with_suffix(".html") not in pages:
+            export_html(
+                job.output,
+                job.output.with_suffix(".html"),
+                facts=facts,
+                year=job.year,
+                status=result.status,
+                error=result.error,
+                show_code=render.show_code,
+                version=render.version,
+                pdf=render.pdf,
+            )
+            pages = [job.output.with_suffix(".html")]
     except Exception as exc:  # a broken report is a failed notebook, not a crashed batch
         result.status = "failed"
         result.error = f"HTML export failed: {type(exc).__name__}: {exc}"
+        return result
+    if render.pdf:  # a PDF of every page (the brief has one per language)
+        from .pdf import write_pdf
+
+        try:
+            for page in (p for p in pages if p.suffix == ".html"):
+                write_pdf(page, page.with_suffix(".pdf"))
+        except Exception as exc:  # noqa: BLE001 - reported as the notebook's failure
+            result.status = "failed"
+            result.error = f"PDF export failed: {exc}"
     return result
 
 
@@ -254,6 +266,7 @@ def run_batch(
     progress: bool | None = None,
     params_file: str | None = None,
     isolate: bool = False,
+    pdf: bool = False,
 ) -> list[YearRun]:
     """Execute ``notebooks`` for each of ``years`` and publish ``out/<year>/`` atomically.
 
@@ -278,6 +291,8 @@ def run_batch(
     isolate : bool
         A new kernel for every notebook (default: each worker reuses its kernel after a
         success, with the namespace and settings reset; see `execute_notebook`).
+    pdf : bool
+        Also write a PDF of each report (A4, headless Chromium; `egovlib.runner.pdf`).
 
     Returns
     -------
@@ -298,6 +313,7 @@ def run_batch(
         commit=publish.git_commit_label(),
         show_code=show_code,
         version=__version__,
+        pdf=pdf,
     )
     _prefetch_tables()
     runs = {y: YearRun(y) for y in years}

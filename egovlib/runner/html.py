@@ -19,7 +19,8 @@ _HEADING = re.compile(r'<h([1-3]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 _TAGS = re.compile(r"<[^>]+>")
 #: Table cells holding one number (or a missing-value dash): right-aligned in the reports.
 _NUMERIC_TD = re.compile(
-    r"<td([^>]*)>(\s*(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?(?:e[-+]?\d+)?\s*%?"
+    r"<td([^>]*)>(\s*(?:(?:&lt;|&gt;|[<>≤≥])\s?)?(?:[-+−]?[$€£]?\d[\d,\u202f ]*(?:\.\d+)?"
+    r"(?:e[-+]?\d+)?\s*%?"
     r"|[-–—]|nan|NaN|<NA>)\s*)</td>"
 )
 #: A table of contents is added when a report has at least this many section headings.
@@ -361,7 +362,10 @@ def table_of_contents(body: str) -> str:
         f"{html.escape(text)}</a></li>"
         for lvl, hid, text in heads
     )
-    return f'<nav class="egov-toc"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
+    # Headings that carry their own numbers ("1. The published HCI") are not numbered again.
+    numbered = any(re.match(r"\d+[.)]\s", text) for lvl, _, text in heads if lvl == top)
+    cls = "egov-toc egov-toc-plain" if numbered else "egov-toc"
+    return f'<nav class="{cls}"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
 
 
 def render_index(
