@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK := requirements.lock
-# .installed: the locked packages; .editable: egovlib itself (re-done when pyproject.toml or the
-# version in egovlib/__init__.py changes).
-STAMP := $(VENV)/.installed
+# .installed-<hash of the lock>: the locked packages (a lock with other content, after a pull
+# or a checkout, rebuilds .venv; the same content with a new file time does not).
+# .editable: egovlib itself (re-done when pyproject.toml or the version in __init__.py changes).
+LOCK_HASH := $(shell (sha256sum $(LOCK) 2>/dev/null || shasum -a 256 $(LOCK)) | cut -c1-16)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
 EDITABLE := $(VENV)/.editable
 # `make lock` resolves for this target, whatever machine runs it (tools/lockfile.py checks it).
 LOCK_TARGET := --python-version 3.11 --python-platform x86_64-manylinux_2_28
@@ -18,7 +20,7 @@ UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --extra test --extra dev --gen
 
 # A new lock rebuilds the environment from scratch: `pip install -r` alone would keep packages
 # the lock no longer lists. --no-deps: the lock is complete; `pip check` proves it is consistent.
-$(STAMP): $(LOCK)
+$(STAMP): | $(LOCK)
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; v == (3, 11) or print( \
 	  f"warning: $(LOCK) is resolved for Python 3.11; $(PYTHON) is {v[0]}.{v[1]}", file=sys.stderr)'
 	rm -rf $(VENV)
