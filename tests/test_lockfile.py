@@ -46,10 +46,11 @@ def _edit(path, old, new):
 
 
 def test_a_new_dependency_without_make_lock_fails(repo):
-    _edit(repo / "pyproject.toml", '    "tqdm>=4.66",\n', '    "tqdm>=4.66",\n    "SALib>=1.5",\n')
+    new = "Not_In.The-Lock>=1.0"  # any name the lock does not pin (names are normalised)
+    _edit(repo / "pyproject.toml", '    "tqdm>=4.66",\n', f'    "tqdm>=4.66",\n    "{new}",\n')
     problems = lockfile.check(repo)
     assert len(problems) == 1
-    assert "SALib>=1.5" in problems[0] and "does not pin salib" in problems[0]
+    assert f"`{new}`" in problems[0] and "does not pin not-in-the-lock" in problems[0]
     assert "make lock" in problems[0]
 
 
