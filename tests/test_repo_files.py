@@ -53,6 +53,9 @@ def test_citation_is_valid_cff_1_2_0():
     assert cff["cff-version"] == "1.2.0"
     assert cff["version"] == egovlib.__version__
     assert cff["license"] == _pyproject()["project"]["license"]
+    # The same holder in the licence and the citation (reports cite the CFF authors).
+    holder = re.search(r"^Copyright \(c\) \d{4} (.+)$", (ROOT / "LICENSE").read_text(), re.M)
+    assert [a["name"] for a in cff["authors"]] == [holder.group(1)]
 
 
 def test_cff_schema_catches_a_broken_citation():
