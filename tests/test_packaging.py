@@ -16,8 +16,12 @@ def _norm(req: str) -> tuple[str, str]:
 
 
 def test_environment_yml_matches_pyproject():
+    """environment.yml lists the runtime dependencies and the `test` extra, same bounds."""
     pyproject = tomllib.loads((config.REPO_ROOT / "pyproject.toml").read_text())
-    deps = dict(_norm(d) for d in pyproject["project"]["dependencies"])
+    project = pyproject["project"]
+    deps = dict(
+        _norm(d) for d in project["dependencies"] + project["optional-dependencies"]["test"]
+    )
     env = yaml.safe_load((config.REPO_ROOT / "environment.yml").read_text())
     conda = {}
     for d in env["dependencies"]:
@@ -41,3 +45,21 @@ def test_ci_runs_the_readme_test_command():
 def test_outputs_ignored_and_no_raw_data_committed():
     ignore = (config.REPO_ROOT / ".gitignore").read_text().splitlines()
     assert "outputs/*" in ignore and "data/raw/*" in ignore
+
+
+def test_test_and_lint_tools_are_extras_not_runtime_dependencies():
+    project = tomllib.loads((config.REPO_ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {_norm(d)[0] for d in project["dependencies"]}
+    extras = {
+        e: {_norm(d)[0] for d in reqs} for e, reqs in project["optional-dependencies"].items()
+    }
+    tools = {"pytest", "ruff", "mypy", "pre-commit", "nbstripout", "uv"}
+    assert not runtime & tools
+    assert "pytest" in extras["test"]
+    assert {"ruff", "mypy", "pre-commit", "nbstripout", "uv"} <= extras["dev"]
+
+
+def test_ci_lints_before_it_tests():
+    ci = (config.REPO_ROOT / ".ci" / "run").read_text()
+    steps = re.findall(r"^make (\S+)$", ci, flags=re.M)
+    assert steps == ["lint", "test"]

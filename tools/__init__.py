@@ -1,0 +1,1 @@
+"""Development scripts (lock check, notebook hygiene); not part of the egovlib package."""
