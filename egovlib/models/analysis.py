@@ -11,7 +11,14 @@ import pandas as pd
 
 from ..countries import resolve_group
 from ..errors import SpecError
-from ..panel import Panel, build_panel, editions, load_covariates
+from ..panel import (
+    VINTAGE_LAG,
+    VINTAGE_MAX_AGE,
+    Panel,
+    build_panel,
+    editions,
+    load_covariates,
+)
 from ..vocabulary import INDICES, method_breaks
 from .estimation import Fit, ModelResults, fit_spec, model_data, standardised_residuals
 from .inference import primary_table
@@ -135,15 +142,15 @@ class Determinants:
 
 
 def joint_name(hyps: list[Hypothesis], estimator: str = "ols") -> str:
-    """Column name of the model with every testable hypothesis, e.g. ``"H1-H3 together (OLS)"``."""
+    """Column name of the model with every testable hypothesis, e.g. ``"H1-H3 together, OLS"``."""
     ids = [h.id for h in hyps]
     who = f"{ids[0]}-{ids[-1]}" if len(ids) > 2 else " and ".join(ids)
-    return f"{who} together ({ESTIMATOR_LABELS[estimator]})"
+    return f"{who} together, {ESTIMATOR_LABELS[estimator]}"
 
 
 def controls_name(estimator: str) -> str:
     """Column name of the controls-only model under another estimator than OLS."""
-    return f"{CONTROLS_ONLY} ({ESTIMATOR_LABELS[estimator]})"
+    return f"{CONTROLS_ONLY}, {ESTIMATOR_LABELS[estimator]}"
 
 
 def determinants(
@@ -152,8 +159,8 @@ def determinants(
     outcome: str = "osi",
     group: str | Iterable[str] = "GCC",
     group_name: str | None = None,
-    lag: int = 1,
-    max_age: int | None = 5,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
     allow_circular: Iterable[str] = (),
     min_obs: int = 30,
     seed: int = 2024,
@@ -173,7 +180,8 @@ def determinants(
     group_name : str, optional
         How the prose names the group; default the group's name or its countries' names.
     lag, max_age : int
-        Vintage rule (`egovlib.build_panel`).
+        Vintage rule (`egovlib.build_panel`); default the shared rule, which the report states.
+        The specification curve varies both.
     allow_circular : list of str
         Terms explicitly allowed although inputs of the outcome (the report says so).
     min_obs : int
@@ -297,14 +305,11 @@ def _testable(hyps, data, year, lag, max_age, min_obs):
         first = load_covariates([h.variable])["year"].min()
         latest = year - lag
         if np.isfinite(first) and first > latest:
-            why = (
-                f"the {short_label(h.variable)} item starts with reference year {int(first)}, "
-                f"later than the {latest} the {year} edition can use"
-            )
+            why = f"its data start in {int(first)}; this edition can use data up to {latest}"
         else:
             why = (
-                f"only {len(vals)} countries have a {short_label(h.variable)} value within "
-                f"{max_age} years before {latest}"
+                f"only {len(vals)} countries have a value from {latest - (max_age or 0)} to "
+                f"{latest}"
             )
         untestable.append((h, why))
     return testable, untestable

@@ -15,7 +15,7 @@ from scipy import stats
 
 from ..countries import resolve_group
 from ..errors import SpecError
-from ..panel import build_panel
+from ..panel import VINTAGE_LAG, VINTAGE_MAX_AGE, build_panel
 from .diagnostics import display_name, ols_diagnostics
 from .specs import (
     CATEGORICAL,
@@ -138,7 +138,11 @@ def required_covariates(specs: Iterable[Spec]) -> list[str]:
 
 
 def model_data(
-    specs: Iterable[Spec], *, lag: int = 1, max_age: int | None = 5, extra: Iterable[str] = ()
+    specs: Iterable[Spec],
+    *,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
+    extra: Iterable[str] = (),
 ):
     """Build the analysis panel for the specs' editions and covariates (`egovlib.build_panel`).
 
@@ -146,7 +150,8 @@ def model_data(
     ----------
     specs : list of Spec
     lag, max_age : int
-        The vintage rule of `egovlib.build_panel`.
+        The vintage rule of `egovlib.build_panel` (default: the shared rule; change it only in a
+        sensitivity analysis).
     extra : list of str
         Further covariates to load (e.g. for a sensitivity analysis).
 
@@ -160,8 +165,6 @@ def model_data(
         raise SpecError("no spec has a survey edition (Spec.years). Fix: set years=(YYYY,)")
     known = variable_meta()
     covs = [c for c in dict.fromkeys([*required_covariates(specs), *extra]) if c in known]
-    # TODO(vintage): call build_panel with its defaults once the shared vintage rule (lag 1,
-    # max age 5 by default) is on main; until then the max age is passed explicitly.
     return build_panel(years, covariates=covs, lag=lag, max_age=max_age)
 
 
@@ -170,8 +173,8 @@ def fit_specs(
     data: pd.DataFrame | None = None,
     *,
     focus: str | Iterable[str] | None = "GCC",
-    lag: int = 1,
-    max_age: int | None = 5,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
     diagnostics: bool = True,
 ) -> ModelResults:
     """Fit a list of specs and return tidy results.
@@ -637,8 +640,8 @@ def standardised_residuals(fit: Fit) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``iso3, country, actual, predicted, z, percentile`` (percentile of ``z`` among the
-        sample, 0-100), sorted by ``z``.
+        ``iso3, country, actual, predicted, z, percentile`` (the share of the other countries
+        in the sample with a lower ``z``, 0-100), sorted by ``z``.
     """
     if not fit.ok or fit.spec.estimator != "fraclogit":
         raise SpecError(
@@ -660,5 +663,6 @@ def standardised_residuals(fit: Fit) -> pd.DataFrame:
             "z": z,
         }
     )
-    out["percentile"] = out["z"].rank(pct=True) * 100
+    # share of the other countries with a lower residual (0 = lowest, 100 = highest)
+    out["percentile"] = (out["z"].rank() - 1) / max(len(out) - 1, 1) * 100
     return out.sort_values("z").reset_index(drop=True)

@@ -89,13 +89,17 @@ def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
     est_words = {"ols": "OLS", "fraclogit": "fractional logit", "median": "median regression"}
     rows = [(d, v) for d, vals in dims for v in vals]
     hyps = [h for h in det.testable if h.id in set(curve["id"])]
-    fig = plt.figure(figsize=(11, 5.8 * len(hyps) + 1.0))
-    grid = fig.add_gridspec(2 * len(hyps), 1, height_ratios=[1.0, 1.35] * len(hyps), hspace=0.12)
+    fig, axes = plt.subplots(
+        2 * len(hyps),
+        1,
+        figsize=(11, 5.8 * len(hyps) + 1.0),
+        gridspec_kw={"height_ratios": [1.0, 1.35] * len(hyps)},
+    )
     for k, h in enumerate(hyps):
         part = curve[curve["id"] == h.id].dropna(subset=["estimate"])
         part = part.sort_values("estimate").reset_index(drop=True)
         x = np.arange(len(part))
-        top = fig.add_subplot(grid[2 * k])
+        top, bottom = axes[2 * k], axes[2 * k + 1]
         sig = (part["ci_low"] > 0) | (part["ci_high"] < 0)
         for mask, colour in ((~sig, PEER_COLOUR), (sig, FRONTIER_COLOUR)):
             top.vlines(
@@ -118,7 +122,7 @@ def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
             loc="left",
             fontsize=11,
         )
-        bottom = fig.add_subplot(grid[2 * k + 1], sharex=top)
+        bottom.set_xlim(-1, len(part))
         for i, (dim, val) in enumerate(rows):
             on = np.flatnonzero(part[dim].to_numpy() == val)
             bottom.scatter(on, np.full(len(on), i), s=2, marker="s", color="#333333")
@@ -179,7 +183,7 @@ def residual_plot(det: Determinants, *, source) -> plt.Figure:
         source,
         subtitle=_wrap(
             f"Fractional logit; red: {det.group_name} ({len(t)} in the sample). Dashed lines at "
-            "+-2: about 1 country in 20 lies beyond them by chance.",
+            "±2: about 1 country in 20 lies beyond them by chance.",
             120,
         ),
     )

@@ -79,12 +79,12 @@ def hypotheses_table(det: Determinants) -> pd.DataFrame:
         c = codes()[h.variable]
         rows.append(
             {
-                "hypothesis": f"{h.id} {h.name}",
-                "question": h.question,
-                "measured_by": h.measures,
-                "codes": ", ".join(c.levels.values()),
-                "cannot_measure": h.cannot_measure,
-                f"testable_in_{det.year}": "yes" if h.id not in why else f"no: {why[h.id]}",
+                "Hypothesis": f"{h.id} {h.name}",
+                "Question": h.question,
+                "Measured by": h.measures,
+                "Codes": ", ".join(c.levels.values()),
+                "What it cannot measure": h.cannot_measure,
+                f"Testable in {det.year}": "yes" if h.id not in why else f"no: {why[h.id]}",
             }
         )
     return pd.DataFrame(rows)
@@ -96,11 +96,11 @@ def hypotheses_prose(det: Determinants) -> str:
     y = _y(det)
     if not det.testable:
         return (
-            f"None of the three questions can be answered with the {det.year} edition: "
-            + "; ".join(f"{h.name.lower()}: {reason}" for h, reason in det.untestable)
-            + ". This report therefore describes what the data of that time can say: how the "
-            f"{y} goes with income, population, region and schooling, and how countries moved "
-            "within the methodology era."
+            f"None of the three questions can be answered with the {det.year} edition: the "
+            "items behind them are more recent (last column of the table). This report "
+            f"therefore describes what the data of that time can say: how the {y} goes with "
+            f"{_controls_words(det)} and schooling, and how countries moved within the "
+            "methodology era."
         )
     ids = join_names([h.id for h in det.testable])
     text = (
@@ -113,9 +113,9 @@ def hypotheses_prose(det: Determinants) -> str:
         "bound)."
     )
     if det.untestable:
-        text += " " + " ".join(
-            f"{h.id} ({h.name}) cannot be tested in {det.year}: {reason}."
-            for h, reason in det.untestable
+        text += (
+            f" {join_names([f'{h.id} ({h.name})' for h, _ in det.untestable])} cannot be tested "
+            f"in {det.year} (last column of the table)."
         )
     return text
 
@@ -231,14 +231,14 @@ def primary_view(det: Determinants) -> pd.DataFrame:
     t = det.primary
     return pd.DataFrame(
         {
-            "hypothesis": t["id"] + " " + t["name"],
-            "contrast": t["contrast"],
-            "estimate": t["estimate"],
-            "ci_low": t["ci_low"],
-            "ci_high": t["ci_high"],
+            "Hypothesis": t["id"] + " " + t["name"],
+            "Contrast": t["contrast"],
+            f"Difference in {_y(det)}": t["estimate"],
+            "95% CI low": t["ci_low"],
+            "95% CI high": t["ci_high"],
             "p": t["p"].map(format_p),
-            f"p_{method}": [format_p(p) + stars(p) for p in t["p_adj"]],
-            "rules_out_beyond": [
+            f"{ADJUST_NAMES[method]}-adjusted p": [format_p(p) + stars(p) for p in t["p_adj"]],
+            "Rules out effects beyond": [
                 np.nan if sig else b for sig, b in zip(t["significant"], t["bound"], strict=True)
             ],
             "n": t["n"],
@@ -246,36 +246,33 @@ def primary_view(det: Determinants) -> pd.DataFrame:
     )
 
 
-def ceiling_sentences(det: Determinants) -> list[str]:
-    """Which of the group's countries sit at the top code of each testable item, and what
-    cross-country data therefore cannot say for them."""
+def _codes_in_group(det: Determinants, h: Hypothesis) -> dict[float, list[str]]:
+    """The group's countries by their code of ``h``'s item, highest code first (NaN last)."""
     rows = det.data[(det.data["year"] == det.year) & det.data["iso3"].isin(det.group)]
-    if rows.empty or not det.testable:
+    out: dict[float, list[str]] = {}
+    for iso3, v in rows.set_index("iso3")[h.variable].items():
+        out.setdefault(float(v), []).append(display_name(iso3))
+    return dict(sorted(out.items(), key=lambda kv: (np.isnan(kv[0]), -np.nan_to_num(kv[0]))))
+
+
+def ceiling_sentences(det: Determinants) -> list[str]:
+    """Where the group's countries stand on each testable item, and what cross-country data
+    cannot say for those at the top code."""
+    if not det.testable:
         return []
     out, top_any = [], False
+    n = len(det.group)
     for h in det.testable:
         c = codes()[h.variable]
-        vals = rows.set_index("iso3")[h.variable]
-        at_top = [display_name(i) for i, v in vals.items() if v == h.top_level]
-        below = {
-            display_name(i): c.phrase(v)
-            for i, v in vals.items()
-            if np.isfinite(v) and v != h.top_level
-        }
-        missing = [display_name(i) for i, v in vals.items() if not np.isfinite(v)]
-        top_any |= bool(at_top)
         bits = []
-        if at_top:
-            n_all = "all" if len(at_top) == len(vals) else f"{len(at_top)} of {len(vals)}"
-            bits.append(f"{n_all} ({join_names(at_top)}) report {c.phrase(h.top_level)}")
-        if below:
-            bits.append(
-                join_names([f"{k} reports {v}" for k, v in below.items()])
-                if len(below) < 4
-                else f"{len(below)} report lower codes"
-            )
-        if missing:
-            bits.append(f"no value for {join_names(missing)}")
+        for code, names in _codes_in_group(det, h).items():
+            if np.isnan(code):
+                bits.append(f"no value for {join_names(names)}")
+                continue
+            who = f"all {n}" if len(names) == n else join_names(names)
+            verb = "reports" if len(names) == 1 else "report"
+            bits.append(f"{who} {verb} {c.phrase(code)}")
+            top_any |= code == h.top_level
         out.append(f"{h.name}: " + "; ".join(bits) + ".")
     if top_any:
         out.append(
@@ -371,6 +368,19 @@ def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
     return out.reset_index()
 
 
+def side_by_side_caption(det: Determinants) -> str:
+    """Caption of the compared-models table."""
+    tail = (
+        "unadjusted; the tests of the questions are in the table of answers"
+        if det.testable
+        else "unadjusted, descriptive"
+    )
+    return (
+        f"{_y(det)} {det.year}: each model on the same {det.common.n} countries; differences "
+        f"between codes and effects with 95% intervals ({tail})"
+    )
+
+
 def _continuous_label(term: str) -> str:
     _, words = effect_step(term)
     return (
@@ -433,7 +443,9 @@ def curve_prose(det: Determinants) -> str:
     text = (
         f"Each primary contrast is re-estimated under every combination of the choices an "
         f"analyst could reasonably make ({n_specs} specifications per question): the control "
-        f"set ({join_names(list(dict.fromkeys(det.curve['controls'])))}); the vintage rule "
+        "set ("
+        + "; ".join(f"'{c}'" for c in dict.fromkeys(det.curve["controls"]))
+        + "); the vintage rule "
         f"(covariates from {lags} years before the edition, at most {ages} years old); the "
         "estimator (OLS, fractional logit, median regression); the sample (all countries with "
         "data, without the countries with large influence on the OLS fit, without the "
@@ -497,7 +509,7 @@ def residual_table(det: Determinants) -> pd.DataFrame:
 
 def residual_prose(det: Determinants) -> str:
     """Markdown: how to read the residuals, the group's countries, and every country beyond
-    +-2."""
+    ±2."""
     y = _y(det)
     fit = det.bounded
     if fit is None:
@@ -512,7 +524,7 @@ def residual_prose(det: Determinants) -> str:
         f"The prediction for each country comes from {model}, estimated as a fractional logit: a "
         f"model bounded by 0 and 1 like the {y} itself, so no prediction exceeds the scale. The "
         "standardised residual is the gap between a country's score and its prediction, in "
-        "units of the model's typical error: about 1 country in 20 lies beyond +-2 by chance, "
+        "units of the model's typical error: about 1 country in 20 lies beyond ±2 by chance, "
         "so only those are called well above or below.\n\n"
     )
     lines = []
@@ -522,15 +534,14 @@ def residual_prose(det: Determinants) -> str:
             continue
         lines.append(
             f"- **{r.country}**: {y} {r.actual:.3f} against {r.predicted:.3f} predicted "
-            f"(standardised residual {r.z:+.2f}, higher than {_share_below(det, r.z):.0%} "
-            f"of countries): {r.reading}."
+            f"(standardised residual {r.z:+.2f}, {_rank_words(r.percentile)}): {r.reading}."
         )
     text += "\n".join(lines)
     far = det.residuals[det.residuals["z"].abs() >= 2]
     above = far[far["z"] > 0].sort_values("z", ascending=False)
     below = far[far["z"] < 0]
     text += (
-        f"\n\nBeyond +-2 among all {len(det.residuals)} countries: "
+        f"\n\nBeyond ±2 among all {len(det.residuals)} countries: "
         + (
             "above: " + join_names([f"{r.country} ({r.z:+.2f})" for r in above.itertuples()])
             if len(above)
@@ -547,10 +558,26 @@ def residual_prose(det: Determinants) -> str:
     return text
 
 
-def _share_below(det: Determinants, z: float) -> float:
-    """Share of the other countries in the sample with a lower standardised residual."""
-    others = det.residuals["z"]
-    return float((others < z).sum() / max(len(others) - 1, 1))
+def _rank_words(percentile: float) -> str:
+    if percentile >= 99.95:
+        return "the highest of all countries"
+    if percentile <= 0.05:
+        return "the lowest of all countries"
+    return f"higher than {percentile:.0f}% of the other countries"
+
+
+def residual_view(det: Determinants) -> pd.DataFrame:
+    """`residual_table` as shown, with headers in words."""
+    t = residual_table(det)
+    cols = {
+        "country": "Country",
+        "actual": f"{_y(det)}",
+        "predicted": "Predicted",
+        "z": "Standardised residual",
+        "percentile": "Percentile of residual",
+        "reading": "Reading",
+    }
+    return t[[c for c in cols if c in t.columns]].rename(columns=cols)
 
 
 def residual_alt(det: Determinants) -> str:
@@ -561,7 +588,7 @@ def residual_alt(det: Determinants) -> str:
     return (
         f"Dot chart of the standardised residuals of all {len(det.residuals)} countries, sorted, "
         f"with the countries of {det.group_name} highlighted: {who}. {far} countries lie beyond "
-        "+-2."
+        "±2."
     )
 
 
@@ -625,14 +652,14 @@ def collinearity_view(det: Determinants) -> pd.DataFrame:
     ln2 = np.log(2)
     return pd.DataFrame(
         {
-            "composite": [term_label(v) for v in c["variable"]],
-            "r_with_log_income": c["r_income"],
-            f"r_with_{det.outcome}": c["r_outcome"],
-            "vif": c["vif"],
-            "income_per_doubling_without": c["income_without"] * ln2,
-            "income_per_doubling_with": c["income_with"] * ln2,
-            "r2_without": c["r2_without"],
-            "r2_with": c["r2_with"],
+            "Composite": [term_label(v) for v in c["variable"]],
+            "Correlation with log income": c["r_income"],
+            f"Correlation with the {_y(det)}": c["r_outcome"],
+            "VIF": c["vif"],
+            "Income effect per doubling, controls only": c["income_without"] * ln2,
+            "Income effect per doubling, with the composite": c["income_with"] * ln2,
+            "R², controls only": c["r2_without"],
+            "R², with the composite": c["r2_with"],
             "n": c["n"],
         }
     )
@@ -802,9 +829,12 @@ def methods_prose(det: Determinants) -> str:
         "robust to outliers.",
         f"**Multiplicity**: the {len(det.testable)} primary contrasts are one family, "
         f"{ADJUST_NAMES[method]}-adjusted at {alpha:g}; every other p-value is unadjusted and "
-        "carries no stars.",
-        "**Equivalence bound**: for a contrast that does not pass, the largest absolute end of "
-        "its 90% interval: two one-sided tests at 5% reject every larger effect.",
+        "carries no stars."
+        if det.testable
+        else "**Multiplicity**: no primary hypothesis is testable in this edition, so every "
+        "p-value shown is unadjusted and descriptive.",
+        "**Equivalence bound**: for a result that is not significant, the largest absolute end "
+        "of its 90% interval: two one-sided tests at 5% reject every larger effect.",
         "**Guards**: a regressor that is an input of the outcome index is refused (circularity), "
         "and a composite is never in a model with one of its own items (the aggregate guard: "
         "the GovTech core-systems index contains government cloud and the service bus; the AI "
@@ -829,18 +859,18 @@ def mice_view(det: Determinants) -> pd.DataFrame:
     names = {h.id: f"{h.id} {h.name} ({h.contrast_words})" for h in det.testable}
     return pd.DataFrame(
         {
-            "hypothesis": m["id"].map(names),
-            "complete_cases": m["complete_estimate"],
-            "complete_ci": [
+            "Hypothesis": m["id"].map(names),
+            "Complete cases": m["complete_estimate"],
+            "Complete cases, 95% CI": [
                 f"{a:.3f} to {b:.3f}"
                 for a, b in zip(m["complete_low"], m["complete_high"], strict=True)
             ],
-            "complete_n": m["complete_n"],
-            "imputed": m["mice_estimate"],
-            "imputed_ci": [
+            "Complete cases, n": m["complete_n"],
+            "Multiple imputation": m["mice_estimate"],
+            "Multiple imputation, 95% CI": [
                 f"{a:.3f} to {b:.3f}" for a, b in zip(m["mice_low"], m["mice_high"], strict=True)
             ],
-            "imputed_n": m["mice_n"],
+            "Multiple imputation, n": m["mice_n"],
         }
     )
 
@@ -887,15 +917,15 @@ def diagnostics_table(det: Determinants) -> pd.DataFrame:
             infl = d["influential"]
             rows.append(
                 {
-                    "model": f.name if res is det.compared else f"{f.name} (near-outcome)",
+                    "Model": f.name if res is det.compared else f"{f.name} (near-outcome)",
                     "n": f.n,
-                    "largest_vif": f"{top['vif']:.1f} ({_design_label(f, top['term'])})"
+                    "Largest VIF": f"{top['vif']:.1f} ({_design_label(f, top['term'])})"
                     if top is not None
                     else "–",
-                    "breusch_pagan_p": format_p(d["breusch_pagan"]["p"]),
-                    "reset_p": format_p(d["reset"]["p"]),
-                    "cooks_d_above_4_n": len(infl),
-                    "most_influential": ", ".join(infl["country"].head(3)),
+                    "Breusch-Pagan p": format_p(d["breusch_pagan"]["p"]),
+                    "RESET p": format_p(d["reset"]["p"]),
+                    "Countries with Cook's D above 4/n": len(infl),
+                    "Most influential": ", ".join(infl["country"].head(3)),
                 }
             )
     return pd.DataFrame(rows)
@@ -933,14 +963,15 @@ def diagnostics_prose(det: Determinants) -> str:
     if np.isfinite(d["reset"]["p"]) and d["reset"]["p"] < 0.05:
         bits.append(
             f"the RESET test suggests non-linearity (p {_p(d['reset']['p'])}), e.g. scores "
-            "flattening near the top of the scale: the fractional logit and the specification "
-            "curve show whether it matters"
+            "flattening near the top of the scale: the fractional logit (bounded by 0 and 1) "
+            "shows whether it matters"
         )
     infl = d["influential"]
     if len(infl):
         bits.append(
             f"{len(infl)} countries have a large influence (Cook's D above 4/n), led by "
-            f"{join_names(infl['country'].head(3).tolist())}; the specification curve drops them"
+            f"{join_names(infl['country'].head(3).tolist())}"
+            + ("; the specification curve drops them" if det.curve is not None else "")
         )
     return f"Headline model (n = {f.n}): " + "; ".join(bits) + "."
 
@@ -1019,9 +1050,14 @@ def _early_findings(det: Determinants) -> list[str]:
         r = c.loc[inc]
         ln2 = np.log(2)
         out.append(
-            f"Income is the strongest correlate: across {det.headline.n} countries, a doubling of "
-            f"GNI per capita goes with {_signed(r['estimate'] * ln2)} on the {y} "
-            f"({_ci(r['ci_low'] * ln2, r['ci_high'] * ln2)}) at the same population and region."
+            f"Across {det.headline.n} countries, a doubling of GNI per capita goes with "
+            f"{_signed(r['estimate'] * ln2)} on the {y} "
+            f"({_ci(r['ci_low'] * ln2, r['ci_high'] * ln2)}) at the same population and region"
+            + (
+                ": a clear association, not proof of a cause."
+                if r["ci_low"] > 0 or r["ci_high"] < 0
+                else ": no clear association."
+            )
         )
     f = det.era_fit
     if f is not None and f.ok:
@@ -1057,9 +1093,11 @@ def _group_findings(det: Determinants) -> list[str]:
             f"{hi['country']} scores highest (standardised residual {hi['z']:+.2f}) and "
             f"{lo['country']} lowest ({lo['z']:+.2f}); "
             + (
-                join_names(far["country"].tolist()) + " lie beyond +-2"
+                join_names(far["country"].tolist())
+                + (" lies" if len(far) == 1 else " lie")
+                + " beyond ±2"
                 if len(far)
-                else "none lies beyond +-2, the range where chance alone puts 1 country in 20"
+                else "none lies beyond ±2, the range where chance alone puts 1 country in 20"
             )
             + "."
         )
@@ -1069,25 +1107,37 @@ def _group_findings(det: Determinants) -> list[str]:
     return out
 
 
-def _ceiling_summary(det: Determinants) -> str:
-    rows = det.data[(det.data["year"] == det.year) & det.data["iso3"].isin(det.group)]
-    bits = []
-    for h in det.testable:
-        vals = rows[h.variable].dropna()
-        top = int((vals == h.top_level).sum())
-        if top:
-            who = "all" if top == len(rows) else f"{top} of {len(rows)}"
-            bits.append(f"{who} report {codes()[h.variable].phrase(h.top_level)}")
-    if not bits:
-        return ""
-    return (
-        f"In {det.group_name}, {join_names(bits)}, the top codes: cross-country data cannot say "
-        "what a further upgrade would add for those countries."
-    )
-
-
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _ceiling_summary(det: Determinants) -> str:
+    """One sentence: how many of the group report the top code of each item, and what that
+    means for reading the contrasts."""
+    n = len(det.group)
+    sig = set(det.primary.loc[det.primary["significant"], "id"]) if len(det.primary) else set()
+    bits, top_any, below_sig = [], False, False
+    for h in det.testable:
+        top = len(_codes_in_group(det, h).get(h.top_level, []))
+        who = f"all {n}" if top == n else "none" if top == 0 else f"{top} of {n}"
+        verb = "report " if not bits else ""
+        bits.append(f"{who} {verb}{codes()[h.variable].phrase(h.top_level)}")
+        top_any |= top > 0
+        below_sig |= top < n and h.id in sig
+    if not bits:
+        return ""
+    text = f"In {det.group_name}, {join_names(bits)} (the top code of each item)"
+    notes = []
+    if top_any:
+        notes.append(
+            "for those at the top, cross-country data cannot say what a further upgrade would add"
+        )
+    if below_sig:
+        notes.append(
+            "for the others, the differences above describe comparable countries that have the "
+            "feature, not what adopting it would bring"
+        )
+    return text + (": " + "; ".join(notes) if notes else "") + "."
 
 
 def source_ids(det: Determinants) -> list[str]:
@@ -1139,9 +1189,11 @@ __all__ = [
     "primary_view",
     "residual_alt",
     "residual_prose",
+    "residual_view",
     "residual_table",
     "sample_prose",
     "side_by_side",
+    "side_by_side_caption",
     "source_ids",
     "term_sentences",
     "two_wave_prose",
