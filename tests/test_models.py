@@ -437,7 +437,7 @@ def real_2024():
 
 def test_headline_2024_holds_no_aggregate_with_its_items(real_2024):
     det = real_2024
-    assert det.headline.name == "H1-H3 together (OLS)"
+    assert det.headline.name == "H1-H3 together, OLS"
     assert set(det.headline.spec.regressors) == {"gtmi_gov_cloud", "gtmi_eid", "gairi_dim_vision"}
     for f in [*det.compared.fits, *det.near.fits]:
         assert aggregate_conflicts(f.spec) == [], f.name
