@@ -213,7 +213,7 @@ def test_guard_other_rules():
         check_circularity(Spec("s", outcome="tii", regressors=("internet_users",)))
     assert check_circularity(Spec("s", outcome="osi", regressors=("hdr_mys",))) == []
     warns = check_circularity(Spec("s", outcome="osi", regressors=("gairi_total",)))
-    assert len(warns) == 1 and "built partly from OSI" in warns[0] and "Online Services" in warns[0]
+    assert len(warns) == 1 and "built partly from OSI" in warns[0] and "Online Service Index" in warns[0]
 
 
 def test_aggregate_guard_refuses_a_composite_beside_its_own_items():

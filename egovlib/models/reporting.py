@@ -618,7 +618,15 @@ def near_prose(det: Determinants) -> str:
         f"therefore fitted alone with the controls, never in the headline model, on one common "
         f"sample of **{cs.n} countries**"
     )
-    text += f". Left out ({len(cs.lost)}): {lost_text(cs.lost)}." if len(cs.lost) else "."
+    before = set(det.common.lost["iso3"]) if len(det.common.lost) else set()
+    extra = cs.lost[~cs.lost["iso3"].isin(before)] if len(cs.lost) else cs.lost
+    if not len(cs.lost):
+        text += "."
+    elif not len(extra):
+        text += ", without the countries left out of the common sample above."
+    else:
+        again = " the countries left out of the common sample above, and" if before else ""
+        text += f". Left out:{again} {lost_text(extra)}."
     text += " " + _group_lost(det, cs.lost)
     if why:
         text += "\n\nBuilt partly from the UN indices:\n\n- " + "\n- ".join(why)
