@@ -42,6 +42,7 @@ from .specs import (
     refused_terms,
     short_label,
     spec_config,
+    term_label,
 )
 
 log = logging.getLogger(__name__)
@@ -287,7 +288,7 @@ def _controls(outcome: str, allow: tuple[str, ...]) -> tuple[tuple[str, ...], li
     ctrl = default_controls()
     refused = refused_terms(outcome, ctrl, allow)
     notes = [
-        f"{short_label(t).capitalize()} is left out of the controls: it feeds {outcome.upper()}."
+        f"{term_label(t)} is left out of the controls: it feeds the {outcome.upper()}."
         for t in refused
     ]
     return tuple(t for t in ctrl if t not in refused), notes
@@ -323,7 +324,7 @@ def _near_outcomes(res: Determinants, allow, min_obs) -> None:
         if rows[v].notna().sum() < min_obs:
             continue
         if refused_terms(res.outcome, [v], allow):
-            notes.append(f"{short_label(v)} is not modelled: it feeds {res.outcome.upper()}.")
+            notes.append(f"{term_label(v)} is not modelled: it feeds the {res.outcome.upper()}.")
             continue
         avail.append(v)
     res.near_notes = notes

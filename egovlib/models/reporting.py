@@ -157,7 +157,14 @@ def certainty(det: Determinants, row: pd.Series) -> str:
                 f"zero in only {curve['significant_same_sign']:.0%} of the specifications)"
             )
         return "strong evidence of an association" if strong else "moderate evidence"
+    if _unadjusted_clear(row):
+        return "weak evidence, not significant after the adjustment"
     return "no evidence of a difference"
+
+
+def _unadjusted_clear(row: pd.Series) -> bool:
+    """True if the 95% interval excludes zero although the adjusted test does not pass."""
+    return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
 
 
 def answer_sentences(det: Determinants) -> list[str]:
@@ -183,8 +190,14 @@ def answer_sentences(det: Determinants) -> list[str]:
         if r["significant"]:
             text += "."
         else:
+            what = (
+                f"a difference that does not survive the adjustment for testing {len(det.primary)} "
+                "questions"
+                if _unadjusted_clear(r)
+                else "no detectable difference"
+            )
             text += (
-                f": no detectable difference. The data rule out differences larger than "
+                f": {what}. The data rule out differences larger than "
                 f"{r['bound']:.3f} on the 0-1 scale in either direction (equivalence bound)."
             )
         others = _other_levels(det.headline, h)
@@ -1032,11 +1045,17 @@ def key_findings(det: Determinants) -> list[str]:
                 f"adjusted p {_p(r['p_adj'])}{robust}): {certainty(det, r)}, not proof of a cause."
             )
         else:
+            how = (
+                f"score {_signed(r['estimate'])} on the {y} compared with similar countries "
+                f"reporting {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
+                f"not survive the adjustment for testing {len(det.primary)} questions"
+                if _unadjusted_clear(r)
+                else f"score no differently from similar countries reporting {lo} "
+                f"({_signed(r['estimate'])}, {_ci(r['ci_low'], r['ci_high'])})"
+            )
             out.append(
-                f"**{h.name} ({h.id})**: countries reporting {hi} score no differently from "
-                f"similar countries reporting {lo} ({_signed(r['estimate'])}, "
-                f"{_ci(r['ci_low'], r['ci_high'])}); the data rule out differences larger than "
-                f"{r['bound']:.3f} on the 0-1 {y} either way."
+                f"**{h.name} ({h.id})**: countries reporting {hi} {how}; the data rule out "
+                f"differences larger than {r['bound']:.3f} on the 0-1 {y} either way."
             )
     if not det.testable:
         out.append(

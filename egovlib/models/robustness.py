@@ -14,6 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from ..panel import Panel
+from ..report import join_names
 from .diagnostics import display_name
 from .estimation import Fit, design, fit_spec
 from .inference import contrast
@@ -144,7 +145,8 @@ def specification_curve(
         if refused:
             notes.append(
                 f"The control set '{label}' is not used: "
-                f"{', '.join(short_label(t) for t in refused)} feed(s) {outcome.upper()}."
+                f"{join_names([short_label(t) for t in refused])} "
+                f"{'feeds' if len(refused) == 1 else 'feed'} the {outcome.upper()}."
             )
             continue
         sets[label] = tuple(terms)
