@@ -196,15 +196,17 @@ def near_outcome_plot(det: Determinants, *, source) -> plt.Figure:
     comps = list(det.collinearity["variable"])
     if not comps:
         raise ValueError("no near-outcome composite to plot")
+    g = data[f"In {det.group_name}"].to_numpy()
+    x = data["log GNI per capita"]
     ncols = min(len(comps), 2)
     nrows = int(np.ceil(len(comps) / ncols))
     fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(5.2 * ncols, 3.6 * nrows + 1.4))
-    g = data["in_group"].to_numpy()
     for ax, (v, r) in zip(
         axes.flat, zip(comps, det.collinearity["r_income"], strict=True), strict=False
     ):
-        ax.scatter(data["log_hdr_gnipc"][~g], data[v][~g], s=10, color=PEER_COLOUR, alpha=0.6)
-        ax.scatter(data["log_hdr_gnipc"][g], data[v][g], s=30, color=FOCUS_COLOUR, zorder=3)
+        y = data[term_label(v)]
+        ax.scatter(x[~g], y[~g], s=10, color=PEER_COLOUR, alpha=0.6)
+        ax.scatter(x[g], y[g], s=30, color=FOCUS_COLOUR, zorder=3)
         ax.set_title(f"{_wrap(term_label(v), 45)} (r = {r:.2f})", fontsize=10, loc="left")
         ax.set_xlabel("log GNI per capita (2017 PPP $)", fontsize=9)
         ax.set_ylabel("score", fontsize=9)

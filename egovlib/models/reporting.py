@@ -412,6 +412,21 @@ def contrast_data(det: Determinants) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
+def contrast_figure_data(det: Determinants) -> pd.DataFrame:
+    """The data of the contrast figure, with headers and values in words."""
+    d = contrast_data(det)
+    return pd.DataFrame(
+        {
+            "Model": d["spec"],
+            "Contrast": d["label"],
+            f"Difference in {_y(det)}": d["estimate"],
+            "95% CI low": d["ci_low"],
+            "95% CI high": d["ci_high"],
+            "p (unadjusted)": d["p"],
+        }
+    )
+
+
 def contrast_alt(det: Determinants) -> str:
     """Alt text of the contrast figure."""
     data = contrast_data(det)
@@ -468,6 +483,29 @@ def curve_prose(det: Determinants) -> str:
     if det.curve_notes:
         text += "\n\n" + " ".join(det.curve_notes)
     return text
+
+
+def curve_data(det: Determinants) -> pd.DataFrame:
+    """The specification curve's rows with headers and choices in words."""
+    c = det.curve
+    names = {h.id: f"{h.id} {h.name} ({h.contrast_words})" for h in det.testable}
+    return pd.DataFrame(
+        {
+            "Question": c["id"].map(names),
+            "Controls": c["controls"],
+            "Vintage lag (years)": c["lag"],
+            "Maximum age (years)": c["max_age"],
+            "Estimator": c["estimator"].map(ESTIMATOR_LABELS),
+            "Sample": c["sample"],
+            "Model": c["model"],
+            f"Difference in {_y(det)}": c["estimate"],
+            "95% CI low": c["ci_low"],
+            "95% CI high": c["ci_high"],
+            "p (unadjusted)": c["p"],
+            "n": c["n"],
+            "This report's specification": c["is_default"],
+        }
+    )
 
 
 def curve_alt(det: Determinants) -> str:
@@ -593,6 +631,21 @@ def residual_view(det: Determinants) -> pd.DataFrame:
     return t[[c for c in cols if c in t.columns]].rename(columns=cols)
 
 
+def residual_data(det: Determinants) -> pd.DataFrame:
+    """Every country's residual (the data of the residual figure), headers in words."""
+    r = det.residuals
+    return pd.DataFrame(
+        {
+            "Country": r["country"],
+            _y(det): r["actual"],
+            "Predicted": r["predicted"],
+            "Standardised residual": r["z"],
+            "Percentile of residual": r["percentile"],
+            f"In {det.group_name}": r["iso3"].isin(det.group),
+        }
+    )
+
+
 def residual_alt(det: Determinants) -> str:
     """Alt text of the residual figure."""
     t = residual_table(det).dropna(subset=["z"])
@@ -691,11 +744,13 @@ def near_figure_data(det: Determinants) -> pd.DataFrame:
     rows = det.data[
         (det.data["year"] == det.year) & det.data["iso3"].isin(det.near_common.countries)
     ]
-    cols = ["iso3", "country", "hdr_gnipc", *det.collinearity["variable"]]
-    out = rows[cols].copy()
-    out["log_hdr_gnipc"] = np.log(out["hdr_gnipc"])
-    out["in_group"] = out["iso3"].isin(det.group)
-    return out.reset_index(drop=True)
+    out = pd.DataFrame({"Country": [display_name(c) for c in rows["iso3"]]})
+    out["GNI per capita (2017 PPP $)"] = rows["hdr_gnipc"].to_numpy()
+    out["log GNI per capita"] = np.log(out["GNI per capita (2017 PPP $)"])
+    for v in det.collinearity["variable"]:
+        out[term_label(v)] = rows[v].to_numpy()
+    out[f"In {det.group_name}"] = rows["iso3"].isin(det.group).to_numpy()
+    return out
 
 
 def near_alt(det: Determinants) -> str:
@@ -1197,6 +1252,8 @@ __all__ = [
     "collinearity_view",
     "contrast_alt",
     "contrast_data",
+    "contrast_figure_data",
+    "curve_data",
     "curve_alt",
     "curve_prose",
     "diagnostics_prose",
@@ -1215,6 +1272,7 @@ __all__ = [
     "near_prose",
     "primary_view",
     "residual_alt",
+    "residual_data",
     "residual_prose",
     "residual_view",
     "residual_table",
