@@ -550,7 +550,7 @@ def residual_table(det: Determinants) -> pd.DataFrame:
     inside["reading"] = inside["z"].map(_reading)
     lost = det.common.lost.set_index("iso3")["missing"] if len(det.common.lost) else {}
     outside = [
-        {"iso3": c, "country": display_name(c), "reading": f"not in sample: no {lost[c].lower()}"}
+        {"iso3": c, "country": display_name(c), "reading": f"not in the sample: no {lost[c]} value"}
         for c in det.group
         if c not in set(r["iso3"]) and c in lost
     ]
@@ -1202,7 +1202,7 @@ def _ceiling_summary(det: Determinants) -> str:
     for h in det.testable:
         top = len(_codes_in_group(det, h).get(h.top_level, []))
         who = f"all {n}" if top == n else "none" if top == 0 else f"{top} of {n}"
-        verb = "report " if not bits else ""
+        verb = "" if bits else ("reports " if top == 1 else "report ")
         bits.append(f"{who} {verb}{codes()[h.variable].phrase(h.top_level)}")
         top_any |= top > 0
         below_sig |= top < n and h.id in sig
