@@ -485,10 +485,15 @@ def curve_prose(det: Determinants) -> str:
     return text
 
 
+def _question_names(det: Determinants) -> dict[str, str]:
+    """Hypothesis id -> "H1 Government cloud (operational vs none)"."""
+    return {h.id: f"{h.id} {h.name} ({h.contrast_words})" for h in det.testable}
+
+
 def curve_data(det: Determinants) -> pd.DataFrame:
     """The specification curve's rows with headers and choices in words."""
     c = det.curve
-    names = {h.id: f"{h.id} {h.name} ({h.contrast_words})" for h in det.testable}
+    names = _question_names(det)
     return pd.DataFrame(
         {
             "Question": c["id"].map(names),
@@ -932,7 +937,7 @@ def methods_prose(det: Determinants) -> str:
 def mice_view(det: Determinants) -> pd.DataFrame:
     """Complete-case vs multiple-imputation estimates of the primary contrasts."""
     m = det.mice
-    names = {h.id: f"{h.id} {h.name} ({h.contrast_words})" for h in det.testable}
+    names = _question_names(det)
     return pd.DataFrame(
         {
             "Hypothesis": m["id"].map(names),
