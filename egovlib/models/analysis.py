@@ -137,6 +137,27 @@ class Determinants:
         return hypotheses()
 
     @property
+    def curve_rows(self) -> pd.DataFrame:
+        """The specification curve (raises if it was not fitted)."""
+        if self.curve is None:
+            raise SpecError("no specification curve. Fix: run determinants(..., robustness=True)")
+        return self.curve
+
+    @property
+    def near_sample(self) -> CommonSample:
+        """The near-outcome models' common sample (raises if there is none)."""
+        if self.near_common is None:
+            raise SpecError(f"no near-outcome composite has data for {self.year}")
+        return self.near_common
+
+    @property
+    def mice_rows(self) -> pd.DataFrame:
+        """The multiple-imputation check (raises if it was not run)."""
+        if self.mice is None:
+            raise SpecError("no multiple imputation. Fix: run determinants(..., robustness=True)")
+        return self.mice
+
+    @property
     def curve_summary(self) -> pd.DataFrame:
         """`robustness.curve_summary` of the specification curve (empty without one)."""
         return curve_summary(self.curve) if self.curve is not None else pd.DataFrame()
@@ -360,12 +381,13 @@ def _collinearity(near: ModelResults, composites: list[str]) -> pd.DataFrame:
         c = f.coefs.set_index("term")
         b = base.coefs.set_index("term")
         vif = f.diagnostics["vif"].set_index("term")["vif"] if f.diagnostics else pd.Series()
-        x = f.X[v]
+        y, X = f.sample()
+        x = X[v]
         rows.append(
             {
                 "variable": v,
-                "r_income": float(np.corrcoef(x, f.X[income])[0, 1]) if income else np.nan,
-                "r_outcome": float(np.corrcoef(x, f.y)[0, 1]),
+                "r_income": float(np.corrcoef(x, X[income])[0, 1]) if income else np.nan,
+                "r_outcome": float(np.corrcoef(x, y)[0, 1]),
                 "vif": float(vif.get(v, np.nan)),
                 "vif_income": float(vif.get(income, np.nan)) if income else np.nan,
                 "income_without": float(b.loc[income, "estimate"]) if income else np.nan,

@@ -118,6 +118,12 @@ class Fit:
         """The spec's name."""
         return self.spec.name
 
+    def sample(self) -> tuple[pd.Series, pd.DataFrame]:
+        """The estimation sample ``(y, X)`` of a fitted spec (raises if there is none)."""
+        if self.y is None or self.X is None:
+            raise SpecError(f"spec {self.name!r} has no estimation sample ({self.status})")
+        return self.y, self.X
+
     @property
     def countries(self) -> list[str]:
         """ISO3 codes of the countries in the estimation sample."""
@@ -476,7 +482,7 @@ def _fit_ols(fit: Fit) -> None:
 
 
 def _fit_fraclogit(fit: Fit) -> None:
-    y, X = fit.y, fit.X
+    y, X = fit.sample()
     if ((y < 0) | (y > 1)).any():
         bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
         fit.status = "skipped"
@@ -558,7 +564,7 @@ def _fit_median(fit: Fit) -> None:
 def _fit_panel(fit: Fit) -> None:
     from linearmodels.panel import PanelOLS
 
-    y, X = fit.y, fit.X
+    y, X = fit.sample()
     mod = PanelOLS(y, X, entity_effects=True, time_effects=True, drop_absorbed=True)
     with pywarnings.catch_warnings():
         # absorbed variables are reported in fit.notes below
@@ -649,11 +655,12 @@ def standardised_residuals(fit: Fit) -> pd.DataFrame:
             f"{fit.status} / {fit.spec.estimator}. Fix: pass the fractional-logit fit"
         )
     res = fit.result
+    ys, _ = fit.sample()
     mu = np.asarray(res.fittedvalues, dtype=float)
-    y = fit.y.to_numpy()
+    y = ys.to_numpy()
     phi = float(res.pearson_chi2 / res.df_resid)
     z = (y - mu) / np.sqrt(phi * mu * (1 - mu))
-    iso3 = fit.y.index.get_level_values("iso3")
+    iso3 = ys.index.get_level_values("iso3")
     out = pd.DataFrame(
         {
             "iso3": iso3,

@@ -66,7 +66,7 @@ def contrast_plot(det: Determinants, *, source) -> plt.Figure:
 def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
     """Specification curve: per question, the sorted estimates with 95% intervals above a grid
     of the choices behind each one; the report's default specification in red."""
-    curve = det.curve
+    curve = det.curve_rows
     if curve is None or curve.empty:
         raise ValueError("no specification curve to plot")
     cfg = spec_config()["spec_curve"]
@@ -214,7 +214,7 @@ def near_outcome_plot(det: Determinants, *, source) -> plt.Figure:
         ax.set_visible(False)
     finish(
         fig,
-        f"Composite indices rise with income ({det.near_common.n} countries)",
+        f"Composite indices rise with income ({det.near_sample.n} countries)",
         source,
         subtitle=f"Red: {det.group_name}. r = correlation with log GNI per capita.",
     )

@@ -150,8 +150,7 @@ def certainty(det: Determinants, row: pd.Series) -> str:
         strong = row["p_adj"] < 0.01 and (
             curve is None or (curve["same_sign"] >= 0.95 and curve["significant_same_sign"] >= 0.8)
         )
-        fragile = curve is not None and curve["significant_same_sign"] < 0.5
-        if fragile:
+        if curve is not None and curve["significant_same_sign"] < 0.5:
             return (
                 "weak evidence: it depends on the analysis choices (the 95% interval excludes "
                 f"zero in only {curve['significant_same_sign']:.0%} of the specifications)"
@@ -349,13 +348,13 @@ def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
         for f in fits:
             for r in f.coefs[f.coefs["role"] == role].itertuples():
                 if r.variable in CATEGORICAL:
-                    key = (r.variable, f"{term_label(r.variable)} (categories)")
+                    row = (str(r.variable), f"{term_label(str(r.variable))} (categories)")
                 elif has_level(r.level):
-                    key = (r.term, r.label)
+                    row = (str(r.term), str(r.label))
                 else:
-                    key = (r.term, _continuous_label(r.term))
-                if key not in order:
-                    order.append(key)
+                    row = (str(r.term), _continuous_label(str(r.term)))
+                if row not in order:
+                    order.append(row)
     table = {}
     for f in fits:
         c = f.coefs.set_index("term")
@@ -472,7 +471,7 @@ def curve_prose(det: Determinants) -> str:
         f"Each primary contrast is re-estimated under every combination of the choices an "
         f"analyst could reasonably make ({n_specs} specifications per question): the control "
         "set ("
-        + "; ".join(f"'{c}'" for c in dict.fromkeys(det.curve["controls"]))
+        + "; ".join(f"'{c}'" for c in dict.fromkeys(det.curve_rows["controls"]))
         + "); the vintage rule "
         f"(covariates from {lags} years before the edition, at most {ages} years old); the "
         "estimator (OLS, fractional logit, median regression); the sample (all countries with "
@@ -492,7 +491,7 @@ def _question_names(det: Determinants) -> dict[str, str]:
 
 def curve_data(det: Determinants) -> pd.DataFrame:
     """The specification curve's rows with headers and choices in words."""
-    c = det.curve
+    c = det.curve_rows
     names = _question_names(det)
     return pd.DataFrame(
         {
@@ -522,7 +521,8 @@ def curve_alt(det: Determinants) -> str:
         bits.append(
             f"{h.id} {h.name} ({h.contrast_words}) ranges from {_signed(r.min)} to "
             f"{_signed(r.max)} over {r.specs} specifications, positive in "
-            f"{(det.curve.loc[det.curve['id'] == r.id, 'estimate'] > 0).mean():.0%} and with a "
+            f"{(det.curve_rows.loc[det.curve_rows['id'] == r.id, 'estimate'] > 0).mean():.0%} "
+            "and with a "
             f"95% interval excluding zero in {r.significant_same_sign:.0%}"
         )
     return (
@@ -680,7 +680,7 @@ def near_prose(det: Determinants) -> str:
         ev = cfg.get(v)
         if ev and det.outcome in ev["indices"]:
             why.append(f"{term_label(v)}: {ev['evidence']}")
-    cs = det.near_common
+    cs = det.near_sample
     text = (
         "Composite indices of GovTech maturity and AI readiness are tempting regressors, but "
         f"they are near-outcomes: they are built partly from the UN indices (or from the same "
@@ -747,7 +747,7 @@ def collinearity_view(det: Determinants) -> pd.DataFrame:
 def near_figure_data(det: Determinants) -> pd.DataFrame:
     """Composite values and log income of the near-outcome sample (data of the scatter)."""
     rows = det.data[
-        (det.data["year"] == det.year) & det.data["iso3"].isin(det.near_common.countries)
+        (det.data["year"] == det.year) & det.data["iso3"].isin(det.near_sample.countries)
     ]
     out = pd.DataFrame({"Country": [display_name(c) for c in rows["iso3"]]})
     out["GNI per capita (2017 PPP $)"] = rows["hdr_gnipc"].to_numpy()
@@ -763,7 +763,7 @@ def near_alt(det: Determinants) -> str:
     bits = [f"{term_label(r.variable)} r = {r.r_income:.2f}" for r in det.collinearity.itertuples()]
     return (
         "Scatter plots of each composite index against log GNI per capita, "
-        f"{det.near_common.n} countries, {det.group_name} highlighted; every composite rises "
+        f"{det.near_sample.n} countries, {det.group_name} highlighted; every composite rises "
         f"with income: {join_names(bits)}."
     )
 
@@ -936,7 +936,7 @@ def methods_prose(det: Determinants) -> str:
 
 def mice_view(det: Determinants) -> pd.DataFrame:
     """Complete-case vs multiple-imputation estimates of the primary contrasts."""
-    m = det.mice
+    m = det.mice_rows
     names = _question_names(det)
     return pd.DataFrame(
         {
@@ -960,7 +960,7 @@ def mice_prose(det: Determinants) -> str:
     """Markdown: what the multiple imputation adds back and whether it changes the answers."""
     if det.mice is None:
         return "No multiple-imputation check: none of the three questions is testable here."
-    m = det.mice
+    m = det.mice_rows
     gap = float((m["mice_estimate"] - m["complete_estimate"]).abs().max())
     flips = [
         r.id
@@ -1203,7 +1203,8 @@ def _ceiling_summary(det: Determinants) -> str:
     means for reading the contrasts."""
     n = len(det.group)
     sig = set(det.primary.loc[det.primary["significant"], "id"]) if len(det.primary) else set()
-    bits, top_any, below_sig = [], False, False
+    bits: list[str] = []
+    top_any = below_sig = False
     for h in det.testable:
         top = len(_codes_in_group(det, h).get(h.top_level, []))
         who = f"all {n}" if top == n else "none" if top == 0 else f"{top} of {n}"

@@ -249,9 +249,9 @@ def hypotheses() -> tuple[Hypothesis, ...]:
                 f"{SPECS_PATH.name}: hypothesis {h['id']} uses {var!r}, which has no entry "
                 "under `codes:`. Fix: declare its levels and reference level"
             )
-        contrast = tuple(float(x) for x in h["contrast"])
-        bad = [x for x in contrast if x not in codes()[var].levels]
-        if len(contrast) != 2 or bad:
+        pair = [float(x) for x in h["contrast"]]
+        bad = [x for x in pair if x not in codes()[var].levels]
+        if len(pair) != 2 or bad:
             raise SpecError(
                 f"{SPECS_PATH.name}: hypothesis {h['id']} contrast {h['contrast']} must be two "
                 f"levels of {var} ({list(codes()[var].levels)}). Fix: e.g. [2, 0]"
@@ -262,7 +262,7 @@ def hypotheses() -> tuple[Hypothesis, ...]:
                 name=h["name"],
                 question=" ".join(h["question"].split()),
                 variable=var,
-                contrast=contrast,  # type: ignore[arg-type]
+                contrast=(pair[0], pair[1]),
                 measures=" ".join(h["measures"].split()),
                 cannot_measure=" ".join(h["cannot_measure"].split()),
             )
