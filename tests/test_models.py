@@ -1,4 +1,5 @@
-"""egovlib.models: estimators recover known effects, circularity guard, missing data, real runs."""
+"""egovlib.models: estimators, the two guards, code contrasts, multiplicity, equivalence bounds,
+common samples, robustness checks and the real-data answers of notebook 04."""
 
 from __future__ import annotations
 
@@ -6,22 +7,31 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from egovlib import build_panel, un_members
 from egovlib.errors import SpecError
 from egovlib.models import (
     Spec,
+    adjust_pvalues,
+    aggregate_conflicts,
     average_marginal_effects,
     check_circularity,
-    default_panel_specs,
-    default_specs,
-    effect_sentences,
+    common_sample,
+    contrast,
+    design,
+    determinants,
+    equivalence_bound,
     fit_spec,
-    fit_specs,
-    required_covariates,
+    mice_check,
+    primary_table,
     side_by_side,
 )
-from egovlib.models.estimation import design
+from egovlib.models.robustness import specification_curve, with_max_age
+from egovlib.models.specs import built_from, codes, hypotheses
+from egovlib.panel import Panel
 
 TRUE = {"x1": 0.05, "x2": -0.03}
 
@@ -39,6 +49,30 @@ def simulated_cross_section(n: int = 800, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame({"iso3": _codes(n), "year": 2024, "osi": y, "x1": x1, "x2": x2})
 
 
+def simulated_codes(n: int = 600, seed: int = 3) -> pd.DataFrame:
+    """OSI-like outcome with a 0/1/2 government-cloud code (true contrasts +0.10 and +0.25 vs 0)
+    and a 0/1 e-ID code with no effect, plus a continuous control."""
+    rng = np.random.default_rng(seed)
+    cloud = rng.choice([0.0, 1.0, 2.0], size=n, p=[0.4, 0.25, 0.35])
+    eid = rng.choice([0.0, 1.0], size=n, p=[0.2, 0.8])
+    x1 = rng.normal(size=n)
+    y = 0.3 + 0.10 * (cloud == 1) + 0.25 * (cloud == 2) + 0.03 * x1
+    y = np.clip(y + rng.normal(scale=0.05, size=n), 0.001, 0.999)
+    return pd.DataFrame(
+        {
+            "iso3": _codes(n),
+            "year": 2024,
+            "osi": y,
+            "gtmi_gov_cloud": cloud,
+            "gtmi_eid": eid,
+            "x1": x1,
+        }
+    )
+
+
+# --- estimators ---------------------------------------------------------------------------------
+
+
 def test_ols_recovers_known_coefficients():
     fit = fit_spec(Spec("sim", regressors=("x1", "x2"), years=(2024,)), simulated_cross_section())
     assert fit.ok and fit.n == 800 and fit.spec.cov_type == "HC3"
@@ -46,12 +80,10 @@ def test_ols_recovers_known_coefficients():
     for term, true in TRUE.items():
         assert abs(c.loc[term, "estimate"] - true) < 3.5 * c.loc[term, "se"]
         assert c.loc[term, "ci_low"] < true < c.loc[term, "ci_high"]
-        # one-SD effect = coefficient x sample SD of the regressor
-        sd = fit.X[term].std(ddof=1)
-        assert c.loc[term, "effect_sd"] == pytest.approx(c.loc[term, "estimate"] * sd)
     assert c.loc["x1", "se"] < 0.005  # precise enough that the check above can fail
-    # the p-value in the plain-words sentence is introduced by "p" (x1's is tiny)
-    assert "; p < 0.001)" in effect_sentences(fit)[0]
+    # the HC3 standard errors are statsmodels' own
+    ref = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
+    np.testing.assert_allclose(c.loc[["x1", "x2"], "se"], ref.bse[["x1", "x2"]], rtol=1e-10)
 
 
 def test_fractional_logit_recovers_average_marginal_effects():
@@ -73,17 +105,42 @@ def test_fractional_logit_recovers_average_marginal_effects():
     logit = sm.Logit(y, X).fit(disp=0, cov_type="HC0").get_margeff(at="overall")
     np.testing.assert_allclose(c.loc[["x1", "x2"], "estimate"], logit.margeff, rtol=1e-5)
     np.testing.assert_allclose(c.loc[["x1", "x2"], "se"], logit.margeff_se, rtol=1e-4)
-    ame, cov = average_marginal_effects(b, np.eye(3) * 0, X)
-    np.testing.assert_allclose(ame, true_ame)
+
+
+def test_fractional_logit_codes_are_discrete_changes_with_delta_method_errors():
+    data = simulated_codes()
+    spec = Spec("sim", regressors=("gtmi_gov_cloud",), controls=("x1",), years=(2024,))
+    fit = fit_spec(spec.with_(estimator="fraclogit"), data)
+    assert fit.ok and fit.spec.cov_type == "HC0"
+    X, params = fit.X.to_numpy(), fit.result.params.to_numpy()
+    cols = list(fit.X.columns)
+    j = cols.index("gtmi_gov_cloud[operational]")
+    base = X.copy()
+    base[:, [cols.index("gtmi_gov_cloud[partial]"), j]] = 0
+    on = base.copy()
+    on[:, j] = 1
+
+    def ame(b):
+        return np.mean(1 / (1 + np.exp(-on @ b)) - 1 / (1 + np.exp(-base @ b)))
+
+    c = fit.coefs.set_index("term")
+    # the AME of a code is the average difference in predicted score between the two levels
+    assert c.loc["gtmi_gov_cloud[operational]", "estimate"] == pytest.approx(ame(params))
+    assert abs(c.loc["gtmi_gov_cloud[operational]", "estimate"] - 0.25) < 0.02
+    # delta method with a numerical gradient
+    grad = np.array([(ame(params + e * 1e-6) - ame(params - e * 1e-6)) / 2e-6 for e in np.eye(4)])
+    se = np.sqrt(grad @ fit.result.cov_params().to_numpy() @ grad)
+    assert c.loc["gtmi_gov_cloud[operational]", "se"] == pytest.approx(se, rel=1e-4)
+    ame2, _ = average_marginal_effects(params, np.eye(4), X, [[1, 2]])
+    assert ame2[j] == pytest.approx(ame(params))
 
 
 def test_panel_recovers_within_effect_with_country_and_year_effects():
     rng = np.random.default_rng(11)
-    codes, years = _codes(150), [2016, 2018, 2020, 2022, 2024]
-    alpha = pd.Series(rng.normal(scale=0.15, size=150), index=codes)
+    codes_, years = _codes(150), [2016, 2018, 2020, 2022, 2024]
+    alpha = pd.Series(rng.normal(scale=0.15, size=150), index=codes_)
     gamma = pd.Series([0.0, 0.05, 0.08, 0.12, 0.15], index=years)
-    rows = [(c, t) for c in codes for t in years]
-    df = pd.DataFrame(rows, columns=["iso3", "year"])
+    df = pd.DataFrame([(c, t) for c in codes_ for t in years], columns=["iso3", "year"])
     # x correlated with the country effect: pooled OLS is biased, the within estimator is not
     df["x1"] = 2 * alpha[df["iso3"]].to_numpy() + rng.normal(scale=0.1, size=len(df))
     df["osi"] = (
@@ -98,6 +155,28 @@ def test_panel_recovers_within_effect_with_country_and_year_effects():
     assert abs(est - 0.04) < 3.5 * se and se < 0.01
     pooled = sm.OLS(df["osi"], sm.add_constant(df[["x1"]])).fit().params["x1"]
     assert abs(pooled - 0.04) > 0.3  # the effects matter: without them the slope is ~0.5
+
+
+def test_standardised_outcome_removes_each_editions_shift_and_spread():
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame([(c, t) for c in _codes(100) for t in (2016, 2024)], columns=["iso3", "year"])
+    df["x1"] = rng.normal(size=len(df))
+    df["osi"] = 0.5 * df["x1"] + rng.normal(scale=0.5, size=len(df))
+    # the 2024 edition re-normalised: shifted and stretched, as the UN rescaling can do
+    rescaled = df.assign(osi=np.where(df["year"] == 2024, 0.2 + 3 * df["osi"], df["osi"]))
+    spec = Spec("p", regressors=("x1",), years=(2016, 2024), estimator="panel_fe")
+
+    def slope(s, d):
+        return fit_spec(s, d).coefs.set_index("term").loc["x1", "estimate"]
+
+    # year effects absorb the shift but not the stretch: the raw slope changes ...
+    assert abs(slope(spec, rescaled) - slope(spec, df)) > 0.3
+    # ... the within-edition z-score removes both: the same slope either way
+    std = spec.with_(standardise=True)
+    assert slope(std, rescaled) == pytest.approx(slope(std, df), rel=1e-9)
+
+
+# --- guards -------------------------------------------------------------------------------------
 
 
 def test_guard_refuses_hci_on_mean_years_of_schooling():
@@ -119,139 +198,324 @@ def test_guard_override_fits_and_flags():
     )
     fit = fit_spec(spec, data)
     assert fit.ok
-    assert any("CIRCULARITY OVERRIDE" in w and "hdr_mys" in w for w in fit.warnings)
+    assert any("Circularity override" in w for w in fit.warnings)
     assert fit.n == int(data[["hci", "hdr_mys"]].notna().all(axis=1).sum())
 
 
 def test_guard_other_rules():
-    # the outcome itself is refused even with an override
     with pytest.raises(SpecError, match="outcome itself"):
         check_circularity(Spec("s", outcome="osi", regressors=("osi",), allow_circular=("osi",)))
-    # EGDI components and indices containing the outcome
     with pytest.raises(SpecError, match="component of EGDI"):
         check_circularity(Spec("s", outcome="egdi", regressors=("tii",)))
     with pytest.raises(SpecError, match="contains OSI"):
         check_circularity(Spec("s", outcome="osi", regressors=("egdi",)))
     with pytest.raises(SpecError, match="input of TII"):
         check_circularity(Spec("s", outcome="tii", regressors=("internet_users",)))
-    # schooling is not an input of OSI: allowed, no warning
     assert check_circularity(Spec("s", outcome="osi", regressors=("hdr_mys",))) == []
-    # reverse circularity: GAIRI is built partly from UN OSI -> flagged, not refused
     warns = check_circularity(Spec("s", outcome="osi", regressors=("gairi_total",)))
-    assert len(warns) == 1 and "Reverse circularity" in warns[0] and "Online Services" in warns[0]
-    assert check_circularity(Spec("s", outcome="hci", regressors=("gairi_government",))) == []
+    assert len(warns) == 1 and "built partly from OSI" in warns[0]
+    assert "Online Service Index" in warns[0]
 
 
-def test_dropped_countries_reported_by_code_and_name():
-    codes = un_members()[:60]
-    rng = np.random.default_rng(5)
-    data = pd.DataFrame(
-        {
-            "iso3": codes,
-            "year": 2024,
-            "osi": rng.uniform(0.2, 0.9, 60),
-            "x1": rng.normal(size=60),
-            "x2": rng.normal(size=60),
-        }
+def test_aggregate_guard_refuses_a_composite_beside_its_own_items():
+    # the cloud spec of the old report: CGSI is built from government cloud and the service bus
+    spec = Spec("cloud", regressors=("gtmi_gov_cloud", "gtmi_service_bus", "gtmi_cgsi"))
+    refusals = aggregate_conflicts(spec)
+    assert len(refusals) == 2
+    assert all("GTMI core-systems index (CGSI) is built from" in r for r in refusals)
+    assert any("government cloud" in r for r in refusals)
+    with pytest.raises(SpecError, match="separate models"):
+        check_circularity(spec)
+    # through sub-indices: the GTMI contains the CGSI, which contains government cloud
+    assert {"gtmi_cgsi", "gtmi_gov_cloud"} <= built_from("gtmi")
+    assert aggregate_conflicts(Spec("s", regressors=("gtmi_gov_cloud",), controls=("gtmi",)))
+    # the AI-readiness total contains the AI-strategy item; the HDI contains GNI per capita
+    assert aggregate_conflicts(Spec("s", regressors=("gairi_total", "gairi_dim_vision")))
+    assert aggregate_conflicts(Spec("s", regressors=("hdr_hdi",), controls=("log_hdr_gnipc",)))
+    # items together, or one composite alone, are fine
+    assert aggregate_conflicts(Spec("s", regressors=("gtmi_gov_cloud", "gtmi_eid"))) == []
+    assert (
+        aggregate_conflicts(Spec("s", regressors=("gtmi_cgsi",), controls=("log_hdr_gnipc",))) == []
     )
-    data.loc[data["iso3"] == "AFG", "x1"] = np.nan
-    data.loc[data["iso3"] == "BHR", ["x1", "x2"]] = np.nan
-    data.loc[data["iso3"] == "BEL", "osi"] = np.nan
-    fit = fit_spec(Spec("sim", regressors=("x1", "x2"), years=(2024,)), data)
-    assert fit.ok and fit.n == 57
-    d = fit.dropped.set_index("iso3")
-    assert sorted(d.index) == ["AFG", "BEL", "BHR"]
-    assert d.loc["BHR", "country"] == "Bahrain" and d.loc["BHR", "missing"] == "x1; x2"
-    assert d.loc["AFG", "country"] == "Afghanistan"
-    assert "not assessed" in d.loc["BEL", "missing"]
-    assert "AFG" not in fit.y.index.get_level_values("iso3")
+    # a refused spec is never fitted
+    fit = fit_spec(spec.with_(years=(2024,)), simulated_codes())
+    assert fit.status == "refused" and "separate models" in fit.message
 
 
-def test_too_few_observations_and_empty_terms_are_skipped_with_messages():
-    data = simulated_cross_section(n=25)
-    fit = fit_spec(Spec("small", regressors=("x1", "x2"), years=(2024,)), data)
-    assert fit.status == "skipped" and "only 25 complete cases" in fit.message
-    data = simulated_cross_section()
-    data["x3"] = np.nan
-    fit = fit_spec(Spec("empty", regressors=("x1", "x3"), years=(2024,)), data)
-    assert fit.ok and "x3" not in fit.coefs["term"].tolist()
-    assert any("`x3`: no data for edition 2024" in n for n in fit.notes)
-    fit = fit_spec(Spec("only-empty", regressors=("x3",), years=(2024,)), data)
-    assert fit.status == "skipped" and "no data for edition 2024" in fit.message
-    fit = fit_spec(Spec("other-year", regressors=("x1",), years=(2003,)), data)
-    assert fit.status == "skipped" and "[2003]" in fit.message
+# --- codes as categories --------------------------------------------------------------------------
 
 
-def test_collinear_design_is_skipped():
-    data = simulated_cross_section()
-    data["x3"] = (data["x1"] + data["x2"]) / 2  # like a total = mean of its pillars
-    fit = fit_spec(Spec("collinear", regressors=("x1", "x2", "x3"), years=(2024,)), data)
-    assert fit.status == "skipped" and "perfectly collinear" in fit.message
+def test_codes_enter_as_dummies_against_the_declared_reference():
+    data = simulated_codes()
+    spec = Spec("sim", regressors=("gtmi_gov_cloud", "gtmi_eid"), years=(2024,))
+    y, X, _, problem, dummies = design(spec, data)
+    assert problem == ""
+    assert list(X.columns) == [
+        "const",
+        "gtmi_gov_cloud[partial]",
+        "gtmi_gov_cloud[operational]",
+        "gtmi_eid[e-ID]",
+    ]
+    assert dummies["gtmi_gov_cloud"] == {
+        "gtmi_gov_cloud[partial]": 1.0,
+        "gtmi_gov_cloud[operational]": 2.0,
+    }
+    # with the code alone, each contrast is a difference in group means (checked by hand)
+    fit = fit_spec(Spec("one", regressors=("gtmi_gov_cloud",), years=(2024,)), data)
+    means = data.groupby("gtmi_gov_cloud")["osi"].mean()
+    c = fit.coefs.set_index("term")
+    assert c.loc["gtmi_gov_cloud[operational]", "estimate"] == pytest.approx(means[2] - means[0])
+    assert c.loc["gtmi_gov_cloud[operational]", "label"] == "Government cloud: operational vs none"
+    assert fit.coefs.set_index("term").loc["gtmi_gov_cloud[partial]", "level"] == 1.0
+    # a contrast between two non-reference levels: difference of coefficients, its own error
+    k = contrast(fit, "gtmi_gov_cloud", 2, 1)
+    assert k.estimate == pytest.approx(means[2] - means[1])
+    w = np.array([0, -1, 1])
+    assert k.se == pytest.approx(np.sqrt(w @ fit.result.cov_params().to_numpy() @ w))
+    assert contrast(fit, "gtmi_gov_cloud", 2, 0).estimate == pytest.approx(means[2] - means[0])
+    # no "per SD" reading anywhere: the table shows contrasts
+    table = side_by_side(type("R", (), {"ok": [fit]})())
+    assert "Government cloud: operational vs none" in table["term"].tolist()
 
 
-# --- real data -----------------------------------------------------------------------------------
+def test_code_without_its_reference_level_or_with_an_undeclared_code_is_skipped():
+    data = simulated_codes()
+    spec = Spec("sim", regressors=("gtmi_gov_cloud",), years=(2024,))
+    fit = fit_spec(spec, data[data["gtmi_gov_cloud"] > 0])
+    assert fit.status == "skipped" and "reference level of Government cloud (none)" in fit.message
+    bad = data.assign(gtmi_gov_cloud=data["gtmi_gov_cloud"].replace({2.0: 7.0}))
+    fit = fit_spec(spec, bad)
+    assert fit.status == "skipped" and "undeclared code(s) [7.0]" in fit.message
+
+
+def test_hypotheses_are_declared_as_data():
+    hs = hypotheses()
+    assert [h.id for h in hs] == ["H1", "H2", "H3"]
+    assert [h.variable for h in hs] == ["gtmi_gov_cloud", "gtmi_eid", "gairi_dim_vision"]
+    assert [h.contrast_words for h in hs] == [
+        "operational vs none",
+        "e-ID vs none",
+        "published vs none",
+    ]
+    assert "AI in government services" in hs[2].cannot_measure
+    assert codes()["gtmi_eid"].phrase(1) == "an e-ID"
+
+
+# --- multiplicity and equivalence ---------------------------------------------------------------
+
+
+def test_adjusted_p_values_on_a_hand_checked_table():
+    p = [0.01, 0.04, 0.03, 0.20]
+    # Holm: sorted 0.01, 0.03, 0.04, 0.20 times 4, 3, 2, 1 = 0.04, 0.09, 0.08 -> 0.09, 0.20
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), [0.04, 0.09, 0.09, 0.20])
+    # BH: 4/1 0.01, 4/2 0.03, 4/3 0.04, 4/4 0.20 = 0.04, 0.06, 0.0533, 0.20, then the running
+    # minimum from the largest: 0.04, 0.0533, 0.0533, 0.20
+    np.testing.assert_allclose(adjust_pvalues(p, "bh"), [0.04, 0.16 / 3, 0.16 / 3, 0.20])
+    # capped at 1, missing values stay missing and are not counted in the family
+    np.testing.assert_allclose(adjust_pvalues([0.5, np.nan, 0.6], "holm"), [1.0, np.nan, 1.0])
+    # agrees with statsmodels on a larger family
+    q = np.random.default_rng(1).uniform(0, 0.2, 12)
+    for ours, theirs in (("holm", "holm"), ("bh", "fdr_bh")):
+        np.testing.assert_allclose(adjust_pvalues(q, ours), multipletests(q, method=theirs)[1])
+    with pytest.raises(SpecError, match="holm"):
+        adjust_pvalues(p, "bonferroni")
+
+
+def test_equivalence_bound_is_the_far_end_of_the_90_interval():
+    # estimate 0.01, SE 0.02, normal: 90% interval 0.01 -+ 1.6449 * 0.02 = -0.0229 to 0.0429
+    assert equivalence_bound(0.01, 0.02) == pytest.approx(0.01 + 1.644854 * 0.02, rel=1e-6)
+    assert equivalence_bound(-0.01, 0.02) == pytest.approx(0.0429, abs=1e-4)
+    # two one-sided tests at 5% reject any effect just beyond the bound, not one just inside
+    b = equivalence_bound(0.01, 0.02, df=100)
+    for delta, rejected in ((b * 1.01, True), (b * 0.99, False)):
+        p_low = stats.t.sf((0.01 + delta) / 0.02, 100)
+        p_high = stats.t.cdf((0.01 - delta) / 0.02, 100)
+        assert bool(max(p_low, p_high) < 0.05) is rejected
+
+
+def test_primary_table_adjusts_the_family_and_gives_bounds_for_nulls():
+    data = simulated_codes()
+    fit = fit_spec(Spec("j", regressors=("gtmi_gov_cloud", "gtmi_eid"), years=(2024,)), data)
+    hs = [h for h in hypotheses() if h.variable in ("gtmi_gov_cloud", "gtmi_eid")]
+    t = primary_table(fit, hs).set_index("id")
+    np.testing.assert_allclose(t["p_adj"], adjust_pvalues(t["p"], "holm"))
+    assert t.loc["H1", "significant"] and not t.loc["H2", "significant"]
+    assert t.loc["H2", "bound"] == pytest.approx(
+        equivalence_bound(t.loc["H2", "estimate"], t.loc["H2", "se"], df=fit.n - 4)
+    )
+
+
+# --- samples and robustness -----------------------------------------------------------------------
+
+
+def test_common_sample_names_the_countries_lost():
+    codes_ = un_members()[:80]
+    data = simulated_codes(80).assign(iso3=codes_)
+    data.loc[data["iso3"] == codes_[3], "gtmi_eid"] = np.nan
+    data.loc[data["iso3"] == codes_[5], "x1"] = np.nan
+    cs = common_sample(data, "osi", ["gtmi_gov_cloud", "gtmi_eid", "x1"], 2024)
+    assert cs.n == 78 and cs.assessed == 80
+    assert cs.lost["iso3"].tolist() == [codes_[3], codes_[5]]
+    assert cs.lost["missing"].tolist() == ["e-ID", "x1"]
+    # a model restricted to the common sample uses exactly those countries
+    spec = Spec("c", regressors=("gtmi_gov_cloud",), years=(2024,), countries=tuple(cs.countries))
+    assert fit_spec(spec, data).countries == cs.countries
+
+
+def _panel_of(data: pd.DataFrame) -> Panel:
+    refs = data[["iso3", "year"]].copy()
+    for c in data.columns.drop(["iso3", "year", "osi"]):
+        refs[c] = 2023
+    refs.loc[refs.index[:40], "x1"] = 2015  # old values: dropped by a short maximum age
+    return Panel(data=data, ref_years=refs, coverage=pd.DataFrame())
+
+
+def test_with_max_age_blanks_values_older_than_the_rule():
+    data = simulated_codes(100).assign(region="R")
+    panel = _panel_of(data)
+    assert with_max_age(panel, 1, 5)["x1"].isna().sum() == 40  # 2024 - 1 - 2015 = 8 > 5
+    assert with_max_age(panel, 1, 10)["x1"].isna().sum() == 0
+
+
+def test_specification_curve_covers_every_choice(monkeypatch):
+    from egovlib.models import robustness
+
+    data = simulated_codes(300).assign(
+        region="R", hdr_gnipc=np.exp(np.random.default_rng(0).normal(9, 1, 300))
+    )
+    data["hdr_pop"] = 5.0 + np.arange(300) % 7
+    sets = {"income only": ("log_hdr_gnipc",), "income and x1": ("log_hdr_gnipc", "x1")}
+    monkeypatch.setattr(robustness, "control_sets", lambda: sets)
+    hs = [h for h in hypotheses() if h.variable in ("gtmi_gov_cloud", "gtmi_eid")]
+    panels = {lag: _panel_of(data) for lag in (0, 1, 2)}
+    default = {
+        "controls": "income only",
+        "lag": 1,
+        "max_age": 5,
+        "estimator": "ols",
+        "sample": "all countries",
+        "model": "together",
+    }
+    curve, notes = specification_curve(
+        panels, hs, year=2024, outcome="osi", group=data["iso3"][:5].tolist(), default=default
+    )
+    # 2 control sets x 3 lags x 3 max ages x 3 estimators x 3 samples x (1 joint + 2 alone)
+    assert len(curve) == 2 * 3 * 3 * 3 * 3 * (2 + 2) and notes == []
+    assert curve["is_default"].sum() == 2  # one row per hypothesis
+    h1 = curve[curve["id"] == "H1"]
+    assert (h1["ci_low"] > 0).all() and h1["estimate"].between(0.15, 0.35).all()
+    assert set(curve["sample"]) == {
+        "all countries",
+        "without influential countries",
+        "without the group",
+    }
+    assert (curve.loc[curve["sample"] == "without the group", "n"] < 300).all()
+
+
+def test_multiple_imputation_adds_back_the_missing_and_is_reproducible():
+    data = simulated_codes(300)
+    data.loc[data.index[:12], "gtmi_eid"] = np.nan
+    data.loc[data.index[20:26], "x1"] = np.nan
+    spec = Spec("j", regressors=("gtmi_gov_cloud", "gtmi_eid"), controls=("x1",), years=(2024,))
+    fit = fit_spec(spec, data)
+    hs = [h for h in hypotheses() if h.variable in ("gtmi_gov_cloud", "gtmi_eid")]
+    table, imputed = mice_check(fit, data, hs, seed=5, imputations=5, burn_in=3)
+    assert sorted(imputed) == sorted(data["iso3"][:12].tolist() + data["iso3"][20:26].tolist())
+    t = table.set_index("id")
+    assert t.loc["H1", "complete_n"] == 282 and t.loc["H1", "mice_n"] == 300
+    assert abs(t.loc["H1", "mice_estimate"] - 0.25) < 0.03
+    again, _ = mice_check(fit, data, hs, seed=5, imputations=5, burn_in=3)
+    pd.testing.assert_frame_equal(table, again)
+
+
+# --- real data ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def real_2024():
-    specs = default_specs(2024)
-    return specs, fit_specs(specs)
+    return determinants(2024, robustness=False)
 
 
-def test_default_specs_2024_sample_sizes(real_2024):
-    specs, res = real_2024
-    n = {f.name: f.n for f in res.fits}
-    print(n)
-    assert [f.status for f in res.fits] == ["ok"] * len(specs)
-    data = build_panel(2024, required_covariates(specs), max_age=5).data
-    for f in res.fits:
-        cols = [f.spec.outcome, *[t.removeprefix("log_") for t in f.spec.terms]]
-        complete = data[cols].notna().all(axis=1)
-        assert f.n == int(complete.sum()), f.name
-        assert f.n + len(f.dropped) == 193
-        assert set(f.dropped["iso3"]) == set(data.loc[~complete, "iso3"])
-    assert n == EXPECTED_N_2024
+def test_headline_2024_holds_no_aggregate_with_its_items(real_2024):
+    det = real_2024
+    assert det.headline.name == "H1-H3 together, OLS"
+    assert set(det.headline.spec.regressors) == {"gtmi_gov_cloud", "gtmi_eid", "gairi_dim_vision"}
+    for f in [*det.compared.fits, *det.near.fits]:
+        assert aggregate_conflicts(f.spec) == [], f.name
+        bases = {t.removeprefix("log_") for t in f.spec.terms}
+        assert not any(built_from(b) & bases for b in bases), f.name
+    # near-outcome composites are never in the compared models, and each stands alone
+    near = {"gtmi_cgsi", "gtmi", "gairi_total", "aipi"}
+    assert not any(set(f.spec.terms) & near for f in det.compared.fits)
+    assert [len(set(f.spec.terms) & near) for f in det.near.fits] == [0, 1, 1, 1, 1]
+    # codes are dummies, read as contrasts
+    assert "gtmi_gov_cloud[operational]" in det.headline.X.columns
 
 
-#: Complete cases per default spec, OSI 2024, vintage rule lag 1, max_age 5 (measured 2026-11).
-EXPECTED_N_2024 = {
-    "Controls only": 185,
-    "Education": 134,
-    "Government cloud, digital ID and GovTech maturity": 185,
-    "AI readiness": 162,
-    "All sets (OLS)": 125,
-    "All sets (Fractional logit (AME))": 125,
-    "All sets (Median regression)": 125,
-}
+def test_every_compared_column_2024_has_the_same_countries(real_2024):
+    det = real_2024
+    assert all(f.ok for f in det.compared.fits)
+    samples = {tuple(sorted(f.countries)) for f in det.compared.fits}
+    assert samples == {tuple(sorted(det.common.countries))}
+    assert {f.n for f in det.compared.fits} == {det.common.n}
+    near = {tuple(sorted(f.countries)) for f in det.near.fits}
+    assert near == {tuple(sorted(det.near_common.countries))}
+    # who is lost, checked against the panel itself; every GCC country is in the sample
+    d = det.data[det.data["year"] == 2024]
+    need = ["osi", "gtmi_gov_cloud", "gtmi_eid", "gairi_dim_vision", "hdr_gnipc", "hdr_pop"]
+    lost = set(d.loc[~d[need].notna().all(axis=1), "iso3"])
+    assert set(det.common.lost["iso3"]) == lost == {"FSM", "MCO", "PLW", "PRK"}
+    assert set(det.group) <= set(det.common.countries)
 
 
-def test_default_specs_2024_finite_and_reproducible(real_2024):
-    specs, res = real_2024
-    coefs = res.coefficients()
-    assert np.isfinite(coefs[["estimate", "se", "ci_low", "ci_high", "p"]].to_numpy()).all()
-    assert all(np.isfinite(f.stats["r2"]) for f in res.ok)
-    again = fit_specs(specs)
-    pd.testing.assert_frame_equal(coefs, again.coefficients())
-    pd.testing.assert_frame_equal(side_by_side(res), side_by_side(again))
+def test_headline_2024_contrasts_match_an_independent_formula_fit(real_2024):
+    det = real_2024
+    d = det.data[det.data["iso3"].isin(det.common.countries)].copy()
+    d["li"], d["lp"] = np.log(d["hdr_gnipc"]), np.log(d["hdr_pop"])
+    ref = smf.ols(
+        "osi ~ C(gtmi_gov_cloud) + C(gtmi_eid) + C(gairi_dim_vision) + li + lp + C(region)", d
+    ).fit(cov_type="HC3")
+    t = det.primary.set_index("id")
+    assert t.loc["H1", "estimate"] == pytest.approx(ref.params["C(gtmi_gov_cloud)[T.2.0]"])
+    assert t.loc["H3", "estimate"] == pytest.approx(ref.params["C(gairi_dim_vision)[T.100.0]"])
+    assert t.loc["H2", "se"] == pytest.approx(ref.bse["C(gtmi_eid)[T.1.0]"])
+    np.testing.assert_allclose(t["p_adj"], adjust_pvalues(t["p"], "holm"))
+    # residuals come from the bounded model: every prediction inside (0, 1)
+    assert det.residuals["predicted"].between(0, 1, inclusive="neither").all()
 
 
-def test_panel_run_real_data():
-    editions = [2003, 2004, 2005, 2008, 2010, 2012, 2014, 2016, 2018, 2020, 2022, 2024]
-    specs = default_panel_specs(editions)
-    res = fit_specs(specs)
-    out = {f.name: (f.status, f.n, f.n_countries, f.n_editions) for f in res.fits}
-    print(out)
-    for f in res.ok:
-        assert np.isfinite(f.coefs[["estimate", "se"]].to_numpy()).all()
-        y, X, _, _ = design(f.spec, res.panel.data)
-        assert f.n == len(y)
-    assert out == EXPECTED_PANEL
-    again = fit_specs(specs)
-    pd.testing.assert_frame_equal(res.coefficients(), again.coefficients())
+def test_early_editions_have_no_testable_hypothesis_and_no_skipped_model():
+    det = determinants(2008, robustness=False)
+    assert det.testable == [] and len(det.untestable) == 3
+    assert all("2020" in why for _, why in det.untestable)
+    assert all(f.ok for f in det.compared.fits)
+    assert det.era == (2003, 2004, 2005, 2008) and det.era_fit.ok
+    assert det.controls == real_controls()
 
 
-#: (status, country-editions, countries, editions) of the default panel specs, OSI 2003-2024.
-EXPECTED_PANEL = {
-    "Panel: schooling, income, ICT": ("ok", 2181, 191, 12),
-    "Panel: GovTech and AI": ("ok", 364, 189, 2),
-}
+def test_key_findings_are_specific_and_group_neutral(real_2024):
+    import re
+
+    from egovlib.models import key_findings
+
+    gcc = key_findings(real_2024)
+    assert 3 <= len(gcc) <= 5
+    assert gcc[0].startswith("**Government cloud (H1)**") and "Holm-adjusted p" in gcc[0]
+    assert "rule out differences larger than" in gcc[1]  # the e-ID null, with its bound
+    assert any("Bahrain" in f for f in gcc)
+    maghreb = key_findings(
+        determinants(2024, group=["DZA", "LBY", "MAR", "MRT", "TUN"], robustness=False)
+    )
+    text = " ".join(maghreb)
+    assert "GCC" not in text and "Bahrain" not in text and "Libya" in text
+    # no code names (snake_case identifiers, file names) in what a reader sees
+    assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b|\.ya?ml\b", " ".join(gcc) + text)
+
+
+def real_controls() -> tuple[str, ...]:
+    return ("log_hdr_gnipc", "log_hdr_pop", "region")
+
+
+def test_same_controls_in_every_edition(real_2024):
+    assert real_2024.controls == real_controls()
+    assert determinants(2012, robustness=False).controls == real_controls()

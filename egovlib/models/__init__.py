@@ -1,22 +1,25 @@
-"""Regression specs as data -> fits, diagnostics, tables, prose and figures (notebook 04).
+"""Determinants of the UN E-Government scores (notebook 04): hypotheses and regression specs as
+data -> fits -> views (text and tables) -> figures.
 
-Design (issue 5):
+Design (issue 11):
 
-- A `Spec` is a frozen dataclass (outcome, regressors, controls, editions, sample rule,
-  estimator, covariance). Named variable sets and default specs live in
-  ``egovlib/model_specs.yml``. `fit_specs` fits a list of specs and returns `ModelResults`.
-- Estimators: ``ols`` (HC3 errors), ``fraclogit`` (GLM binomial, logit link, HC0 errors,
-  average marginal effects by the delta method), ``median`` (quantile regression) and
-  ``panel_fe`` (linearmodels PanelOLS with country and year effects, errors clustered by
-  country). Covariates come from `egovlib.build_panel` with its vintage rule.
-- Circularity guard (`circularity`): the outcome itself, its UN components, indices containing
-  it and covariates whose ``Variable.inputs_of`` lists it are refused unless the user allows
-  them explicitly (the report states the override). Composite indicators built partly from the
-  outcome (Oxford GAIRI uses UN OSI and TII; GTMI 2020 uses UN OSI/TII/HCI) are flagged as
-  *reverse circularity* warnings, not refused.
-- Missing data never passes silently: every spec lists the countries it dropped and why.
+- Three primary hypotheses, declared in ``egovlib/model_specs.yml``: government cloud, digital
+  ID (e-ID) and AI in government, each answered by one contrast between two codes of one item,
+  in one headline model with the same controls in every edition. Codes enter as dummies and are
+  read as contrasts; the family's p-values are Holm- (or Benjamini-Hochberg-) adjusted; a null is
+  reported with its equivalence bound.
+- Two guards refuse a spec: circularity (a regressor that is an input of the outcome index) and
+  aggregate/item (a composite beside one of its own components, from ``Variable.components``).
+- Every compared column uses one common sample; the countries it loses are named. Near-outcome
+  composites (GTMI group scores, AI-readiness indices) are modelled apart.
+- Robustness: a specification curve over controls, vintage lag and maximum age, estimator,
+  sample and model, and a multiple-imputation (MICE) refit. Residuals come from a bounded
+  fractional logit. Panels standardise the outcome within each edition, inside one methodology
+  era.
 """
 
+from . import figures
+from .analysis import CONTROLS_ONLY, Determinants, determinants, era_editions, joint_name
 from .estimation import (
     COEF_COLUMNS,
     Fit,
@@ -25,74 +28,135 @@ from .estimation import (
     design,
     fit_spec,
     fit_specs,
-    model_data,
     required_covariates,
+    standardised_residuals,
 )
-from .figures import coefficient_plot, focus_residual_plot, partial_regression
+from .figures import contrast_plot, near_outcome_plot, residual_plot, spec_curve_plot
+from .inference import adjust_pvalues, contrast, equivalence_bound, primary_table
 from .reporting import (
     CAUTION,
+    answer_sentences,
+    ceiling_sentences,
+    collinearity_view,
+    contrast_alt,
+    contrast_data,
+    contrast_figure_data,
+    curve_alt,
+    curve_data,
+    curve_prose,
     diagnostics_prose,
     diagnostics_table,
-    dropped_by_spec,
-    effect_sentences,
-    focus_residuals,
+    era_prose,
+    exploratory_prose,
     format_p,
-    headline_fit,
-    panel_prose,
-    residual_fit,
-    residual_sentences,
+    hypotheses_prose,
+    hypotheses_table,
+    key_findings,
+    methods_prose,
+    mice_prose,
+    mice_view,
+    near_alt,
+    near_figure_data,
+    near_prose,
+    primary_view,
+    residual_alt,
+    residual_data,
+    residual_prose,
+    residual_table,
+    residual_view,
+    sample_prose,
     side_by_side,
+    side_by_side_caption,
     source_ids,
-    status_prose,
+    two_wave_prose,
     vintage_table,
 )
+from .robustness import CommonSample, common_sample, curve_summary, mice_check
 from .specs import (
     ESTIMATOR_LABELS,
+    Coding,
+    Hypothesis,
     Spec,
+    aggregate_conflicts,
     check_circularity,
     circularity,
-    default_panel_specs,
-    default_specs,
-    expand_terms,
+    codes,
+    hypotheses,
     term_label,
-    variable_sets,
 )
 
 __all__ = [
     "CAUTION",
     "COEF_COLUMNS",
+    "CONTROLS_ONLY",
     "ESTIMATOR_LABELS",
+    "Coding",
+    "CommonSample",
+    "Determinants",
     "Fit",
+    "Hypothesis",
     "ModelResults",
     "Spec",
+    "adjust_pvalues",
+    "aggregate_conflicts",
+    "answer_sentences",
     "average_marginal_effects",
-    "format_p",
+    "ceiling_sentences",
     "check_circularity",
     "circularity",
-    "coefficient_plot",
-    "default_panel_specs",
-    "default_specs",
+    "codes",
+    "collinearity_view",
+    "common_sample",
+    "contrast",
+    "contrast_alt",
+    "contrast_data",
+    "contrast_figure_data",
+    "curve_data",
+    "contrast_plot",
+    "curve_alt",
+    "curve_prose",
+    "curve_summary",
     "design",
+    "determinants",
     "diagnostics_prose",
     "diagnostics_table",
-    "dropped_by_spec",
-    "effect_sentences",
-    "headline_fit",
-    "panel_prose",
-    "source_ids",
-    "status_prose",
-    "expand_terms",
+    "equivalence_bound",
+    "era_editions",
+    "era_prose",
+    "exploratory_prose",
+    "figures",
     "fit_spec",
     "fit_specs",
-    "focus_residual_plot",
-    "focus_residuals",
-    "model_data",
-    "partial_regression",
+    "format_p",
+    "hypotheses",
+    "hypotheses_prose",
+    "hypotheses_table",
+    "joint_name",
+    "key_findings",
+    "methods_prose",
+    "mice_check",
+    "mice_prose",
+    "mice_view",
+    "near_alt",
+    "near_figure_data",
+    "near_outcome_plot",
+    "near_prose",
+    "primary_table",
+    "primary_view",
     "required_covariates",
-    "residual_fit",
-    "residual_sentences",
+    "residual_alt",
+    "residual_data",
+    "residual_plot",
+    "residual_prose",
+    "residual_table",
+    "residual_view",
+    "sample_prose",
     "side_by_side",
+    "side_by_side_caption",
+    "source_ids",
+    "spec_curve_plot",
+    "standardised_residuals",
     "term_label",
-    "variable_sets",
+    "two_wave_prose",
     "vintage_table",
 ]

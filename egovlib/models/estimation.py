@@ -1,4 +1,4 @@
-"""Fit regression specs: sample rule, missing-data report, estimators and tidy results."""
+"""Fit regression specs: sample rule, missing data, dummy coding, estimators, tidy results."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scipy import stats
 
 from ..countries import resolve_group
 from ..errors import SpecError
-from ..panel import build_panel
+from ..panel import VINTAGE_LAG, VINTAGE_MAX_AGE, build_panel
 from .diagnostics import display_name, ols_diagnostics
 from .specs import (
     CATEGORICAL,
@@ -25,7 +25,8 @@ from .specs import (
     base_variable,
     check_terms,
     circularity,
-    spec_config,
+    codes,
+    short_label,
     term_label,
     variable_meta,
 )
@@ -37,6 +38,8 @@ COEF_COLUMNS = [
     "spec",
     "estimator",
     "term",
+    "variable",
+    "level",
     "label",
     "role",
     "estimate",
@@ -44,11 +47,6 @@ COEF_COLUMNS = [
     "ci_low",
     "ci_high",
     "p",
-    "sd_x",
-    "effect_sd",
-    "effect_sd_low",
-    "effect_sd_high",
-    "beta",
 ]
 
 
@@ -59,40 +57,40 @@ class Fit:
     Attributes
     ----------
     spec : Spec
-        The spec as fitted (terms without any data in the edition removed, see ``notes``).
-    requested : Spec
-        The spec as requested.
+        The spec as fitted.
     status : str
         ``"ok"``, ``"skipped"`` (too few observations, no data, collinear design) or
-        ``"refused"`` (circularity guard).
+        ``"refused"`` (a guard).
     message : str
         Why a spec was skipped or refused; empty when fitted.
     notes, warnings : list of str
-        Changes made to the spec (dropped terms) and caveats the report must show
-        (circularity overrides, reverse circularity).
+        Changes made to the spec and caveats the report must show (circularity overrides,
+        reverse circularity).
     n, n_countries, n_editions : int
         Observations (complete cases), countries and editions in the estimation sample.
     coefs : DataFrame
-        Tidy coefficients (`COEF_COLUMNS`). For the fractional logit the estimate is the
-        average marginal effect on the 0-1 score; for the panel it is the within effect.
+        Tidy coefficients (`COEF_COLUMNS`), one row per design column. A dummy's estimate is
+        the contrast of its level with the reference level (``level`` names it); for the
+        fractional logit estimates are average marginal effects (discrete changes for dummies)
+        on the 0-1 score; for the panel, within effects.
+    cov : DataFrame
+        Covariance of the estimates in ``coefs`` (design columns), for contrasts between levels.
+    dummies : dict
+        Term -> {design column: level code} for every dummy-coded term.
     stats : dict
-        ``r2`` (OLS R², median pseudo R², fractional-logit McFadden pseudo R², panel within
-        R²), ``r2_kind``, ``adj_r2`` (OLS), ``sd_y``, and for panels ``singletons``.
+        ``r2``, ``r2_kind``, ``adj_r2`` (OLS), ``df_resid`` (for t intervals) and for panels
+        ``singletons``, ``countries_multi``, ``editions``.
     dropped : DataFrame
-        Countries (rows) of the edition(s) left out for missing data: ``iso3, country, year,
-        missing`` (the missing variables, in words). Never silent.
+        Countries (rows) of the edition(s) left out: ``iso3, country, year, missing``.
     diagnostics : dict
-        OLS only: ``vif`` (DataFrame), ``breusch_pagan`` and ``reset`` (dicts with statistic
-        and p-value), ``influential`` (DataFrame of Cook's distance above 4/n).
+        OLS only (see `ols_diagnostics`).
     y, X : Series, DataFrame
-        The estimation sample (index ``iso3`` or ``(iso3, year)``; X includes ``const``
-        except for panels).
+        The estimation sample (index ``(iso3, year)``; X includes ``const`` except panels).
     result : object
         The statsmodels / linearmodels result.
     """
 
     spec: Spec
-    requested: Spec
     status: str = "ok"
     message: str = ""
     notes: list[str] = field(default_factory=list)
@@ -101,6 +99,8 @@ class Fit:
     n_countries: int = 0
     n_editions: int = 0
     coefs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COEF_COLUMNS))
+    cov: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dummies: dict[str, dict[str, float]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     diagnostics: dict[str, Any] = field(default_factory=dict)
@@ -116,27 +116,50 @@ class Fit:
     @property
     def name(self) -> str:
         """The spec's name."""
-        return self.requested.name
+        return self.spec.name
+
+    def sample(self) -> tuple[pd.Series, pd.DataFrame]:
+        """The estimation sample ``(y, X)`` of a fitted spec (raises if there is none)."""
+        if self.y is None or self.X is None:
+            raise SpecError(f"spec {self.name!r} has no estimation sample ({self.status})")
+        return self.y, self.X
+
+    @property
+    def countries(self) -> list[str]:
+        """ISO3 codes of the countries in the estimation sample."""
+        if self.y is None:
+            return []
+        return list(dict.fromkeys(self.y.index.get_level_values("iso3")))
 
 
 def required_covariates(specs: Iterable[Spec]) -> list[str]:
-    """Covariates (reader variables) the specs need, in first-use order."""
-    subs = spec_config().get("substitutes", {})
+    """Covariates (catalogue variables) the specs need, in first-use order."""
     out: list[str] = []
     for spec in specs:
         for t in (spec.outcome, *spec.terms):
             b = base_variable(t)
-            for v in (b, subs.get(b)):
-                if v and v not in INDICES and v not in CATEGORICAL and v not in out:
-                    out.append(v)
+            if b not in INDICES and b not in CATEGORICAL and b not in out:
+                out.append(b)
     return out
 
 
-def model_data(specs: Iterable[Spec], *, lag: int = 1, max_age: int | None = None):
+def model_data(
+    specs: Iterable[Spec],
+    *,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
+    extra: Iterable[str] = (),
+):
     """Build the analysis panel for the specs' editions and covariates (`egovlib.build_panel`).
 
-    Covariates that no reader provides yet are left out here; the specs that need them are
-    skipped by `fit_specs` with a message naming them.
+    Parameters
+    ----------
+    specs : list of Spec
+    lag, max_age : int
+        The vintage rule of `egovlib.build_panel` (default: the shared rule; change it only in a
+        sensitivity analysis).
+    extra : list of str
+        Further covariates to load (e.g. for a sensitivity analysis).
 
     Returns
     -------
@@ -145,9 +168,9 @@ def model_data(specs: Iterable[Spec], *, lag: int = 1, max_age: int | None = Non
     specs = list(specs)
     years = sorted({y for s in specs for y in s.years})
     if not years:
-        raise SpecError("no spec has a survey edition (Spec.years)")
+        raise SpecError("no spec has a survey edition (Spec.years). Fix: set years=(YYYY,)")
     known = variable_meta()
-    covs = [c for c in required_covariates(specs) if c in known]
+    covs = [c for c in dict.fromkeys([*required_covariates(specs), *extra]) if c in known]
     return build_panel(years, covariates=covs, lag=lag, max_age=max_age)
 
 
@@ -156,9 +179,9 @@ def fit_specs(
     data: pd.DataFrame | None = None,
     *,
     focus: str | Iterable[str] | None = "GCC",
-    lag: int = 1,
-    max_age: int | None = 5,
-    drop_empty_terms: bool = True,
+    lag: int = VINTAGE_LAG,
+    max_age: int | None = VINTAGE_MAX_AGE,
+    diagnostics: bool = True,
 ) -> ModelResults:
     """Fit a list of specs and return tidy results.
 
@@ -169,16 +192,13 @@ def fit_specs(
         One row per country and edition with ``iso3, country, year``, the outcome, the
         covariates and the categorical columns (``Panel.data`` of `egovlib.build_panel`).
         Default: built with `model_data` (vintage rule ``lag``, ``max_age``).
-    lag, max_age : int
-        Vintage rule of `egovlib.build_panel`: edition ``Y`` uses the latest reference year
-        in ``[Y - lag - max_age, Y - lag]``. The default ``max_age=5`` treats older values as
-        missing (some education series would otherwise carry values decades old).
     focus : str or list of str, optional
-        Country group whose residuals are reported (`egovlib.resolve_group`).
-    drop_empty_terms : bool
-        Remove from a spec any covariate with no value at all in its edition(s) (e.g. the
-        2023 AI Preparedness Index for an edition before 2024) and say so in the spec's
-        notes; if False such a spec is skipped.
+        Country group whose results are highlighted (`egovlib.resolve_group`).
+    lag, max_age : int
+        Vintage rule: edition ``Y`` uses the latest reference year in
+        ``[Y - lag - max_age, Y - lag]``.
+    diagnostics : bool
+        Compute the OLS diagnostics (VIF, Breusch-Pagan, RESET, Cook's distance).
 
     Returns
     -------
@@ -188,35 +208,32 @@ def fit_specs(
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise SpecError(
-            f"spec names must be unique; repeated: "
-            f"{sorted({n for n in names if names.count(n) > 1})}"
+            "spec names must be unique; repeated: "
+            f"{sorted({n for n in names if names.count(n) > 1})}. Fix: rename them"
         )
     panel = None
     if data is None:
         panel = model_data(specs, lag=lag, max_age=max_age)
         data = panel.data
     focus_iso3 = resolve_group(focus) if focus is not None else []
-    fits = [fit_spec(s, data, drop_empty_terms=drop_empty_terms) for s in specs]
-    return ModelResults(
-        fits=fits,
-        focus=list(focus_iso3),
-        focus_name=focus if isinstance(focus, str) else "focus group",
-        panel=panel,
-    )
+    fits = [fit_spec(s, data, diagnostics=diagnostics) for s in specs]
+    return ModelResults(fits=fits, focus=list(focus_iso3), panel=panel)
 
 
-def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -> Fit:
+def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
+    """The outcome as a z-score within each edition, over every country assessed in it."""
+    grouped = rows.groupby("year")[outcome]
+    return (rows[outcome] - grouped.transform("mean")) / grouped.transform("std")
+
+
+def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`); never raises for data problems, which are
     returned as a skipped `Fit` with a message."""
-    fit = Fit(spec=spec, requested=spec, notes=list(spec.notes))
-    if not spec.regressors and any("circularity guard" in n for n in spec.notes):
-        fit.status = "refused"
-        fit.message = "Every main regressor was refused by the circularity guard."
-        return fit
+    fit = Fit(spec=spec, notes=list(spec.notes))
     refusals, warns = circularity(spec)
     fit.warnings.extend(warns)
     if refusals:
-        fit.status, fit.message = "refused", "Circularity guard: " + " ".join(refusals)
+        fit.status, fit.message = "refused", " ".join(refusals)
         return fit
     try:
         check_terms(spec, available=set(variable_meta()) | set(data.columns))
@@ -226,58 +243,42 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
     missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in data.columns]
     if missing_cols:
         fit.status = "skipped"
-        fit.message = (
-            f"variable(s) {missing_cols} are not in the data (no reader provides them "
-            "yet, or they were not loaded); see egovlib.variables()."
-        )
+        fit.message = f"variable(s) {missing_cols} are not in the data (they were not loaded)."
         return fit
     rows = data[data["year"].isin(spec.years)]
     absent_years = sorted(set(spec.years) - set(rows["year"]))
     if absent_years:
         fit.status, fit.message = "skipped", f"edition(s) {absent_years} are not in the data"
         return fit
+    if spec.standardise:
+        rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
     if spec.sample is not None:
         rows = rows[rows["iso3"].isin(resolve_group(spec.sample))]
-    # A covariate with no value at all in these editions cannot enter; say so, don't crash.
+    if spec.countries is not None:
+        rows = rows[rows["iso3"].isin(spec.countries)]
     empty = [
         t
         for t in spec.terms
         if t not in INDICES and t not in CATEGORICAL and rows[base_variable(t)].isna().all()
     ]
-    spec, empty = _substitute(spec, empty, rows, fit)
     if empty:
-        what = ", ".join(f"`{t}`" for t in empty)
-        yrs = ", ".join(map(str, spec.years))
-        left_r = [t for t in spec.regressors if t not in empty]
-        left = [t for t in spec.terms if t not in empty]
-        if drop_empty_terms and left and (left_r or not spec.regressors):
-            note = (
-                f"{what}: no data for edition {yrs} under the vintage rule, so left out "
-                "of this spec."
-            )
-            spec = fit.spec = spec.without(empty, note)
-            fit.notes.append(note)
-        else:
-            fit.status = "skipped"
-            fit.message = f"{what}: no data for edition {yrs} under the vintage rule."
-            return fit
+        fit.status = "skipped"
+        fit.message = (
+            f"{', '.join(term_label(t) for t in empty)}: no data for edition(s) "
+            f"{', '.join(map(str, spec.years))} under the vintage rule."
+        )
+        return fit
     if spec.estimator == "panel_fe":
         absorbed = [t for t in spec.terms if t in CATEGORICAL]
         if absorbed:
-            note = (
-                f"{', '.join(absorbed)} left out: time-invariant, absorbed by the country effects."
-            )
+            note = f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
             spec = fit.spec = spec.without(absorbed, note)
             fit.notes.append(note)
-    y, X, dropped, problem = design(spec, rows)
-    fit.dropped = dropped
+    y, X, dropped, problem, dummies = design(spec, rows)
+    fit.dropped, fit.dummies = dropped, dummies
     fit.n = len(y)
     fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
-    fit.n_editions = (
-        int(y.index.get_level_values("year").nunique())
-        if spec.estimator == "panel_fe" and len(y)
-        else min(len(spec.years), 1)
-    )
+    fit.n_editions = int(y.index.get_level_values("year").nunique()) if len(y) else 0
     need = max(spec.min_obs, X.shape[1] + 10)
     if problem:
         fit.status, fit.message = "skipped", problem
@@ -286,7 +287,7 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         fit.message = (
             f"only {fit.n} complete cases for edition(s) "
             f"{', '.join(map(str, spec.years))}; at least {need} are needed "
-            f"(min_obs = {spec.min_obs}, {X.shape[1]} coefficients). " + _scarcest(spec, rows)
+            f"(min_obs = {spec.min_obs}, {X.shape[1]} coefficients)."
         )
     if not fit.ok:
         return fit
@@ -299,43 +300,23 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, drop_empty_terms: bool = True) -
         fit.status = "skipped"
         fit.message = (
             "the regressors are perfectly collinear in this sample: "
-            f"{', '.join(collinear)} (each is an exact combination of the others, "
-            "e.g. a total and all its pillars). Drop one of them."
+            f"{', '.join(collinear)}. Fix: drop one of them."
         )
         return fit
     _ESTIMATORS[spec.estimator](fit)
+    if diagnostics and spec.estimator == "ols":
+        fit.diagnostics = ols_diagnostics(fit.y, fit.X)
     return fit
 
 
-def _substitute(
-    spec: Spec, empty: list[str], rows: pd.DataFrame, fit: Fit
-) -> tuple[Spec, list[str]]:
-    """Swap empty terms for their stand-in (`model_specs.yml` ``substitutes``) if it has data."""
-    subs = spec_config().get("substitutes", {})
-    still = []
-    for t in empty:
-        b = base_variable(t)
-        sub = subs.get(b)
-        if sub and sub in rows.columns and rows[sub].notna().any():
-            new = t.replace(b, sub)
-            note = (
-                f"`{t}` has no data for edition {', '.join(map(str, spec.years))}; "
-                f"replaced by `{new}` ({term_label(new)})."
-            )
-            spec = spec.with_(
-                regressors=tuple(new if x == t else x for x in spec.regressors),
-                controls=tuple(new if x == t else x for x in spec.controls),
-                notes=(*spec.notes, note),
-            )
-            fit.spec = spec
-            fit.notes.append(note)
-        else:
-            still.append(t)
-    return spec, still
+def design(
+    spec: Spec, rows: pd.DataFrame
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str, dict[str, dict[str, float]]]:
+    """Outcome, design matrix, the countries dropped for missing data, and the dummy coding.
 
-
-def design(spec: Spec, rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str]:
-    """Outcome, design matrix and the list of countries dropped for missing data.
+    Coded covariates (`specs.codes`) enter as one dummy per level present in the sample against
+    their declared reference level; panel categories (region, income group) against their
+    largest group. A dummy column is named ``variable[level words]``.
 
     Returns
     -------
@@ -345,72 +326,79 @@ def design(spec: Spec, rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.
     dropped : DataFrame
         ``iso3, country, year, missing`` for every row of the edition(s) not used.
     problem : str
-        Non-empty if the design cannot be estimated (e.g. a constant regressor).
+        Non-empty if the design cannot be estimated (a constant regressor, a reference level
+        absent from the sample).
+    dummies : dict
+        Term -> {design column: level code (or category name)}.
     """
     cols: dict[str, pd.Series] = {spec.outcome: rows[spec.outcome]}
-    nonpos: list[str] = []
     for t in spec.terms:
         b = base_variable(t)
         if t.startswith("log_"):
             vals = rows[b].astype(float)
             bad = rows.loc[vals <= 0, "iso3"].tolist()
             if bad:
-                nonpos.append(f"{b} <= 0 for {', '.join(bad)} (log undefined; left out)")
+                log.warning("spec %s: %s <= 0 for %s (log undefined)", spec.name, b, bad)
             cols[t] = np.log(vals.where(vals > 0))
         else:
             cols[t] = rows[t]
     frame = pd.DataFrame(cols)
     miss = frame.isna()
     labels = {
-        c: ("outcome " + c.upper() + " (not assessed)" if c == spec.outcome else term_label(c))
+        c: (f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c)))
         for c in frame.columns
     }
-    missing_text = miss.apply(lambda r: "; ".join(labels[c] for c in r.index[r]), axis=1)
     keep = ~miss.any(axis=1)
+    names = [labels[c] for c in frame.columns]
     dropped = pd.DataFrame(
         {
             "iso3": rows.loc[~keep, "iso3"].to_numpy(),
             "country": [display_name(i) for i in rows.loc[~keep, "iso3"]],
             "year": rows.loc[~keep, "year"].to_numpy(),
-            "missing": missing_text[~keep].to_numpy(),
+            "missing": [
+                "; ".join(n for n, m in zip(names, r, strict=True) if m)
+                for r in miss[~keep].to_numpy()
+            ],
         }
     )
     idx = pd.MultiIndex.from_frame(rows.loc[keep, ["iso3", "year"]])
     sample = frame[keep].set_axis(idx)
     y = sample[spec.outcome].astype(float)
-    parts = []
+    parts, dummies, problems = [], {}, []
     for t in spec.terms:
         if t in CATEGORICAL:
             cats = sample[t].astype(str)
             ref = cats.value_counts().sort_index().idxmax()  # largest group, ties alphabetical
-            dummies = pd.get_dummies(cats, prefix=t, prefix_sep="[", dtype=float)
-            dummies.columns = [f"{c}]" for c in dummies.columns]
-            parts.append(dummies.drop(columns=f"{t}[{ref}]"))
+            levels = [c for c in sorted(cats.unique()) if c != ref]
+            cols_t = {f"{t}[{lv}]": (cats == lv).astype(float) for lv in levels}
+            dummies[t] = {f"{t}[{lv}]": lv for lv in levels}
+        elif t in codes():
+            coding = codes()[t]
+            vals = sample[t].astype(float)
+            unknown = sorted(set(vals) - set(coding.levels))
+            if unknown:
+                problems.append(f"{term_label(t)} holds undeclared code(s) {unknown}")
+            if not (vals == coding.reference).any():
+                problems.append(
+                    f"no country in the sample has the reference level of {term_label(t)} "
+                    f"({coding.word(coding.reference)}), so no contrast can be estimated"
+                )
+            levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
+            cols_t = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
+            dummies[t] = {f"{t}[{coding.word(lv)}]": lv for lv in levels}
         else:
-            parts.append(sample[[t]].astype(float))
+            cols_t = {t: sample[t].astype(float)}
+        parts.append(pd.DataFrame(cols_t, index=sample.index))
     X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)
     if spec.estimator != "panel_fe":
         X.insert(0, "const", 1.0)
-    problem = ""
     constant = [c for c in X.columns if c != "const" and len(X) and X[c].nunique() < 2]
     if constant:
-        problem = (
-            f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so "
-            "no effect can be estimated; drop it or widen the sample."
+        problems.append(
+            f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so no "
+            "effect can be estimated"
         )
-    if nonpos:
-        log.warning("spec %s: %s", spec.name, "; ".join(nonpos))
-    return y, X, dropped, problem
-
-
-def _scarcest(spec: Spec, rows: pd.DataFrame) -> str:
-    counts = {
-        t: int(rows[base_variable(t)].notna().sum()) for t in spec.terms if t not in CATEGORICAL
-    }
-    if not counts:
-        return ""
-    worst = sorted(counts.items(), key=lambda kv: kv[1])[:3]
-    return "Fewest values: " + ", ".join(f"{t} ({n} countries)" for t, n in worst) + "."
+    return y, X, dropped, "; ".join(problems), dummies
 
 
 def _collinear_columns(X: pd.DataFrame) -> list[str]:
@@ -432,65 +420,74 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 # --- estimators --------------------------------------------------------------------------------
 
 
-def _tidy(
-    fit: Fit,
-    est: pd.Series,
-    se: pd.Series,
-    p: pd.Series,
-    sd_x: pd.Series,
-    df_resid: float | None = None,
-) -> None:
-    """Fill ``fit.coefs`` from estimates, standard errors and p-values (95% intervals)."""
+def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = None) -> None:
+    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance (95% intervals,
+    t with ``df_resid`` degrees of freedom, else normal)."""
     q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
-    terms = [c for c in est.index if c != "const"]
     spec = fit.spec
-    sd_y = float(fit.y.std(ddof=1))
-    rows = []
-    for t in terms:
-        base = t.split("[")[0]
-        role = "main" if base in spec.regressors else "control"
-        label = term_label(base) + (f": {t.split('[', 1)[1][:-1]}" if "[" in t else "")
-        e, s = float(est[t]), float(se[t])
-        lo, hi = e - q * s, e + q * s
-        sdx = float(sd_x.get(t, np.nan)) if "[" not in t else np.nan
-        rows.append(
-            {
-                "spec": fit.name,
-                "estimator": spec.estimator,
-                "term": t,
-                "label": label,
-                "role": role,
-                "estimate": e,
-                "se": s,
-                "ci_low": lo,
-                "ci_high": hi,
-                "p": float(p[t]),
-                "sd_x": sdx,
-                "effect_sd": e * sdx,
-                "effect_sd_low": lo * sdx,
-                "effect_sd_high": hi * sdx,
-                "beta": e * sdx / sd_y if sd_y > 0 else np.nan,
-            }
-        )
-    fit.coefs = pd.DataFrame(rows, columns=COEF_COLUMNS)
-    fit.stats["sd_y"] = sd_y
+    level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
+    terms = [c for c in est.index if c != "const"]
+    e = est[terms].to_numpy(dtype=float)
+    se = np.sqrt(np.diag(cov.loc[terms, terms].to_numpy(dtype=float)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.abs(e / se)
+    p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
+    var_level = [level_of.get(t, (t, None)) for t in terms]
+    fit.coefs = pd.DataFrame(
+        {
+            "spec": fit.name,
+            "estimator": spec.estimator,
+            "term": terms,
+            "variable": [v for v, _ in var_level],
+            "level": [lv for _, lv in var_level],
+            "label": [contrast_label(v, lv) for v, lv in var_level],
+            "role": ["main" if v in spec.regressors else "control" for v, _ in var_level],
+            "estimate": e,
+            "se": se,
+            "ci_low": e - q * se,
+            "ci_high": e + q * se,
+            "p": p,
+        },
+        columns=COEF_COLUMNS,
+    )
+    fit.cov = cov.loc[terms, terms]
+    fit.stats["df_resid"] = df_resid
+
+
+def contrast_label(variable: str, level) -> str:
+    """Label of a design column: ``"Government cloud: operational vs none"``, ``"e-ID (vs
+    none)"`` for a yes/no code, ``"Region: Asia"`` (against the largest region), ``"Log income
+    (GNI per capita)"`` for a continuous term."""
+    if not has_level(level):
+        return term_label(variable)
+    if variable in codes():
+        c = codes()[variable]
+        if len(c.levels) == 2:
+            return f"{term_label(variable)} (vs {c.word(c.reference)})"
+        return f"{term_label(variable)}: {c.word(level)} vs {c.word(c.reference)}"
+    return f"{term_label(variable)}: {level}"
+
+
+def has_level(level) -> bool:
+    """True if a coefficient row belongs to a dummy (its ``level`` is set, not None or NaN)."""
+    return level is not None and not (isinstance(level, float) and np.isnan(level))
 
 
 def _fit_ols(fit: Fit) -> None:
     res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
     fit.result = res
-    _tidy(fit, res.params, res.bse, res.pvalues, fit.X.std(ddof=1), df_resid=None)
+    # HC3 errors with t critical values: the usual small-sample choice for HC3
+    _tidy(fit, res.params, res.cov_params(), df_resid=float(res.df_resid))
     fit.stats.update(r2=float(res.rsquared), r2_kind="R²", adj_r2=float(res.rsquared_adj))
-    fit.diagnostics = ols_diagnostics(fit.y, fit.X)
 
 
 def _fit_fraclogit(fit: Fit) -> None:
-    y, X = fit.y, fit.X
+    y, X = fit.sample()
     if ((y < 0) | (y > 1)).any():
         bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
         fit.status = "skipped"
         fit.message = (
-            f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome} is outside "
+            f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome.upper()} is outside "
             f"for {', '.join(bad)}"
         )
         return
@@ -499,54 +496,82 @@ def _fit_fraclogit(fit: Fit) -> None:
         pywarnings.simplefilter("ignore")
         res = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="HC0")
     fit.result = res
+    groups = {t: list(cols) for t, cols in fit.dummies.items()}
     ame, cov = average_marginal_effects(
-        res.params.to_numpy(), res.cov_params().to_numpy(), X.to_numpy()
+        res.params.to_numpy(), res.cov_params().to_numpy(), X.to_numpy(), _dummy_index(X, groups)
     )
-    ame = pd.Series(ame, index=X.columns)
-    se = pd.Series(np.sqrt(np.diag(cov)), index=X.columns)
-    p = pd.Series(2 * stats.norm.sf(np.abs(ame / se)), index=X.columns)
-    _tidy(fit, ame, se, p, X.std(ddof=1))
-    null = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit()
-    fit.stats.update(
-        r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)", logit_params=res.params
-    )
+    cols = list(X.columns)
+    _tidy(fit, pd.Series(ame, index=cols), pd.DataFrame(cov, index=cols, columns=cols))
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
+        null = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit()
+    fit.stats.update(r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)")
+
+
+def _dummy_index(X: pd.DataFrame, groups: dict[str, list[str]]) -> list[list[int]]:
+    cols = list(X.columns)
+    return [[cols.index(c) for c in g] for g in groups.values() if g]
 
 
 def average_marginal_effects(
-    params: np.ndarray, cov: np.ndarray, X: np.ndarray
+    params: np.ndarray,
+    cov: np.ndarray,
+    X: np.ndarray,
+    dummy_groups: list[list[int]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Average marginal effects of a logit-link model and their delta-method covariance.
 
-    ``AME_j = b_j * mean(p (1 - p))`` with ``p = 1 / (1 + exp(-X b))``; the Jacobian is
-    ``dAME_j/db_k = 1[j = k] mean(w) + b_j mean(w (1 - 2p) x_k)``, ``w = p (1 - p)``.
+    Continuous columns: ``AME_j = b_j mean(p (1 - p))`` with ``p = 1 / (1 + exp(-X b))``.
+    Dummy columns (``dummy_groups``: lists of column positions of one coded term): the average
+    discrete change ``mean(p(x: d_j = 1, siblings 0) - p(x: all siblings 0))``, the difference
+    between the level and the reference level for every country in the sample.
+
+    Returns
+    -------
+    ame : ndarray
+    cov : ndarray
+        Delta-method covariance, ``J cov J'`` with ``J`` the Jacobian of the AMEs.
     """
+    n, k = X.shape
     p = 1 / (1 + np.exp(-X @ params))
     w = p * (1 - p)
     ame = params * w.mean()
-    jac = np.eye(len(params)) * w.mean() + np.outer(params, (w * (1 - 2 * p)) @ X / len(X))
+    jac = np.eye(k) * w.mean() + np.outer(params, (w * (1 - 2 * p)) @ X / n)
+    for group in dummy_groups or []:
+        base = X.copy()
+        base[:, group] = 0.0
+        p0 = 1 / (1 + np.exp(-base @ params))
+        w0 = p0 * (1 - p0)
+        for j in group:
+            x1 = base.copy()
+            x1[:, j] = 1.0
+            p1 = 1 / (1 + np.exp(-x1 @ params))
+            ame[j] = float(np.mean(p1 - p0))
+            jac[j] = ((p1 * (1 - p1)) @ x1 - w0 @ base) / n
     return ame, jac @ cov @ jac.T
 
 
 def _fit_median(fit: Fit) -> None:
-    res = sm.QuantReg(fit.y, fit.X).fit(q=0.5, max_iter=5000)
+    with pywarnings.catch_warnings():
+        # statsmodels warns when the iteration limit is reached on near-degenerate samples
+        pywarnings.simplefilter("ignore")
+        res = sm.QuantReg(fit.y, fit.X).fit(q=0.5, max_iter=5000)
     fit.result = res
-    _tidy(fit, res.params, res.bse, res.pvalues, fit.X.std(ddof=1), df_resid=res.df_resid)
+    _tidy(fit, res.params, res.cov_params(), df_resid=float(res.df_resid))
     fit.stats.update(r2=float(res.prsquared), r2_kind="pseudo R² (Koenker-Machado)")
 
 
 def _fit_panel(fit: Fit) -> None:
     from linearmodels.panel import PanelOLS
 
-    y, X = fit.y, fit.X
+    y, X = fit.sample()
     mod = PanelOLS(y, X, entity_effects=True, time_effects=True, drop_absorbed=True)
     with pywarnings.catch_warnings():
         # absorbed variables are reported in fit.notes below
         pywarnings.simplefilter("ignore")
         res = mod.fit(cov_type="clustered", cluster_entity=True)
     fit.result = res
-    # One-SD effects use the within-country SD: the only variation the estimate uses.
-    within = X - X.groupby(level="iso3").transform("mean")
-    _tidy(fit, res.params, res.std_errors, res.pvalues, within.std(ddof=1), df_resid=None)
+    _tidy(fit, res.params, res.cov)
     counts = y.groupby(level="iso3").size()
     fit.stats.update(
         r2=float(res.rsquared),
@@ -555,9 +580,9 @@ def _fit_panel(fit: Fit) -> None:
         countries_multi=int((counts > 1).sum()),
         editions=sorted(y.index.get_level_values("year").unique().tolist()),
     )
-    dropped_absorbed = [c for c in X.columns if c not in res.params.index]
-    if dropped_absorbed:
-        fit.notes.append(f"{', '.join(dropped_absorbed)} absorbed by the effects and dropped.")
+    gone = [c for c in X.columns if c not in res.params.index]
+    if gone:
+        fit.notes.append(f"{', '.join(gone)} absorbed by the effects and dropped.")
 
 
 _ESTIMATORS = {
@@ -570,11 +595,10 @@ _ESTIMATORS = {
 
 @dataclass
 class ModelResults:
-    """The fits of a list of specs, with table helpers (see `egovlib.models.reporting`)."""
+    """The fits of a list of specs."""
 
     fits: list[Fit]
     focus: list[str] = field(default_factory=list)
-    focus_name: str = "focus group"
     panel: Any = None  # the egovlib.Panel the fits used (None when data were passed in)
 
     def __getitem__(self, name: str) -> Fit:
@@ -594,17 +618,15 @@ class ModelResults:
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COEF_COLUMNS)
 
     def summary(self) -> pd.DataFrame:
-        """One row per spec: estimator, status, n, countries, editions, fit statistic, message."""
+        """One row per spec: estimator, status, n, countries, fit statistic, message."""
         return pd.DataFrame(
             [
                 {
                     "spec": f.name,
-                    "estimator": ESTIMATOR_LABELS[f.requested.estimator],
+                    "estimator": ESTIMATOR_LABELS[f.spec.estimator],
                     "status": f.status,
                     "n": f.n if f.status != "refused" else np.nan,
                     "countries": f.n_countries,
-                    "editions": f.n_editions,
-                    "dropped": len(f.dropped),
                     "r2": f.stats.get("r2", np.nan),
                     "r2_kind": f.stats.get("r2_kind", ""),
                     "message": " ".join([f.message, *f.notes]).strip(),
@@ -613,9 +635,41 @@ class ModelResults:
             ]
         )
 
-    def dropped(self) -> pd.DataFrame:
-        """Countries left out of each spec for missing data: ``spec, iso3, country, year,
-        missing``."""
-        parts = [f.dropped.assign(spec=f.name) for f in self.fits if len(f.dropped)]
-        cols = ["spec", "iso3", "country", "year", "missing"]
-        return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+def standardised_residuals(fit: Fit) -> pd.DataFrame:
+    """Standardised residuals of a fractional-logit fit, for every country in its sample.
+
+    The Pearson residual ``(y - mu) / sqrt(phi mu (1 - mu))`` uses the fitted mean ``mu``,
+    which stays inside (0, 1), and the dispersion ``phi`` (Pearson chi-squared over residual
+    degrees of freedom), so it reads like a z-score: about 95% of countries fall within +-2.
+
+    Returns
+    -------
+    DataFrame
+        ``iso3, country, actual, predicted, z, percentile`` (the share of the other countries
+        in the sample with a lower ``z``, 0-100), sorted by ``z``.
+    """
+    if not fit.ok or fit.spec.estimator != "fraclogit":
+        raise SpecError(
+            f"standardised residuals need a fitted fractional-logit spec; {fit.name!r} is "
+            f"{fit.status} / {fit.spec.estimator}. Fix: pass the fractional-logit fit"
+        )
+    res = fit.result
+    ys, _ = fit.sample()
+    mu = np.asarray(res.fittedvalues, dtype=float)
+    y = ys.to_numpy()
+    phi = float(res.pearson_chi2 / res.df_resid)
+    z = (y - mu) / np.sqrt(phi * mu * (1 - mu))
+    iso3 = ys.index.get_level_values("iso3")
+    out = pd.DataFrame(
+        {
+            "iso3": iso3,
+            "country": [display_name(c) for c in iso3],
+            "actual": y,
+            "predicted": mu,
+            "z": z,
+        }
+    )
+    # share of the other countries with a lower residual (0 = lowest, 100 = highest)
+    out["percentile"] = (out["z"].rank() - 1) / max(len(out) - 1, 1) * 100
+    return out.sort_values("z").reset_index(drop=True)

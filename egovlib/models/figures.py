@@ -1,53 +1,42 @@
-"""Figures of fitted specs: coefficient plot, partial-regression plots, focus-group residuals."""
+"""Figures of `Determinants`: contrasts, specification curve, residuals, composites vs income."""
 
 from __future__ import annotations
 
-import math
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
-from ..plots import FOCUS_COLOUR, PEER_COLOUR, finish
-from .diagnostics import display_name
-from .estimation import Fit, ModelResults
-from .specs import term_label, term_unit
+from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish
+from .analysis import Determinants
+from .reporting import contrast_data, near_figure_data, residual_table
+from .specs import spec_config, term_label
 
 
-def coefficient_plot(
-    results: ModelResults,
-    *,
-    roles: tuple[str, ...] = ("main",),
-    source: str = "",
-    title: str | None = None,
-) -> plt.Figure:
-    """One-SD effects with 95% intervals, one row per term, one marker per spec.
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width))
 
-    The x-axis is in outcome units (index points on the 0-1 scale) per one standard deviation
-    of the regressor, so education, cloud and AI variables compare directly.
-    """
-    coefs = results.coefficients()
-    coefs = coefs[coefs["role"].isin(roles) & coefs["sd_x"].notna()]
-    if coefs.empty:
-        raise ValueError("no fitted coefficients to plot")
-    terms = list(dict.fromkeys(coefs["term"]))
-    specs = list(dict.fromkeys(coefs["spec"]))
-    outcome = results.ok[0].spec.outcome.upper()
-    fig, ax = plt.subplots(figsize=(10, 0.75 * len(terms) + 3.2))
+
+def contrast_plot(det: Determinants, *, source) -> plt.Figure:
+    """Each code contrast (rows) in each compared model (markers), with 95% intervals."""
+    data = contrast_data(det)
+    if data.empty:
+        raise ValueError("no contrast to plot: none of the hypotheses is testable")
+    labels = list(dict.fromkeys(data["label"]))
+    specs = list(dict.fromkeys(data["spec"]))
+    y = det.outcome.upper()
+    fig, ax = plt.subplots(figsize=(10, 0.8 * len(labels) + 3.0))
     colours = plt.get_cmap("tab10")
     step = 0.7 / max(len(specs), 1)
-    for i in range(0, len(terms), 2):  # light bands separate the terms
+    for i in range(0, len(labels), 2):
         ax.axhspan(i - 0.5, i + 0.5, color="#f2f2f2", zorder=0)
     for j, spec in enumerate(specs):
-        sub = coefs[coefs["spec"] == spec].set_index("term")
-        ypos = [terms.index(t) + (j - (len(specs) - 1) / 2) * step for t in sub.index]
+        sub = data[data["spec"] == spec]
+        ypos = [labels.index(lab) + (j - (len(specs) - 1) / 2) * step for lab in sub["label"]]
         ax.errorbar(
-            sub["effect_sd"],
+            sub["estimate"],
             ypos,
-            xerr=[
-                sub["effect_sd"] - sub["effect_sd_low"],
-                sub["effect_sd_high"] - sub["effect_sd"],
-            ],
+            xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
             fmt="o",
             ms=5,
             capsize=2,
@@ -56,145 +45,180 @@ def coefficient_plot(
             label=spec,
         )
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(range(len(terms)), [_wrap(term_label(t), 34) for t in terms], fontsize=9.5)
-    ax.set_ylim(len(terms) - 0.5, -0.5)
+    ax.set_yticks(range(len(labels)), [_wrap(lab, 38) for lab in labels], fontsize=9.5)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"Change in {outcome} (0-1 scale) per one-SD higher regressor, 95% CI")
-    ax.set_ylabel("")
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.4, -0.09),
-        fontsize=8.5,
-        ncol=2,
-        title="Spec (marker order top to bottom)",
-    )
-    n_text = ", ".join(f"{f.name}: n={f.n}" for f in results.ok if f.name in specs)
+    ax.set_xlabel(f"Difference in {y} (0-1 scale) between the two codes, with 95% interval")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.12), fontsize=8.5, ncol=2)
     finish(
         fig,
-        title or f"What goes with higher {outcome}: one-SD effects with 95% intervals",
+        f"{y} {det.year}: how countries with each code compare with countries without",
         source,
         subtitle=_wrap(
-            f"Each marker is one spec ({n_text}). Associations, not causal effects.", 130
+            f"Same {det.common.n} countries in every model; controls: income, population, "
+            "region. Associations, not causal effects.",
+            120,
         ),
     )
     return fig
 
 
-def partial_regression(
-    fit: Fit,
-    terms: list[str] | None = None,
-    *,
-    focus: list[str] = (),
-    source: str = "",
-    ncols: int = 3,
-) -> plt.Figure:
-    """Added-variable plots: the outcome and each regressor, both net of the other regressors.
-
-    The slope of each panel is the regressor's coefficient in the full model; points far from
-    the line are the countries that drive or resist it. Focus countries are labelled.
-    """
-    if not fit.ok or fit.X is None or "const" not in fit.X.columns:
-        raise ValueError(
-            f"partial-regression plots need a fitted cross-section spec; "
-            f"{fit.name!r} is {fit.status}/{fit.spec.estimator}"
-        )
-    terms = [t for t in (terms or [t for t in fit.spec.regressors if t in fit.X.columns])]
-    if not terms:
-        raise ValueError(f"spec {fit.name!r} has no continuous main regressor to plot")
-    y, X = fit.y.to_numpy(), fit.X
-    iso3 = np.asarray(fit.y.index.get_level_values("iso3"))
-    nrows = math.ceil(len(terms) / ncols)
+def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
+    """Specification curve: per question, the sorted estimates with 95% intervals above a grid
+    of the choices behind each one; the report's default specification in red."""
+    curve = det.curve_rows
+    if curve is None or curve.empty:
+        raise ValueError("no specification curve to plot")
+    cfg = spec_config()["spec_curve"]
+    dims = [
+        ("controls", list(dict.fromkeys(curve["controls"]))),
+        ("lag", cfg["lags"]),
+        ("max_age", cfg["max_ages"]),
+        ("estimator", cfg["estimators"]),
+        ("sample", cfg["samples"]),
+        ("model", [m for m in cfg["models"] if m in set(curve["model"])]),
+    ]
+    names = {
+        "lag": "lag {} yr",
+        "max_age": "max age {} yr",
+        "estimator": "{}",
+        "controls": "{}",
+        "sample": "{}",
+        "model": "{}",
+    }
+    est_words = {"ols": "OLS", "fraclogit": "fractional logit", "median": "median regression"}
+    rows = [(d, v) for d, vals in dims for v in vals]
+    hyps = [h for h in det.testable if h.id in set(curve["id"])]
     fig, axes = plt.subplots(
-        nrows,
-        min(ncols, len(terms)),
-        squeeze=False,
-        figsize=(4.0 * min(ncols, len(terms)), 3.4 * nrows + 1.3),
+        2 * len(hyps),
+        1,
+        figsize=(11, 5.8 * len(hyps) + 1.0),
+        gridspec_kw={"height_ratios": [1.0, 1.35] * len(hyps)},
     )
-    outcome = fit.spec.outcome.upper()
-    for ax, t in zip(axes.flat, terms, strict=False):
-        others = X.drop(columns=t).to_numpy()
-        ry = y - others @ np.linalg.lstsq(others, y, rcond=None)[0]
-        x = X[t].to_numpy()
-        rx = x - others @ np.linalg.lstsq(others, x, rcond=None)[0]
-        is_focus = np.isin(iso3, list(focus))
-        ax.scatter(rx[~is_focus], ry[~is_focus], s=14, color=PEER_COLOUR, alpha=0.6)
-        ax.scatter(rx[is_focus], ry[is_focus], s=30, color=FOCUS_COLOUR, zorder=3)
-        for i in np.flatnonzero(is_focus):
-            ax.annotate(
-                display_name(iso3[i]) if len(iso3[i]) != 3 else iso3[i],
-                (rx[i], ry[i]),
-                fontsize=8,
-                color=FOCUS_COLOUR,
-                xytext=(3, 3),
-                textcoords="offset points",
+    for k, h in enumerate(hyps):
+        part = curve[curve["id"] == h.id].dropna(subset=["estimate"])
+        part = part.sort_values("estimate").reset_index(drop=True)
+        x = np.arange(len(part))
+        top, bottom = axes[2 * k], axes[2 * k + 1]
+        sig = (part["ci_low"] > 0) | (part["ci_high"] < 0)
+        for mask, colour in ((~sig, PEER_COLOUR), (sig, FRONTIER_COLOUR)):
+            top.vlines(
+                x[mask],
+                part["ci_low"][mask],
+                part["ci_high"][mask],
+                color=colour,
+                lw=0.6,
+                alpha=0.5,
             )
-        slope = float(np.dot(rx, ry) / np.dot(rx, rx))
-        grid = np.linspace(rx.min(), rx.max(), 2)
-        ax.plot(grid, slope * grid, color="#1f4e79", lw=1.5)
-        unit = term_unit(t)
-        ax.set_xlabel(
-            _wrap(
-                f"{term_label(t)} | others ({unit})" if unit else f"{term_label(t)} | others", 45
-            ),
-            fontsize=9,
+            top.scatter(x[mask], part["estimate"][mask], s=4, color=colour, zorder=3)
+        d = part.index[part["is_default"]]
+        top.scatter(d, part.loc[d, "estimate"], s=40, color=FOCUS_COLOUR, zorder=4)
+        top.axhline(0, color="#333333", lw=0.8)
+        top.set_xlim(-1, len(part))
+        top.set_xticks([])
+        top.set_ylabel(f"{det.outcome.upper()} difference")
+        top.set_title(
+            f"{h.id} {h.name}: {h.contrast_words} ({len(part)} specifications)",
+            loc="left",
+            fontsize=11,
         )
-        ax.set_ylabel(f"{outcome} | others (0-1 scale)", fontsize=9)
-    for ax in list(axes.flat)[len(terms) :]:
+        bottom.set_xlim(-1, len(part))
+        for i, (dim, val) in enumerate(rows):
+            on = np.flatnonzero(part[dim].to_numpy() == val)
+            bottom.scatter(on, np.full(len(on), i), s=2, marker="s", color="#333333")
+        labels = [
+            names[dim].format(est_words.get(val, val) if dim == "estimator" else val)
+            for dim, val in rows
+        ]
+        bottom.set_yticks(range(len(rows)), labels, fontsize=7.5)
+        bottom.set_ylim(len(rows) - 0.5, -0.5)
+        bottom.grid(visible=False)
+        bottom.set_xticks([])
+        if k == len(hyps) - 1:
+            bottom.set_xlabel("Specifications, sorted by estimate")
+    finish(
+        fig,
+        f"{det.outcome.upper()} {det.year}: each answer across {len(part)} reasonable "
+        "specifications",
+        source,
+        subtitle=_wrap(
+            "Dots: estimated difference with 95% interval (blue: interval excludes zero; grey: "
+            "includes it; red: this report's specification). Grid: the choices behind each.",
+            120,
+        ),
+    )
+    return fig
+
+
+def residual_plot(det: Determinants, *, source) -> plt.Figure:
+    """Standardised residuals of every country, sorted, the group's countries labelled."""
+    r = det.residuals
+    if r.empty:
+        raise ValueError("no residuals to plot")
+    t = residual_table(det).dropna(subset=["z"])
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    x = np.arange(len(r))
+    is_group = r["iso3"].isin(det.group).to_numpy()
+    ax.scatter(x[~is_group], r["z"][~is_group], s=10, color=PEER_COLOUR, alpha=0.6)
+    ax.scatter(x[is_group], r["z"][is_group], s=40, color=FOCUS_COLOUR, zorder=3)
+    for i in np.flatnonzero(is_group):
+        ax.annotate(
+            r["country"].iloc[i],
+            (x[i], r["z"].iloc[i]),
+            xytext=(-6, 8 if r["z"].iloc[i] >= 0 else -12),
+            textcoords="offset points",
+            fontsize=8.5,
+            color=FOCUS_COLOUR,
+            ha="right",
+        )
+    for level in (-2, 2):
+        ax.axhline(level, color="#333333", lw=0.8, ls="--")
+    ax.axhline(0, color="#333333", lw=0.6)
+    ax.set_xticks([])
+    ax.set_xlabel(f"Countries, sorted by standardised residual (n = {len(r)})")
+    ax.set_ylabel("Standardised residual (model errors)")
+    finish(
+        fig,
+        f"{det.outcome.upper()} {det.year}: above or below what the covariates predict",
+        source,
+        subtitle=_wrap(
+            f"Fractional logit; red: {det.group_name} ({len(t)} in the sample). Dashed lines at "
+            "±2: about 1 country in 20 lies beyond them by chance.",
+            120,
+        ),
+    )
+    return fig
+
+
+def near_outcome_plot(det: Determinants, *, source) -> plt.Figure:
+    """Each near-outcome composite against log GNI per capita, the group highlighted."""
+    data = near_figure_data(det)
+    comps = list(det.collinearity["variable"])
+    if not comps:
+        raise ValueError("no near-outcome composite to plot")
+    g = data[f"In {det.group_name}"].to_numpy()
+    x = data["log GNI per capita"]
+    ncols = min(len(comps), 2)
+    nrows = int(np.ceil(len(comps) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, figsize=(5.2 * ncols, 3.6 * nrows + 1.4))
+    for ax, (v, r) in zip(
+        axes.flat, zip(comps, det.collinearity["r_income"], strict=True), strict=False
+    ):
+        y = data[term_label(v)]
+        ax.scatter(x[~g], y[~g], s=10, color=PEER_COLOUR, alpha=0.6)
+        ax.scatter(x[g], y[g], s=30, color=FOCUS_COLOUR, zorder=3)
+        ax.set_title(f"{_wrap(term_label(v), 45)} (r = {r:.2f})", fontsize=10, loc="left")
+        ax.set_xlabel("log GNI per capita (2017 PPP $)", fontsize=9)
+        ax.set_ylabel("score", fontsize=9)
+    for ax in list(axes.flat)[len(comps) :]:
         ax.set_visible(False)
     finish(
         fig,
-        f"Partial regression: {outcome} against each variable, net of the others",
+        f"Composite indices rise with income ({det.near_sample.n} countries)",
         source,
-        subtitle=_wrap(
-            f"Spec: {fit.name} (n = {fit.n}). Slope = coefficient in "
-            f"the full model; red = focus countries.",
-            130,
-        ),
+        subtitle=f"Red: {det.group_name}. r = correlation with log GNI per capita.",
     )
     return fig
 
 
-def focus_residual_plot(
-    table: pd.DataFrame, outcome: str, spec_name: str, *, source: str = ""
-) -> plt.Figure:
-    """Actual score vs the model's 95% prediction interval for each focus country."""
-    t = table.dropna(subset=["predicted"]).reset_index(drop=True)
-    if t.empty:
-        raise ValueError("no focus country is in the estimation sample")
-    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(t) + 2.2))
-    ypos = np.arange(len(t))
-    ax.hlines(
-        ypos,
-        t["pi_low"],
-        t["pi_high"],
-        color=PEER_COLOUR,
-        lw=6,
-        alpha=0.45,
-        label="95% prediction interval",
-    )
-    ax.scatter(
-        t["predicted"], ypos, marker="|", s=200, color="#333333", label="predicted", zorder=3
-    )
-    ax.scatter(t["actual"], ypos, color=FOCUS_COLOUR, s=45, label="actual", zorder=4)
-    ax.axvline(1.0, color="#333333", lw=0.8, ls=":")  # the index cannot exceed 1
-    ax.set_yticks(ypos, t["country"])
-    ax.invert_yaxis()
-    ax.set_xlabel(f"{outcome.upper()} (0-1 scale)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    left_out = table[table["predicted"].isna()]["country"].tolist()
-    sub = f"Spec: {spec_name}. Red dot outside the grey bar = scores clearly above/below peers."
-    if left_out:
-        sub += f" Not in sample (missing data): {', '.join(left_out)}."
-    finish(
-        fig,
-        f"Focus countries: actual {outcome.upper()} vs what their covariates predict",
-        source,
-        subtitle=_wrap(sub, 120),
-    )
-    return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
+__all__ = ["contrast_plot", "near_outcome_plot", "residual_plot", "spec_curve_plot"]

@@ -1,7 +1,8 @@
-"""Regression specs as data: the `Spec` dataclass, named variable sets and the circularity guard."""
+"""Regression specs as data: the `Spec` dataclass, hypotheses, codings and the two guards."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -14,10 +15,9 @@ from ..vocabulary import INDICES, SHORT_LABELS
 
 SPECS_PATH = config.PACKAGE_DIR / "model_specs.yml"
 
-#: UN indices available as outcomes (columns of `load_egdi_panel`).
 #: Components of each UN index in the UN method (EGDI = mean of OSI, HCI and TII).
 INDEX_COMPONENTS: dict[str, tuple[str, ...]] = {"egdi": ("osi", "hci", "tii")}
-#: Categorical columns of the EGDI panel, entered as dummies.
+#: Categorical columns of the EGDI panel, entered as dummies (largest group = reference).
 CATEGORICAL = ("region", "income_group")
 ESTIMATORS = ("ols", "fraclogit", "median", "panel_fe")
 #: Covariance type per estimator (the only ones implemented; see `estimation`).
@@ -26,7 +26,7 @@ ESTIMATOR_LABELS = {
     "ols": "OLS",
     "fraclogit": "Fractional logit (AME)",
     "median": "Median regression",
-    "panel_fe": "Panel FE (country + year)",
+    "panel_fe": "Panel (country and year effects)",
 }
 
 
@@ -37,12 +37,13 @@ class Spec:
     Attributes
     ----------
     name : str
-        Column title in tables, e.g. ``"Education"``.
+        Column title in tables, e.g. ``"Government cloud"``.
     outcome : str
         A UN index: ``egdi, osi, hci, tii`` or ``epi``.
     regressors : tuple of str
         Main terms (their effects are described in the report): covariate names,
-        ``log_<covariate>``, UN index columns or categorical columns.
+        ``log_<covariate>``, UN index columns or categorical columns. Coded covariates
+        (`codes`) enter as dummies.
     controls : tuple of str
         Control terms (shown in tables, not described in the prose).
     years : tuple of int
@@ -54,14 +55,21 @@ class Spec:
     cov_type : str
         Covariance type; default per estimator (`DEFAULT_COV`).
     sample : str, optional
-        Country group the sample is restricted to (anything `egovlib.resolve_group` accepts:
-        a region, an income group, ``"GCC"``); None = all 193 UN members.
+        Country group the sample is restricted to (anything `egovlib.resolve_group` accepts);
+        None = all 193 UN members.
+    countries : tuple of str, optional
+        Explicit sample (ISO3 codes), e.g. a common sample shared by compared columns; None =
+        every country with complete data.
     min_obs : int
-        Fewer complete cases than this (or than regressors + 10) and the spec is skipped with a
-        message instead of fitted.
+        Fewer complete cases than this (or than coefficients + 10) and the spec is skipped
+        with a message instead of fitted.
     allow_circular : tuple of str
         Terms the user explicitly allows although they are inputs of the outcome index; the
         report states the override.
+    standardise : bool
+        Standardise the outcome within each edition (z-score over the assessed countries in
+        the data) before fitting: for panels over editions, whose scores are re-normalised in
+        every edition.
     """
 
     name: str
@@ -72,8 +80,10 @@ class Spec:
     estimator: str = "ols"
     cov_type: str = ""
     sample: str | None = None
+    countries: tuple[str, ...] | None = None
     min_obs: int = 30
     allow_circular: tuple[str, ...] = ()
+    standardise: bool = False
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
@@ -82,28 +92,31 @@ class Spec:
             if isinstance(val, str | int):
                 val = (val,)
             object.__setattr__(self, attr, tuple(val))
+        if self.countries is not None:
+            object.__setattr__(self, "countries", tuple(self.countries))
         object.__setattr__(self, "years", tuple(int(y) for y in self.years))
         if not self.cov_type:
             object.__setattr__(self, "cov_type", DEFAULT_COV.get(self.estimator, ""))
         if self.outcome not in INDICES:
             raise SpecError(
-                f"spec {self.name!r}: outcome {self.outcome!r} is not a UN index; "
-                f"choose one of {', '.join(INDICES)}"
+                f"spec {self.name!r}: outcome {self.outcome!r} is not a UN index. Fix: choose "
+                f"one of {', '.join(INDICES)}"
             )
         if self.estimator not in ESTIMATORS:
             raise SpecError(
-                f"spec {self.name!r}: estimator {self.estimator!r} unknown; "
-                f"choose one of {', '.join(ESTIMATORS)}"
+                f"spec {self.name!r}: estimator {self.estimator!r} unknown. Fix: choose one of "
+                f"{', '.join(ESTIMATORS)}"
             )
         if self.cov_type != DEFAULT_COV[self.estimator]:
             raise SpecError(
-                f"spec {self.name!r}: cov_type {self.cov_type!r} is not implemented "
-                f"for {self.estimator}; use {DEFAULT_COV[self.estimator]!r}"
+                f"spec {self.name!r}: cov_type {self.cov_type!r} is not implemented for "
+                f"{self.estimator}. Fix: use {DEFAULT_COV[self.estimator]!r}"
             )
         dup = sorted({t for t in self.terms if self.terms.count(t) > 1})
         if dup:
             raise SpecError(
-                f"spec {self.name!r}: term(s) {dup} listed twice (regressors + controls)"
+                f"spec {self.name!r}: term(s) {dup} listed twice (regressors + controls). "
+                "Fix: list each term once"
             )
 
     @property
@@ -112,7 +125,10 @@ class Spec:
         return self.regressors + self.controls
 
     def with_(self, **changes: Any) -> Spec:
-        """A copy with some fields changed (specs are frozen)."""
+        """A copy with some fields changed (specs are frozen); a new estimator gets its own
+        default covariance unless ``cov_type`` is given too."""
+        if "estimator" in changes and "cov_type" not in changes:
+            changes["cov_type"] = ""
         return replace(self, **changes)
 
     def without(self, terms: list[str] | tuple[str, ...], note: str) -> Spec:
@@ -124,31 +140,162 @@ class Spec:
         )
 
 
+# ----------------------------------------------------------------------------- configuration
+
+
 @cache
 def spec_config() -> dict:
-    """The parsed `model_specs.yml` (variable sets, reverse-circularity map, default specs)."""
+    """The parsed `model_specs.yml` (hypotheses, codes, controls, curve, panels, guards)."""
     return yaml.safe_load(SPECS_PATH.read_text(encoding="utf-8"))
 
 
-def variable_sets() -> dict[str, tuple[str, ...]]:
-    """Named variable sets: name -> terms (from `model_specs.yml`)."""
-    return {k: tuple(v["terms"]) for k, v in spec_config()["variable_sets"].items()}
+@dataclass(frozen=True)
+class Coding:
+    """How a coded covariate enters a model: one dummy per level against ``reference``.
+
+    Attributes
+    ----------
+    levels : dict
+        Code -> words, e.g. ``{0: "none", 1: "partial", 2: "operational"}``.
+    reference : float
+        The level every other level is compared with.
+    phrases : dict
+        Code -> words after "countries reporting", e.g. ``{2: "an operational government
+        cloud"}``; default the level's word.
+    """
+
+    levels: dict
+    reference: float
+    phrases: dict = field(default_factory=dict)
+
+    def phrase(self, code: float) -> str:
+        """Words for a code after "countries reporting" (`phrases`, else `word`)."""
+        return str(self.phrases.get(float(code), self.word(code)))
+
+    def word(self, code: float) -> str:
+        """The words for a code (the code itself if undocumented)."""
+        for k, v in self.levels.items():
+            if math.isclose(float(k), float(code)):
+                return str(v)
+        return f"{code:g}"
 
 
-def set_label(name: str) -> str:
-    """Human label of a variable set."""
-    return spec_config()["variable_sets"][name].get("label", name)
+@cache
+def codes() -> dict[str, Coding]:
+    """Coded covariates (`model_specs.yml` ``codes``): name -> `Coding`."""
+    out = {}
+    for name, c in spec_config()["codes"].items():
+        levels = {float(k): str(v) for k, v in c["levels"].items()}
+        ref = float(c["reference"])
+        if ref not in levels:
+            raise SpecError(
+                f"{SPECS_PATH.name}: codes.{name}.reference = {c['reference']} is not one of "
+                f"its levels {list(levels)}. Fix: name one of the levels"
+            )
+        phrases = {float(k): str(v) for k, v in (c.get("phrases") or {}).items()}
+        out[name] = Coding(levels=levels, reference=ref, phrases=phrases)
+    return out
 
 
-def expand_terms(items: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Replace variable-set names by their terms (order kept, duplicates removed)."""
-    sets = variable_sets()
-    out: list[str] = []
-    for item in items:
-        for term in sets.get(item, (item,)):
-            if term not in out:
-                out.append(term)
+def is_dummy_coded(term: str) -> bool:
+    """True for terms that enter as dummies (panel categories and coded covariates)."""
+    return term in CATEGORICAL or term in codes()
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One primary hypothesis: a coded item and the contrast that answers it.
+
+    Attributes
+    ----------
+    id, name, question : str
+        ``"H1"``, ``"Government cloud"``, the question in words.
+    variable : str
+        The coded covariate (`codes`).
+    contrast : tuple of float
+        ``(high, low)`` levels: the effect is the difference high minus low.
+    measures, cannot_measure : str
+        What the item measures, and what it cannot.
+    """
+
+    id: str
+    name: str
+    question: str
+    variable: str
+    contrast: tuple[float, float]
+    measures: str
+    cannot_measure: str
+
+    @property
+    def contrast_words(self) -> str:
+        """E.g. ``"operational vs none"``."""
+        c = codes()[self.variable]
+        return f"{c.word(self.contrast[0])} vs {c.word(self.contrast[1])}"
+
+    @property
+    def top_level(self) -> float:
+        """The highest code of the item (its ceiling)."""
+        return max(codes()[self.variable].levels)
+
+
+@cache
+def hypotheses() -> tuple[Hypothesis, ...]:
+    """The primary hypotheses (`model_specs.yml` ``hypotheses``), checked against `codes`."""
+    out = []
+    for h in spec_config()["hypotheses"]:
+        var = h["variable"]
+        if var not in codes():
+            raise SpecError(
+                f"{SPECS_PATH.name}: hypothesis {h['id']} uses {var!r}, which has no entry "
+                "under `codes:`. Fix: declare its levels and reference level"
+            )
+        pair = [float(x) for x in h["contrast"]]
+        bad = [x for x in pair if x not in codes()[var].levels]
+        if len(pair) != 2 or bad:
+            raise SpecError(
+                f"{SPECS_PATH.name}: hypothesis {h['id']} contrast {h['contrast']} must be two "
+                f"levels of {var} ({list(codes()[var].levels)}). Fix: e.g. [2, 0]"
+            )
+        out.append(
+            Hypothesis(
+                id=h["id"],
+                name=h["name"],
+                question=" ".join(h["question"].split()),
+                variable=var,
+                contrast=(pair[0], pair[1]),
+                measures=" ".join(h["measures"].split()),
+                cannot_measure=" ".join(h["cannot_measure"].split()),
+            )
+        )
     return tuple(out)
+
+
+def primary_family() -> tuple[str, float]:
+    """The multiplicity adjustment of the primary family and its level: (``holm|bh``, alpha)."""
+    cfg = spec_config()["primary_family"]
+    if cfg["adjust"] not in ("holm", "bh"):
+        raise SpecError(
+            f"{SPECS_PATH.name}: primary_family.adjust = {cfg['adjust']!r}. Fix: holm or bh"
+        )
+    return cfg["adjust"], float(cfg["alpha"])
+
+
+def default_controls() -> tuple[str, ...]:
+    """The control terms used in every edition."""
+    return tuple(spec_config()["controls"])
+
+
+def control_sets() -> dict[str, tuple[str, ...]]:
+    """Alternative control sets of the specification curve: label -> terms."""
+    return {k: tuple(v) for k, v in spec_config()["control_sets"].items()}
+
+
+def near_outcomes() -> tuple[str, ...]:
+    """Near-outcome composites, reported apart from the headline model."""
+    return tuple(spec_config()["near_outcomes"])
+
+
+# ----------------------------------------------------------------------------------- labels
 
 
 def base_variable(term: str) -> str:
@@ -156,6 +303,7 @@ def base_variable(term: str) -> str:
     return term[4:] if term.startswith("log_") else term
 
 
+@cache
 def variable_meta() -> dict:
     """Covariate metadata: `egovlib.panel.covariate_catalogue` (reader and derived variables)."""
     from ..panel import covariate_catalogue
@@ -163,19 +311,28 @@ def variable_meta() -> dict:
     return covariate_catalogue()
 
 
-def term_label(term: str) -> str:
-    """Human label of a term for tables and axes."""
-
+@cache
+def short_label(term: str) -> str:
+    """Short name of a term for prose: ``"government cloud"``, ``"log GNI per capita"``."""
     if term in INDICES:
         return SHORT_LABELS[term]
     if term in CATEGORICAL:
-        return term.replace("_", " ").capitalize()
-    meta = variable_meta()
+        return term.replace("_", " ")
     base = base_variable(term)
-    label = meta[base].label if base in meta else base
-    return f"log {label}" if term.startswith("log_") else label
+    short = spec_config().get("short_labels", {}).get(base)
+    if short is None:
+        meta = variable_meta()
+        short = meta[base].label if base in meta else base
+    return f"log {short}" if term.startswith("log_") else short
 
 
+def term_label(term: str) -> str:
+    """Label of a term for tables and axes (capitalised `short_label`, "e-ID" kept)."""
+    text = short_label(term)
+    return text if text[1:2] == "-" else text[:1].upper() + text[1:]
+
+
+@cache
 def term_unit(term: str) -> str:
     """Unit of a term (``log`` for logged terms)."""
     meta = variable_meta()
@@ -183,6 +340,22 @@ def term_unit(term: str) -> str:
     if term.startswith("log_"):
         return f"log of {meta[base].unit}" if base in meta else "log"
     return meta[base].unit if base in meta else ""
+
+
+def effect_step(term: str) -> tuple[float, str]:
+    """How a continuous term's effect is read: (multiplier of the coefficient, words).
+
+    Logged terms per doubling (``log(2)``), others per `model_specs.yml` ``steps`` (default one
+    unit): e.g. ``(10, "+10 on Government AI Readiness Index (GAIRI) (score 0-100)")``.
+    """
+    if term.startswith("log_"):
+        return math.log(2), f"a doubling of {short_label(base_variable(term))}"
+    step = float(spec_config().get("steps", {}).get(term, 1))
+    unit, short = term_unit(term), short_label(term)
+    return step, f"+{step:g} on {short}" + (f" ({unit})" if unit and unit not in short else "")
+
+
+# ------------------------------------------------------------------------------------ guards
 
 
 def check_terms(spec: Spec, available: set[str] | None = None) -> None:
@@ -202,8 +375,50 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
         )
 
 
+@cache
+def built_from(variable: str) -> frozenset[str]:
+    """Every covariate a composite is built from, directly or through its sub-indices
+    (`Variable.components` in the covariate catalogue; empty for an item)."""
+    meta = variable_meta()
+    out: set[str] = set()
+    todo = list(meta[variable].components) if variable in meta else []
+    while todo:
+        v = todo.pop()
+        if v not in out:
+            out.add(v)
+            todo.extend(meta[v].components if v in meta else ())
+    return frozenset(out)
+
+
+def aggregate_conflicts(spec: Spec) -> list[str]:
+    """The aggregate/item guard: pairs of terms where one composite is built from the other.
+
+    A composite beside one of its own items (the GTMI CGSI with government cloud, the GAIRI
+    total with its Vision dimension) cannot be interpreted: "cloud holding cloud-inclusive CGSI
+    fixed" is not a question. Items and aggregates go in separate models. No override.
+
+    Returns
+    -------
+    list of str
+        One refusal per conflicting pair; empty if the spec is clean.
+    """
+    bases = list(dict.fromkeys(base_variable(t) for t in spec.terms))
+    out = []
+    for agg in bases:
+        inside = built_from(agg)
+        for item in bases:
+            if item != agg and item in inside:
+                out.append(
+                    f"{term_label(agg)} is built from {short_label(item)} (declared in the "
+                    "covariate catalogue), so a model holding both asks for the effect of "
+                    f"{short_label(item)} with an index that contains it held fixed. Fix: put "
+                    "the composite and its items in separate models"
+                )
+    return out
+
+
 def circularity(spec: Spec) -> tuple[list[str], list[str]]:
-    """Apply the circularity guard to a spec.
+    """Apply the circularity guard and the aggregate/item guard to a spec.
 
     Rules (the outcome is a UN index ``Y``):
 
@@ -217,6 +432,7 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
        GTMI group scores use UN OSI/TII; `model_specs.yml` lists them with the evidence) is not
        refused but flagged with a warning, because ``Y`` is one of many inputs.
     4. EPI and OSI both come from the UN Online Services Questionnaire: flagged as a warning.
+    5. A composite beside one of its own components is refused (`aggregate_conflicts`).
 
     Returns
     -------
@@ -232,7 +448,7 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
         base = base_variable(term)
         if term == y:
             refusals.append(
-                f"`{term}` is the outcome itself; it cannot explain itself (no override possible)."
+                f"{y.upper()} is the outcome itself; it cannot explain itself (no override)."
             )
             continue
         reason = None
@@ -251,33 +467,35 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
                 )
         elif base in meta and y in meta[base].inputs_of:
             reason = (
-                f"{meta[base].label} (`{base}`) is an input of {y.upper()} in the UN method "
-                f"(inputs_of = {', '.join(meta[base].inputs_of)})"
+                f"{term_label(base)} is an input of {y.upper()} in the UN method (it feeds "
+                + " and ".join(i.upper() for i in meta[base].inputs_of)
+                + ")"
             )
         if reason:
             if term in spec.allow_circular or base in spec.allow_circular:
                 warnings.append(
-                    f"CIRCULARITY OVERRIDE: {reason}; kept because the user allowed "
-                    f"`{term}` explicitly. Its coefficient partly measures the "
-                    "index formula, not a determinant."
+                    f"Circularity override: {reason}; kept because the user allowed it "
+                    "explicitly. Its coefficient partly measures the index formula, not a "
+                    "determinant."
                 )
             else:
                 refusals.append(
-                    f"{reason}: regressing {y.upper()} on it would partly regress the "
-                    f"index on itself. Drop `{term}` or pass it in allow_circular "
-                    "to override (the report will say so)."
+                    f"{reason}: regressing {y.upper()} on it would partly regress the index on "
+                    f"itself. Fix: drop {term_label(term)}, or list `{term}` in the notebook "
+                    "parameter allow_circular to override (the report will say so)."
                 )
         if base in reverse and y in reverse[base]["indices"] and not reason:
             warnings.append(
-                f"Reverse circularity: `{base}` is built partly from {y.upper()} "
+                f"{term_label(base)} is built partly from {y.upper()} "
                 f"({reverse[base]['evidence']}); part of its association with "
                 f"{y.upper()} is mechanical."
             )
+    refusals += aggregate_conflicts(spec)
     return refusals, warnings
 
 
 def check_circularity(spec: Spec) -> list[str]:
-    """Raise `SpecError` if the guard refuses ``spec``; otherwise return its warnings."""
+    """Raise `SpecError` if a guard refuses ``spec``; otherwise return its warnings."""
     refusals, warnings = circularity(spec)
     if refusals:
         raise SpecError(
@@ -287,143 +505,13 @@ def check_circularity(spec: Spec) -> list[str]:
     return warnings
 
 
-def default_specs(
-    year: int,
-    *,
-    outcome: str = "osi",
-    sets: tuple[str, ...] | list[str] = ("education", "cloud_id", "ai"),
-    controls: str | tuple[str, ...] | list[str] = "controls",
-    estimators: tuple[str, ...] | list[str] = ("ols", "fraclogit", "median"),
-    allow_circular: tuple[str, ...] | list[str] = (),
-    min_obs: int = 30,
-) -> list[Spec]:
-    """The default cross-section specs for one edition.
-
-    A controls-only baseline, one OLS spec per chosen variable set, then all chosen sets
-    together under each estimator in ``estimators`` (OLS, fractional logit, median).
-
-    Parameters
-    ----------
-    year : int
-        Survey edition.
-    outcome : str
-        UN index to explain (default OSI: schooling and ICT access are inputs of HCI, TII
-        and EGDI, so OSI is the outcome they can explain without circularity).
-    sets : list of str
-        Names of variable sets (`variable_sets()`), e.g. ``education``, ``cloud_id``, ``ai``.
-    controls : str or list of str
-        A variable-set name or a list of control terms.
-    estimators : list of str
-        Estimators for the combined spec.
-    allow_circular : list of str
-        Terms explicitly allowed although they are inputs of the outcome.
-    min_obs : int
-        Minimum complete cases per spec.
-    """
-    known = variable_sets()
-    unknown = [s for s in sets if s not in known]
-    if unknown:
-        raise SpecError(
-            f"unknown variable set(s) {unknown}; known: {', '.join(known)} "
-            f"(edit {SPECS_PATH.name} to add one)"
-        )
-    ctrl = expand_terms([controls] if isinstance(controls, str) else list(controls))
-    cfg = spec_config()["cross_section"]
-    common = dict(
-        outcome=outcome, years=(int(year),), allow_circular=tuple(allow_circular), min_obs=min_obs
-    )
-    specs = [
-        Spec(
-            name=cfg["baseline"]["name"],
-            estimator=cfg["baseline"]["estimator"],
-            controls=ctrl,
-            **common,
-        )
+def refused_terms(outcome: str, terms: tuple[str, ...] | list[str], allow=()) -> list[str]:
+    """The terms the circularity guard refuses one by one for ``outcome`` (used to drop the
+    refused terms of a default control set, with a stated reason)."""
+    return [
+        t
+        for t in terms
+        if circularity(Spec(name="check", outcome=outcome, regressors=(t,), allow_circular=allow))[
+            0
+        ]
     ]
-    for s in sets:
-        specs.append(
-            Spec(
-                name=set_label(s),
-                regressors=expand_terms([s]),
-                estimator=cfg["per_set"]["estimator"],
-                controls=ctrl,
-                **common,
-            )
-        )
-    if len(sets) > 1:
-        every = expand_terms(list(sets))
-        for est in estimators:
-            specs.append(
-                Spec(
-                    name=f"{cfg['combined']['name']} ({ESTIMATOR_LABELS[est]})",
-                    regressors=every,
-                    estimator=est,
-                    controls=ctrl,
-                    **common,
-                )
-            )
-    elif len(sets) == 1:
-        for est in estimators:
-            if est != "ols":
-                specs.append(
-                    Spec(
-                        name=f"{set_label(sets[0])} ({ESTIMATOR_LABELS[est]})",
-                        regressors=expand_terms(list(sets)),
-                        estimator=est,
-                        controls=ctrl,
-                        **common,
-                    )
-                )
-    return [without_refused_terms(s) for s in specs]
-
-
-def without_refused_terms(spec: Spec) -> Spec:
-    """The spec minus the terms the circularity guard refuses, each removal stated in
-    ``spec.notes`` (used for the default specs built from variable sets; a hand-written spec
-    is refused as a whole instead)."""
-    keep_r, keep_c, notes = [], [], list(spec.notes)
-    for term in spec.terms:
-        refusals, _ = circularity(
-            Spec(
-                name=spec.name,
-                outcome=spec.outcome,
-                regressors=(term,),
-                allow_circular=spec.allow_circular,
-            )
-        )
-        if refusals:
-            notes.append(f"`{term}` left out by the circularity guard: {refusals[0]}")
-        else:
-            (keep_r if term in spec.regressors else keep_c).append(term)
-    if len(notes) == len(spec.notes):
-        return spec
-    return spec.with_(regressors=tuple(keep_r), controls=tuple(keep_c), notes=tuple(notes))
-
-
-def default_panel_specs(
-    years: tuple[int, ...] | list[int],
-    *,
-    outcome: str = "osi",
-    allow_circular: tuple[str, ...] | list[str] = (),
-    min_obs: int = 30,
-) -> list[Spec]:
-    """The default panel specs (country and year effects) over the given editions."""
-    out = []
-    for item in spec_config()["panel"]:
-        terms = expand_terms(item["terms"])
-        main = tuple(item.get("main", terms))
-        out.append(
-            without_refused_terms(
-                Spec(
-                    name=item["name"],
-                    outcome=outcome,
-                    years=tuple(years),
-                    regressors=main,
-                    controls=tuple(t for t in terms if t not in main),
-                    estimator="panel_fe",
-                    allow_circular=tuple(allow_circular),
-                    min_obs=min_obs,
-                )
-            )
-        )
-    return out

@@ -55,6 +55,10 @@ class Variable:
         False where the publisher warns against comparing editions (e.g. Oxford GAIRI).
     notes : str
         Caveats (vintage breaks, scale changes, proxies).
+    components : tuple of str
+        For a composite (an index built from other covariates): the covariates it is built
+        from, as published (e.g. the GTMI CGSI from government cloud and the service bus). The
+        models refuse a spec that holds a composite beside one of its components.
     """
 
     name: str
@@ -65,6 +69,7 @@ class Variable:
     comparable_over_time: bool = True
     notes: str = ""
     reader: str = ""
+    components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

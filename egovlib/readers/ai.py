@@ -67,9 +67,39 @@ _GAIRI_OSI = (
 )
 
 
+#: Composite -> components (Oxford's construction: total = mean of the three pillars, each pillar
+#: = mean of its dimensions; checked in PROVENANCE 10.1). Used by the models' aggregate guard.
+GAIRI_COMPONENTS = {
+    "gairi_government": (
+        "gairi_dim_vision",
+        "gairi_dim_governance_ethics",
+        "gairi_dim_digital_capacity",
+        "gairi_dim_adaptability",
+    ),
+    "gairi_technology": (
+        "gairi_dim_size",
+        "gairi_dim_maturity",
+        "gairi_dim_innovation_capacity",
+        "gairi_dim_human_capital",
+    ),
+    "gairi_data_infra": (
+        "gairi_dim_infrastructure",
+        "gairi_dim_data_availability",
+        "gairi_dim_data_representativeness",
+    ),
+}
+GAIRI_COMPONENTS["gairi_total"] = tuple(GAIRI_COMPONENTS)
+
+
 def _gairi_var(name: str, label: str, extra: str = "") -> Variable:
     return Variable(
-        name, label, "score 0-100", "ai", comparable_over_time=False, notes=_GAIRI_NOTE + extra
+        name,
+        label,
+        "score 0-100",
+        "ai",
+        comparable_over_time=False,
+        notes=_GAIRI_NOTE + extra,
+        components=GAIRI_COMPONENTS.get(name, ()),
     )
 
 
@@ -311,7 +341,14 @@ _AIPI_NOTE = (
     "countries, one cross-section. The AIPI is the sum of its four components."
 )
 AIPI_VARIABLES = (
-    Variable("aipi", "IMF AI Preparedness Index (AIPI)", "index 0-1", "ai", notes=_AIPI_NOTE),
+    Variable(
+        "aipi",
+        "IMF AI Preparedness Index (AIPI)",
+        "index 0-1",
+        "ai",
+        notes=_AIPI_NOTE,
+        components=tuple(v for v in AIPI_COLUMNS.values() if v.startswith("aipi_")),
+    ),
     Variable(
         "aipi_digital_infra",
         "AIPI: digital infrastructure",
@@ -399,6 +436,9 @@ TORTOISE_VARIABLES = (
         "score 0-100",
         "ai",
         notes=_TORTOISE_NOTE,
+        components=tuple(
+            v for k, v in TORTOISE_COLUMNS.items() if k not in ("Country", "Total score")
+        ),
     ),
     *(
         Variable(

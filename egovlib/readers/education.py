@@ -182,13 +182,19 @@ def is_wdi_api_csv(path: Path) -> bool:
 
 
 # ------------------------------------------------------------------------------ UNDP HDR
-HDR_VARIABLES = {"eys": "hdr_eys", "mys": "hdr_mys", "hdi": "hdr_hdi", "gnipc": "hdr_gnipc"}
+HDR_VARIABLES = {
+    "eys": "hdr_eys",
+    "mys": "hdr_mys",
+    "hdi": "hdr_hdi",
+    "gnipc": "hdr_gnipc",
+    "pop_total": "hdr_pop",
+}
 
 
 @register(
     "undp_hdr",
     LONG,
-    "UNDP HDR 2023/24: expected and mean years of schooling, HDI, GNI per capita",
+    "UNDP HDR 2023/24: expected and mean years of schooling, HDI, GNI per capita, population",
     variables=(
         Variable(
             "hdr_eys",
@@ -213,6 +219,8 @@ HDR_VARIABLES = {"eys": "hdr_eys", "mys": "hdr_mys", "hdi": "hdr_hdi", "gnipc": 
             "education",
             ("hci", "egdi"),
             notes="Contains expected and mean years of schooling (HCI components).",
+            # the HDI's education and income dimensions (life expectancy is not read)
+            components=("hdr_eys", "hdr_mys", "hdr_gnipc"),
         ),
         Variable(
             "hdr_gnipc",
@@ -220,6 +228,14 @@ HDR_VARIABLES = {"eys": "hdr_eys", "mys": "hdr_mys", "hdi": "hdr_hdi", "gnipc": 
             "2017 PPP $",
             "income",
             notes="UNDP HDR 2023/24; whole series revised each report: do not mix reports.",
+        ),
+        Variable(
+            "hdr_pop",
+            "Population (UNDP HDR)",
+            "million people",
+            "population",
+            notes="UNDP HDR 2023/24 (UN World Population Prospects), 1990-2022: the one "
+            "population series in the mirror that covers every survey edition.",
         ),
     ),
 )
@@ -476,6 +492,7 @@ _SKILL_NOTE = (
             f"for the country-year, missing if fewer than {ICT_MEAN_MIN_SKILLS} of 9 "
             "are reported. Skill sets differ by country (programming is the lowest), so "
             "compare with care. " + _SKILL_NOTE,
+            components=tuple(var for var, _ in ICT_SKILLS.values()),
         ),
     ),
 )

@@ -44,6 +44,13 @@ GROUP_SCORES = ["gtmi", "gtmi_cgsi", "gtmi_psdi", "gtmi_dcei", "gtmi_gtei"]
 #: GTMI group letter -> ordinal points (A = most mature).
 GROUP_POINTS = {"A": 4, "B": 3, "C": 2, "D": 1}
 
+#: The GTMI is the mean of its four group indices; the World Bank describes the CGSI as covering
+#: "government cloud, interoperability framework and other platforms" (I-1, I-4) and the GTEI as
+#: covering "strategy, institutions, laws, and regulations, as well as digital skills, and
+#: innovation" (I-35, I-45, I-46) (worldbank.org/en/programs/govtech/gtmi-Intro). Items whose
+#: group is not documented (national ID I-40, e-ID I-41) are not listed as `components`.
+_GTEI_ITEMS = ("gtmi_dt_strategy", "gtmi_digital_skills_strategy", "gtmi_digital_skills_programme")
+
 _GROUP_NOTE = (
     "World Bank GTMI (0-1, higher = more mature). Official group scores compiled by the "
     "WB-PIDA gtmiR team from the WB GovTech datasets of Dec 2020, Oct 2022 and "
@@ -61,6 +68,7 @@ GROUP_VARIABLES = (
         comparable_over_time=False,
         notes=_GROUP_NOTE + " One quarter of it is the PSDI, which embeds the UN Online "
         "Service Index (an EGDI input).",
+        components=("gtmi_cgsi", "gtmi_psdi", "gtmi_dcei", "gtmi_gtei"),
     ),
     Variable(
         "gtmi_cgsi",
@@ -69,6 +77,7 @@ GROUP_VARIABLES = (
         "govtech",
         comparable_over_time=False,
         notes=_GROUP_NOTE,
+        components=("gtmi_gov_cloud", "gtmi_service_bus"),
     ),
     Variable(
         "gtmi_psdi",
@@ -95,6 +104,7 @@ GROUP_VARIABLES = (
         "govtech",
         comparable_over_time=False,
         notes=_GROUP_NOTE,
+        components=_GTEI_ITEMS,
     ),
     Variable(
         "gtmi_group",
@@ -104,6 +114,7 @@ GROUP_VARIABLES = (
         comparable_over_time=False,
         notes="GTMI maturity group coded A (very high) = 4, B = 3, C = 2, D (minimal) = 1. "
         + _GROUP_NOTE,
+        components=("gtmi",),
     ),
 )
 

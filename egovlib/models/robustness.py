@@ -1,0 +1,383 @@
+"""Robustness of the primary contrasts: common samples, specification curve, multiple imputation."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import re
+import warnings as pywarnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from ..panel import Panel
+from ..report import join_names
+from .diagnostics import display_name
+from .estimation import Fit, design, fit_spec
+from .inference import contrast
+from .specs import (
+    CATEGORICAL,
+    Hypothesis,
+    Spec,
+    base_variable,
+    codes,
+    control_sets,
+    refused_terms,
+    short_label,
+    spec_config,
+)
+
+
+@dataclass
+class CommonSample:
+    """The countries every compared column uses, and the assessed countries it loses.
+
+    Attributes
+    ----------
+    countries : list of str
+        ISO3 codes with complete data on the outcome and every compared term.
+    lost : DataFrame
+        ``iso3, country, missing`` for the countries assessed in the edition but left out,
+        with the variables they lack in words.
+    assessed : int
+        Countries with an outcome score in the edition.
+    """
+
+    countries: list[str]
+    lost: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assessed: int = 0
+
+    @property
+    def n(self) -> int:
+        """Countries in the common sample."""
+        return len(self.countries)
+
+
+def common_sample(
+    data: pd.DataFrame, outcome: str, terms: Iterable[str], year: int
+) -> CommonSample:
+    """Countries of edition ``year`` with complete data on ``outcome`` and all ``terms``.
+
+    Returns
+    -------
+    CommonSample
+    """
+    terms = list(dict.fromkeys(terms))
+    rows = data[(data["year"] == year) & data[outcome].notna()]
+    spec = Spec(name="common sample", outcome=outcome, regressors=tuple(terms), years=(year,))
+    y, _, dropped, _, _ = design(spec, rows)
+    kept = list(y.index.get_level_values("iso3"))
+    return CommonSample(
+        countries=kept,
+        lost=dropped[["iso3", "country", "missing"]].reset_index(drop=True),
+        assessed=len(rows),
+    )
+
+
+def with_max_age(panel: Panel, lag: int, max_age: int | None) -> pd.DataFrame:
+    """The panel's data with the vintage rule's maximum age applied afterwards.
+
+    ``panel`` must be built with ``max_age=None``: it then holds, per covariate, the latest
+    reference year at or before ``edition - lag``; blanking values older than ``max_age`` gives
+    exactly what `egovlib.build_panel` returns with that ``max_age`` (one panel per lag serves
+    every maximum age of the specification curve).
+    """
+    data = panel.data.copy()
+    if max_age is None:
+        return data
+    refs = panel.ref_years
+    for col in refs.columns.drop(["iso3", "year"]):
+        age = data["year"] - lag - refs[col].astype("Float64")
+        data.loc[(age > max_age).fillna(False).to_numpy(), col] = np.nan
+    return data
+
+
+def _influential(fit: Fit) -> list[str]:
+    """Countries with Cook's distance above 4/n in an OLS fit."""
+    if not fit.ok or not fit.diagnostics:
+        return []
+    return fit.diagnostics["influential"]["iso3"].tolist()
+
+
+def specification_curve(
+    panels: dict[int, Panel],
+    hyps: list[Hypothesis],
+    *,
+    year: int,
+    outcome: str,
+    group: list[str],
+    default: dict,
+    allow_circular: tuple[str, ...] = (),
+    min_obs: int = 30,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each primary contrast across every combination of the reasonable analysis choices.
+
+    Choices (`model_specs.yml` ``spec_curve`` and ``control_sets``): control set, vintage lag
+    and maximum age, estimator (OLS, fractional logit, median regression), sample (all
+    countries with data, without the countries with Cook's distance above 4/n in the OLS fit,
+    without the group's countries) and model (the hypotheses together or one at a time).
+
+    Parameters
+    ----------
+    panels : dict
+        Lag -> `Panel` of edition ``year`` built with ``max_age=None`` (see `with_max_age`).
+    hyps : list of Hypothesis
+        The hypotheses testable in this edition.
+    default : dict
+        The report's own choices: ``controls`` (label), ``lag``, ``max_age``, ``estimator``,
+        ``sample``, ``model``; the matching rows get ``is_default`` True.
+
+    Returns
+    -------
+    curve : DataFrame
+        One row per hypothesis and specification: ``id, controls, lag, max_age, estimator,
+        sample, model, estimate, ci_low, ci_high, p, n, is_default``.
+    notes : list of str
+        Choices left out, and why (e.g. a control set refused by the circularity guard).
+    """
+    cfg = spec_config()["spec_curve"]
+    sets, notes = {}, []
+    for label, terms in control_sets().items():
+        refused = refused_terms(outcome, terms, allow_circular)
+        if refused:
+            notes.append(
+                f"The control set '{label}' is not used: "
+                f"{join_names([short_label(t) for t in refused])} "
+                f"{'feeds' if len(refused) == 1 else 'feed'} the {outcome.upper()}."
+            )
+            continue
+        sets[label] = tuple(terms)
+    models = {"together": [hyps]} if len(hyps) > 1 else {}
+    models["one at a time"] = [[h] for h in hyps]
+    models = {k: v for k, v in models.items() if k in cfg["models"]}
+    if len(hyps) == 1:
+        notes.append("Only one hypothesis can be tested in this edition: no joint model.")
+    rows = []
+    fits: dict[tuple, Fit] = {}  # vintage choices often select the same values: fit each once
+
+    def fitted(spec: Spec, data: pd.DataFrame, diagnostics: bool = False) -> Fit:
+        cols = [spec.outcome, *(base_variable(t) for t in spec.terms)]
+        key = (spec, _fingerprint(data, year, cols))
+        if key not in fits:
+            fits[key] = fit_spec(spec, data, diagnostics=diagnostics)
+        return fits[key]
+
+    for (label, ctrl), lag, max_age, (mname, groups) in itertools.product(
+        sets.items(), cfg["lags"], cfg["max_ages"], models.items()
+    ):
+        data = with_max_age(panels[lag], lag, max_age)
+        for hs in groups:
+            base = Spec(
+                name="curve",
+                outcome=outcome,
+                regressors=tuple(h.variable for h in hs),
+                controls=tuple(t for t in ctrl if t not in {h.variable for h in hs}),
+                years=(year,),
+                allow_circular=allow_circular,
+                min_obs=min_obs,
+            )
+            ols_all = fitted(base, data, diagnostics=True)
+            excluded = {
+                "all countries": [],
+                "without influential countries": _influential(ols_all),
+                "without the group": list(group),
+            }
+            for est, (sname, drop) in itertools.product(cfg["estimators"], excluded.items()):
+                if sname not in cfg["samples"]:
+                    continue
+                if est == "ols" and not drop:
+                    fit = ols_all
+                else:
+                    keep = None
+                    if drop:
+                        keep = tuple(c for c in ols_all.countries if c not in set(drop))
+                    spec = base.with_(estimator=est, countries=keep)
+                    fit = fitted(spec, data)
+                for h in hs:
+                    c = contrast(fit, h.variable, *h.contrast)
+                    choice = {
+                        "controls": label,
+                        "lag": lag,
+                        "max_age": max_age,
+                        "estimator": est,
+                        "sample": sname,
+                        "model": mname,
+                    }
+                    rows.append(
+                        {
+                            "id": h.id,
+                            **choice,
+                            "estimate": c.estimate if c else np.nan,
+                            "ci_low": c.ci_low if c else np.nan,
+                            "ci_high": c.ci_high if c else np.nan,
+                            "p": c.p if c else np.nan,
+                            "n": fit.n if fit.ok else 0,
+                            "is_default": all(choice[k] == v for k, v in default.items()),
+                        }
+                    )
+    return pd.DataFrame(rows), notes
+
+
+def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
+    """A hash of the edition's values in ``cols`` (equal data -> equal fit)."""
+    part = data.loc[data["year"] == year, ["iso3", *dict.fromkeys(cols)]]
+    return int(pd.util.hash_pandas_object(part, index=False).sum())
+
+
+def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
+    """Per hypothesis: specifications estimated, share with the default's sign, share with a
+    95% interval excluding zero on that side, and the range of the estimates.
+
+    Returns
+    -------
+    DataFrame
+        ``id, specs, same_sign, significant_same_sign, min, median, max, default``.
+    """
+    rows = []
+    for hid, part in curve.groupby("id", sort=False):
+        ok = part.dropna(subset=["estimate"])
+        dflt = ok.loc[ok["is_default"], "estimate"]
+        ref = float(dflt.iloc[0]) if len(dflt) else float(ok["estimate"].median())
+        sign = np.sign(ref) or 1.0
+        rows.append(
+            {
+                "id": hid,
+                "specs": len(ok),
+                "same_sign": float((np.sign(ok["estimate"]) == sign).mean()) if len(ok) else np.nan,
+                "significant_same_sign": float(
+                    ((ok["ci_low"] > 0) if sign > 0 else (ok["ci_high"] < 0)).mean()
+                )
+                if len(ok)
+                else np.nan,
+                "min": float(ok["estimate"].min()) if len(ok) else np.nan,
+                "median": float(ok["estimate"].median()) if len(ok) else np.nan,
+                "max": float(ok["estimate"].max()) if len(ok) else np.nan,
+                "default": ref,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------- imputation
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def mice_check(
+    fit: Fit,
+    data: pd.DataFrame,
+    hyps: list[Hypothesis],
+    *,
+    seed: int,
+    imputations: int | None = None,
+    burn_in: int | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Refit the headline model on every assessed country, imputing missing covariates by
+    multiple imputation by chained equations (statsmodels MICE, predictive mean matching, so
+    an imputed code is always a code some country reported), combined by Rubin's rules.
+
+    Parameters
+    ----------
+    fit : Fit
+        The headline OLS fit (complete cases).
+    data : DataFrame
+        The edition's panel data (all countries).
+    hyps : list of Hypothesis
+        Hypotheses in the headline model.
+    seed : int
+        Random seed (the imputations are random draws).
+
+    Returns
+    -------
+    table : DataFrame
+        Per hypothesis: ``id, complete_estimate, complete_low, complete_high, complete_n,
+        mice_estimate, mice_low, mice_high, mice_n``.
+    imputed : list of str
+        ISO3 codes of the countries added back by imputation.
+    """
+    from statsmodels.imputation import mice
+
+    cfg = spec_config()["mice"]
+    imputations = imputations or int(cfg["imputations"])
+    burn_in = burn_in or int(cfg["burn_in"])
+    spec = fit.spec
+    year = spec.years[0]
+    rows = data[(data["year"] == year) & data[spec.outcome].notna()]
+    frame = pd.DataFrame({"y": rows[spec.outcome].astype(float)})
+    formula_terms = []
+    for t in spec.terms:
+        b = base_variable(t)
+        col = _safe(t)
+        if t in CATEGORICAL:
+            cats = rows[t].astype(str)
+            ref = cats.value_counts().sort_index().idxmax()
+            for lv in sorted(set(cats) - {ref}):
+                dcol = _safe(f"{t}_{lv}")
+                frame[dcol] = (cats == lv).astype(float)
+                formula_terms.append(dcol)
+            continue
+        vals = rows[b].astype(float)
+        frame[col] = np.log(vals.where(vals > 0)) if t.startswith("log_") else vals
+        if t in codes():
+            formula_terms.append(f"C({col}, Treatment({codes()[t].reference!r}))")
+        else:
+            formula_terms.append(col)
+    frame.index = rows["iso3"].to_numpy()
+    imputed = frame.index[frame.isna().any(axis=1)].tolist()
+    # statsmodels >= 0.15 takes a generator; older versions draw from numpy's global one
+    own_rng = "rng" in inspect.signature(mice.MICEData).parameters
+    state = None if own_rng else np.random.get_state()  # noqa: NPY002
+    if not own_rng:
+        np.random.seed(seed)  # noqa: NPY002
+    try:
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            kw = {"rng": np.random.default_rng(seed)} if own_rng else {}
+            imp = mice.MICEData(frame.reset_index(drop=True), **kw)
+            model = mice.MICE(
+                "y ~ " + " + ".join(formula_terms),
+                sm.OLS,
+                imp,
+                n_skip=1,
+                fit_kwds={"cov_type": "HC3"},
+            )
+            res = model.fit(n_burnin=burn_in, n_imputations=imputations)
+    finally:
+        if state is not None:
+            np.random.set_state(state)  # noqa: NPY002
+    names = list(model.exog_names) if hasattr(model, "exog_names") else None
+    params = pd.Series(res.params, index=names or res.model.exog_names)
+    bse = pd.Series(res.bse, index=params.index)
+    out = []
+    for h in hyps:
+        c = contrast(fit, h.variable, *h.contrast)
+        ref = codes()[h.variable].reference
+        key = f"C({_safe(h.variable)}, Treatment({ref!r}))[T.{h.contrast[0]!r}]"
+        est = float(params.get(key, np.nan))
+        se = float(bse.get(key, np.nan))
+        if h.contrast[1] != ref:
+            est, se = np.nan, np.nan  # only contrasts with the reference level are compared
+        out.append(
+            {
+                "id": h.id,
+                "complete_estimate": c.estimate if c else np.nan,
+                "complete_low": c.ci_low if c else np.nan,
+                "complete_high": c.ci_high if c else np.nan,
+                "complete_n": fit.n,
+                "mice_estimate": est,
+                "mice_low": est - 1.96 * se,
+                "mice_high": est + 1.96 * se,
+                "mice_n": len(frame),
+            }
+        )
+    return pd.DataFrame(out), imputed
+
+
+def names_of(iso3: Iterable[str]) -> list[str]:
+    """Country names for ISO3 codes, in the given order."""
+    return [display_name(c) for c in iso3]
