@@ -138,38 +138,62 @@ def un_members() -> list[str]:
     return sorted(t.loc[t["un_member"], "iso3"])
 
 
-#: Column of the short name per language (the UN M49 table's English and Arabic short names).
-NAME_COLUMNS = {"en": "name", "ar": "name_ar"}
+#: Languages of `country_name`: the six official UN languages (UN M49 names).
+NAME_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
 
-def country_name(iso3: str, lang: str = "en") -> str:
-    """Short name of a country (UN M49) in English or Arabic (``lang="ar"``).
+def country_name(iso3: str, lang: str = "en", *, formal: bool = False) -> str:
+    """Name of a country as the UN writes it (UN M49 table, UNSD), in one of the UN languages.
+
+    Parameters
+    ----------
+    iso3 : str
+        ISO3 code.
+    lang : str
+        ``"en"`` (default), ``"ar"``, ``"zh"``, ``"fr"``, ``"ru"`` or ``"es"``.
+    formal : bool
+        The formal name ("Kingdom of Bahrain", "مملكة البحرين") instead of the short one
+        ("Bahrain", "البحرين").
+
+    Returns
+    -------
+    str
+        Short names without M49's sorting article ("United Arab Emirates", not "... (the)";
+        "Algérie", not "Algérie (l')").
 
     Raises
     ------
     EgovError
-        For an unknown ISO3 code, an unknown language, or a country without a name in that
-        language in the M49 table.
+        For an unknown code or language, or a territory the M49 table names only in English
+        (e.g. Kosovo, Hong Kong): the six-language names cover the 193 UN member states, the
+        two observer states (Holy See, State of Palestine), the Cook Islands and Niue.
     """
-    t = country_table()
+    if lang not in NAME_LANGUAGES:
+        raise EgovError(
+            f"unknown language {lang!r} for a country name; use one of {', '.join(NAME_LANGUAGES)}"
+        )
+    t = _names()
     if iso3 not in t.index:
         raise EgovError(f"unknown ISO3 code {iso3!r}; use a code from egovlib.country_table()")
-    if lang not in NAME_COLUMNS:
-        raise EgovError(
-            f"no country names in language {lang!r}; languages: {', '.join(NAME_COLUMNS)}"
-        )
     if lang == "en":
-        return str(t.at[iso3, "name"])
-    from .readers import load_table  # local: readers use this module
-
-    names = load_table("countries").set_index("iso3")[NAME_COLUMNS[lang]]
-    name = names.get(iso3)
-    if not isinstance(name, str) or not name.strip():
+        col = "m49_formal_name" if formal else "name"
+    else:
+        col = f"formal_name_{lang}" if formal else f"name_{lang}"
+    name = t.at[iso3, col]
+    if not isinstance(name, str) or not name:
         raise EgovError(
-            f"the UN M49 table has no {lang} name for {iso3} ({t.at[iso3, 'name']}); "
-            "add one to the M49 file's short-name column or choose another language"
+            f"the UN M49 table has no {'formal' if formal else 'short'} name in {lang!r} for "
+            f"{iso3} ({t.at[iso3, 'name']}); names in the six UN languages cover the UN member "
+            "states and a few others. Fix: use lang='en' for this territory."
         )
-    return name.strip()
+    return name
+
+
+@cache
+def _names() -> pd.DataFrame:
+    from .readers import load_table
+
+    return load_table("countries").set_index("iso3")
 
 
 def group_names() -> list[str]:
