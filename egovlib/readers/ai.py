@@ -10,7 +10,7 @@ import pandas as pd
 from ..countries import harmonise_codes, to_iso3
 from ..errors import DataError
 from ..schemas import LONG
-from . import Variable, register
+from ..sources import files_for_reader, verified_path
 from .parsing import (
     check_duplicates,
     numeric,
@@ -19,6 +19,7 @@ from .parsing import (
     rename_columns,
     wide_to_long,
 )
+from .registry import Variable, load_table, register
 
 log = logging.getLogger(__name__)
 
@@ -272,9 +273,6 @@ def crosscheck_gairi_rankings() -> pd.DataFrame:
     pandas.DataFrame
         One row per edition: ``year, ranked, detailed, only_in_one, max_abs_diff``.
     """
-    from ..sources import files_for_reader, verified_path
-    from . import load_table
-
     table = load_table("oxford_gairi")
     total = table[table["variable"].isin(["gairi_total", "gairi2019_score"])]
     rows = []

@@ -10,9 +10,9 @@ import pandas as pd
 
 from ..countries import OVERRIDES_PATH, country_table, harmonise_codes, normalise_name, to_iso3
 from ..errors import CountryNotMapped, DataError
-from ..schemas import LONG
-from . import Variable, register
+from ..schemas import LONG, PlausibleRange
 from .parsing import check_duplicates, numeric, read_excel, read_text_csv, rename_columns
+from .registry import Variable, register
 
 log = logging.getLogger(__name__)
 
@@ -309,6 +309,8 @@ TERTIARY_NEW_FROM = 2018
             notes="Spliced: OWID export of SE.TER.ENRR (to 2015) and WDI 2026 vintage "
             "(2018+); no 2016-2017 values; source per value in `source`. "
             "See docs/series_breaks.md. GER enters the UN HCI.",
+            # a gross ratio counts enrolled students of any age: it passes 100 (Greece 166)
+            valid_range=PlausibleRange(0, 200),
         ),
     ),
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from ..errors import DataError
-from . import register
 from .parsing import read_excel, read_text_csv, rename_columns
+from .registry import register
 
 #: The six official UN languages (ISO 639-1 code -> the word M49 uses in its column names).
 UN_LANGUAGES = {
