@@ -64,6 +64,7 @@ def _per_table_generation(fn: Callable[[], T]) -> Callable[[], T]:
             memo[gen] = value
         return memo[gen]
 
+    cached.cache_clear = memo.clear  # type: ignore[attr-defined]  # as functools.cache offers
     return cached
 
 
