@@ -431,3 +431,18 @@ def test_read_only_cache_folder_falls_back_to_no_cache(temp_data, monkeypatch, c
     assert len(load_table("egdi")) == 193 * 12
     assert "cannot be used (PermissionError" in caplog.text
     assert not list(temp_data.cache.glob("*")), "no partial file left behind"
+
+
+def test_published_anomaly_with_another_value_is_refused(temp_data):
+    # Micronesia's 2003 HCI of 1.422 is kept as published; 1.5 in its place is not.
+    temp_data.edit(
+        "un_egdi_2003_2020",
+        "2003,Micronesia (Federated States of) ,42.0,0.52648,0.0172,0.1179,1.422",
+        "2003,Micronesia (Federated States of) ,42.0,0.52648,0.0172,0.1179,1.5",
+        count=2,
+    )
+    with pytest.raises(DataError) as info:
+        load_table("egdi")
+    msg = str(info.value)
+    assert "outside [0, 1] in column `hci`" in msg and "(FSM), edition 2003" in msg
+    assert "1.5 (published: 1.422)" in msg and "egdi_anomalies.yml" in msg

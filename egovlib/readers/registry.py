@@ -159,6 +159,7 @@ FINGERPRINT_FILES = (
     "countries.py",
     "country_overrides.yml",
     "judgements/egdi_departures.yml",
+    "judgements/egdi_anomalies.yml",
 )
 
 

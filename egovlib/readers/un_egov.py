@@ -54,8 +54,36 @@ LAYOUTS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Published values outside [0, 1], kept as published and flagged (UN DESA 2003 HCI).
-PUBLISHED_ANOMALIES = {(2003, "FSM", "hci"), (2003, "TUV", "hci")}
+
+@dataclass(frozen=True)
+class PublishedAnomaly:
+    """A published index value outside [0, 1], kept as published and flagged.
+
+    Attributes
+    ----------
+    edition, iso3, index :
+        Where it is (``index`` is ``egdi``, ``osi``, ``hci``, ``tii`` or ``epi``).
+    value : float
+        The value as published; another value there is refused.
+    note : str
+        Country name and context.
+    citation : str
+        Where it is published.
+    """
+
+    edition: int
+    iso3: str
+    index: str
+    value: float
+    note: str
+    citation: str
+
+
+#: Published values outside [0, 1] (``egovlib/judgements/egdi_anomalies.yml``): the 2003 HCI of
+#: Micronesia (1.422) and Tuvalu (1.03).
+PUBLISHED_ANOMALIES: dict[tuple[int, str, str], PublishedAnomaly] = {
+    (a.edition, a.iso3, a.index): a for a in load_judgements("egdi_anomalies", PublishedAnomaly)
+}
 
 
 #: Largest gap between a published EGDI and the mean of its published OSI, HCI and TII that is
@@ -268,15 +296,17 @@ def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
         out = (df[col] < 0) | (df[col] > 1)
         for i in df.index[out]:
             key = (int(df.at[i, "year"]), df.at[i, "iso3"], col)
-            if key in PUBLISHED_ANOMALIES:
+            known = PUBLISHED_ANOMALIES.get(key)
+            if known is not None and abs(df.at[i, col] - known.value) < 1e-9:
                 df.at[i, "hci_above_one"] = True
                 continue
+            published = f" (published: {known.value:g})" if known is not None else ""
             raise DataError(
                 path,
                 f"score outside [0, 1] in column `{col}` for {df.at[i, 'country']} "
-                f"({key[1]}), edition {key[0]}, line {i + 2}: {df.at[i, col]}",
+                f"({key[1]}), edition {key[0]}, line {i + 2}: {df.at[i, col]}{published}",
                 "correct the value from the published survey; published anomalies that must be "
-                "kept are listed in PUBLISHED_ANOMALIES in egovlib/readers/un_egov.py",
+                f"kept are listed with their value in {judgement_path('egdi_anomalies')}",
             )
     df["rank"] = df["rank"].round().astype("Int64")
     return df
