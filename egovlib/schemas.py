@@ -26,11 +26,6 @@ class PlausibleRange:
     hi: float
     lo_open: bool = False
 
-    def contains(self, values: pd.Series) -> pd.Series:
-        """Element-wise: is each value inside the range?"""
-        above = values > self.lo if self.lo_open else values >= self.lo
-        return above & (values <= self.hi)
-
     def __str__(self) -> str:
         lo = f"above {self.lo:g}" if self.lo_open else f"{self.lo:g}"
         return f"{lo} to {self.hi:g}"
@@ -98,12 +93,15 @@ def long_schema(ranges: Mapping[str, PlausibleRange]) -> pa.DataFrameSchema:
     """
     ranges = dict(ranges)
 
+    lo = {v: r.lo for v, r in ranges.items()}
+    hi = {v: r.hi for v, r in ranges.items()}
+    open_lo = [v for v, r in ranges.items() if r.lo_open]
+
     def inside(df: pd.DataFrame) -> pd.Series:
-        ok = pd.Series(False, index=df.index)
-        for variable, rows in df.groupby("variable").groups.items():
-            if variable in ranges:
-                ok.loc[rows] = ranges[variable].contains(df.loc[rows, "value"])
-        return ok
+        # a variable without a range maps to NaN bounds, so its rows fail
+        low, high = df["variable"].map(lo), df["variable"].map(hi)
+        above = (df["value"] > low).where(df["variable"].isin(open_lo), df["value"] >= low)
+        return above & (df["value"] <= high)
 
     return pa.DataFrameSchema(
         LONG.columns,

@@ -6,6 +6,7 @@ import pytest
 
 from egovlib import load_table
 from egovlib.errors import DataError, DataRootNotFound
+from egovlib.sources import load_catalogue
 
 EGDI_2022 = "un_egdi_2022"
 
@@ -216,6 +217,36 @@ def test_every_reader_variable_has_a_plausible_range():
         assert rng.lo < rng.hi, v.name
     assert str(variables()["literacy_rate"].plausible_range) == "0 to 100"
     assert str(variables()["population"].plausible_range).startswith("above 0")
+
+
+def test_range_check_bounds(tmp_path):
+    """Closed bounds, an open lower bound (positive amounts), and a variable without a range."""
+    import pandas as pd
+
+    from egovlib.readers import validate
+    from egovlib.schemas import PlausibleRange, long_schema
+
+    schema = long_schema({"share": PlausibleRange(0, 100), "people": PlausibleRange(0, 9, True)})
+    src = load_catalogue()["owid_literacy"]
+    cases = [("share", 0.0), ("share", 100.0), ("people", 9.0), ("people", 0.5)]
+    ok = pd.DataFrame(
+        {
+            "iso3": "BHR",
+            "year": range(2000, 2000 + len(cases)),
+            "variable": [v for v, _ in cases],
+            "value": [x for _, x in cases],
+            "source": src.id,
+        }
+    )
+    assert len(validate(ok, schema, [(src, tmp_path / "a.csv")])) == 4
+    bad = ok.assign(value=[-0.1, 100.5, 0.0, 9.5], variable=["share", "share", "people", "x"])
+    with pytest.raises(DataError) as info:
+        validate(bad, schema, [(src, tmp_path / "a.csv")])
+    msg = str(info.value)
+    assert msg.startswith(f"{tmp_path / 'a.csv'}: 4 schema violation(s)")
+    assert "`share` = -0.1 for BHR 2000" in msg and "`share` = 100.5 for BHR 2001" in msg
+    assert "`people` = 0.0 for BHR 2002" in msg and "range above 0 to 9" in msg
+    assert "`x` = 9.5 for BHR 2003" in msg and "(no range declared)" in msg
 
 
 def test_variable_without_range_is_refused_at_registration():

@@ -138,7 +138,7 @@ def numeric(
                 f"non-numeric value(s) in column `{col}` ({cells})",
                 f"correct the cell(s) in `{col}` or restore the file from the data mirror",
             )
-        _check_cut_numbers(text.where(~blank), col, path, row_offset)
+        _check_cut_numbers(text, col, path, row_offset)
         out[col] = values.astype("float64")
     return out
 
@@ -149,6 +149,8 @@ def _check_cut_numbers(text: pd.Series, col: str, path: Path, row_offset: int) -
     ``0.`` parses as 0.0, but no export writes a number that way: it is what is left of
     ``0.83280`` when a copy stops mid-number.
     """
+    if not text.str.endswith(".").fillna(False).any():  # the common case, checked cheaply
+        return
     cut = text.str.fullmatch(r"[+-]?\d+\.").fillna(False)
     if cut.any() and text.str.contains(r"\.\d", regex=True).fillna(False).any():
         where = cut.to_numpy().nonzero()[0][:5]
