@@ -125,10 +125,10 @@ def to_iso3(names: Iterable[str], *, file: str, column: str) -> pd.Series:
     CountryNotMapped
         Listing every unmatched name and where to map it.
     """
-    names = pd.Series(list(names), dtype="object")
+    series = pd.Series(list(names), dtype="object")
     aliases = _alias_table()
-    codes = names.map(lambda n: aliases.get(normalise_name(n)) if isinstance(n, str) else None)
-    unmatched = sorted({str(n).strip() for n, c in zip(names, codes, strict=True) if pd.isna(c)})
+    codes = series.map(lambda n: aliases.get(normalise_name(n)) if isinstance(n, str) else None)
+    unmatched = sorted({str(n).strip() for n, c in zip(series, codes, strict=True) if pd.isna(c)})
     if unmatched:
         raise CountryNotMapped(
             file,
@@ -296,7 +296,7 @@ def resolve_country(country: str) -> str:
     if text.upper() in economies.index:
         return text.upper()
     code = _alias_table().get(normalise_name(text))
-    if code in economies.index:
+    if code is not None and code in economies.index:
         return code
     raise SpecError(f"{_unknown_country(text, economies)} Fix: {_COUNTRY_FIX}")
 

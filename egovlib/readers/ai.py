@@ -234,6 +234,7 @@ def parse_gairi(src, path: Path) -> pd.DataFrame:
     variables=GAIRI_VARIABLES,
 )
 def read_oxford_gairi(files):
+    """Every GAIRI workbook (2019 layout or 2020-2024 detail sheet) -> long table."""
     parts = []
     for src, path in files:
         wide = parse_gairi(src, path)
@@ -345,6 +346,7 @@ AIPI_VARIABLES = (
     variables=AIPI_VARIABLES,
 )
 def read_imf_aipi(files):
+    """The IMF AIPI sheet (two header rows) -> AIPI and its four components, long."""
     parts = []
     for src, path in files:
         # Two header rows: "Components of AIPI" above the column names.
@@ -415,6 +417,7 @@ TORTOISE_VARIABLES = (
     variables=TORTOISE_VARIABLES,
 )
 def read_tortoise_ai(files):
+    """The Tortoise Global AI Index CSV -> total and seven pillars, long (country names mapped)."""
     parts = []
     for src, path in files:
         # Region/Cluster/Income group/Political regime were added by the Kaggle author: not read.

@@ -25,9 +25,11 @@ LONG_COLUMNS = ["iso3", "year", "variable", "value", "source"]
 
 # ------------------------------------------------------------------------------ shared helpers
 def economy_codes() -> set[str]:
-    """ISO3 codes of economies: country-table rows with a UN region or a World Bank income group
-    (the table also holds the World Bank aggregates, e.g. WLD, ARB, which have neither), plus
-    `NON_TABLE_ECONOMIES`."""
+    """ISO3 codes of economies, plus `NON_TABLE_ECONOMIES`.
+
+    Economies are the country-table rows with a UN region or a World Bank income group (the
+    table could hold aggregates, e.g. WLD, ARB, which have neither).
+    """
     t = country_table()
     return set(t.index[t["region"].notna() | t["income_group"].notna()]) | set(NON_TABLE_ECONOMIES)
 
@@ -35,8 +37,10 @@ def economy_codes() -> set[str]:
 def keep_economies(
     df: pd.DataFrame, path: Path, *, is_aggregate: pd.Series, rule: str
 ) -> pd.DataFrame:
-    """Drop the aggregate rows (``is_aggregate``, by the stated ``rule``); every other code must be
-    an economy of the country table (or `NON_TABLE_ECONOMIES`), else a `DataError` lists them.
+    """Drop the aggregate rows; every other code must be an economy, else a `DataError`.
+
+    Aggregates are the rows flagged ``is_aggregate``, by the stated ``rule``; every other code
+    must be an economy of the country table (or `NON_TABLE_ECONOMIES`).
 
     Parameters
     ----------
@@ -149,8 +153,10 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
 
 
 def read_wdi_api_csv(path: Path) -> tuple[str, pd.DataFrame]:
-    """A WDI API extract (``iso3, year, country_name, value, wb_indicator, canonical_name``; one
-    indicator per file, aggregates already removed by the extractor) -> (indicator, table).
+    """A WDI API extract -> (indicator code, ``iso3, year, value`` table).
+
+    Columns ``iso3, year, country_name, value, wb_indicator, canonical_name``; one indicator per
+    file, aggregates already removed by the extractor.
     """
     raw = read_text_csv(path)
     df = rename_columns(

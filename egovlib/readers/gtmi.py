@@ -174,6 +174,7 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     variables=GROUP_VARIABLES,
 )
 def read_gtmi_groups(files):
+    """GTMI group scores of every edition in groups_data.xlsx -> long table."""
     return pd.concat([parse_gtmi_groups(src, path)[0] for src, path in files], ignore_index=True)
 
 
@@ -370,6 +371,7 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
     ),
 )
 def read_gtmi_indicators(files):
+    """GTMI question-level answers (`INDICATORS`) of 2020 and 2022 -> long table."""
     return pd.concat([parse_gtmi_indicators(src, path) for src, path in files], ignore_index=True)
 
 
@@ -450,7 +452,7 @@ def parse_undp_gtmi_2020(path: Path) -> pd.DataFrame:
     """
     text = path.read_bytes().decode("utf-8")
     records = [r.replace("\n", " ") for r in text.split("\r\n")]
-    df = read_csv(io.StringIO("\n".join(records)), dtype=str, keep_default_na=False)
+    df = read_csv(io.StringIO("\n".join(records)), file=path, dtype=str, keep_default_na=False)
     if df.shape[1] != UNDP_2020_FIELDS:
         raise DataError(
             path,

@@ -83,6 +83,7 @@ WB_COLUMNS = {"Economy": "wb_name", "Code": "iso3", "Income group": "income_grou
 
 @register("countries", COUNTRIES, "ISO3, names, UN region/sub-region, World Bank income group")
 def read_countries(files):
+    """UN M49 table + UN E-Government country list + World Bank classification -> one table."""
     paths = {src.id: path for src, path in files}
     for needed in ("un_m49", "unu_countries", "wb_class"):
         if needed not in paths:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +12,17 @@ import pandas as pd
 from ..errors import DataError
 
 
-def read_csv(path: Path, **kwargs) -> pd.DataFrame:
+def read_csv(path: Path | io.StringIO, *, file: Path | None = None, **kwargs) -> pd.DataFrame:
     """``pandas.read_csv`` that turns parser failures into a `DataError` naming the file.
 
+    ``path`` may be text already read (``io.StringIO``); ``file`` then names its file in errors.
     A file whose last line has no line break is checked for a cut last record (`check_last_record`).
     """
     try:
         df = pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise DataError(
-            path,
+            file or (path if isinstance(path, Path) else None),
             f"cannot parse the file ({type(exc).__name__}: {exc})",
             "the file is truncated or not the expected format: restore it from the data mirror",
         ) from exc

@@ -283,9 +283,12 @@ def _check_universe(df: pd.DataFrame, path: Path) -> None:
 
 
 def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Zero EGDI = not assessed (scores of 0 and the placeholder rank become missing);
-    HCI above 1 is allowed only for the published 2003 anomalies; other values outside [0, 1]
-    raise."""
+    """Mark not-assessed countries and the published anomalies; refuse other impossible scores.
+
+    Zero EGDI = not assessed (scores of 0 and the placeholder rank become missing); HCI above 1
+    is allowed only for the published 2003 anomalies (`PUBLISHED_ANOMALIES`, with their values);
+    any other value outside [0, 1] raises.
+    """
     df = df.copy()
     df["assessed"] = df["egdi"].fillna(0) > 0
     for col in INDICES:
@@ -314,6 +317,7 @@ def _flag_published_quirks(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 @register("egdi", EGDI, "UN E-Government Survey: EGDI, OSI, HCI, TII, EPI, rank, all editions")
 def read_egdi(files):
+    """Every primary EGDI file -> one row per country and edition (one file per edition)."""
     parts = [parse_egdi_file(src, path) for src, path in files if src.role == "primary"]
     df = pd.concat(parts, ignore_index=True)
     dup = df.duplicated(["iso3", "year"], keep=False)
