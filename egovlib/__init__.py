@@ -1,6 +1,6 @@
 """egovlib: data, methods and reports for research on the UN E-Government Survey."""
 
-from .countries import country_name, country_table, resolve_group, un_members
+from .countries import country_name, country_table, resolve_country, resolve_group, un_members
 from .errors import DataError, EgovError, SpecError
 from .panel import (
     Panel,
@@ -32,6 +32,7 @@ __all__ = [
     "load_covariates",
     "load_egdi_panel",
     "load_table",
+    "resolve_country",
     "resolve_group",
     "un_members",
     "variables",

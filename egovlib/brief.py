@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import config, indices, plots, standing
-from .countries import NAMED_GROUPS, country_table
+from .countries import country_table, named_groups
 from .errors import EgovError
 from .i18n import LANGUAGES, Catalog, GroupSpec, catalog
 from .judgements import load_judgements
@@ -174,7 +174,7 @@ class Brief:
 def group_spec(group: str | Iterable[str], members: Sequence[str]) -> GroupSpec:
     """How prose names a group: a named group (GCC), a UN/World Bank category or a list."""
     if isinstance(group, str):
-        if group in NAMED_GROUPS:
+        if group in named_groups():
             return GroupSpec("named", group, tuple(members))
         t = country_table()
         if any((t[c] == group).any() for c in ("region", "subregion", "income_group")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from .errors import EgovError
@@ -11,10 +12,18 @@ from .errors import EgovError
 def data_status(verify: bool = False) -> int:
     """Print, per catalogued file, where it was found, checksum, years, rows and countries.
 
-    With ``verify`` the command parses every reader and exits non-zero on any problem.
+    With ``verify`` the command parses and checks every raw file afresh (never from a cache)
+    and exits non-zero on any problem.
     """
+    from .readers import fresh_tables
+
+    with fresh_tables() if verify else contextlib.nullcontext():
+        return _data_status(verify)
+
+
+def _data_status(verify: bool) -> int:
     from . import sources
-    from .readers import load_table, readers
+    from .readers import load_all
 
     try:
         root = sources.data_root()
@@ -23,12 +32,7 @@ def data_status(verify: bool = False) -> int:
         return 2
     print(f"Data root: {root}")
     problems = 0
-    tables = {}
-    for name in sorted(readers()):
-        try:
-            tables[name] = load_table(name)
-        except EgovError as exc:
-            tables[name] = exc
+    tables = load_all()
     header = f"{'file':28} {'checksum':9} {'years':11} {'reader':22} {'rows':>6} {'countries':>9}"
     print(header)
     print("-" * len(header))
@@ -39,6 +43,8 @@ def data_status(verify: bool = False) -> int:
             status = "OK" if ok else "MISMATCH"
         except EgovError:
             status = "MISSING"
+        except OSError:  # present but unreadable; the reader's error below says how to fix it
+            status = "UNREADABLE"
         rows = countries = ""
         table = tables.get(src.reader) if src.reader else None
         if src.reader and src.reader not in tables:
@@ -65,7 +71,7 @@ def data_status(verify: bool = False) -> int:
         from .readers.un_egov import crosscheck_editions
 
         if not any(isinstance(t, Exception) for t in tables.values()):
-            cc = crosscheck_editions()
+            cc = crosscheck_editions(tables["egdi"])
             print("\nCross-checks of duplicate EGDI copies:")
             print(cc.to_string(index=False))
             bad = cc[(cc["max_abs_diff"] > 1e-9) | (cc["rank_mismatches"] > 0)]
@@ -107,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `egov` command."""
     args = build_parser().parse_args(argv)
+    from .config import absolute_env_paths
+
+    absolute_env_paths()  # a relative $EGOV_DATA_DIR means the caller's folder, also in kernels
     try:
         if args.command == "data" and args.data_command == "statement":
             from .sources import availability_statement

@@ -2,24 +2,70 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 import pandas as pd
 import pycountry
 import yaml
 
 from . import config
-from .errors import CountryNotMapped, EgovError
+from .errors import CountryNotMapped, EgovError, SpecError
+from .judgements import judgement_path, load_judgements
+from .readers.registry import generation, load_table
 
 OVERRIDES_PATH = config.PACKAGE_DIR / "country_overrides.yml"
 
-#: Named country groups. Regions, sub-regions and income groups are added from the metadata.
-NAMED_GROUPS: dict[str, tuple[str, ...]] = {
-    "GCC": ("BHR", "KWT", "OMN", "QAT", "SAU", "ARE"),
-}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CountryGroup:
+    """A named group of countries (a regional body), from ``judgements/country_groups.yml``.
+
+    Attributes
+    ----------
+    name : str
+        The name used in parameters, e.g. ``"GCC"``.
+    title : str
+        Full name, e.g. ``"Gulf Cooperation Council"`` (also accepted as the group's name).
+    members : tuple of str
+        ISO3 codes (or country names) of the members.
+    citation : str
+        The founding treaty or official list that defines the membership.
+    """
+
+    name: str
+    title: str
+    members: tuple[str, ...]
+    citation: str
+
+
+def _per_table_generation(fn: Callable[[], T]) -> Callable[[], T]:
+    """Cache ``fn()`` (built from loaded tables) until the tables are forgotten.
+
+    Keyed on `readers.registry.generation`, so the country table seen here is never older than
+    the tables (after `readers.clear_memory_cache`) nor from outside `readers.fresh_tables`.
+    """
+    memo: dict[int, T] = {}
+
+    @functools.wraps(fn)
+    def cached() -> T:
+        gen = generation()
+        if gen not in memo:
+            value = fn()
+            memo.clear()
+            memo[gen] = value
+        return memo[gen]
+
+    cached.cache_clear = memo.clear  # type: ignore[attr-defined]  # as functools.cache offers
+    return cached
 
 
 def normalise_name(name: str) -> str:
@@ -45,11 +91,9 @@ def _pycountry_aliases() -> dict[str, str]:
     return out
 
 
-@cache
+@_per_table_generation
 def _alias_table() -> dict[str, str]:
     """Normalised name -> ISO3, built from the M49 table, the UN list, the WB list and pycountry."""
-    from .readers import load_table  # local: readers use this module
-
     aliases = _pycountry_aliases()
     meta = load_table("countries")
     for col in ("name", "un_common_name", "un_official_name", "m49_formal_name", "wb_name"):
@@ -81,10 +125,10 @@ def to_iso3(names: Iterable[str], *, file: str, column: str) -> pd.Series:
     CountryNotMapped
         Listing every unmatched name and where to map it.
     """
-    names = pd.Series(list(names), dtype="object")
+    series = pd.Series(list(names), dtype="object")
     aliases = _alias_table()
-    codes = names.map(lambda n: aliases.get(normalise_name(n)) if isinstance(n, str) else None)
-    unmatched = sorted({str(n).strip() for n, c in zip(names, codes, strict=True) if pd.isna(c)})
+    codes = series.map(lambda n: aliases.get(normalise_name(n)) if isinstance(n, str) else None)
+    unmatched = sorted({str(n).strip() for n, c in zip(series, codes, strict=True) if pd.isna(c)})
     if unmatched:
         raise CountryNotMapped(
             file,
@@ -107,15 +151,13 @@ def harmonise_codes(codes: Iterable[str], *, file: str, column: str) -> pd.Serie
     return s.map(lambda c: legacy.get(c, c))
 
 
-@cache
+@_per_table_generation
 def country_table() -> pd.DataFrame:
     """One row per country or area: ISO3, name, UN region and sub-region, income group, flags.
 
     Columns: ``iso3, name, region, subregion, intermediate_region, income_group, un_member,
     ldc, lldc, sids``. The 193 UN member states have ``un_member`` True.
     """
-    from .readers import load_table
-
     meta = load_table("countries")
     cols = [
         "iso3",
@@ -138,47 +180,147 @@ def un_members() -> list[str]:
     return sorted(t.loc[t["un_member"], "iso3"])
 
 
-#: Column of the short name per language (the UN M49 table's English and Arabic short names).
-NAME_COLUMNS = {"en": "name", "ar": "name_ar"}
+#: Languages of `country_name`: the six official UN languages (UN M49 names).
+NAME_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 
 
-def country_name(iso3: str, lang: str = "en") -> str:
-    """Short name of a country (UN M49) in English or Arabic (``lang="ar"``).
+def country_name(iso3: str, lang: str = "en", *, formal: bool = False) -> str:
+    """Name of a country as the UN writes it (UN M49 table, UNSD), in one of the UN languages.
+
+    Parameters
+    ----------
+    iso3 : str
+        ISO3 code.
+    lang : str
+        ``"en"`` (default), ``"ar"``, ``"zh"``, ``"fr"``, ``"ru"`` or ``"es"``.
+    formal : bool
+        The formal name ("Kingdom of Bahrain", "مملكة البحرين") instead of the short one
+        ("Bahrain", "البحرين").
+
+    Returns
+    -------
+    str
+        Short names without M49's sorting article ("United Arab Emirates", not "... (the)";
+        "Algérie", not "Algérie (l')").
 
     Raises
     ------
     EgovError
-        For an unknown ISO3 code, an unknown language, or a country without a name in that
-        language in the M49 table.
+        For an unknown code or language, or a territory the M49 table names only in English
+        (e.g. Kosovo, Hong Kong): the six-language names cover the 193 UN member states, the
+        two observer states (Holy See, State of Palestine), the Cook Islands and Niue.
     """
-    t = country_table()
+    if lang not in NAME_LANGUAGES:
+        raise EgovError(
+            f"unknown language {lang!r} for a country name; use one of {', '.join(NAME_LANGUAGES)}"
+        )
+    t = _names()
     if iso3 not in t.index:
         raise EgovError(f"unknown ISO3 code {iso3!r}; use a code from egovlib.country_table()")
-    if lang not in NAME_COLUMNS:
-        raise EgovError(
-            f"no country names in language {lang!r}; languages: {', '.join(NAME_COLUMNS)}"
-        )
     if lang == "en":
-        return str(t.at[iso3, "name"])
-    from .readers import load_table  # local: readers use this module
-
-    names = load_table("countries").set_index("iso3")[NAME_COLUMNS[lang]]
-    name = names.get(iso3)
-    if not isinstance(name, str) or not name.strip():
+        col = "m49_formal_name" if formal else "name"
+    else:
+        col = f"formal_name_{lang}" if formal else f"name_{lang}"
+    name = t.at[iso3, col]
+    if not isinstance(name, str) or not name:
         raise EgovError(
-            f"the UN M49 table has no {lang} name for {iso3} ({t.at[iso3, 'name']}); "
-            "add one to the M49 file's short-name column or choose another language"
+            f"the UN M49 table has no {'formal' if formal else 'short'} name in {lang!r} for "
+            f"{iso3} ({t.at[iso3, 'name']}); names in the six UN languages cover the UN member "
+            "states and a few others. Fix: use lang='en' for this territory."
         )
-    return name.strip()
+    return name
+
+
+@_per_table_generation
+def _names() -> pd.DataFrame:
+    return load_table("countries").set_index("iso3")
+
+
+@_per_table_generation
+def named_groups() -> dict[str, CountryGroup]:
+    """The named groups of ``judgements/country_groups.yml`` (GCC, ...), members as ISO3 codes.
+
+    Raises
+    ------
+    SpecError
+        A member that is not a known country, naming the file, the group and close matches.
+    """
+    path = judgement_path("country_groups")
+    out = {}
+    for g in load_judgements("country_groups", CountryGroup):
+        try:
+            members = tuple(resolve_country(m) for m in g.members)
+        except SpecError as exc:
+            raise SpecError(f"{path}, group {g.name}: {exc}") from None
+        out[g.name] = CountryGroup(g.name, g.title, members, g.citation)
+    return out
 
 
 def group_names() -> list[str]:
     """Every named group: GCC, UN regions and sub-regions, World Bank income groups."""
     t = country_table()
-    found = [*NAMED_GROUPS]
+    found = [*named_groups()]
     for col in ("region", "subregion", "income_group"):
         found += sorted(t[col].dropna().unique())
     return found
+
+
+def _economies() -> pd.DataFrame:
+    """Country-table rows that are countries or territories (not World Bank aggregates)."""
+    t = country_table()
+    return t[t["region"].notna() | t["income_group"].notna()]
+
+
+def resolve_country(country: str) -> str:
+    """ISO3 code of a country given by its code or its name.
+
+    Parameters
+    ----------
+    country : str
+        An ISO3 code in any case (``"BHR"``, ``"bhr"``) or a name as any of the UN, the World
+        Bank or ISO 3166 write it (``"Bahrain"``, ``"Kingdom of Bahrain"``, ``"Korea, Rep."``,
+        ``"Türkiye"``; case, accents and punctuation are ignored).
+
+    Returns
+    -------
+    str
+        The ISO3 code, e.g. ``resolve_country("Bahrain") == "BHR"``.
+
+    Raises
+    ------
+    SpecError
+        For an unknown code or name, listing close matches and how to find the valid ones.
+    """
+    text = str(country).strip()
+    economies = _economies()
+    if text.upper() in economies.index:
+        return text.upper()
+    code = _alias_table().get(normalise_name(text))
+    if code is not None and code in economies.index:
+        return code
+    raise SpecError(f"{_unknown_country(text, economies)} Fix: {_COUNTRY_FIX}")
+
+
+_COUNTRY_FIX = (
+    "give an ISO3 code or a country name as listed by egovlib.country_table() "
+    "(columns iso3 and name)"
+)
+
+
+def _unknown_country(text: str, economies: pd.DataFrame) -> str:
+    """``unknown ISO3 code or country name 'X'. Close matches: Bahrain (BHR), ...``."""
+    key = normalise_name(text)
+    aliases = {k: v for k, v in _alias_table().items() if v in economies.index}
+    keys = difflib.get_close_matches(key, list(aliases), n=8, cutoff=0.7)
+    if len(key) >= 3:  # a first word ("Saudi") or a word of the name ("Emirates")
+        keys += sorted(k for k in aliases if k.startswith(key) or f" {key}" in k)
+    codes = [*dict.fromkeys(aliases[k] for k in keys)]
+    codes += [c for c in economies.index if c.startswith(text.upper()[:2]) and len(text) <= 3]
+    codes = [*dict.fromkeys(codes)][:5]
+    close = ", ".join(f"{economies.at[c, 'name']} ({c})" for c in codes)
+    return f"unknown ISO3 code or country name {text!r}." + (
+        f" Close matches: {close}." if close else ""
+    )
 
 
 def resolve_group(group: str | Iterable[str]) -> list[str]:
@@ -187,30 +329,40 @@ def resolve_group(group: str | Iterable[str]) -> list[str]:
     Parameters
     ----------
     group : str or list of str
-        A named group (``"GCC"``, a UN region such as ``"Asia"``, a sub-region such as
-        ``"Western Asia"``, an income group such as ``"High income"``), or a list of ISO3 codes.
+        A named group (``"GCC"`` or ``"Gulf Cooperation Council"``, see `named_groups`; a UN
+        region such as ``"Asia"``, a sub-region such as ``"Western Asia"``, an income group such
+        as ``"High income"``), one country, or a list of countries, each an ISO3 code or a name
+        (``["Algeria", "LBY", "Morocco"]``).
 
     Raises
     ------
-    EgovError
-        For an unknown group name or ISO3 code, listing the valid names.
+    SpecError
+        For an unknown group name or country, listing close matches and the valid names.
     """
     t = country_table()
     if isinstance(group, str):
-        if group in NAMED_GROUPS:
-            return list(NAMED_GROUPS[group])
+        key = group.strip().casefold()
+        for g in named_groups().values():
+            if key in (g.name.casefold(), g.title.casefold()):
+                return list(g.members)
         for col in ("region", "subregion", "income_group"):
-            hit = t.loc[(t[col] == group) & t["un_member"], "iso3"]
+            hit = t.loc[(t[col].str.casefold() == key) & t["un_member"], "iso3"]
             if len(hit):
                 return sorted(hit)
-        if group.upper() in t.index:
-            return [group.upper()]
-        raise EgovError(
-            f"unknown country group {group!r}. Valid names: {', '.join(group_names())}; "
-            "or pass a list of ISO3 codes"
-        )
-    codes = [str(c).upper() for c in group]
-    bad = [c for c in codes if c not in t.index]
-    if bad:
-        raise EgovError(f"unknown ISO3 code(s) {bad}; see egovlib.country_table() for valid codes")
+        try:
+            return [resolve_country(group)]
+        except SpecError:
+            raise SpecError(
+                f"unknown country group {group!r} (neither a group nor a country). "
+                f"Valid group names: {', '.join(group_names())}. Fix: use one of these names, "
+                "or a list of countries (ISO3 codes or names)"
+            ) from None
+    codes, unknown = [], []
+    for c in group:
+        try:
+            codes.append(resolve_country(c))
+        except SpecError:
+            unknown.append(_unknown_country(str(c).strip(), _economies()))
+    if unknown:
+        raise SpecError(" ".join(unknown) + f" Fix: {_COUNTRY_FIX}")
     return codes

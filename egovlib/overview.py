@@ -12,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from . import plots
-from .countries import country_name, resolve_group
+from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
 from .indices import LEVEL_ORDER
 from .methodology import EGDI_TOLERANCE, egdi_recomputation
@@ -456,6 +456,7 @@ def plot_distributions(
     ed = load_egdi_panel(year) if egdi is None else egdi[egdi["year"] == year]
     ed = ed[ed["assessed"]]
     members = resolve_group(group)
+    focus = resolve_country(focus) if focus is not None else None  # a name works too
     long = ed.melt(id_vars=["iso3"], value_vars=INDICES, var_name="index", value_name="score")
     long["label"] = long["index"].map(SHORT_LABELS)
     order = [SHORT_LABELS[c] for c in INDICES]

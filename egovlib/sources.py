@@ -54,17 +54,42 @@ def load_catalogue(path: Path | str | None = None) -> dict[str, SourceFile]:
     -------
     dict of str to SourceFile
         Keyed by file id, in catalogue order.
+
+    Raises
+    ------
+    DataError
+        If the catalogue is missing, unreadable or malformed.
     """
-    path = Path(path or os.environ.get("EGOV_CATALOGUE") or config.CATALOGUE_PATH)
-    return _load_catalogue(path.resolve(), path.stat().st_mtime_ns)
+    path = Path(path).absolute() if path is not None else config.catalogue_path()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        from_env = path == config.env_path(config.CATALOGUE_ENV)
+        raise DataError(
+            path,
+            f"cannot read the data catalogue ({exc.strerror or exc})",
+            f"set ${config.CATALOGUE_ENV} to the catalogue file, or unset it to use "
+            f"{config.CATALOGUE_PATH}"
+            if from_env
+            else "restore it from git (git checkout -- data/sources.yml)",
+        ) from exc
+    return _load_catalogue(path, mtime)
 
 
 @cache
 def _load_catalogue(path: Path, _mtime: int) -> dict[str, SourceFile]:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(path, f"cannot read the catalogue ({exc})", "fix the YAML syntax") from exc
+    except OSError as exc:
+        raise DataError(
+            path,
+            f"cannot read the data catalogue ({exc.strerror or exc})",
+            f"make it readable (chmod a+r {path}) or restore it from git",
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise DataError(
+            path, f"the catalogue is not valid YAML ({exc})", "fix the YAML syntax"
+        ) from exc
     entries = (doc or {}).get("files")
     if not isinstance(entries, dict) or not entries:
         raise DataError(path, "no `files:` mapping found", "list each raw file under `files:`")
@@ -115,25 +140,38 @@ def _parse_years(years, fid: str, path: Path) -> tuple[int, ...]:
 
 
 def data_root() -> Path:
-    """Folder holding the raw files.
+    """Folder holding the raw files (absolute).
 
     Tried in order: ``$EGOV_DATA_DIR``, ``data/raw/`` inside the repository (if populated),
-    then ``../shared/data/raw/`` beside the repository.
+    then ``../shared/data/raw/`` beside the repository. A relative ``$EGOV_DATA_DIR`` is
+    resolved against the caller's working directory (`config.env_path`).
 
     Raises
     ------
     DataRootNotFound
         If none of the three holds the files, naming all three and how to fill them.
     """
-    env = os.environ.get(config.DATA_DIR_ENV)
-    if env:
-        root = Path(env)
-        if root.is_dir():
-            return root.resolve()
+    given = os.environ.get(config.DATA_DIR_ENV, "").strip()
+    root = config.env_path(config.DATA_DIR_ENV)
+    if root is not None:
+        shown = f"${config.DATA_DIR_ENV}={given!r}" + (
+            f" (resolved to {root})" if given != str(root) else ""
+        )
+        try:
+            if root.is_dir() and os.access(root, os.R_OK | os.X_OK):
+                return root.resolve()
+            problem = (
+                ("is not a folder" if root.exists() else "does not exist")
+                if not root.is_dir()
+                else "cannot be read (permission denied)"
+            )
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror or exc})"
         raise DataRootNotFound(
             root,
-            f"${config.DATA_DIR_ENV} points to a folder that does not exist",
-            f"set ${config.DATA_DIR_ENV} to the folder holding the raw files, or unset it",
+            f"{shown}: the folder {problem}",
+            f"set ${config.DATA_DIR_ENV} to the folder holding the raw files (an absolute "
+            "path is safest), or unset it",
         )
     for root in (config.REPO_DATA_DIR, config.SHARED_DATA_DIR):
         if root.is_dir() and any(p.is_dir() for p in root.iterdir()):
@@ -153,13 +191,26 @@ def file_path(source: SourceFile | str, root: Path | None = None) -> Path:
     """Absolute path of a catalogued file; raises if it is missing."""
     src = load_catalogue()[source] if isinstance(source, str) else source
     path = (root or data_root()) / src.path
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. a folder on the way that cannot be entered
+        raise _unreadable(path, exc) from exc
+    if not found:
         raise DataError(
             path,
             f"catalogued file `{src.id}` is missing from the data root",
             f"download it from {src.url} (see data/README.md) and place it at {src.path}",
         )
     return path
+
+
+def _unreadable(path: Path, exc: OSError) -> DataError:
+    return DataError(
+        path,
+        f"cannot read the file ({exc.strerror or exc})",
+        f"make it readable for this user (chmod a+r {path}), or point ${config.DATA_DIR_ENV} "
+        "at a readable copy of the data mirror",
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -183,20 +234,29 @@ def verified_path(source: SourceFile | str, root: Path | None = None) -> Path:
     Raises
     ------
     DataError
-        If the file is missing or its checksum differs (an error, never a warning).
+        If the file is missing, unreadable or its checksum differs (an error, never a warning).
     """
     src = load_catalogue()[source] if isinstance(source, str) else source
+    path = _checked_path(src, root)
+    _FILES_READ[src.id] = None
+    return path
+
+
+def _checked_path(src: SourceFile, root: Path | None) -> Path:
+    """`verified_path` without recording the file as read (for up-front checks)."""
     path = file_path(src, root)
-    actual = sha256_of(path)
+    try:
+        actual = sha256_of(path)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     if actual != src.sha256:
         raise DataError(
             path,
             f"checksum mismatch for `{src.id}`: sha256 is {actual}, catalogue says {src.sha256}",
             "restore the original file from the data mirror; if the publisher released a new "
-            f"version on purpose, add it as a new entry in {config.CATALOGUE_PATH.name} "
+            f"version on purpose, add it as a new entry in {config.catalogue_path()} "
             "with its own sha256",
         )
-    _FILES_READ[src.id] = None
     return path
 
 
@@ -217,6 +277,41 @@ def files_read() -> list[str]:
 def forget_files_read() -> None:
     """Start a new record for `files_read` (a new notebook in a reused kernel)."""
     _FILES_READ.clear()
+
+
+def check_files(root: Path | None = None) -> list[DataError]:
+    """Every catalogued file that cannot be used: missing, unreadable or altered.
+
+    Cheap (each file is hashed once per process), so a batch run calls it before any notebook
+    starts: a bad file is reported up front even if no notebook of the run reads it.
+
+    Returns
+    -------
+    list of DataError
+        Empty when every file is present, readable and matches its checksum.
+    """
+    root = root or data_root()
+    problems = []
+    for src in load_catalogue().values():
+        try:
+            _checked_path(src, root)  # not `verified_path`: checking is not reading
+        except DataError as exc:
+            problems.append(exc)
+    return problems
+
+
+def require_files(root: Path | None = None) -> None:
+    """Raise one `DataError` naming every catalogued file that cannot be used (`check_files`)."""
+    problems = check_files(root)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise DataError(
+            ", ".join(str(p.file) for p in problems),
+            f"{len(problems)} catalogued files cannot be used: "
+            + "; ".join(f"{Path(p.file or '').name}: {p.problem}" for p in problems),
+            " / ".join(dict.fromkeys(p.fix for p in problems)),
+        )
 
 
 def files_for_reader(reader: str) -> list[SourceFile]:

@@ -12,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 
 from . import indices, plots
-from .countries import country_name, resolve_group
+from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
 from .panel import load_egdi_panel, not_yet_members
 from .report import join_names, signed_format
@@ -90,13 +90,12 @@ def group_members(group: str | Iterable[str], egdi: pd.DataFrame | None = None) 
 
 
 def check_focus(focus: str, egdi: pd.DataFrame | None = None) -> str:
-    """Validate a focus country (ISO3) and return it upper-cased.
+    """Validate a focus country (ISO3 code or name, e.g. ``"Bahrain"``) and return its ISO3 code.
 
     A focus country outside the group is allowed (e.g. Tunisia benchmarked against the GCC): it is
     shown beside the group, flagged ``in_group`` False, and left out of the group mean.
     """
-    code = str(focus).upper()
-    country_name(code)  # raises for an unknown code
+    code = resolve_country(focus)  # raises for an unknown code or name, with close matches
     if code not in set(_panel(egdi)["iso3"]):
         raise EgovError(
             f"focus country {code} ({country_name(code)}) is not in the UN "

@@ -8,6 +8,8 @@ give the column and the position of a string, never the string itself.
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
 from pathlib import Path
@@ -125,7 +127,28 @@ def test_no_personal_data_in_the_parquet_cache(personal):
         assert find_in_table(pd.read_parquet(f), personal) == [], f.name
 
 
+#: File types a batch writes that hold no text to scan (figures are embedded as PNG images).
+BINARY_OUTPUTS = {".png", ".pdf", ".lock"}
+_DATA_URI = re.compile(
+    r"data:(text/[\w.+-]+|application/json)(?:;[\w=-]+)*;base64,([A-Za-z0-9+/=]+)"
+)
+
+
 def _output_text(path: Path) -> str:
+    """The text a reader could see or download in one output file.
+
+    HTML: visible text (tags removed, entities decoded) plus every embedded text download
+    (the base64 CSV behind each table); notebooks: cell sources, outputs and output metadata
+    (the report's table data); workbooks: every cell; JSON, CSV and text files as they are.
+    """
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        cells = [
+            str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+        ]
+        return "\n".join(c for c in cells if c != "None")
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".ipynb":  # cell outputs are JSON-escaped: decode to the visible text
         nb = json.loads(text)
@@ -134,21 +157,68 @@ def _output_text(path: Path) -> str:
             parts.append("".join(cell.get("source", "")))
             for out in cell.get("outputs", []):
                 parts.append("".join(out.get("text", "")))
+                parts.append(json.dumps(out.get("metadata", {}), ensure_ascii=False))
                 for v in out.get("data", {}).values():
                     parts.append(
                         v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
                     )
         text = "\n".join(parts)
-    return re.sub(r"<[^>]+>", " ", text)  # tags may split a name in HTML tables
+    if path.suffix in (".html", ".ipynb"):
+        downloads = [
+            base64.b64decode(m.group(2)).decode("utf-8", "replace")
+            for m in _DATA_URI.finditer(text)
+        ]
+        text = html.unescape(re.sub(r"<[^>]+>", " ", text))  # tags may split a name in tables
+        text = "\n".join([text, *downloads])
+    return text
 
 
-def test_no_personal_data_in_generated_reports(personal):
-    """Every HTML report and executed notebook under outputs/ (when the batch has been run)."""
-    outputs = config.OUTPUTS_DIR
-    files = sorted([*outputs.rglob("*.html"), *outputs.rglob("*.ipynb")])
-    found = {
-        str(f.relative_to(outputs)): hits
-        for f in files
-        if (hits := find_personal(_output_text(f), personal))
-    }
+@pytest.fixture(scope="module")
+def batch_reports(request, tmp_path_factory) -> Path:
+    """The reports of a real batch run for 2024 (every notebook), as `egov run` publishes them.
+
+    Uses the session's real batch when the suite provides one (fixture `real_batch`, shared
+    with the runner and browser tests); otherwise runs ``egov run --year 2024`` into a
+    temporary folder here (about a minute with a warm cache).
+    """
+    try:
+        out = request.getfixturevalue("real_batch")
+    except pytest.FixtureLookupError:
+        from egovlib import cli
+
+        out = tmp_path_factory.mktemp("personal-data-batch")
+        assert cli.main(["run", "--year", "2024", "--out", str(out)]) == 0
+    reports = out / "2024"
+    notebooks = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    published = sorted(p.stem for p in reports.glob("[0-9][0-9]_*.html") if "." not in p.stem)
+    assert published == notebooks, "the batch must publish every notebook's report"
+    return out
+
+
+def test_scanner_reads_downloads_and_workbooks(personal, tmp_path):
+    """A name hidden in a table's CSV download (base64) or in a workbook cell is found."""
+    name = personal["Submitted by"][0]
+    csv = base64.b64encode(f"iso3,reviewer\nBHR,{name}\n".encode()).decode()
+    page = tmp_path / "r.html"
+    page.write_text(f'<a href="data:text/csv;charset=utf-8;base64,{csv}">CSV</a>')
+    assert find_personal(_output_text(page), personal)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["B2"] = name
+    wb.save(tmp_path / "r.xlsx")
+    assert find_personal(_output_text(tmp_path / "r.xlsx"), personal)
+
+
+def test_no_personal_data_in_a_real_batch(personal, batch_reports):
+    """Every file a real batch publishes: HTML reports and their downloads, executed notebooks,
+    workbooks, the brief's JSON, the manifest and the index pages."""
+    files = sorted(p for p in batch_reports.rglob("*") if p.is_file())
+    scanned = [f for f in files if f.suffix not in BINARY_OUTPUTS]
+    assert {f.suffix for f in scanned} >= {".html", ".ipynb", ".xlsx", ".json"}
+    texts = {str(f.relative_to(batch_reports)): _output_text(f) for f in scanned}
+    # The GTMI data (the file that carries the names) did reach the reports: the scan means
+    # something.
+    assert any("GovTech" in t for t in texts.values())
+    found = {name: hits for name, t in texts.items() if (hits := find_personal(t, personal))}
     assert found == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from egovlib.countries import NAMED_GROUPS
+from egovlib.countries import resolve_group
 from egovlib.errors import DataError
 from egovlib.readers import load_table, variables
 from egovlib.readers.ai import crosscheck_gairi_rankings
@@ -17,7 +17,7 @@ from egovlib.readers.gtmi import (
 )
 from egovlib.sources import load_catalogue, verified_path
 
-GCC = list(NAMED_GROUPS["GCC"])
+GCC = resolve_group("GCC")
 
 
 def wide(name: str, year: int) -> pd.DataFrame:

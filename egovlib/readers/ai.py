@@ -10,7 +10,7 @@ import pandas as pd
 from ..countries import harmonise_codes, to_iso3
 from ..errors import DataError
 from ..schemas import LONG
-from . import Variable, register
+from ..sources import files_for_reader, verified_path
 from .parsing import (
     check_duplicates,
     numeric,
@@ -19,6 +19,7 @@ from .parsing import (
     rename_columns,
     wide_to_long,
 )
+from .registry import Variable, load_table, register
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ def parse_gairi(src, path: Path) -> pd.DataFrame:
     variables=GAIRI_VARIABLES,
 )
 def read_oxford_gairi(files):
+    """Every GAIRI workbook (2019 layout or 2020-2024 detail sheet) -> long table."""
     parts = []
     for src, path in files:
         wide = parse_gairi(src, path)
@@ -302,9 +304,6 @@ def crosscheck_gairi_rankings() -> pd.DataFrame:
     pandas.DataFrame
         One row per edition: ``year, ranked, detailed, only_in_one, max_abs_diff``.
     """
-    from ..sources import files_for_reader, verified_path
-    from . import load_table
-
     table = load_table("oxford_gairi")
     total = table[table["variable"].isin(["gairi_total", "gairi2019_score"])]
     rows = []
@@ -384,6 +383,7 @@ AIPI_VARIABLES = (
     variables=AIPI_VARIABLES,
 )
 def read_imf_aipi(files):
+    """The IMF AIPI sheet (two header rows) -> AIPI and its four components, long."""
     parts = []
     for src, path in files:
         # Two header rows: "Components of AIPI" above the column names.
@@ -457,6 +457,7 @@ TORTOISE_VARIABLES = (
     variables=TORTOISE_VARIABLES,
 )
 def read_tortoise_ai(files):
+    """The Tortoise Global AI Index CSV -> total and seven pillars, long (country names mapped)."""
     parts = []
     for src, path in files:
         # Region/Cluster/Income group/Political regime were added by the Kaggle author: not read.

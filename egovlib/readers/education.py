@@ -10,9 +10,9 @@ import pandas as pd
 
 from ..countries import OVERRIDES_PATH, country_table, harmonise_codes, normalise_name, to_iso3
 from ..errors import CountryNotMapped, DataError
-from ..schemas import LONG
-from . import Variable, register
+from ..schemas import LONG, PlausibleRange
 from .parsing import check_duplicates, numeric, read_excel, read_text_csv, rename_columns
+from .registry import Variable, register
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +25,11 @@ LONG_COLUMNS = ["iso3", "year", "variable", "value", "source"]
 
 # ------------------------------------------------------------------------------ shared helpers
 def economy_codes() -> set[str]:
-    """ISO3 codes of economies: country-table rows with a UN region or a World Bank income group
-    (the table also holds the World Bank aggregates, e.g. WLD, ARB, which have neither), plus
-    `NON_TABLE_ECONOMIES`."""
+    """ISO3 codes of economies, plus `NON_TABLE_ECONOMIES`.
+
+    Economies are the country-table rows with a UN region or a World Bank income group (the
+    table could hold aggregates, e.g. WLD, ARB, which have neither).
+    """
     t = country_table()
     return set(t.index[t["region"].notna() | t["income_group"].notna()]) | set(NON_TABLE_ECONOMIES)
 
@@ -35,8 +37,10 @@ def economy_codes() -> set[str]:
 def keep_economies(
     df: pd.DataFrame, path: Path, *, is_aggregate: pd.Series, rule: str
 ) -> pd.DataFrame:
-    """Drop the aggregate rows (``is_aggregate``, by the stated ``rule``); every other code must be
-    an economy of the country table (or `NON_TABLE_ECONOMIES`), else a `DataError` lists them.
+    """Drop the aggregate rows; every other code must be an economy, else a `DataError`.
+
+    Aggregates are the rows flagged ``is_aggregate``, by the stated ``rule``; every other code
+    must be an economy of the country table (or `NON_TABLE_ECONOMIES`).
 
     Parameters
     ----------
@@ -149,8 +153,10 @@ def read_owid_csv(path: Path, value_column: str) -> pd.DataFrame:
 
 
 def read_wdi_api_csv(path: Path) -> tuple[str, pd.DataFrame]:
-    """A WDI API extract (``iso3, year, country_name, value, wb_indicator, canonical_name``; one
-    indicator per file, aggregates already removed by the extractor) -> (indicator, table).
+    """A WDI API extract -> (indicator code, ``iso3, year, value`` table).
+
+    Columns ``iso3, year, country_name, value, wb_indicator, canonical_name``; one indicator per
+    file, aggregates already removed by the extractor.
     """
     raw = read_text_csv(path)
     df = rename_columns(
@@ -325,6 +331,8 @@ TERTIARY_NEW_FROM = 2018
             notes="Spliced: OWID export of SE.TER.ENRR (to 2015) and WDI 2026 vintage "
             "(2018+); no 2016-2017 values; source per value in `source`. "
             "See docs/series_breaks.md. GER enters the UN HCI.",
+            # a gross ratio counts enrolled students of any age: it passes 100 (Greece 166)
+            valid_range=PlausibleRange(0, 200),
         ),
     ),
 )

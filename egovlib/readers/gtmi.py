@@ -13,7 +13,7 @@ import pandas as pd
 from ..countries import harmonise_codes
 from ..errors import DataError
 from ..schemas import LONG
-from . import Variable, register
+from ..sources import load_catalogue, verified_path
 from .parsing import (
     check_duplicates,
     numeric,
@@ -23,6 +23,7 @@ from .parsing import (
     rename_columns,
     wide_to_long,
 )
+from .registry import Variable, load_table, register
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ def parse_gtmi_groups(src, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     variables=GROUP_VARIABLES,
 )
 def read_gtmi_groups(files):
+    """GTMI group scores of every edition in groups_data.xlsx -> long table."""
     return pd.concat([parse_gtmi_groups(src, path)[0] for src, path in files], ignore_index=True)
 
 
@@ -380,6 +382,7 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
     ),
 )
 def read_gtmi_indicators(files):
+    """GTMI question-level answers (`INDICATORS`) of 2020 and 2022 -> long table."""
     return pd.concat([parse_gtmi_indicators(src, path) for src, path in files], ignore_index=True)
 
 
@@ -402,9 +405,6 @@ def crosscheck_gtmi_scores() -> pd.DataFrame:
     pandas.DataFrame
         One row per edition in both files: ``year, economies, max_abs_diff, group_mismatches``.
     """
-    from ..sources import load_catalogue, verified_path
-    from . import load_table
-
     path = verified_path(load_catalogue()["gtmi_indicators"])
     wide = read_gtmiwide(path, list(WIDE_SCORES)).rename(columns=WIDE_SCORES)
     wide = numeric(wide, ["year", *GROUP_SCORES], path, row_offset=0, na_values=WIDE_PLACEHOLDERS)
@@ -463,7 +463,7 @@ def parse_undp_gtmi_2020(path: Path) -> pd.DataFrame:
     """
     text = path.read_bytes().decode("utf-8")
     records = [r.replace("\n", " ") for r in text.split("\r\n")]
-    df = read_csv(io.StringIO("\n".join(records)), dtype=str, keep_default_na=False)
+    df = read_csv(io.StringIO("\n".join(records)), file=path, dtype=str, keep_default_na=False)
     if df.shape[1] != UNDP_2020_FIELDS:
         raise DataError(
             path,
@@ -495,8 +495,6 @@ def crosscheck_gtmi_2020() -> pd.DataFrame:
         paired with their UNDP value (1.0 = the UNDP column is a relabelling of the question;
         below 1 where the World Bank later revised a 2020 answer).
     """
-    from ..sources import load_catalogue, verified_path
-
     cat = load_catalogue()
     undp_path = verified_path(cat["gtmi_2020_strategy"])
     undp = parse_undp_gtmi_2020(undp_path)

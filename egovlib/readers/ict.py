@@ -11,11 +11,11 @@ import pandas as pd
 
 from ..countries import harmonise_codes
 from ..errors import DataError
-from ..schemas import LONG
+from ..schemas import LONG, PlausibleRange
 from ..sources import files_for_reader, verified_path
-from . import Variable, register
 from .education import is_wdi_api_csv, keep_economies, read_wdi_api_csv, to_long
 from .parsing import check_duplicates, numeric, read_excel, read_text_csv, rename_columns
+from .registry import Variable, register
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,8 @@ def vintage_overlap(vintages: pd.DataFrame | None = None, tol: float = 1e-6) -> 
             "ict",
             ("tii", "egdi"),
             notes=_ICT_NOTE,
+            # a fixed line serves a household or firm: at most one per person (max 76 in 2024)
+            valid_range=PlausibleRange(0, 100),
         ),
         Variable(
             "population",
@@ -255,6 +257,7 @@ def vintage_overlap(vintages: pd.DataFrame | None = None, tol: float = 1e-6) -> 
             "current international $",
             "income",
             notes=_CONTEXT_NOTE,
+            valid_range=PlausibleRange(0, 500_000, lo_open=True),  # per capita, not a total
         ),
         Variable("gdp_pc_usd", "GDP per capita", "current US$", "income", notes=_CONTEXT_NOTE),
         Variable("gdp_ppp", "GDP, PPP", "current international $", "income", notes=_CONTEXT_NOTE),

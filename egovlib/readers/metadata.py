@@ -5,18 +5,38 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 from ..errors import DataError
-from . import register
 from .parsing import read_excel, read_text_csv, rename_columns
+from .registry import register
+
+#: The six official UN languages (ISO 639-1 code -> the word M49 uses in its column names).
+UN_LANGUAGES = {
+    "ar": "Arabic",
+    "zh": "Chinese",
+    "en": "English",
+    "fr": "French",
+    "ru": "Russian",
+    "es": "Spanish",
+}
+#: English names come from `Country or Area` (short) and `English formal`; the other five
+#: languages are read into ``name_<lang>`` and ``formal_name_<lang>``.
+TRANSLATED = tuple(lang for lang in UN_LANGUAGES if lang != "en")
+#: M49 short names carry a trailing article for sorting ("United Arab Emirates (the)",
+#: "Algérie (l')", "Sudán (el)"): not for display.
+_SORT_ARTICLE = r"\s*\((?:the|l'|le|la|les|el|los|las)\)$"
 
 COUNTRIES = pa.DataFrameSchema(
     {
         "iso3": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{3}$"), unique=True),
         "name": pa.Column(str),
-        "name_ar": pa.Column(str, nullable=True),
         "m49_formal_name": pa.Column(str, nullable=True),
         "un_common_name": pa.Column(str, nullable=True),
         "un_official_name": pa.Column(str, nullable=True),
         "wb_name": pa.Column(str, nullable=True),
+        **{
+            f"{form}name_{lang}": pa.Column(str, nullable=True)
+            for lang in TRANSLATED
+            for form in ("", "formal_")
+        },
         "region": pa.Column(str, nullable=True),
         "subregion": pa.Column(str, nullable=True),
         "intermediate_region": pa.Column(str, nullable=True),
@@ -41,7 +61,6 @@ COUNTRIES = pa.DataFrameSchema(
 M49_COLUMNS = {
     "ISO-alpha3 Code": "iso3",
     "Country or Area": "name",
-    "Arabic short": "name_ar",
     "English formal": "m49_formal_name",
     "Region Name": "region",
     "Sub-region Name": "subregion",
@@ -51,6 +70,8 @@ M49_COLUMNS = {
     "Land Locked Developing Countries (LLDC)": "lldc",
     "Small Island Developing States (SIDS)": "sids",
     "World Bank Income Level": "m49_income",
+    **{f"{UN_LANGUAGES[lang]} short": f"name_{lang}" for lang in TRANSLATED},
+    **{f"{UN_LANGUAGES[lang]} formal": f"formal_name_{lang}" for lang in TRANSLATED},
 }
 UNU_COLUMNS = {
     "COUNTRY CODE": "iso3",
@@ -62,6 +83,7 @@ WB_COLUMNS = {"Economy": "wb_name", "Code": "iso3", "Income group": "income_grou
 
 @register("countries", COUNTRIES, "ISO3, names, UN region/sub-region, World Bank income group")
 def read_countries(files):
+    """UN M49 table + UN E-Government country list + World Bank classification -> one table."""
     paths = {src.id: path for src, path in files}
     for needed in ("un_m49", "unu_countries", "wb_class"):
         if needed not in paths:
@@ -75,9 +97,16 @@ def read_countries(files):
     m49 = m49[m49["iso3"].notna()].copy()
     for flag in ("un_member", "ldc", "lldc", "sids"):
         m49[flag] = m49[flag].fillna("").str.strip().str.lower().eq("x")
+    for col in (
+        "name",
+        "m49_formal_name",
+        *(f"{f}name_{la}" for la in TRANSLATED for f in ("", "formal_")),
+    ):
+        # " *" marks non-member states (Holy See, State of Palestine, ...) in the M49 table: a
+        # footnote sign, not part of the name.
+        names = m49[col].str.strip().str.removesuffix("*").str.strip()
+        m49[col] = names.str.replace(_SORT_ARTICLE, "", regex=True).replace("", None)
     m49["m49_formal_name"] = m49["m49_formal_name"].str.replace(r"^the\s+", "", regex=True)
-    # M49 short names carry a trailing "(the)" ("United Arab Emirates (the)"): not for display.
-    m49["name"] = m49["name"].str.replace(r"\s*\(the\)$", "", regex=True)
 
     unu = read_text_csv(paths["unu_countries"], sep=";")
     unu = rename_columns(unu, UNU_COLUMNS, paths["unu_countries"]).dropna(subset=["iso3"])
