@@ -1349,7 +1349,7 @@ def targets_prose(b: Benchmark) -> str:
         parts.append(txt + ".")
     parts.append(
         "Others are held at their scores: because scores are rescaled within each edition, "
-        "this is a first-order reading."
+        "this is a first approximation."
     )
     return " ".join(parts)
 
@@ -1422,7 +1422,7 @@ def key_findings(b: Benchmark) -> list[str]:
                 f"; the {r['target']} needs +{r['egdi_gain']:.3f} EGDI (+{3 * r['egdi_gain']:.3f} "
                 "on one component), others held"
             )
-        out.append(txt + ". Margins are exact; targets are first-order (scores are rescaled).")
+        out.append(txt + ". Margins are exact; targets are a first approximation (scores are rescaled).")
     if b.gaps is not None:
         worst = costliest_gap(b.gaps)
         if worst is not None:

@@ -1649,6 +1649,127 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
     return "\n".join(lines)
 
 
+#: How the pairing is judged, for the report (no internal names).
+METHOD_TEXT = (
+    "- **Gap** = mentor's score − mentee's score on each component (0–1 scale). The EGDI is the "
+    "mean of OSI, HCI and TII, so a gap *g* on one of them is worth *g*/3 EGDI points. The EPI "
+    "is measured on the same portals as the OSI but is not part of the EGDI: its gap is worth "
+    "no EGDI points.\n"
+    "- **Feasible target** on a component = the median score of the mentee's closest context "
+    "peers among the countries that score higher than it there; the **closable lead** is the "
+    "part of the mentor's lead up to that target.\n"
+    "- **Target component** = the one whose closable lead is worth most EGDI points, weighted by "
+    "how transferable it is (table below); never the EPI unless a programme chooses it.\n"
+    "- **Automatic pairing**: a candidate is eligible only if the mentor leads it on the target "
+    "by at least the stated minimum (a hard constraint); eligible candidates are ranked by a "
+    "weighted geometric mean of the lead and the context similarity (region, income, "
+    "population, GovTech maturity, official language, regional bodies), so that similarity "
+    "cannot make up for a missing lead."
+)
+
+
+def pair_alt(r: PairResult) -> str:
+    """Alt text of `plot_pair_gaps`."""
+    g = r.gaps
+    return (
+        f"Dot chart of {country_name(r.mentor)} and {country_name(r.mentee)} on OSI, HCI, TII "
+        f"and EPI in {r.year}: the mentor leads by "
+        + ", ".join(f"{SHORT_LABELS[c]} {g.loc[c, 'gap']:+.2f}" for c in COMPONENTS)
+        + (f"; the target is {SHORT_LABELS[r.target]}." if r.target else "; no target.")
+    )
+
+
+def trajectories_alt(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], year: int) -> str:
+    """Alt text of `plot_trajectories`."""
+    parts = []
+    for m in mentees:
+        pk = peak_and_decline(panel, m, year)
+        if pk.empty:
+            continue
+        o = pk.set_index("index").loc["osi"]
+        parts.append(
+            f"{country_name(m)}'s OSI peaked at {o['peak']:.2f} in {o['peak_year']} and is "
+            f"{o['latest']:.2f} in {o['latest_year']}"
+        )
+    return (
+        f"Line charts of EGDI and OSI of {country_name(mentor)} and its mentees up to {year}, "
+        "method changes marked. " + "; ".join(parts) + "."
+    )
+
+
+def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
+    """Generated sentence on `pairing_sensitivity`: how stable each chosen partner's rank is."""
+    parts = []
+    for c in chosen:
+        col = country_name(c)
+        if col not in sens:
+            continue
+        r = sens[col].dropna()
+        if r.empty:
+            parts.append(f"{col} is not eligible under any variant")
+            continue
+        parts.append(
+            f"{col} ranks between {int(r.min())} and {int(r.max())} across the "
+            f"{len(sens)} variants"
+            + ("" if len(r) == len(sens) else f" (not eligible in {len(sens) - len(r)})")
+        )
+    top = sens["top"].str.split(", ").str[0]
+    stable = top.eq(top.iloc[0]).mean()
+    return (
+        "; ".join(parts)
+        + f". The best-scoring candidate is the same in {stable:.0%} of the variants. A rank that "
+        "moves a lot with the weights is a judgement, not a finding."
+    )
+
+
+def key_findings(
+    results: Mapping[str, PairResult],
+    auto: PairingReport | None,
+    panel: pd.DataFrame,
+    year: int,
+) -> list[str]:
+    """Three to five headline sentences for notebook 06, each saying how sure we are."""
+    out = []
+    for m, r in results.items():
+        if not r.ok:
+            out.append(r.message.replace("**", ""))
+            continue
+        if r.target is None:
+            out.append(
+                f"{country_name(r.mentor)} has no lead over {country_name(m)} that similar "
+                f"countries show to be feasible in {year}: no transfer area is proposed."
+            )
+            continue
+        p = r.priorities.loc[r.target]
+        out.append(
+            f"{country_name(r.mentor)} → {country_name(m)}: the target is "
+            f"{SHORT_LABELS[r.target]}, where {p['closable']:.3f} of a {p['gap']:.3f} lead is "
+            f"within reach of countries like {country_name(m)} ({p['closable_egdi_points']:.4f} "
+            "EGDI points). Arithmetic on published scores; the feasible part rests on peers."
+        )
+    for m in results:
+        pk = peak_and_decline(panel, m, year)
+        falls = pk[(pk["latest_year"] > pk["peak_year"]) & (pk["net_change"] < -0.02)]
+        falls = falls[falls["index"].isin(EGDI_COMPONENTS)]
+        if len(falls):
+            f = falls.sort_values("net_change").iloc[0]
+            out.append(
+                f"{country_name(m)} has been higher: its {SHORT_LABELS[f['index']]} was "
+                f"{f['peak']:.3f} in {f['peak_year']} and is {f['latest']:.3f} in {year} "
+                f"({f['net_change']:+.3f} beyond the median country). Published scores."
+            )
+    if auto is not None and len(auto.table):
+        t = auto.table
+        ok = t[t["eligible"]]
+        if len(ok):
+            out.append(
+                f"Among {len(ok)} eligible mentees of {country_name(t.attrs['focus'])}, the "
+                f"best-scoring is {ok.iloc[0]['country']}; the ranking is a judgement (weights), "
+                "and its sensitivity is shown below."
+            )
+    return out[:5] if len(out) >= 1 else ["No pair could be analysed for this edition."]
+
+
 __all__ = [
     "BODY_NAMES",
     "COMPONENTS",
@@ -1676,6 +1797,11 @@ __all__ = [
     "describe_pair",
     "describe_peak",
     "describe_trajectories",
+    "key_findings",
+    "pair_alt",
+    "sensitivity_prose",
+    "trajectories_alt",
+    "METHOD_TEXT",
     "edition_changes",
     "edition_scores",
     "explain_partner",
