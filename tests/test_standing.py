@@ -283,7 +283,7 @@ def test_old_edition_with_unassessed_members(egdi):
     assert t["rank"].iloc[1:].isna().all() and (t["n_assessed"] == 173).all()
     b = standing.benchmark(2003, group, "BHR", egdi=egdi)
     assert b.change.status == "first_edition"
-    assert "Not assessed in 2003: Montenegro and South Sudan." in standing.standing_prose(b)
+    assert "Not yet UN member states in 2003: Montenegro and South Sudan." in standing.standing_prose(b)
     mne = b.trajectories[b.trajectories["iso3"] == "MNE"].set_index("year")
     assert mne.loc[[2003, 2004, 2005], "rank"].isna().all() and mne.loc[2008, "assessed"]
     # Focus not assessed now, or not in the previous edition: a message, not a crash.
