@@ -284,7 +284,11 @@ def test_old_edition_with_unassessed_members(egdi):
     b = standing.benchmark(2003, group, "BHR", egdi=egdi)
     assert b.change.status == "first_edition"
     assert "Not yet UN member states in 2003: Montenegro and South Sudan." in standing.standing_prose(b)
-    mne = b.trajectories[b.trajectories["iso3"] == "MNE"].set_index("year")
+    # A 2003 report shows nothing published after 2003, and no row for a state not yet a member.
+    assert b.trajectories["year"].max() == 2003
+    assert set(b.trajectories["iso3"]) == {"BHR"}
+    mne = standing.rank_trajectories(group, egdi=egdi, up_to=2024)
+    mne = mne[mne["iso3"] == "MNE"].set_index("year")
     # not yet a UN member before 2006: no row at all (not "not assessed"), assessed from 2008
     assert not {2003, 2004, 2005} & set(mne.index) and mne.loc[2008, "assessed"]
     # Focus not assessed now, or not in the previous edition: a message, not a crash.
