@@ -1470,6 +1470,22 @@ def trajectories(
     return t.sort_values(["iso3", "year"]).reset_index(drop=True)
 
 
+PEAK_COLUMNS = [
+    "index",
+    "era_start",
+    "peak",
+    "peak_year",
+    "peak_rank",
+    "latest",
+    "latest_year",
+    "latest_rank",
+    "change_since_peak",
+    "median_change",
+    "net_change",
+    "n_editions",
+]
+
+
 def peak_and_decline(
     panel: pd.DataFrame,
     iso3: str,
@@ -1527,7 +1543,8 @@ def peak_and_decline(
                 "n_editions": len(own),
             }
         )
-    return pd.DataFrame(rows)
+    # A country never assessed up to `year` gets an empty table with the usual columns.
+    return pd.DataFrame(rows, columns=PEAK_COLUMNS)
 
 
 def describe_peak(peaks: pd.DataFrame, iso3: str, tolerance: float = 0.02) -> str:

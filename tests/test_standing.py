@@ -283,7 +283,10 @@ def test_old_edition_with_unassessed_members(egdi):
     assert t["rank"].iloc[1:].isna().all() and (t["n_assessed"] == 173).all()
     b = standing.benchmark(2003, group, "BHR", egdi=egdi)
     assert b.change.status == "first_edition"
-    assert "Not yet UN member states in 2003: Montenegro and South Sudan." in standing.standing_prose(b)
+    assert (
+        "Not yet UN member states in 2003: Montenegro and South Sudan."
+        in standing.standing_prose(b)
+    )
     # A 2003 report shows nothing published after 2003, and no row for a state not yet a member.
     assert b.trajectories["year"].max() == 2003
     assert set(b.trajectories["iso3"]) == {"BHR"}

@@ -327,6 +327,10 @@ def test_mentee_peak_and_decline(egdi):
     assert "OSI peaked at 0.806 in 2018" in tw.describe_peak(p.reset_index(), "TUN")
     # a report for 2016 does not know the 2018 peak
     assert tw.peak_and_decline(egdi, "TUN", 2016).set_index("index").loc["osi", "peak_year"] <= 2016
+    # a state not yet assessed (South Sudan, a UN member from 2011) gets an empty table, not a crash
+    none = tw.peak_and_decline(egdi, "SSD", 2008)
+    assert none.empty and "peak_year" in none.columns
+    assert tw.describe_peak(none, "SSD") == "South Sudan has no assessed edition to compare."
 
 
 def test_history_decomposition_adds_up_and_respects_editions(egdi):
@@ -425,5 +429,7 @@ def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
         progress_bar=False,
     )
     text = out.read_text()
-    assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in text
+    # South Sudan joined the UN in 2011: "not yet a UN member state", never "not assessed".
+    assert "South Sudan (SSD), the mentee, was not yet a UN member state" in text
+    assert "South Sudan (SSD), the mentee, was not assessed" not in text
     assert "Mentors proposed for Comoros" in text and "image/png" in text
