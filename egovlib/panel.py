@@ -378,9 +378,10 @@ def vintage_sensitivity(
 ) -> pd.DataFrame:
     """How much each covariate's data for edition ``year`` depend on the vintage rule.
 
-    For the default rule and each alternative ``(lag, max_age)``: how many of the 193 countries
-    get a value, the median age of the values used (edition minus reference year), and, against
-    the default, how many countries gain or lose a value and how many get a different value.
+    For the default rule and each alternative ``(lag, max_age)``: how many of the edition's UN
+    member states (`not_yet_members` left out) get a value, the median age of the values used
+    (edition minus reference year), and, against the default, how many countries gain or lose a
+    value and how many get a different value.
 
     Parameters
     ----------
@@ -401,6 +402,7 @@ def vintage_sensitivity(
     names = list(covariate_catalogue()) if covariates is None else list(covariates)
     long = load_covariates(names)
     targets = load_egdi_panel(year)[["iso3", "year"]]
+    targets = targets[~targets["iso3"].isin(list(not_yet_members(year)))]
     default = (VINTAGE_LAG, VINTAGE_MAX_AGE)
     all_rules = [default, *[r for r in rules if tuple(r) != default]]
     rows = []

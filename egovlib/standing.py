@@ -1090,8 +1090,9 @@ _signed = signed_format(4)
 CLASSIFICATION_EDITION = 2020
 
 
-def _the(label: str) -> str:
-    # Acronyms read as "the GCC"; names ("Asia", "the group BHR, ...") are used as they are.
+def group_phrase(label: str) -> str:
+    """A group's name as used in a sentence: acronyms read as "the GCC"; names ("Asia", "the
+    selected countries") are used as they are."""
     return f"the {label}" if label.isupper() else label
 
 
@@ -1118,12 +1119,12 @@ def standing_prose(b: Benchmark) -> str:
         ahead = [
             f"{r['country']} ({ordinal(r['rank'])})" for _, r in inside.iloc[: pos - 1].iterrows()
         ]
-        text += f" Within {_the(b.group)} it is {ordinal(pos)} of {len(inside)}"
+        text += f" Within {group_phrase(b.group)} it is {ordinal(pos)} of {len(inside)}"
         text += f", behind {join_names(ahead)}." if ahead else "."
     else:
         better = int((inside["rank"] < row["rank"]).sum())
         text += (
-            f" It is not a member of {_the(b.group)}; {better} of the group's "
+            f" It is not a member of {group_phrase(b.group)}; {better} of the group's "
             f"{len(inside)} assessed member{'s' if len(inside) != 1 else ''} "
             f"rank{'s' if better == 1 else ''} above it."
         )
@@ -1363,14 +1364,14 @@ def key_findings(b: Benchmark) -> list[str]:
     if not bool(row["assessed"]):
         return [
             f"{name} was not assessed in the {b.year} edition, so it has no rank or score.",
-            f"The table below shows {_the(b.group)} as published for {b.year}.",
+            f"The table below shows {group_phrase(b.group)} as published for {b.year}.",
             "Nothing here is estimated: every number is a published UN score or rank.",
         ]
     inside = t[t["in_group"] & t["assessed"]]
     where = ""
     if b.focus in inside.index:
         pos = list(inside.index).index(b.focus) + 1
-        where = f", {ordinal(pos)} of {len(inside)} in {_the(b.group)}"
+        where = f", {ordinal(pos)} of {len(inside)} in {group_phrase(b.group)}"
     out.append(
         f"{name} ranks {ordinal(row['rank'])} of {int(row['n_assessed'])} in {b.year} "
         f"(EGDI {row['egdi']:.4f}){where}. These are the published UN ranks."
@@ -1400,7 +1401,16 @@ def key_findings(b: Benchmark) -> list[str]:
                     f", while raw {join_names(common)} changes mostly reflect shifts shared by "
                     "most countries"
                 )
-            out.append(txt + ". A robust reading: ranks and median-adjusted changes agree.")
+            net = float(tw.loc["egdi", "net_change"])
+            moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
+            if moved and net and np.sign(moved) == np.sign(net):
+                txt += ". Rank and median-adjusted EGDI change agree in direction"
+            elif moved or net:
+                txt += (
+                    f". Read with care: the rank moved {moved:+d} among countries in both "
+                    f"editions while the EGDI net of the median country moved {net:+.3f}"
+                )
+            out.append(txt + ".")
         else:
             out.append(
                 f"It {move}; the UN changed its method in between, so only ranks are compared."
@@ -1422,7 +1432,9 @@ def key_findings(b: Benchmark) -> list[str]:
                 f"; the {r['target']} needs +{r['egdi_gain']:.3f} EGDI (+{3 * r['egdi_gain']:.3f} "
                 "on one component), others held"
             )
-        out.append(txt + ". Margins are exact; targets are a first approximation (scores are rescaled).")
+        out.append(
+            txt + ". Margins are exact; targets are a first approximation (scores are rescaled)."
+        )
     if b.gaps is not None:
         worst = costliest_gap(b.gaps)
         if worst is not None:
@@ -1440,7 +1452,7 @@ def readiness_prose(r: pd.DataFrame, group: str) -> str:
     if r["gtmi_year"].isna().all():
         return (
             f"The World Bank GovTech dataset starts in 2020, so no GTMI data describe "
-            f"{_the(group)} for the {r.attrs['year']} edition."
+            f"{group_phrase(group)} for the {r.attrs['year']} edition."
         )
     full = r[r["complete"] == True]  # noqa: E712 (missing stays missing)
     part = r[r["complete"] == False]  # noqa: E712
@@ -1518,7 +1530,7 @@ def trajectory_prose(b: Benchmark) -> str:
     if len(cur):
         lead = cur.iloc[0]
         text += (
-            f" In {b.year} the best-ranked member of {_the(b.group)} is {lead['country']} "
+            f" In {b.year} the best-ranked member of {group_phrase(b.group)} is {lead['country']} "
             f"({ordinal(lead['rank'])})."
         )
     return text
@@ -1760,11 +1772,11 @@ def trajectories_alt(b: Benchmark) -> str:
     s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
     name = country_name(b.focus)
     if s.empty:
-        return f"Line chart of EGDI ranks of {_the(b.group)}; {name} was never assessed."
+        return f"Line chart of EGDI ranks of {group_phrase(b.group)}; {name} was never assessed."
     s = s.sort_values("year")
     best = s.loc[s["rank"].astype(float).idxmin()]
     return (
-        f"Line chart of the EGDI rank of {_the(b.group)} in each edition from "
+        f"Line chart of the EGDI rank of {group_phrase(b.group)} in each edition from "
         f"{int(s['year'].min())} to {b.year}, method changes marked. {name} went from rank "
         f"{int(s.iloc[0]['rank'])} in {int(s.iloc[0]['year'])} to {int(s.iloc[-1]['rank'])} in "
         f"{int(s.iloc[-1]['year'])}; its best was {int(best['rank'])} in {int(best['year'])}."
