@@ -67,7 +67,7 @@ class Section:
 #: The report sections the findings and recommendations rest on (heading text as written).
 SECTIONS: dict[str, Section] = {
     "ranks": Section("02_group_benchmark", "Ranks and scores"),
-    "trajectory": Section("02_group_benchmark", "Rank over all editions"),
+    "trajectory": Section("02_group_benchmark", "Rank over the editions"),
     "change": Section("02_group_benchmark", "What moved since the previous edition"),
     "profile": Section("02_group_benchmark", "Profile against the frontier and peers"),
     "levels": Section("01_data_overview", "Distribution of the indices"),

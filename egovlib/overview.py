@@ -23,6 +23,7 @@ from .panel import (
     build_panel,
     covariate_catalogue,
     coverage_table,
+    income_classification_year,
     load_egdi_panel,
     not_yet_members,
     vintage_rule_text,
@@ -75,14 +76,6 @@ def method_changes(up_to: int | None = None) -> pd.DataFrame:
     if up_to is not None:
         t = t[t["edition"] <= int(up_to)]
     return t.sort_values(["edition", "index"]).reset_index(drop=True)
-
-
-def _income_classification_year() -> int | None:
-    """Reference year of the World Bank income classification in the catalogue (None if absent)."""
-    for src in load_catalogue().values():
-        if src.reader == "countries" and "income" in (src.title + src.notes).lower():
-            return max(src.years) if src.years else None
-    return None
 
 
 def edition_use(src, year: int) -> str:
@@ -642,7 +635,7 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
             if weak
             else "every covariate with data elsewhere is complete."
         )
-    income_year = _income_classification_year()
+    income_year = income_classification_year()
     if income_year is not None and cov.year <= income_year:
         text += (
             " Income groups are the World Bank's current classification (reference year "

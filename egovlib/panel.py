@@ -72,6 +72,17 @@ def not_yet_members(year: int) -> dict[str, UNAdmission]:
     return {a.iso3: a for a in UN_ADMISSIONS if int(year) <= a.admitted}
 
 
+def income_classification_year() -> int | None:
+    """Reference year of the World Bank income classification the country table carries (one
+    current classification, applied to every edition); None if the catalogue has none."""
+    from .sources import load_catalogue
+
+    for src in load_catalogue().values():
+        if src.reader == "countries" and "world bank" in src.publisher.lower():
+            return max(src.years) if src.years else None
+    return None
+
+
 def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
     """The UN EGDI panel: one row per country (193) and survey edition.
 
@@ -464,6 +475,7 @@ __all__ = [
     "Panel",
     "UNAdmission",
     "not_yet_members",
+    "income_classification_year",
     "vintage_rule_text",
     "vintage_sensitivity",
     "covariate_catalogue",

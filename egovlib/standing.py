@@ -16,7 +16,14 @@ from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
 from .panel import load_egdi_panel, not_yet_members
 from .report import join_names, signed_format
-from .vocabulary import EGDI_COMPONENTS, EGDI_WEIGHTS, INDICES, SHORT_LABELS, crosses_break
+from .vocabulary import (
+    EGDI_COMPONENTS,
+    EGDI_WEIGHTS,
+    INDICES,
+    METHOD_CHANGES,
+    SHORT_LABELS,
+    crosses_break,
+)
 
 #: Indices shown in the benchmark tables, in display order.
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
@@ -694,7 +701,13 @@ class EditionChange:
             for c in EGDI_COMPONENTS
         ]
         rows.append(
-            ("Residual (published EGDI change - sum)", np.nan, self.residual, np.nan, np.nan)
+            (
+                "Departure from the component mean (published EGDI change - sum)",
+                np.nan,
+                self.residual,
+                np.nan,
+                np.nan,
+            )
         )
         rows.append(
             (
@@ -1451,8 +1464,8 @@ def readiness_prose(r: pd.DataFrame, group: str) -> str:
     """Generated paragraph on `identity_readiness`: which countries have all four blocks."""
     if r["gtmi_year"].isna().all():
         return (
-            f"The World Bank GovTech dataset starts in 2020, so no GTMI data describe "
-            f"{group_phrase(group)} for the {r.attrs['year']} edition."
+            f"No round of the World Bank GovTech dataset (GTMI) had been published before the "
+            f"{r.attrs['year']} edition, so no GTMI data describe {group_phrase(group)} for it."
         )
     full = r[r["complete"] == True]  # noqa: E712 (missing stays missing)
     part = r[r["complete"] == False]  # noqa: E712
@@ -1487,6 +1500,38 @@ def readiness_display(r: pd.DataFrame) -> pd.DataFrame:
     out["GTMI round"] = r["gtmi_year"]
     out["All four in place"] = r["complete"].map({True: "yes", False: "no"}).fillna("no data")
     return out
+
+
+def change_method_text(year: int) -> str:
+    """How change is measured (the appendix of notebook 02), naming only the method changes made
+    up to ``year`` (a report speaks of its own time)."""
+    known = [c for c in METHOD_CHANGES if c.edition <= year]
+    by_edition: dict[int, list[str]] = {}
+    for c in known:
+        by_edition.setdefault(c.edition, []).append(c.index.upper())
+    breaks = "; ".join(f"{join_names(sorted(v))} in {e}" for e, v in sorted(by_edition.items()))
+    text = (
+        "Scores are relative within an edition: each component is rescaled against that year's "
+        "countries, so a raw change mixes a country's own progress with what moved every "
+        "country. The report therefore shows three measures side by side: the raw change; the "
+        "change net of the median country (raw change minus the median change of the countries "
+        "assessed in both editions), with the change of the within-edition z-score in the "
+        "downloadable data; and the rank change among the countries assessed in both editions. "
+        f"A change shared by at least {COMMON_SHIFT_SHARE:.0%} of countries is called a common "
+        f"shift; ceiling compression means at least {CEILING_MIN} countries score {CEILING:g} or "
+        "more on an index, at least twice as many as in the previous edition. A component moving "
+        f"by more than {REVISION_THRESHOLD:g} in one edition is flagged as a likely data "
+        "revision."
+    )
+    if breaks:
+        text += (
+            " Where the UN changed the method of an index between the two editions compared "
+            f"({breaks}), only ranks are compared for that index."
+        )
+    return text + (
+        " Targets hold every other country at its score: a first approximation, because a real "
+        "gain also moves the rescaling."
+    )
 
 
 #: What the UN indices cannot tell about the policies officials credit, and what to ask for.

@@ -13,9 +13,16 @@ import numpy as np
 import pandas as pd
 
 from .countries import country_name, country_table, resolve_group
-from .errors import EgovError
+from .errors import EgovError, SpecError
 from .judgements import load_judgements
-from .panel import build_panel, covariate_catalogue, editions, load_egdi_panel, not_yet_members
+from .panel import (
+    build_panel,
+    covariate_catalogue,
+    editions,
+    income_classification_year,
+    load_egdi_panel,
+    not_yet_members,
+)
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, mark_breaks, styled
 from .readers import variables
 from .report import join_names
@@ -25,7 +32,6 @@ from .vocabulary import (
     EGDI_WEIGHTS,
     INDEX_LABELS,
     SHORT_LABELS,
-    crosses_break,
     method_breaks,
 )
 
@@ -257,7 +263,10 @@ def _from_mapping(cls, m):
     known = set(cls.__dataclass_fields__)
     bad = sorted(set(m) - known)
     if bad:
-        raise EgovError(f"unknown {cls.__name__} key(s) {bad}; valid keys: {sorted(known)}")
+        raise SpecError(
+            f"unknown {cls.__name__} key(s) {bad}. Fix: use only {sorted(known)} in the "
+            "notebook parameter (pairing_weights or similarity_weights)."
+        )
     return cls(**{k: float(v) for k, v in m.items()})
 
 
@@ -311,10 +320,15 @@ def load_context(year: int) -> Context:
     """
     known = set(covariate_catalogue())
     present = [c for c in CONTEXT_COVARIATES if c in known]
+    income_year = income_classification_year()
+    income = (
+        f"World Bank classification of {income_year}, applied retroactively to {year}"
+        if income_year is not None and year <= income_year
+        else "current World Bank classification"
+    )
     notes = [
-        f"Income group: current World Bank classification (not the one of {year}); "
-        "region: UN M49 region, sub-region and intermediate region; official languages: "
-        "Unicode CLDR (via Babel); regional bodies: "
+        f"Income group: {income}; region: UN M49 region, sub-region and intermediate region; "
+        "official languages: Unicode CLDR; regional bodies: "
         + join_names(list(BODY_NAMES))
         + f" (membership in {year})."
     ]
@@ -322,7 +336,7 @@ def load_context(year: int) -> Context:
         if c not in known:
             notes.append(
                 f"{c.replace('_', ' ').capitalize()} is not available (no reader provides it), "
-                f"so {CONTEXT_COVARIATES[c]} is left out of the similarity."
+                f"so {FEATURE_LABELS[CONTEXT_COVARIATES[c]]} is left out of the similarity."
             )
     panel = build_panel([year], present, coverage_groups=())
     d = panel.data.set_index("iso3")
@@ -348,7 +362,7 @@ def load_context(year: int) -> Context:
         if cov in present and n == 0:
             notes.append(
                 f"{label}: no value for the {year} edition under the vintage rule "
-                f"({panel.rule}), so {feat} is left out of the similarity."
+                f"({panel.rule}), so {FEATURE_LABELS[feat]} is left out of the similarity."
             )
         elif n:
             yrs = sorted({int(y) for y in ctx[f"{col}_year"].dropna()})
@@ -376,6 +390,25 @@ SIMILARITY_FEATURES: tuple[str, ...] = (
     "language",
     "bodies",
 )
+#: Each similarity feature in words, for the report.
+FEATURE_LABELS: Mapping[str, str] = {
+    "region": "region",
+    "income": "income group",
+    "population": "population size",
+    "gtmi": "GovTech maturity (GTMI group)",
+    "language": "official language",
+    "bodies": "regional bodies",
+}
+
+
+def context_text(context: Context, year: int) -> str:
+    """Generated paragraph: the context data behind the similarity and the features used."""
+    used = join_names([FEATURE_LABELS[f] for f in context.features])
+    return (
+        "**Context data used for similarity.** "
+        + " ".join(context.notes)
+        + f" Features with data in {year}: {used}."
+    )
 
 
 def context_similarity(
@@ -961,9 +994,10 @@ def describe_jumps(
     extra = ""
     if hci_break.any():
         k = int(hci_break.sum())
+        known = sorted({int(y) for y in jumps.loc[hci_break, "to_year"]})
         extra += (
             f" {k} of these steps {'ends' if k == 1 else 'end'} in "
-            f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
+            f"{join_names([str(y) for y in known])}, when the HCI definition changed, so their "
             "HCI contribution is partly a change of yardstick."
         )
     if jumps.attrs.get("revisions") and not jumps.attrs.get("revisions_included"):
@@ -985,6 +1019,53 @@ def describe_jumps(
         f"{share['contrib_tii']:.0%} from TII; the OSI was the main driver in "
         f"{int(drivers.get('OSI', 0))} of {len(jumps)} cases. Scores are relative within an "
         "edition, so these are gains on the other countries, not absolute progress." + extra
+    )
+
+
+def jumps_display(jumps: pd.DataFrame, year: int) -> pd.DataFrame:
+    """`historical_jumps` for display in a report for edition ``year``.
+
+    The ISO3 code is dropped; the column saying whether a step crosses the 2014 method change is
+    kept only if that change lies within the editions up to ``year`` (a report speaks of its own
+    time); ``residual`` is renamed to what it is, the change in the published EGDI's departure
+    from the mean of its components (not a model residual).
+    """
+    out = jumps.drop(columns=["iso3"])
+    if not any(b <= year for b in METHOD_BREAKS):
+        out = out.drop(columns=["crosses_break"])
+    else:
+        out = out.rename(
+            columns={
+                "crosses_break": f"Crosses the {join_names([str(b) for b in METHOD_BREAKS])} break?"
+            }
+        )
+    return out.rename(columns={"residual": "Departure from the component mean"})
+
+
+def history_intro(year: int) -> str:
+    """Generated introduction of the history appendix, naming only the method changes up to
+    ``year`` (a report speaks of its own time)."""
+    known = [b for b in METHOD_BREAKS if b <= year]
+    left_out = [
+        *(
+            [f"steps across the {join_names([str(b) for b in known])} method change"]
+            if known
+            else []
+        ),
+        "steps with a published 0 (missing data)",
+        f"steps where a component moved by more than {REVISION_THRESHOLD:g} in one edition "
+        "(likely data revisions)",
+    ]
+    return (
+        "For each mentee: the largest gains between consecutive editions (up to this report's "
+        "edition) by countries whose starting score was within the band below of the mentee's "
+        "current score, for the OSI and for the EGDI. The EGDI gain is split into its components "
+        "(each of OSI, HCI and TII contributes a third of its change); what the published EGDI "
+        "adds beyond that is shown as its departure from the component mean. "
+        + join_names(left_out)[:1].upper()
+        + join_names(left_out)[1:]
+        + " are left out unless the parameters ask for them. History shows what happened to "
+        "other countries from a similar level, not what a twinning causes."
     )
 
 
@@ -1256,16 +1337,14 @@ def _similarity_words(r) -> str:
 
 #: Variants of the pairing weights compared in `pairing_sensitivity`: (label, pairing weights,
 #: similarity weights).
+#: The first variant ("as chosen") keeps the report's own weights and is labelled with them.
 SENSITIVITY_VARIANTS: tuple[tuple[str, Mapping[str, float], Mapping[str, float]], ...] = (
-    ("default (lead 0.5, similarity 0.5)", {}, {}),
+    ("as chosen", {}, {}),
     ("lead 0.75, similarity 0.25", {"lead": 0.75, "similarity": 0.25}, {}),
     ("lead 0.25, similarity 0.75", {"lead": 0.25, "similarity": 0.75}, {}),
     ("minimum lead 0.02", {"min_lead": 0.02}, {}),
     ("minimum lead 0.10", {"min_lead": 0.10}, {}),
-    *(
-        (f"similarity without {f}", {}, {f: 0.0})
-        for f in ("region", "income", "population", "gtmi", "language", "bodies")
-    ),
+    *((f"similarity without {FEATURE_LABELS[f]}", {}, {f: 0.0}) for f in SIMILARITY_FEATURES),
 )
 
 
@@ -1282,11 +1361,14 @@ def pairing_sensitivity(
     target: str | None = None,
     variants=SENSITIVITY_VARIANTS,
     n_top: int = 3,
+    features: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """The pairing under other weights: the top candidates and the rank of each chosen partner.
 
     Each variant changes the given pairing and similarity weights by its overrides (a feature
-    weight of 0 drops that feature).
+    weight of 0 drops that feature). With ``features`` (`Context.features`, those with data in
+    the edition), a variant that drops a feature without data, or one already weighted 0, is
+    left out: it would repeat the first row.
 
     Returns
     -------
@@ -1297,8 +1379,19 @@ def pairing_sensitivity(
     base_p = PairingWeights.from_mapping(weights).__dict__
     base_s = SimilarityWeights.from_mapping(similarity_weights).__dict__
     chosen = [iso3_code(c) for c in chosen]
+    have = set(SIMILARITY_FEATURES if features is None else features)
     rows = []
     for label, pw, sw in variants:
+        dropped = [f for f, v in sw.items() if v == 0]
+        if any(f not in have or base_s.get(f, 0) == 0 for f in dropped):
+            continue
+        if pw and all(base_p.get(k) == v for k, v in pw.items()):
+            continue  # the report's own weights already: the first row
+        if not pw and not sw:
+            label = (
+                f"as chosen (lead {base_p['lead']:g}, similarity {base_p['similarity']:g}, "
+                f"minimum lead {base_p['min_lead']:g})"
+            )
         t = pairing_table(
             scores,
             context,
@@ -1658,8 +1751,13 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
             f"- {name}: EGDI {first['egdi']:.3f} ({first['year']}) → {last['egdi']:.3f} "
             f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}"
         )
-        if crosses_break(first["year"], last["year"], ("osi", "egdi")):
-            text += " (across a method change: levels are not strictly comparable)"
+        crossed = [
+            f"{SHORT_LABELS[k]} across the {join_names([str(b) for b in brk])} method change"
+            for k in ("egdi", "osi")
+            if (brk := [b for b in method_breaks(k) if first["year"] < b <= last["year"]])
+        ]
+        if crossed:
+            text += f" ({'; '.join(crossed)}: levels are not strictly comparable)"
         if missing:
             text += f"; not assessed in {join_names([str(y) for y in missing])}"
         lines.append(text + ".")
@@ -1705,8 +1803,8 @@ def trajectories_alt(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], y
             continue
         o = pk.set_index("index").loc["osi"]
         parts.append(
-            f"{country_name(m)}'s OSI peaked at {o['peak']:.2f} in {o['peak_year']} and is "
-            f"{o['latest']:.2f} in {o['latest_year']}"
+            f"{country_name(m)}'s OSI peaked at {o['peak']:.2f} in {int(o['peak_year'])} and is "
+            f"{o['latest']:.2f} in {int(o['latest_year'])}"
         )
     return (
         f"Line charts of EGDI and OSI of {country_name(mentor)} and its mentees up to {year}, "
@@ -1797,6 +1895,8 @@ __all__ = [
     "PRIORITY_COLUMNS",
     "REGIONAL_BODIES",
     "SENSITIVITY_VARIANTS",
+    "FEATURE_LABELS",
+    "context_text",
     "SIMILARITY_FEATURES",
     "TRANSFER_AREAS",
     "Context",
@@ -1823,6 +1923,8 @@ __all__ = [
     "edition_scores",
     "explain_partner",
     "historical_jumps",
+    "history_intro",
+    "jumps_display",
     "iso3_code",
     "load_context",
     "nearest_better_peers",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -316,6 +317,56 @@ def test_pairing_sensitivity_lists_variants(egdi, ctx2024):
     assert len(s) == len(tw.SENSITIVITY_VARIANTS) and {"Tunisia", "Comoros"} <= set(s.columns)
     base = tw.pairing_table(scores, ctx2024.data, "BHR").set_index("iso3")
     assert s.loc[0, "Tunisia"] == base.loc["TUN", "rank"]
+    assert s.loc[0, "variant"] == "as chosen (lead 0.5, similarity 0.5, minimum lead 0.05)"
+    assert "similarity without GovTech maturity (GTMI group)" in set(s["variant"])
+
+
+def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
+    # In 2008 there are no population or GTMI data: dropping them changes nothing, so those
+    # rows are left out instead of repeating the first one.
+    ctx = tw.load_context(2008)
+    assert "population" not in ctx.features and "gtmi" not in ctx.features
+    scores = tw.edition_scores(egdi, 2008)
+    s = tw.pairing_sensitivity(
+        scores, ctx.data, "BHR", role="mentor", chosen=["TUN"], features=ctx.features
+    )
+    assert len(s) == len(tw.SENSITIVITY_VARIANTS) - 2
+    assert not s["variant"].str.contains("population|GTMI").any()
+    # A report that chose lead 0.75 does not show "lead 0.75, similarity 0.25" twice.
+    s75 = tw.pairing_sensitivity(
+        scores,
+        ctx.data,
+        "BHR",
+        role="mentor",
+        weights={"lead": 0.75, "similarity": 0.25},
+        features=ctx.features,
+    )
+    assert s75.loc[0, "variant"].startswith("as chosen (lead 0.75, similarity 0.25")
+    assert "lead 0.75, similarity 0.25" not in set(s75["variant"])
+    assert "GovTech maturity" in tw.context_text(ctx, 2008)  # in words, not "gtmi"
+    assert "applied retroactively to 2008" in tw.context_text(ctx, 2008)
+
+
+def test_unknown_weight_key_is_a_spec_error():
+    from egovlib.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"unknown PairingWeights key\(s\) \['leed'\]. Fix:"):
+        tw.PairingWeights.from_mapping({"leed": 0.5})
+
+
+def test_history_of_an_old_edition_names_no_later_method_change(egdi):
+    assert "2014" not in tw.history_intro(2008) and "2014" in tw.history_intro(2024)
+    j = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2008)
+    shown = tw.jumps_display(j, 2008)
+    assert "iso3" not in shown and not any("2014" in c for c in shown.columns)
+    assert "Departure from the component mean" in shown and "residual" not in shown
+    j24 = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2024)
+    assert "Crosses the 2014 break?" in tw.jumps_display(j24, 2024)
+    # Bahrain 2003 -> 2008: the EGDI crosses the 2008 HCI change, the OSI does not.
+    text = tw.describe_trajectories(egdi, ["BHR"], 2008)
+    assert "EGDI across the 2008 method change" in text and "OSI across" not in text
+    alt = tw.trajectories_alt(egdi, "BHR", ["TUN"], 2008)
+    assert "in 2003 and" in alt and not re.search(r"\b\d{4}\.0\b", alt)  # years, not floats
 
 
 def test_mentee_peak_and_decline(egdi):
