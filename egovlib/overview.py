@@ -638,8 +638,8 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
     income_year = income_classification_year()
     if income_year is not None and cov.year <= income_year:
         text += (
-            " Income groups are the World Bank's current classification (reference year "
-            f"{income_year}), applied to {cov.year}: a retroactive grouping."
+            " Income groups are the World Bank's current classification, applied "
+            f"retroactively to {cov.year}."
         )
     return text
 

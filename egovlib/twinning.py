@@ -322,7 +322,7 @@ def load_context(year: int) -> Context:
     present = [c for c in CONTEXT_COVARIATES if c in known]
     income_year = income_classification_year()
     income = (
-        f"World Bank classification of {income_year}, applied retroactively to {year}"
+        f"the World Bank's current classification, applied retroactively to {year}"
         if income_year is not None and year <= income_year
         else "current World Bank classification"
     )
