@@ -590,6 +590,7 @@ def chart_table(brief: Brief, lang: str = "en") -> pd.DataFrame:
 MOVE_COLOURS = {"improved": "#0173b2", "fell": "#de8f05", "same": "#949494"}
 
 
+@plots.styled
 def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
     """Dot chart of each country's EGDI rank in the previous edition and this one.
 
