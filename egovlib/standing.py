@@ -979,9 +979,24 @@ READINESS_ITEMS: tuple[tuple[str, str, Mapping[int, str]], ...] = (
     (
         "gtmi_service_bus",
         "Service bus (I-4)",
-        {0: "none", 1: "partial", 2: "operational", 3: "advanced"},
+        {0: "none", 1: "only partial", 2: "operational", 3: "advanced"},
     ),
-    ("gtmi_gov_cloud", "Government cloud (I-1)", {0: "none", 1: "partial", 2: "operational"}),
+    (
+        "gtmi_gov_cloud",
+        "Government cloud (I-1)",
+        {0: "none", 1: "only partial", 2: "operational"},
+    ),
+)
+#: Shown beside the four blocks but not counted in them: recognising another country's
+#: electronic signatures also needs a signature law and a public key infrastructure (GTMI I-42,
+#: codes 0-3), but the meaning of codes 1-3 is not published with the data, so no code is
+#: declared "in place".
+READINESS_EXTRA: tuple[tuple[str, str, Mapping[int, str]], ...] = (
+    (
+        "gtmi_digital_signature",
+        "Digital signature and PKI (I-42)",
+        {0: "none", 1: "code 1 of 3", 2: "code 2 of 3", 3: "code 3 of 3"},
+    ),
 )
 #: Code at or above which an item counts as in place for cross-border identity and sign-on.
 READINESS_MINIMUM: Mapping[str, int] = {
@@ -1009,15 +1024,17 @@ def identity_readiness(
         One row per country (group members, then the focus country if outside): ``iso3,
         country``, per item the code (``gtmi_*``) and its meaning (``<item>_label``), ``gtmi_year``
         (reference year used), ``in_place`` (items at or above `READINESS_MINIMUM`) and
-        ``complete`` (all four in place; missing where data are missing).
+        ``complete`` (all four in place; missing where data are missing); `READINESS_EXTRA`
+        items (digital signature and PKI) with code and label, not counted.
     """
-    from .panel import build_panel
+    from .panel import build_panel, covariate_catalogue
 
     codes = resolve_group(group)
     if focus is not None and focus.upper() not in codes:
         codes = [*codes, focus.upper()]
     items = [i for i, _, _ in READINESS_ITEMS]
-    panel = build_panel(year, items, coverage_groups=())
+    extra = [i for i, _, _ in READINESS_EXTRA if i in covariate_catalogue()]
+    panel = build_panel(year, [*items, *extra], coverage_groups=())
     d = panel.data.set_index("iso3").loc[codes]
     refs = panel.ref_years.set_index("iso3").loc[codes]
     out = pd.DataFrame(index=pd.Index(codes, name="iso3"))
@@ -1028,6 +1045,10 @@ def identity_readiness(
         out[item] = v.astype("Int64")
         out[f"{item}_label"] = [labels.get(int(x), str(x)) if pd.notna(x) else pd.NA for x in v]
         ok[item] = (v >= READINESS_MINIMUM[item]).where(v.notna())
+    for item, _, labels in READINESS_EXTRA:
+        v = d[item] if item in d else pd.Series(np.nan, index=d.index)
+        out[item] = v.astype("Int64")
+        out[f"{item}_label"] = [labels.get(int(x), str(x)) if pd.notna(x) else pd.NA for x in v]
     years = refs[items].stack().dropna()
     out["gtmi_year"] = refs[items].max(axis=1).astype("Int64")
     out["in_place"] = ok.sum(axis=1).astype(int)
@@ -1483,7 +1504,19 @@ def readiness_prose(r: pd.DataFrame, group: str) -> str:
             for item, lab, _ in READINESS_ITEMS
             if pd.notna(x[item]) and x[item] < READINESS_MINIMUM[item]
         ]
-        text += f" {x['country']}: {join_names(missing)}."
+        text += f" {x['country']}: {'; '.join(missing)}."
+    for item, lab, labels in READINESS_EXTRA:
+        v = r.set_index("country")[item].dropna()
+        if v.empty:
+            continue
+        top = max(labels)
+        below = [f"{c} ({labels[int(k)]})" for c, k in v.items() if k < top]
+        text += (
+            f" {lab.split(' (')[0]}, shown beside them but not counted (the data carry no "
+            "code book for codes 1-3): "
+            f"{int((v == top).sum())} of {len(v)} at the highest code"
+            + (f"; lower: {join_names(below)}." if below else ".")
+        )
     text += (
         " These are yes/no and maturity codes from a government questionnaire, not audits of "
         "interoperability between countries: they say where the building blocks exist, not "
@@ -1497,6 +1530,10 @@ def readiness_display(r: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"Country": r["country"]})
     for item, label, _ in READINESS_ITEMS:
         out[label] = r[f"{item}_label"].astype("object").where(r[item].notna(), "no data")
+    for item, label, _ in READINESS_EXTRA:
+        out[f"{label}, not counted"] = (
+            r[f"{item}_label"].astype("object").where(r[item].notna(), "no data")
+        )
     out["GTMI round"] = r["gtmi_year"]
     out["All four in place"] = r["complete"].map({True: "yes", False: "no"}).fillna("no data")
     return out

@@ -445,3 +445,23 @@ def test_targets_margins_and_sensitivity_hand_checked():
     # +0.10 -> 0.88 passes Korea too; -0.10 -> 0.68 falls behind Tunisia.
     assert (s.loc[0.10, "places_gained"], s.loc[0.10, "places_lost"]) == (2, 1)
     assert s.loc[0.10, "component_move"] == pytest.approx(0.30)
+
+
+def test_identity_readiness_gcc_2024_from_the_gtmi_2022_round():
+    from egovlib import load_table
+
+    r = standing.identity_readiness(2024, "GCC").set_index("iso3")
+    assert (r["gtmi_year"] == 2022).all()  # the latest round before the 2024 edition
+    # Kuwait: no service bus (I-4 = 0) and a partial cloud (I-1 = 1); the others have all four.
+    assert r["complete"].to_dict() == {c: c != "KWT" for c in r.index}
+    assert (r.loc["KWT", "gtmi_service_bus"], r.loc["KWT", "gtmi_gov_cloud"]) == (0, 1)
+    t = load_table("gtmi_indicators")
+    sig = t[(t["variable"] == "gtmi_digital_signature") & (t["year"] == 2022)]
+    sig = sig.set_index("iso3")["value"]
+    assert r["gtmi_digital_signature"].to_dict() == {c: int(sig[c]) for c in r.index}
+    text = standing.readiness_prose(standing.identity_readiness(2024, "GCC"), "GCC")
+    assert "5 of 6 countries have all four" in text
+    assert "Kuwait: service bus none; government cloud only partial." in text
+    assert "not counted" in text
+    old = standing.identity_readiness(2008, "GCC")
+    assert old["gtmi_year"].isna().all() and "2020" not in standing.readiness_prose(old, "GCC")
