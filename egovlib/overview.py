@@ -952,8 +952,9 @@ def caveats(
 
 
 def caveats_markdown(cav: pd.DataFrame) -> str:
-    """`caveats` as a Markdown list, those that affect the edition marked."""
-    return "\n\n".join(
+    """`caveats` as a Markdown list (one item per line: a tight list, so that each caveat is one
+    list item and not also a paragraph), those that affect the edition marked."""
+    return "\n".join(
         f"- **{r['topic']}**{' (affects this edition)' if r['applies'] else ''}: {r['text']}"
         for _, r in cav.iterrows()
     )

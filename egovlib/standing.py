@@ -965,6 +965,48 @@ def rank_sensitivity(
     return pd.DataFrame(rows)
 
 
+#: Net changes (score points) closer than this to the largest are "about as large": the
+#: published scores carry three to five decimals, but a difference of 0.02 on one component is
+#: within what one questionnaire item or one statistical revision can move.
+CLOSE_GAIN = 0.02
+
+
+def largest_gain(c: EditionChange) -> dict:
+    """Which component gained most relative to the other countries, and how robust that is.
+
+    Among the components compared across the two editions (no method change in between), the
+    leader is sought by each of the three measures: the change net of the median country, the
+    change of the within-edition z-score and the rank change among the countries in both
+    editions.
+
+    Returns
+    -------
+    dict
+        ``by_net``, ``by_z``, ``by_rank`` (leaders), ``close`` (components within `CLOSE_GAIN`
+        of the largest net change, leader first), ``verdict``: ``"none"`` (nothing comparable),
+        ``"clear"`` (one leader on all three measures and no close second), ``"close"`` (a
+        close second net of the median) or ``"disputed"`` (the measures name different leaders).
+    """
+    tw, sh = c.three_ways, c.shifts
+    comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
+    if not comps:
+        return {"verdict": "none", "close": [], "by_net": None, "by_z": None, "by_rank": None}
+    net = tw.loc[comps, "net_change"].astype(float).sort_values(ascending=False)
+    out = {
+        "by_net": net.index[0],
+        "by_z": tw.loc[comps, "z_change"].astype(float).idxmax(),
+        "by_rank": tw.loc[comps, "rank_change"].astype(float).idxmax(),
+        "close": [k for k in net.index if net.iloc[0] - net[k] < CLOSE_GAIN],
+    }
+    if len(out["close"]) > 1:
+        out["verdict"] = "close"
+    elif out["by_net"] == out["by_z"] == out["by_rank"]:
+        out["verdict"] = "clear"
+    else:
+        out["verdict"] = "disputed"
+    return out
+
+
 def typical_move(changes: pd.DataFrame) -> float:
     """Median absolute EGDI change net of the median country between two editions."""
     return float(changes["net_egdi"].abs().median())
@@ -1230,6 +1272,47 @@ def gap_prose(b: Benchmark) -> str:
     return text
 
 
+def gain_sentence(c: EditionChange, lg: dict | None = None) -> str:
+    """One sentence on the largest relative gain and whether the three measures agree."""
+    lg = largest_gain(c) if lg is None else lg
+    tw, sh = c.three_ways, c.shifts
+    lab = SHORT_LABELS
+    if lg["verdict"] == "none":
+        return ""
+    if lg["verdict"] == "clear":
+        return (
+            f"The largest relative gain is in **{lab[lg['by_net']]}** on all three measures "
+            "(net of the median country, z-score and rank)."
+        )
+    if lg["verdict"] == "close":
+        close = lg["close"]
+        text = (
+            f"{join_names([lab[k] for k in close])} gained about as much as each other relative "
+            f"to the other countries (within {CLOSE_GAIN:g} net of the median): no single "
+            "component stands out"
+        )
+    else:
+        text = (
+            f"The largest gain net of the median country is in **{lab[lg['by_net']]}**, but "
+            "the measures disagree"
+        )
+    others = []
+    if lg["by_z"] != lg["by_net"]:
+        others.append(f"by z-score, {lab[lg['by_z']]} gained most")
+    if lg["by_rank"] != lg["by_net"]:
+        r = lg["by_rank"]
+        note = (
+            ", but ceiling compression makes small differences decide ranks there"
+            if bool(sh.loc[r, "compressed"])
+            else ""
+        )
+        others.append(
+            f"by rank, {lab[r]} moved most ({tw.loc[r, 'rank_before']}→"
+            f"{tw.loc[r, 'rank_after']}){note}"
+        )
+    return text + (f"; {'; '.join(others)}." if others else ".")
+
+
 def change_prose(b: Benchmark) -> str:
     """Generated paragraph on what moved the focus country since the previous edition.
 
@@ -1257,7 +1340,8 @@ def change_prose(b: Benchmark) -> str:
     comparable = [k for k in comps if not bool(sh.loc[k, "crosses_break"])]
     broken = [k for k in comps if bool(sh.loc[k, "crosses_break"])]
     if comparable:
-        best = tw.loc[comparable, "net_change"].idxmax()
+        lg = largest_gain(c)
+        best = lg["by_net"]
         parts = [
             f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f} (rank "
             f"{tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']})"
@@ -1265,18 +1349,22 @@ def change_prose(b: Benchmark) -> str:
         ]
         text += (
             f" **Net of the median country** (what moved every country removed), its change "
-            f"was {', '.join(parts)}: the largest relative gain is in **{SHORT_LABELS[best]}**"
-            + (
-                "."
-                if tw.loc[best, "net_change"] > 0
-                else f", and {name} lost ground on every comparable component."
-            )
+            f"was {', '.join(parts)}."
         )
-        raw_best = tw.loc[comparable, "change"].idxmax()
-        if raw_best != best:
+        if tw.loc[best, "net_change"] <= 0:
+            worst = tw.loc[comparable, "net_change"].astype(float).idxmin()
             text += (
-                f" Raw score changes would point to {SHORT_LABELS[raw_best]} instead "
-                f"({tw.loc[raw_best, 'change']:+.3f} raw), which is misleading here."
+                f" {name} lost ground on every comparable component, most on "
+                f"**{SHORT_LABELS[worst]}**."
+            )
+        else:
+            text += " " + gain_sentence(c, lg)
+        raw_best = tw.loc[comparable, "change"].idxmax()
+        if raw_best not in lg["close"]:
+            text += (
+                f" Raw score changes alone would point to {SHORT_LABELS[raw_best]} "
+                f"({tw.loc[raw_best, 'change']:+.3f} raw, against a median of "
+                f"{tw.loc[raw_best, 'median_change']:+.3f})."
             )
     raw = [f"{SHORT_LABELS[k]} {tw.loc[k, 'change']:+.3f}" for k in comps]
     text += (
@@ -1415,21 +1503,41 @@ def key_findings(b: Benchmark) -> list[str]:
         tw = c.three_ways
         comps = [k for k in EGDI_COMPONENTS if not bool(c.shifts.loc[k, "crosses_break"])]
         move = (
-            f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} places "
-            f"since {c.previous}"
+            f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
+            f"place{'s' if abs(c.rank_change) != 1 else ''} since {c.previous}"
             if c.rank_change
             else f"kept its rank since {c.previous}"
         )
         if comps:
-            best = tw.loc[comps, "net_change"].idxmax()
+            lg = largest_gain(c)
+            best = lg["by_net"]
             common = [
                 SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(c.shifts.loc[k, "common_shift"])
             ]
-            txt = (
-                f"It {move}; net of what moved every country, its largest gain is in "
-                f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the median "
-                f"country)"
-            )
+            if tw.loc[best, "net_change"] <= 0:
+                worst = tw.loc[comps, "net_change"].astype(float).idxmin()
+                txt = (
+                    f"It {move}; net of what moved every country it lost ground on every "
+                    f"comparable component, most on {SHORT_LABELS[worst]} "
+                    f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
+                )
+            elif lg["verdict"] == "close":
+                close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
+                txt = (
+                    f"It {move}; net of what moved every country, {join_names(close)} gained "
+                    "about equally, so no single component explains the move"
+                )
+            else:
+                txt = (
+                    f"It {move}; net of what moved every country, its largest gain is in "
+                    f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
+                    "median country"
+                    + (
+                        ", on all three measures)"
+                        if lg["verdict"] == "clear"
+                        else "; other measures name another component)"
+                    )
+                )
             if common:
                 txt += (
                     f", while raw {join_names(common)} changes mostly reflect shifts shared by "

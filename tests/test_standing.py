@@ -465,3 +465,18 @@ def test_identity_readiness_gcc_2024_from_the_gtmi_2022_round():
     assert "not counted" in text
     old = standing.identity_readiness(2008, "GCC")
     assert old["gtmi_year"].isna().all() and "2020" not in standing.readiness_prose(old, "GCC")
+
+
+def test_largest_gain_says_when_the_three_measures_disagree(egdi):
+    # Bahrain 2022 -> 2024: OSI +0.140 and TII +0.125 net of the median country (within 0.02),
+    # while by rank TII moved most (65 -> 10) where 34 countries crowd at the ceiling.
+    b24 = standing.edition_change(2024, "BHR", egdi)
+    lg = standing.largest_gain(b24)
+    assert lg["verdict"] == "close" and lg["close"] == ["osi", "tii"] and lg["by_rank"] == "tii"
+    text = standing.gain_sentence(b24, lg)
+    assert "no single component stands out" in text and "ceiling compression" in text
+    # 2005 -> 2008: the HCI changed method; OSI leads on all three measures.
+    assert standing.largest_gain(standing.edition_change(2008, "BHR", egdi))["verdict"] == "clear"
+    # Tunisia 2022 -> 2024: TII net of the median, HCI by rank (114 -> 107).
+    tun = standing.largest_gain(standing.edition_change(2024, "TUN", egdi))
+    assert (tun["verdict"], tun["by_net"], tun["by_rank"]) == ("disputed", "tii", "hci")
