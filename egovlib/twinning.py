@@ -26,7 +26,7 @@ from .panel import (
 from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, mark_breaks, styled
 from .readers import variables
 from .report import join_names
-from .standing import EGDI_SOURCE, REVISION_THRESHOLD, egdi_change_decomposition
+from .standing import EGDI_SOURCE, REVISION_THRESHOLD, egdi_change_decomposition, ordinal
 from .vocabulary import (
     EGDI_COMPONENTS,
     EGDI_WEIGHTS,
@@ -595,10 +595,13 @@ def stepping_stones(
     *,
     n: int = 5,
     exclude: Iterable[str] = (),
+    ceiling: float | None = None,
 ) -> pd.DataFrame:
     """Countries most similar to the mentee that reach ``threshold`` on ``component``.
 
-    Ties in similarity are broken by the higher score, then the ISO3 code.
+    With ``ceiling`` (the mentor's score), countries above it are left out: a stepping stone lies
+    between the mentee and the mentor, not beyond the mentor. Ties in similarity are broken by
+    the higher score, then the ISO3 code.
 
     Returns
     -------
@@ -606,7 +609,8 @@ def stepping_stones(
         ``iso3, similarity, <component>`` and the other component scores, most similar first.
     """
     s = scores[component]
-    ok = s.index[(s >= threshold) & ~s.index.isin(list(exclude))]
+    within = s <= ceiling if ceiling is not None else pd.Series(True, index=s.index)
+    ok = s.index[(s >= threshold) & within & ~s.index.isin(list(exclude))]
     t = scores.loc[ok, list(COMPONENTS) + ["egdi"]].copy()
     t["similarity"] = similarity.reindex(ok)
     t = t.reset_index(names="iso3")
@@ -728,7 +732,10 @@ def analyse_pair(
     if target is not None:
         target = str(target).lower()
         if target not in COMPONENTS:
-            raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
+            raise SpecError(
+                f"target must be one of {', '.join(COMPONENTS)} or None; got {target!r}. Fix: "
+                "set the notebook parameter target to one of them."
+            )
         if gaps.loc[target, "gap"] <= 0:
             target = None  # a chosen target without a mentor lead: nothing to transfer
     else:
@@ -742,6 +749,7 @@ def analyse_pair(
             pri.loc[target, "feasible_target"],
             n=n_stepping_stones,
             exclude=[mentor, mentee],
+            ceiling=float(scores.loc[mentor, target]),
         )
         stones.insert(1, "country", [country_name(i) for i in stones["iso3"]])
     return PairResult(
@@ -831,8 +839,8 @@ def describe_pair(r: PairResult) -> str:
             f"{c} ({v:.3f})" for c, v in zip(r.stones["country"], r.stones[t], strict=True)
         )
         lines.append(
-            f"Stepping stones (similar to {b} and at or above the feasible target on "
-            f"{SHORT_LABELS[t]}): {names}."
+            f"Stepping stones (similar to {b}, at or above the feasible target on "
+            f"{SHORT_LABELS[t]} and not above {country_name(r.mentor)}): {names}."
         )
     return "\n\n".join(lines)
 
@@ -853,8 +861,12 @@ def edition_changes(
 
     Each of OSI, HCI and TII contributes a third of its change to the EGDI change; ``residual`` =
     published EGDI change - sum of contributions (non-zero where the published EGDI departs from
-    the mean, 2008 and 2010). Scores are relative within an edition, so a gain means catching up
-    on the other countries, not an absolute improvement.
+    the mean, 2008 and 2010). Scores are rescaled within each edition, so a raw change mixes a
+    country's progress with what moved every country: ``net_<i>`` is the change minus the median
+    change of the countries assessed in both editions of the step, ``own_<c>`` = ``net_<c>`` / 3
+    is a component's own contribution to the EGDI change, and ``shared`` = EGDI change - sum of
+    the own contributions (the part every country's medians moved, plus the departure term), so
+    that ``d_egdi = own_osi + own_hci + own_tii + shared`` exactly.
 
     Parameters
     ----------
@@ -886,6 +898,11 @@ def edition_changes(
         dec = egdi_change_decomposition(a.loc[both], b.loc[both])
         for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
             d[col] = dec[col].to_numpy()
+        for c in cols:
+            d[f"net_{c}"] = d[f"d_{c}"] - d[f"d_{c}"].median()
+        for c in EGDI_COMPONENTS:
+            d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
+        d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
         # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
         # HCI of small states in 2003-2005, the publisher's placeholder for missing data
         ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
@@ -914,8 +931,11 @@ def historical_jumps(
 ) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
-    Similar = the ``metric`` at the start edition within ``level +/- band``. Each row decomposes
-    the EGDI gain into thirds of the OSI, HCI and TII changes and names the main driver. Steps
+    Similar = the ``metric`` at the start edition within ``level +/- band``. Gains are ranked net
+    of the median country's change in the same step (a step in which every country rose, such as
+    the TII in 2024, does not crowd the list), and each row splits the EGDI gain into each
+    component's own contribution (net of the median, a third each) and the part shared by every
+    country; the main driver is the largest own contribution. Steps
     where OSI, HCI or TII is exactly 0 at either end are left out by default
     (``drop_zero_components``): such zeros mostly mark missing component data (the HCI of
     Andorra, Liechtenstein, Monaco and other small states in 2003-2005), so the "gain" would be an
@@ -927,9 +947,9 @@ def historical_jumps(
     Returns
     -------
     DataFrame
-        ``iso3, country, from_year, to_year, <metric>_start, <metric>_end, d_<metric>, d_egdi,
-        contrib_osi, contrib_hci, contrib_tii, residual, driver``, largest gain first (ties by
-        ISO3). Empty when no consecutive-edition step ends by ``up_to``.
+        ``iso3, country, from_year, to_year, <metric>_start, <metric>_end, d_<metric>,
+        net_<metric>, d_egdi, own_osi, own_hci, own_tii, shared, driver, crosses_break``, largest
+        net gain first (ties by ISO3). Empty when no consecutive-edition step ends by ``up_to``.
     """
     if metric not in ("egdi", *COMPONENTS):
         raise EgovError(f"metric must be one of egdi, {', '.join(COMPONENTS)}; got {metric!r}")
@@ -943,9 +963,10 @@ def historical_jumps(
     revisions = ch[ch["likely_revision"]]
     if not include_revisions:
         ch = ch[~ch["likely_revision"]]
-    ch = ch.sort_values([f"d_{metric}", "iso3", "to_year"], ascending=[False, True, True]).head(n)
-    contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
-    ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
+    ch = ch.sort_values([f"net_{metric}", "iso3", "to_year"], ascending=[False, True, True])
+    ch = ch.head(n)
+    own = ch[[f"own_{c}" for c in EGDI_COMPONENTS]]
+    ch["driver"] = own.idxmax(axis=1).str.removeprefix("own_").str.upper()
     ch.insert(1, "country", [country_name(i) for i in ch["iso3"]])
     keep = [
         "iso3",
@@ -955,11 +976,12 @@ def historical_jumps(
         f"{metric}_start",
         f"{metric}_end",
         f"d_{metric}",
+        f"net_{metric}",
         *([] if metric == "egdi" else ["d_egdi"]),
-        "contrib_osi",
-        "contrib_hci",
-        "contrib_tii",
-        "residual",
+        "own_osi",
+        "own_hci",
+        "own_tii",
+        "shared",
         "driver",
         "crosses_break",
     ]
@@ -986,7 +1008,7 @@ def describe_jumps(
             f"±{band:.2f} of {who} ({level:.3f}) (or no earlier edition exists), so "
             "history offers no comparable jump."
         )
-    tot = jumps[["contrib_osi", "contrib_hci", "contrib_tii"]].sum()
+    tot = jumps[["own_osi", "own_hci", "own_tii"]].sum()
     share = tot / tot.abs().sum() if tot.abs().sum() > 0 else tot * np.nan
     drivers = jumps["driver"].value_counts()
     top = jumps.iloc[0]
@@ -1012,13 +1034,14 @@ def describe_jumps(
             "data, not a score)."
         )
     return (
-        f"The {len(jumps)} largest {m} gains from a starting {m} within ±{band:.2f} of {who} "
-        f"({level:.3f}) range from {jumps[f'd_{metric}'].min():+.3f} to {top[f'd_{metric}']:+.3f} "
-        f"(largest: {top['country']}, {top['from_year']}→{top['to_year']}). Across them the EGDI "
-        f"gain came {share['contrib_osi']:.0%} from OSI, {share['contrib_hci']:.0%} from HCI and "
-        f"{share['contrib_tii']:.0%} from TII; the OSI was the main driver in "
-        f"{int(drivers.get('OSI', 0))} of {len(jumps)} cases. Scores are relative within an "
-        "edition, so these are gains on the other countries, not absolute progress." + extra
+        f"The {len(jumps)} largest {m} gains net of the median country, from a starting {m} "
+        f"within ±{band:.2f} of {who} ({level:.3f}), range from "
+        f"{jumps[f'net_{metric}'].min():+.3f} to {top[f'net_{metric}']:+.3f} "
+        f"(largest: {top['country']}, {top['from_year']}→{top['to_year']}). Net of what moved "
+        f"every country, their EGDI gain came {share['own_osi']:.0%} from OSI, "
+        f"{share['own_hci']:.0%} from HCI and {share['own_tii']:.0%} from TII; the OSI was the "
+        f"main driver in {int(drivers.get('OSI', 0))} of {len(jumps)} cases. These are gains "
+        "on the other countries, not absolute progress." + extra
     )
 
 
@@ -1026,12 +1049,11 @@ def jumps_display(jumps: pd.DataFrame, year: int) -> pd.DataFrame:
     """`historical_jumps` for display in a report for edition ``year``.
 
     The ISO3 code is dropped; the column saying whether a step crosses the 2014 method change is
-    kept only if that change lies within the editions up to ``year`` (a report speaks of its own
-    time); ``residual`` is renamed to what it is, the change in the published EGDI's departure
-    from the mean of its components (not a model residual).
+    kept only if such steps are shown (a report for an earlier edition never mentions that
+    change); the EGDI split is headed in words.
     """
     out = jumps.drop(columns=["iso3"])
-    if not any(b <= year for b in METHOD_BREAKS):
+    if not out["crosses_break"].any():
         out = out.drop(columns=["crosses_break"])
     else:
         out = out.rename(
@@ -1039,7 +1061,14 @@ def jumps_display(jumps: pd.DataFrame, year: int) -> pd.DataFrame:
                 "crosses_break": f"Crosses the {join_names([str(b) for b in METHOD_BREAKS])} break?"
             }
         )
-    return out.rename(columns={"residual": "Departure from the component mean"})
+    metric = next(c.removeprefix("net_") for c in out.columns if c.startswith("net_"))
+    return out.rename(
+        columns={
+            f"net_{metric}": f"Δ {SHORT_LABELS[metric]} net of the median",
+            **{f"own_{c}": f"Own {SHORT_LABELS[c]} (EGDI points)" for c in EGDI_COMPONENTS},
+            "shared": "Shared by all countries (EGDI points)",
+        }
+    )
 
 
 def history_intro(year: int) -> str:
@@ -1057,11 +1086,13 @@ def history_intro(year: int) -> str:
         "(likely data revisions)",
     ]
     return (
-        "For each mentee: the largest gains between consecutive editions (up to this report's "
-        "edition) by countries whose starting score was within the band below of the mentee's "
-        "current score, for the OSI and for the EGDI. The EGDI gain is split into its components "
-        "(each of OSI, HCI and TII contributes a third of its change); what the published EGDI "
-        "adds beyond that is shown as its departure from the component mean. "
+        "For each mentee: the largest gains relative to the median country between consecutive "
+        "editions (up to this report's edition) by countries whose starting score was within the "
+        "band below of the mentee's current score, for the OSI and for the EGDI. The EGDI gain is "
+        "split "
+        "net of what moved every country: each component's own contribution (its change minus "
+        "the median country's, a third of it in EGDI points) and the part shared by all "
+        "countries. "
         + join_names(left_out)[:1].upper()
         + join_names(left_out)[1:]
         + " are left out unless the parameters ask for them. History shows what happened to "
@@ -1307,8 +1338,8 @@ def explain_partner(table: pd.DataFrame, iso3: str) -> str:
     text = (
         f"**{name}** ranks {int(r['rank'])} of {n_ok} eligible {partner}s (score "
         f"{r['score']:.3f}). Target {SHORT_LABELS[r['target']]}: lead {r['lead']:+.3f} "
-        f"({r['egdi_points']:+.4f} EGDI points), {_ordinal(lead_rank)} largest of the "
-        f"{n_ok}; similarity {r['similarity']:.2f}, {_ordinal(sim_rank)} highest "
+        f"({r['egdi_points']:+.4f} EGDI points), {ordinal(lead_rank)} largest of the "
+        f"{n_ok}; similarity {r['similarity']:.2f}, {ordinal(sim_rank)} highest "
         f"({_similarity_words(r)})."
     )
     if lead_rank <= max(3, n_ok // 10) and sim_rank > n_ok // 2:
@@ -1321,17 +1352,12 @@ def explain_partner(table: pd.DataFrame, iso3: str) -> str:
     return text
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _similarity_words(r) -> str:
     parts = []
     for f in SIMILARITY_FEATURES:
         v = r[f"sim_{f}"]
         if pd.notna(v):
-            parts.append(f"{f} {v:.2f}")
+            parts.append(f"{FEATURE_LABELS[f]} {v:.2f}")
     return ", ".join(parts)
 
 
@@ -1752,7 +1778,8 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
             f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}"
         )
         crossed = [
-            f"{SHORT_LABELS[k]} across the {join_names([str(b) for b in brk])} method change"
+            f"{SHORT_LABELS[k]} across the {join_names([str(b) for b in brk])} method "
+            f"change{'s' if len(brk) > 1 else ''}"
             for k in ("egdi", "osi")
             if (brk := [b for b in method_breaks(k) if first["year"] < b <= last["year"]])
         ]

@@ -359,9 +359,12 @@ def test_history_of_an_old_edition_names_no_later_method_change(egdi):
     j = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2008)
     shown = tw.jumps_display(j, 2008)
     assert "iso3" not in shown and not any("2014" in c for c in shown.columns)
-    assert "Departure from the component mean" in shown and "residual" not in shown
+    assert "Own OSI (EGDI points)" in shown and "residual" not in shown
+    # The break column is shown only when steps across the break are (parameters ask for them).
     j24 = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2024)
-    assert "Crosses the 2014 break?" in tw.jumps_display(j24, 2024)
+    assert not any("2014" in c for c in tw.jumps_display(j24, 2024).columns)
+    jb = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2024, include_breaks=True, n=200)
+    assert jb["crosses_break"].any() and "Crosses the 2014 break?" in tw.jumps_display(jb, 2024)
     # Bahrain 2003 -> 2008: the EGDI crosses the 2008 HCI change, the OSI does not.
     text = tw.describe_trajectories(egdi, ["BHR"], 2008)
     assert "EGDI across the 2008 method change" in text and "OSI across" not in text
@@ -390,6 +393,12 @@ def test_history_decomposition_adds_up_and_respects_editions(egdi):
     assert (ch["to_year"] > ch["from_year"]).all()
     total = ch[["contrib_osi", "contrib_hci", "contrib_tii", "residual"]].sum(axis=1)
     assert np.allclose(total, ch["d_egdi"])
+    # Net of the median country: own contributions plus the shared part add up exactly.
+    own = ch[["own_osi", "own_hci", "own_tii", "shared"]].sum(axis=1)
+    assert np.allclose(own, ch["d_egdi"])
+    step = ch[ch["to_year"] == 2024]
+    assert step["net_tii"].median() == pytest.approx(0.0)
+    assert np.allclose(step["own_tii"], (step["d_tii"] - step["d_tii"].median()) / 3)
     same = ch[~ch["to_year"].isin([2008, 2010]) & ~ch["from_year"].isin([2008, 2010])]
     assert same["residual"].abs().max() < 2e-4  # EGDI = mean of components there
     # one step checked against the published values: Tunisia 2018 -> 2020
@@ -404,13 +413,13 @@ def test_history_decomposition_adds_up_and_respects_editions(egdi):
 
 def test_historical_jumps_from_similar_level(egdi):
     j = tw.historical_jumps(egdi, 0.6, metric="osi", band=0.1, n=8, up_to=2024)
-    assert len(j) == 8 and j["d_osi"].is_monotonic_decreasing
+    assert len(j) == 8 and j["net_osi"].is_monotonic_decreasing  # ranked net of the median
     assert ((j["osi_start"] - 0.6).abs() <= 0.1).all()
     assert not j["crosses_break"].any()
     past = tw.historical_jumps(egdi, 0.13, metric="osi", up_to=2008)
     assert (past["to_year"] <= 2008).all()
     text = tw.describe_jumps(j, "osi", 0.6, 0.1, "TUN", 2024)
-    assert "from OSI" in text and "relative within an edition" in text
+    assert "from OSI" in text and "net of the median country" in text
     none = tw.historical_jumps(egdi, 0.3, up_to=2003)
     assert none.empty
     assert "history offers no comparable jump" in tw.describe_jumps(
@@ -484,3 +493,15 @@ def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
     assert "South Sudan (SSD), the mentee, was not yet a UN member state" in text
     assert "South Sudan (SSD), the mentee, was not assessed" not in text
     assert "Mentors proposed for Comoros" in text and "image/png" in text
+
+
+def test_stepping_stones_lie_between_mentee_and_mentor(egdi, ctx2024):
+    r = tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024)
+    e = egdi[egdi["year"] == 2024].set_index("iso3")
+    assert len(r.stones) and (r.stones["osi"] <= e.loc["BHR", "osi"]).all()
+    assert (r.stones["osi"] >= r.priorities.loc["osi", "feasible_target"]).all()
+    assert "ARE" not in set(r.stones["iso3"])  # the UAE's OSI (0.916) is above Bahrain's (0.903)
+    from egovlib.errors import SpecError
+
+    with pytest.raises(SpecError, match="target must be one of.*Fix"):
+        tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024, target="gdp")
