@@ -1924,7 +1924,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     ax.invert_yaxis()
     ax.set_xlim(min(0.0, np.nanmin(np.r_[raw, net])) - 0.1 * span, 1.6 * span)
     ax.set_xlabel("Change in score (index points, 0-1 scale)")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=9, frameon=False)
     name = country_name(b.focus)
     return plots.finish(
         fig,
