@@ -836,7 +836,9 @@ def rank_targets(
     lose before the first country outside passes it.
 
     Scores are relative: a real gain moves the rescaling of everyone, so "others held" is a
-    first-order reading, exact only for small moves.
+    first-order reading, exact only for small moves. A last row gives the gain to the threshold
+    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any: a target that
+    means something at any rank.
 
     Parameters
     ----------
@@ -893,6 +895,26 @@ def rank_targets(
                 rival_name=str(rival["country"]),
                 rival_egdi=float(rival["egdi"]),
             )
+        rows.append(row)
+    # The next EGDI level group up: a target whatever the rank (a country ranked 87th is far
+    # from the top 15, not from the next group).
+    above = [(g, lo) for g, lo in indices.LEVEL_THRESHOLDS if lo > float(own["egdi"])]
+    if above:
+        group, lo = above[-1]
+        gain = lo - float(own["egdi"])
+        row = {
+            "target": f"{group} level group",
+            "target_rank": pd.NA,
+            "status": "to reach",
+            "rival_name": f"EGDI {lo:g}",
+            "rival_egdi": lo,
+            "egdi_gain": gain,
+            "cushion": np.nan,
+            "gain_each": gain,
+        }
+        for c in EGDI_COMPONENTS:
+            row[f"gain_{c}"] = gain / EGDI_WEIGHTS[c]
+            row[f"feasible_{c}"] = float(own[c]) + gain / EGDI_WEIGHTS[c] <= 1.0
         rows.append(row)
     cols = ["target", "target_rank", "status", "rival", "rival_name", "rival_egdi", "egdi_gain"]
     cols += ["cushion", *[f"gain_{c}" for c in EGDI_COMPONENTS], "gain_each"]
@@ -1117,6 +1139,11 @@ class Benchmark:
     margins: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     typical_move: float = np.nan
+
+    @property
+    def group_title(self) -> str:
+        """The group's name at the start of a caption ("GCC", "The selected countries")."""
+        return self.group[:1].upper() + self.group[1:]
 
 
 def benchmark(
@@ -1461,8 +1488,14 @@ def targets_prose(b: Benchmark) -> str:
             continue
         ok = [SHORT_LABELS[c] for c in EGDI_COMPONENTS if r[f"feasible_{c}"] is True]
         no = [SHORT_LABELS[c] for c in EGDI_COMPONENTS if r[f"feasible_{c}"] is False]
+        what = (
+            f"pass {r['rival_name']}"
+            if pd.notna(r["target_rank"])
+            else f"reach {r['rival_name']}"
+            + (", today's threshold" if b.year < CLASSIFICATION_EDITION else "")
+        )
         txt = (
-            f"{r['target'].capitalize()} (pass {r['rival_name']}): +{r['egdi_gain']:.4f} EGDI, "
+            f"{r['target'][:1].upper() + r['target'][1:]} ({what}): +{r['egdi_gain']:.4f} EGDI, "
             f"i.e. +{r['gain_each']:.4f} on each component or +{3 * r['egdi_gain']:.3f} on one"
         )
         if ok and no:
@@ -1566,13 +1599,14 @@ def key_findings(b: Benchmark) -> list[str]:
             f"{gap:.4f} EGDI points above {nb['country']}"
         )
         if len(tgt):
-            r = tgt[tgt["target"] != "next rank"].head(1)
-            r = r.iloc[0] if len(r) else tgt.iloc[0]
-            if 3 * r["egdi_gain"] > 1:  # out of reach: say what the next place takes
-                r = tgt.iloc[0]
+            # The closest target beyond the next rank that one component alone could reach;
+            # otherwise the next rank.
+            one = tgt[[f"feasible_{c}" for c in EGDI_COMPONENTS]].eq(True).any(axis=1)
+            named = tgt[one & (tgt["target"] != "next rank")]
+            r = named.iloc[0] if len(named) else tgt.iloc[0]
             txt += (
-                f"; the {r['target']} needs +{r['egdi_gain']:.3f} EGDI (+{3 * r['egdi_gain']:.3f} "
-                "on one component), others held"
+                f"; the {r['target']} needs +{r['egdi_gain']:.3f} EGDI "
+                f"(+{3 * r['egdi_gain']:.3f} on one component), others held"
             )
         out.append(
             txt + ". Margins are exact; targets are a first approximation (scores are rescaled)."

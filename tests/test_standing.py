@@ -480,3 +480,19 @@ def test_largest_gain_says_when_the_three_measures_disagree(egdi):
     # Tunisia 2022 -> 2024: TII net of the median, HCI by rank (114 -> 107).
     tun = standing.largest_gain(standing.edition_change(2024, "TUN", egdi))
     assert (tun["verdict"], tun["by_net"], tun["by_rank"]) == ("disputed", "tii", "hci")
+
+
+def test_next_level_group_is_a_target_at_any_rank(egdi):
+    cols = ("iso3", "rank", "egdi", "osi", "hci", "tii")
+    rows = [("DNK", 1, 0.95, 0.95, 0.95, 0.95), ("TUN", 2, 0.70, 0.60, 0.70, 0.80)]
+    p = tiny_panel([{"year": 2024, **dict(zip(cols, r, strict=True))} for r in rows])
+    t = standing.rank_targets(2024, "TUN", p, ranks=(1,)).set_index("target")
+    lvl = t.loc["Very High level group"]  # 0.75 - 0.70 = +0.05 EGDI, +0.15 on one component
+    assert lvl["egdi_gain"] == pytest.approx(0.05) and lvl["gain_osi"] == pytest.approx(0.15)
+    assert pd.isna(lvl["target_rank"]) and lvl["feasible_tii"]  # 0.80 + 0.15 <= 1
+    # Tunisia 2024 (87th): the top 15 needs +0.714 on one component, more than any can rise;
+    # the key finding names the Very High threshold instead.
+    b = standing.benchmark(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN", egdi=egdi)
+    found = " ".join(standing.key_findings(b))
+    assert "the Very High level group needs +0.057 EGDI" in found and "top 15" not in found
+    assert b.group_title == "The selected countries"
