@@ -1729,15 +1729,20 @@ UNMEASURED = (
 )
 
 
+def _focus_ranks(b: Benchmark) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The focus country's assessed editions (by year) and its best-ranked one (None if none)."""
+    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    s = s.sort_values("year")
+    return s, (s.loc[s["rank"].astype(float).idxmin()] if len(s) else None)
+
+
 def trajectory_prose(b: Benchmark) -> str:
     """Generated paragraph on the focus country's rank over all editions."""
-    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    s, best = _focus_ranks(b)
     name = country_name(b.focus)
-    if s.empty:
+    if best is None:
         return f"{name} was not assessed in any edition."
-    s = s.sort_values("year")
     first, last = s.iloc[0], s.iloc[-1]
-    best = s.loc[s["rank"].astype(float).idxmin()]
     worst = s.loc[s["rank"].astype(float).idxmax()]
     text = (
         f"{name} was ranked in {len(s)} of {b.trajectories['year'].nunique()} editions: "
@@ -1993,12 +1998,10 @@ def change_alt(b: Benchmark) -> str:
 
 def trajectories_alt(b: Benchmark) -> str:
     """Alt text of `plot_rank_trajectories`."""
-    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    s, best = _focus_ranks(b)
     name = country_name(b.focus)
-    if s.empty:
+    if best is None:
         return f"Line chart of EGDI ranks of {group_phrase(b.group)}; {name} was never assessed."
-    s = s.sort_values("year")
-    best = s.loc[s["rank"].astype(float).idxmin()]
     return (
         f"Line chart of the EGDI rank of {group_phrase(b.group)} in each edition from "
         f"{int(s['year'].min())} to {b.year}, method changes marked. {name} went from rank "
