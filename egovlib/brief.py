@@ -67,7 +67,7 @@ class Section:
 #: The report sections the findings and recommendations rest on (heading text as written).
 SECTIONS: dict[str, Section] = {
     "ranks": Section("02_group_benchmark", "Ranks and scores"),
-    "trajectory": Section("02_group_benchmark", "Rank over all editions"),
+    "trajectory": Section("02_group_benchmark", "Rank over the editions"),
     "change": Section("02_group_benchmark", "What moved since the previous edition"),
     "profile": Section("02_group_benchmark", "Profile against the frontier and peers"),
     "levels": Section("01_data_overview", "Distribution of the indices"),
@@ -590,6 +590,7 @@ def chart_table(brief: Brief, lang: str = "en") -> pd.DataFrame:
 MOVE_COLOURS = {"improved": "#0173b2", "fell": "#de8f05", "same": "#949494"}
 
 
+@plots.styled
 def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
     """Dot chart of each country's EGDI rank in the previous edition and this one.
 

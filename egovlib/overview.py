@@ -16,11 +16,30 @@ from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
 from .indices import LEVEL_ORDER
 from .methodology import EGDI_TOLERANCE, egdi_recomputation
-from .panel import DERIVED, build_panel, covariate_catalogue, load_egdi_panel
+from .panel import (
+    DERIVED,
+    VINTAGE_LAG,
+    VINTAGE_MAX_AGE,
+    build_panel,
+    covariate_catalogue,
+    coverage_table,
+    income_classification_year,
+    load_egdi_panel,
+    not_yet_members,
+    vintage_rule_text,
+    vintage_sensitivity,
+)
 from .readers import readers, variables
 from .report import join_names
 from .sources import load_catalogue
-from .standing import EGDI_SOURCE, peer_palette
+from .standing import (
+    CLASSIFICATION_EDITION,
+    EGDI_SOURCE,
+    egdi_source,
+    group_label,
+    group_phrase,
+    peer_palette,
+)
 from .vocabulary import INDEX_LABELS, INDICES, METHOD_CHANGES, SHORT_LABELS
 
 #: Heading of each variable theme in the coverage charts.
@@ -36,31 +55,69 @@ THEME_LABELS = {
 }
 #: Income groups from richest to poorest (column order of the coverage heatmap).
 INCOME_ORDER = ("High income", "Upper middle income", "Lower middle income", "Low income")
+#: Share of countries above which a covariate counts as well covered in the prose.
+WELL_COVERED = 0.9
+#: Column of the coverage table for a group given as a list of ISO3 codes.
+SELECTED_GROUP = "Selected countries"
 
 
-# ------------------------------------------------------------------------------ methodology
-def method_changes(year: int | None = None) -> pd.DataFrame:
-    """Documented methodology changes, one row each; with ``year``, whether comparing that
-    edition with earlier (``before``) or later (``after``) editions crosses the change."""
+# ============================================================================== compute
+def method_changes(up_to: int | None = None) -> pd.DataFrame:
+    """Documented methodology changes, one row each: ``edition, index, change, source``.
+
+    Parameters
+    ----------
+    up_to : int, optional
+        Only the changes made in or before this edition (a report for edition ``Y`` speaks of
+        its own time: a later change was not yet known).
+    """
     t = pd.DataFrame([c.__dict__ for c in METHOD_CHANGES]).rename(columns={"citation": "source"})
     t["index"] = t["index"].str.upper()
-    if year is not None:
-        t["crossed_comparing_with"] = np.where(
-            t["edition"] <= year, "earlier editions", "later editions"
-        )
-    return t
+    if up_to is not None:
+        t = t[t["edition"] <= int(up_to)]
+    return t.sort_values(["edition", "index"]).reset_index(drop=True)
 
 
-# ------------------------------------------------------------------------------ sources
-def sources_table() -> pd.DataFrame:
+def edition_use(src, year: int) -> str:
+    """How a catalogue file serves edition ``year``.
+
+    Returns
+    -------
+    str
+        ``"used"`` (it holds data for the edition, under the shared vintage rule for
+        covariates), ``"classification"`` (country names, regions and income groups: one current
+        table applied to every edition), ``"too old"`` (its latest reference year is older than
+        the vintage rule allows) or ``"later"`` (it holds only data from after the edition).
+    """
+    if src.reader == "countries":
+        return "classification"
+    if src.editions:
+        return "used" if min(src.editions) <= year else "later"
+    if not src.years:
+        return "used"
+    first, last = min(src.years), max(src.years)
+    if first > year - VINTAGE_LAG:
+        return "later"
+    if last < year - VINTAGE_LAG - VINTAGE_MAX_AGE:
+        return "too old"
+    return "used"
+
+
+def sources_table(year: int | None = None) -> pd.DataFrame:
     """Every catalogue entry with its publisher, years, licence, reader and whether it is read.
+
+    Parameters
+    ----------
+    year : int, optional
+        Survey edition: adds ``for_edition`` (see `edition_use`).
 
     Returns
     -------
     DataFrame
-        ``id, publisher, title, years, editions, licence, reader, status, reason, provides``.
-        ``status`` is ``read``, ``cross-check`` (read only to verify another file) or ``not read``;
-        ``reason`` says why a file is not read (the catalogue's note, or a missing reader).
+        ``id, publisher, title, years, editions, licence, reader, status, reason, provides``
+        (and ``for_edition``). ``status`` is ``read``, ``cross-check`` (read only to verify
+        another file) or ``not read``; ``reason`` says why a file is not read (the catalogue's
+        note, or a missing reader).
     """
     regs = readers()
     rows = []
@@ -79,24 +136,26 @@ def sources_table() -> pd.DataFrame:
             provides = (
                 ", ".join(v.name for v in reg.variables) if reg.variables else reg.description
             )
-        rows.append(
-            {
-                "id": src.id,
-                "publisher": src.publisher,
-                "title": src.title,
-                "years": src.year_span,
-                "editions": ", ".join(map(str, src.editions)),
-                "licence": src.licence,
-                "reader": src.reader or "",
-                "status": status,
-                "reason": reason,
-                "provides": provides,
-            }
-        )
-    return pd.DataFrame(rows)
+        row = {
+            "id": src.id,
+            "publisher": src.publisher,
+            "title": src.title,
+            "years": src.year_span,
+            "editions": ", ".join(map(str, src.editions)),
+            "licence": src.licence,
+            "reader": src.reader or "",
+            "status": status,
+            "reason": reason,
+            "provides": provides,
+        }
+        if year is not None:
+            row["for_edition"] = edition_use(src, int(year))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["year"] = year
+    return out
 
 
-# ------------------------------------------------------------------------------ coverage
 def available_covariates() -> list[str]:
     """Covariates that can be loaded now: every reader variable plus derived variables whose
     inputs exist (readers are added over time; the overview picks new ones up automatically)."""
@@ -152,29 +211,30 @@ class Coverage:
 def coverage(
     year: int,
     groups: Iterable[str | list[str]] = ("GCC",),
-    lag: int = 1,
     covariates: Iterable[str] | None = None,
 ) -> Coverage:
-    """Share of countries with data per variable and country group for one edition.
+    """Share of the edition's UN member states with data, per variable and country group.
 
-    Uses `egovlib.build_panel` with the vintage rule (latest reference year <= ``year - lag``).
-    Columns: all countries, ``groups`` (names, or lists of ISO3 codes shown as "Selected group"),
-    UN regions, income groups (richest first). Rows: the five
-    UN indices and ``covariates`` (default: `available_covariates()`, i.e. every one that exists).
+    Uses `egovlib.build_panel` with the shared vintage rule. States that were not yet UN members
+    when the edition was prepared (`egovlib.panel.not_yet_members`) are not counted. Columns: all
+    countries, ``groups`` (names, or lists of ISO3 codes shown as "Selected countries"), UN
+    regions, income groups (richest first). Rows: the five UN indices and ``covariates``
+    (default: `available_covariates()`, i.e. every one that exists).
     """
     named = [g for g in groups if isinstance(g, str)]
     custom = [resolve_group(g) for g in groups if not isinstance(g, str)]
     covariates = available_covariates() if covariates is None else list(covariates)
-    panel = build_panel(year, covariates, lag=lag, coverage_groups=named)
-    shares = panel.coverage
-    for k, codes in enumerate(custom):  # a list of ISO3 codes: one "Selected group" column
-        label = "Selected group" + (f" {k + 1}" if len(custom) > 1 else "")
-        sel = panel.data["iso3"].isin(codes)
-        shares.insert(1 + len(named) + k, label, panel.data.loc[sel, shares.index].notna().mean())
+    panel = build_panel(year, covariates, coverage_groups=named)
+    members = ~panel.data["iso3"].isin(list(not_yet_members(year)))
+    data, refs = panel.data[members], panel.ref_years[members]
+    shares = coverage_table(data, [*INDICES, *covariates], named)
+    for k, codes in enumerate(custom):
+        label = SELECTED_GROUP + (f" {k + 1}" if len(custom) > 1 else "")
+        sel = data["iso3"].isin(codes)
+        shares.insert(1 + len(named) + k, label, data.loc[sel, shares.index].notna().mean())
     income = [g for g in INCOME_ORDER if g in shares.columns]
     rest = [c for c in shares.columns if c not in income]
     shares = shares[rest + income]
-    data, refs = panel.data, panel.ref_years
     rows = []
     for name in shares.index:
         info = variable_info(name)
@@ -200,7 +260,7 @@ def coverage(
     for g in named:
         sizes[g] = int(data["iso3"].isin(resolve_group(g)).sum())
     for k, codes in enumerate(custom):
-        sizes["Selected group" + (f" {k + 1}" if len(custom) > 1 else "")] = int(
+        sizes[SELECTED_GROUP + (f" {k + 1}" if len(custom) > 1 else "")] = int(
             data["iso3"].isin(codes).sum()
         )
     for col in ("region", "income_group"):
@@ -208,6 +268,187 @@ def coverage(
     return Coverage(int(year), shares, ref, panel.rule, pd.Series(sizes).reindex(shares.columns))
 
 
+def assessment_counts(egdi: pd.DataFrame | None = None, up_to: int | None = None) -> pd.DataFrame:
+    """UN member states assessed and not assessed in every edition (up to ``up_to``).
+
+    A state admitted to the UN after an edition was prepared is "not yet a member" there, not
+    "not assessed" (`egovlib.panel.not_yet_members`).
+
+    Returns
+    -------
+    DataFrame
+        ``year, members, assessed, not_assessed, not_assessed_names, not_yet_members``
+        (names of the states not yet admitted).
+    """
+    egdi = load_egdi_panel() if egdi is None else egdi
+    if up_to is not None:
+        egdi = egdi[egdi["year"] <= int(up_to)]
+    rows = []
+    for year, grp in egdi.groupby("year"):
+        late = grp["iso3"].isin(list(not_yet_members(int(year))))
+        out = grp[~grp["assessed"] & ~late]
+        rows.append(
+            {
+                "year": int(year),
+                "members": int((~late).sum()),
+                "assessed": int(grp["assessed"].sum()),
+                "not_assessed": len(out),
+                "not_assessed_names": ", ".join(sorted(out["country"])),
+                "not_yet_members": ", ".join(sorted(grp.loc[late, "country"])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def level_counts(year: int, egdi: pd.DataFrame | None = None) -> pd.Series:
+    """Number of assessed countries per EGDI level group in one edition (Very High ... Low)."""
+    ed = load_egdi_panel(year) if egdi is None else egdi[egdi["year"] == year]
+    ed = ed[ed["assessed"]]
+    return ed["level_group"].value_counts().reindex(LEVEL_ORDER, fill_value=0).rename("countries")
+
+
+def component_ranges(year: int, egdi: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Minimum and maximum of each index in one edition and the countries holding them."""
+    ed = load_egdi_panel(year) if egdi is None else egdi[egdi["year"] == year]
+    ed = ed[ed["assessed"]]
+    rows = []
+    for col in INDICES:
+        s = ed[col].dropna()
+        if s.empty:
+            continue
+        rows.append(
+            {
+                "index": col.upper(),
+                "n": len(s),
+                "min": s.min(),
+                "min_country": ed.loc[s.idxmin(), "country"],
+                "max": s.max(),
+                "max_country": ed.loc[s.idxmax(), "country"],
+                "mean": s.mean(),
+                "sd": s.std(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def egdi_departures(
+    egdi: pd.DataFrame | None = None, tol: float = EGDI_TOLERANCE, up_to: int | None = None
+) -> pd.DataFrame:
+    """Per edition (up to ``up_to``), how far the published EGDI departs from the mean of OSI,
+    HCI and TII.
+
+    Returns
+    -------
+    DataFrame
+        ``year, n, share_departing`` (|EGDI - mean| > ``tol``), ``max_abs``, ``country`` (where
+        the maximum occurs), ``iso3``, ``second_abs`` (largest departure of any other country).
+    """
+    rows = []
+    for year, grp in egdi_recomputation(egdi).groupby("year"):
+        if up_to is not None and year > up_to:
+            continue
+        d = grp["abs_deviation"].sort_values(ascending=False)
+        top = grp.loc[d.index[0]]
+        rows.append(
+            {
+                "year": int(year),
+                "n": len(d),
+                "share_departing": float((d > tol).mean()),
+                "max_abs": float(d.iloc[0]),
+                "country": top["country"],
+                "iso3": top["iso3"],
+                "second_abs": float(d.iloc[1]) if len(d) > 1 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def published_anomalies(egdi: pd.DataFrame | None = None, up_to: int | None = None) -> pd.DataFrame:
+    """Published values outside [0, 1], kept as published: ``year, iso3, country, index, value``."""
+    egdi = load_egdi_panel() if egdi is None else egdi
+    if up_to is not None:
+        egdi = egdi[egdi["year"] <= int(up_to)]
+    rows = []
+    for col in INDICES:
+        bad = egdi[(egdi[col] > 1) | (egdi[col] < 0)]
+        rows += [
+            {
+                "year": int(r["year"]),
+                "iso3": r["iso3"],
+                "country": r["country"],
+                "index": col.upper(),
+                "value": float(r[col]),
+            }
+            for _, r in bad.iterrows()
+        ]
+    return pd.DataFrame(rows, columns=["year", "iso3", "country", "index", "value"])
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything notebook 01 shows for one edition and country group.
+
+    ``egdi`` holds the editions up to ``year`` only: a report for edition ``Y`` uses nothing
+    published after ``Y``. ``vintage`` is `egovlib.panel.vintage_sensitivity` of the edition.
+    """
+
+    year: int
+    group: str | list[str]
+    label: str
+    members: list[str]
+    focus: str | None
+    egdi: pd.DataFrame
+    sources: pd.DataFrame
+    coverage: Coverage
+    counts: pd.DataFrame
+    levels: pd.Series
+    ranges: pd.DataFrame
+    changes: pd.DataFrame
+    departures: pd.DataFrame
+    anomalies: pd.DataFrame
+    vintage: pd.DataFrame
+
+    @property
+    def group_column(self) -> str:
+        """The column of the coverage table that holds the group."""
+        return self.group if isinstance(self.group, str) else SELECTED_GROUP
+
+
+def data_overview(
+    year: int, group: str | Iterable[str] = "GCC", focus: str | None = None
+) -> Overview:
+    """Compute everything notebook 01 shows for edition ``year`` (see `Overview`)."""
+    egdi = load_egdi_panel()
+    if int(year) not in set(egdi["year"]):
+        raise EgovError(
+            f"{year} is not a survey edition. Valid editions: "
+            f"{', '.join(map(str, sorted(egdi['year'].unique())))}"
+        )
+    egdi = egdi[egdi["year"] <= int(year)].reset_index(drop=True)
+    grp = group if isinstance(group, str) else [str(c).upper() for c in group]
+    if focus is not None:
+        focus = str(focus).upper()
+        country_name(focus)  # raises for an unknown code
+    return Overview(
+        year=int(year),
+        group=grp,
+        label=group_label(grp),
+        members=resolve_group(grp),
+        focus=focus,
+        egdi=egdi,
+        sources=sources_table(year),
+        coverage=coverage(year, groups=[grp]),
+        counts=assessment_counts(egdi),
+        levels=level_counts(year, egdi),
+        ranges=component_ranges(year, egdi),
+        changes=method_changes(up_to=year),
+        departures=egdi_departures(egdi),
+        anomalies=published_anomalies(egdi),
+        vintage=vintage_sensitivity(year),
+    )
+
+
+# ============================================================================== views
 def label_list(
     names: Iterable[str], refs: pd.DataFrame, notes: dict[str, str] | None = None
 ) -> str:
@@ -237,16 +478,6 @@ def label_list(
     return "; ".join(parts)
 
 
-def reference_year_table(cov: Coverage) -> pd.DataFrame:
-    """The reference years used per variable, for display: label first, internal name last."""
-    t = cov.ref_years.reset_index()
-    t["theme"] = t["theme"].map(lambda v: THEME_LABELS.get(v, v))
-    t = t[["label", "unit", "theme", "n", "ref_min", "ref_max", "ref_mode", "variable"]]
-    return t.rename(
-        columns={"label": "Variable", "n": "Countries with a value", "variable": "Name in egovlib"}
-    )
-
-
 def _short_licence(text: str) -> str:
     return text.split(" (")[0].split(";")[0].strip()
 
@@ -260,22 +491,35 @@ def _short_reason(status: str, reason: str) -> str:
     return first[:1].upper() + first[1:]
 
 
+#: How a file serves the report's edition, in words (see `edition_use`).
+EDITION_USE_TEXT = {
+    "used": "data for this edition",
+    "classification": "current classification, applied to every edition",
+    "too old": "older than the vintage rule allows",
+}
+
+
 def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every catalogue file in a compact, readable table, grouped by publisher.
+    """The catalogue files a report can use, in a compact, readable table, grouped by publisher.
 
     Parameters
     ----------
     table : DataFrame, optional
-        From `sources_table` (default: built now).
+        From `sources_table` (default: built now). With ``for_edition`` (a report's edition),
+        files holding only data from after the edition are left out (a report speaks of its own
+        time; `sources_prose` counts them) and a column says how each file serves the edition.
 
     Returns
     -------
     DataFrame
         ``Publisher`` (short name, shown on the first file of each publisher), ``File``,
         ``Years``, ``Licence`` (short form; full text in the catalogue), ``Use`` (read,
-        cross-check or not read, with the reason in brief) and ``Catalogue id`` last.
+        cross-check or not read, with the reason in brief), ``For this edition`` (with an
+        edition) and ``Catalogue id`` last.
     """
     t = sources_table() if table is None else table
+    if "for_edition" in t:
+        t = t[t["for_edition"] != "later"]
     names = t["publisher"].str.split(",").str[0].str.split(" \\(").str[0].str.strip()
     # A publisher whose short name extends another's ("World Bank WDI") joins that group.
     short = names.map(
@@ -294,10 +538,55 @@ def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
             "Years": t["years"].str.replace("-", "\u2011"),  # no break
             "Licence": t["licence"].map(_short_licence),
             "Use": use,
-            "Catalogue id": t["id"],
         }
     )
+    if "for_edition" in t:
+        out["For this edition"] = t["for_edition"].map(EDITION_USE_TEXT)
+    out["Catalogue id"] = t["id"]
     return out.reset_index(drop=True)
+
+
+def sources_prose(ov: Overview) -> str:
+    """Generated paragraph on the catalogue: files, publishers, what is read and what serves
+    this edition."""
+    t = ov.sources
+    shown = t[t["for_edition"] != "later"]
+    status = shown["status"].value_counts()
+    pubs = sources_compact(t)["Publisher"].ne("").sum()
+    serve = shown["for_edition"].value_counts()
+    later = int((t["for_edition"] == "later").sum())
+    uses = [
+        f"{n} {'is' if n == 1 else 'are'} {what}"
+        for n, what in (
+            (status.get("read", 0), "read"),
+            (status.get("cross-check", 0), "read only to cross-check another copy"),
+            (status.get("not read", 0), "not read (reasons in the table)"),
+        )
+        if n
+    ]
+    text = (
+        f"For the {ov.year} edition the catalogue offers **{len(shown)} raw files** from {pubs} "
+        f"publishers: {join_names(uses)}. {serve.get('used', 0)} hold data for this edition"
+    )
+    if serve.get("too old", 0):
+        text += (
+            f", {serve['too old']} only data older than the vintage rule allows "
+            f"({vintage_rule_text()})"
+        )
+    if serve.get("classification", 0):
+        text += (
+            f", and {serve['classification']} are country classifications (names, regions, "
+            "income groups) in their current version, applied to every edition"
+        )
+    text += "."
+    if later:
+        text += (
+            f" {later} further file{'s' if later != 1 else ''} "
+            f"hold{'' if later != 1 else 's'} only data too recent for this edition (later "
+            f"survey editions, or statistics for {ov.year - VINTAGE_LAG + 1} or later) and "
+            f"{'are' if later != 1 else 'is'} not listed."
+        )
+    return text + " Full publisher names, licences, addresses and checksums are in the catalogue."
 
 
 def coverage_prose(cov: Coverage, group: str | None = None) -> str:
@@ -305,18 +594,19 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
     shares, refs = cov.shares, cov.ref_years
     covs = refs[refs["theme"] != "UN index"]
     all_share = shares["All countries"]
+    n_all = int(cov.group_sizes["All countries"])
     text = (
         f"For the {cov.year} edition the UN indices cover {all_share['egdi']:.0%} of the "
-        f"{int(cov.group_sizes['All countries'])} UN member states"
+        f"{n_all} UN member states of the time"
         + (" (the rest were not assessed)." if all_share["egdi"] < 1 else ".")
     )
     if covs.empty:
         return text + " No covariates are available yet."
-    full = (all_share.loc[covs.index] >= 0.9).sum()
+    full = (all_share.loc[covs.index] >= WELL_COVERED).sum()
     none = covs[covs["n"] == 0]
     text += (
-        f" Of the {len(covs)} covariates, {full} cover at least 90% of countries and "
-        f"{len(none)} have no value usable for this edition under the vintage rule "
+        f" Of the {len(covs)} covariates, {full} cover at least {WELL_COVERED:.0%} of countries "
+        f"and {len(none)} have no value usable for this edition under the vintage rule "
         f"({cov.rule})"
     )
     if len(none):
@@ -337,16 +627,504 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
         else (shares.columns[1] if len(shares.columns) > 1 else None)
     )
     if col is not None and col != "All countries":
+        name = group_phrase(col) if col != SELECTED_GROUP else "the selected countries"
         weak = covs.index[(shares.loc[covs.index, col] < 1) & (covs["n"] > 0)].tolist()
-        text += f" In {col} ({int(cov.group_sizes[col])} countries) " + (
+        text += f" For {name} ({int(cov.group_sizes[col])} countries) " + (
             f"{len(weak)} covariate{'s' if len(weak) != 1 else ''} with data elsewhere "
             f"{'are' if len(weak) != 1 else 'is'} incomplete: {label_list(weak, covs)}."
             if weak
             else "every covariate with data elsewhere is complete."
         )
+    income_year = income_classification_year()
+    if income_year is not None and cov.year <= income_year:
+        text += (
+            " Income groups are the World Bank's current classification, applied "
+            f"retroactively to {cov.year}."
+        )
     return text
 
 
+def reference_year_table(cov: Coverage) -> pd.DataFrame:
+    """The reference years used per variable, for display: label first, internal name last."""
+    t = cov.ref_years.reset_index()
+    t["theme"] = t["theme"].map(lambda v: THEME_LABELS.get(v, v))
+    t = t[["label", "unit", "theme", "n", "ref_min", "ref_max", "ref_mode", "variable"]]
+    return t.rename(
+        columns={"label": "Variable", "n": "Countries with a value", "variable": "Name in egovlib"}
+    )
+
+
+def coverage_themes(cov: Coverage, with_data: bool = False) -> list[str]:
+    """Themes present in a coverage report, UN indices first (one heatmap per theme).
+
+    With ``with_data``, only the themes with at least one value for the edition (a heatmap of
+    zeros says nothing that `coverage_prose` does not say in a line).
+    """
+    refs = cov.ref_years[cov.ref_years["n"] > 0] if with_data else cov.ref_years
+    themes = list(dict.fromkeys(refs["theme"]))
+    return sorted(themes, key=lambda t: (t != "UN index", themes.index(t)))
+
+
+def _theme_names(cov: Coverage, theme: str | None) -> list[str]:
+    names = [n for n in cov.shares.index if theme is None or cov.ref_years.loc[n, "theme"] == theme]
+    if not names:
+        raise EgovError(f"no variables with theme {theme!r}; themes: {coverage_themes(cov)}")
+    return names
+
+
+def coverage_data(cov: Coverage, theme: str | None = None) -> pd.DataFrame:
+    """The table behind `plot_coverage`: one row per variable, % of countries per group."""
+    names = _theme_names(cov, theme)
+    t = (cov.shares.loc[names] * 100).round(1)
+    t.insert(0, "Variable", [cov.ref_years.loc[n, "label"] for n in names])
+    t.insert(1, "Reference years used", [_ref_text(cov.ref_years.loc[n]) for n in names])
+    return t.reset_index(drop=True)
+
+
+def coverage_alt(cov: Coverage, theme: str | None = None, group: str | None = None) -> str:
+    """Alt text of `plot_coverage`: what the heatmap shows, its best and worst rows."""
+    names = _theme_names(cov, theme)
+    s = cov.shares.loc[names, "All countries"]
+    what = THEME_LABELS.get(theme, str(theme)) if theme else "all variables"
+    text = (
+        f"Heatmap of the share of countries with a value in the {cov.year} edition, by country "
+        f"group, for {len(names)} variable{'s' if len(names) != 1 else ''} ({what}). "
+    )
+    if s.min() == s.max():
+        text += f"Every variable covers {s.iloc[0]:.0%} of all countries"
+    else:
+        hi, lo = s.idxmax(), s.idxmin()
+        text += (
+            f"Best covered: {cov.ref_years.loc[hi, 'label']} ({s[hi]:.0%} of all countries); "
+            f"least: {cov.ref_years.loc[lo, 'label']} ({s[lo]:.0%})"
+        )
+    if group in cov.shares.columns and group != "All countries":
+        g = cov.shares.loc[names, group]
+        name = group_phrase(group) if group != SELECTED_GROUP else "the selected countries"
+        text += f"; {name}: {int((g == 1).sum())} of {len(names)} complete"
+    return text + "."
+
+
+def _assessment_row(ov: Overview) -> pd.Series:
+    return ov.counts.set_index("year").loc[ov.year]
+
+
+def assessment_prose(ov: Overview) -> str:
+    """Generated paragraph: who was assessed in the edition and the level groups."""
+    row = _assessment_row(ov)
+    text = (
+        f"In {ov.year} the UN assessed **{row['assessed']} of {row['members']}** UN member states"
+    )
+    text += f"; not assessed: {row['not_assessed_names']}." if row["not_assessed"] else "."
+    late = [country_name(c) for c in not_yet_members(ov.year)]
+    if late:
+        one = len(late) == 1
+        text += (
+            f" {join_names(late)} {'was' if one else 'were'} not yet "
+            f"{'a UN member state' if one else 'UN member states'} (not counted)."
+        )
+    retro = (
+        " (today's thresholds applied retroactively: the UN did not publish these groups then)"
+        if ov.year < CLASSIFICATION_EDITION
+        else ""
+    )
+    text += (
+        " EGDI level groups"
+        + retro
+        + ": "
+        + ", ".join(f"{k} {v}" for k, v in ov.levels.items())
+        + "."
+    )
+    return text
+
+
+def assessment_display(ov: Overview) -> pd.DataFrame:
+    """`assessment_counts` up to the edition, for display (headers in words)."""
+    t = ov.counts.rename(
+        columns={
+            "year": "Edition",
+            "members": "UN member states",
+            "assessed": "Assessed",
+            "not_assessed": "Not assessed",
+            "not_assessed_names": "Not assessed (names)",
+            "not_yet_members": "Not yet UN members",
+        }
+    )
+    return t.set_index("Edition", drop=False)
+
+
+def distribution_data(ov: Overview) -> pd.DataFrame:
+    """The table behind `plot_distributions`: every assessed country's five scores."""
+    ed = ov.egdi[(ov.egdi["year"] == ov.year) & ov.egdi["assessed"]]
+    t = ed[["iso3", "country", *INDICES]].copy()
+    t["in_group"] = t["iso3"].isin(ov.members)
+    return t.sort_values("egdi", ascending=False).reset_index(drop=True)
+
+
+def distributions_alt(ov: Overview) -> str:
+    """Alt text of `plot_distributions`: the spread of each index and where the group sits."""
+    d = distribution_data(ov)
+    med = d[list(INDICES)].median()
+    inside = d[d["in_group"]]
+    text = (
+        f"Box and dot chart of EGDI, OSI, HCI, TII and EPI for the {len(d)} countries assessed "
+        f"in {ov.year}; medians: "
+        + ", ".join(f"{SHORT_LABELS[c]} {med[c]:.2f}" for c in INDICES)
+        + "."
+    )
+    if len(inside):
+        above = int((inside["egdi"] > med["egdi"]).sum())
+        who = (
+            "selected countries assessed"
+            if ov.label == "the selected countries"
+            else f"assessed members of {group_phrase(ov.label)}"
+        )
+        text += f" {above} of the {len(inside)} {who} score above the median EGDI"
+        if ov.focus is not None and ov.focus in set(d["iso3"]):
+            f = d.set_index("iso3").loc[ov.focus]
+            text += f"; {f['country']} (the focus country) scores {f['egdi']:.3f}"
+        text += "."
+    return text
+
+
+def caveats(
+    year: int, cov: Coverage | None = None, egdi: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The caveats a reader of the ``year`` edition must know, computed from the data up to
+    ``year`` (nothing published later is quoted).
+
+    Returns
+    -------
+    DataFrame
+        ``topic, applies`` (True if it affects this edition directly) and ``text`` (Markdown).
+    """
+    egdi = load_egdi_panel() if egdi is None else egdi
+    egdi = egdi[egdi["year"] <= year]
+    out: list[tuple[str, bool, str]] = []
+
+    rng = component_ranges(year, egdi)
+    spans = [
+        f"{r['index']} {r['min']:.3f} ({r['min_country']}) to {r['max']:.3f} ({r['max_country']})"
+        for _, r in rng.iterrows()
+    ]
+    unit = rng[(rng["min"].abs() < 1e-3) & ((rng["max"] - 1).abs() < 1e-3)]["index"].tolist()
+    text = (
+        f"Scores are relative to the countries assessed in each edition. In {year}: "
+        f"{'; '.join(spans)}."
+    )
+    if unit:
+        one = len(unit) == 1
+        text += (
+            f" {join_names(unit)} span{'s' if one else ''} exactly 0 to 1, i.e. "
+            f"{'it is' if one else 'they are'} min-max rescaled within the edition."
+        )
+    text += (
+        " A score says where a country stands among that year's countries, not an "
+        "absolute level; a change between editions mixes a country's own progress with "
+        "other countries' moves. Compare ranks or within-edition z-scores over time, or use "
+        "year effects in a panel."
+    )
+    out.append(("Relative scoring within an edition", True, text))
+
+    mc = method_changes(up_to=year)
+    if len(mc):
+        parts = [f"{r['index']} {r['change']} ({r['edition']})" for _, r in mc.iterrows()]
+        cited = join_names(sorted(set(mc["source"])))
+        text = (
+            f"Documented methodology changes up to {year}: {join_names(parts)} (source: {cited})."
+        )
+        crossings = [
+            f"with editions before {ed} crosses the {ed} change ({join_names(sorted(g['index']))})"
+            for ed, g in mc.groupby("edition")
+        ]
+        text += f" Comparing {year} " + "; ".join(crossings) + "."
+        out.append(("Methodology changes between editions", True, text))
+
+    counts = assessment_counts(egdi).set_index("year")
+    row = counts.loc[year]
+    if row["not_assessed"]:
+        text = (
+            f"{row['not_assessed']} of {row['members']} UN member states were not assessed "
+            f"in {year} ({row['not_assessed_names']}). Their scores are missing, not 0 (the "
+            f"published files print 0), and ranks run from 1 to {row['assessed']}."
+        )
+    else:
+        text = f"All {row['members']} UN member states were assessed in {year}."
+    others = counts[counts["not_assessed"] > 0]
+    if len(others):
+        text += (
+            f" Editions up to {year} with unassessed member states: "
+            + ", ".join(f"{y} ({n})" for y, n in others["not_assessed"].items())
+            + "."
+        )
+    late = counts[counts["not_yet_members"] != ""]
+    if len(late):
+        text += (
+            " States not yet UN members are not counted: "
+            + "; ".join(f"{y}: {r['not_yet_members']}" for y, r in late.iterrows())
+            + "."
+        )
+    out.append(("Countries not assessed", bool(row["not_assessed"]), text))
+
+    dep = egdi_departures(egdi).set_index("year")
+    bad = dep[(dep["share_departing"] > 0.5) & (dep.index != year)]
+    d = dep.loc[year]
+    text = (
+        f"In {year} the published EGDI departs from the mean of the published OSI, HCI and "
+        f"TII by up to {np.format_float_positional(d['max_abs'], 2, fractional=False)} "
+        f"({d['country']}); "
+        f"{d['share_departing']:.0%} of countries depart by more than {EGDI_TOLERANCE:g}"
+        + (" (rounding of the published values)." if d["share_departing"] == 0 else ".")
+    )
+    if len(bad):
+        text += (
+            f" {'Other e' if d['share_departing'] > 0.5 else 'E'}ditions up to {year} where most "
+            "countries depart: "
+            + "; ".join(
+                f"{y}: max {r['max_abs']:.4f} ({r['country']}), "
+                f"next largest {r['second_abs']:.4f}, "
+                f"{r['share_departing']:.0%} of countries"
+                for y, r in bad.iterrows()
+            )
+            + "."
+        )
+    if d["share_departing"] > 0.5 or len(bad):
+        text += " Recomputing the EGDI from its components will not reproduce such editions."
+    out.append(("Published EGDI vs mean of its components", bool(d["share_departing"] > 0.5), text))
+
+    an = published_anomalies(egdi)
+    if len(an):
+        items = [
+            f"{r['country']} {r['index']} {r['value']:g} ({r['year']})" for _, r in an.iterrows()
+        ]
+        out.append(
+            (
+                "Published values above 1",
+                bool((an["year"] == year).any()),
+                f"Kept as published and flagged: {join_names(items)}. They stretch the scale "
+                "of those indices in their edition.",
+            )
+        )
+
+    if cov is not None:
+        covs = cov.ref_years[~cov.ref_years.index.isin(INDICES)]
+        if covs.empty:
+            out.append(
+                (
+                    "Covariates",
+                    True,
+                    "No covariate readers are available yet: only the UN indices can be shown.",
+                )
+            )
+        else:
+            none = covs.index[covs["n"] == 0].tolist()
+            thin = covs.index[
+                (covs["n"] > 0) & (cov.shares.loc[covs.index, "All countries"] < 0.5)
+            ].tolist()
+            oldest = covs.dropna(subset=["ref_mode"])
+            lagging = oldest.index[oldest["ref_mode"] < year - 3].tolist()
+            parts = []
+            if none:
+                # Named by theme, not by label: a label may carry a later year ("... Index 2019").
+                themes = covs.loc[none, "theme"].value_counts()
+                parts.append(
+                    f"No data for this edition under the vintage rule ({cov.rule}): "
+                    f"{len(none)} covariates ("
+                    + ", ".join(f"{THEME_LABELS.get(t, t)} {n}" for t, n in themes.items())
+                    + ")"
+                )
+            if thin:
+                parts.append("Under half of the countries covered: " + label_list(thin, covs))
+            if lagging:
+                parts.append(
+                    "Typical reference year more than 3 years before the survey: "
+                    + label_list(
+                        lagging, covs, {n: f"{int(oldest.loc[n, 'ref_mode'])}" for n in lagging}
+                    )
+                )
+            text = f"{len(covs)} covariates available. " + (
+                ". ".join(parts) + "."
+                if parts
+                else "All have data for most countries for this edition."
+            )
+            out.append(("Covariates missing or dated for this edition", bool(parts), text))
+    return pd.DataFrame(out, columns=["topic", "applies", "text"])
+
+
+def caveats_markdown(cav: pd.DataFrame) -> str:
+    """`caveats` as a Markdown list (one item per line: a tight list, so that each caveat is one
+    list item and not also a paragraph), those that affect the edition marked."""
+    return "\n".join(
+        f"- **{r['topic']}**{' (affects this edition)' if r['applies'] else ''}: {r['text']}"
+        for _, r in cav.iterrows()
+    )
+
+
+def _rule_name(lag: int, max_age) -> str:
+    """Short name of a vintage rule relative to the shared one ("max age 3", "lag 0")."""
+    age = "no age limit" if pd.isna(max_age) else f"max age {int(max_age)}"
+    if lag == VINTAGE_LAG:
+        return age
+    if not pd.isna(max_age) and int(max_age) == VINTAGE_MAX_AGE:
+        return f"lag {lag}"
+    return f"lag {lag}, {age}"
+
+
+def vintage_table(sens: pd.DataFrame) -> pd.DataFrame:
+    """`vintage_sensitivity` as one row per covariate with a value under at least one rule, the
+    covariates whose data depend most on the rule first.
+
+    Columns: the variable's label, countries with a value and median age under the shared rule,
+    countries with a value under each alternative rule, and for rules with another lag the
+    number of countries whose value changes.
+    """
+    alt = sens[~sens["default"]]
+    base = sens[sens["default"]].set_index("variable")
+    out = pd.DataFrame(index=base.index)
+    out["Variable"] = [variable_info(v)["label"] for v in base.index]
+    out["Countries (shared rule)"] = base["countries"]
+    out["Median age (years)"] = base["median_age"]
+    for (lag, age), g in alt.groupby(["lag", "max_age"], dropna=False, sort=False):
+        out[f"Countries ({_rule_name(lag, age)})"] = g.set_index("variable")["countries"]
+    for (lag, age), g in alt.groupby(["lag", "max_age"], dropna=False, sort=False):
+        if lag != VINTAGE_LAG:
+            out[f"Values changed ({_rule_name(lag, age)})"] = g.set_index("variable")["changed"]
+    counts = out.filter(like="Countries (")
+    moved = (counts.sub(out["Countries (shared rule)"], axis=0).abs().sum(axis=1)) + out.filter(
+        like="Values changed ("
+    ).sum(axis=1)
+    out = out.assign(_moved=moved)[counts.sum(axis=1) > 0]
+    # The covariates whose data depend most on the rule first.
+    out = out.sort_values("_moved", ascending=False, kind="stable").drop(columns="_moved")
+    return out.reset_index(drop=True)
+
+
+def vintage_prose(sens: pd.DataFrame, year: int) -> str:
+    """Generated paragraph: how much the covariates of edition ``year`` depend on the vintage
+    rule (shared by every report), from `egovlib.panel.vintage_sensitivity`."""
+    base = sens[sens["default"]].set_index("variable")
+    n = len(base)
+    has = base[base["countries"] > 0]
+    label = {v: variable_info(v)["label"] for v in base.index}
+    text = (
+        f"Every report in this set joins covariates to the survey by one rule: for edition "
+        f"{year}, the {vintage_rule_text()} (the survey uses the previous year's statistics; "
+        f"a value more than {VINTAGE_MAX_AGE} years older says little about the edition). Under "
+        f"it {len(has)} of the {n} covariates have a value for {year}"
+    )
+    text += (
+        f", with a median age between {has['median_age'].min():.0f} and "
+        f"{has['median_age'].max():.0f} years."
+        if len(has)
+        else "."
+    )
+
+    def most(rule_rows: pd.DataFrame, col: str) -> str:
+        r = rule_rows.set_index("variable")[col]
+        r = r[r > 0].sort_values(ascending=False)
+        if r.empty:
+            return ""
+        top = r.index[0]
+        return (
+            f"{len(r)} covariate{'s' if len(r) != 1 else ''} (most: {label[top]}, "
+            f"{r[top]} countries)"
+        )
+
+    strict = sens[(sens["lag"] == VINTAGE_LAG) & (sens["max_age"] == 3)]
+    loose = sens[(sens["lag"] == VINTAGE_LAG) & sens["max_age"].isna()]
+    for rows, col, verb in (
+        (strict, "lost", "A maximum age of 3 years would remove values for"),
+        (loose, "gained", "No age limit would add values for"),
+    ):
+        what = most(rows, col)
+        text += f" {verb} {what}." if what else ""
+    for lag in (0, 2):
+        rows = sens[(sens["lag"] == lag) & (sens["max_age"] == VINTAGE_MAX_AGE)]
+        changed = rows[rows["changed"] > 0]
+        if len(changed):
+            text += (
+                f" A lag of {lag} year{'s' if lag != 1 else ''} would change the value for "
+                f"{int(changed['changed'].sum())} country-covariate pairs on {len(changed)} "
+                "covariates"
+                + (
+                    f" and use statistics for {year} itself, mostly not yet published when the "
+                    "survey was compiled"
+                    if lag == 0
+                    else ""
+                )
+                + "."
+            )
+    return (
+        text + " The table in this appendix gives the counts per covariate; a model or index "
+        "whose result changes under these alternatives rests on the vintage choice."
+    )
+
+
+def key_findings(ov: Overview) -> list[str]:
+    """Three to five headline sentences for notebook 01, each saying how sure we are."""
+    row = _assessment_row(ov)
+    out = [
+        f"The {ov.year} edition assessed {row['assessed']} of the {row['members']} UN member "
+        "states of the time"
+        + (f" ({row['not_assessed']} not assessed)" if row["not_assessed"] else "")
+        + "; every score in these reports is the published UN score, not an estimate."
+    ]
+    cov = ov.coverage
+    covs = cov.ref_years[cov.ref_years["theme"] != "UN index"]
+    col = ov.group_column
+    if len(covs):
+        usable = covs[covs["n"] > 0]
+        good = int((cov.shares.loc[covs.index, "All countries"] >= WELL_COVERED).sum())
+        text = (
+            f"Of {len(covs)} covariates, {len(usable)} have a value for {ov.year} under the "
+            f"shared vintage rule and {good} cover at least {WELL_COVERED:.0%} of countries"
+        )
+        if col in cov.shares.columns and len(usable):
+            complete = int((cov.shares.loc[usable.index, col] == 1).sum())
+            text += (
+                f"; for {group_phrase(ov.label)} the data are complete on {complete} of the "
+                f"{len(usable)}"
+            )
+        out.append(text + ". These are counts of the data, not estimates.")
+    base = ov.vintage[ov.vintage["default"]]
+    loose = ov.vintage[(ov.vintage["lag"] == VINTAGE_LAG) & ov.vintage["max_age"].isna()]
+    gained = loose[loose["gained"] > 0]
+    if len(base) and len(gained):
+        top = gained.sort_values("gained", ascending=False).iloc[0]
+        out.append(
+            f"The vintage rule matters for {len(gained)} covariates: without its "
+            f"{VINTAGE_MAX_AGE}-year age limit {variable_info(top['variable'])['label']} would "
+            f"gain {int(top['gained'])} countries with older values (sensitivity in the "
+            "appendix)."
+        )
+    dep = ov.departures.set_index("year").loc[ov.year]
+    if dep["share_departing"] > 0.5:
+        out.append(
+            f"In {ov.year} the published EGDI is not the mean of its components for "
+            f"{dep['share_departing']:.0%} of countries (up to {dep['max_abs']:.4f}, "
+            f"{dep['country']}): an EGDI recomputed from OSI, HCI and TII will not match it. "
+            "This is a property of the published file, checked for every country."
+        )
+    recent = ov.changes[ov.changes["edition"] == ov.year]
+    if len(recent):
+        out.append(
+            f"The UN changed the method of {join_names(sorted(recent['index']))} in {ov.year}: "
+            f"comparisons with earlier editions mix progress with a change of yardstick "
+            "(documented by UN DESA)."
+        )
+    retro = (
+        " (today's thresholds, applied retroactively)" if ov.year < CLASSIFICATION_EDITION else ""
+    )
+    if len(out) < 5:
+        out.append(
+            f"EGDI level groups in {ov.year}{retro}: "
+            + ", ".join(f"{k} {v}" for k, v in ov.levels.items())
+            + ". Counts of published scores against fixed thresholds."
+        )
+    return out[:5]
+
+
+# ============================================================================== figures
 def _ref_text(row: pd.Series) -> str:
     if pd.isna(row["ref_min"]):
         return "no data"
@@ -354,12 +1132,7 @@ def _ref_text(row: pd.Series) -> str:
     return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
-def coverage_themes(cov: Coverage) -> list[str]:
-    """Themes present in a coverage report, UN indices first (one heatmap per theme)."""
-    themes = list(dict.fromkeys(cov.ref_years["theme"]))
-    return sorted(themes, key=lambda t: (t != "UN index", themes.index(t)))
-
-
+@plots.styled
 def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     """Heatmap of coverage (share of countries with data), variables x country groups.
 
@@ -370,9 +1143,7 @@ def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     theme : str, optional
         Only the variables of one theme (see `coverage_themes`); default all.
     """
-    names = [n for n in cov.shares.index if theme is None or cov.ref_years.loc[n, "theme"] == theme]
-    if not names:
-        raise EgovError(f"no variables with theme {theme!r}; themes: {coverage_themes(cov)}")
+    names = _theme_names(cov, theme)
     shares = cov.shares.loc[names] * 100
     ylabels = [
         f"{cov.ref_years.loc[n, 'label']}  [{_ref_text(cov.ref_years.loc[n])}]" for n in names
@@ -413,35 +1184,11 @@ def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     return plots.finish(
         fig,
         f"Data coverage for the {cov.year} edition: {what}",
-        "Source: UN DESA E-Government Survey and the sources listed in data/sources.yml.",
+        "Source: UN DESA E-Government Survey and the sources listed in the data catalogue.",
     )
 
 
-# ------------------------------------------------------------------------------ distributions
-def assessment_counts(egdi: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Countries assessed and not assessed in every edition, with the names of the latter."""
-    egdi = load_egdi_panel() if egdi is None else egdi
-    rows = []
-    for year, grp in egdi.groupby("year"):
-        out = grp[~grp["assessed"]]
-        rows.append(
-            {
-                "year": int(year),
-                "countries": len(grp),
-                "assessed": int(grp["assessed"].sum()),
-                "not_assessed": len(out),
-                "not_assessed_names": ", ".join(sorted(out["country"])),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def level_counts(year: int, egdi: pd.DataFrame | None = None) -> pd.Series:
-    """Number of countries per EGDI level group in one edition (Very High ... Low)."""
-    egdi = load_egdi_panel(year) if egdi is None else egdi[egdi["year"] == year]
-    return egdi["level_group"].value_counts().reindex(LEVEL_ORDER, fill_value=0).rename("countries")
-
-
+@plots.styled
 def plot_distributions(
     year: int,
     group: str | Iterable[str] = "GCC",
@@ -503,242 +1250,69 @@ def plot_distributions(
     ax.set_xlim(-0.02, hi + 0.03)
     ax.set_xlabel("Score (0-1, relative within the edition)")
     ax.set_ylabel("")
-    missing = sorted(set(members) - set(codes))
+    label = group_label(group)
     if codes:
         ax.legend(
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             fontsize=9,
-            title=group if isinstance(group, str) else "Group",
+            title=label if isinstance(group, str) else "Selected countries",
         )
-    label = group if isinstance(group, str) else "selected group"
     sub = (
         f"{len(ed)} countries assessed; grey = every country (box: quartiles), coloured = "
-        f"{label} members"
+        f"members of {group_phrase(label)}"
     )
+    late = not_yet_members(year)
+    missing = sorted(set(members) - set(codes) - set(late))
+    new = sorted(set(members) & set(late))
     if missing:
         sub += f" (not assessed: {', '.join(country_name(c) for c in missing)})"
+    if new:
+        sub += f" (not yet a UN member: {', '.join(country_name(c) for c in new)})"
     return plots.finish(
-        fig, f"Distribution of the UN indices, {year}", f"{EGDI_SOURCE}.", subtitle=sub + "."
+        fig, f"Distribution of the UN indices, {year}", egdi_source([year]), subtitle=sub + "."
     )
 
 
-# ------------------------------------------------------------------------------ caveats
-def component_ranges(year: int, egdi: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Minimum and maximum of each index in one edition and the countries holding them."""
-    ed = load_egdi_panel(year) if egdi is None else egdi[egdi["year"] == year]
-    ed = ed[ed["assessed"]]
-    rows = []
-    for col in INDICES:
-        s = ed[col].dropna()
-        if s.empty:
-            continue
-        rows.append(
-            {
-                "index": col.upper(),
-                "n": len(s),
-                "min": s.min(),
-                "min_country": ed.loc[s.idxmin(), "country"],
-                "max": s.max(),
-                "max_country": ed.loc[s.idxmax(), "country"],
-                "mean": s.mean(),
-                "sd": s.std(),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def egdi_departures(egdi: pd.DataFrame | None = None, tol: float = EGDI_TOLERANCE) -> pd.DataFrame:
-    """Per edition, how far the published EGDI departs from the mean of OSI, HCI and TII.
-
-    Returns
-    -------
-    DataFrame
-        ``year, n, share_departing`` (|EGDI - mean| > ``tol``), ``max_abs``, ``country`` (where
-        the maximum occurs), ``iso3``, ``second_abs`` (largest departure of any other country).
-    """
-    rows = []
-    for year, grp in egdi_recomputation(egdi).groupby("year"):
-        d = grp["abs_deviation"].sort_values(ascending=False)
-        top = grp.loc[d.index[0]]
-        rows.append(
-            {
-                "year": int(year),
-                "n": len(d),
-                "share_departing": float((d > tol).mean()),
-                "max_abs": float(d.iloc[0]),
-                "country": top["country"],
-                "iso3": top["iso3"],
-                "second_abs": float(d.iloc[1]) if len(d) > 1 else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def published_anomalies(egdi: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Published values outside [0, 1], kept as published: ``year, iso3, country, index, value``."""
-    egdi = load_egdi_panel() if egdi is None else egdi
-    rows = []
-    for col in INDICES:
-        bad = egdi[(egdi[col] > 1) | (egdi[col] < 0)]
-        rows += [
-            {
-                "year": int(r["year"]),
-                "iso3": r["iso3"],
-                "country": r["country"],
-                "index": col.upper(),
-                "value": float(r[col]),
-            }
-            for _, r in bad.iterrows()
-        ]
-    return pd.DataFrame(rows, columns=["year", "iso3", "country", "index", "value"])
-
-
-def caveats(
-    year: int, cov: Coverage | None = None, egdi: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The caveats a reader of the ``year`` edition must know, computed from the data.
-
-    Returns
-    -------
-    DataFrame
-        ``topic, applies`` (True if it affects this edition directly) and ``text`` (Markdown).
-    """
-    egdi = load_egdi_panel() if egdi is None else egdi
-    out: list[tuple[str, bool, str]] = []
-
-    rng = component_ranges(year, egdi)
-    spans = [
-        f"{r['index']} {r['min']:.3f} ({r['min_country']}) to {r['max']:.3f} ({r['max_country']})"
-        for _, r in rng.iterrows()
-    ]
-    unit = rng[(rng["min"].abs() < 1e-3) & ((rng["max"] - 1).abs() < 1e-3)]["index"].tolist()
-    text = (
-        f"Scores are relative to the countries assessed in each edition. In {year}: "
-        f"{'; '.join(spans)}."
-    )
-    if unit:
-        one = len(unit) == 1
-        text += (
-            f" {join_names(unit)} span{'s' if one else ''} exactly 0 to 1, i.e. "
-            f"{'it is' if one else 'they are'} min-max rescaled within the edition."
-        )
-    text += (
-        " A score says where a country stands among that year's countries, not an "
-        "absolute level; a change between editions mixes a country's own progress with "
-        "other countries' moves. Compare ranks or within-edition z-scores over time, or use "
-        "year effects in a panel."
-    )
-    out.append(("Relative scoring within an edition", True, text))
-
-    mc = method_changes(year)
-    parts = [f"{r['index']} {r['change']} ({r['edition']})" for _, r in mc.iterrows()]
-    cited = join_names(sorted(set(mc["source"])))
-    text = f"Documented methodology changes: {join_names(parts)} (source: {cited})."
-    crossings = []
-    for ed, grp in mc.groupby("edition"):
-        what = join_names(sorted(grp["index"]))
-        crossings.append(
-            f"with editions before {ed} crosses the {ed} change ({what})"
-            if ed <= year
-            else f"with editions from {ed} on crosses the {ed} change ({what})"
-        )
-    text += f" Comparing {year} " + "; ".join(crossings) + "."
-    out.append(("Methodology changes between editions", True, text))
-
-    counts = assessment_counts(egdi).set_index("year")
-    row = counts.loc[year]
-    if row["not_assessed"]:
-        text = (
-            f"{row['not_assessed']} of {row['countries']} UN member states were not assessed "
-            f"in {year} ({row['not_assessed_names']}). Their scores are missing, not 0 (the "
-            "published files print 0), and ranks run from 1 to "
-            f"{row['assessed']}."
-        )
-    else:
-        text = f"All {row['countries']} UN member states were assessed in {year}."
-    others = counts[counts["not_assessed"] > 0]
-    if len(others):
-        text += (
-            " Editions with unassessed countries: "
-            + ", ".join(f"{y} ({n})" for y, n in others["not_assessed"].items())
-            + "."
-        )
-    out.append(("Countries not assessed", bool(row["not_assessed"]), text))
-
-    dep = egdi_departures(egdi).set_index("year")
-    bad = dep[dep["share_departing"] > 0.5]
-    d = dep.loc[year]
-    text = (
-        f"In {year} the published EGDI departs from the mean of the published OSI, HCI and "
-        f"TII by up to {np.format_float_positional(d['max_abs'], 2, fractional=False)} "
-        f"({d['country']}); "
-        f"{d['share_departing']:.0%} of countries depart by more than {EGDI_TOLERANCE:g}"
-        + (" (rounding of the published values)." if d["share_departing"] == 0 else ".")
-    )
-    if len(bad):
-        text += (
-            " Editions where most countries depart: "
-            + "; ".join(
-                f"{y}: max {r['max_abs']:.4f} ({r['country']}), "
-                f"next largest {r['second_abs']:.4f}, "
-                f"{r['share_departing']:.0%} of countries"
-                for y, r in bad.iterrows()
-            )
-            + ". Recomputing the EGDI from its components will not reproduce those editions."
-        )
-    out.append(("Published EGDI vs mean of its components", bool(d["share_departing"] > 0.5), text))
-
-    an = published_anomalies(egdi)
-    if len(an):
-        items = [
-            f"{r['country']} {r['index']} {r['value']:g} ({r['year']})" for _, r in an.iterrows()
-        ]
-        out.append(
-            (
-                "Published values above 1",
-                bool((an["year"] == year).any()),
-                f"Kept as published and flagged: {join_names(items)}. They stretch the scale "
-                "of those indices in their edition.",
-            )
-        )
-
-    if cov is not None:
-        covs = cov.ref_years[~cov.ref_years.index.isin(INDICES)]
-        if covs.empty:
-            out.append(
-                (
-                    "Covariates",
-                    True,
-                    "No covariate readers are available yet: only the UN indices can be shown.",
-                )
-            )
-        else:
-            none = covs.index[covs["n"] == 0].tolist()
-            thin = covs.index[
-                (covs["n"] > 0) & (cov.shares.loc[covs.index, "All countries"] < 0.5)
-            ].tolist()
-            oldest = covs.dropna(subset=["ref_mode"])
-            lagging = oldest.index[oldest["ref_mode"] < year - 3].tolist()
-            parts = []
-            if none:
-                parts.append(
-                    f"No data for this edition under the vintage rule ({cov.rule}): "
-                    + label_list(none, covs)
-                )
-            if thin:
-                parts.append("Under half of the countries covered: " + label_list(thin, covs))
-            if lagging:
-                parts.append(
-                    "Typical reference year more than 3 years before the survey: "
-                    + label_list(
-                        lagging, covs, {n: f"{int(oldest.loc[n, 'ref_mode'])}" for n in lagging}
-                    )
-                )
-            text = f"{len(covs)} covariates available. " + (
-                "; ".join(parts) + "."
-                if parts
-                else "All have data for most countries for this edition."
-            )
-            out.append(("Covariates missing or dated for this edition", bool(parts), text))
-    return pd.DataFrame(out, columns=["topic", "applies", "text"])
+__all__ = [
+    "EDITION_USE_TEXT",
+    "INCOME_ORDER",
+    "SELECTED_GROUP",
+    "THEME_LABELS",
+    "WELL_COVERED",
+    "EGDI_SOURCE",
+    "EGDI_TOLERANCE",
+    "Coverage",
+    "Overview",
+    "assessment_counts",
+    "assessment_display",
+    "assessment_prose",
+    "available_covariates",
+    "caveats",
+    "caveats_markdown",
+    "component_ranges",
+    "coverage",
+    "coverage_alt",
+    "coverage_data",
+    "coverage_prose",
+    "coverage_themes",
+    "data_overview",
+    "distribution_data",
+    "distributions_alt",
+    "edition_use",
+    "egdi_departures",
+    "key_findings",
+    "label_list",
+    "level_counts",
+    "method_changes",
+    "plot_coverage",
+    "plot_distributions",
+    "published_anomalies",
+    "reference_year_table",
+    "sources_compact",
+    "sources_prose",
+    "sources_table",
+    "variable_info",
+    "vintage_prose",
+    "vintage_table",
+]

@@ -72,6 +72,17 @@ def not_yet_members(year: int) -> dict[str, UNAdmission]:
     return {a.iso3: a for a in UN_ADMISSIONS if int(year) <= a.admitted}
 
 
+def income_classification_year() -> int | None:
+    """Reference year of the World Bank income classification the country table carries (one
+    current classification, applied to every edition); None if the catalogue has none."""
+    from .sources import load_catalogue
+
+    for src in load_catalogue().values():
+        if src.reader == "countries" and "world bank" in src.publisher.lower():
+            return max(src.years) if src.years else None
+    return None
+
+
 def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
     """The UN EGDI panel: one row per country (193) and survey edition.
 
@@ -378,9 +389,10 @@ def vintage_sensitivity(
 ) -> pd.DataFrame:
     """How much each covariate's data for edition ``year`` depend on the vintage rule.
 
-    For the default rule and each alternative ``(lag, max_age)``: how many of the 193 countries
-    get a value, the median age of the values used (edition minus reference year), and, against
-    the default, how many countries gain or lose a value and how many get a different value.
+    For the default rule and each alternative ``(lag, max_age)``: how many of the edition's UN
+    member states (`not_yet_members` left out) get a value, the median age of the values used
+    (edition minus reference year), and, against the default, how many countries gain or lose a
+    value and how many get a different value.
 
     Parameters
     ----------
@@ -401,6 +413,7 @@ def vintage_sensitivity(
     names = list(covariate_catalogue()) if covariates is None else list(covariates)
     long = load_covariates(names)
     targets = load_egdi_panel(year)[["iso3", "year"]]
+    targets = targets[~targets["iso3"].isin(list(not_yet_members(year)))]
     default = (VINTAGE_LAG, VINTAGE_MAX_AGE)
     all_rules = [default, *[r for r in rules if tuple(r) != default]]
     rows = []
@@ -462,6 +475,7 @@ __all__ = [
     "Panel",
     "UNAdmission",
     "not_yet_members",
+    "income_classification_year",
     "vintage_rule_text",
     "vintage_sensitivity",
     "covariate_catalogue",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import functools
+from collections.abc import Iterable, Iterator
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -17,24 +19,55 @@ FRONTIER_COLOUR = "#1f4e79"
 PALETTE = "colorblind"
 
 
+#: Matplotlib settings of the project style (on top of seaborn's "whitegrid" theme).
+STYLE_RC = {
+    "figure.figsize": (9, 5),
+    "figure.dpi": 110,
+    "savefig.dpi": 110,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "figure.autolayout": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+def style_rc() -> dict:
+    """The full set of matplotlib settings of the project style (seaborn theme + `STYLE_RC`)."""
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook")}
+    rc["axes.prop_cycle"] = mpl.cycler(color=sns.color_palette(PALETTE))
+    return {**rc, **STYLE_RC}
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """Build figures in the project style without changing global settings.
+
+    Importing `egovlib` changes no matplotlib setting; a figure function builds its figure inside
+    ``with figure_style():`` (or is decorated with `styled`), so the style applies to that
+    figure only and nothing leaks into the next notebook or the user's own charts.
+    """
+    with mpl.rc_context(style_rc()):
+        yield
+
+
+def styled(func):
+    """Decorator: run a figure-building function inside `figure_style`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with figure_style():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def use_style() -> None:
-    """Apply the project style (call once per notebook; `egovlib.plots` calls it on import)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
-    mpl.rcParams.update(
-        {
-            "figure.figsize": (9, 5),
-            "figure.dpi": 110,
-            "savefig.dpi": 110,
-            "axes.titlesize": 13,
-            "axes.titleweight": "bold",
-            "axes.titlelocation": "left",
-            "axes.labelsize": 11,
-            "legend.frameon": False,
-            "figure.autolayout": False,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
-    )
+    """Apply the project style globally (for interactive work; library figures do not need it)."""
+    mpl.rcParams.update(style_rc())
 
 
 def source_text(source_ids: Iterable[str]) -> str:
@@ -123,4 +156,67 @@ def figure_source(fig: plt.Figure) -> str | None:
     return getattr(fig, "egov_source", None)
 
 
-use_style()
+def mark_breaks(
+    ax: plt.Axes,
+    indices: Iterable[str] | str | None,
+    years: Iterable[int],
+    *,
+    label: bool = True,
+) -> list[int]:
+    """Mark documented method changes between the editions shown on a trajectory chart.
+
+    A dashed vertical line is drawn halfway between the edition before a break and the break
+    edition, labelled with the edition and the indices whose method changed.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        With survey editions on the x axis.
+    indices : str or list of str or None
+        Indices plotted (None: all); the EGDI inherits its components' breaks.
+    years : iterable of int
+        Editions shown on the chart.
+    label : bool
+        Write the break's label at the top of the axes.
+
+    Returns
+    -------
+    list of int
+        The break editions marked.
+    """
+    from .vocabulary import EGDI_COMPONENTS, METHOD_CHANGES, method_breaks
+
+    ys = sorted({int(y) for y in years})
+    if isinstance(indices, str):
+        indices = [indices]
+    wanted = set(indices) if indices is not None else None
+    if wanted is not None and "egdi" in wanted:
+        wanted |= set(EGDI_COMPONENTS)
+    marked = []
+    for b in method_breaks(indices):
+        before = [y for y in ys if y < b]
+        if not before or b > ys[-1]:
+            continue
+        x = (before[-1] + b) / 2
+        what = sorted(
+            {
+                c.index.upper()
+                for c in METHOD_CHANGES
+                if c.edition == b and (wanted is None or c.index in wanted)
+            }
+        )
+        ax.axvline(x, color="#888888", ls="--", lw=1, zorder=1)
+        if label:
+            ax.annotate(
+                f"{b}: {', '.join(what)} method",
+                (x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=8,
+                color="#555555",
+            )
+        marked.append(b)
+    return marked

@@ -16,7 +16,14 @@ from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
 from .panel import load_egdi_panel, not_yet_members
 from .report import join_names, signed_format
-from .vocabulary import EGDI_COMPONENTS, EGDI_WEIGHTS, INDICES, SHORT_LABELS, crosses_break
+from .vocabulary import (
+    EGDI_COMPONENTS,
+    EGDI_WEIGHTS,
+    INDICES,
+    METHOD_CHANGES,
+    SHORT_LABELS,
+    crosses_break,
+)
 
 #: Indices shown in the benchmark tables, in display order.
 #: The three components whose arithmetic mean is the EGDI (EPI is not part of it).
@@ -61,11 +68,11 @@ def _edition(egdi: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def group_label(group: str | Iterable[str]) -> str:
-    """Readable name of a group: the group name, or the member codes of a custom list."""
+    """Readable name of a group for prose: the group's name, or "the selected countries" for a
+    list of ISO3 codes (never the codes themselves)."""
     if isinstance(group, str):
         return group
-    codes = list(group)
-    return "the group " + ", ".join(codes) if len(codes) <= 6 else f"the {len(codes)}-country group"
+    return "the selected countries"
 
 
 def group_members(group: str | Iterable[str], egdi: pd.DataFrame | None = None) -> list[str]:
@@ -179,9 +186,15 @@ def group_table(
 
 
 def rank_trajectories(
-    group: str | Iterable[str] = "GCC", focus: str | None = None, egdi: pd.DataFrame | None = None
+    group: str | Iterable[str] = "GCC",
+    focus: str | None = None,
+    egdi: pd.DataFrame | None = None,
+    up_to: int | None = None,
 ) -> pd.DataFrame:
-    """EGDI rank of each group member (and the focus country) in every edition.
+    """EGDI rank of each group member (and the focus country) in every edition up to ``up_to``.
+
+    A report for edition Y shows nothing published after Y; editions before a state joined the
+    UN are left out for that state (it was not "not assessed", it was not yet a member).
 
     Returns
     -------
@@ -190,12 +203,16 @@ def rank_trajectories(
         editions in which the country was not assessed (a gap in the chart, never a 0).
     """
     egdi = _panel(egdi)
+    if up_to is not None:
+        egdi = egdi[egdi["year"] <= int(up_to)]
     codes = group_members(group, egdi)
     if focus is not None and check_focus(focus, egdi) not in codes:
         codes.append(focus.upper())
     n = egdi.groupby("year")["assessed"].sum().rename("n_assessed").astype(int)
     t = egdi.loc[egdi["iso3"].isin(codes), ["iso3", "country", "year", "rank", "egdi", "assessed"]]
     t = t.join(n, on="year")
+    late = {(c, y) for y in t["year"].unique() for c in not_yet_members(y)}
+    t = t[[(c, y) not in late for c, y in zip(t["iso3"], t["year"], strict=True)]]
     return t.sort_values(["iso3", "year"]).reset_index(drop=True)
 
 
@@ -684,7 +701,13 @@ class EditionChange:
             for c in EGDI_COMPONENTS
         ]
         rows.append(
-            ("Residual (published EGDI change - sum)", np.nan, self.residual, np.nan, np.nan)
+            (
+                "Departure from the component mean (published EGDI change - sum)",
+                np.nan,
+                self.residual,
+                np.nan,
+                np.nan,
+            )
         )
         rows.append(
             (
@@ -813,7 +836,9 @@ def rank_targets(
     lose before the first country outside passes it.
 
     Scores are relative: a real gain moves the rescaling of everyone, so "others held" is a
-    first-order reading, exact only for small moves.
+    first-order reading, exact only for small moves. A last row gives the gain to the threshold
+    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any: a target that
+    means something at any rank.
 
     Parameters
     ----------
@@ -870,6 +895,26 @@ def rank_targets(
                 rival_name=str(rival["country"]),
                 rival_egdi=float(rival["egdi"]),
             )
+        rows.append(row)
+    # The next EGDI level group up: a target whatever the rank (a country ranked 87th is far
+    # from the top 15, not from the next group).
+    above = [(g, lo) for g, lo in indices.LEVEL_THRESHOLDS if lo > float(own["egdi"])]
+    if above:
+        group, lo = above[-1]
+        gain = lo - float(own["egdi"])
+        row = {
+            "target": f"{group} level group",
+            "target_rank": pd.NA,
+            "status": "to reach",
+            "rival_name": f"EGDI {lo:g}",
+            "rival_egdi": lo,
+            "egdi_gain": gain,
+            "cushion": np.nan,
+            "gain_each": gain,
+        }
+        for c in EGDI_COMPONENTS:
+            row[f"gain_{c}"] = gain / EGDI_WEIGHTS[c]
+            row[f"feasible_{c}"] = float(own[c]) + gain / EGDI_WEIGHTS[c] <= 1.0
         rows.append(row)
     cols = ["target", "target_rank", "status", "rival", "rival_name", "rival_egdi", "egdi_gain"]
     cols += ["cushion", *[f"gain_{c}" for c in EGDI_COMPONENTS], "gain_each"]
@@ -942,6 +987,48 @@ def rank_sensitivity(
     return pd.DataFrame(rows)
 
 
+#: Net changes (score points) closer than this to the largest are "about as large": the
+#: published scores carry three to five decimals, but a difference of 0.02 on one component is
+#: within what one questionnaire item or one statistical revision can move.
+CLOSE_GAIN = 0.02
+
+
+def largest_gain(c: EditionChange) -> dict:
+    """Which component gained most relative to the other countries, and how robust that is.
+
+    Among the components compared across the two editions (no method change in between), the
+    leader is sought by each of the three measures: the change net of the median country, the
+    change of the within-edition z-score and the rank change among the countries in both
+    editions.
+
+    Returns
+    -------
+    dict
+        ``by_net``, ``by_z``, ``by_rank`` (leaders), ``close`` (components within `CLOSE_GAIN`
+        of the largest net change, leader first), ``verdict``: ``"none"`` (nothing comparable),
+        ``"clear"`` (one leader on all three measures and no close second), ``"close"`` (a
+        close second net of the median) or ``"disputed"`` (the measures name different leaders).
+    """
+    tw, sh = c.three_ways, c.shifts
+    comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
+    if not comps:
+        return {"verdict": "none", "close": [], "by_net": None, "by_z": None, "by_rank": None}
+    net = tw.loc[comps, "net_change"].astype(float).sort_values(ascending=False)
+    out = {
+        "by_net": net.index[0],
+        "by_z": tw.loc[comps, "z_change"].astype(float).idxmax(),
+        "by_rank": tw.loc[comps, "rank_change"].astype(float).idxmax(),
+        "close": [k for k in net.index if net.iloc[0] - net[k] < CLOSE_GAIN],
+    }
+    if len(out["close"]) > 1:
+        out["verdict"] = "close"
+    elif out["by_net"] == out["by_z"] == out["by_rank"]:
+        out["verdict"] = "clear"
+    else:
+        out["verdict"] = "disputed"
+    return out
+
+
 def typical_move(changes: pd.DataFrame) -> float:
     """Median absolute EGDI change net of the median country between two editions."""
     return float(changes["net_egdi"].abs().median())
@@ -956,9 +1043,24 @@ READINESS_ITEMS: tuple[tuple[str, str, Mapping[int, str]], ...] = (
     (
         "gtmi_service_bus",
         "Service bus (I-4)",
-        {0: "none", 1: "partial", 2: "operational", 3: "advanced"},
+        {0: "none", 1: "only partial", 2: "operational", 3: "advanced"},
     ),
-    ("gtmi_gov_cloud", "Government cloud (I-1)", {0: "none", 1: "partial", 2: "operational"}),
+    (
+        "gtmi_gov_cloud",
+        "Government cloud (I-1)",
+        {0: "none", 1: "only partial", 2: "operational"},
+    ),
+)
+#: Shown beside the four blocks but not counted in them: recognising another country's
+#: electronic signatures also needs a signature law and a public key infrastructure (GTMI I-42,
+#: codes 0-3), but the meaning of codes 1-3 is not published with the data, so no code is
+#: declared "in place".
+READINESS_EXTRA: tuple[tuple[str, str, Mapping[int, str]], ...] = (
+    (
+        "gtmi_digital_signature",
+        "Digital signature and PKI (I-42)",
+        {0: "none", 1: "code 1 of 3", 2: "code 2 of 3", 3: "code 3 of 3"},
+    ),
 )
 #: Code at or above which an item counts as in place for cross-border identity and sign-on.
 READINESS_MINIMUM: Mapping[str, int] = {
@@ -986,15 +1088,17 @@ def identity_readiness(
         One row per country (group members, then the focus country if outside): ``iso3,
         country``, per item the code (``gtmi_*``) and its meaning (``<item>_label``), ``gtmi_year``
         (reference year used), ``in_place`` (items at or above `READINESS_MINIMUM`) and
-        ``complete`` (all four in place; missing where data are missing).
+        ``complete`` (all four in place; missing where data are missing); `READINESS_EXTRA`
+        items (digital signature and PKI) with code and label, not counted.
     """
-    from .panel import build_panel
+    from .panel import build_panel, covariate_catalogue
 
     codes = resolve_group(group)
     if focus is not None and focus.upper() not in codes:
         codes = [*codes, focus.upper()]
     items = [i for i, _, _ in READINESS_ITEMS]
-    panel = build_panel(year, items, coverage_groups=())
+    extra = [i for i, _, _ in READINESS_EXTRA if i in covariate_catalogue()]
+    panel = build_panel(year, [*items, *extra], coverage_groups=())
     d = panel.data.set_index("iso3").loc[codes]
     refs = panel.ref_years.set_index("iso3").loc[codes]
     out = pd.DataFrame(index=pd.Index(codes, name="iso3"))
@@ -1005,6 +1109,10 @@ def identity_readiness(
         out[item] = v.astype("Int64")
         out[f"{item}_label"] = [labels.get(int(x), str(x)) if pd.notna(x) else pd.NA for x in v]
         ok[item] = (v >= READINESS_MINIMUM[item]).where(v.notna())
+    for item, _, labels in READINESS_EXTRA:
+        v = d[item] if item in d else pd.Series(np.nan, index=d.index)
+        out[item] = v.astype("Int64")
+        out[f"{item}_label"] = [labels.get(int(x), str(x)) if pd.notna(x) else pd.NA for x in v]
     years = refs[items].stack().dropna()
     out["gtmi_year"] = refs[items].max(axis=1).astype("Int64")
     out["in_place"] = ok.sum(axis=1).astype(int)
@@ -1027,6 +1135,15 @@ class Benchmark:
     profile: pd.DataFrame
     gaps: pd.DataFrame | None
     change: EditionChange
+    targets: pd.DataFrame | None = None
+    margins: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    typical_move: float = np.nan
+
+    @property
+    def group_title(self) -> str:
+        """The group's name at the start of a caption ("GCC", "The selected countries")."""
+        return self.group[:1].upper() + self.group[1:]
 
 
 def benchmark(
@@ -1045,10 +1162,11 @@ def benchmark(
     members = group_members(group, egdi)
     focus = check_focus(focus, egdi)
     table = group_table(year, group, focus, egdi)
-    traj = rank_trajectories(group, focus, egdi)
+    traj = rank_trajectories(group, focus, egdi, up_to=year)
     assessed = bool(_edition(egdi, year).loc[focus, "assessed"])
     prof = profile(year, focus, group, comparisons, egdi) if assessed else pd.DataFrame()
     gaps = frontier_gaps(year, focus, egdi) if assessed else None
+    prev = previous_edition(year, egdi)
     return Benchmark(
         int(year),
         group_label(group),
@@ -1059,6 +1177,10 @@ def benchmark(
         prof,
         gaps,
         edition_change(year, focus, egdi),
+        targets=rank_targets(year, focus, egdi) if assessed else None,
+        margins=neighbour_margins(year, focus, egdi) if assessed else None,
+        sensitivity=rank_sensitivity(year, focus, egdi) if assessed else None,
+        typical_move=typical_move(pair_changes(year, prev, egdi)) if prev else np.nan,
     )
 
 
@@ -1066,8 +1188,14 @@ def benchmark(
 _signed = signed_format(4)
 
 
-def _the(label: str) -> str:
-    # Acronyms read as "the GCC"; names ("Asia", "the group BHR, ...") are used as they are.
+#: First edition in which the UN published level groups with rating classes (E-Government
+#: Survey 2020, ch. 1): for earlier editions they are computed here with today's thresholds.
+CLASSIFICATION_EDITION = 2020
+
+
+def group_phrase(label: str) -> str:
+    """A group's name as used in a sentence: acronyms read as "the GCC"; names ("Asia", "the
+    selected countries") are used as they are."""
     return f"the {label}" if label.isupper() else label
 
 
@@ -1083,28 +1211,33 @@ def standing_prose(b: Benchmark) -> str:
             "no rank or score that year."
         )
     inside = t[t["in_group"] & t["assessed"]]
+    retro = " (today's thresholds applied retroactively)" if b.year < CLASSIFICATION_EDITION else ""
     text = (
         f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
         f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
-        f"{row['rating_class']})."
+        f"{row['rating_class']}){retro}."
     )
     if b.focus in inside.index:
         pos = list(inside.index).index(b.focus) + 1
         ahead = [
             f"{r['country']} ({ordinal(r['rank'])})" for _, r in inside.iloc[: pos - 1].iterrows()
         ]
-        text += f" Within {_the(b.group)} it is {ordinal(pos)} of {len(inside)}"
+        text += f" Within {group_phrase(b.group)} it is {ordinal(pos)} of {len(inside)}"
         text += f", behind {join_names(ahead)}." if ahead else "."
     else:
         better = int((inside["rank"] < row["rank"]).sum())
         text += (
-            f" It is not a member of {_the(b.group)}; {better} of the group's "
+            f" It is not a member of {group_phrase(b.group)}; {better} of the group's "
             f"{len(inside)} assessed member{'s' if len(inside) != 1 else ''} "
             f"rank{'s' if better == 1 else ''} above it."
         )
-    missing = t[t["in_group"] & ~t["assessed"]]
+    late = not_yet_members(b.year)
+    missing = t[t["in_group"] & ~t["assessed"] & ~t.index.isin(list(late))]
     if len(missing):
         text += f" Not assessed in {b.year}: {join_names(list(missing['country']))}."
+    new = t[t["in_group"] & t.index.isin(list(late))]
+    if len(new):
+        text += f" Not yet UN member states in {b.year}: {join_names(list(new['country']))}."
     best = inside.iloc[0] if len(inside) else None
     if best is not None and b.focus not in inside.index:
         text += (
@@ -1166,12 +1299,60 @@ def gap_prose(b: Benchmark) -> str:
     return text
 
 
+def gain_sentence(c: EditionChange, lg: dict | None = None) -> str:
+    """One sentence on the largest relative gain and whether the three measures agree."""
+    lg = largest_gain(c) if lg is None else lg
+    tw, sh = c.three_ways, c.shifts
+    lab = SHORT_LABELS
+    if lg["verdict"] == "none":
+        return ""
+    if lg["verdict"] == "clear":
+        return (
+            f"The largest relative gain is in **{lab[lg['by_net']]}** on all three measures "
+            "(net of the median country, z-score and rank)."
+        )
+    if lg["verdict"] == "close":
+        close = lg["close"]
+        text = (
+            f"{join_names([lab[k] for k in close])} gained about as much as each other relative "
+            f"to the other countries (within {CLOSE_GAIN:g} net of the median): no single "
+            "component stands out"
+        )
+    else:
+        text = (
+            f"The largest gain net of the median country is in **{lab[lg['by_net']]}**, but "
+            "the measures disagree"
+        )
+    others = []
+    if lg["by_z"] != lg["by_net"]:
+        others.append(f"by z-score, {lab[lg['by_z']]} gained most")
+    if lg["by_rank"] != lg["by_net"]:
+        r = lg["by_rank"]
+        note = (
+            ", but ceiling compression makes small differences decide ranks there"
+            if bool(sh.loc[r, "compressed"])
+            else ""
+        )
+        others.append(
+            f"by rank, {lab[r]} moved most ({tw.loc[r, 'rank_before']}→"
+            f"{tw.loc[r, 'rank_after']}){note}"
+        )
+    return text + (f"; {'; '.join(others)}." if others else ".")
+
+
 def change_prose(b: Benchmark) -> str:
-    """Generated paragraph on what moved the focus country since the previous edition."""
+    """Generated paragraph on what moved the focus country since the previous edition.
+
+    It leads with the measures that are not driven by what moved every country (the change net
+    of the median country and the rank change among the countries in both editions), then gives
+    the raw change, and flags common shifts, ceiling compression, method changes and likely
+    revisions.
+    """
     c = b.change
     if c.status != "ok":
         return c.message
     name = country_name(b.focus)
+    tw, sh = c.three_ways, c.shifts
     moved = (
         "did not change rank"
         if c.rank_change == 0
@@ -1180,16 +1361,75 @@ def change_prose(b: Benchmark) -> str:
     )
     text = (
         f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
-        f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}; its EGDI went from "
-        f"{c.egdi_before:.4f} to {c.egdi_after:.4f} ({c.egdi_change:+.4f})."
+        f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}."
     )
-    parts = [f"{k.upper()} {v:+.4f}" for k, v in c.contributions.items()]
-    driver = c.contributions.abs().idxmax()
+    comps = list(EGDI_COMPONENTS)
+    comparable = [k for k in comps if not bool(sh.loc[k, "crosses_break"])]
+    broken = [k for k in comps if bool(sh.loc[k, "crosses_break"])]
+    if comparable:
+        lg = largest_gain(c)
+        best = lg["by_net"]
+        parts = [
+            f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f} (rank "
+            f"{tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']})"
+            for k in comparable
+        ]
+        text += (
+            f" **Net of the median country** (what moved every country removed), its change "
+            f"was {', '.join(parts)}."
+        )
+        if tw.loc[best, "net_change"] <= 0:
+            worst = tw.loc[comparable, "net_change"].astype(float).idxmin()
+            text += (
+                f" {name} lost ground on every comparable component, most on "
+                f"**{SHORT_LABELS[worst]}**."
+            )
+        else:
+            text += " " + gain_sentence(c, lg)
+        raw_best = tw.loc[comparable, "change"].idxmax()
+        if raw_best not in lg["close"]:
+            text += (
+                f" Raw score changes alone would point to {SHORT_LABELS[raw_best]} "
+                f"({tw.loc[raw_best, 'change']:+.3f} raw, against a median of "
+                f"{tw.loc[raw_best, 'median_change']:+.3f})."
+            )
+    raw = [f"{SHORT_LABELS[k]} {tw.loc[k, 'change']:+.3f}" for k in comps]
     text += (
-        f" Split by component (each contributes a third of its change): {', '.join(parts)}; "
-        f"the largest move came from **{driver.upper()}** "
-        f"({c.component_change[driver]:+.3f} in the component)."
+        f" The raw scores moved {', '.join(raw)}, and the EGDI {c.egdi_before:.4f} → "
+        f"{c.egdi_after:.4f} ({c.egdi_change:+.4f}; {tw.loc['egdi', 'net_change']:+.4f} net of "
+        f"the median country's {tw.loc['egdi', 'median_change']:+.4f})."
     )
+    flags = []
+    for k in comps:
+        r = sh.loc[k]
+        if r["common_shift"]:
+            way = "rose" if r["share_rose"] >= r["share_fell"] else "fell"
+            share = max(r["share_rose"], r["share_fell"])
+            flags.append(
+                f"{SHORT_LABELS[k]} {way} for {share:.0%} of countries (median "
+                f"{r['median_change']:+.3f}), a common shift"
+            )
+        if r["compressed"]:
+            flags.append(
+                f"{int(r['at_ceiling_after'])} countries score {CEILING:g} or more on "
+                f"{SHORT_LABELS[k]} (against {int(r['at_ceiling_before'])} in {c.previous}): "
+                "ceiling compression, so small differences decide ranks there"
+            )
+    if flags:
+        text += " Read the raw changes with care: " + "; ".join(flags) + "."
+    if broken:
+        text += (
+            f" The UN changed the method of {join_names([SHORT_LABELS[k] for k in broken])} "
+            f"between {c.previous} and {c.year}: raw changes there mix progress with a change "
+            "of yardstick, so only ranks are compared."
+        )
+    rev = [k for k in (*comps, "epi") if bool(tw.loc[k, "likely_revision"])]
+    if rev:
+        text += (
+            f" {join_names([SHORT_LABELS[k] for k in rev])} moved by more than "
+            f"{REVISION_THRESHOLD:g} in one edition: likely a data revision, not evidence of "
+            "policy."
+        )
     if abs(c.residual) >= 5e-5:
         text += (
             f" The published EGDI change differs from the sum of the three contributions by "
@@ -1197,22 +1437,312 @@ def change_prose(b: Benchmark) -> str:
             f"published components: it departs from it by {_signed(c.departure_before)} "
             f"in {c.previous} and {_signed(c.departure_after)} in {c.year}."
         )
+    return text
+
+
+def targets_prose(b: Benchmark) -> str:
+    """Generated paragraph: how fragile the focus country's rank is and what each target takes."""
+    if b.targets is None:
+        return f"{country_name(b.focus)} was not assessed in {b.year}: no targets."
+    name = country_name(b.focus)
+    t, m = b.targets, b.margins
+    rank = t.attrs["rank"]
+    below = m[m["position"] == "below"]
+    parts = []
+    if len(below):
+        nb = below.iloc[0]
+        gap = -float(nb["margin"])
+        fragile = gap < FRAGILE_MARGIN
+        word = "fragile" if fragile else "not under immediate threat"
+        parts.append(
+            f"Rank {rank} is {word}: {name} is {gap:.5f} EGDI points above "
+            f"{nb['country']} ({ordinal(nb['rank'])})"
+            + (" — a tie at the published precision" if gap < ROUNDING_MARGIN else "")
+            + "."
+        )
+    win = m["egdi"].max() - m["egdi"].min()
+    parts.append(
+        f"Ranks {int(m['rank'].min())}–{int(m['rank'].max())} lie within {win:.3f} EGDI points"
+        + (
+            f", while the median country moved {b.typical_move:.3f} (net of the common shift) "
+            "since the previous edition."
+            if np.isfinite(b.typical_move)
+            else "."
+        )
+    )
+    sens = b.sensitivity
+    if sens is not None and len(sens):
+        r = sens[sens["move"] == 0.01]
+        r = r.iloc[0] if len(r) else sens.iloc[0]
+        parts.append(
+            f"A fall of {r['move']:g} EGDI points ({r['component_move']:.2f} on one component) "
+            f"would cost {int(r['places_lost'])} places; a rise as large would gain "
+            f"{int(r['places_gained'])}."
+        )
+    for _, r in t.iterrows():
+        if r["status"] == "held":
+            parts.append(
+                f"{r['target'].capitalize()}: held, with a cushion of {r['cushion']:.4f} over "
+                f"{r['rival_name']}."
+            )
+            continue
+        ok = [SHORT_LABELS[c] for c in EGDI_COMPONENTS if r[f"feasible_{c}"] is True]
+        no = [SHORT_LABELS[c] for c in EGDI_COMPONENTS if r[f"feasible_{c}"] is False]
+        what = (
+            f"pass {r['rival_name']}"
+            if pd.notna(r["target_rank"])
+            else f"reach {r['rival_name']}"
+            + (", today's threshold" if b.year < CLASSIFICATION_EDITION else "")
+        )
+        txt = (
+            f"{r['target'][:1].upper() + r['target'][1:]} ({what}): +{r['egdi_gain']:.4f} EGDI, "
+            f"i.e. +{r['gain_each']:.4f} on each component or +{3 * r['egdi_gain']:.3f} on one"
+        )
+        if ok and no:
+            txt += f" ({join_names(ok)} alone could do it; {join_names(no)} alone would pass 1)"
+        elif no:
+            txt += " (no single component can do it alone: each would pass 1)"
+        parts.append(txt + ".")
+    parts.append(
+        "Others are held at their scores: because scores are rescaled within each edition, "
+        "this is a first approximation."
+    )
+    return " ".join(parts)
+
+
+def key_findings(b: Benchmark) -> list[str]:
+    """Three to five headline sentences for notebook 02, each saying how sure we are."""
+    name = country_name(b.focus)
+    t = b.table.set_index("iso3")
+    row = t.loc[b.focus]
+    out = []
+    if not bool(row["assessed"]):
+        return [
+            f"{name} was not assessed in the {b.year} edition, so it has no rank or score.",
+            f"The table below shows {group_phrase(b.group)} as published for {b.year}.",
+            "Nothing here is estimated: every number is a published UN score or rank.",
+        ]
+    inside = t[t["in_group"] & t["assessed"]]
+    where = ""
+    if b.focus in inside.index:
+        pos = list(inside.index).index(b.focus) + 1
+        where = f", {ordinal(pos)} of {len(inside)} in {group_phrase(b.group)}"
+    out.append(
+        f"{name} ranks {ordinal(row['rank'])} of {int(row['n_assessed'])} in {b.year} "
+        f"(EGDI {row['egdi']:.4f}){where}. These are the published UN ranks."
+    )
+    c = b.change
+    if c.status == "ok":
+        tw = c.three_ways
+        comps = [k for k in EGDI_COMPONENTS if not bool(c.shifts.loc[k, "crosses_break"])]
+        move = (
+            f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
+            f"place{'s' if abs(c.rank_change) != 1 else ''} since {c.previous}"
+            if c.rank_change
+            else f"kept its rank since {c.previous}"
+        )
+        if comps:
+            lg = largest_gain(c)
+            best = lg["by_net"]
+            common = [
+                SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(c.shifts.loc[k, "common_shift"])
+            ]
+            if tw.loc[best, "net_change"] <= 0:
+                worst = tw.loc[comps, "net_change"].astype(float).idxmin()
+                txt = (
+                    f"It {move}; net of what moved every country it lost ground on every "
+                    f"comparable component, most on {SHORT_LABELS[worst]} "
+                    f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
+                )
+            elif lg["verdict"] == "close":
+                close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
+                txt = (
+                    f"It {move}; net of what moved every country, {join_names(close)} gained "
+                    "about equally, so no single component explains the move"
+                )
+            else:
+                txt = (
+                    f"It {move}; net of what moved every country, its largest gain is in "
+                    f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
+                    "median country"
+                    + (
+                        ", on all three measures)"
+                        if lg["verdict"] == "clear"
+                        else "; other measures name another component)"
+                    )
+                )
+            if common:
+                txt += (
+                    f", while raw {join_names(common)} changes mostly reflect shifts shared by "
+                    "most countries"
+                )
+            net = float(tw.loc["egdi", "net_change"])
+            moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
+            if moved and net and np.sign(moved) == np.sign(net):
+                txt += ". Rank and median-adjusted EGDI change agree in direction"
+            elif moved or net:
+                txt += (
+                    f". Read with care: the rank moved {moved:+d} among countries in both "
+                    f"editions while the EGDI net of the median country moved {net:+.3f}"
+                )
+            out.append(txt + ".")
+        else:
+            out.append(
+                f"It {move}; the UN changed its method in between, so only ranks are compared."
+            )
+    if b.targets is not None and len(b.margins[b.margins["position"] == "below"]):
+        nb = b.margins[b.margins["position"] == "below"].iloc[0]
+        gap = -float(nb["margin"])
+        tgt = b.targets[b.targets["status"] == "to reach"]
+        txt = (
+            f"Its rank is {'fragile' if gap < FRAGILE_MARGIN else 'not under immediate threat'}: "
+            f"{gap:.4f} EGDI points above {nb['country']}"
+        )
+        if len(tgt):
+            # The closest target beyond the next rank that one component alone could reach;
+            # otherwise the next rank.
+            one = tgt[[f"feasible_{c}" for c in EGDI_COMPONENTS]].eq(True).any(axis=1)
+            named = tgt[one & (tgt["target"] != "next rank")]
+            r = named.iloc[0] if len(named) else tgt.iloc[0]
+            txt += (
+                f"; the {r['target']} needs +{r['egdi_gain']:.3f} EGDI "
+                f"(+{3 * r['egdi_gain']:.3f} on one component), others held"
+            )
+        out.append(
+            txt + ". Margins are exact; targets are a first approximation (scores are rescaled)."
+        )
+    if b.gaps is not None:
+        worst = costliest_gap(b.gaps)
+        if worst is not None:
+            pts = b.gaps.loc[worst, "egdi_points"]
+            out.append(
+                f"Against the frontier ({b.gaps.attrs['frontier_name']}), the costliest gap is "
+                f"{SHORT_LABELS[worst]}: {pts:.4f} EGDI points. This is arithmetic on "
+                "published scores, not an estimate."
+            )
+    return out[:5]
+
+
+def readiness_prose(r: pd.DataFrame, group: str) -> str:
+    """Generated paragraph on `identity_readiness`: which countries have all four blocks."""
+    if r["gtmi_year"].isna().all():
+        return (
+            f"No round of the World Bank GovTech dataset (GTMI) had been published before the "
+            f"{r.attrs['year']} edition, so no GTMI data describe {group_phrase(group)} for it."
+        )
+    full = r[r["complete"] == True]  # noqa: E712 (missing stays missing)
+    part = r[r["complete"] == False]  # noqa: E712
+    yrs = join_names([str(y) for y in r.attrs["gtmi_years"]])
+    text = (
+        f"In the GTMI round of {yrs} (the latest published before the {r.attrs['year']} "
+        f"edition), {len(full)} of {len(r)} countries have all four building blocks of "
+        "cross-border digital identity and single sign-on in place (national ID, e-ID, an "
+        "operational service bus and an operational government cloud)"
+    )
+    text += f": {join_names(list(full['country']))}." if len(full) else "."
+    for _, x in part.iterrows():
+        missing = [
+            f"{lab.split(' (')[0].lower()} {x[f'{item}_label']}"
+            for item, lab, _ in READINESS_ITEMS
+            if pd.notna(x[item]) and x[item] < READINESS_MINIMUM[item]
+        ]
+        text += f" {x['country']}: {'; '.join(missing)}."
+    for item, lab, labels in READINESS_EXTRA:
+        v = r.set_index("country")[item].dropna()
+        if v.empty:
+            continue
+        top = max(labels)
+        below = [f"{c} ({labels[int(k)]})" for c, k in v.items() if k < top]
+        text += (
+            f" {lab.split(' (')[0]}, shown beside them but not counted (the data carry no "
+            "code book for codes 1-3): "
+            f"{int((v == top).sum())} of {len(v)} at the highest code"
+            + (f"; lower: {join_names(below)}." if below else ".")
+        )
     text += (
-        " Scores are relative within each edition (rescaled against that year's countries), "
-        "so a change reflects other countries' moves as well as the country's own."
+        " These are yes/no and maturity codes from a government questionnaire, not audits of "
+        "interoperability between countries: they say where the building blocks exist, not "
+        "whether two countries' systems already recognise each other's identities."
     )
     return text
 
 
+def readiness_display(r: pd.DataFrame) -> pd.DataFrame:
+    """`identity_readiness` for display: one column per building block, in words."""
+    out = pd.DataFrame({"Country": r["country"]})
+    for item, label, _ in READINESS_ITEMS:
+        out[label] = r[f"{item}_label"].astype("object").where(r[item].notna(), "no data")
+    for item, label, _ in READINESS_EXTRA:
+        out[f"{label}, not counted"] = (
+            r[f"{item}_label"].astype("object").where(r[item].notna(), "no data")
+        )
+    out["GTMI round"] = r["gtmi_year"]
+    out["All four in place"] = r["complete"].map({True: "yes", False: "no"}).fillna("no data")
+    return out
+
+
+def change_method_text(year: int) -> str:
+    """How change is measured (the appendix of notebook 02), naming only the method changes made
+    up to ``year`` (a report speaks of its own time)."""
+    known = [c for c in METHOD_CHANGES if c.edition <= year]
+    by_edition: dict[int, list[str]] = {}
+    for c in known:
+        by_edition.setdefault(c.edition, []).append(c.index.upper())
+    breaks = "; ".join(f"{join_names(sorted(v))} in {e}" for e, v in sorted(by_edition.items()))
+    text = (
+        "Scores are relative within an edition: each component is rescaled against that year's "
+        "countries, so a raw change mixes a country's own progress with what moved every "
+        "country. The report therefore shows three measures side by side: the raw change; the "
+        "change net of the median country (raw change minus the median change of the countries "
+        "assessed in both editions), with the change of the within-edition z-score in the "
+        "downloadable data; and the rank change among the countries assessed in both editions. "
+        f"A change shared by at least {COMMON_SHIFT_SHARE:.0%} of countries is called a common "
+        f"shift; ceiling compression means at least {CEILING_MIN} countries score {CEILING:g} or "
+        "more on an index, at least twice as many as in the previous edition. A component moving "
+        f"by more than {REVISION_THRESHOLD:g} in one edition is flagged as a likely data "
+        "revision."
+    )
+    if breaks:
+        text += (
+            " Where the UN changed the method of an index between the two editions compared "
+            f"({breaks}), only ranks are compared for that index."
+        )
+    return text + (
+        " Targets hold every other country at its score: a first approximation, because a real "
+        "gain also moves the rescaling."
+    )
+
+
+#: What the UN indices cannot tell about the policies officials credit, and what to ask for.
+UNMEASURED = (
+    "**What these data cannot measure.** The UN indices score countries, not programmes: "
+    "a unified government app, an upgraded electronic key (digital ID and single sign-on), a "
+    "government cloud or the use of AI in public services enter the OSI only through the "
+    "questionnaire items they happen to satisfy, and the published data give the OSI as one "
+    "number, without its items. The Local Online Service Index (LOSI) covers one city per "
+    "country in recent editions and is not in these files. So the data cannot say which "
+    "initiative moved a score, only how the score moved relative to other countries.\n\n"
+    "**What to ask UN DESA for.** Item-level OSI feedback for the country (which questionnaire "
+    "items were met, partly met or missed, edition by edition), the Member State "
+    "Questionnaire answers as scored, and the LOSI results for the assessed city: with them a "
+    "ministry could tie a score change to specific services."
+)
+
+
+def _focus_ranks(b: Benchmark) -> tuple[pd.DataFrame, pd.Series | None]:
+    """The focus country's assessed editions (by year) and its best-ranked one (None if none)."""
+    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    s = s.sort_values("year")
+    return s, (s.loc[s["rank"].astype(float).idxmin()] if len(s) else None)
+
+
 def trajectory_prose(b: Benchmark) -> str:
     """Generated paragraph on the focus country's rank over all editions."""
-    s = b.trajectories[(b.trajectories["iso3"] == b.focus) & b.trajectories["assessed"]]
+    s, best = _focus_ranks(b)
     name = country_name(b.focus)
-    if s.empty:
+    if best is None:
         return f"{name} was not assessed in any edition."
-    s = s.sort_values("year")
     first, last = s.iloc[0], s.iloc[-1]
-    best = s.loc[s["rank"].astype(float).idxmin()]
     worst = s.loc[s["rank"].astype(float).idxmax()]
     text = (
         f"{name} was ranked in {len(s)} of {b.trajectories['year'].nunique()} editions: "
@@ -1229,7 +1759,7 @@ def trajectory_prose(b: Benchmark) -> str:
     if len(cur):
         lead = cur.iloc[0]
         text += (
-            f" In {b.year} the best-ranked member of {_the(b.group)} is {lead['country']} "
+            f" In {b.year} the best-ranked member of {group_phrase(b.group)} is {lead['country']} "
             f"({ordinal(lead['rank'])})."
         )
     return text
@@ -1303,6 +1833,7 @@ def _peer_colours(codes: Sequence[str], focus: str) -> dict[str, str]:
     return out
 
 
+@plots.styled
 def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
     """Line chart of EGDI rank over editions (rank axis inverted, focus country highlighted)."""
     traj = b.trajectories
@@ -1329,22 +1860,27 @@ def plot_rank_trajectories(b: Benchmark) -> plt.Figure:
     years = sorted(traj["year"].unique())
     ax.set_xticks(years)
     ax.set_xticklabels([str(y) for y in years], rotation=45, ha="right", fontsize=9)
-    ax.axvline(b.year, color="#999999", lw=1, ls=":", zorder=1)
-    ax.set_xlabel("Survey edition")
+    n_by_year = traj.groupby("year")["n_assessed"].first()
+    ax.set_xticklabels(
+        [f"{y}\n(n={int(n_by_year[y])})" for y in years], rotation=0, ha="center", fontsize=8
+    )
+    plots.mark_breaks(ax, "egdi", years)
+    ax.set_xlabel("Survey edition (n = countries ranked)")
     ax.set_ylabel("EGDI rank (1 = best)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Country")
     gaps = traj[~traj["assessed"]]
     sub = (
-        f"Rank among the countries assessed in each edition (173 to 193); "
-        f"{'gaps = not assessed; ' if len(gaps) else ''}dotted line = {b.year}."
+        f"Rank among the countries assessed in each edition ({n_by_year.min()} to "
+        f"{n_by_year.max()}); {'gaps = not assessed; ' if len(gaps) else ''}dashed lines = "
+        "documented method changes."
     )
-    n_range = traj.groupby("year")["n_assessed"].first()
-    sub = sub.replace("173 to 193", f"{n_range.min()} to {n_range.max()}")
+    title = "EGDI rank" + (f" up to {b.year}" if years[-1] == b.year else "")
     return plots.finish(
-        fig, f"EGDI rank over all editions: {b.group}", egdi_source(years), subtitle=sub
+        fig, f"{title}: {b.group} ({years[0]}-{years[-1]})", egdi_source(years), subtitle=sub
     )
 
 
+@plots.styled
 def plot_profile(b: Benchmark) -> plt.Figure:
     """Dot chart: the focus country's five scores against the frontier and comparison means."""
     prof = b.profile
@@ -1374,8 +1910,15 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.02)
-    ax.set_xlabel("Score (0-1, relative within the edition)")
+    vals = prof[list(INDICES)].to_numpy(dtype=float)
+    lo = float(np.nanmin(vals))
+    lo = max(0.0, np.floor((lo - 0.03) * 20) / 20)  # zoomed to the data, on a 0.05 grid
+    ax.set_xlim(lo, 1.0)
+    for coll in ax.collections:
+        coll.set_clip_on(False)  # markers at 1.0 are drawn whole
+    ax.set_xlabel(
+        "Score (0-1, relative within the edition)" + (f"; axis starts at {lo:.2f}" if lo else "")
+    )
     for i in range(len(INDICES) - 1):
         ax.axhline(i + 0.5, color="#dddddd", lw=0.8)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Benchmark")
@@ -1389,35 +1932,93 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     )
 
 
+@plots.styled
 def plot_change(b: Benchmark) -> plt.Figure | None:
-    """Bar chart of the EGDI change split into OSI, HCI and TII contributions (None if none)."""
+    """Bars of each index's change since the previous edition, raw and net of the median country,
+    with the rank change written beside them (None if there is no change to show)."""
     c = b.change
     if c.status != "ok":
         return None
-    terms = [*[k.upper() for k in EGDI_COMPONENTS], "Residual", "EGDI change"]
-    vals = [*c.contributions.to_numpy(), c.residual, c.egdi_change]
-    colours = ["#7f8c8d"] * 3 + ["#bbbbbb", plots.FOCUS_COLOUR]
-    fig, ax = plt.subplots(figsize=(9, 4.4))
-    bars = ax.bar(terms, vals, color=colours, width=0.6)
-    ax.axhline(0, color="#333333", lw=0.8)
-    span = max(abs(v) for v in vals) or 1.0
-    for bar, v in zip(bars, vals, strict=True):
+    tw = c.three_ways
+    keys = ["egdi", *EGDI_COMPONENTS]
+    y = np.arange(len(keys))
+    fig, ax = plt.subplots(figsize=(9, 4.6))
+    raw = tw.loc[keys, "change"].to_numpy(dtype=float)
+    net = tw.loc[keys, "net_change"].to_numpy(dtype=float)
+    ax.barh(y - 0.18, raw, height=0.34, color="#bbbbbb", label="Raw change")
+    ax.barh(y + 0.18, net, height=0.34, color=plots.FOCUS_COLOUR, label="Net of the median country")
+    ax.axvline(0, color="#333333", lw=0.8)
+    span = max(np.nanmax(np.abs(np.r_[raw, net])), 1e-3)
+    for i, k in enumerate(keys):
+        rc = tw.loc[k, "rank_change"]
+        note = "method changed" if bool(c.shifts.loc[k, "crosses_break"]) else ""
+        txt = f"rank {tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']} ({int(rc):+d})"
         ax.annotate(
-            _signed(v),
-            (bar.get_x() + bar.get_width() / 2, v),
-            xytext=(0, 4 if v >= 0 else -4),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if v >= 0 else "top",
-            fontsize=9,
+            txt + (f"; {note}" if note else ""),
+            (max(raw[i], net[i], 0) + 0.03 * span, y[i]),
+            va="center",
+            fontsize=8.5,
         )
-    ax.set_ylim(min(0.0, min(vals)) - 0.15 * span, max(0.0, max(vals)) + 0.15 * span)
-    ax.set_ylabel("EGDI points")
+    ax.set_yticks(y, [SHORT_LABELS[k] for k in keys])
+    ax.invert_yaxis()
+    ax.set_xlim(min(0.0, np.nanmin(np.r_[raw, net])) - 0.1 * span, 1.6 * span)
+    ax.set_xlabel("Change in score (index points, 0-1 scale)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=9, frameon=False)
     name = country_name(b.focus)
     return plots.finish(
         fig,
-        f"What moved {name}'s EGDI between {c.previous} and {c.year}",
+        f"{name}: change {c.previous}-{c.year}, raw and net of the median country",
         egdi_source([c.previous, c.year]),
-        subtitle="Each component contributes a third of its change; residual = published EGDI "
-        "change minus the sum of the three.",
+        subtitle="Net = raw change minus the median change of the countries assessed in both "
+        "editions; ranks among those countries.",
+    )
+
+
+def change_figure_data(b: Benchmark) -> pd.DataFrame:
+    """The table behind `plot_change`: one row per index."""
+    t = b.change.three_ways.reset_index()
+    t["index"] = t["index"].map(SHORT_LABELS)
+    return t
+
+
+def change_alt(b: Benchmark) -> str:
+    """Alt text of `plot_change`, generated from the numbers."""
+    c = b.change
+    tw = c.three_ways
+    comps = list(EGDI_COMPONENTS)
+    best = tw.loc[comps, "net_change"].idxmax()
+    return (
+        f"Horizontal bars of {country_name(b.focus)}'s change between {c.previous} and {c.year} "
+        f"in EGDI, OSI, HCI and TII, raw and net of the median country. EGDI rose "
+        f"{tw.loc['egdi', 'change']:+.3f} raw and {tw.loc['egdi', 'net_change']:+.3f} net; the "
+        f"largest net gain is {SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f}); the EGDI "
+        f"rank moved from {tw.loc['egdi', 'rank_before']} to {tw.loc['egdi', 'rank_after']}."
+    )
+
+
+def trajectories_alt(b: Benchmark) -> str:
+    """Alt text of `plot_rank_trajectories`."""
+    s, best = _focus_ranks(b)
+    name = country_name(b.focus)
+    if best is None:
+        return f"Line chart of EGDI ranks of {group_phrase(b.group)}; {name} was never assessed."
+    return (
+        f"Line chart of the EGDI rank of {group_phrase(b.group)} in each edition from "
+        f"{int(s['year'].min())} to {b.year}, method changes marked. {name} went from rank "
+        f"{int(s.iloc[0]['rank'])} in {int(s.iloc[0]['year'])} to {int(s.iloc[-1]['rank'])} in "
+        f"{int(s.iloc[-1]['year'])}; its best was {int(best['rank'])} in {int(best['year'])}."
+    )
+
+
+def profile_alt(b: Benchmark) -> str:
+    """Alt text of `plot_profile`."""
+    p = b.profile
+    me = p[p["kind"] == "focus"].iloc[0]
+    fr = p[p["kind"] == "frontier"].iloc[0]
+    ahead = [SHORT_LABELS[c] for c in INDICES if me[c] >= fr[c]]
+    return (
+        f"Dot chart of {country_name(b.focus)}'s EGDI, OSI, HCI, TII and EPI in {b.year} "
+        f"against the frontier and {len(p) - 2} comparison means. EGDI {me['egdi']:.3f} against "
+        f"the frontier's {fr['egdi']:.3f}"
+        + (f"; level with or ahead of the frontier on {join_names(ahead)}." if ahead else ".")
     )

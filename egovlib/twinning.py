@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -12,13 +13,27 @@ import numpy as np
 import pandas as pd
 
 from .countries import country_name, country_table, resolve_group
-from .errors import EgovError
-from .panel import build_panel, covariate_catalogue, editions, load_egdi_panel
-from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish
+from .errors import EgovError, SpecError
+from .judgements import load_judgements
+from .panel import (
+    build_panel,
+    covariate_catalogue,
+    editions,
+    income_classification_year,
+    load_egdi_panel,
+    not_yet_members,
+)
+from .plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, mark_breaks, styled
 from .readers import variables
-from .report import show_markdown, show_table
-from .standing import EGDI_SOURCE
-from .vocabulary import EGDI_WEIGHTS, INDEX_LABELS, SHORT_LABELS, method_breaks
+from .report import join_names
+from .standing import EGDI_SOURCE, REVISION_THRESHOLD, egdi_change_decomposition, ordinal
+from .vocabulary import (
+    EGDI_COMPONENTS,
+    EGDI_WEIGHTS,
+    INDEX_LABELS,
+    SHORT_LABELS,
+    method_breaks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +55,8 @@ FEATURE_SOURCES: Mapping[str, str] = {
     "income": "World Bank income groups (current)",
     "population": "World Bank WDI population",
     "gtmi": "World Bank GovTech Maturity Index groups",
+    "language": "official languages (Unicode CLDR, via Babel)",
+    "bodies": "membership of regional bodies (egovlib judgement table)",
 }
 
 
@@ -63,49 +80,58 @@ class TransferArea:
         Time a change in the underlying indicators typically needs.
     why : str
         The reasoning, shown in reports.
+    citation : str
+        Where the judgement comes from.
     """
 
     component: str
     weight: float
     horizon: str
     why: str
+    citation: str = ""
 
 
-#: Transferability of each component (a judgement, stated as data so that it can be changed and
-#: the ranking regenerated). Based on what each index measures in the UN method.
-TRANSFER_AREAS: tuple[TransferArea, ...] = (
-    TransferArea(
-        "osi",
-        1.0,
-        "1-3 years",
-        "online services (portal, service catalogue, single sign-on, interoperability, "
-        "institutional and legal framework) are built by administrations: know-how, "
-        "standards and software a partner can share",
-    ),
-    TransferArea(
-        "epi",
-        0.9,
-        "1-3 years",
-        "e-participation (e-information, online consultation, open data, feedback "
-        "channels) is portal content and procedure, so transferable; it also depends on "
-        "political will",
-    ),
-    TransferArea(
-        "tii",
-        0.25,
-        "3-10 years",
-        "telecom infrastructure (internet users, mobile and fixed broadband) needs "
-        "investment and market reform; a partner can advise on regulation and spectrum, "
-        "not build the networks",
-    ),
-    TransferArea(
-        "hci",
-        0.1,
-        "a generation",
-        "human capital (adult literacy, enrolment, years of schooling) moves with the "
-        "school system over decades; digital-skills programmes are not measured by it",
-    ),
-)
+#: Transferability of each component: a judgement kept as data (``judgements/transfer_areas.yml``)
+#: so that it can be changed and the ranking regenerated.
+TRANSFER_AREAS: tuple[TransferArea, ...] = load_judgements("transfer_areas", TransferArea)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Membership of one state in a regional body (``judgements/regional_bodies.yml``)."""
+
+    body: str
+    iso3: str
+    since: int
+    status: str
+    citation: str
+
+
+#: Memberships of the Arab League, GCC, OIC, African Union and Francophonie.
+REGIONAL_BODIES: tuple[Membership, ...] = load_judgements("regional_bodies", Membership)
+#: Bodies in the table, in the order shown.
+BODY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(m.body for m in REGIONAL_BODIES))
+
+
+def bodies_of(iso3: str, year: int) -> frozenset[str]:
+    """Regional bodies ``iso3`` belonged to in edition ``year`` (membership from `since` on)."""
+    return frozenset(m.body for m in REGIONAL_BODIES if m.iso3 == iso3 and m.since <= int(year))
+
+
+@functools.cache
+def official_languages(iso3: str) -> tuple[str, ...]:
+    """Official languages of a country (ISO 639 codes), from the Unicode CLDR via Babel.
+
+    De facto official languages count (CLDR marks e.g. French in Morocco as such); regional
+    official languages do not. Empty when CLDR has no entry.
+    """
+    import pycountry
+    from babel.languages import get_official_languages
+
+    c = pycountry.countries.get(alpha_3=iso3)
+    if c is None:
+        return ()
+    return tuple(get_official_languages(c.alpha_2, de_facto=True))
 
 
 def transfer_table(areas: Iterable[TransferArea] = TRANSFER_AREAS) -> pd.DataFrame:
@@ -179,6 +205,11 @@ class SimilarityWeights:
         1 - |difference of log10 population| / ``population_decades``, floored at 0.
     gtmi : float
         World Bank GovTech maturity group A=4 ... D=1: 1 - |difference| / 3.
+    language : float
+        1 if the two countries share an official language (`official_languages`), else 0.
+    bodies : float
+        Share of the regional bodies of either country that both belong to (`REGIONAL_BODIES`;
+        Jaccard index); missing when neither belongs to any.
     population_decades : float
         Population ratio (in powers of ten) at which the population similarity reaches 0.
     """
@@ -187,6 +218,8 @@ class SimilarityWeights:
     income: float = 1.0
     population: float = 1.0
     gtmi: float = 1.0
+    language: float = 1.0
+    bodies: float = 1.0
     population_decades: float = 2.0
 
     @classmethod
@@ -195,17 +228,26 @@ class SimilarityWeights:
         return _from_mapping(cls, m)
 
 
+#: Smallest mentor lead on the target component (index points) that counts as a lead: below it
+#: the difference is within what the median country moves between two editions.
+MIN_LEAD = 0.05
+
+
 @dataclass(frozen=True)
 class PairingWeights:
-    """Weights of the automatic pairing score = lead * transferable lead + similarity * similarity.
+    """Weights of the automatic pairing score, a weighted geometric mean of lead and similarity.
 
-    Both parts are on a 0-1 scale: the transferable lead is the transferability-weighted mean of
-    the mentor's positive lead (in index points) on the four components, the similarity is
-    `context_similarity`.
+    score = lead_share ** (lead / (lead + similarity)) * similarity ** (similarity / (lead +
+    similarity)), where lead_share is the mentor's transferable lead on the target component
+    relative to the largest among the eligible candidates (0-1) and similarity is
+    `context_similarity`. A geometric mean does not let one part make up for the other: a
+    candidate without a lead scores 0 however similar it is (and is not eligible anyway: a lead of
+    at least ``min_lead`` on the target is a hard constraint).
     """
 
     lead: float = 0.5
     similarity: float = 0.5
+    min_lead: float = MIN_LEAD
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, float] | None) -> PairingWeights:
@@ -221,7 +263,10 @@ def _from_mapping(cls, m):
     known = set(cls.__dataclass_fields__)
     bad = sorted(set(m) - known)
     if bad:
-        raise EgovError(f"unknown {cls.__name__} key(s) {bad}; valid keys: {sorted(known)}")
+        raise SpecError(
+            f"unknown {cls.__name__} key(s) {bad}. Fix: use only {sorted(known)} in the "
+            "notebook parameter (pairing_weights or similarity_weights)."
+        )
     return cls(**{k: float(v) for k, v in m.items()})
 
 
@@ -263,27 +308,37 @@ class Context:
     features: list[str] = field(default_factory=list)
 
 
-def load_context(year: int, *, lag: int = 1) -> Context:
-    """Context features for edition ``year``: region, income group, population, GTMI group.
+def load_context(year: int) -> Context:
+    """Context features for edition ``year``: region, income group, population, GTMI group,
+    official languages and regional bodies.
 
-    Covariates are joined with `egovlib.build_panel`'s vintage rule (latest reference year not
-    after ``year - lag``). A covariate that no reader provides (yet), or that has no value for
-    this edition, is reported in ``notes`` and left out of the similarity; nothing is filled in.
-    Income groups are the World Bank's current classification (the metadata carries no history).
+    Covariates follow the shared vintage rule (`egovlib.panel.build_panel` defaults). A covariate
+    that no reader provides (yet), or that has no value for this edition, is reported in
+    ``notes`` and left out of the similarity; nothing is filled in. Income groups are the World
+    Bank's current classification (the metadata carries no history); regional bodies count from
+    the year a state joined.
     """
     known = set(covariate_catalogue())
     present = [c for c in CONTEXT_COVARIATES if c in known]
+    income_year = income_classification_year()
+    income = (
+        f"the World Bank's current classification, applied retroactively to {year}"
+        if income_year is not None and year <= income_year
+        else "current World Bank classification"
+    )
     notes = [
-        f"Income group: current World Bank classification (not the one of {year}); "
-        "region: UN M49 region and sub-region."
+        f"Income group: {income}; region: UN M49 region, sub-region and intermediate region; "
+        "official languages: Unicode CLDR; regional bodies: "
+        + join_names(list(BODY_NAMES))
+        + f" (membership in {year})."
     ]
     for c in CONTEXT_COVARIATES:
         if c not in known:
             notes.append(
-                f"Covariate `{c}` is not available (no reader provides it), so "
-                f"{CONTEXT_COVARIATES[c]} is left out of the similarity."
+                f"{c.replace('_', ' ').capitalize()} is not available (no reader provides it), "
+                f"so {FEATURE_LABELS[CONTEXT_COVARIATES[c]]} is left out of the similarity."
             )
-    panel = build_panel([year], present, lag=lag)
+    panel = build_panel([year], present, coverage_groups=())
     d = panel.data.set_index("iso3")
     ctx = pd.DataFrame(index=d.index)
     ctx["country"] = d["country"]
@@ -297,23 +352,26 @@ def load_context(year: int, *, lag: int = 1) -> Context:
         ctx[out] = d[cov].astype(float) if cov in d else np.nan
         ctx[f"{out}_year"] = ref[cov].astype(float) if cov in ref else np.nan
     ctx["log10_population"] = np.log10(ctx["population"].where(ctx["population"] > 0))
+    ctx["languages"] = [official_languages(i) for i in ctx.index]
+    ctx["bodies"] = [bodies_of(i, year) for i in ctx.index]
     features = ["region", "income"]
     for cov, feat in CONTEXT_COVARIATES.items():
         col = "population" if cov == "population" else "gtmi_group"
         n = int(ctx[col].notna().sum())
+        label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
         if cov in present and n == 0:
             notes.append(
-                f"Covariate `{cov}` has no value for the {year} edition under the vintage "
-                f"rule ({panel.rule}), so {feat} is left out of the similarity."
+                f"{label}: no value for the {year} edition under the vintage rule "
+                f"({panel.rule}), so {FEATURE_LABELS[feat]} is left out of the similarity."
             )
         elif n:
             yrs = sorted({int(y) for y in ctx[f"{col}_year"].dropna()})
-            label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
             notes.append(
                 f"{label}: {n} of {len(ctx)} countries, reference "
                 f"year(s) {_year_span(yrs)} ({panel.rule})."
             )
             features.append(feat)
+    features += ["language", "bodies"]
     return Context(data=ctx, notes=notes, features=features)
 
 
@@ -321,6 +379,36 @@ def _year_span(yrs: list[int]) -> str:
     if not yrs:
         return "none"
     return str(yrs[0]) if len(yrs) == 1 else f"{yrs[0]}-{yrs[-1]}"
+
+
+#: Similarity features, in the order of `SimilarityWeights`.
+SIMILARITY_FEATURES: tuple[str, ...] = (
+    "region",
+    "income",
+    "population",
+    "gtmi",
+    "language",
+    "bodies",
+)
+#: Each similarity feature in words, for the report.
+FEATURE_LABELS: Mapping[str, str] = {
+    "region": "region",
+    "income": "income group",
+    "population": "population size",
+    "gtmi": "GovTech maturity (GTMI group)",
+    "language": "official language",
+    "bodies": "regional bodies",
+}
+
+
+def context_text(context: Context, year: int) -> str:
+    """Generated paragraph: the context data behind the similarity and the features used."""
+    used = join_names([FEATURE_LABELS[f] for f in context.features])
+    return (
+        "**Context data used for similarity.** "
+        + " ".join(context.notes)
+        + f" Features with data in {year}: {used}."
+    )
 
 
 def context_similarity(
@@ -332,8 +420,9 @@ def context_similarity(
     ----------
     context : DataFrame
         Index iso3 with columns ``region, subregion``, optional ``area`` (intermediate region,
-        else sub-region), ``income_level, log10_population, gtmi_group`` (values may be missing;
-        see `load_context`).
+        else sub-region), ``income_level, log10_population, gtmi_group`` and optional
+        ``languages`` (tuples of language codes) and ``bodies`` (sets of body names); values may
+        be missing (see `load_context`).
     iso3 : str
         The reference country.
     weights : SimilarityWeights or dict, optional
@@ -341,7 +430,7 @@ def context_similarity(
     Returns
     -------
     DataFrame
-        Index iso3; ``sim_region, sim_income, sim_population, sim_gtmi`` (missing where either
+        Index iso3; ``sim_<feature>`` for each of `SIMILARITY_FEATURES` (missing where either
         country lacks the feature), ``similarity`` (weighted mean of the known ones, in [0, 1])
         and ``features`` (the features used, comma-separated).
     """
@@ -362,21 +451,26 @@ def context_similarity(
     dpop = (context["log10_population"] - ref["log10_population"]).abs()
     out["sim_population"] = (1 - dpop / w.population_decades).clip(lower=0)
     out["sim_gtmi"] = 1 - (context["gtmi_group"] - ref["gtmi_group"]).abs() / 3
-    wts = pd.Series(
-        {
-            "sim_region": w.region,
-            "sim_income": w.income,
-            "sim_population": w.population,
-            "sim_gtmi": w.gtmi,
-        }
-    )
+    out["sim_language"] = np.nan
+    if "languages" in context:
+        mine = set(ref["languages"] or ())
+        out["sim_language"] = [
+            (1.0 if mine & set(x) else 0.0) if mine and x else np.nan for x in context["languages"]
+        ]
+    out["sim_bodies"] = np.nan
+    if "bodies" in context:
+        mine = set(ref["bodies"] or ())
+        out["sim_bodies"] = [
+            len(mine & set(x)) / len(mine | set(x)) if (mine or x) else np.nan
+            for x in context["bodies"]
+        ]
+    wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in SIMILARITY_FEATURES})
     sims = out[wts.index].astype(float)
     known = sims.notna()
     wsum = known.mul(wts, axis=1).sum(axis=1)
     out["similarity"] = sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0)
-    names = [c.removeprefix("sim_") for c in wts.index]
     out["features"] = [
-        ", ".join(n for n, k, wt in zip(names, row, wts, strict=True) if k and wt > 0)
+        ", ".join(f for f, k, wt in zip(SIMILARITY_FEATURES, row, wts, strict=True) if k and wt > 0)
         for row in known.to_numpy()
     ]
     return out
@@ -463,7 +557,10 @@ def transfer_priorities(
     For each component: ``feasible_gain`` = feasible target - mentee (what similar countries that
     did better achieved), ``closable`` = the part of the mentor's lead that is also feasible =
     max(0, min(gap, feasible_gain)), ``closable_share`` = closable / gap, and ``priority`` =
-    transferability x closable. The first row (highest priority) is the target component.
+    transferability x closable EGDI points. The target is chosen by what it is worth in the
+    EGDI: the EPI, outside the EGDI, has priority 0 and is never the target by default (a
+    programme may still choose it explicitly, see `analyse_pair`). The first row (highest
+    priority) is the target component.
 
     Parameters
     ----------
@@ -483,7 +580,7 @@ def transfer_priorities(
     t["closable_egdi_points"] = t["closable"] * t["egdi_weight"]
     t["transferability"] = [w[c] for c in t.index]
     t["horizon"] = [horizon[c] for c in t.index]
-    t["priority"] = t["transferability"] * t["closable"]
+    t["priority"] = t["transferability"] * t["closable_egdi_points"]
     order = sorted(t.index, key=lambda c: (-t.loc[c, "priority"], -t.loc[c, "gap"], c))
     t = t.loc[order]
     t["rank"] = range(1, len(t) + 1)
@@ -498,10 +595,13 @@ def stepping_stones(
     *,
     n: int = 5,
     exclude: Iterable[str] = (),
+    ceiling: float | None = None,
 ) -> pd.DataFrame:
     """Countries most similar to the mentee that reach ``threshold`` on ``component``.
 
-    Ties in similarity are broken by the higher score, then the ISO3 code.
+    With ``ceiling`` (the mentor's score), countries above it are left out: a stepping stone lies
+    between the mentee and the mentor, not beyond the mentor. Ties in similarity are broken by
+    the higher score, then the ISO3 code.
 
     Returns
     -------
@@ -509,7 +609,8 @@ def stepping_stones(
         ``iso3, similarity, <component>`` and the other component scores, most similar first.
     """
     s = scores[component]
-    ok = s.index[(s >= threshold) & ~s.index.isin(list(exclude))]
+    within = s <= ceiling if ceiling is not None else pd.Series(True, index=s.index)
+    ok = s.index[(s >= threshold) & within & ~s.index.isin(list(exclude))]
     t = scores.loc[ok, list(COMPONENTS) + ["egdi"]].copy()
     t["similarity"] = similarity.reindex(ok)
     t = t.reset_index(names="iso3")
@@ -556,12 +657,22 @@ def edition_scores(panel: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -> str:
-    """Markdown message for a country not assessed in ``year``, naming the editions it is in."""
-    years = panel.loc[(panel["iso3"] == iso3) & panel["assessed"], "year"].tolist()
+    """Markdown message for a country not assessed in ``year``, naming the earlier editions it is
+    in (never later ones: a report for ``year`` speaks of its own time)."""
+    years = panel.loc[
+        (panel["iso3"] == iso3) & panel["assessed"] & (panel["year"] <= year), "year"
+    ].tolist()
+    admitted = not_yet_members(year).get(iso3)
+    if admitted is not None:
+        return (
+            f"**{country_name(iso3)} ({iso3}), the {role}, was not yet a UN member state when "
+            f"the {year} edition was prepared** ({admitted.event}), so this pair cannot be "
+            f"analysed for {year}."
+        )
     when = (
-        f"It is assessed in {', '.join(map(str, years))}."
+        f"It was assessed in {join_names([str(y) for y in years])}."
         if years
-        else "It is not assessed in any edition in the data."
+        else f"It was not assessed in any edition up to {year}."
     )
     return (
         f"**{country_name(iso3)} ({iso3}), the {role}, was not assessed in the {year} "
@@ -581,13 +692,17 @@ def analyse_pair(
     n_stepping_stones: int = 5,
     similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
     areas: Iterable[TransferArea] = TRANSFER_AREAS,
+    target: str | None = None,
 ) -> PairResult:
     """Gaps, feasible targets, transfer priorities and stepping stones for one pair.
 
     Feasible target on a component = median score of the mentee's ``n_peers`` closest context
     peers that score higher than the mentee on it (`nearest_better_peers`; mentor excluded).
-    Stepping stones = the ``n_stepping_stones`` countries most similar to the mentee that reach the
-    feasible target on the target component (mentor and mentee excluded).
+    The target component is the one with the highest priority (`transfer_priorities`: what the
+    closable lead is worth in EGDI points, times transferability), or ``target`` when a programme
+    has chosen one (a policy choice, e.g. ``"epi"``); a component on which the mentor has no lead
+    is never a target. Stepping stones = the ``n_stepping_stones`` countries most similar to the
+    mentee that reach the feasible target on the target component (mentor and mentee excluded).
 
     A mentor or mentee not assessed in ``year`` gives ``ok=False`` and a message, not an error.
     """
@@ -614,7 +729,17 @@ def analyse_pair(
         peers[c] = p
         target_scores[c] = float(p["score"].median()) if len(p) else np.nan
     pri = transfer_priorities(gaps, target_scores, areas)
-    target = pri.index[0] if pri["priority"].iloc[0] > 0 else None
+    if target is not None:
+        target = str(target).lower()
+        if target not in COMPONENTS:
+            raise SpecError(
+                f"target must be one of {', '.join(COMPONENTS)} or None; got {target!r}. Fix: "
+                "set the notebook parameter target to one of them."
+            )
+        if gaps.loc[target, "gap"] <= 0:
+            target = None  # a chosen target without a mentor lead: nothing to transfer
+    else:
+        target = pri.index[0] if pri["priority"].iloc[0] > 0 else None
     stones = pd.DataFrame()
     if target is not None:
         stones = stepping_stones(
@@ -624,6 +749,7 @@ def analyse_pair(
             pri.loc[target, "feasible_target"],
             n=n_stepping_stones,
             exclude=[mentor, mentee],
+            ceiling=float(scores.loc[mentor, target]),
         )
         stones.insert(1, "country", [country_name(i) for i in stones["iso3"]])
     return PairResult(
@@ -693,10 +819,10 @@ def describe_pair(r: PairResult) -> str:
             "portals as the OSI)."
         )
     )
-    order = [f"{SHORT_LABELS[c]} (priority {p.loc[c, 'priority']:.3f})" for c in p.index]
+    order = [f"{SHORT_LABELS[c]} (priority {p.loc[c, 'priority']:.4f})" for c in p.index]
     lines.append(
-        "Transfer areas in order (priority = transferability x feasible part of the "
-        "lead): " + ", ".join(order) + "."
+        "Transfer areas in order (priority = transferability x EGDI points of the feasible "
+        "part of the lead; the EPI earns none): " + ", ".join(order) + "."
     )
     slow = [c for c in ("tii", "hci") if p.loc[c, "closable"] > 0]
     if slow:
@@ -713,8 +839,8 @@ def describe_pair(r: PairResult) -> str:
             f"{c} ({v:.3f})" for c, v in zip(r.stones["country"], r.stones[t], strict=True)
         )
         lines.append(
-            f"Stepping stones (similar to {b} and at or above the feasible target on "
-            f"{SHORT_LABELS[t]}): {names}."
+            f"Stepping stones (similar to {b}, at or above the feasible target on "
+            f"{SHORT_LABELS[t]} and not above {country_name(r.mentor)}): {names}."
         )
     return "\n\n".join(lines)
 
@@ -735,8 +861,12 @@ def edition_changes(
 
     Each of OSI, HCI and TII contributes a third of its change to the EGDI change; ``residual`` =
     published EGDI change - sum of contributions (non-zero where the published EGDI departs from
-    the mean, 2008 and 2010). Scores are relative within an edition, so a gain means catching up
-    on the other countries, not an absolute improvement.
+    the mean, 2008 and 2010). Scores are rescaled within each edition, so a raw change mixes a
+    country's progress with what moved every country: ``net_<i>`` is the change minus the median
+    change of the countries assessed in both editions of the step, ``own_<c>`` = ``net_<c>`` / 3
+    is a component's own contribution to the EGDI change, and ``shared`` = EGDI change - sum of
+    the own contributions (the part every country's medians moved, plus the departure term), so
+    that ``d_egdi = own_osi + own_hci + own_tii + shared`` exactly.
 
     Parameters
     ----------
@@ -765,13 +895,22 @@ def edition_changes(
             d[f"{c}_start"] = a.loc[both, c].to_numpy()
             d[f"{c}_end"] = b.loc[both, c].to_numpy()
             d[f"d_{c}"] = d[f"{c}_end"] - d[f"{c}_start"]
-        for c in ("osi", "hci", "tii"):
-            d[f"contrib_{c}"] = d[f"d_{c}"] * EGDI_WEIGHTS[c]
-        d["residual"] = d["d_egdi"] - d[["contrib_osi", "contrib_hci", "contrib_tii"]].sum(axis=1)
+        dec = egdi_change_decomposition(a.loc[both], b.loc[both])
+        for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
+            d[col] = dec[col].to_numpy()
+        for c in cols:
+            d[f"net_{c}"] = d[f"d_{c}"] - d[f"d_{c}"].median()
+        for c in EGDI_COMPONENTS:
+            d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
+        d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
         # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
         # HCI of small states in 2003-2005, the publisher's placeholder for missing data
-        ends = [f"{c}_{e}" for c in ("osi", "hci", "tii") for e in ("start", "end")]
+        ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
         d["zero_component"] = (d[ends] == 0).any(axis=1)
+        # a move of more than half the scale in one edition: likely a data revision
+        d["likely_revision"] = (d[[f"d_{c}" for c in COMPONENTS]].abs() > REVISION_THRESHOLD).any(
+            axis=1
+        )
         parts.append(d)
     if not parts:
         return pd.DataFrame()
@@ -788,22 +927,29 @@ def historical_jumps(
     up_to: int | None = None,
     include_breaks: bool = False,
     drop_zero_components: bool = True,
+    include_revisions: bool = False,
 ) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
-    Similar = the ``metric`` at the start edition within ``level +/- band``. Each row decomposes
-    the EGDI gain into thirds of the OSI, HCI and TII changes and names the main driver. Steps
+    Similar = the ``metric`` at the start edition within ``level +/- band``. Gains are ranked net
+    of the median country's change in the same step (a step in which every country rose, such as
+    the TII in 2024, does not crowd the list), and each row splits the EGDI gain into each
+    component's own contribution (net of the median, a third each) and the part shared by every
+    country; the main driver is the largest own contribution. Steps
     where OSI, HCI or TII is exactly 0 at either end are left out by default
     (``drop_zero_components``): such zeros mostly mark missing component data (the HCI of
     Andorra, Liechtenstein, Monaco and other small states in 2003-2005), so the "gain" would be an
-    artefact. The number left out is in ``attrs['dropped_zero']``.
+    artefact. The number left out is in ``attrs['dropped_zero']``. Steps where a component moves
+    by more than `egovlib.standing.REVISION_THRESHOLD` (likely data revisions, e.g. Libya's TII
+    2022 -> 2024) are left out too unless ``include_revisions``; they are listed in
+    ``attrs['revisions']``.
 
     Returns
     -------
     DataFrame
-        ``iso3, country, from_year, to_year, <metric>_start, <metric>_end, d_<metric>, d_egdi,
-        contrib_osi, contrib_hci, contrib_tii, residual, driver``, largest gain first (ties by
-        ISO3). Empty when no consecutive-edition step ends by ``up_to``.
+        ``iso3, country, from_year, to_year, <metric>_start, <metric>_end, d_<metric>,
+        net_<metric>, d_egdi, own_osi, own_hci, own_tii, shared, driver, crosses_break``, largest
+        net gain first (ties by ISO3). Empty when no consecutive-edition step ends by ``up_to``.
     """
     if metric not in ("egdi", *COMPONENTS):
         raise EgovError(f"metric must be one of egdi, {', '.join(COMPONENTS)}; got {metric!r}")
@@ -814,9 +960,13 @@ def historical_jumps(
     dropped_zero = int(ch["zero_component"].sum()) if drop_zero_components else 0
     if drop_zero_components:
         ch = ch[~ch["zero_component"]]
-    ch = ch.sort_values([f"d_{metric}", "iso3", "to_year"], ascending=[False, True, True]).head(n)
-    contrib = ch[["contrib_osi", "contrib_hci", "contrib_tii"]]
-    ch["driver"] = contrib.idxmax(axis=1).str.removeprefix("contrib_").str.upper()
+    revisions = ch[ch["likely_revision"]]
+    if not include_revisions:
+        ch = ch[~ch["likely_revision"]]
+    ch = ch.sort_values([f"net_{metric}", "iso3", "to_year"], ascending=[False, True, True])
+    ch = ch.head(n)
+    own = ch[[f"own_{c}" for c in EGDI_COMPONENTS]]
+    ch["driver"] = own.idxmax(axis=1).str.removeprefix("own_").str.upper()
     ch.insert(1, "country", [country_name(i) for i in ch["iso3"]])
     keep = [
         "iso3",
@@ -826,16 +976,22 @@ def historical_jumps(
         f"{metric}_start",
         f"{metric}_end",
         f"d_{metric}",
+        f"net_{metric}",
         *([] if metric == "egdi" else ["d_egdi"]),
-        "contrib_osi",
-        "contrib_hci",
-        "contrib_tii",
-        "residual",
+        "own_osi",
+        "own_hci",
+        "own_tii",
+        "shared",
         "driver",
         "crosses_break",
     ]
     out = ch[keep].reset_index(drop=True)
     out.attrs["dropped_zero"] = dropped_zero
+    out.attrs["revisions"] = [
+        f"{country_name(r['iso3'])} {r['from_year']}→{r['to_year']}"
+        for _, r in revisions.iterrows()
+    ]
+    out.attrs["revisions_included"] = include_revisions
     return out
 
 
@@ -852,7 +1008,7 @@ def describe_jumps(
             f"±{band:.2f} of {who} ({level:.3f}) (or no earlier edition exists), so "
             "history offers no comparable jump."
         )
-    tot = jumps[["contrib_osi", "contrib_hci", "contrib_tii"]].sum()
+    tot = jumps[["own_osi", "own_hci", "own_tii"]].sum()
     share = tot / tot.abs().sum() if tot.abs().sum() > 0 else tot * np.nan
     drivers = jumps["driver"].value_counts()
     top = jumps.iloc[0]
@@ -860,10 +1016,16 @@ def describe_jumps(
     extra = ""
     if hci_break.any():
         k = int(hci_break.sum())
+        known = sorted({int(y) for y in jumps.loc[hci_break, "to_year"]})
         extra += (
             f" {k} of these steps {'ends' if k == 1 else 'end'} in "
-            f"{', '.join(map(str, HCI_BREAKS))}, when the HCI definition changed, so their "
+            f"{join_names([str(y) for y in known])}, when the HCI definition changed, so their "
             "HCI contribution is partly a change of yardstick."
+        )
+    if jumps.attrs.get("revisions") and not jumps.attrs.get("revisions_included"):
+        extra += (
+            f" Left out as likely data revisions (a component moving more than "
+            f"{REVISION_THRESHOLD:g} in one edition): {join_names(jumps.attrs['revisions'])}."
         )
     if jumps.attrs.get("dropped_zero"):
         extra += (
@@ -872,13 +1034,69 @@ def describe_jumps(
             "data, not a score)."
         )
     return (
-        f"The {len(jumps)} largest {m} gains from a starting {m} within ±{band:.2f} of {who} "
-        f"({level:.3f}) range from {jumps[f'd_{metric}'].min():+.3f} to {top[f'd_{metric}']:+.3f} "
-        f"(largest: {top['country']}, {top['from_year']}→{top['to_year']}). Across them the EGDI "
-        f"gain came {share['contrib_osi']:.0%} from OSI, {share['contrib_hci']:.0%} from HCI and "
-        f"{share['contrib_tii']:.0%} from TII; the OSI was the main driver in "
-        f"{int(drivers.get('OSI', 0))} of {len(jumps)} cases. Scores are relative within an "
-        "edition, so these are gains on the other countries, not absolute progress." + extra
+        f"The {len(jumps)} largest {m} gains net of the median country, from a starting {m} "
+        f"within ±{band:.2f} of {who} ({level:.3f}), range from "
+        f"{jumps[f'net_{metric}'].min():+.3f} to {top[f'net_{metric}']:+.3f} "
+        f"(largest: {top['country']}, {top['from_year']}→{top['to_year']}). Net of what moved "
+        f"every country, their EGDI gain came {share['own_osi']:.0%} from OSI, "
+        f"{share['own_hci']:.0%} from HCI and {share['own_tii']:.0%} from TII; the OSI was the "
+        f"main driver in {int(drivers.get('OSI', 0))} of {len(jumps)} cases. These are gains "
+        "on the other countries, not absolute progress." + extra
+    )
+
+
+def jumps_display(jumps: pd.DataFrame, year: int) -> pd.DataFrame:
+    """`historical_jumps` for display in a report for edition ``year``.
+
+    The ISO3 code is dropped; the column saying whether a step crosses the 2014 method change is
+    kept only if such steps are shown (a report for an earlier edition never mentions that
+    change); the EGDI split is headed in words.
+    """
+    out = jumps.drop(columns=["iso3"])
+    if not out["crosses_break"].any():
+        out = out.drop(columns=["crosses_break"])
+    else:
+        out = out.rename(
+            columns={
+                "crosses_break": f"Crosses the {join_names([str(b) for b in METHOD_BREAKS])} break?"
+            }
+        )
+    metric = next(c.removeprefix("net_") for c in out.columns if c.startswith("net_"))
+    return out.rename(
+        columns={
+            f"net_{metric}": f"Δ {SHORT_LABELS[metric]} net of the median",
+            **{f"own_{c}": f"Own {SHORT_LABELS[c]} (EGDI points)" for c in EGDI_COMPONENTS},
+            "shared": "Shared by all countries (EGDI points)",
+        }
+    )
+
+
+def history_intro(year: int) -> str:
+    """Generated introduction of the history appendix, naming only the method changes up to
+    ``year`` (a report speaks of its own time)."""
+    known = [b for b in METHOD_BREAKS if b <= year]
+    left_out = [
+        *(
+            [f"steps across the {join_names([str(b) for b in known])} method change"]
+            if known
+            else []
+        ),
+        "steps with a published 0 (missing data)",
+        f"steps where a component moved by more than {REVISION_THRESHOLD:g} in one edition "
+        "(likely data revisions)",
+    ]
+    return (
+        "For each mentee: the largest gains relative to the median country between consecutive "
+        "editions (up to this report's edition) by countries whose starting score was within the "
+        "band below of the mentee's current score, for the OSI and for the EGDI. The EGDI gain is "
+        "split "
+        "net of what moved every country: each component's own contribution (its change minus "
+        "the median country's, a third of it in EGDI points) and the part shared by all "
+        "countries. "
+        + join_names(left_out)[:1].upper()
+        + join_names(left_out)[1:]
+        + " are left out unless the parameters ask for them. History shows what happened to "
+        "other countries from a similar level, not what a twinning causes."
     )
 
 
@@ -893,29 +1111,38 @@ def pairing_table(
     focus: str,
     *,
     role: str = "mentor",
-    candidates: Iterable[str] | None = None,
+    candidates: Iterable[str] | str | None = None,
     weights: PairingWeights | Mapping[str, float] | None = None,
     similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
     areas: Iterable[TransferArea] = TRANSFER_AREAS,
+    target: str | None = None,
 ) -> pd.DataFrame:
-    """Rank candidate partners of ``focus`` by a transparent pairing score.
+    """Rank candidate partners of ``focus``: only pairs with a real mentor lead, then by score.
 
     ``role="mentor"``: ``focus`` is the mentor and candidates are mentees; ``role="mentee"``:
-    ``focus`` is the mentee and candidates are mentors. For each pair
+    ``focus`` is the mentee and candidates are mentors. For each pair:
 
-    * ``lead`` = sum_c w_c max(0, mentor_c - mentee_c) / sum_c w_c over OSI, HCI, TII, EPI with
-      transferability weights w_c (`TRANSFER_AREAS`), in index points;
-    * ``similarity`` = `context_similarity` of the two countries;
-    * ``score`` = weights.lead x lead + weights.similarity x similarity.
+    * the **target component** is ``target`` when given (a policy choice), else the EGDI
+      component on which the mentor's lead is worth most: transferability x lead x EGDI weight
+      (so never the EPI by default, which earns no EGDI points);
+    * the pair is **eligible** only if the mentor leads the mentee on the target by at least
+      ``weights.min_lead`` index points: a hard constraint, not a term that similarity can
+      outweigh;
+    * ``lead_share`` = transferability x lead on the target, relative to the largest among the
+      eligible candidates (0-1]; ``similarity`` = `context_similarity` of the two countries;
+    * ``score`` = weighted geometric mean of lead_share and similarity (`PairingWeights`).
 
-    Candidates not assessed in the edition are dropped (listed in the ``attrs['dropped']``). Ties
-    are broken by ISO3 code, so the table is deterministic.
+    Candidates not assessed in the edition are dropped (``attrs['dropped']``). Ties are broken by
+    ISO3 code, so the table is deterministic.
 
     Returns
     -------
     DataFrame
-        ``rank, iso3, country, score, lead, similarity``, per-component leads ``lead_<c>``,
-        per-feature similarities, and ``reasons`` (generated text).
+        Eligible candidates first, ranked (``rank`` 1, 2, ...), then the ineligible ones
+        (``rank`` missing): ``iso3, country, target, lead`` (on the target), ``egdi_points``
+        (lead x EGDI weight), ``lead_share, similarity, score, eligible``, per-component leads
+        ``lead_<c>`` (mentor - mentee), per-feature similarities ``sim_<feature>``, ``features``
+        and ``reasons`` (generated text).
     """
     if role not in ("mentor", "mentee"):
         raise EgovError(f"role must be 'mentor' or 'mentee', got {role!r}")
@@ -927,6 +1154,8 @@ def pairing_table(
             f"{country_name(focus)} ({focus}) was not assessed in this edition; "
             "automatic pairing needs its scores"
         )
+    if target is not None and str(target).lower() not in COMPONENTS:
+        raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
     if candidates is None:
         pool = scores.index
     elif isinstance(candidates, str):
@@ -940,23 +1169,40 @@ def pairing_table(
     me = scores.loc[focus, list(COMPONENTS)].astype(float)
     other = scores.loc[pool, list(COMPONENTS)].astype(float)
     lead = (me - other) if role == "mentor" else (other - me)
-    wv = pd.Series(w)[list(COMPONENTS)]
-    pos = lead.clip(lower=0)
     t = pd.DataFrame(index=pool)
     t["country"] = [country_name(i) for i in pool]
-    t["lead"] = pos.mul(wv, axis=1).sum(axis=1) / wv.sum()
+    if target is not None:
+        t["target"] = str(target).lower()
+    else:
+        worth = lead[list(EGDI_COMPONENTS)].clip(lower=0)
+        worth = worth.mul(pd.Series({c: w[c] * EGDI_WEIGHTS[c] for c in EGDI_COMPONENTS}))
+        # the component worth most; ties broken by the order of EGDI_COMPONENTS
+        t["target"] = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
+    t["lead"] = [lead.loc[i, c] if isinstance(c, str) else np.nan for i, c in t["target"].items()]
+    t["egdi_points"] = t["lead"] * t["target"].map(EGDI_WEIGHTS).astype(float)
+    t["eligible"] = t["lead"] >= pw.min_lead
+    transferable = t["lead"] * t["target"].map(w).astype(float)
+    top = transferable[t["eligible"]].max()
+    t["lead_share"] = (transferable / top).where(t["eligible"])
     t["similarity"] = sim["similarity"]
-    t["score"] = pw.lead * t["lead"] + pw.similarity * t["similarity"].fillna(0)
+    wl, ws = pw.lead, pw.similarity
+    tot = wl + ws if wl + ws > 0 else 1.0
+    t["score"] = (
+        t["lead_share"].clip(lower=0) ** (wl / tot) * t["similarity"].clip(lower=0) ** (ws / tot)
+    ).where(t["eligible"])
     for c in COMPONENTS:
         t[f"lead_{c}"] = lead[c]
-    for c in ("sim_region", "sim_income", "sim_population", "sim_gtmi"):
-        t[c] = sim[c]
+    for f in SIMILARITY_FEATURES:
+        t[f"sim_{f}"] = sim[f"sim_{f}"]
     t["features"] = sim["features"]
     t = t.reset_index(names="iso3")
-    t = t.sort_values(["score", "iso3"], ascending=[False, True]).reset_index(drop=True)
-    t.insert(0, "rank", range(1, len(t) + 1))
+    t["_score"] = t["score"].fillna(-1.0)
+    t = t.sort_values(["eligible", "_score", "iso3"], ascending=[False, False, True])
+    t = t.drop(columns="_score").reset_index(drop=True)
+    n_ok = int(t["eligible"].sum())
+    t.insert(0, "rank", pd.array([*range(1, n_ok + 1), *[pd.NA] * (len(t) - n_ok)], "Int64"))
     t["reasons"] = [_reasons(row, focus, role, context, pw) for row in t.itertuples(index=False)]
-    t.attrs["dropped"] = dropped
+    t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
 
 
@@ -969,11 +1215,18 @@ class PairingReport:
     caption: str
     text: str
 
-    def show(self) -> None:
-        """Display the table (with its caption) and then the generated sentences."""
-        show_table(self.shown, self.caption, formats={"rank": "{:d}", "similarity": "{:.3f}"})
-        if self.text:
-            show_markdown(self.text)
+
+#: Columns of the pairing table shown in reports.
+PAIRING_COLUMNS = (
+    "rank",
+    "country",
+    "target",
+    "lead",
+    "egdi_points",
+    "similarity",
+    "score",
+    "reasons",
+)
 
 
 def pairing_report(
@@ -989,6 +1242,7 @@ def pairing_report(
     chosen: Iterable[str] | None = None,
     weights: PairingWeights | Mapping[str, float] | None = None,
     similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+    target: str | None = None,
 ) -> PairingReport:
     """Rank the partners of ``focus`` (`pairing_table`) and describe the ranking for the report.
 
@@ -1007,21 +1261,19 @@ def pairing_report(
     year : int
         Survey edition (named in the caption and the prose).
     n_shown : int
-        Rows of the ranking shown in the table.
+        Eligible candidates shown in the table.
     candidates : group name, list of ISO3 codes or None
         Candidate partners (None: every assessed country).
     chosen : list of ISO3 codes, optional
-        Partners already chosen: the text names the best-scoring candidate and the rank of each
-        chosen one (or says it is not ranked).
-    weights, similarity_weights
-        Pairing and context-similarity weights (see `pairing_table`).
+        Partners already chosen: the text explains where each ranks and why (`explain_partner`).
+    weights, similarity_weights, target
+        See `pairing_table`.
 
     Returns
     -------
     PairingReport
-        ``table`` (full ranking), ``shown`` (display columns of the first ``n_shown`` rows),
-        ``caption`` and ``text`` (Markdown: candidates dropped as not assessed, best candidate
-        and positions of the chosen partners; empty if there is nothing to say).
+        ``table`` (full ranking), ``shown`` (display columns of the first ``n_shown`` eligible
+        rows, target in capitals), ``caption`` and ``text`` (Markdown).
     """
     t = pairing_table(
         scores,
@@ -1031,28 +1283,165 @@ def pairing_report(
         candidates=candidates,
         weights=weights,
         similarity_weights=similarity_weights,
+        target=target,
     )
-    shown = t.head(n_shown)[["rank", "iso3", "country", "score", "lead", "similarity", "reasons"]]
-    caption = f"{label} ({year}); top {len(shown)} of {len(t)}"
+    ok = t[t["eligible"]]
+    shown = ok.head(n_shown)[list(PAIRING_COLUMNS)].copy()
+    shown["target"] = shown["target"].map(lambda c: SHORT_LABELS.get(c, c))
+    partner = "mentee" if role == "mentor" else "mentor"
+    caption = (
+        f"{label} ({year}): the {len(shown)} best of {len(ok)} eligible {partner}s "
+        f"({len(t) - len(ok)} without a lead of at least {t.attrs['min_lead']:g} on the target)"
+    )
     parts = []
     if t.attrs["dropped"]:
-        parts.append(f"Not assessed in {year}, so not ranked: {', '.join(t.attrs['dropped'])}.")
-    if chosen is not None and len(t):
-        partner = "mentee" if role == "mentor" else "mentor"
-        top = t.iloc[0]
-        rank = t.set_index("iso3")["rank"]
-        positions = [
-            f"{country_name(c)} {int(rank[c])}"
-            if c in rank.index
-            else f"{country_name(c)} not ranked"
-            for c in (iso3_code(c) for c in chosen)
-        ]
+        names = join_names([country_name(c) for c in t.attrs["dropped"]])
+        parts.append(f"Not assessed in {year}, so not ranked: {names}.")
+    if len(ok):
+        top = ok.iloc[0]
         parts.append(
             f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** "
-            f"({top['reasons']}) Positions of the chosen {partner}s: "
-            f"{', '.join(positions)}."
+            f"({top['reasons']})"
         )
+    else:
+        parts.append(
+            f"No candidate qualifies: none has a lead of at least {t.attrs['min_lead']:g} "
+            "on the target component."
+        )
+    for c in chosen or ():
+        parts.append(explain_partner(t, iso3_code(c)))
     return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
+
+
+def explain_partner(table: pd.DataFrame, iso3: str) -> str:
+    """Why a chosen partner ranks where it does in a `pairing_table` (one paragraph)."""
+    focus, role = table.attrs["focus"], table.attrs["role"]
+    partner = "mentee" if role == "mentor" else "mentor"
+    name = country_name(iso3)
+    rows = table.set_index("iso3")
+    if iso3 not in rows.index:
+        return f"{name} is not among the candidates (not assessed in this edition or excluded)."
+    r = rows.loc[iso3]
+    n_ok = int(table["eligible"].sum())
+    leads = ", ".join(f"{SHORT_LABELS[c]} {r[f'lead_{c}']:+.3f}" for c in COMPONENTS)
+    if not bool(r["eligible"]):
+        why = (
+            f"the mentor has no lead on any EGDI component ({leads})"
+            if pd.isna(r["target"])
+            else f"the mentor's lead on {SHORT_LABELS[r['target']]} is {r['lead']:+.3f}, below "
+            f"the {table.attrs['min_lead']:g} that counts as a lead (all leads: {leads})"
+        )
+        return f"**{name}** is not eligible as a {partner} of {country_name(focus)}: {why}."
+    ok = table[table["eligible"]]
+    lead_rank = int((ok["lead_share"] > r["lead_share"]).sum()) + 1
+    sim_rank = int((ok["similarity"] > r["similarity"]).sum()) + 1
+    text = (
+        f"**{name}** ranks {int(r['rank'])} of {n_ok} eligible {partner}s (score "
+        f"{r['score']:.3f}). Target {SHORT_LABELS[r['target']]}: lead {r['lead']:+.3f} "
+        f"({r['egdi_points']:+.4f} EGDI points), {ordinal(lead_rank)} largest of the "
+        f"{n_ok}; similarity {r['similarity']:.2f}, {ordinal(sim_rank)} highest "
+        f"({_similarity_words(r)})."
+    )
+    if lead_rank <= max(3, n_ok // 10) and sim_rank > n_ok // 2:
+        text += (
+            " Its large lead is held back by low similarity: a mentor this far ahead operates "
+            "in a different context, which is what the score discounts."
+        )
+    elif sim_rank <= max(3, n_ok // 10) and lead_rank > n_ok // 2:
+        text += " It is a close peer, but the lead to transfer is small."
+    return text
+
+
+def _similarity_words(r) -> str:
+    parts = []
+    for f in SIMILARITY_FEATURES:
+        v = r[f"sim_{f}"]
+        if pd.notna(v):
+            parts.append(f"{FEATURE_LABELS[f]} {v:.2f}")
+    return ", ".join(parts)
+
+
+#: Variants of the pairing weights compared in `pairing_sensitivity`: (label, pairing weights,
+#: similarity weights).
+#: The first variant ("as chosen") keeps the report's own weights and is labelled with them.
+SENSITIVITY_VARIANTS: tuple[tuple[str, Mapping[str, float], Mapping[str, float]], ...] = (
+    ("as chosen", {}, {}),
+    ("lead 0.75, similarity 0.25", {"lead": 0.75, "similarity": 0.25}, {}),
+    ("lead 0.25, similarity 0.75", {"lead": 0.25, "similarity": 0.75}, {}),
+    ("minimum lead 0.02", {"min_lead": 0.02}, {}),
+    ("minimum lead 0.10", {"min_lead": 0.10}, {}),
+    *((f"similarity without {FEATURE_LABELS[f]}", {}, {f: 0.0}) for f in SIMILARITY_FEATURES),
+)
+
+
+def pairing_sensitivity(
+    scores: pd.DataFrame,
+    context: pd.DataFrame,
+    focus: str,
+    *,
+    role: str,
+    chosen: Iterable[str] = (),
+    candidates: Iterable[str] | str | None = None,
+    weights: PairingWeights | Mapping[str, float] | None = None,
+    similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
+    target: str | None = None,
+    variants=SENSITIVITY_VARIANTS,
+    n_top: int = 3,
+    features: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The pairing under other weights: the top candidates and the rank of each chosen partner.
+
+    Each variant changes the given pairing and similarity weights by its overrides (a feature
+    weight of 0 drops that feature). With ``features`` (`Context.features`, those with data in
+    the edition), a variant that drops a feature without data, or one already weighted 0, is
+    left out: it would repeat the first row.
+
+    Returns
+    -------
+    DataFrame
+        One row per variant: ``variant``, ``eligible`` (count), ``top`` (the ``n_top`` best, by
+        name) and one column per chosen partner with its rank (missing = not eligible).
+    """
+    base_p = PairingWeights.from_mapping(weights).__dict__
+    base_s = SimilarityWeights.from_mapping(similarity_weights).__dict__
+    chosen = [iso3_code(c) for c in chosen]
+    have = set(SIMILARITY_FEATURES if features is None else features)
+    rows = []
+    for label, pw, sw in variants:
+        dropped = [f for f, v in sw.items() if v == 0]
+        if any(f not in have or base_s.get(f, 0) == 0 for f in dropped):
+            continue
+        if pw and all(base_p.get(k) == v for k, v in pw.items()):
+            continue  # the report's own weights already: the first row
+        if not pw and not sw:
+            label = (
+                f"as chosen (lead {base_p['lead']:g}, similarity {base_p['similarity']:g}, "
+                f"minimum lead {base_p['min_lead']:g})"
+            )
+        t = pairing_table(
+            scores,
+            context,
+            focus,
+            role=role,
+            candidates=candidates,
+            weights={**base_p, **pw},
+            similarity_weights={**base_s, **sw},
+            target=target,
+        )
+        ok = t[t["eligible"]]
+        row = {
+            "variant": label,
+            "eligible": len(ok),
+            "top": ", ".join(ok["country"].head(n_top)),
+        }
+        ranks = t.set_index("iso3")["rank"]
+        for c in chosen:
+            row[country_name(c)] = ranks.get(c, pd.NA)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for c in chosen:
+        out[country_name(c)] = out[country_name(c)].astype("Int64")
+    return out
 
 
 def _short_income(group: str) -> str:
@@ -1067,19 +1456,13 @@ def _fmt_pop(p: float) -> str:
 
 def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
     mentor = focus if role == "mentor" else row.iso3
-    leads = {c: getattr(row, f"lead_{c}") for c in COMPONENTS}
-    ahead = [
-        f"{SHORT_LABELS[c]} by {v:.2f}" for c, v in leads.items() if v > 0 and c in ("osi", "epi")
-    ]
-    behind = [SHORT_LABELS[c] for c, v in leads.items() if v <= 0]
-    parts = []
     mname = country_name(mentor)
-    if ahead:
-        parts.append(f"{mname} leads on transferable {', '.join(ahead)}")
+    if not isinstance(row.target, str):
+        head = f"{mname} has no lead on any EGDI component"
     else:
-        parts.append(f"{mname} has no lead on the transferable components (OSI, EPI)")
-    if behind:
-        parts.append(f"{mname} level or behind on {', '.join(behind)}")
+        head = f"{mname} leads on {SHORT_LABELS[row.target]} by {row.lead:.3f}" + (
+            "" if row.eligible else f" (below the {pw.min_lead:g} that counts as a lead)"
+        )
     a, b = context.loc[focus], context.loc[row.iso3]
     ctx = []
     if pd.isna(row.sim_region):
@@ -1087,14 +1470,19 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
     elif row.sim_region == 1:
         ctx.append(f"same sub-region ({a.get('area', a['subregion'])})")
     elif row.sim_region == 0.75:
-        ctx.append(f"same sub-region ({a['subregion']}), different intermediate region")
+        ctx.append(f"same sub-region ({a['subregion']})")
     elif row.sim_region == 0.5:
-        ctx.append(f"same region ({a['region']}), different sub-region")
+        ctx.append(f"same region ({a['region']})")
     else:
-        ctx.append(f"different region ({b['region']} vs {a['region']})")
+        ctx.append("different region")
     if not pd.isna(row.sim_income):
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
         ctx.append("same income group" if row.sim_income == 1 else f"income {inc_b} vs {inc_a}")
+    if not pd.isna(row.sim_language):
+        ctx.append("shared official language" if row.sim_language == 1 else "no shared language")
+    if not pd.isna(row.sim_bodies):
+        shared = sorted(set(a.get("bodies") or ()) & set(b.get("bodies") or ()))
+        ctx.append("shared bodies: " + (", ".join(shared) if shared else "none"))
     if not pd.isna(row.sim_population):
         ctx.append(f"population {_fmt_pop(b['population'])} vs {_fmt_pop(a['population'])}")
     if not pd.isna(row.sim_gtmi):
@@ -1102,11 +1490,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
             f"GTMI group {GTMI_LETTERS.get(int(b['gtmi_group']), '?')} vs "
             f"{GTMI_LETTERS.get(int(a['gtmi_group']), '?')}"
         )
-    parts.append(f"context ({country_name(row.iso3)} vs {country_name(focus)}): " + ", ".join(ctx))
-    return (
-        f"score {row.score:.3f} = {pw.lead:g}×lead {row.lead:.3f} + "
-        f"{pw.similarity:g}×similarity {row.similarity:.3f}: " + "; ".join(parts) + "."
-    )
+    return f"{head}; similarity {row.similarity:.2f}: " + ", ".join(ctx) + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1114,6 +1498,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
 # ---------------------------------------------------------------------------------------------
 
 
+@styled
 def plot_pair_gaps(r: PairResult) -> plt.Figure:
     """Dot chart per component: mentor, mentee, feasible target and stepping stones."""
     if not r.ok:
@@ -1169,7 +1554,9 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
         for c in comps
     ]
     ax.set_yticks(y, labels)
-    ax.set_xlim(-0.02, 1.05)
+    ax.set_xlim(0, 1)  # a 0-1 index: markers at 1 are drawn unclipped
+    for coll in ax.collections:
+        coll.set_clip_on(False)
     ax.set_xlabel(f"Index score in {r.year} (0-1, relative to all countries in that edition)")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, fontsize=9)
     stones = ", ".join(r.stones["iso3"]) if len(r.stones) else "none"
@@ -1185,31 +1572,148 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
     )
 
 
-def trajectories(panel: pd.DataFrame, countries: Iterable[str]) -> pd.DataFrame:
-    """EGDI, OSI and rank of ``countries`` over all editions (NaN where not assessed)."""
+def trajectories(
+    panel: pd.DataFrame, countries: Iterable[str], up_to: int | None = None
+) -> pd.DataFrame:
+    """EGDI and component scores and rank of ``countries`` over the editions up to ``up_to``
+    (NaN where not assessed; editions before a state joined the UN are left out)."""
     codes = [iso3_code(c) for c in countries]
     t = panel[panel["iso3"].isin(codes)][
-        ["iso3", "country", "year", "assessed", "rank", "egdi", "osi"]
+        ["iso3", "country", "year", "assessed", "rank", "egdi"] + list(COMPONENTS)
     ]
+    if up_to is not None:
+        t = t[t["year"] <= up_to]
+    late = [(iso3, y) for y in t["year"].unique() for iso3 in not_yet_members(y)]
+    if late:
+        t = t[~pd.MultiIndex.from_frame(t[["iso3", "year"]]).isin(late)]
     return t.sort_values(["iso3", "year"]).reset_index(drop=True)
 
 
+PEAK_COLUMNS = [
+    "index",
+    "era_start",
+    "peak",
+    "peak_year",
+    "peak_rank",
+    "latest",
+    "latest_year",
+    "latest_rank",
+    "change_since_peak",
+    "median_change",
+    "net_change",
+    "n_editions",
+]
+
+
+def peak_and_decline(
+    panel: pd.DataFrame,
+    iso3: str,
+    year: int,
+    indices: Iterable[str] = ("egdi", "osi", "hci", "tii", "epi"),
+) -> pd.DataFrame:
+    """A country's own best score on each index and how far it has fallen since, up to ``year``.
+
+    The peak is sought within the current method era of the index (editions from its last
+    documented method change up to ``year``), where levels are comparable; the change since the
+    peak is set beside the median country's change over the same editions, so that a fall that
+    every country shared is not read as the country's own decline. Rank is among the countries
+    assessed in each edition.
+
+    Returns
+    -------
+    DataFrame
+        One row per index: ``index, era_start, peak, peak_year, peak_rank, latest, latest_year,
+        latest_rank, change_since_peak, median_change`` (countries assessed in both editions),
+        ``net_change`` (change minus the median) and ``n_editions`` (assessed in the era).
+    """
+    iso3 = iso3_code(iso3)
+    rows = []
+    ok = panel[panel["assessed"] & (panel["year"] <= year)]
+    for c in indices:
+        starts = [b for b in method_breaks(c) if b <= year]
+        era = max(starts) if starts else int(ok["year"].min())
+        e = ok[ok["year"] >= era]
+        own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
+        if own.empty:
+            continue
+        ranks = {
+            y: g.set_index("iso3")[c].rank(ascending=False, method="min")
+            for y, g in e.groupby("year")
+        }
+        py, ly = int(own.idxmax()), int(own.index.max())
+        a = e[e["year"] == py].set_index("iso3")[c]
+        b = e[e["year"] == ly].set_index("iso3")[c]
+        both = a.index.intersection(b.index)
+        med = float((b[both] - a[both]).median()) if py != ly else 0.0
+        change = float(own[ly] - own[py])
+        rows.append(
+            {
+                "index": c,
+                "era_start": era,
+                "peak": float(own[py]),
+                "peak_year": py,
+                "peak_rank": int(ranks[py][iso3]),
+                "latest": float(own[ly]),
+                "latest_year": ly,
+                "latest_rank": int(ranks[ly][iso3]),
+                "change_since_peak": change,
+                "median_change": med,
+                "net_change": change - med,
+                "n_editions": len(own),
+            }
+        )
+    # A country never assessed up to `year` gets an empty table with the usual columns.
+    return pd.DataFrame(rows, columns=PEAK_COLUMNS)
+
+
+def describe_peak(peaks: pd.DataFrame, iso3: str, tolerance: float = 0.02) -> str:
+    """Generated sentence(s) on a country's own peaks and declines (`peak_and_decline`)."""
+    name = country_name(iso3)
+    if peaks.empty:
+        return f"{name} has no assessed edition to compare."
+    falls = peaks[(peaks["latest_year"] > peaks["peak_year"]) & (peaks["net_change"] < -tolerance)]
+    if falls.empty:
+        return (
+            f"{name} is at or near its own best on every index in the current method era "
+            f"(no fall of more than {tolerance:g} beyond the median country's change)."
+        )
+    parts = [
+        f"{SHORT_LABELS[r['index']]} peaked at {r['peak']:.3f} in {r['peak_year']} (rank "
+        f"{r['peak_rank']}) and stands at {r['latest']:.3f} in {r['latest_year']} (rank "
+        f"{r['latest_rank']}): {r['change_since_peak']:+.3f}, of which "
+        f"{r['net_change']:+.3f} beyond the median country's {r['median_change']:+.3f}"
+        for _, r in falls.iterrows()
+    ]
+    return (
+        f"{name} has been higher before: " + "; ".join(parts) + ". A twinning would start by "
+        "finding out what was lost, not only what is missing."
+    )
+
+
+@styled
 def plot_trajectories(
-    panel: pd.DataFrame, mentor: str, mentees: Iterable[str], *, year: int | None = None
+    panel: pd.DataFrame,
+    mentor: str,
+    mentees: Iterable[str],
+    *,
+    year: int,
+    metrics: tuple[str, str] = ("egdi", "osi"),
 ) -> plt.Figure:
-    """EGDI and OSI scores of the mentor and the mentees over editions (scores, not ranks)."""
+    """Scores of the mentor and the mentees over the editions up to ``year``, method changes
+    marked, each country's peak circled."""
     mentees = [iso3_code(m) for m in mentees]
     order = [iso3_code(mentor), *mentees]
-    tr = trajectories(panel, order)
+    tr = trajectories(panel, order, up_to=year)
     position = tr["iso3"].map({c: i for i, c in enumerate(order)})
     tr = tr.assign(_o=position).sort_values(["_o", "year"])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharey=True)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(11, 4.8), sharey=True)
     palette = plt.get_cmap("tab10")
     mentor = order[0]
     colours = {mentor: FRONTIER_COLOUR}
     for i, m in enumerate(mentees):
         colours[m] = FOCUS_COLOUR if i == 0 else palette((i + 1) % 10)
-    for ax, metric in zip(axes, ("egdi", "osi"), strict=True):
+    years = sorted(tr["year"].unique())
+    for ax, metric in zip(np.atleast_1d(axes), metrics, strict=True):
         for iso3, g in tr.groupby("iso3", sort=False):
             ax.plot(
                 g["year"],
@@ -1220,32 +1724,41 @@ def plot_trajectories(
                 lw=2.5 if iso3 == mentor else 2,
                 label=country_name(iso3) + (" (mentor)" if iso3 == mentor else ""),
             )
-        for b in METHOD_BREAKS:
-            ax.axvline(b - 1, color="#999999", ls="--", lw=1)
-        if year is not None:
-            ax.axvline(year, color="#333333", ls=":", lw=1)
-        ax.set_title(SHORT_LABELS[metric], loc="left", fontsize=11)
+            if iso3 != mentor and g[metric].notna().any():
+                pk = g.loc[g[metric].idxmax()]
+                ax.scatter(
+                    [pk["year"]],
+                    [pk[metric]],
+                    s=110,
+                    facecolor="none",
+                    edgecolor=colours[iso3],
+                    lw=1.5,
+                    zorder=4,
+                )
+        mark_breaks(ax, metric, years)
+        ax.set_title(SHORT_LABELS[metric], loc="left", fontsize=11, pad=14)
         ax.set_xlabel("Survey edition")
-        ax.set_ylim(0, 1.02)
-    axes[0].set_ylabel("Score (0-1, relative within each edition)")
-    axes[0].legend(loc="upper left", fontsize=9)
+        ax.set_ylim(0, 1)
+    np.atleast_1d(axes)[0].set_ylabel("Score (0-1, relative within each edition)")
+    np.atleast_1d(axes)[0].legend(loc="lower right", fontsize=9)
     sub = (
-        "Scores, not ranks. Dashed line: 2014 methodology change; dotted: edition of this "
-        "report. Gaps in a line = not assessed."
+        "Scores, not ranks. Dashed lines: documented method changes; circles: each mentee's own "
+        "peak. Gaps in a line = not assessed."
     )
     return finish(
         fig,
-        "EGDI and OSI of the mentor and mentees over survey editions",
-        EGDI_SOURCE + ".",
+        f"{' and '.join(SHORT_LABELS[m] for m in metrics)} of the mentor and mentees, "
+        f"{years[0]}-{years[-1]}",
+        f"{EGDI_SOURCE}, editions {years[0]}-{years[-1]}.",
         subtitle=sub,
     )
 
 
 def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: int) -> str:
-    """Generated prose: per country, editions not assessed and EGDI/OSI change up to ``year``."""
+    """Generated prose: per country, editions not assessed and EGDI/OSI change up to ``year``,
+    with the comparisons that cross a method change said as such."""
     lines = []
-    tr = trajectories(panel, countries)
-    tr = tr[tr["year"] <= year]
+    tr = trajectories(panel, countries, up_to=year)
     for iso3, g in tr.groupby("iso3", sort=False):
         seen = g[g["assessed"]]
         missing = g.loc[~g["assessed"], "year"].tolist()
@@ -1264,43 +1777,193 @@ def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: i
             f"- {name}: EGDI {first['egdi']:.3f} ({first['year']}) → {last['egdi']:.3f} "
             f"({last['year']}), OSI {first['osi']:.3f} → {last['osi']:.3f}"
         )
+        crossed = [
+            f"{SHORT_LABELS[k]} across the {join_names([str(b) for b in brk])} method "
+            f"change{'s' if len(brk) > 1 else ''}"
+            for k in ("egdi", "osi")
+            if (brk := [b for b in method_breaks(k) if first["year"] < b <= last["year"]])
+        ]
+        if crossed:
+            text += f" ({'; '.join(crossed)}: levels are not strictly comparable)"
         if missing:
-            text += f"; not assessed in {', '.join(map(str, missing))}"
+            text += f"; not assessed in {join_names([str(y) for y in missing])}"
         lines.append(text + ".")
     return "\n".join(lines)
 
 
+#: How the pairing is judged, for the report (no internal names).
+METHOD_TEXT = (
+    "- **Gap** = mentor's score − mentee's score on each component (0–1 scale). The EGDI is the "
+    "mean of OSI, HCI and TII, so a gap *g* on one of them is worth *g*/3 EGDI points. The EPI "
+    "is measured on the same portals as the OSI but is not part of the EGDI: its gap is worth "
+    "no EGDI points.\n"
+    "- **Feasible target** on a component = the median score of the mentee's closest context "
+    "peers among the countries that score higher than it there; the **closable lead** is the "
+    "part of the mentor's lead up to that target.\n"
+    "- **Target component** = the one whose closable lead is worth most EGDI points, weighted by "
+    "how transferable it is (table below); never the EPI unless a programme chooses it.\n"
+    "- **Automatic pairing**: a candidate is eligible only if the mentor leads it on the target "
+    "by at least the stated minimum (a hard constraint); eligible candidates are ranked by a "
+    "weighted geometric mean of the lead and the context similarity (region, income, "
+    "population, GovTech maturity, official language, regional bodies), so that similarity "
+    "cannot make up for a missing lead."
+)
+
+
+def pair_alt(r: PairResult) -> str:
+    """Alt text of `plot_pair_gaps`."""
+    g = r.gaps
+    return (
+        f"Dot chart of {country_name(r.mentor)} and {country_name(r.mentee)} on OSI, HCI, TII "
+        f"and EPI in {r.year}: the mentor leads by "
+        + ", ".join(f"{SHORT_LABELS[c]} {g.loc[c, 'gap']:+.2f}" for c in COMPONENTS)
+        + (f"; the target is {SHORT_LABELS[r.target]}." if r.target else "; no target.")
+    )
+
+
+def trajectories_alt(panel: pd.DataFrame, mentor: str, mentees: Iterable[str], year: int) -> str:
+    """Alt text of `plot_trajectories`."""
+    parts = []
+    for m in mentees:
+        pk = peak_and_decline(panel, m, year)
+        if pk.empty:
+            continue
+        o = pk.set_index("index").loc["osi"]
+        parts.append(
+            f"{country_name(m)}'s OSI peaked at {o['peak']:.2f} in {int(o['peak_year'])} and is "
+            f"{o['latest']:.2f} in {int(o['latest_year'])}"
+        )
+    return (
+        f"Line charts of EGDI and OSI of {country_name(mentor)} and its mentees up to {year}, "
+        "method changes marked. " + "; ".join(parts) + "."
+    )
+
+
+def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
+    """Generated sentence on `pairing_sensitivity`: how stable each chosen partner's rank is."""
+    parts = []
+    for c in chosen:
+        col = country_name(c)
+        if col not in sens:
+            continue
+        r = sens[col].dropna()
+        if r.empty:
+            parts.append(f"{col} is not eligible under any variant")
+            continue
+        parts.append(
+            f"{col} ranks between {int(r.min())} and {int(r.max())} across the "
+            f"{len(sens)} variants"
+            + ("" if len(r) == len(sens) else f" (not eligible in {len(sens) - len(r)})")
+        )
+    top = sens["top"].str.split(", ").str[0]
+    stable = top.eq(top.iloc[0]).mean()
+    return (
+        "; ".join(parts)
+        + f". The best-scoring candidate is the same in {stable:.0%} of the variants. A rank that "
+        "moves a lot with the weights is a judgement, not a finding."
+    )
+
+
+def key_findings(
+    results: Mapping[str, PairResult],
+    auto: PairingReport | None,
+    panel: pd.DataFrame,
+    year: int,
+) -> list[str]:
+    """Three to five headline sentences for notebook 06, each saying how sure we are."""
+    out = []
+    for m, r in results.items():
+        if not r.ok:
+            out.append(r.message.replace("**", ""))
+            continue
+        if r.target is None:
+            out.append(
+                f"{country_name(r.mentor)} has no lead over {country_name(m)} that similar "
+                f"countries show to be feasible in {year}: no transfer area is proposed."
+            )
+            continue
+        p = r.priorities.loc[r.target]
+        out.append(
+            f"{country_name(r.mentor)} → {country_name(m)}: the target is "
+            f"{SHORT_LABELS[r.target]}, where {p['closable']:.3f} of a {p['gap']:.3f} lead is "
+            f"within reach of countries like {country_name(m)} ({p['closable_egdi_points']:.4f} "
+            "EGDI points). Arithmetic on published scores; the feasible part rests on peers."
+        )
+    for m in results:
+        pk = peak_and_decline(panel, m, year)
+        falls = pk[(pk["latest_year"] > pk["peak_year"]) & (pk["net_change"] < -0.02)]
+        falls = falls[falls["index"].isin(EGDI_COMPONENTS)]
+        if len(falls):
+            f = falls.sort_values("net_change").iloc[0]
+            out.append(
+                f"{country_name(m)} has been higher: its {SHORT_LABELS[f['index']]} was "
+                f"{f['peak']:.3f} in {f['peak_year']} and is {f['latest']:.3f} in {year} "
+                f"({f['net_change']:+.3f} beyond the median country). Published scores."
+            )
+    if auto is not None and len(auto.table):
+        t = auto.table
+        ok = t[t["eligible"]]
+        if len(ok):
+            out.append(
+                f"Among {len(ok)} eligible mentees of {country_name(t.attrs['focus'])}, the "
+                f"best-scoring is {ok.iloc[0]['country']}; the ranking is a judgement (weights), "
+                "and its sensitivity is shown below."
+            )
+    return out[:5] if len(out) >= 1 else ["No pair could be analysed for this edition."]
+
+
 __all__ = [
+    "BODY_NAMES",
     "COMPONENTS",
-    "EGDI_WEIGHTS",
     "HCI_BREAKS",
     "METHOD_BREAKS",
+    "MIN_LEAD",
+    "PAIRING_COLUMNS",
+    "PRIORITY_COLUMNS",
+    "REGIONAL_BODIES",
+    "SENSITIVITY_VARIANTS",
+    "FEATURE_LABELS",
+    "context_text",
+    "SIMILARITY_FEATURES",
     "TRANSFER_AREAS",
     "Context",
+    "Membership",
     "PairResult",
     "PairingReport",
     "PairingWeights",
     "SimilarityWeights",
     "TransferArea",
     "analyse_pair",
+    "bodies_of",
     "component_gaps",
     "context_similarity",
     "describe_jumps",
     "describe_pair",
+    "describe_peak",
     "describe_trajectories",
+    "key_findings",
+    "pair_alt",
+    "sensitivity_prose",
+    "trajectories_alt",
+    "METHOD_TEXT",
     "edition_changes",
     "edition_scores",
+    "explain_partner",
     "historical_jumps",
+    "history_intro",
+    "jumps_display",
     "iso3_code",
     "load_context",
     "nearest_better_peers",
     "not_assessed_message",
+    "official_languages",
     "pairing_report",
+    "pairing_sensitivity",
     "pairing_table",
+    "peak_and_decline",
     "plot_pair_gaps",
-    "PRIORITY_COLUMNS",
-    "priority_table",
     "plot_trajectories",
+    "priority_table",
     "stepping_stones",
     "trajectories",
     "transfer_priorities",

@@ -53,8 +53,33 @@ def test_coverage_shares_and_groups(cov2024):
 
 def test_coverage_2003_counts_unassessed():
     cov = overview.coverage(2003, covariates=[])
-    assert cov.shares.loc["egdi", "All countries"] == pytest.approx(173 / 193)
+    # 191 UN member states in 2003 (Montenegro joined in 2006, South Sudan in 2011).
+    assert cov.group_sizes["All countries"] == 191
+    assert cov.shares.loc["egdi", "All countries"] == pytest.approx(173 / 191)
     assert cov.ref_years.loc["egdi", "n"] == 173
+
+
+def test_selected_countries_column_for_a_code_list():
+    codes = ["DZA", "LBY", "MAR", "MRT", "TUN"]
+    cov = overview.coverage(2024, groups=[codes], covariates=["literacy_rate"])
+    assert cov.shares.columns[1] == overview.SELECTED_GROUP
+    assert cov.group_sizes[overview.SELECTED_GROUP] == 5
+    text = overview.coverage_prose(cov, overview.SELECTED_GROUP)
+    assert "the selected countries (5 countries)" in text and "DZA" not in text
+
+
+def test_sources_speak_of_the_edition():
+    t = overview.sources_table(2008).set_index("id")
+    assert t.loc["un_egdi_2024", "for_edition"] == "later"  # a later edition's file
+    assert t.loc["un_egdi_2003_2020", "for_edition"] == "used"
+    assert t.loc["oxford_gairi_2020", "for_edition"] == "later"  # AI readiness starts in 2019
+    assert t.loc["owid_tertiary", "for_edition"] == "used"  # 1970-2015 covers 2002-2007
+    assert overview.sources_table(2024).set_index("id").loc["owid_tertiary", "for_edition"] == (
+        "too old"  # ends 2015, older than 2024 - 1 - 5
+    )
+    shown = overview.sources_compact(overview.sources_table(2008))
+    assert "un_egdi_2024" not in set(shown["Catalogue id"])
+    assert "un_egdi_2003_2020" in set(shown["Catalogue id"])
 
 
 def test_egdi_departures_match_published_facts(egdi):
@@ -74,11 +99,16 @@ def test_caveats_are_computed(egdi, cov2024):
         "up to 0.014 (Cameroon)" in text
         and c08.loc["Published EGDI vs mean of its components", "applies"]
     )
-    assert (
-        "11 of 193 UN member states were not assessed in 2008"
-        in c08.loc["Countries not assessed", "text"]
-    )
-    assert "ranks run from 1 to 182" in c08.loc["Countries not assessed", "text"]
+    assert "2010" not in text  # a 2008 report does not quote the 2010 edition
+    not_assessed = c08.loc["Countries not assessed", "text"]
+    # South Sudan (UN member from 2011) is not yet a member, not "not assessed".
+    assert "10 of 192 UN member states were not assessed in 2008" in not_assessed
+    assert "South Sudan" not in not_assessed.split("(")[1].split(")")[0]
+    assert "2008: South Sudan" in not_assessed
+    assert "ranks run from 1 to 182" in not_assessed
+    # Only the method changes known in 2008.
+    meth = c08.loc["Methodology changes between editions", "text"]
+    assert "2014" not in meth and "HCI definition changed (2008)" in meth
     c03 = overview.caveats(2003, egdi=egdi).set_index("topic")
     assert c03.loc["Published values above 1", "applies"]
     assert (
@@ -100,7 +130,7 @@ def test_caveats_are_computed(egdi, cov2024):
 
 
 def test_method_changes_table_is_cited():
-    t = overview.method_changes(2010)
+    t = overview.method_changes()
     assert set(zip(t["edition"], t["index"], strict=True)) == {
         (2008, "HCI"),
         (2014, "HCI"),
@@ -108,20 +138,24 @@ def test_method_changes_table_is_cited():
         (2014, "TII"),
     }
     assert t["source"].str.contains("PROVENANCE").all()
-    assert (
-        t.set_index(["edition", "index"]).loc[(2014, "OSI"), "crossed_comparing_with"]
-        == "later editions"
-    )
+    # A report for 2010 knows the 2008 change only.
+    t10 = overview.method_changes(up_to=2010)
+    assert list(zip(t10["edition"], t10["index"], strict=True)) == [(2008, "HCI")]
+    assert overview.method_changes(up_to=2005).empty
 
 
 def test_assessment_counts(egdi):
     a = overview.assessment_counts(egdi).set_index("year")
+    # Montenegro (2006) and South Sudan (2011) are not yet members before they joined.
+    assert a["members"].to_dict()[2005] == 191 and a["members"].to_dict()[2010] == 192
+    assert a.loc[2005, "not_yet_members"] == "Montenegro, South Sudan"
+    assert (a["assessed"] + a["not_assessed"] == a["members"]).all()
     assert a["not_assessed"].to_dict() == {
-        2003: 20,
-        2004: 15,
-        2005: 14,
-        2008: 11,
-        2010: 10,
+        2003: 18,
+        2004: 13,
+        2005: 12,
+        2008: 10,
+        2010: 9,
         2012: 3,
         2014: 0,
         2016: 0,
@@ -130,7 +164,9 @@ def test_assessment_counts(egdi):
         2022: 0,
         2024: 0,
     }
-    assert "South Sudan" in a.loc[2010, "not_assessed_names"]
+    assert "South Sudan" not in a.loc[2010, "not_assessed_names"]
+    assert a.loc[2010, "not_yet_members"] == "South Sudan"
+    assert overview.assessment_counts(egdi, up_to=2008)["year"].max() == 2008
     assert overview.level_counts(2024, egdi).to_dict() == {
         "Very High": 76,
         "High": 62,
@@ -143,7 +179,62 @@ def test_distribution_figure_marks_group(egdi):
     fig = overview.plot_distributions(2003, ["BHR", "MNE"], "BHR", egdi)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["Bahrain (focus)"]  # Montenegro was not assessed in 2003
-    assert "not assessed: Montenegro" in " ".join(t.get_text() for t in fig.texts)
+    assert labels == ["Bahrain (focus)"]  # Montenegro joined the UN in 2006
+    assert "not yet a UN member: Montenegro" in " ".join(t.get_text() for t in fig.texts)
     assert ax.get_xlim()[1] > 1.42  # the published 2003 HCI of 1.422 stays visible
     plt.close(fig)
+
+
+def _all_text(ov) -> str:
+    cav = overview.caveats(ov.year, ov.coverage, ov.egdi)
+    parts = [
+        *overview.key_findings(ov),
+        overview.sources_prose(ov),
+        overview.coverage_prose(ov.coverage, ov.group_column),
+        overview.assessment_prose(ov),
+        overview.distributions_alt(ov),
+        overview.caveats_markdown(cav),
+        overview.vintage_prose(ov.vintage, ov.year),
+        *(overview.coverage_alt(ov.coverage, t) for t in overview.coverage_themes(ov.coverage)),
+    ]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def ov2008():
+    return overview.data_overview(2008, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN")
+
+
+def test_a_2008_overview_speaks_of_its_own_time_and_not_of_the_gcc(ov2008):
+    import re
+
+    text = _all_text(ov2008)
+    # Years in the text, except price bases of units ("2017 PPP $"): the values are still of
+    # reference years before 2008.
+    years = {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b(?! PPP)", text)}
+    assert years and max(years) <= 2008, sorted(y for y in years if y > 2008)
+    assert "GCC" not in text and "Bahrain" not in text and "DZA" not in text
+    assert "the selected countries" in text
+    assert ov2008.egdi["year"].max() == 2008 and ov2008.counts["year"].max() == 2008
+    assert ov2008.departures["year"].max() == 2008
+    # South Sudan, a UN member from 2011, is not counted in 2008: 192 member states.
+    assert "182 of the 192 UN member states" in overview.key_findings(ov2008)[0]
+    # Level groups of 2008 are today's thresholds, said so.
+    assert "applied retroactively" in overview.assessment_prose(ov2008)
+    # The published EGDI of 2008 is not the mean of its components: a key finding.
+    assert any("Cameroon" in f for f in overview.key_findings(ov2008))
+    assert 3 <= len(overview.key_findings(ov2008)) <= 5
+
+
+def test_vintage_table_matches_the_sensitivity_counts(ov2008):
+    sens = ov2008.vintage
+    t = overview.vintage_table(sens)
+    base = sens[sens["default"]].set_index("variable")
+    lit = t[t["Variable"] == overview.variable_info("literacy_rate")["label"]].iloc[0]
+    assert lit["Countries (shared rule)"] == base.loc["literacy_rate", "countries"]
+    loose = sens[(sens["variable"] == "literacy_rate") & sens["max_age"].isna()].iloc[0]
+    assert lit["Countries (no age limit)"] == loose["countries"]
+    assert loose["countries"] == base.loc["literacy_rate", "countries"] + loose["gained"]
+    # Rows without any value under any rule (data that start later) are left out.
+    assert (t.filter(like="Countries (").sum(axis=1) > 0).all()
+    assert (t["Countries (shared rule)"] <= 192).all()

@@ -81,3 +81,34 @@ def test_coverage_table_shares():
     cov = coverage_table(d, ["x"], groups=("GCC",))
     assert cov.loc["x", "All countries"] == 0.5
     assert cov.loc["x", "GCC"] == 0.5 and cov.loc["x", "Europe"] == 0.5
+
+
+def test_states_not_yet_un_members():
+    from egovlib.panel import not_yet_members
+
+    # An edition assesses the states that were members when it was prepared (Montenegro
+    # joined in 2006, South Sudan in 2011).
+    assert set(not_yet_members(2005)) == {"MNE", "SSD"}
+    assert set(not_yet_members(2008)) == {"SSD"} and set(not_yet_members(2010)) == {"SSD"}
+    assert not not_yet_members(2012)
+    assert "A/RES/65/308" in not_yet_members(2010)["SSD"].citation
+
+
+def test_vintage_sensitivity_counts_are_consistent():
+    from egovlib.panel import vintage_rule_text, vintage_sensitivity
+
+    s = vintage_sensitivity(2024, ["literacy_rate"]).set_index("rule")
+    default = s[s["default"]].iloc[0]
+    # The shared rule's count is what build_panel gives every report.
+    p = build_panel(2024, ["literacy_rate"], coverage_groups=())
+    assert default["countries"] == p.data["literacy_rate"].notna().sum()
+    assert default.name == vintage_rule_text()
+    loose = s.loc[vintage_rule_text(1, None)]
+    strict = s.loc[vintage_rule_text(1, 3)]
+    # Looser age limits only add values, stricter ones only remove them; same values otherwise.
+    assert loose["countries"] == default["countries"] + loose["gained"] and loose["lost"] == 0
+    assert strict["countries"] == default["countries"] - strict["lost"] and strict["gained"] == 0
+    assert loose["changed"] == strict["changed"] == 0
+    assert loose["median_age"] >= default["median_age"] >= strict["median_age"]
+    # A 2008 count leaves out South Sudan (not yet a UN member): at most 192 countries.
+    assert vintage_sensitivity(2008, ["literacy_rate"])["countries"].max() <= 192

@@ -283,9 +283,17 @@ def test_old_edition_with_unassessed_members(egdi):
     assert t["rank"].iloc[1:].isna().all() and (t["n_assessed"] == 173).all()
     b = standing.benchmark(2003, group, "BHR", egdi=egdi)
     assert b.change.status == "first_edition"
-    assert "Not assessed in 2003: Montenegro and South Sudan." in standing.standing_prose(b)
-    mne = b.trajectories[b.trajectories["iso3"] == "MNE"].set_index("year")
-    assert mne.loc[[2003, 2004, 2005], "rank"].isna().all() and mne.loc[2008, "assessed"]
+    assert (
+        "Not yet UN member states in 2003: Montenegro and South Sudan."
+        in standing.standing_prose(b)
+    )
+    # A 2003 report shows nothing published after 2003, and no row for a state not yet a member.
+    assert b.trajectories["year"].max() == 2003
+    assert set(b.trajectories["iso3"]) == {"BHR"}
+    mne = standing.rank_trajectories(group, egdi=egdi, up_to=2024)
+    mne = mne[mne["iso3"] == "MNE"].set_index("year")
+    # not yet a UN member before 2006: no row at all (not "not assessed"), assessed from 2008
+    assert not {2003, 2004, 2005} & set(mne.index) and mne.loc[2008, "assessed"]
     # Focus not assessed now, or not in the previous edition: a message, not a crash.
     b05 = standing.benchmark(2005, group, "MNE", egdi=egdi)
     assert b05.gaps is None and b05.change.status == "not_assessed_now"
@@ -301,6 +309,190 @@ def test_rank_chart_inverted_focus_highlighted_with_gaps(egdi):
     assert ax.yaxis_inverted()
     lines = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}
     assert matplotlib.colors.same_color(lines["Bahrain"].get_color(), plots.FOCUS_COLOUR)
-    assert np.isnan(lines["South Sudan"].get_ydata().astype(float)).sum() == 5  # 2003-2010
+    assert "South Sudan" not in lines  # not yet a UN member up to 2005: no line, no gap
     assert fig.texts and fig.get_suptitle()
     plt.close(fig)
+
+
+# ------------------------------------------------------------------------------ change, targets
+def change_panel() -> pd.DataFrame:
+    """Five countries in 2022 and 2024; EGDI = mean of the components (hand-checkable)."""
+    comps = {  # iso3: ((osi, hci, tii) in 2022, (osi, hci, tii) in 2024, rank 2022, rank 2024)
+        "BHR": ((0.50, 0.60, 0.40), (0.70, 0.60, 0.55), 3, 4),
+        "DNK": ((0.90, 0.90, 0.80), (0.92, 0.88, 0.90), 1, 1),
+        "TUN": ((0.40, 0.50, 0.30), (0.40, 0.45, 0.40), 5, 5),
+        "FRA": ((0.80, 0.85, 0.70), (0.85, 0.80, 0.75), 2, 2),
+        # Kuwait's TII jumps 0.10 -> 0.72: a likely data revision (> 0.5 in one edition).
+        "KWT": ((0.60, 0.70, 0.10), (0.62, 0.68, 0.72), 4, 3),
+    }
+    rows = []
+    for iso3, (a, b, r0, r1) in comps.items():
+        for year, (osi, hci, tii), rank in ((2022, a, r0), (2024, b, r1)):
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "year": year,
+                    "rank": rank,
+                    "egdi": (osi + hci + tii) / 3,
+                    "osi": osi,
+                    "hci": hci,
+                    "tii": tii,
+                    "epi": 0.5,
+                }
+            )
+    return tiny_panel(rows)
+
+
+def test_change_three_ways_hand_checked():
+    p = change_panel()
+    ch = standing.pair_changes(2024, 2022, p)
+    # Median changes over the five countries: OSI +0.02, HCI -0.02, TII +0.10.
+    assert ch.attrs["median"]["osi"] == pytest.approx(0.02)
+    assert ch.attrs["median"]["hci"] == pytest.approx(-0.02)
+    assert ch.attrs["median"]["tii"] == pytest.approx(0.10)
+    # EGDI changes: BHR 0.35/3, DNK 0.10/3, TUN 0.05/3, FRA 0.05/3, KWT 0.62/3 -> median 0.10/3.
+    assert ch.attrs["median"]["egdi"] == pytest.approx(0.10 / 3)
+    tw = standing.change_three_ways(ch, "BHR")
+    assert tw["change"][["osi", "hci", "tii"]].tolist() == pytest.approx([0.20, 0.0, 0.15])
+    assert tw["net_change"][["osi", "hci", "tii"]].tolist() == pytest.approx([0.18, 0.02, 0.05])
+    assert tw.loc["egdi", "net_change"] == pytest.approx(0.35 / 3 - 0.10 / 3)
+    # z-score change: (x - mean) / population SD within each edition.
+    e22, e24 = p[p["year"] == 2022].set_index("iso3"), p[p["year"] == 2024].set_index("iso3")
+    z = lambda s: (s - s.mean()) / s.std(ddof=0)  # noqa: E731
+    assert tw.loc["osi", "z_change"] == pytest.approx(z(e24["osi"])["BHR"] - z(e22["osi"])["BHR"])
+    # Ranks among the countries in both editions: OSI 4th -> 3rd (+1), TII 3rd -> 4th (-1).
+    assert (tw.loc["osi", "rank_before"], tw.loc["osi", "rank_after"]) == (4, 3)
+    assert tw.loc["osi", "rank_change"] == 1 and tw.loc["tii", "rank_change"] == -1
+    assert not tw["likely_revision"].any()
+    assert standing.change_three_ways(ch, "KWT").loc["tii", "likely_revision"]
+    shifts = standing.common_shifts(ch, p)
+    assert shifts.loc["tii", "share_rose"] == 1.0 and shifts.loc["tii", "common_shift"]
+    assert (
+        shifts.loc["hci", "share_fell"] == pytest.approx(0.8) and shifts.loc["hci", "common_shift"]
+    )
+    assert not shifts["crosses_break"].any()
+
+
+def test_decomposition_table_raw_and_net_hand_checked():
+    c = standing.edition_change(2024, "BHR", change_panel())
+    t = c.table().set_index("term")
+    osi = t.loc["OSI (change / 3)"]
+    assert (osi["change"], osi["egdi_points"]) == pytest.approx((0.20, 0.20 / 3))
+    assert (osi["net_change"], osi["net_egdi_points"]) == pytest.approx((0.18, 0.06))
+    tii = t.loc["TII (change / 3)"]
+    assert (tii["net_change"], tii["net_egdi_points"]) == pytest.approx((0.05, 0.05 / 3))
+    egdi = t.loc["EGDI change (published)"]
+    assert egdi["change"] == pytest.approx(0.35 / 3) and egdi["net_change"] == pytest.approx(
+        0.25 / 3
+    )
+    # The published EGDI is the component mean here: the departure row is 0, and the raw
+    # contributions add up to the EGDI change.
+    assert t.filter(like="Departure", axis=0)["egdi_points"].item() == pytest.approx(0.0)
+    assert t.iloc[:3]["egdi_points"].sum() == pytest.approx(egdi["change"])
+    # The EGDI rose net of the median country but the rank fell (Kuwait's revision passed
+    # Bahrain): the key finding says so instead of claiming agreement.
+    b = standing.benchmark(2024, ["BHR", "DNK", "KWT"], "BHR", comparisons=[], egdi=change_panel())
+    found = " ".join(standing.key_findings(b))
+    assert "Read with care: the rank moved -1" in found and "agree" not in found
+
+
+def test_revision_flags_hand_checked():
+    r = standing.revision_flags(change_panel())
+    assert r[["iso3", "index", "from_year", "to_year"]].to_numpy().tolist() == [
+        ["KWT", "tii", 2022, 2024]
+    ]
+    assert r.loc[0, "change"] == pytest.approx(0.62) and not r.loc[0, "zero_end"]
+    assert standing.revision_flags(change_panel(), threshold=0.7).empty
+
+
+def test_targets_margins_and_sensitivity_hand_checked():
+    p = tiny_panel(
+        [
+            {"iso3": c, "year": 2024, "rank": r, "egdi": e, "osi": o, "hci": h, "tii": t}
+            for c, r, e, o, h, t in (
+                ("DNK", 1, 0.95, 0.95, 0.95, 0.95),
+                ("FRA", 2, 0.90, 0.90, 0.90, 0.90),
+                ("KOR", 3, 0.85, 0.85, 0.85, 0.85),
+                ("SAU", 4, 0.80, 0.80, 0.80, 0.80),
+                ("BHR", 5, 0.78, 0.90, 0.80, 0.64),
+                ("TUN", 6, 0.70, 0.70, 0.70, 0.70),
+            )
+        ]
+    )
+    t = standing.rank_targets(2024, "BHR", p, ranks=(5, 3, 1)).set_index("target")
+    assert list(t.index) == ["next rank", "top 5", "top 3", "top 1"]
+    nxt = t.loc["next rank"]  # pass Saudi Arabia (0.80): +0.02 EGDI, +0.06 on one component
+    assert nxt["rival"] == "SAU" and nxt["egdi_gain"] == pytest.approx(0.02)
+    assert nxt["gain_osi"] == pytest.approx(0.06) and nxt["feasible_osi"]
+    top3 = t.loc["top 3"]  # pass Korea (0.85): +0.07 EGDI = +0.21 on one component
+    assert top3["egdi_gain"] == pytest.approx(0.07) and top3["gain_tii"] == pytest.approx(0.21)
+    # OSI 0.90 + 0.21 and HCI 0.80 + 0.21 would pass 1; TII 0.64 + 0.21 would not.
+    assert (top3["feasible_osi"], top3["feasible_hci"], top3["feasible_tii"]) == (
+        False,
+        False,
+        True,
+    )
+    assert not any(t.loc["top 1", [f"feasible_{c}" for c in ("osi", "hci", "tii")]])
+    held = t.loc["top 5"]  # already 5th: the cushion over Tunisia is 0.08
+    assert held["status"] == "held" and held["cushion"] == pytest.approx(0.08)
+    m = standing.neighbour_margins(2024, "BHR", p, k=2)
+    assert m["iso3"].tolist() == ["KOR", "SAU", "BHR", "TUN"]
+    assert m["margin"].tolist() == pytest.approx([0.07, 0.02, 0.0, -0.08])
+    assert m["position"].tolist() == ["above", "above", "focus", "below"]
+    s = standing.rank_sensitivity(2024, "BHR", p, moves=(0.03, 0.10)).set_index("move")
+    # +0.03 -> 0.81 passes Saudi Arabia only; -0.03 -> 0.75 keeps 5th.
+    assert (s.loc[0.03, "rank_if_gain"], s.loc[0.03, "rank_if_loss"]) == (4, 5)
+    # +0.10 -> 0.88 passes Korea too; -0.10 -> 0.68 falls behind Tunisia.
+    assert (s.loc[0.10, "places_gained"], s.loc[0.10, "places_lost"]) == (2, 1)
+    assert s.loc[0.10, "component_move"] == pytest.approx(0.30)
+
+
+def test_identity_readiness_gcc_2024_from_the_gtmi_2022_round():
+    from egovlib import load_table
+
+    r = standing.identity_readiness(2024, "GCC").set_index("iso3")
+    assert (r["gtmi_year"] == 2022).all()  # the latest round before the 2024 edition
+    # Kuwait: no service bus (I-4 = 0) and a partial cloud (I-1 = 1); the others have all four.
+    assert r["complete"].to_dict() == {c: c != "KWT" for c in r.index}
+    assert (r.loc["KWT", "gtmi_service_bus"], r.loc["KWT", "gtmi_gov_cloud"]) == (0, 1)
+    t = load_table("gtmi_indicators")
+    sig = t[(t["variable"] == "gtmi_digital_signature") & (t["year"] == 2022)]
+    sig = sig.set_index("iso3")["value"]
+    assert r["gtmi_digital_signature"].to_dict() == {c: int(sig[c]) for c in r.index}
+    text = standing.readiness_prose(standing.identity_readiness(2024, "GCC"), "GCC")
+    assert "5 of 6 countries have all four" in text
+    assert "Kuwait: service bus none; government cloud only partial." in text
+    assert "not counted" in text
+    old = standing.identity_readiness(2008, "GCC")
+    assert old["gtmi_year"].isna().all() and "2020" not in standing.readiness_prose(old, "GCC")
+
+
+def test_largest_gain_says_when_the_three_measures_disagree(egdi):
+    # Bahrain 2022 -> 2024: OSI +0.140 and TII +0.125 net of the median country (within 0.02),
+    # while by rank TII moved most (65 -> 10) where 34 countries crowd at the ceiling.
+    b24 = standing.edition_change(2024, "BHR", egdi)
+    lg = standing.largest_gain(b24)
+    assert lg["verdict"] == "close" and lg["close"] == ["osi", "tii"] and lg["by_rank"] == "tii"
+    text = standing.gain_sentence(b24, lg)
+    assert "no single component stands out" in text and "ceiling compression" in text
+    # 2005 -> 2008: the HCI changed method; OSI leads on all three measures.
+    assert standing.largest_gain(standing.edition_change(2008, "BHR", egdi))["verdict"] == "clear"
+    # Tunisia 2022 -> 2024: TII net of the median, HCI by rank (114 -> 107).
+    tun = standing.largest_gain(standing.edition_change(2024, "TUN", egdi))
+    assert (tun["verdict"], tun["by_net"], tun["by_rank"]) == ("disputed", "tii", "hci")
+
+
+def test_next_level_group_is_a_target_at_any_rank(egdi):
+    cols = ("iso3", "rank", "egdi", "osi", "hci", "tii")
+    rows = [("DNK", 1, 0.95, 0.95, 0.95, 0.95), ("TUN", 2, 0.70, 0.60, 0.70, 0.80)]
+    p = tiny_panel([{"year": 2024, **dict(zip(cols, r, strict=True))} for r in rows])
+    t = standing.rank_targets(2024, "TUN", p, ranks=(1,)).set_index("target")
+    lvl = t.loc["Very High level group"]  # 0.75 - 0.70 = +0.05 EGDI, +0.15 on one component
+    assert lvl["egdi_gain"] == pytest.approx(0.05) and lvl["gain_osi"] == pytest.approx(0.15)
+    assert pd.isna(lvl["target_rank"]) and lvl["feasible_tii"]  # 0.80 + 0.15 <= 1
+    # Tunisia 2024 (87th): the top 15 needs +0.714 on one component, more than any can rise;
+    # the key finding names the Very High threshold instead.
+    b = standing.benchmark(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN", egdi=egdi)
+    found = " ".join(standing.key_findings(b))
+    assert "the Very High level group needs +0.057 EGDI" in found and "top 15" not in found
+    assert b.group_title == "The selected countries"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -79,23 +80,25 @@ def test_feasible_target_and_transfer_priorities_by_hand():
         {"osi": 0.3, "hci": 0.6, "tii": 0.6, "epi": 0.2},
     )
     pri = tw.transfer_priorities(gaps, {"osi": 0.45, "epi": 0.9, "hci": np.nan, "tii": 0.7})
-    # OSI: gap 0.6, feasible gain 0.15 -> closable 0.15, priority 1.0 x 0.15
+    # OSI: gap 0.6, feasible gain 0.15 -> closable 0.15 = 0.05 EGDI points, priority 1.0 x 0.05
     assert pri.loc["osi", "closable"] == pytest.approx(0.15)
     assert pri.loc["osi", "closable_egdi_points"] == pytest.approx(0.05)
-    assert pri.loc["osi", "priority"] == pytest.approx(0.15)
-    # EPI: gain 0.7 exceeds the gap 0.6 -> the whole lead is closable; 0.9 x 0.6
+    assert pri.loc["osi", "priority"] == pytest.approx(0.05)
+    # EPI: gain 0.7 exceeds the gap 0.6 -> the whole lead is closable, but it earns no EGDI
+    # points, so its priority is 0 and it is never the target by default
     assert pri.loc["epi", "closable"] == pytest.approx(0.6)
-    assert pri.loc["epi", "priority"] == pytest.approx(0.54)
+    assert pri.loc["epi", "priority"] == 0
     # TII: mentee ahead -> nothing to close; HCI: no better peer -> nothing feasible
     assert pri.loc["tii", "closable"] == 0 and pri.loc["hci", "closable"] == 0
-    assert pri.index.tolist() == ["epi", "osi", "hci", "tii"]
+    assert pri.index.tolist() == ["osi", "epi", "hci", "tii"]
     assert pri["rank"].tolist() == [1, 2, 3, 4]
 
 
 def test_transferable_components_outrank_infrastructure_and_schooling_for_equal_gaps():
     gaps = tw.component_gaps({c: 0.8 for c in tw.COMPONENTS}, {c: 0.4 for c in tw.COMPONENTS})
     pri = tw.transfer_priorities(gaps, {c: 0.6 for c in tw.COMPONENTS})
-    assert pri.index.tolist() == ["osi", "epi", "tii", "hci"]
+    # equal EGDI points: transferability decides; the EPI earns no EGDI points, so it comes last
+    assert pri.index.tolist() == ["osi", "tii", "hci", "epi"]
 
 
 def test_pairing_score_by_hand_and_ties_broken_by_code():
@@ -121,19 +124,57 @@ def test_pairing_score_by_hand_and_ties_broken_by_code():
         index=["BHR", "TUN", "COM"],
     )
     t = tw.pairing_table(scores, ctx, "BHR", weights={"lead": 0.5, "similarity": 0.5})
-    # positive leads osi .4, hci 0, tii .2, epi .5 weighted by transferability 1, .1, .25, .9
-    lead = (1 * 0.4 + 0.1 * 0 + 0.25 * 0.2 + 0.9 * 0.5) / (1 + 0.1 + 0.25 + 0.9)
-    sim = (0 + 1 / 3 + 0.5 + 2 / 3) / 4
-    assert t["lead"].tolist() == pytest.approx([lead, lead])
+    # target = the EGDI component whose lead is worth most: transferability x lead / 3 ->
+    # OSI 1 x .4, TII .25 x .2, HCI none (the EPI, outside the EGDI, is never the default target)
+    assert t["target"].tolist() == ["osi", "osi"] and t["lead"].tolist() == pytest.approx([0.4] * 2)
+    assert t["egdi_points"].tolist() == pytest.approx([0.4 / 3] * 2)
+    sim = (0 + 1 / 3 + 0.5 + 2 / 3) / 4  # region, income, population, GTMI (no language/bodies)
     assert t["similarity"].tolist() == pytest.approx([sim, sim])
-    assert t["score"].tolist() == pytest.approx([0.5 * lead + 0.5 * sim] * 2)
+    # weighted geometric mean of the lead share (1 for the largest) and the similarity
+    assert t["score"].tolist() == pytest.approx([1.0**0.5 * sim**0.5] * 2)
     assert t["iso3"].tolist() == ["COM", "TUN"]  # equal scores: alphabetical
-    assert "Bahrain leads on transferable OSI by 0.40, EPI by 0.50" in t.loc[0, "reasons"]
-    assert "Bahrain level or behind on HCI" in t.loc[0, "reasons"]
+    assert "Bahrain leads on OSI by 0.400" in t.loc[0, "reasons"]
     assert "GTMI group B vs A" in t.loc[0, "reasons"]
-    # as mentee: the candidates' lead over BHR is positive only on HCI (0.1)
+    # as mentee: the candidates lead BHR only on HCI (0.1): eligible, target HCI
     m = tw.pairing_table(scores, ctx, "BHR", role="mentee")
-    assert m["lead"].tolist() == pytest.approx([0.1 * 0.1 / 2.25] * 2)
+    assert m["target"].tolist() == ["hci", "hci"] and m["eligible"].all()
+    # a chosen target without a lead makes every candidate ineligible: never a mentor without lead
+    none = tw.pairing_table(scores, ctx, "BHR", role="mentee", target="osi")
+    assert not none["eligible"].any() and none["rank"].isna().all()
+
+
+def test_pairing_never_proposes_a_mentor_without_a_lead():
+    """Similarity cannot replace the lead: a very similar candidate without a lead on the target
+    is not eligible, whatever the weights."""
+    scores = pd.DataFrame(
+        {
+            "osi": [0.9, 0.89, 0.3],
+            "hci": [0.8, 0.8, 0.5],
+            "tii": [0.7, 0.7, 0.2],
+            "epi": [0.9, 0.9, 0.1],
+        },
+        index=["BHR", "KWT", "COM"],
+    )
+    ctx = pd.DataFrame(
+        {
+            "region": ["Asia", "Asia", "Africa"],
+            "subregion": ["Western Asia", "Western Asia", "Sub-Saharan Africa"],
+            "income_group": ["High income", "High income", "Lower middle income"],
+            "income_level": [4.0, 4.0, 2.0],
+            "log10_population": [6.2, 6.6, 5.9],
+            "gtmi_group": [4.0, 4.0, 2.0],
+            "population": [1.6e6, 4e6, 8e5],
+        },
+        index=["BHR", "KWT", "COM"],
+    )
+    for w in ({"lead": 0.5, "similarity": 0.5}, {"lead": 0.01, "similarity": 0.99}):
+        t = tw.pairing_table(scores, ctx, "BHR", weights=w).set_index("iso3")
+        assert not t.loc["KWT", "eligible"] and pd.isna(t.loc["KWT", "rank"])  # lead 0.01
+        assert t.loc["COM", "eligible"] and t.loc["COM", "rank"] == 1
+    # as mentee of everyone: nobody leads BHR, so nobody is proposed as its mentor
+    m = tw.pairing_table(scores, ctx, "BHR", role="mentee")
+    assert not m["eligible"].any()
+    assert (m.loc[m["eligible"], "lead"] >= tw.MIN_LEAD).all()
 
 
 # --- real data ----------------------------------------------------------------------------------
@@ -164,8 +205,8 @@ def test_default_pairs_2024_feasible_targets_and_stepping_stones(egdi, ctx2024):
     e = egdi[egdi["year"] == 2024].set_index("iso3")
     for mentee in ("TUN", "COM"):
         r = tw.analyse_pair("BHR", mentee, 2024, panel=egdi, context=ctx2024)
-        assert r.ok and r.target in ("osi", "epi")
-        assert set(r.priorities.index[:2]) == {"osi", "epi"}  # know-how before infrastructure
+        # chosen by EGDI points x transferability: OSI (know-how) before infrastructure; never EPI
+        assert r.ok and r.target == "osi" and r.priorities.index[-1] == "epi"
         for c, peers in r.peers.items():
             assert len(peers) == 5 and "BHR" not in peers["iso3"].tolist()
             assert (peers["score"] > e.loc[mentee, c]).all()
@@ -173,31 +214,35 @@ def test_default_pairs_2024_feasible_targets_and_stepping_stones(egdi, ctx2024):
         ft = r.priorities.loc[r.target, "feasible_target"]
         assert len(r.stones) == 5 and (r.stones[r.target] >= ft).all()
         assert not set(r.stones["iso3"]) & {"BHR", mentee}
-        assert r.similarity_detail["features"] == "region, income, population, gtmi"
+        assert (
+            r.similarity_detail["features"] == "region, income, population, gtmi, language, bodies"
+        )
         text = tw.describe_pair(r)
         assert "not part of the EGDI" in text and f"Target component: {r.target.upper()}" in text
 
 
 def test_old_edition_runs_and_unassessed_mentee_gets_message(egdi):
     ctx = tw.load_context(2008)
-    assert ctx.features == ["region", "income"]  # population (2018+) and GTMI (2020+) absent
+    # population (2018+) and GTMI (2020+) absent under the vintage rule
+    assert ctx.features == ["region", "income", "language", "bodies"]
     assert any("population" in n and "left out" in n for n in ctx.notes)
     for mentee in ("TUN", "COM"):
         assert tw.analyse_pair("BHR", mentee, 2008, panel=egdi, context=ctx).ok
     r = tw.analyse_pair("BHR", "SSD", 2008, panel=egdi, context=ctx)
     assert not r.ok and r.gaps.empty
-    assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in r.message
-    assert "2012" in r.message and tw.describe_pair(r) == r.message
-    m = tw.analyse_pair("SSD", "TUN", 2010, panel=egdi, context=tw.load_context(2010))
-    assert not m.ok and "the mentor, was not assessed in the 2010 edition" in m.message
+    assert "South Sudan (SSD), the mentee, was not yet a UN member state" in r.message
+    assert "2012" not in r.message and tw.describe_pair(r) == r.message  # no later edition
+    m = tw.analyse_pair("LBY", "TUN", 2005, panel=egdi, context=tw.load_context(2005))
+    assert not m.ok and "the mentor, was not assessed in the 2005 edition" in m.message
+    assert "2008" not in m.message
 
 
 def test_missing_covariate_reader_is_reported_not_faked(monkeypatch):
     monkeypatch.setattr(tw, "covariate_catalogue", lambda: {})
     ctx = tw.load_context(2024)
-    assert ctx.features == ["region", "income"]
+    assert ctx.features == ["region", "income", "language", "bodies"]
     assert ctx.data["population"].isna().all() and ctx.data["gtmi_group"].isna().all()
-    assert any("`gtmi_group` is not available" in n for n in ctx.notes)
+    assert any("Gtmi group is not available" in n for n in ctx.notes)
 
 
 def test_automatic_pairing_is_deterministic_and_gives_reasons(egdi, ctx2024):
@@ -205,16 +250,29 @@ def test_automatic_pairing_is_deterministic_and_gives_reasons(egdi, ctx2024):
     a = tw.pairing_table(scores, ctx2024.data, "BHR")
     b = tw.pairing_table(scores, tw.load_context(2024).data, "BHR")
     pd.testing.assert_frame_equal(a, b)
-    assert len(a) == 192 and a["rank"].tolist() == list(range(1, 193))
-    assert a["score"].is_monotonic_decreasing
-    assert a["score"].to_numpy() == pytest.approx(0.5 * a["lead"] + 0.5 * a["similarity"])
-    assert a["reasons"].str.startswith("score ").all()
-    assert a["reasons"].str.contains("Bahrain").all() and a["reasons"].str.contains("context").all()
+    ok = a[a["eligible"]]
+    assert len(a) == 192 and ok["rank"].tolist() == list(range(1, len(ok) + 1))
+    assert ok["score"].is_monotonic_decreasing and (ok["lead"] >= tw.MIN_LEAD).all()
+    assert a.loc[~a["eligible"], "rank"].isna().all()
+    assert (ok["target"] != "epi").all()  # never EPI by default
+    assert a["reasons"].str.contains("Bahrain").all()
     qat = a[a["iso3"] == "QAT"].iloc[0]
     assert "same sub-region (Western Asia)" in qat["reasons"]
-    assert "same income group" in qat["reasons"]
+    assert "shared bodies: Arab League, GCC, OIC" in qat["reasons"]
     africa = tw.pairing_table(scores, ctx2024.data, "BHR", candidates="Africa")
     assert set(africa["iso3"]) <= set(egdi.loc[egdi["region"] == "Africa", "iso3"])
+
+
+def test_language_and_regional_bodies_in_similarity(ctx2024):
+    assert tw.official_languages("TUN") == ("ar", "fr")
+    assert tw.bodies_of("MAR", 2016) == frozenset({"Arab League", "OIC", "Francophonie"})
+    assert "African Union" in tw.bodies_of("MAR", 2018)  # rejoined in 2017
+    assert "Francophonie" not in tw.bodies_of("QAT", 2010)  # associate member from 2012
+    s = tw.context_similarity(ctx2024.data, "BHR")
+    assert s.loc["TUN", "sim_language"] == 1.0 and s.loc["FRA", "sim_language"] == 0.0
+    # BHR {Arab League, GCC, OIC}; TUN {Arab League, OIC, African Union, Francophonie}: 2 / 5
+    assert s.loc["TUN", "sim_bodies"] == pytest.approx(0.4)
+    assert s.loc["KWT", "sim_bodies"] == 1.0
 
 
 def test_pairing_drops_unassessed_candidates_and_refuses_unassessed_focus(egdi):
@@ -227,7 +285,7 @@ def test_pairing_drops_unassessed_candidates_and_refuses_unassessed_focus(egdi):
         tw.pairing_table(scores, ctx.data, "SSD")
 
 
-def test_pairing_report_names_best_candidate_ranks_chosen_and_dropped(egdi):
+def test_pairing_report_explains_chosen_partners(egdi):
     ctx = tw.load_context(2008)
     scores = tw.edition_scores(egdi, 2008)
     rep = tw.pairing_report(
@@ -244,18 +302,89 @@ def test_pairing_report_names_best_candidate_ranks_chosen_and_dropped(egdi):
     t = rep.table
     assert set(t["iso3"]) == {"TUN", "COM", "MAR"} and len(rep.shown) == 2
     assert rep.shown["rank"].tolist() == [1, 2] and "reasons" in rep.shown.columns
-    assert rep.caption == "Mentees proposed for Bahrain (2008); top 2 of 3"
-    assert "Not assessed in 2008, so not ranked: SSD." in rep.text
+    assert rep.caption.startswith("Mentees proposed for Bahrain (2008): the 2 best of")
+    assert "Not assessed in 2008, so not ranked: South Sudan." in rep.text
     best = t.iloc[0]
-    tun = int(t.loc[t["iso3"] == "TUN", "rank"].item())
     assert f"Best-scoring mentee for Bahrain: **{best['country']}** ({best['reasons']})" in rep.text
-    assert f"Positions of the chosen mentees: Tunisia {tun}, South Sudan not ranked." in rep.text
-    # as mentee, candidates are mentors; nothing dropped and nothing chosen: no prose
-    rev = tw.pairing_report(
-        scores, ctx.data, "COM", role="mentee", year=2008, label="Mentors proposed for Comoros"
+    tun = t.set_index("iso3").loc["TUN"]
+    assert f"**Tunisia** ranks {int(tun['rank'])} of" in rep.text
+    assert "South Sudan is not among the candidates" in rep.text
+
+
+def test_pairing_sensitivity_lists_variants(egdi, ctx2024):
+    scores = tw.edition_scores(egdi, 2024)
+    s = tw.pairing_sensitivity(scores, ctx2024.data, "BHR", role="mentor", chosen=["TUN", "COM"])
+    assert len(s) == len(tw.SENSITIVITY_VARIANTS) and {"Tunisia", "Comoros"} <= set(s.columns)
+    base = tw.pairing_table(scores, ctx2024.data, "BHR").set_index("iso3")
+    assert s.loc[0, "Tunisia"] == base.loc["TUN", "rank"]
+    assert s.loc[0, "variant"] == "as chosen (lead 0.5, similarity 0.5, minimum lead 0.05)"
+    assert "similarity without GovTech maturity (GTMI group)" in set(s["variant"])
+
+
+def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
+    # In 2008 there are no population or GTMI data: dropping them changes nothing, so those
+    # rows are left out instead of repeating the first one.
+    ctx = tw.load_context(2008)
+    assert "population" not in ctx.features and "gtmi" not in ctx.features
+    scores = tw.edition_scores(egdi, 2008)
+    s = tw.pairing_sensitivity(
+        scores, ctx.data, "BHR", role="mentor", chosen=["TUN"], features=ctx.features
     )
-    assert rev.text == "" and len(rev.shown) == 15
-    assert (rev.table["lead"] >= 0).all()
+    assert len(s) == len(tw.SENSITIVITY_VARIANTS) - 2
+    assert not s["variant"].str.contains("population|GTMI").any()
+    # A report that chose lead 0.75 does not show "lead 0.75, similarity 0.25" twice.
+    s75 = tw.pairing_sensitivity(
+        scores,
+        ctx.data,
+        "BHR",
+        role="mentor",
+        weights={"lead": 0.75, "similarity": 0.25},
+        features=ctx.features,
+    )
+    assert s75.loc[0, "variant"].startswith("as chosen (lead 0.75, similarity 0.25")
+    assert "lead 0.75, similarity 0.25" not in set(s75["variant"])
+    assert "GovTech maturity" in tw.context_text(ctx, 2008)  # in words, not "gtmi"
+    assert "applied retroactively to 2008" in tw.context_text(ctx, 2008)
+
+
+def test_unknown_weight_key_is_a_spec_error():
+    from egovlib.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"unknown PairingWeights key\(s\) \['leed'\]. Fix:"):
+        tw.PairingWeights.from_mapping({"leed": 0.5})
+
+
+def test_history_of_an_old_edition_names_no_later_method_change(egdi):
+    assert "2014" not in tw.history_intro(2008) and "2014" in tw.history_intro(2024)
+    j = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2008)
+    shown = tw.jumps_display(j, 2008)
+    assert "iso3" not in shown and not any("2014" in c for c in shown.columns)
+    assert "Own OSI (EGDI points)" in shown and "residual" not in shown
+    # The break column is shown only when steps across the break are (parameters ask for them).
+    j24 = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2024)
+    assert not any("2014" in c for c in tw.jumps_display(j24, 2024).columns)
+    jb = tw.historical_jumps(egdi, 0.3, metric="osi", up_to=2024, include_breaks=True, n=200)
+    assert jb["crosses_break"].any() and "Crosses the 2014 break?" in tw.jumps_display(jb, 2024)
+    # Bahrain 2003 -> 2008: the EGDI crosses the 2008 HCI change, the OSI does not.
+    text = tw.describe_trajectories(egdi, ["BHR"], 2008)
+    assert "EGDI across the 2008 method change" in text and "OSI across" not in text
+    alt = tw.trajectories_alt(egdi, "BHR", ["TUN"], 2008)
+    assert "in 2003 and" in alt and not re.search(r"\b\d{4}\.0\b", alt)  # years, not floats
+
+
+def test_mentee_peak_and_decline(egdi):
+    p = tw.peak_and_decline(egdi, "TUN", 2024).set_index("index")
+    e = egdi[egdi["iso3"] == "TUN"].set_index("year")
+    assert p.loc["osi", "peak_year"] == 2018 and p.loc["osi", "peak"] == pytest.approx(0.8056)
+    assert p.loc["osi", "change_since_peak"] == pytest.approx(e.loc[2024, "osi"] - 0.8056)
+    assert p.loc["osi", "era_start"] == 2014
+    assert "OSI peaked at 0.806 in 2018" in tw.describe_peak(p.reset_index(), "TUN")
+    # a report for 2016 does not know the 2018 peak
+    assert tw.peak_and_decline(egdi, "TUN", 2016).set_index("index").loc["osi", "peak_year"] <= 2016
+    # a state not yet assessed (South Sudan, a UN member from 2011) gets an empty table, not a crash
+    none = tw.peak_and_decline(egdi, "SSD", 2008)
+    assert none.empty and "peak_year" in none.columns
+    assert tw.describe_peak(none, "SSD") == "South Sudan has no assessed edition to compare."
 
 
 def test_history_decomposition_adds_up_and_respects_editions(egdi):
@@ -264,6 +393,12 @@ def test_history_decomposition_adds_up_and_respects_editions(egdi):
     assert (ch["to_year"] > ch["from_year"]).all()
     total = ch[["contrib_osi", "contrib_hci", "contrib_tii", "residual"]].sum(axis=1)
     assert np.allclose(total, ch["d_egdi"])
+    # Net of the median country: own contributions plus the shared part add up exactly.
+    own = ch[["own_osi", "own_hci", "own_tii", "shared"]].sum(axis=1)
+    assert np.allclose(own, ch["d_egdi"])
+    step = ch[ch["to_year"] == 2024]
+    assert step["net_tii"].median() == pytest.approx(0.0)
+    assert np.allclose(step["own_tii"], (step["d_tii"] - step["d_tii"].median()) / 3)
     same = ch[~ch["to_year"].isin([2008, 2010]) & ~ch["from_year"].isin([2008, 2010])]
     assert same["residual"].abs().max() < 2e-4  # EGDI = mean of components there
     # one step checked against the published values: Tunisia 2018 -> 2020
@@ -278,13 +413,13 @@ def test_history_decomposition_adds_up_and_respects_editions(egdi):
 
 def test_historical_jumps_from_similar_level(egdi):
     j = tw.historical_jumps(egdi, 0.6, metric="osi", band=0.1, n=8, up_to=2024)
-    assert len(j) == 8 and j["d_osi"].is_monotonic_decreasing
+    assert len(j) == 8 and j["net_osi"].is_monotonic_decreasing  # ranked net of the median
     assert ((j["osi_start"] - 0.6).abs() <= 0.1).all()
     assert not j["crosses_break"].any()
     past = tw.historical_jumps(egdi, 0.13, metric="osi", up_to=2008)
     assert (past["to_year"] <= 2008).all()
     text = tw.describe_jumps(j, "osi", 0.6, 0.1, "TUN", 2024)
-    assert "from OSI" in text and "relative within an edition" in text
+    assert "from OSI" in text and "net of the median country" in text
     none = tw.historical_jumps(egdi, 0.3, up_to=2003)
     assert none.empty
     assert "history offers no comparable jump" in tw.describe_jumps(
@@ -298,7 +433,14 @@ def test_published_zero_components_do_not_count_as_jumps(egdi):
     kept = tw.historical_jumps(egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008)
     assert "LIE" not in kept["iso3"].tolist() and kept.attrs["dropped_zero"] >= 1
     raw = tw.historical_jumps(
-        egdi, 0.18, metric="egdi", band=0.02, n=50, up_to=2008, drop_zero_components=False
+        egdi,
+        0.18,
+        metric="egdi",
+        band=0.02,
+        n=50,
+        up_to=2008,
+        drop_zero_components=False,
+        include_revisions=True,
     )
     lie = raw[raw["iso3"] == "LIE"].iloc[0]
     assert (lie["from_year"], lie["to_year"]) == (2005, 2008) and lie["driver"] == "HCI"
@@ -308,8 +450,23 @@ def test_published_zero_components_do_not_count_as_jumps(egdi):
 
 
 def test_trajectory_text_names_unassessed_editions(egdi):
-    text = tw.describe_trajectories(egdi, ["BHR", "SSD"], 2024)
-    assert "South Sudan" in text and "not assessed in 2003, 2004, 2005, 2008, 2010" in text
+    text = tw.describe_trajectories(egdi, ["BHR", "LBY"], 2024)
+    assert "Libya" in text and "not assessed in 2003, 2004, 2005 and 2012" in text
+    # South Sudan joined the UN in 2011: before, it was not "not assessed"
+    ssd = tw.describe_trajectories(egdi, ["SSD"], 2024)
+    assert "2010" not in ssd and "not assessed" not in ssd
+
+
+def test_likely_revisions_are_not_evidence(egdi):
+    """Libya's TII 0.160 -> 0.964 (2022 -> 2024) is flagged and kept out of the jumps."""
+    j = tw.historical_jumps(egdi, 0.34, metric="egdi", band=0.05, n=50, up_to=2024)
+    assert "LBY" not in j[j["to_year"] == 2024]["iso3"].tolist()
+    assert "Libya 2022→2024" in j.attrs["revisions"]
+    assert "likely data revisions" in tw.describe_jumps(j, "egdi", 0.34, 0.05, "COM", 2024)
+    raw = tw.historical_jumps(
+        egdi, 0.34, metric="egdi", band=0.05, n=50, up_to=2024, include_revisions=True
+    )
+    assert "LBY" in raw[raw["to_year"] == 2024]["iso3"].tolist()
 
 
 def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
@@ -332,5 +489,19 @@ def test_notebook_reports_unassessed_mentee_without_crashing(tmp_path):
         progress_bar=False,
     )
     text = out.read_text()
-    assert "South Sudan (SSD), the mentee, was not assessed in the 2008 edition" in text
+    # South Sudan joined the UN in 2011: "not yet a UN member state", never "not assessed".
+    assert "South Sudan (SSD), the mentee, was not yet a UN member state" in text
+    assert "South Sudan (SSD), the mentee, was not assessed" not in text
     assert "Mentors proposed for Comoros" in text and "image/png" in text
+
+
+def test_stepping_stones_lie_between_mentee_and_mentor(egdi, ctx2024):
+    r = tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024)
+    e = egdi[egdi["year"] == 2024].set_index("iso3")
+    assert len(r.stones) and (r.stones["osi"] <= e.loc["BHR", "osi"]).all()
+    assert (r.stones["osi"] >= r.priorities.loc["osi", "feasible_target"]).all()
+    assert "ARE" not in set(r.stones["iso3"])  # the UAE's OSI (0.916) is above Bahrain's (0.903)
+    from egovlib.errors import SpecError
+
+    with pytest.raises(SpecError, match="target must be one of.*Fix"):
+        tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024, target="gdp")

@@ -6,9 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish
+from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, styled
 
 
+@styled
 def shift_intervals(
     table: pd.DataFrame, focus: str, title: str, source: str, subtitle: str = ""
 ) -> plt.Figure:
@@ -40,6 +41,7 @@ def shift_intervals(
     return fig
 
 
+@styled
 def weight_bars(table: pd.DataFrame, title: str, source: str, subtitle: str = "") -> plt.Figure:
     """Nominal against effective weight of every component, one panel row per proposal.
 
@@ -76,6 +78,7 @@ def weight_bars(table: pd.DataFrame, title: str, source: str, subtitle: str = ""
     return fig
 
 
+@styled
 def proxy_scatter(
     table: pd.DataFrame,
     group: list[str],
@@ -129,6 +132,7 @@ def proxy_scatter(
     return fig
 
 
+@styled
 def method_ranks(table: pd.DataFrame, title: str, source: str, subtitle: str = "") -> plt.Figure:
     """EGDI rank of each group country under each method: one row per country, one marker per
     method, the published rank as a bar. ``table``: ``country, published`` + one column per
@@ -163,6 +167,7 @@ def method_ranks(table: pd.DataFrame, title: str, source: str, subtitle: str = "
     return fig
 
 
+@styled
 def egdi_residuals(table: pd.DataFrame, title: str, source: str, subtitle: str = "") -> plt.Figure:
     """2008 and 2010: published EGDI minus the mean of its components and minus 0.34/0.33/0.33.
 

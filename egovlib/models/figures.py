@@ -7,7 +7,7 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish
+from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, styled
 from .analysis import Determinants
 from .reporting import contrast_data, near_figure_data, residual_table
 from .specs import spec_config, term_label
@@ -17,6 +17,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+@styled
 def contrast_plot(det: Determinants, *, source) -> plt.Figure:
     """Each code contrast (rows) in each compared model (markers), with 95% intervals."""
     data = contrast_data(det)
@@ -63,6 +64,7 @@ def contrast_plot(det: Determinants, *, source) -> plt.Figure:
     return fig
 
 
+@styled
 def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
     """Specification curve: per question, the sorted estimates with 95% intervals above a grid
     of the choices behind each one; the report's default specification in red."""
@@ -150,6 +152,7 @@ def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
     return fig
 
 
+@styled
 def residual_plot(det: Determinants, *, source) -> plt.Figure:
     """Standardised residuals of every country, sorted, the group's countries labelled."""
     r = det.residuals
@@ -190,6 +193,7 @@ def residual_plot(det: Determinants, *, source) -> plt.Figure:
     return fig
 
 
+@styled
 def near_outcome_plot(det: Determinants, *, source) -> plt.Figure:
     """Each near-outcome composite against log GNI per capita, the group highlighted."""
     data = near_figure_data(det)

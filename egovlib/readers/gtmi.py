@@ -253,6 +253,19 @@ INDICATORS = (
         "online services exists, 0 = none.",
     ),
     Indicator(
+        "gtmi_digital_signature",
+        {2020: "I-42", 2022: "I-42"},
+        (0, 1, 2, 3),
+        "Digital signature regulation and PKI (GTMI I-42, 0-3)",
+        _CODING + "I-42 'Is there a digital signature regulation and PKI to support service "
+        "delivery?' (2020 label `dSign` / `Dsign Sta` in the UNDP copy, with the instrument's "
+        "URL and year): 0 = none, 1-3 = in place, higher = more mature. The data mirror holds no "
+        "code book for codes 1-3; in the 2020 evidence URLs, code 1 mostly cites an "
+        "electronic-transactions or signature law, code 2 a certification authority and code 3 "
+        "a signature or PKI service used online (a reading of the URLs, not the World Bank's "
+        "definition).",
+    ),
+    Indicator(
         "gtmi_digital_skills_strategy",
         {2020: "I-45", 2022: "I-45"},
         (0, 1, 2),
@@ -368,7 +381,8 @@ def parse_gtmi_indicators(src, path: Path) -> pd.DataFrame:
     "gtmi_indicators",
     LONG,
     "World Bank GTMI 2020/2022 questions: government cloud, service bus, national ID, e-ID, "
-    "digital-skills strategy and programme, digital-government strategy",
+    "digital signature and PKI, digital-skills strategy and programme, digital-government "
+    "strategy",
     variables=tuple(
         Variable(
             i.variable,
