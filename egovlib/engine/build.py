@@ -292,16 +292,26 @@ def build(spec: IndexSpec, data: IndexData) -> Built:
     cols = spec.variables
     imputed = pd.DataFrame(prep.imputed, index=idx, columns=cols)
     scores = pd.Series(score, index=idx, name=spec.name)
+    n_imp = int(imputed.any(axis=1).sum())
     log = [
         *data.log,
-        f"spec {spec.name}: components "
-        + ", ".join(f"{c.name} ({c.weight:.3g})" for c in spec.components),
-        f"impute: {method_words(spec.impute) if spec.impute != 'none' else 'none'}"
-        f" for {int(imputed.any(axis=1).sum())} countries ({int(imputed.to_numpy().sum())} "
-        f"values), if at least {spec.min_coverage:.0%} of components observed",
-        f"normalise: {method_words(spec.normalisation)}",
-        f"aggregate: {method_words(spec.aggregation)}; otherwise {spec.otherwise}",
-        f"rescale: {spec.rescale}",
+        "components: " + ", ".join(f"{c.name} (weight {c.weight:.3g})" for c in spec.components),
+        (
+            f"imputation: {method_words(spec.impute)} for {n_imp} "
+            f"{'country' if n_imp == 1 else 'countries'} ({int(imputed.to_numpy().sum())} "
+            f"values), if at least {spec.min_coverage:.0%} of the components are observed"
+            if spec.impute != "none"
+            else "imputation: none"
+        ),
+        f"normalisation: {method_words(spec.normalisation)}",
+        f"aggregation: {method_words(spec.aggregation)}; a country missing a component is "
+        + (
+            "scored on the components it has (weights rescaled)"
+            if spec.otherwise == "reweight"
+            else "not scored"
+        ),
+        "rescaling: "
+        + ("min-max to [0, 1] within the edition" if spec.rescale == "minmax" else "none"),
         f"scored: {int(scores.notna().sum())} of {len(idx)} countries",
     ]
     values = pd.DataFrame(prep.values, index=idx, columns=cols)

@@ -394,5 +394,6 @@ def design_text(mc: MonteCarlo) -> str:
             "normalisation and the group medians"
         )
     return (
-        f"{mc.settings['n_draws']:,} builds (seed {mc.settings['seed']}): " + "; ".join(parts) + "."
+        f"{mc.settings['n_draws']:,} builds of the index, each with its own random draw of the "
+        f"choices (seed {mc.settings['seed']}): " + "; ".join(parts) + "."
     )
