@@ -220,12 +220,12 @@ def weight_hypotheses(
 
 def name_list(names: Sequence[str], others: Sequence[str] | None = None, most: int = 8) -> str:
     """Names for a table cell, never a long list: up to ``most`` names; "all but ..." when
-    ``others`` (the rest of the universe) are at most ``most``; else the first three names and
+    ``others`` (the rest of the universe) are three or fewer; else the first three names and
     how many more."""
     names = list(names)
     if len(names) <= most:
         return ", ".join(names)
-    if others is not None and len(others) <= most:
+    if others is not None and len(others) <= 3:
         return f"all but {', '.join(others)}" if len(others) else f"all {len(names)}"
     return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
@@ -252,20 +252,39 @@ def implied_component_error(
     return out.reindex(order).reset_index(drop=True)
 
 
-#: The sources consulted on the 2008/2010 EGDI weights (quoted in `discrepancy_discussion`).
-_WEIGHT_SOURCES_TEXT = """\
-**What the sources say (checked, not assumed).** A UNPAN summary of the 2008 survey documents
-the components (TII = five indicators at 20% each; HCI = 2/3 adult literacy + 1/3 combined gross
-enrolment) but, in what could be read, not the EGDI weights
-([UNPAN, 2008 survey methodology](https://www.unpan.org/PublicAdministrationNews/tabid/651/mctl/ArticleView/ModuleID/1555/articleId/21618/Default.html)).
-A 2010 commentary states that the three components are "weighted equally contributing 1/3"
-([egovernments.wordpress.com, 14 May 2010](https://egovernments.wordpress.com/2010/05/14/weighing-indices-in-the-un-e-government-survey/)),
-and the later survey annexes describe the EGDI as a "weighted average" of the three normalised
-components
-([Survey 2018 annex, A.1](https://documents.pub/document/annexes-united-nations.html)).
-No document found states 0.34 / 0.33 / 0.33: that weighting is **inferred from the data, not
-confirmed** by a UN source, and the outliers of 2008 ({n_out} countries) remain **unexplained**.
-"""
+#: The sources consulted on the 2008/2010 EGDI weights (quoted in `discrepancy_discussion`), with
+#: the year each was published: a report quotes only those published by its edition.
+_WEIGHT_SOURCES = (
+    (
+        2008,
+        "A UNPAN summary of the 2008 survey documents the components (TII = five indicators at "
+        "20% each; HCI = 2/3 adult literacy + 1/3 combined gross enrolment) but, in what could "
+        "be read, not the EGDI weights ([UNPAN, 2008 survey methodology](https://www.unpan.org/"
+        "PublicAdministrationNews/tabid/651/mctl/ArticleView/ModuleID/1555/articleId/21618/"
+        "Default.html)).",
+    ),
+    (
+        2010,
+        'A 2010 commentary states that the three components are "weighted equally contributing '
+        '1/3" ([egovernments.wordpress.com, 14 May 2010](https://egovernments.wordpress.com/'
+        "2010/05/14/weighing-indices-in-the-un-e-government-survey/)).",
+    ),
+    (
+        2018,
+        'The later survey annexes describe the EGDI as a "weighted average" of the three '
+        "normalised components ([Survey 2018 annex, A.1](https://documents.pub/document/"
+        "annexes-united-nations.html)).",
+    ),
+)
+
+
+def _sources_text(n_out: int, year: int | None) -> str:
+    quoted = " ".join(t for y, t in _WEIGHT_SOURCES if year is None or y <= year)
+    return (
+        f"**What the sources say (checked, not assumed).** {quoted} No document found states "
+        "0.34 / 0.33 / 0.33: that weighting is **inferred from the data, not confirmed** by a "
+        f"UN source, and the outliers of 2008 ({n_out} countries) remain **unexplained**.\n"
+    )
 
 
 def _years_text(values: Mapping[int, str]) -> str:
@@ -283,6 +302,7 @@ def discrepancy_discussion(
     outliers: pd.DataFrame,
     tolerance: float = EGDI_TOLERANCE,
     crosscheck: pd.DataFrame | None = None,
+    year: int | None = None,
 ) -> str:
     """Markdown discussion of why the 2008 (and 2010) EGDI are not the mean of their components.
 
@@ -309,6 +329,8 @@ def discrepancy_discussion(
     crosscheck : DataFrame, optional
         `egovlib.readers.un_egov.crosscheck_editions` (a second copy of an edition compared
         with the primary one), quoted for 2010.
+    year : int, optional
+        The report's edition: only sources published by then are quoted (default: all).
 
     Returns
     -------
@@ -412,7 +434,7 @@ countries), a single component would have to differ by the amounts in the table 
 any) was revised is **not confirmed**.
 
 """
-    return text + _WEIGHT_SOURCES_TEXT.format(n_out=n_out)
+    return text + _sources_text(n_out, year)
 
 
 @dataclass
@@ -484,6 +506,7 @@ def weights_appendix(panel: pd.DataFrame, year: int) -> WeightsAppendix:
         published_decimals(panel),
         outliers,
         crosscheck=crosscheck_editions() if 2010 in years else None,
+        year=year,
     )
     table = hyp[
         [

@@ -67,16 +67,9 @@ def _shift_sentence(p: ProposalResult, focus: str) -> str:
 
 
 def intro(a: Assessment) -> str:
-    """What the report does, for the group it was run for."""
+    """Edition, focus country and comparison group (the title cell says what the report does)."""
     return (
-        f"**Edition {a.year}.** This report tests proposals to revise how the UN Human Capital "
-        "Index (HCI) is computed, so that it would also reflect digital skills, digital-skills "
-        "strategies and programmes, and professional ICT skills. Each proposal is built from "
-        "public proxies, checked as a methodologist reviewing it for UN DESA would check it "
-        "(what each item measures, how many countries it covers, what happens to the top of "
-        "the table, how much of the index each item really drives) and stress-tested with a "
-        f"Monte Carlo over its construction choices and its data. Focus: "
-        f"{country_name(a.focus)}, compared with {a.group_label} "
+        f"**Edition {a.year}.** Focus: {country_name(a.focus)}, compared with {a.group_label} "
         f"({join_names([country_name(c) for c in a.group])})."
     )
 
