@@ -84,8 +84,11 @@ def rank_desc(scores: pd.Series) -> pd.Series:
 
 
 def rank_rows(s: np.ndarray) -> np.ndarray:
-    """`rank_desc` of every row of a (d, n) array at once (1 = highest, ties share the best
-    rank, NaN stays unranked); contiguous rows sort much faster than columns."""
+    """`rank_desc` of every row of a (d, n) array at once.
+
+    1 = highest, ties share the best rank, NaN stays unranked; contiguous rows sort much faster
+    than columns.
+    """
     s = np.ascontiguousarray(np.atleast_2d(np.asarray(s, dtype=float)))
     d, n = s.shape
     missing = np.isnan(s)
@@ -166,21 +169,28 @@ def normalise_array(
         elif method == "rank":
             out = np.where(constant | (n < 2), 0.5, _percentile_rank(x, cw, n))
         else:
-            if np.any(np.where(in_ref, x, 0.0) < 0):
-                bad = np.flatnonzero((np.where(in_ref, x, 0.0) < 0).any(axis=(0, 1))).tolist()
-                raise SpecError(
-                    f"distance to frontier needs non-negative values; column(s) {bad} have "
-                    "negative values. Fix: use min-max or rank normalisation."
-                )
+            _check_non_negative(np.where(in_ref, x, 0.0))
             out = np.where(constant | (hi == 0), 1.0, x / hi)
     if method != "zscore":
         out = np.clip(out, 0.0, 1.0)
     return np.where(obs, out, np.nan)
 
 
+def _check_non_negative(x: np.ndarray) -> None:
+    """Distance to frontier divides by the best value: refuse negative reference values."""
+    if np.any(x < 0):
+        bad = np.flatnonzero((x < 0).any(axis=(0, 1))).tolist()
+        raise SpecError(
+            f"distance to frontier needs non-negative values; column(s) {bad} have negative "
+            "values. Fix: use min-max or rank normalisation."
+        )
+
+
 def _percentile_rank(x: np.ndarray, cw: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """(average rank - 1) / (n - 1) of each value of x (m, n, k) among the reference values,
-    every value counting its weight in ``cw`` (whole numbers, so the sums are exact).
+    """Percentile rank of each value of x (m, n, k) among the weighted reference values.
+
+    (average rank - 1) / (n - 1), every value counting its weight in ``cw`` (whole numbers, so
+    the sums are exact).
 
     All values are sorted together (reference or not, weight 0 for the others); the values
     below a value are those before its run of ties, the values equal to it its run.

@@ -219,9 +219,11 @@ def weight_hypotheses(
 
 
 def name_list(names: Sequence[str], others: Sequence[str] | None = None, most: int = 8) -> str:
-    """Names for a table cell, never a long list: up to ``most`` names; "all but ..." when
-    ``others`` (the rest of the universe) are three or fewer; else the first three names and
-    how many more."""
+    """Names for a table cell, never a long list.
+
+    Up to ``most`` names; "all but ..." when ``others`` (the rest of the universe) are three or
+    fewer; else the first three names and how many more.
+    """
     names = list(names)
     if len(names) <= most:
         return ", ".join(names)
@@ -453,8 +455,11 @@ class WeightsAppendix:
 
 
 def weights_appendix(panel: pd.DataFrame, year: int) -> WeightsAppendix:
-    """Why the 2008 (and 2010) EGDI are not the plain mean of their components, using only
-    editions up to ``year``: histogram of residuals, the weight hypotheses and the discussion."""
+    """Why the 2008 (and 2010) EGDI are not the plain mean of their components.
+
+    Only editions up to ``year``: histogram of residuals, the weight hypotheses and the
+    discussion.
+    """
     from .engine import figures
 
     years = [y for y in (2008, 2010) if y <= year]
@@ -729,8 +734,10 @@ def rank_ranges(ranks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _least_robust(ranks: pd.DataFrame, focus: str) -> str:
-    """A sentence on the group country whose rank moves most across methods (if not the focus
-    country and if it moves more than the focus country)."""
+    """A sentence on the group country whose rank moves most across methods.
+
+    Empty if that is the focus country or if it moves no more than the focus country.
+    """
     r = rank_ranges(ranks)
     if len(r) < 2:
         return ""
@@ -761,8 +768,11 @@ def _focus_range(ranks: pd.DataFrame, focus: str) -> str:
 
 
 def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
-    """What the method comparison shows, with the focus country's range and the group country
-    whose rank depends most on the method."""
+    """What the method comparison shows.
+
+    With the focus country's range and the group country whose rank depends most on the
+    method.
+    """
     least = summary.loc[summary["mean_abs_shift"].idxmin()]
     most = summary.loc[summary["median_abs_shift"].idxmax()]
     comps = data.frame[list(COMPONENTS)]

@@ -216,8 +216,11 @@ def evaluate(
 
 
 def implied_egdi(spec: IndexSpec, data: IndexData, scores: np.ndarray) -> np.ndarray:
-    """EGDI with ``spec.replaces`` swapped for ``scores`` (d, n); the EGDI itself for an EGDI
-    spec; the published components' mean for a spec that replaces nothing."""
+    """EGDI with ``spec.replaces`` swapped for ``scores`` (d, n).
+
+    The EGDI itself for an EGDI spec; the published components' mean for a spec that replaces
+    nothing.
+    """
     if spec.family == "egdi":
         return scores
     parts = {c: data.frame[c].to_numpy(float)[None, :] for c in EGDI_COMPONENTS}

@@ -116,8 +116,11 @@ class MonteCarlo:
 
 
 def _method_pairs(built: Built, norms: Sequence[str], aggs: Sequence[str]) -> list[tuple]:
-    """Valid (normalisation, aggregation) pairs: a geometric mean needs components on [0, 1]
-    (not z-scores, not values as published) and no binary or ordinal items."""
+    """Valid (normalisation, aggregation) pairs.
+
+    A geometric mean needs components on [0, 1] (not z-scores, not values as published) and no
+    binary or ordinal items.
+    """
     cats = categorical_items(built.spec, built.data)
     pairs = []
     for a in aggs:
@@ -280,9 +283,11 @@ def monte_carlo(
 
 
 def percentiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """`numpy.nanpercentile` of each column of ``a`` (builds, countries), the same numbers
-    faster: columns without a missing value (nearly all) go through `numpy.percentile` on
-    contiguous rows; only the others pay for the NaN-aware version."""
+    """`numpy.nanpercentile` of each column of ``a`` (builds, countries), faster.
+
+    The same numbers: columns without a missing value (nearly all) go through
+    `numpy.percentile` on contiguous rows; only the others pay for the NaN-aware version.
+    """
     a = np.asarray(a, dtype=float)
     out = np.full((len(q), a.shape[1]), np.nan)
     gaps = np.isnan(a).any(axis=0)
@@ -347,8 +352,10 @@ def shift_interval(
 
 
 def output_metric(mc: MonteCarlo, target: str = "egdi") -> np.ndarray:
-    """The one metric of the sensitivity analysis, per build: the mean absolute rank shift of
-    all ranked countries from their nominal ranks."""
+    """The one metric of the sensitivity analysis, per build.
+
+    The mean absolute rank shift of all ranked countries from their nominal ranks.
+    """
     nominal = mc.nominal(target)
     ok = ~np.isnan(nominal)
     r = mc.ranks(target)

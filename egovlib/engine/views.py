@@ -153,8 +153,11 @@ def not_evaluable_text(a: Assessment) -> str:
 
 
 def _top10_moves(p: ProposalResult) -> list[tuple[str, str, int, int, int]]:
-    """Moves of the flagged top-10 countries beyond the threshold, EGDI moves first (the ranking
-    a reader knows), largest first: (country, "EGDI" or "HCI", from, to, |shift|)."""
+    """Moves of the flagged top-10 countries beyond the threshold.
+
+    EGDI moves first (the ranking a reader knows), largest first: (country, "EGDI" or "HCI",
+    from, to, |shift|).
+    """
     t = p.face.table.reindex(p.face.flagged)
     moves = {"EGDI": [], "HCI": []}
     for iso, r in t.iterrows():
