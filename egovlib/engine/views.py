@@ -105,10 +105,10 @@ def face_table(p: ProposalResult) -> pd.DataFrame:
     return t.rename(
         columns={
             "egdi_rank": "EGDI rank",
-            "new_egdi_rank": "new EGDI rank",
+            "new_egdi_rank": "New EGDI rank",
             "egdi_shift": "EGDI shift",
             "index_rank": "HCI rank",
-            "new_index_rank": "new HCI rank",
+            "new_index_rank": "New HCI rank",
             "index_shift": "HCI shift",
             "imputed": "Imputed items",
         }
