@@ -112,3 +112,22 @@ def test_name_list_never_prints_a_long_list():
     assert meth.name_list(names[:19], names[19:]) == "all but C19"
     assert meth.name_list(names, []) == "all 20"
     assert meth.name_list(names[:12], names[12:]) == "C0, C1, C2 and 9 more"
+
+
+def test_engine_figures_use_the_house_style_without_changing_global_settings():
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from egovlib.engine import figures
+
+    before = dict(mpl.rcParams)
+    table = pd.DataFrame(
+        {"proposal": ["A", "A"], "component": ["x", "y"], "nominal_weight": [0.5, 0.5],
+         "effective_weight": [0.8, 0.2]}
+    )  # fmt: skip
+    fig = figures.weight_bars(table, "Title", "Source: test.")
+    ax = fig.axes[0]
+    assert not ax.spines["top"].get_visible() and fig.get_dpi() == 110  # the house style
+    assert dict(mpl.rcParams) == before  # and nothing leaks into the next figure
+    plt.close(fig)
