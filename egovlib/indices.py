@@ -84,23 +84,30 @@ def rank_desc(scores: pd.Series) -> pd.Series:
 
 
 def rank_rows(s: np.ndarray) -> np.ndarray:
-    """`rank_desc` of every row of a (d, n) array at once (1 = highest, ties share the best
-    rank, NaN stays unranked); contiguous rows sort much faster than columns."""
+    """`rank_desc` of every row of a (d, n) array at once.
+
+    1 = highest, ties share the best rank, NaN stays unranked; contiguous rows sort much faster
+    than columns.
+    """
     s = np.ascontiguousarray(np.atleast_2d(np.asarray(s, dtype=float)))
+    d, n = s.shape
     missing = np.isnan(s)
-    x = np.where(missing, np.inf, -s)
+    x = np.negative(s)
+    x[missing] = np.inf
     order = np.argsort(x, axis=1)  # ties are resolved below, so any sort order will do
-    xs = np.take_along_axis(x, order, axis=1)
+    xs = np.sort(x, axis=1)  # the sorted values (a plain sort is cheaper than gathering them)
+    # flat indices of the sorted positions: one scatter over the whole array
+    flat = (order + (np.arange(d) * n)[:, None]).ravel()
     tied = (xs[:, 1:] == xs[:, :-1]) & np.isfinite(xs[:, 1:])
+    ranks = np.empty(d * n)
     if tied.any():  # ties share the best rank: carry the position of the first of each run
         first = np.ones_like(xs, dtype=bool)
         first[:, 1:] = ~tied
-        pos = np.where(first, np.arange(xs.shape[1]), 0)
-        ranks_sorted = np.maximum.accumulate(pos, axis=1) + 1.0
+        pos = np.where(first, np.arange(n), 0)
+        ranks[flat] = (np.maximum.accumulate(pos, axis=1) + 1.0).ravel()
     else:
-        ranks_sorted = np.broadcast_to(np.arange(1.0, xs.shape[1] + 1), xs.shape)
-    ranks = np.empty(xs.shape)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+        ranks[flat] = np.tile(np.arange(1.0, n + 1), d)
+    ranks = ranks.reshape(d, n)
     ranks[missing] = np.nan
     return ranks
 
@@ -115,7 +122,7 @@ def normalise_array(
 
     Parameters
     ----------
-    x : array (n, k)
+    x : array (n, k), or (m, n, k) for m matrices at once
         Indicators in columns, higher = better (flip a "lower is better" indicator first).
     method : {"none", "minmax", "zscore", "rank", "distance_to_frontier", "share"}
         ``minmax``: (x - min) / (max - min) in [0, 1]. ``zscore``: (x - mean) / sd (sample sd).
@@ -123,57 +130,92 @@ def normalise_array(
         ``distance_to_frontier``: x / max (needs x >= 0). ``share``: x / 100 (percentages).
         A constant column carries no information: every country gets the midpoint of the range
         (0.5 for minmax and rank, 0 for zscore, 1 for distance to frontier).
-    reference : array (n,), optional
+    reference : array (n,), or (m, n) with a three-dimensional ``x``, optional
         How many times each country counts in the reference distribution that sets the minimum,
-        maximum, mean, sd and percentiles (a bootstrap draw of countries); default once each.
-        Values outside the reference range are clipped to [0, 1] (minmax, rank, frontier).
+        maximum, mean, sd and percentiles (a bootstrap draw of countries, in whole numbers);
+        default once each. Values outside the reference range are clipped to [0, 1] (minmax,
+        rank, frontier).
     """
     if method not in NORMALISATIONS:
         raise SpecError(f"unknown normalisation {method!r}; choose one of {NORMALISATIONS}")
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         return normalise_array(x[:, None], method, reference)[:, 0]
+    if x.ndim == 2:
+        ref = None if reference is None else np.asarray(reference, dtype=float)[None]
+        return normalise_array(x[None], method, ref)[0]
     if method == "none":
         return x.copy()
     if method == "share":
         return x / 100.0
+    m, n_rows, _ = x.shape
     obs = ~np.isnan(x)
-    c = np.ones(x.shape[0]) if reference is None else np.asarray(reference, dtype=float)
-    cw = np.where(obs, c[:, None], 0.0)  # reference weight of each observed value
+    c = np.ones((m, n_rows)) if reference is None else np.asarray(reference, dtype=float)
+    cw = np.where(obs, c[:, :, None], 0.0)  # reference weight of each observed value
     in_ref = cw > 0
-    n = cw.sum(axis=0)
+    n = cw.sum(axis=1, keepdims=True)
     with np.errstate(all="ignore"):
-        lo = np.where(in_ref, x, np.inf).min(axis=0)
-        hi = np.where(in_ref, x, -np.inf).max(axis=0)
+        lo = np.where(in_ref, x, np.inf).min(axis=1, keepdims=True)
+        hi = np.where(in_ref, x, -np.inf).max(axis=1, keepdims=True)
         constant = ~(hi > lo)
         if method == "minmax":
             out = np.where(constant, 0.5, (x - lo) / (hi - lo))
         elif method == "zscore":
-            mean = np.where(in_ref, x * cw, 0.0).sum(axis=0) / n
-            sd = np.sqrt(np.where(in_ref, cw * (x - mean) ** 2, 0.0).sum(axis=0) / (n - 1))
+            mean = np.where(in_ref, x * cw, 0.0).sum(axis=1, keepdims=True) / n
+            sd = np.sqrt(
+                np.where(in_ref, cw * (x - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / (n - 1)
+            )
             out = np.where(constant, 0.0, (x - mean) / sd)
         elif method == "rank":
-            out = np.full(x.shape, np.nan)
-            for j in range(x.shape[1]):
-                ref = in_ref[:, j]
-                order = np.argsort(x[ref, j])
-                xs, cum = x[ref, j][order], np.concatenate([[0.0], np.cumsum(cw[ref, j][order])])
-                less = cum[np.searchsorted(xs, x[:, j], side="left")]
-                equal = cum[np.searchsorted(xs, x[:, j], side="right")] - less
-                # (average rank - 1) / (n - 1), with every reference value counted c times
-                out[:, j] = (less + (equal - 1) / 2) / (n[j] - 1)
-            out = np.where(constant | (n < 2), 0.5, out)
+            out = np.where(constant | (n < 2), 0.5, _percentile_rank(x, cw, n))
         else:
-            if np.any(np.where(in_ref, x, 0.0) < 0):
-                bad = np.flatnonzero((np.where(in_ref, x, 0.0) < 0).any(axis=0)).tolist()
-                raise SpecError(
-                    f"distance to frontier needs non-negative values; column(s) {bad} have "
-                    "negative values. Fix: use min-max or rank normalisation."
-                )
+            _check_non_negative(np.where(in_ref, x, 0.0))
             out = np.where(constant | (hi == 0), 1.0, x / hi)
     if method != "zscore":
         out = np.clip(out, 0.0, 1.0)
     return np.where(obs, out, np.nan)
+
+
+def _check_non_negative(x: np.ndarray) -> None:
+    """Distance to frontier divides by the best value: refuse negative reference values."""
+    if np.any(x < 0):
+        bad = np.flatnonzero((x < 0).any(axis=(0, 1))).tolist()
+        raise SpecError(
+            f"distance to frontier needs non-negative values; column(s) {bad} have negative "
+            "values. Fix: use min-max or rank normalisation."
+        )
+
+
+def _percentile_rank(x: np.ndarray, cw: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Percentile rank of each value of x (m, n, k) among the weighted reference values.
+
+    (average rank - 1) / (n - 1), every value counting its weight in ``cw`` (whole numbers, so
+    the sums are exact).
+
+    All values are sorted together (reference or not, weight 0 for the others); the values
+    below a value are those before its run of ties, the values equal to it its run.
+    """
+    xt = np.moveaxis(x, 1, 2)  # (m, k, n): sort along the last, contiguous axis
+    order = np.argsort(xt, axis=-1)  # NaN sort last
+    xs = np.take_along_axis(xt, order, axis=-1)
+    ws = np.take_along_axis(np.moveaxis(cw, 1, 2), order, axis=-1)
+    cum = np.concatenate([np.zeros(ws.shape[:-1] + (1,)), np.cumsum(ws, axis=-1)], axis=-1)
+    size = xs.shape[-1]
+    idx = np.arange(size)
+    new_run = np.ones(xs.shape, dtype=bool)
+    new_run[..., 1:] = xs[..., 1:] != xs[..., :-1]
+    start = np.maximum.accumulate(np.where(new_run, idx, 0), axis=-1)
+    is_end = np.ones(xs.shape, dtype=bool)
+    is_end[..., :-1] = new_run[..., 1:]
+    end = np.flip(
+        np.minimum.accumulate(np.flip(np.where(is_end, idx + 1, size), axis=-1), axis=-1),
+        axis=-1,
+    )
+    less = np.take_along_axis(cum, start, axis=-1)
+    equal = np.take_along_axis(cum, end, axis=-1) - less
+    ranked = np.empty(xs.shape)
+    np.put_along_axis(ranked, order, (less + (equal - 1) / 2) / (np.moveaxis(n, 1, 2) - 1), axis=-1)
+    return np.moveaxis(ranked, 2, 1)
 
 
 def aggregate_array(
@@ -183,6 +225,7 @@ def aggregate_array(
     *,
     reweight: bool = False,
     epsilon: float = EPSILON,
+    which: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weighted aggregate of normalised components for one or many weight vectors at once.
 
@@ -190,8 +233,9 @@ def aggregate_array(
 
     Parameters
     ----------
-    z : array (n, k) or (d, n, k)
-        Normalised components; with three dimensions, one matrix per weight vector.
+    z : array (n, k) or (u, n, k)
+        Normalised components; with three dimensions, one matrix per weight vector, or per
+        entry of ``which``.
     weights : array (k,) or (d, k)
         Each row sums to one.
     method : {"arithmetic", "geometric"}
@@ -203,6 +247,9 @@ def aggregate_array(
         rescaled to sum to one; otherwise it gets NaN.
     epsilon : float
         Lower end of the geometric scale.
+    which : array (d,) of int, optional
+        With a three-dimensional ``z``: the matrix each weight row uses (matrices shared by many
+        rows are transformed once, and each is multiplied by all its rows at once).
 
     Returns
     -------
@@ -223,17 +270,32 @@ def aggregate_array(
         vals = np.log(epsilon + (1 - epsilon) * np.clip(np.where(present, z3, 1.0), 0, 1))
     else:
         vals = np.where(present, z3, 0.0)
-    num = np.einsum("dnk,dk->dn", vals, w) if z.ndim == 3 else vals[0] @ w.T
-    den = np.einsum("dnk,dk->dn", present, w) if z.ndim == 3 else present[0] @ w.T
-    if z.ndim == 2:
-        num, den = num.T, den.T
+    scored = present.all(axis=2) | (reweight & present.any(axis=2))
+    if z.ndim == 3 and which is None:  # one matrix per weight row
+        num = np.einsum("dnk,dk->dn", vals, w)
+        den = np.einsum("dnk,dk->dn", present, w)
+        keep = scored & (den > 0)
+    else:  # rows sorted by matrix, so that each matrix meets a contiguous block of weights
+        which = np.zeros(len(w), int) if which is None else np.asarray(which)
+        order = np.argsort(which, kind="stable")
+        ws, wh = w[order], which[order]
+        cuts = np.flatnonzero(np.diff(wh)) + 1
+        num, den = np.empty((len(w), z3.shape[1])), np.empty((len(w), z3.shape[1]))
+        presf = present.astype(float)
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(wh)], strict=True):
+            num[a:b] = (vals[wh[a]] @ ws[a:b].T).T
+            den[a:b] = (presf[wh[a]] @ ws[a:b].T).T
+        keep = scored[wh] & (den > 0)
     with np.errstate(all="ignore"):
         out = num / den
     if method == "geometric":
         out = np.exp(out)
-    complete = present.all(axis=2)
-    keep = (complete | (reweight & present.any(axis=2))) & (den > 0)
-    return np.where(keep, out, np.nan)
+    out = np.where(keep, out, np.nan)
+    if z.ndim == 3 and which is None:
+        return out
+    result = np.empty_like(out)
+    result[order] = out  # back to the order of the weight rows
+    return result
 
 
 def normalise(df: pd.DataFrame | pd.Series, method: str = "minmax") -> pd.DataFrame | pd.Series:

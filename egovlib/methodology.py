@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .countries import country_name
 from .errors import SpecError
 from .indices import (
     RATING_ORDER,
@@ -209,11 +210,26 @@ def weight_hypotheses(
                 "rounding_bound": bound,
                 "countries_beyond_bound": int(beyond.sum()),
                 "countries": len(df),
-                "beyond": ", ".join(df.loc[beyond, "country"].tolist()[:8])
-                + (" ..." if beyond.sum() > 8 else ""),
+                "beyond": name_list(
+                    df.loc[beyond, "country"].tolist(), df.loc[~beyond, "country"].tolist()
+                ),
             }
         )
     return pd.DataFrame(rows)
+
+
+def name_list(names: Sequence[str], others: Sequence[str] | None = None, most: int = 8) -> str:
+    """Names for a table cell, never a long list.
+
+    Up to ``most`` names; "all but ..." when ``others`` (the rest of the universe) are three or
+    fewer; else the first three names and how many more.
+    """
+    names = list(names)
+    if len(names) <= most:
+        return ", ".join(names)
+    if others is not None and len(others) <= 3:
+        return f"all but {', '.join(others)}" if len(others) else f"all {len(names)}"
+    return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
 def implied_component_error(
@@ -238,20 +254,46 @@ def implied_component_error(
     return out.reindex(order).reset_index(drop=True)
 
 
-#: The sources consulted on the 2008/2010 EGDI weights (quoted in `discrepancy_discussion`).
-_WEIGHT_SOURCES_TEXT = """\
-**What the sources say (checked, not assumed).** A UNPAN summary of the 2008 survey documents
-the components (TII = five indicators at 20% each; HCI = 2/3 adult literacy + 1/3 combined gross
-enrolment) but, in what could be read, not the EGDI weights
-([UNPAN, 2008 survey methodology](https://www.unpan.org/PublicAdministrationNews/tabid/651/mctl/ArticleView/ModuleID/1555/articleId/21618/Default.html)).
-A 2010 commentary states that the three components are "weighted equally contributing 1/3"
-([egovernments.wordpress.com, 14 May 2010](https://egovernments.wordpress.com/2010/05/14/weighing-indices-in-the-un-e-government-survey/)),
-and the later survey annexes describe the EGDI as a "weighted average" of the three normalised
-components
-([Survey 2018 annex, A.1](https://documents.pub/document/annexes-united-nations.html)).
-No document found states 0.34 / 0.33 / 0.33: that weighting is **inferred from the data, not
-confirmed** by a UN source, and the outliers of 2008 ({n_out} countries) remain **unexplained**.
-"""
+#: The sources consulted on the 2008/2010 EGDI weights (quoted in `discrepancy_discussion`), with
+#: the year each was published: a report quotes only those published by its edition.
+_WEIGHT_SOURCES = (
+    (
+        2008,
+        "A UNPAN summary of the 2008 survey documents the components (TII = five indicators at "
+        "20% each; HCI = 2/3 adult literacy + 1/3 combined gross enrolment) but, in what could "
+        "be read, not the EGDI weights ([UNPAN, 2008 survey methodology](https://www.unpan.org/"
+        "PublicAdministrationNews/tabid/651/mctl/ArticleView/ModuleID/1555/articleId/21618/"
+        "Default.html)).",
+    ),
+    (
+        2010,
+        'A 2010 commentary states that the three components are "weighted equally contributing '
+        '1/3" ([egovernments.wordpress.com, 14 May 2010](https://egovernments.wordpress.com/'
+        "2010/05/14/weighing-indices-in-the-un-e-government-survey/)).",
+    ),
+    (
+        2018,
+        'The later survey annexes describe the EGDI as a "weighted average" of the three '
+        "normalised components ([Survey 2018 annex, A.1](https://documents.pub/document/"
+        "annexes-united-nations.html)).",
+    ),
+)
+
+
+def _sources_text(n_out: int, year: int | None) -> str:
+    quoted = " ".join(t for y, t in _WEIGHT_SOURCES if year is None or y <= year)
+    return (
+        f"**What the sources say (checked, not assumed).** {quoted} No document found states "
+        "0.34 / 0.33 / 0.33: that weighting is **inferred from the data, not confirmed** by a "
+        f"UN source, and the outliers of 2008 ({n_out} countries) remain **unexplained**.\n"
+    )
+
+
+def _years_text(values: Mapping[int, str]) -> str:
+    """``{2008: "98%", 2010: "96%"}`` -> "98% (2008) and 96% (2010)"."""
+    from .report import join_names
+
+    return join_names([f"{v} ({y})" for y, v in values.items()])
 
 
 def discrepancy_discussion(
@@ -261,29 +303,36 @@ def discrepancy_discussion(
     decimals: pd.DataFrame,
     outliers: pd.DataFrame,
     tolerance: float = EGDI_TOLERANCE,
+    crosscheck: pd.DataFrame | None = None,
+    year: int | None = None,
 ) -> str:
-    """Markdown discussion of why the 2008 and 2010 EGDI are not the mean of their components.
+    """Markdown discussion of why the 2008 (and 2010) EGDI are not the mean of their components.
 
     Every number in the text comes from the arguments; only the reading of the sources on the
-    weights (which documents were checked and what they state) is fixed prose.
+    weights (which documents were checked and what they state) is fixed prose. A report for
+    2008 passes only the 2008 fit and speaks of 2008 alone.
 
     Parameters
     ----------
     recomp : DataFrame
-        Output of `egdi_recomputation` (must contain the 2008 and 2010 editions; other editions
-        are ignored).
+        Output of `egdi_recomputation` (editions not in ``fits`` are ignored).
     fits : mapping of int to WeightFit
-        `fit_egdi_weights` for 2008 and 2010, keyed by year.
+        `fit_egdi_weights` of 2008 and, for a report of 2010 or later, 2010, keyed by year.
     hypotheses : DataFrame
-        `weight_hypotheses` for 2008 and 2010 stacked, with a ``year`` column; must include the
+        `weight_hypotheses` of the same years stacked, with a ``year`` column; must include the
         hypotheses "equal thirds (documented)" and "0.34 / 0.33 / 0.33".
     decimals : DataFrame
-        Output of `published_decimals` (rows for 2008 and 2010).
+        Output of `published_decimals` (rows for the years in ``fits``).
     outliers : DataFrame
         `implied_component_error` for the 2008 countries beyond the rounding bound under
         0.34 / 0.33 / 0.33 (may be empty).
     tolerance : float
         Deviation that rounding of the published values can explain.
+    crosscheck : DataFrame, optional
+        `egovlib.readers.un_egov.crosscheck_editions` (a second copy of an edition compared
+        with the primary one), quoted for 2010.
+    year : int, optional
+        The report's edition: only sources published by then are quoted (default: all).
 
     Returns
     -------
@@ -292,56 +341,191 @@ def discrepancy_discussion(
         with the evidence for each, and what the sources say.
     """
     eq, alt = "equal thirds (documented)", "0.34 / 0.33 / 0.33"
-    disc = recomp[recomp["year"].isin([2008, 2010])]
+    years = sorted(fits)
+    disc = recomp[recomp["year"].isin(years)]
     h = hypotheses.set_index(["year", "hypothesis"])
-    f08, f10 = fits[2008], fits[2010]
+    dec = decimals.set_index("year")
     share = disc.groupby("year")["abs_deviation"].apply(lambda s: (s > tolerance).mean())
-    is_cmr = (disc["iso3"] == "CMR") & (disc["year"] == 2008)
-    cmr, others = disc[is_cmr].iloc[0], disc[~is_cmr]
+    d08 = disc[disc["year"] == 2008]
+    worst = d08.loc[d08["abs_deviation"].idxmax()]
+    is_worst = (disc["iso3"] == worst["iso3"]) & (disc["year"] == 2008)
+    others = disc[~is_worst]
     osi_low = (disc["osi"] < (disc["hci"] + disc["tii"]) / 2).mean()
-    d08, d10 = decimals.set_index("year").loc[2008], decimals.set_index("year").loc[2010]
     rb = h.loc[(2008, eq), "rounding_bound"]
     n_out = int(h.loc[(2008, alt), "countries_beyond_bound"])
-    cmr_out = outliers.loc[outliers["iso3"] == "CMR", "tii_if_alone"]
-    cmr_tii = cmr_out.iloc[0] if len(cmr_out) else float("nan")
-    return f"""
-**What the data show.** With equal weights, {share[2008]:.0%} (2008) and {share[2010]:.0%} (2010)
+    worst_out = outliers.loc[outliers["iso3"] == worst["iso3"], "tii_if_alone"]
+    worst_tii = worst_out.iloc[0] if len(worst_out) else float("nan")
+    pooled = "these country-editions" if len(years) > 1 else "countries in 2008"
+
+    fitted = "; ".join(
+        f"for {y}, OSI {f.weights['osi']:.4f}, HCI {f.weights['hci']:.4f}, TII "
+        f"{f.weights['tii']:.4f} ("
+        + (
+            f"max residual {f.max_abs_residual:.6f}"
+            if h.loc[(y, alt), "countries_beyond_bound"] == 0
+            else f"max residual {f.max_abs_residual:.4f}, driven by "
+            f"{h.loc[(y, alt), 'countries_beyond_bound']} countries"
+        )
+        + ")"
+        for y, f in sorted(fits.items(), reverse=True)
+    )
+    explained = []
+    for y in reversed(years):
+        k, n, b = (
+            h.loc[(y, alt), c] for c in ("countries_beyond_bound", "countries", "rounding_bound")
+        )
+        explained.append(
+            f"**every** {y} EGDI within the rounding bound (0 of {n} beyond {b:.6f})"
+            if k == 0
+            else f"all but {k} of {n} countries in {y} ({h.loc[(y, alt), 'beyond']})"
+        )
+    equal_left = _years_text(
+        {y: str(h.loc[(y, eq), "countries_beyond_bound"]) for y in reversed(years)}
+    )
+    rounding = "; ".join(
+        (
+            "in {y} the components carry {o}/{h}/{t} decimals (OSI/HCI/TII) and the EGDI {e}"
+            if k == 0
+            else "in {y} {o}/{h}/{t} and {e}"
+        ).format(
+            y=y, o=dec.loc[y, "osi"], h=dec.loc[y, "hci"], t=dec.loc[y, "tii"], e=dec.loc[y, "egdi"]
+        )
+        for k, y in enumerate(years)
+    )
+    if 2010 in years:
+        cc = None if crosscheck is None else crosscheck[crosscheck["edition"] == 2010]
+        copy = (
+            "no second copy of the 2010 data is available to compare"
+            if cc is None or cc.empty
+            else f"the independent UNU-EGOV copy of 2010 matches the UN export (largest "
+            f"difference {cc['max_abs_diff'].max():.0e}, {int(cc['rank_mismatches'].sum())} "
+            "ranks differing)"
+        )
+        versions = (
+            f"Not needed for 2010 (the 0.34/0.33/0.33 fit is exact) and it cannot be tested "
+            f"further with these files: {copy}, and no alternative component series is "
+            "published."
+        )
+    else:
+        versions = (
+            "It cannot be tested with these files: no alternative component series is "
+            "published for 2008."
+        )
+    text = f"""
+**What the data show.** With equal weights, {_years_text({y: f"{share[y]:.0%}" for y in years})}
 of assessed countries differ from the published EGDI by more than {tolerance:g}; the largest
-gap is {others["abs_deviation"].max():.4f} apart from Cameroon 2008 ({cmr["deviation"]:+.4f}).
-The published EGDI lies *below* the mean for most countries (median difference
-{(disc["egdi"] - disc["egdi_recomputed"]).median():+.5f}). With weights 0.34/0.33/0.33 the gap to
-the plain mean would be (2·OSI − HCI − TII) / 300: negative wherever the OSI is below the average
-of HCI and TII (true for {osi_low:.0%} of these country-editions) and never larger than
+gap is {others["abs_deviation"].max():.4f} apart from {worst["country"]} 2008
+({worst["deviation"]:+.4f}). The published EGDI lies *below* the mean for most countries (median
+difference {(disc["egdi"] - disc["egdi_recomputed"]).median():+.5f}). With weights 0.34/0.33/0.33
+the gap to the plain mean would be (2·OSI − HCI − TII) / 300: negative wherever the OSI is below
+the average of HCI and TII (true for {osi_low:.0%} of {pooled}) and never larger than
 2/300 = {2 / 300:.4f}.
 
-*Hypothesis 1: different weights.* Least squares gives OSI {f10.weights["osi"]:.4f}, HCI
-{f10.weights["hci"]:.4f}, TII {f10.weights["tii"]:.4f} for 2010 (max residual
-{f10.max_abs_residual:.6f}) and OSI {f08.weights["osi"]:.4f}, HCI {f08.weights["hci"]:.4f}, TII
-{f08.weights["tii"]:.4f} for 2008 (max residual {f08.max_abs_residual:.4f}, driven by {n_out}
-countries). The fixed weights 0.34 / 0.33 / 0.33 — one third rounded to two decimals, with the
-remainder on the OSI — reproduce **every** 2010 EGDI within the rounding bound
-({h.loc[(2010, alt), "countries_beyond_bound"]} of {h.loc[(2010, alt), "countries"]} beyond
-{h.loc[(2010, alt), "rounding_bound"]:.6f}) and all but
-{n_out} of {h.loc[(2008, alt), "countries"]} countries in
-2008 ({h.loc[(2008, alt), "beyond"]}). Equal thirds leave
-{h.loc[(2010, eq), "countries_beyond_bound"]} (2010) and
-{h.loc[(2008, eq), "countries_beyond_bound"]} (2008) countries beyond the bound. This is
-the explanation the data support.
+*Hypothesis 1: different weights.* Least squares gives, {fitted}. The fixed weights
+0.34 / 0.33 / 0.33 — one third rounded to two decimals, with the remainder on the OSI —
+reproduce {" and ".join(explained)}. Equal thirds leave {equal_left} countries beyond the bound.
+This is the explanation the data support.
 
-*Hypothesis 2: rounding of the published components.* Rejected: in 2008 the components carry
-{d08["osi"]}/{d08["hci"]}/{d08["tii"]} decimals (OSI/HCI/TII) and the EGDI {d08["egdi"]}; in
-2010 {d10["osi"]}/{d10["hci"]}/{d10["tii"]} and {d10["egdi"]}. Rounding can move the comparison
-by at most {rb:.6f} (2008), {others["abs_deviation"].max() / rb:.0f} times less than the gaps
-observed.
+*Hypothesis 2: rounding of the published components.* Rejected: {rounding}. Rounding can move
+the comparison by at most {rb:.6f} (2008), {others["abs_deviation"].max() / rb:.0f} times less
+than the gaps observed.
 
-*Hypothesis 3: different HCI/TII versions.* Not needed for 2010 (the 0.34/0.33/0.33 fit is
-exact) and it cannot be tested further with these files: the independent UNU-EGOV copy of 2010
-is identical to the UN export (`crosscheck_editions`), and no alternative component series is
-published. For the 2008 outliers ({n_out} countries), a single component would have to differ
-by the amounts in the table above (e.g. Cameroon's TII {cmr_tii:.4f} instead of
-{cmr["tii"]:.4f}); which component (if any) was revised is **not confirmed**.
+*Hypothesis 3: different HCI/TII versions.* {versions} For the 2008 outliers ({n_out}
+countries), a single component would have to differ by the amounts in the table above (e.g.
+{worst["country"]}'s TII {worst_tii:.4f} instead of {worst["tii"]:.4f}); which component (if
+any) was revised is **not confirmed**.
 
-""" + _WEIGHT_SOURCES_TEXT.format(n_out=n_out)
+"""
+    return text + _sources_text(n_out, year)
+
+
+@dataclass
+class WeightsAppendix:
+    """The appendix on the 2008 and 2010 EGDI weights, for the editions up to a report's year.
+
+    ``figure``, ``alt``, ``data`` and ``table`` are None for a report before 2008 (``text``
+    then says the question does not arise).
+    """
+
+    text: str
+    figure: object = None
+    alt: str = ""
+    data: pd.DataFrame | None = None
+    table: pd.DataFrame | None = None
+
+
+def weights_appendix(panel: pd.DataFrame, year: int) -> WeightsAppendix:
+    """Why the 2008 (and 2010) EGDI are not the plain mean of their components.
+
+    Only editions up to ``year``: histogram of residuals, the weight hypotheses and the
+    discussion.
+    """
+    from .engine import figures
+
+    years = [y for y in (2008, 2010) if y <= year]
+    if not years:
+        return WeightsAppendix(
+            f"Up to {year} the published EGDI is the plain mean of its components in every "
+            "edition; the question does not arise."
+        )
+    recomp = egdi_recomputation(panel)
+    disc = recomp[recomp["year"].isin(years)].copy()
+    w_alt = EGDI_WEIGHT_HYPOTHESES["0.34 / 0.33 / 0.33"]
+    disc["residual_034"] = disc["egdi"] - sum(w_alt[c] * disc[c] for c in COMPONENTS)
+    fits = {y: fit_egdi_weights(y, panel) for y in years}
+    hyp = pd.concat([weight_hypotheses(y, panel).assign(year=y) for y in years])
+    bound = hyp.set_index(["year", "hypothesis"]).loc[
+        (2008, "0.34 / 0.33 / 0.33"), "rounding_bound"
+    ]
+    out = disc.loc[(disc["year"] == 2008) & (disc["residual_034"].abs() > bound), "iso3"]
+    outliers = implied_component_error(2008, w_alt, panel, countries=out)
+    hist = pd.DataFrame(
+        {
+            "year": disc["year"],
+            "country": disc["country"],
+            "equal": disc["egdi"] - disc["egdi_recomputed"],
+            "weighted": disc["residual_034"],
+        }
+    )
+    label = " and ".join(map(str, years))
+    fig = figures.egdi_residuals(
+        hist,
+        f"{label}: published EGDI against its components",
+        SOURCE,
+        subtitle="Equal thirds leave most countries off by up to 0.004; 0.34/0.33/0.33 leaves "
+        "only rounding and outliers",
+    )
+    below = (hist["equal"] < 0).mean()
+    alt = (
+        f"Histogram{'s' if len(years) > 1 else ''} of the published EGDI minus two weightings of "
+        f"its components in {label}: the published EGDI lies below the equal-weights mean for "
+        f"{below:.0%} of countries; with 0.34/0.33/0.33 all but {len(out)} countries of 2008 lie "
+        "within rounding."
+    )
+    from .readers.un_egov import crosscheck_editions
+
+    text = discrepancy_discussion(
+        recomp,
+        fits,
+        hyp,
+        published_decimals(panel),
+        outliers,
+        crosscheck=crosscheck_editions() if 2010 in years else None,
+        year=year,
+    )
+    table = hyp[
+        [
+            "year",
+            "hypothesis",
+            "weights",
+            "max_abs_residual",
+            "rounding_bound",
+            "countries_beyond_bound",
+            "countries",
+            "beyond",
+        ]
+    ]
+    return WeightsAppendix(text, fig, alt, hist, table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,15 +715,69 @@ def method_group_ranks(builds: Mapping, group: Sequence[str]) -> pd.DataFrame:
     return out.loc[keep].sort_values("published")
 
 
-def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
-    """What the method comparison shows, with the focus country's range."""
-    from .countries import country_name
+def rank_ranges(ranks: pd.DataFrame) -> pd.DataFrame:
+    """Per group country: published rank and the lowest and highest rank across the methods.
 
+    ``ranks`` is `method_group_ranks`; returns ``country, published, best, worst, width``
+    (best = smallest rank number) and the methods giving them (``best_method, worst_method``).
+    """
+    methods = ranks.drop(columns=["country", "published"]).astype(float)
+    out = ranks[["country", "published"]].copy()
+    out["best"] = methods.min(axis=1)
+    out["worst"] = methods.max(axis=1)
+    out["best_method"] = methods.idxmin(axis=1)
+    out["worst_method"] = methods.idxmax(axis=1)
+    lo = np.minimum(out["best"], out["published"])
+    hi = np.maximum(out["worst"], out["published"])
+    out["width"] = hi - lo
+    return out
+
+
+def _least_robust(ranks: pd.DataFrame, focus: str) -> str:
+    """A sentence on the group country whose rank moves most across methods.
+
+    Empty if that is the focus country or if it moves no more than the focus country.
+    """
+    r = rank_ranges(ranks)
+    if len(r) < 2:
+        return ""
+    top = r["width"].idxmax()
+    if top == focus or (focus in r.index and r.loc[top, "width"] <= r.loc[focus, "width"]):
+        return ""
+    t = r.loc[top]
+    return (
+        f" Of the {len(r)} countries compared, the rank of {t['country']} (published "
+        f"{int(t['published'])}) depends most on the method: {int(t['best'])} under "
+        f"*{t['best_method']}*, {int(t['worst'])} under *{t['worst_method']}*."
+    )
+
+
+def _focus_range(ranks: pd.DataFrame, focus: str) -> str:
+    if focus not in ranks.index:
+        return ""
+    t = rank_ranges(ranks).loc[focus]
+    if t["best"] == t["worst"]:
+        return (
+            f" {country_name(focus)} (published rank {int(t['published'])}) ranks "
+            f"{int(t['best'])} under every method."
+        )
+    return (
+        f" {country_name(focus)} (published rank {int(t['published'])}) ranks between "
+        f"{int(t['best'])} (*{t['best_method']}*) and {int(t['worst'])} (*{t['worst_method']}*)."
+    )
+
+
+def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
+    """What the method comparison shows.
+
+    With the focus country's range and the group country whose rank depends most on the
+    method.
+    """
     least = summary.loc[summary["mean_abs_shift"].idxmin()]
     most = summary.loc[summary["median_abs_shift"].idxmax()]
     comps = data.frame[list(COMPONENTS)]
     scaled = bool(((comps.min() == 0) & (comps.max() == 1)).all())
-    text = (
+    return (
         f"The method closest to the published ranks is *{least['method']}* (mean absolute "
         f"shift {least['mean_abs_shift']:.2f} places)"
         + (
@@ -552,15 +790,37 @@ def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) ->
         f"{most['median_abs_shift']:.0f}, {most['share_moved_gt5']:.0%} of countries move more "
         f"than 5 places, at most {most['max_abs_shift']:.0f} ({most['country_max']}). A "
         "geometric mean penalises unbalanced profiles; here it works on components put on "
-        "[0.01, 1], so a country at the bottom of one component is not sent to zero."
+        "[0.01, 1], so a country at the bottom of one component loses ground but is not sent to "
+        "zero." + _focus_range(ranks, focus) + _least_robust(ranks, focus)
     )
-    if focus in ranks.index:
-        r = ranks.loc[focus].drop(["country", "published"]).astype(float)
-        text += (
-            f" {country_name(focus)} (published rank {int(ranks.loc[focus, 'published'])}) "
-            f"ranks between {int(r.min())} and {int(r.max())} across the methods."
+
+
+def method_ranks_view(ranks: pd.DataFrame, label: str, year: int):
+    """Dot chart of each group country's EGDI rank under each method: (figure, alt text, data)."""
+    from .engine import figures
+
+    fig = figures.method_ranks(
+        ranks,
+        f"{label}: EGDI rank {year} under each method",
+        SOURCE,
+        subtitle="Each marker is one method; the red bar is the published rank",
+    )
+    r = rank_ranges(ranks)
+    alt = (
+        f"Dot chart of the EGDI rank {year} of each of {len(r)} countries under "
+        f"{len(ranks.columns) - 2} methods, with the published rank as a bar. "
+        + "; ".join(
+            f"{t['country']}: published {int(t['published'])}, "
+            + (
+                f"{int(t['best'])} under every method"
+                if t["best"] == t["worst"]
+                else f"{int(t['best'])} to {int(t['worst'])} across methods"
+            )
+            for _, t in r.iterrows()
         )
-    return text
+        + "."
+    )
+    return fig, alt, ranks.reset_index()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,7 +859,7 @@ def recipe_text(recipe) -> str:
     f = recipe_fit(recipe)
     return (
         f"**Recipe for {recipe.year}.** "
-        + ", ".join(f"{c.name} {c.weight:.3g}" for c in s.components)
+        + ", ".join(f"{c.name} (weight {c.weight:.3g})" for c in s.components)
         + (
             " (z-score each input, weighted sum, min-max to [0, 1]). "
             if s.normalisation == "zscore"
@@ -609,8 +869,14 @@ def recipe_text(recipe) -> str:
         + (s.proxy_note + " " if s.proxy_note else "")
         + f"Inputs follow the shared vintage rule (latest value at most {s.max_age} years "
         "older than the year before the survey). "
-        f"The rebuilt HCI covers {f['n']} of {f['universe']} countries ({f['imputed']} with an "
-        f"imputed input, marked in the tables); it correlates with the published HCI at "
+        f"The rebuilt HCI covers {f['n']} of {f['universe']} countries"
+        + (" (the others have no value within the vintage rule)" if f["n"] < f["universe"] else "")
+        + (
+            f"; {f['imputed']} have an imputed input, marked in the tables"
+            if f["imputed"]
+            else "; none has an imputed input"
+        )
+        + f". It correlates with the published HCI at "
         f"r = {f['pearson']:.3f} (Spearman {f['spearman']:.3f}), mean absolute error "
         f"{f['mae']:.3f} index points (largest {f['max_abs_error']:.3f}; mean signed error "
         f"{f['mean_error']:+.3f})."
@@ -681,13 +947,19 @@ def recipe_view(recipe, group: Sequence[str], group_label: str):
     alt = (
         f"Scatter of the HCI rebuilt from proxies against the published HCI {recipe.year} for "
         f"{f['n']} countries (r = {f['pearson']:.3f}); points close to the diagonal are rebuilt "
-        f"well. {group_label}: "
+        f"well. {group_label[:1].upper() + group_label[1:]}: "
         + "; ".join(
             f"{r['country']} published {r['published']:.3f}, rebuilt {r['rebuilt']:.3f}"
             for _, r in t.loc[[g for g in group if g in t.index]].iterrows()
         )
         + "."
     )
+    missing = [g for g in group if g not in t.index and g in recipe.scores.index]
+    if missing:
+        alt += (
+            f" Not rebuilt (no input value within the vintage rule): "
+            f"{', '.join(country_name(g) for g in missing)}."
+        )
     return fig, alt, t.reset_index()
 
 
@@ -799,7 +1071,6 @@ def ties_text(rules: pd.DataFrame, ties: pd.DataFrame, year: int) -> str:
 
 def level_text(counts: pd.DataFrame, edition: pd.DataFrame, year: int, focus: str) -> str:
     """Countries per level group; rating classes flagged as retrospective before 2020."""
-    from .countries import country_name
     from .indices import LEVEL_THRESHOLDS
 
     by_group = counts.groupby("level_group", observed=True)["countries"].sum()
@@ -817,52 +1088,87 @@ def level_text(counts: pd.DataFrame, edition: pd.DataFrame, year: int, focus: st
         )
     e = edition.dropna(subset=["egdi"]).set_index("iso3")
     if focus in e.index:
+        egdi = e.loc[focus, "egdi"]
         text += (
-            f" {country_name(focus)}: EGDI {e.loc[focus, 'egdi']:.4f}, "
-            f"{e.loc[focus, 'level_group']}."
+            f" {country_name(focus)}: EGDI {egdi:.4f}, {level_group(egdi).iloc[0]}, rating "
+            f"class {rating_class(egdi).iloc[0]}."
         )
     return text
 
 
 def key_findings(
-    summary: pd.DataFrame, methods: pd.DataFrame, recipe, year: int, focus: str, ranks
+    summary: pd.DataFrame,
+    methods: pd.DataFrame,
+    recipe,
+    year: int,
+    focus: str,
+    ranks,
+    panel: pd.DataFrame | None = None,
 ) -> list[str]:
     """Three to five headline sentences for notebook 03."""
-    from .countries import country_name
+    from .report import join_names
 
     this = summary.set_index("year").loc[year]
-    out = [
-        (
+    if this["max_abs_deviation"] <= EGDI_TOLERANCE:
+        first = (
             f"The published EGDI {year} is reproduced from its components within rounding "
-            f"(largest difference {this['max_abs_deviation']:.1e}) and "
-            f"{int(this['ranks_reproduced'])} of {int(this['assessed'])} ranks are reproduced."
+            f"(largest difference {this['max_abs_deviation']:.1e}), and ranking it with ties "
+            f"sharing the best rank reproduces {int(this['ranks_reproduced'])} of "
+            f"{int(this['assessed'])} published ranks."
         )
-        if this["max_abs_deviation"] <= EGDI_TOLERANCE
-        else (
+    else:
+        h = weight_hypotheses(year, panel).set_index("hypothesis").loc["0.34 / 0.33 / 0.33"]
+        k = int(h["countries_beyond_bound"])
+        first = (
             f"The published EGDI {year} is **not** the plain mean of its components (largest "
-            f"difference {this['max_abs_deviation']:.4f}); weights 0.34 / 0.33 / 0.33 explain "
-            "it (appendix)."
+            f"difference {this['max_abs_deviation']:.4f}). Weights 0.34 / 0.33 / 0.33 reproduce "
+            + (
+                "every country within rounding"
+                if k == 0
+                else f"all but {k} of {int(h['countries'])} countries ({h['beyond']}) within "
+                "rounding"
+            )
+            + ": inferred from the data, not stated in a UN source (appendix)."
         )
-    ]
+    out = [first]
     most = methods.loc[methods["median_abs_shift"].idxmax()]
+    k10 = int(most["top10_moved_gt5"])
     out.append(
-        f"Method choices matter: under *{most['method']}* the median country moves "
-        f"{most['median_abs_shift']:.0f} places and {most['top10_moved_gt5']} of the top 10 move "
-        "more than 5 places."
+        f"Method choices {'matter' if most['median_abs_shift'] >= 2 else 'matter little'}: "
+        f"under *{most['method']}* the median country moves {most['median_abs_shift']:.0f} "
+        f"place{'s' if most['median_abs_shift'] != 1 else ''}, "
+        f"{most['share_moved_gt5']:.0%} of countries move more than 5 places, and "
+        + (
+            "no top-10 country does."
+            if k10 == 0
+            else f"{k10} of the top 10 {'does' if k10 == 1 else 'do'}."
+        )
     )
     if focus in ranks.index:
-        r = ranks.loc[focus].drop(["country", "published"]).astype(float)
-        out.append(
-            f"{country_name(focus)} (rank {int(ranks.loc[focus, 'published'])}) ranks between "
-            f"{int(r.min())} and {int(r.max())} across the {len(r)} alternative methods."
-        )
+        out.append((_focus_range(ranks, focus) + _least_robust(ranks, focus)).strip())
     if recipe is not None:
         f = recipe_fit(recipe)
-        out.append(
-            f"The HCI rebuilt from public proxies of its inputs tracks the published HCI "
-            f"(r = {f['pearson']:.2f}, mean error {f['mae']:.3f}) but not exactly; "
-            f"{f['imputed']} countries need an imputed input."
+        inputs = join_names([c.name.lower() for c in recipe.spec.components])
+        text = (
+            f"The HCI rebuilt from public proxies of its inputs ({inputs}) tracks the published "
+            f"HCI (r = {f['pearson']:.2f}, mean absolute error {f['mae']:.3f}) for {f['n']} of "
+            f"{f['universe']} countries, but not exactly; "
+            + (
+                "no country needs an imputed input"
+                if f["imputed"] == 0
+                else f"{f['imputed']} countries need an imputed input"
+            )
         )
+        name = country_name(focus)
+        if focus in recipe.scores.index and pd.isna(recipe.scores[focus]):
+            text += f". {name} has no value for these inputs within the vintage rule."
+        elif focus in recipe.imputed.index and recipe.imputed.loc[focus].any():
+            row = recipe.imputed.loc[focus]
+            imp = join_names([recipe.spec.labels[v].lower() for v in row.index[row]])
+            text += f", among them {name} ({imp})."
+        else:
+            text += "."
+        out.append(text)
     return out[:5]
 
 

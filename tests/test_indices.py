@@ -198,3 +198,41 @@ def test_un_composite_is_zscore_weighted_then_minmax():
 def test_egdi_is_plain_mean_of_components():
     out = egdi_from_components(pd.Series([0.9]), pd.Series([0.6]), pd.Series([0.3]))
     assert out.iloc[0] == pytest.approx(0.6)
+
+
+def test_normalise_array_many_matrices_at_once_equals_one_at_a_time():
+    """The Monte Carlo normalises every (vintage, imputation, bootstrap) matrix in one call:
+    each result is exactly (bit for bit) the one-matrix result, ties, gaps and constants
+    included."""
+    rng = np.random.default_rng(11)
+    x = np.round(rng.random((4, 30, 3)) * 6) / 6  # many ties
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[2, :, 1] = 0.4  # a constant column
+    refs = rng.multinomial(30, np.full(30, 1 / 30), size=4).astype(float)
+    for method in ("minmax", "zscore", "rank", "distance_to_frontier"):
+        many = normalise_array(x, method, refs)
+        for i in range(4):
+            one = normalise_array(x[i], method, refs[i])
+            np.testing.assert_array_equal(many[i], one, err_msg=f"{method} {i}")
+    # the rank normalisation by hand with a weighted reference: values 1, 2, 2, 4 counted
+    # 1, 2, 0, 1 times: 2 has 1 value below it and 2 equal -> (1 + (2 - 1) / 2) / 3
+    r = normalise_array(np.array([[1.0], [2.0], [2.0], [4.0]]), "rank", np.array([1, 2, 0, 1]))
+    assert r[:, 0] == pytest.approx([0, 0.5, 0.5, 1])
+
+
+def test_aggregate_array_with_shared_matrices_equals_one_call_per_matrix():
+    rng = np.random.default_rng(12)
+    z = rng.random((5, 20, 3))
+    z[1, 4, 0] = np.nan
+    which = rng.integers(0, 5, 40)
+    w = rng.random((40, 3))
+    w /= w.sum(axis=1, keepdims=True)
+    for method in ("arithmetic", "geometric"):
+        got = aggregate_array(z, w, method, reweight=True, which=which)
+        for u in range(5):  # bit for bit: each matrix with all its weight rows at once
+            rows = np.flatnonzero(which == u)
+            one = aggregate_array(z[u], w[rows], method, reweight=True)
+            np.testing.assert_array_equal(got[rows], one, err_msg=f"{method} matrix {u}")
+        for i in range(40):  # one row alone: equal up to rounding (another BLAS path)
+            one = aggregate_array(z[which[i]], w[i], method, reweight=True)[0]
+            np.testing.assert_allclose(got[i], one, rtol=1e-14, atol=1e-15)

@@ -126,3 +126,68 @@ def test_sobol_estimators_agree_with_salib():
     np.testing.assert_allclose(ours["total_order"], ref["ST"], atol=1e-12)
     # and near the analytic Ishigami values (S1 = .314, .442, 0; ST = .558, .442, .244)
     assert ours["total_order"].to_numpy() == pytest.approx([0.558, 0.442, 0.244], abs=0.12)
+
+
+def test_percentiles_equal_numpy_nanpercentile():
+    from egovlib.engine.uncertainty import percentiles
+
+    rng = np.random.default_rng(3)
+    r = rng.integers(1, 50, (500, 8)).astype(float)
+    r[::7, 2] = np.nan  # a country unranked in some builds
+    r[:, 5] = np.nan  # a country never ranked
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanpercentile(r, [5, 50, 95], axis=0)
+    np.testing.assert_array_equal(percentiles(r, [5, 50, 95]), expected)
+
+
+def test_prepare_many_bootstrap_replicates_at_once(built):
+    """Group medians for many bootstrap replicates at once equal one replicate at a time, and
+    equal numpy's median of the reference countries' observed values."""
+    from egovlib.engine.build import prepare
+
+    spec, data = built.spec, built.data
+    rng = np.random.default_rng(4)
+    n = len(data.countries)
+    refs = rng.multinomial(n, np.full(n, 1 / n), size=6)
+    refs[5] = 0
+    refs[5, :3] = 1  # a replicate whose reference lacks most groups: those stay missing
+    many = prepare(spec, data, "income_group", 5, refs)
+    for b in range(6):
+        one = prepare(spec, data, "income_group", 5, refs[b])
+        np.testing.assert_array_equal(many.matrix[b], one.matrix)
+        np.testing.assert_array_equal(many.imputed[b], one.imputed)
+    raw = data.matrix(spec.variables, 5)
+    v = spec.variables[-1]
+    groups = data.frame["income_group"]
+    iso = raw.index[many.imputed[0][:, -1]][0]
+    pool = raw.loc[(groups == groups[iso]) & (refs[0] > 0) & raw[v].notna(), v]
+    assert many.matrix[0][raw.index.get_loc(iso), -1] == np.median(pool)
+
+
+def test_one_panel_for_every_vintage_rule_equals_one_panel_per_rule():
+    from egovlib.panel import build_panel
+
+    s = load_specs()["combined"]
+    d = index_data(2024, [s], max_ages=(5, 3, 10))
+    for age in (3, 10):
+        p = build_panel(2024, covariates=d.variables, max_age=age)
+        keep = (p.data["year"] == 2024) & p.data["assessed"].astype(bool)
+        sel = p.data.loc[keep].set_index("iso3")
+        pd.testing.assert_frame_equal(
+            d.by_age[age], sel[d.variables].astype(float).reindex(d.frame.index)
+        )
+        refs = p.ref_years.loc[keep.to_numpy()].set_index("iso3")[d.variables]
+        pd.testing.assert_frame_equal(d.ref_years[age], refs.reindex(d.frame.index))
+    assert (d.by_age[3].notna().sum() <= d.by_age[10].notna().sum()).all()
+
+
+def test_ranks_are_computed_once_and_match_the_scores(built):
+    mc = monte_carlo(built, {"weights": 0.2, "impute": ["income_group", "none"]}, 200, seed=1)
+    assert mc._ranks == {}  # nothing ranked until asked
+    r = mc.egdi_ranks
+    assert mc.ranks("egdi") is r
+    from egovlib.engine.build import implied_egdi
+    from egovlib.indices import rank_rows
+
+    np.testing.assert_array_equal(r, rank_rows(implied_egdi(built.spec, built.data, mc.scores)))
+    np.testing.assert_array_equal(mc.index_ranks, rank_rows(mc.scores))

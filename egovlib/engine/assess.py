@@ -111,8 +111,8 @@ def _reasons(p: ProposalResult) -> list[str]:
     if p.face.flagged:
         k = len(p.face.flagged)
         out.append(
-            f"{k} top-10 {'country moves' if k == 1 else 'countries move'} more than "
-            f"{p.face.threshold} places"
+            f"{k} {'country' if k == 1 else 'countries'} of the EGDI or HCI top 10 "
+            f"{'moves' if k == 1 else 'move'} more than {p.face.threshold} places"
         )
     heavy = p.weights[p.weights["flag"]]
     for _, r in heavy.iterrows():

@@ -57,9 +57,9 @@ class Choices:
 
 @dataclass
 class Prepared:
-    """Raw values after imputation and orientation, and which cells were imputed."""
+    """Raw values (``matrix``) after imputation and orientation, and which cells were imputed."""
 
-    values: np.ndarray
+    matrix: np.ndarray
     imputed: np.ndarray
     observed: np.ndarray
 
@@ -88,30 +88,46 @@ def prepare(
 
     Group medians come from the reference countries (all, or a bootstrap draw) with the value
     observed; a country is imputed only if it has at least ``spec.min_coverage`` of the
-    components observed. ``raw`` and ``codes`` (the vintage's matrix and the group codes) may be
-    passed to skip their lookup.
+    components observed. ``reference`` may be one replicate (n,) or several (B, n): ``matrix``
+    and ``imputed`` are then (B, n, k), one per replicate, computed together. ``raw`` and
+    ``codes`` (the vintage's matrix and the group codes) may be passed to skip their lookup.
     """
     if raw is None:
         raw = data.matrix(spec.variables, max_age).to_numpy(float)
     observed = ~np.isnan(raw)
-    values = raw.copy()
-    imputed = np.zeros_like(observed)
+    many = reference is not None and np.ndim(reference) == 2
+    in_ref = np.ones((1, len(raw)), bool) if reference is None else np.atleast_2d(reference) > 0
+    values = np.repeat(raw[None], len(in_ref), axis=0)
+    imputed = np.zeros(values.shape, bool)
     if impute != "none":
         codes = data.groups(impute) if codes is None else codes
-        in_ref = np.ones(len(raw), bool) if reference is None else np.asarray(reference) > 0
         eligible = observed.mean(axis=1) >= spec.min_coverage - 1e-12
-        for j in np.flatnonzero((~observed[:, [0]] | ~observed).any(axis=0)):
+        for j in np.flatnonzero((~observed).any(axis=0)):
             need = eligible & ~observed[:, j]
             for g in np.unique(codes[need & (codes >= 0)]):
-                pool = raw[(codes == g) & in_ref & observed[:, j], j]
-                if len(pool):
-                    fill = need & (codes == g)
-                    values[fill, j] = np.median(pool)
-                    imputed[fill, j] = True
+                # the group's observed values, sorted; per replicate, the median of those in
+                # its reference: the mean of the middle one or two (as numpy.median)
+                pool = np.flatnonzero((codes == g) & observed[:, j])
+                pool = pool[np.argsort(raw[pool, j], kind="stable")]
+                v = raw[pool, j]
+                cum = np.cumsum(in_ref[:, pool], axis=1)
+                count = cum[:, -1] if len(pool) else np.zeros(len(in_ref), int)
+                has = np.flatnonzero(count > 0)
+                if not len(has):
+                    continue
+                lo = np.argmax(cum[has] >= ((count[has] - 1) // 2 + 1)[:, None], axis=1)
+                hi = np.argmax(cum[has] >= (count[has] // 2 + 1)[:, None], axis=1)
+                fill = np.flatnonzero(need & (codes == g))
+                values[np.ix_(has, fill, [j])] = ((v[lo] + v[hi]) / 2)[:, None, None]
+                imputed[np.ix_(has, fill, [j])] = True
     for j, c in enumerate(spec.components):
         if c.direction == -1:
-            col = values[:, j]
-            values[:, j] = np.nanmax(col) + np.nanmin(col) - col
+            col = values[:, :, j]
+            values[:, :, j] = (
+                np.nanmax(col, axis=1, keepdims=True) + np.nanmin(col, axis=1, keepdims=True) - col
+            )
+    if not many:
+        values, imputed = values[0], imputed[0]
     return Prepared(values, imputed, observed)
 
 
@@ -137,42 +153,59 @@ def evaluate(
     normalisation), so it is computed once per combination present; the builds that share it
     are aggregated together in one matrix product (`egovlib.indices.aggregate_array`).
     """
-    keys = pd.DataFrame(
-        {
-            "max_age": choices.max_age,
-            "impute": choices.impute,
-            "boot": choices.boot,
-            "norm": choices.normalisation,
-        }
+    # Each build's (vintage, imputation, bootstrap, normalisation) as one integer code; the
+    # combinations present, as plain tuples (indexing a pandas MultiIndex per row is slow).
+    parts = [choices.max_age, choices.impute, choices.boot, choices.normalisation]
+    part_codes, levels = zip(
+        *(pd.factorize(np.asarray(c, dtype=object)) for c in parts), strict=True
     )
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
-    prepared: dict[tuple, Prepared] = {}
-    raws = {a: data.matrix(spec.variables, int(a)).to_numpy(float) for a in set(keys["max_age"])}
-    groups = {g: data.groups(g) for g in set(keys["impute"])}
-    stack = []
-    for max_age, impute, boot, norm in uniques:
-        ref = None if boot < 0 else references[boot]
-        key = (max_age, impute, boot)
-        if key not in prepared:
-            prepared[key] = prepare(
-                spec, data, impute, int(max_age), ref, raw=raws[max_age], codes=groups[impute]
-            )
-        stack.append(normalise_array(prepared[key].values, norm, reference=ref))
+    dims = [len(lev) for lev in levels]
+    present, codes = np.unique(np.ravel_multi_index(part_codes, dims), return_inverse=True)
+    uniques = [
+        tuple(lev[i] for lev, i in zip(levels, idx, strict=True))
+        for idx in zip(*np.unravel_index(present, dims), strict=True)
+    ]
+    raws = {a: data.matrix(spec.variables, int(a)).to_numpy(float) for a in levels[0]}
+    groups = {g: data.groups(g) for g in levels[1]}
+
+    # Imputed values depend on the bootstrap only through the group medians: without
+    # imputation every bootstrap replicate shares one prepared matrix; with it, the replicates
+    # of one (vintage, imputation) are prepared together.
+    def prepared_key(u: tuple) -> tuple:
+        max_age, impute, boot, _ = u
+        return max_age, impute, boot if impute != "none" else -1
+
+    ones = np.ones(len(data.countries))
+    matrices: dict[tuple, np.ndarray] = {}
+    for max_age, impute in dict.fromkeys(u[:2] for u in uniques):
+        boots = sorted({prepared_key(u)[2] for u in uniques if u[:2] == (max_age, impute)})
+        refs = np.stack([ones if b < 0 else references[b] for b in boots])
+        prep = prepare(
+            spec, data, impute, int(max_age), refs, raw=raws[max_age], codes=groups[impute]
+        )
+        for b, m in zip(boots, prep.matrix, strict=True):
+            matrices[(max_age, impute, b)] = m
+    # One normalisation call per method, over every (vintage, imputation, bootstrap) at once.
+    stack: list[np.ndarray | None] = [None] * len(uniques)
+    for norm in dict.fromkeys(u[3] for u in uniques):
+        which = [i for i, u in enumerate(uniques) if u[3] == norm]
+        x = np.stack([matrices[prepared_key(uniques[i])] for i in which])
+        ref = np.stack([ones if uniques[i][2] < 0 else references[uniques[i][2]] for i in which])
+        for i, z in zip(which, normalise_array(x, norm, ref), strict=True):
+            stack[i] = z
     d, n = len(choices), len(data.countries)
     scores = np.full((d, n), np.nan)
     reweight = spec.otherwise == "reweight"
-    # one small matrix product per (component matrix, aggregation) instead of a (d, n, k) array
-    agg_code, agg_names = pd.factorize(choices.aggregation)
-    group = codes * len(agg_names) + agg_code
-    order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    for rows in np.split(order, bounds):
-        g = group[rows[0]]
+    # per aggregation, each component matrix times all the weight rows that use it
+    for agg in dict.fromkeys(choices.aggregation):
+        rows = np.flatnonzero(choices.aggregation == agg)
+        used, which = np.unique(codes[rows], return_inverse=True)
         scores[rows] = aggregate_array(
-            stack[g // len(agg_names)],
+            np.stack([stack[u] for u in used]),
             choices.weights[rows],
-            agg_names[g % len(agg_names)],
+            agg,
             reweight=reweight,
+            which=which,
         )
     if spec.rescale == "minmax":
         with np.errstate(all="ignore"):
@@ -183,14 +216,22 @@ def evaluate(
 
 
 def implied_egdi(spec: IndexSpec, data: IndexData, scores: np.ndarray) -> np.ndarray:
-    """EGDI with ``spec.replaces`` swapped for ``scores`` (d, n); the EGDI itself for an EGDI
-    spec; the published components' mean for a spec that replaces nothing."""
+    """EGDI with ``spec.replaces`` swapped for ``scores`` (d, n).
+
+    The EGDI itself for an EGDI spec; the published components' mean for a spec that replaces
+    nothing.
+    """
     if spec.family == "egdi":
         return scores
     parts = {c: data.frame[c].to_numpy(float)[None, :] for c in EGDI_COMPONENTS}
-    if spec.replaces is not None:
-        parts[spec.replaces] = scores
-    return (parts["osi"] + parts["hci"] + parts["tii"]) / 3 + 0 * scores
+    if spec.replaces is None:  # the published mean, unscored where the index is unscored
+        return (parts["osi"] + parts["hci"] + parts["tii"]) / 3 + 0 * scores
+    parts[spec.replaces] = scores
+    # (OSI + HCI + TII) / 3 in that order (so ranks tie exactly as `build`'s), in one buffer
+    out = np.add(parts["osi"], parts["hci"])
+    out += parts["tii"]
+    out /= 3
+    return out
 
 
 @dataclass
@@ -252,8 +293,12 @@ class Built:
 
     def imputed_names(self) -> pd.Series:
         """Per country, the labels of its imputed components joined ("" if none)."""
-        labels = self.spec.labels
-        return self.imputed.apply(lambda r: ", ".join(labels[v] for v in r.index[r]), axis=1)
+        labels = [self.spec.labels[v] for v in self.imputed.columns]
+        names = [
+            ", ".join(lab for lab, imp in zip(labels, row, strict=True) if imp)
+            for row in self.imputed.to_numpy(bool)
+        ]
+        return pd.Series(names, index=self.imputed.index, dtype=object)
 
     def regen(self, **changes) -> Built:
         """Rebuild with spec fields changed (`IndexSpec.replace`), same data."""
@@ -286,25 +331,35 @@ def build(spec: IndexSpec, data: IndexData) -> Built:
         )
     idx = data.countries
     prep = prepare(spec, data, spec.impute, spec.max_age)
-    z = normalise_array(prep.values, spec.normalisation)
+    z = normalise_array(prep.matrix, spec.normalisation)
     score = evaluate(spec, data, Choices.nominal(spec))[0]
     egdi = implied_egdi(spec, data, score[None, :])[0]
     cols = spec.variables
     imputed = pd.DataFrame(prep.imputed, index=idx, columns=cols)
     scores = pd.Series(score, index=idx, name=spec.name)
+    n_imp = int(imputed.any(axis=1).sum())
     log = [
         *data.log,
-        f"spec {spec.name}: components "
-        + ", ".join(f"{c.name} ({c.weight:.3g})" for c in spec.components),
-        f"impute: {method_words(spec.impute) if spec.impute != 'none' else 'none'}"
-        f" for {int(imputed.any(axis=1).sum())} countries ({int(imputed.to_numpy().sum())} "
-        f"values), if at least {spec.min_coverage:.0%} of components observed",
-        f"normalise: {method_words(spec.normalisation)}",
-        f"aggregate: {method_words(spec.aggregation)}; otherwise {spec.otherwise}",
-        f"rescale: {spec.rescale}",
+        "components: " + ", ".join(f"{c.name} (weight {c.weight:.3g})" for c in spec.components),
+        (
+            f"imputation: {method_words(spec.impute)} for {n_imp} "
+            f"{'country' if n_imp == 1 else 'countries'} ({int(imputed.to_numpy().sum())} "
+            f"values), if at least {spec.min_coverage:.0%} of the components are observed"
+            if spec.impute != "none"
+            else "imputation: none"
+        ),
+        f"normalisation: {method_words(spec.normalisation)}",
+        f"aggregation: {method_words(spec.aggregation)}; a country missing a component is "
+        + (
+            "scored on the components it has (weights rescaled)"
+            if spec.otherwise == "reweight"
+            else "not scored"
+        ),
+        "rescaling: "
+        + ("min-max to [0, 1] within the edition" if spec.rescale == "minmax" else "none"),
         f"scored: {int(scores.notna().sum())} of {len(idx)} countries",
     ]
-    values = pd.DataFrame(prep.values, index=idx, columns=cols)
+    values = pd.DataFrame(prep.matrix, index=idx, columns=cols)
     for j, c in enumerate(spec.components):  # report values as measured, not flipped
         if c.direction == -1:
             v = values.iloc[:, j]

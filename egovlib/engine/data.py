@@ -110,28 +110,32 @@ def index_data(
     lag : int
         Reference year at most ``year - lag``.
     """
-    from ..panel import build_panel
+    from ..panel import build_panel, vintage_rule_text
 
     names: list[str] = []
     for v in variables:
         names.extend(v.variables if isinstance(v, IndexSpec) else [v])
     covs = [v for v in dict.fromkeys(names) if v not in INDICES]
-    values, refs, log, frame = {}, {}, [], None
-    for age in dict.fromkeys(int(a) for a in max_ages):
-        panel = build_panel(year, covariates=covs, lag=lag, max_age=age)
-        d = panel.data
-        keep = (d["year"] == year) & d["assessed"].astype(bool)
-        sel = d.loc[keep].set_index("iso3")
-        if frame is None:
-            cols = [c for c in (*_META, *INDICES, "rank") if c in sel.columns]
-            frame = sel[cols].copy()
-            log.append(
-                f"{year}: {len(frame)} assessed countries of {len(d)} in the edition; "
-                f"covariates {', '.join(covs) or 'none'}."
-            )
-        values[age] = sel[covs].astype(float).reindex(frame.index)
-        refs[age] = (
-            panel.ref_years.loc[keep.to_numpy()].set_index("iso3")[covs].reindex(frame.index)
-        )
-        log.append(f"vintage rule {panel.rule} (max age {age} years)")
+    ages = list(dict.fromkeys(int(a) for a in max_ages))
+    # The vintage rule takes the latest value at or before year - lag and drops it if older
+    # than the maximum age, so one panel with the longest age gives every shorter rule by
+    # masking older reference years (one panel build instead of one per rule).
+    panel = build_panel(year, covariates=covs, lag=lag, max_age=max(ages))
+    d = panel.data
+    keep = (d["year"] == year) & d["assessed"].astype(bool)
+    sel = d.loc[keep].set_index("iso3")
+    cols = [c for c in (*_META, *INDICES, "rank") if c in sel.columns]
+    frame = sel[cols].copy()
+    longest = sel[covs].astype(float)
+    longest_refs = panel.ref_years.loc[keep.to_numpy()].set_index("iso3")[covs]
+    log = [
+        f"{year}: {len(frame)} assessed countries of {len(d)} in the edition; "
+        f"covariates {', '.join(covs) or 'none'}."
+    ]
+    values, refs = {}, {}
+    for age in ages:
+        recent = longest_refs.ge(year - lag - age).fillna(False).to_numpy(bool)
+        values[age] = longest.where(recent).reindex(frame.index)
+        refs[age] = longest_refs.where(recent).reindex(frame.index)
+        log.append(f"vintage rule {vintage_rule_text(lag, age)} (max age {age} years)")
     return IndexData(year, frame, values, refs, covs, log)

@@ -134,9 +134,11 @@ def proxy_scatter(
 
 @styled
 def method_ranks(table: pd.DataFrame, title: str, source: str, subtitle: str = "") -> plt.Figure:
-    """EGDI rank of each group country under each method: one row per country, one marker per
-    method, the published rank as a bar. ``table``: ``country, published`` + one column per
-    method."""
+    """EGDI rank of each group country under each method.
+
+    One row per country, one marker per method, the published rank as a bar. ``table``:
+    ``country, published`` + one column per method.
+    """
     methods = [c for c in table.columns if c not in ("country", "published")]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(table) + 2.4))
     y = np.arange(len(table))

@@ -13,6 +13,7 @@ from ..countries import country_name
 from ..report import join_names
 from . import audit, figures
 from .assess import Assessment, ProposalResult
+from .data import LAG, MAX_AGE
 from .spec import method_words
 from .uncertainty import design_text
 
@@ -37,23 +38,6 @@ def _interval(lo: float, hi: float) -> str:
     return f"{lo:+.0f} to {hi:+.0f}"
 
 
-# --------------------------------------------------------------------------------------------
-# Notebook 05: HCI proposals
-# --------------------------------------------------------------------------------------------
-
-
-def not_evaluable_text(a: Assessment) -> str:
-    """One sentence for an edition where no proposal can be evaluated ("" otherwise)."""
-    if a.evaluable:
-        return ""
-    items = join_names(list(dict.fromkeys(c for p in a.proposals for c in p.coverage["component"])))
-    return (
-        f"No proposal can be evaluated for {a.year}: none of the candidate items ({items}) has a "
-        f"value with a reference year between {a.year - 1 - 5} and {a.year - 1}, so every "
-        "variant equals the published HCI. Run the report for 2022 or 2024."
-    )
-
-
 def focus_shift(p: ProposalResult, focus: str) -> dict | None:
     """The focus country's implied-EGDI rank change under a proposal, with its interval."""
     if p.shifts is None or focus not in p.shifts.index:
@@ -75,202 +59,19 @@ def _shift_sentence(p: ProposalResult, focus: str) -> str:
         return f"{name} is not ranked"
     text = (
         f"{name} would move {_move(s['nominal'])} in the EGDI (from {int(s['baseline'])}; 90% "
-        f"interval over the Monte Carlo {_interval(s['lower'], s['upper'])} places)"
+        f"Monte Carlo interval {_interval(s['lower'], s['upper'])} places)"
     )
     if not s["finding"]:
         text += ": the interval includes no change, so this is not a finding"
     return text
 
 
-def key_findings(a: Assessment) -> list[str]:
-    """Three to five headline sentences for the top of the report."""
-    name = country_name(a.focus)
-    if not a.evaluable:
-        return [
-            not_evaluable_text(a),
-            f"{name}'s HCI position is explained from its education inputs below."
-            if a.recipe is not None
-            else f"The HCI of {a.year} is rebuilt below from the literacy data available.",
-            "The published HCI is reproduced exactly by the engine (identity check).",
-        ]
-    out = []
-    ok = [p for p in a.evaluable if p.recommendable]
-    out.append(
-        f"None of the {len(a.evaluable)} tested HCI proposals passes the checks a UN DESA "
-        "review would apply (concept, coverage of at least "
-        f"{audit.MIN_OBSERVED_SHARE:.0%} of countries, top-10 stability, effective weights)."
-        if not ok
-        else f"{join_names([p.spec.label for p in ok])} pass every check "
-        f"({len(ok)} of {len(a.evaluable)} proposals)."
-    )
-    worst = max(a.evaluable, key=lambda p: len(p.face.flagged))
-    if worst.face.flagged:
-        big = worst.face.top10.reindex(worst.face.flagged).dropna(subset=["egdi_rank"])
-        moves = "; ".join(
-            f"{r['country']} {int(r['egdi_rank'])} → {int(r['new_egdi_rank'])}"
-            for _, r in big.iterrows()
-        )
-        out.append(
-            f"*{worst.spec.label}* reshuffles the top of the table: "
-            + (moves + " in the EGDI" if moves else "")
-            + f" ({len(worst.face.flagged)} top-10 countries move more than "
-            f"{worst.face.threshold} places in the EGDI or the HCI)."
-        )
-    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
-    shifts = [(p, s) for p, s in shifts if s is not None]
-    if shifts:
-        best = max(shifts, key=lambda t: t[1]["nominal"])
-        p, s = best
-        verdict = (
-            "a finding (its 90% interval excludes no change)"
-            if s["finding"]
-            else "not a finding (its 90% interval includes no change)"
-        )
-        out.append(
-            f"{name}'s largest expected EGDI gain is under *{p.spec.label}*: "
-            f"{s['nominal']:+.0f} places (90% interval {_interval(s['lower'], s['upper'])}), "
-            f"{verdict}" + ("; that proposal fails the checks above." if p.reasons else ".")
-        )
-    out.append(
-        "The realistic route is a Member States Questionnaire item on digital skills, piloted "
-        "and reported beside the HCI before any change to the index itself."
-    )
-    return out[:5]
-
-
 def intro(a: Assessment) -> str:
-    """What the report does, for the group it was run for."""
+    """Edition, focus country and comparison group (the title cell says what the report does)."""
     return (
-        f"**Edition {a.year}.** This report tests proposals to revise how the UN Human Capital "
-        "Index (HCI) is computed, so that it would also reflect digital skills, digital-skills "
-        "strategies and programmes, and professional ICT skills. Each proposal is built from "
-        "public proxies, checked as a methodologist reviewing it for UN DESA would check it "
-        "(what each item measures, how many countries it covers, what happens to the top of "
-        "the table, how much of the index each item really drives) and stress-tested with a "
-        f"Monte Carlo over its construction choices and its data. Focus: "
-        f"{country_name(a.focus)}, compared with {a.group_label} "
+        f"**Edition {a.year}.** Focus: {country_name(a.focus)}, compared with {a.group_label} "
         f"({join_names([country_name(c) for c in a.group])})."
     )
-
-
-def baseline_text(a: Assessment) -> str:
-    """The identity check and the fit of the HCI rebuilt from proxies."""
-    pub = a.published
-    dev = (pub.scores - a.data.frame["hci"]).abs().max()
-    text = (
-        f"The engine reproduces the published HCI {a.year} exactly for all "
-        f"{int(pub.scores.notna().sum())} assessed countries (largest difference {dev:.1e})."
-    )
-    if a.recipe is not None:
-        r = a.recipe
-        ok = r.scores.notna()
-        fit = r.scores[ok].corr(a.data.frame.loc[ok, "hci"])
-        mae = (r.scores[ok] - a.data.frame.loc[ok, "hci"]).abs().mean()
-        n_imp = int(r.imputed.any(axis=1).sum())
-        text += (
-            " Rebuilt from public proxies of its inputs ("
-            f"{join_names([c.name.lower() for c in r.spec.components])}), it correlates with the "
-            f"published HCI at r = {fit:.3f} (mean absolute error {mae:.3f}); {n_imp} countries "
-            "have an input imputed. The proxies track the HCI but not exactly, so the proposals "
-            "keep the **published** HCI and add items to it."
-        )
-    return text
-
-
-def position_table(a: Assessment, n: int = 10) -> pd.DataFrame:
-    """The focus country's HCI inputs against the top ``n`` of the published HCI."""
-    if a.recipe is None or a.focus not in a.recipe.inputs.index:
-        return pd.DataFrame()
-    top = a.data.frame["hci"].sort_values(ascending=False).index[:n]
-    gaps = audit.input_gaps(a.recipe, a.focus, top)
-    gaps["input"] = gaps["input"] + np.where(gaps["imputed"], " (imputed)", "")
-    return gaps.drop(columns=["imputed", "focus_z", "reference_z"]).rename(
-        columns={
-            "focus": country_name(a.focus),
-            "reference_mean": f"top {n} mean",
-            "cost": "cost in HCI points",
-        }
-    )
-
-
-def position_text(a: Assessment, n: int = 10) -> str:
-    """Why the focus country's HCI ranks where it does."""
-    if a.recipe is None or a.focus not in a.recipe.inputs.index:
-        return ""
-    name = country_name(a.focus)
-    rank = int(a.data.frame["hci"].rank(ascending=False, method="min")[a.focus])
-    top = a.data.frame["hci"].sort_values(ascending=False).index[:n]
-    gaps = audit.input_gaps(a.recipe, a.focus, top)
-    worst = gaps.iloc[0]
-    imputed = gaps.loc[gaps["imputed"], "input"].tolist()
-    refs = a.recipe.ref_years.loc[a.focus]
-    text = (
-        f"**Why {name}'s HCI ranks {rank}.** Against the mean of the HCI top {n}, the input "
-        f"that costs {name} most is **{worst['input'].lower()}** ({worst['focus']:.1f} against "
-        f"{worst['reference_mean']:.1f}; about {abs(worst['cost']):.3f} HCI points on the "
-        "rebuilt index). "
-    )
-    others = gaps.iloc[1:]
-    text += (
-        "The others: "
-        + "; ".join(
-            f"{r['input'].lower()} {r['focus']:.1f} against {r['reference_mean']:.1f} "
-            f"({r['cost']:+.3f})"
-            for _, r in others.iterrows()
-        )
-        + ". "
-    )
-    if imputed:
-        text += (
-            f"{name}'s {join_names([i.lower() for i in imputed])} "
-            f"{'is' if len(imputed) == 1 else 'are'} **imputed** (no value within the vintage "
-            "rule; the income-group median is used), so that part of the comparison is an "
-            "assumption, not data. "
-        )
-    years = ", ".join(
-        f"{a.recipe.spec.labels[v].lower()} {int(refs[v])}"
-        for v in a.recipe.spec.variables
-        if pd.notna(refs[v]) and a.recipe.observed.loc[a.focus, v]
-    )
-    if years:
-        text += f"Reference years used: {years}."
-    return text
-
-
-def proposals_table(a: Assessment) -> pd.DataFrame:
-    """One row per proposal: items with weights, what they measure, method, missing data."""
-    concepts = audit.items()
-    rows = []
-    for p in a.proposals:
-        s = p.spec
-        rows.append(
-            {
-                "proposal": s.label,
-                "components (weight)": "; ".join(
-                    f"{c.name} ({c.weight:.3g})" for c in s.components
-                ),
-                "new items measure": "; ".join(
-                    concepts[v].concept if v in concepts else "not classified"
-                    for v in s.new_components
-                ),
-                "method": f"{method_words(s.normalisation)}, {method_words(s.aggregation)}"
-                + (", rescaled to [0, 1]" if s.rescale == "minmax" else ""),
-                "missing data": (
-                    f"{method_words(s.impute)} if at least {s.min_coverage:.0%} of items "
-                    "observed (marked as imputed)"
-                    if s.impute != "none"
-                    else "not imputed"
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def coverage_table(a: Assessment) -> pd.DataFrame:
-    """Coverage gate of every new item (each item once)."""
-    frames = [p.coverage for p in a.proposals]
-    t = pd.concat(frames).drop_duplicates("variable")
-    return t.drop(columns=["variable"]).rename(columns={"eligible": "passes the 70% gate"})
 
 
 def coverage_text(a: Assessment) -> str:
@@ -304,110 +105,13 @@ def face_table(p: ProposalResult) -> pd.DataFrame:
     return t.rename(
         columns={
             "egdi_rank": "EGDI rank",
-            "new_egdi_rank": "new EGDI rank",
+            "new_egdi_rank": "New EGDI rank",
             "egdi_shift": "EGDI shift",
             "index_rank": "HCI rank",
-            "new_index_rank": "new HCI rank",
+            "new_index_rank": "New HCI rank",
             "index_shift": "HCI shift",
-            "imputed": "imputed items",
+            "imputed": "Imputed items",
         }
-    )
-
-
-def face_text(p: ProposalResult) -> str:
-    """Every top-10 country's move named, and the flag."""
-    moves = "; ".join(
-        f"{r['country']} {_move(r['egdi_shift'])} (HCI rank {int(r['index_rank'])} → "
-        f"{int(r['new_index_rank'])})"
-        for _, r in p.face.top10.iterrows()
-    )
-    names = join_names([country_name(i) for i in p.face.flagged])
-    flag = (
-        f"**Flag: {len(p.face.flagged)} top-10 countries move more than {p.face.threshold} "
-        f"places** in the EGDI or the HCI ({names}): "
-        "their education did not change; the moves come from the new items alone."
-        if p.face.flagged
-        else f"No top-10 country moves more than {p.face.threshold} places."
-    )
-    return f"*{p.spec.label}*, EGDI top 10: {moves}. {flag}"
-
-
-def weights_table(a: Assessment) -> pd.DataFrame:
-    """Nominal and effective weights of every evaluable proposal's components."""
-    frames = [p.weights.assign(proposal=p.spec.label) for p in a.evaluable]
-    if not frames:
-        return pd.DataFrame()
-    t = pd.concat(frames)
-    return t[
-        [
-            "proposal",
-            "component",
-            "nominal_weight",
-            "r2",
-            "eta2",
-            "effective_weight",
-            "ratio",
-            "flag",
-        ]
-    ].rename(columns={"r2": "r²", "eta2": "correlation ratio", "flag": "more than twice nominal"})
-
-
-def weights_text(a: Assessment) -> str:
-    """What effective weights show."""
-    flagged = [
-        f"{r['component']} in *{p.spec.label}* ({r['effective_weight']:.0%} for "
-        f"{r['nominal_weight']:.1%})"
-        for p in a.evaluable
-        for _, r in p.weights[p.weights["flag"]].iterrows()
-    ]
-    text = (
-        "A nominal weight says how much an item is meant to count; its **effective weight** is "
-        "its share of the index's variance across countries (the correlation ratio of the index "
-        "on the item, normalised over the items; Paruolo, Saisana and Saltelli 2013). The "
-        "published HCI is bunched near the top for most countries, so a new item that spreads "
-        "countries from 0 to 1 drives the ranking far beyond its nominal weight. "
-    )
-    return text + (
-        "More than twice the nominal weight: " + "; ".join(flagged) + "."
-        if flagged
-        else "No item carries more than twice its nominal weight."
-    )
-
-
-def summary_table(a: Assessment) -> pd.DataFrame:
-    """One row per evaluable proposal: the checks, the focus country's shift and its interval."""
-    rows = []
-    for p in a.evaluable:
-        s = focus_shift(p, a.focus) or {}
-        cov = p.coverage
-        rows.append(
-            {
-                "proposal": p.spec.label,
-                "items are human capital": bool((cov["concept"] == "human capital").all()),
-                "coverage ≥ 70%": bool(cov["eligible"].all()),
-                "top 10 stable": p.face.passed,
-                "effective weights ≤ 2× nominal": not bool(p.weights["flag"].any()),
-                f"{country_name(a.focus)}: EGDI shift": s.get("nominal", np.nan),
-                "5%": s.get("lower", np.nan),
-                "95%": s.get("upper", np.nan),
-                "a finding?": s.get("finding", False),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def sensitivity_table(a: Assessment) -> pd.DataFrame:
-    """First- and total-order indices of each factor, per proposal."""
-    frames = [
-        p.sensitivity.assign(proposal=p.spec.label)
-        for p in a.evaluable
-        if p.sensitivity is not None
-    ]
-    if not frames:
-        return pd.DataFrame()
-    t = pd.concat(frames)
-    return t[["proposal", "factor", "first_order", "total_order"]].rename(
-        columns={"first_order": "first-order index", "total_order": "total-order index"}
     )
 
 
@@ -432,6 +136,431 @@ def sensitivity_text(a: Assessment) -> str:
         "noise, about ±0.05 at this number of builds). **What moves ranks most:** "
         + "; ".join(parts)
         + "."
+    )
+
+
+def not_evaluable_text(a: Assessment) -> str:
+    """One sentence for an edition where no proposal can be evaluated ("" otherwise)."""
+    if a.evaluable:
+        return ""
+    items = join_names(list(dict.fromkeys(c for p in a.proposals for c in p.coverage["component"])))
+    lo, hi = a.year - LAG - MAX_AGE, a.year - LAG
+    return (
+        f"No proposal can be evaluated for {a.year}: none of the candidate items ({items}) has a "
+        f"value with a reference year between {lo} and {hi} (they were first collected later), "
+        "so every proposal would equal the published HCI."
+    )
+
+
+def _top10_moves(p: ProposalResult) -> list[tuple[str, str, int, int, int]]:
+    """Moves of the flagged top-10 countries beyond the threshold.
+
+    EGDI moves first (the ranking a reader knows), largest first: (country, "EGDI" or "HCI",
+    from, to, |shift|).
+    """
+    t = p.face.table.reindex(p.face.flagged)
+    moves = {"EGDI": [], "HCI": []}
+    for iso, r in t.iterrows():
+        for which, a, b, sh in (
+            ("EGDI", "egdi_rank", "new_egdi_rank", "egdi_shift"),
+            ("HCI", "index_rank", "new_index_rank", "index_shift"),
+        ):
+            if pd.notna(r[sh]) and abs(r[sh]) > p.face.threshold:
+                top = which == "EGDI" and r["egdi_rank"] <= 10
+                moves[which].append(
+                    (country_name(iso), which, int(r[a]), int(r[b]), int(abs(r[sh])), top)
+                )
+                break
+    return [
+        m[:5] for w in ("EGDI", "HCI") for m in sorted(moves[w], key=lambda m: (not m[5], -m[4]))
+    ]
+
+
+def key_findings(a: Assessment) -> list[str]:
+    """Three to five headline sentences for the top of the report."""
+    name = country_name(a.focus)
+    if not a.evaluable:
+        out = [not_evaluable_text(a)]
+        if pos := _position_headline(a):
+            out.append(pos)
+        out.append(
+            "The proposals can only be judged on editions whose data include the candidate "
+            "items; for this edition the report explains the published HCI only."
+        )
+        return out
+    out = []
+    ok = [p for p in a.evaluable if p.recommendable]
+    out.append(
+        f"None of the {len(a.evaluable)} tested HCI proposals passes the checks a UN DESA "
+        "review would apply (what the items measure, coverage of at least "
+        f"{audit.MIN_OBSERVED_SHARE:.0%} of countries, stability of the top 10, effective "
+        "weights)."
+        if not ok
+        else f"{join_names([p.spec.label for p in ok])} pass every check "
+        f"({len(ok)} of {len(a.evaluable)} proposals)."
+    )
+    moved = [(p, _top10_moves(p)) for p in a.evaluable]
+    moved = [(p, m) for p, m in moved if m]
+    if moved:
+        # the proposal with the largest move of an EGDI top-10 country (the table readers know)
+        p, m = max(moved, key=lambda t: (t[1][0][1] == "EGDI", t[1][0][4]))
+        shown = "; ".join(f"{c} {frm} → {to} in the {which}" for c, which, frm, to, _ in m[:3])
+        out.append(
+            f"*{p.spec.label}* would reshuffle the top of the table ({shown}), although these "
+            "countries' education did not change; "
+            + (
+                f"{len(p.face.flagged)} countries of the EGDI or HCI top 10 move more than "
+                f"{p.face.threshold} places"
+                if len(p.face.flagged) > 1
+                else f"one country of the EGDI or HCI top 10 moves more than "
+                f"{p.face.threshold} places"
+            )
+            + (
+                f", and {len(moved) - 1} other proposal{'s' if len(moved) > 2 else ''} also "
+                "fail this check."
+                if len(moved) > 1
+                else "."
+            )
+        )
+    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
+    shifts = [(p, s) for p, s in shifts if s is not None and pd.notna(s["nominal"])]
+    if shifts:
+        p, s = max(shifts, key=lambda t: t[1]["nominal"])
+        verdict = (
+            "larger than its uncertainty (the interval excludes no change)"
+            if s["finding"]
+            else "not a finding (the interval includes no change)"
+        )
+        imputed = _focus_imputed(p, a.focus)
+        out.append(
+            f"{name}'s largest expected EGDI gain is under *{p.spec.label}*: "
+            f"{s['nominal']:+.0f} places (90% Monte Carlo interval "
+            f"{_interval(s['lower'], s['upper'])}), "
+            f"{verdict}"
+            + (f"; it rests on an imputed {join_names(imputed)}" if imputed else "")
+            + ("; that proposal fails the checks above." if p.reasons else ".")
+        )
+    out.append(
+        "The realistic route is a Member States Questionnaire item on digital skills, piloted "
+        "and reported beside the HCI before any change to the index itself."
+    )
+    return out[:5]
+
+
+def _focus_imputed(p: ProposalResult, focus: str) -> list[str]:
+    """Labels of the focus country's imputed inputs under a proposal."""
+    if focus not in p.built.imputed.index:
+        return []
+    row = p.built.imputed.loc[focus]
+    return [p.spec.labels[v] for v in row.index[row]]
+
+
+def _hci_rank(a: Assessment) -> tuple[int, int] | None:
+    hci = a.data.frame["hci"]
+    if a.focus not in hci.index or pd.isna(hci[a.focus]):
+        return None
+    return int(hci.rank(ascending=False, method="min")[a.focus]), int(hci.notna().sum())
+
+
+def _gaps(a: Assessment, n: int = 10) -> pd.DataFrame | None:
+    """`audit.input_gaps` of the focus country against the HCI top ``n`` (None if no recipe)."""
+    if a.recipe is None or a.focus not in a.recipe.inputs.index:
+        return None
+    top = a.data.frame["hci"].sort_values(ascending=False).index[:n]
+    return audit.input_gaps(a.recipe, a.focus, top)
+
+
+def _missing_inputs(a: Assessment) -> list[str]:
+    """Recipe inputs the focus country has no value for (observed or imputed)."""
+    r = a.recipe
+    return [
+        r.spec.labels[v].lower()
+        for v in r.spec.variables
+        if not (r.observed.loc[a.focus, v] or r.imputed.loc[a.focus, v])
+    ]
+
+
+def _position_headline(a: Assessment) -> str:
+    """One sentence: the focus country's HCI rank and the input that costs it most."""
+    name, rank, gaps = country_name(a.focus), _hci_rank(a), _gaps(a)
+    if rank is None:
+        return ""
+    text = f"{name}'s HCI ranks {rank[0]} of {rank[1]} in {a.year}"
+    if gaps is None:
+        return text + "."
+    missing = _missing_inputs(a)
+    if missing:
+        return (
+            text + f"; it cannot be rebuilt from public proxies, because {name} has no "
+            f"{join_names(missing)} value within the vintage rule."
+        )
+    worst = gaps.iloc[0]
+    return (
+        text + f"; against the HCI top 10, its {worst['input'].lower()} costs it most (about "
+        f"{abs(worst['cost']):.3f} HCI points"
+        + (", and that value is imputed" if worst["imputed"] else "")
+        + ")."
+    )
+
+
+def baseline_text(a: Assessment) -> str:
+    """The identity check and the fit of the HCI rebuilt from proxies."""
+    pub = a.published
+    dev = (pub.scores - a.data.frame["hci"]).abs().max()
+    text = (
+        f"The engine reproduces the published HCI {a.year} for all "
+        f"{int(pub.scores.notna().sum())} assessed countries "
+        + ("exactly." if dev == 0 else f"(largest difference {dev:.1e}).")
+    )
+    if a.recipe is not None:
+        r = a.recipe
+        ok = r.scores.notna()
+        fit = r.scores[ok].corr(a.data.frame.loc[ok, "hci"])
+        mae = (r.scores[ok] - a.data.frame.loc[ok, "hci"]).abs().mean()
+        n_imp = int(r.imputed.any(axis=1).sum())
+        text += (
+            " Rebuilt from public proxies of its inputs ("
+            f"{join_names([c.name.lower() for c in r.spec.components])}) for {int(ok.sum())} "
+            f"countries, it correlates with the published HCI at r = {fit:.3f} (mean absolute "
+            f"error {mae:.3f}); "
+            + (
+                "no country has an input imputed"
+                if n_imp == 0
+                else f"{n_imp} {'country has' if n_imp == 1 else 'countries have'} an input imputed"
+            )
+            + ". The proxies track the HCI but not exactly, so the proposals keep the "
+            "**published** HCI and add items to it."
+        )
+    return text
+
+
+def position_table(a: Assessment, n: int = 10) -> pd.DataFrame:
+    """The focus country's HCI inputs against the top ``n`` of the published HCI."""
+    gaps = _gaps(a, n)
+    if gaps is None or _missing_inputs(a):
+        return pd.DataFrame()
+    gaps["input"] = gaps["input"] + np.where(gaps["imputed"], " (imputed)", "")
+    return gaps.drop(columns=["imputed", "focus_z", "reference_z"]).rename(
+        columns={
+            "input": "Input",
+            "focus": country_name(a.focus),
+            "reference_mean": f"Mean of the HCI top {n}",
+            "weight": "Weight",
+            "cost": "Cost in HCI points",
+        }
+    )
+
+
+def position_text(a: Assessment, n: int = 10) -> str:
+    """Why the focus country's HCI ranks where it does."""
+    gaps, rank = _gaps(a, n), _hci_rank(a)
+    if gaps is None or rank is None:
+        return ""
+    name = country_name(a.focus)
+    head = f"**Why {name}'s HCI ranks {rank[0]} of {rank[1]}.** "
+    missing = _missing_inputs(a)
+    if missing:
+        return head + (
+            f"{name} has no {join_names(missing)} value with a reference year between "
+            f"{a.year - LAG - a.recipe.spec.max_age} and {a.year - LAG}, so its HCI cannot be "
+            "rebuilt from public proxies and its position cannot be explained input by input."
+        )
+    worst = gaps.iloc[0]
+    imputed = gaps.loc[gaps["imputed"], "input"].tolist()
+    refs = a.recipe.ref_years.loc[a.focus]
+    text = head + (
+        f"Against the mean of the HCI top {n}, the input that costs {name} most is "
+        f"**{worst['input'].lower()}** ({worst['focus']:.1f} against "
+        f"{worst['reference_mean']:.1f}; about {abs(worst['cost']):.3f} HCI points on the "
+        "rebuilt index). "
+    )
+    others = gaps.iloc[1:]
+    if len(others):
+        text += (
+            "The others: "
+            + "; ".join(
+                f"{r['input'].lower()} {r['focus']:.1f} against {r['reference_mean']:.1f} "
+                f"({r['cost']:+.3f})"
+                for _, r in others.iterrows()
+            )
+            + ". "
+        )
+    if imputed:
+        text += (
+            f"{name}'s {join_names([i.lower() for i in imputed])} "
+            f"{'is' if len(imputed) == 1 else 'are'} **imputed** (no value within the vintage "
+            f"rule; the {method_words(a.recipe.spec.impute)} is used), so that part of the "
+            "comparison is an assumption, not data. "
+        )
+    years = ", ".join(
+        f"{a.recipe.spec.labels[v].lower()} {int(refs[v])}"
+        for v in a.recipe.spec.variables
+        if pd.notna(refs[v]) and a.recipe.observed.loc[a.focus, v]
+    )
+    if years:
+        text += f"Reference years used: {years}."
+    return text
+
+
+def proposals_table(a: Assessment) -> pd.DataFrame:
+    """One row per proposal: items with weights, what they measure, method, missing data."""
+    concepts = audit.items()
+    rows = []
+    for p in a.proposals:
+        s = p.spec
+        rows.append(
+            {
+                "Proposal": s.label,
+                "Components (weight)": "; ".join(f"{c.name}: {c.weight:.3g}" for c in s.components),
+                "What the new items measure": "; ".join(
+                    f"{s.labels[v]}: {concepts[v].concept if v in concepts else 'not classified'}"
+                    for v in s.new_components
+                ),
+                "Method": f"{method_words(s.normalisation)}, {method_words(s.aggregation)}"
+                + (", rescaled to [0, 1]" if s.rescale == "minmax" else ""),
+                "Missing data": (
+                    f"{method_words(s.impute)} if at least {s.min_coverage:.0%} of items "
+                    "observed (marked as imputed)"
+                    if s.impute != "none"
+                    else "not imputed"
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage_table(a: Assessment) -> pd.DataFrame:
+    """Coverage gate of every new item (each item once)."""
+    t = pd.concat([p.coverage for p in a.proposals]).drop_duplicates("variable")
+    return t.drop(columns=["variable"]).rename(
+        columns={
+            "not_scored": "Neither observed nor imputed",
+            "share_observed": "Share observed",
+            "eligible": f"Passes the {audit.MIN_OBSERVED_SHARE:.0%} gate",
+            "reference_years": "Reference years (countries)",
+            "concept": "Measures",
+            "home": "Where it belongs",
+        }
+    )
+
+
+def face_text(p: ProposalResult) -> str:
+    """Every top-10 country's move named, and the flag."""
+    moves = "; ".join(
+        f"{r['country']} {_move(r['egdi_shift'])} (HCI rank {int(r['index_rank'])} → "
+        f"{int(r['new_index_rank'])})"
+        for _, r in p.face.top10.iterrows()
+    )
+    names = join_names([country_name(i) for i in p.face.flagged])
+    k = len(p.face.flagged)
+    flag = (
+        f"**Flag: {k} {'country' if k == 1 else 'countries'} of the EGDI or HCI top 10 "
+        f"move{'s' if k == 1 else ''} more than {p.face.threshold} places** in the EGDI or the "
+        f"HCI ({names}): their education did not change; the moves come from the new items "
+        "alone."
+        if p.face.flagged
+        else f"No country of the EGDI or HCI top 10 moves more than {p.face.threshold} places."
+    )
+    return f"*{p.spec.label}*, EGDI top 10: {moves}. {flag}"
+
+
+def weights_table(a: Assessment) -> pd.DataFrame:
+    """Nominal and effective weights of every evaluable proposal's components."""
+    frames = [p.weights.assign(proposal=p.spec.label) for p in a.evaluable]
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames)
+    return t[
+        [
+            "proposal",
+            "component",
+            "nominal_weight",
+            "r2",
+            "eta2",
+            "effective_weight",
+            "ratio",
+            "flag",
+        ]
+    ].rename(
+        columns={
+            "nominal_weight": "Nominal weight",
+            "r2": "Squared correlation",
+            "eta2": "Correlation ratio",
+            "effective_weight": "Effective weight",
+            "ratio": "Effective / nominal",
+            "flag": "More than twice nominal",
+        }
+    )
+
+
+def _flagged_weights(a: Assessment) -> list[str]:
+    return [
+        f"{r['component']} in *{p.spec.label}* ({r['effective_weight']:.0%} for "
+        f"{r['nominal_weight']:.1%})"
+        for p in a.evaluable
+        for _, r in p.weights[p.weights["flag"]].iterrows()
+    ]
+
+
+def weights_text(a: Assessment) -> str:
+    """What effective weights show."""
+    flagged = _flagged_weights(a)
+    text = (
+        "A nominal weight says how much an item is meant to count; its **effective weight** is "
+        "its share of the index's variance across countries (the correlation ratio of the index "
+        "on the item, normalised over the items; Paruolo, Saisana and Saltelli 2013), computed "
+        "with imputed values included. The published HCI is bunched near the top for most "
+        "countries, so a new item that spreads countries from 0 to 1 drives the ranking beyond "
+        "its nominal weight. "
+    )
+    return text + (
+        "More than twice the nominal weight: " + "; ".join(flagged) + "."
+        if flagged
+        else "No item carries more than twice its nominal weight."
+    )
+
+
+def summary_table(a: Assessment) -> pd.DataFrame:
+    """One row per evaluable proposal: the checks, the focus country's shift and its interval."""
+    rows = []
+    name = country_name(a.focus)
+    for p in a.evaluable:
+        s = focus_shift(p, a.focus) or {}
+        cov = p.coverage
+        imputed = _focus_imputed(p, a.focus)
+        rows.append(
+            {
+                "Proposal": p.spec.label,
+                "Items measure human capital": bool((cov["concept"] == "human capital").all()),
+                f"Coverage ≥ {audit.MIN_OBSERVED_SHARE:.0%}": bool(cov["eligible"].all()),
+                "Top 10 stable": p.face.passed,
+                "Effective weights ≤ 2× nominal": not bool(p.weights["flag"].any()),
+                f"{name}: EGDI rank change": s.get("nominal", np.nan),
+                "5%": s.get("lower", np.nan),
+                "95%": s.get("upper", np.nan),
+                "Larger than its uncertainty": s.get("finding", False),
+                f"{name}'s imputed items": ", ".join(imputed),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_table(a: Assessment) -> pd.DataFrame:
+    """First- and total-order indices of each factor, per proposal."""
+    frames = [
+        p.sensitivity.assign(proposal=p.spec.label)
+        for p in a.evaluable
+        if p.sensitivity is not None
+    ]
+    if not frames:
+        return pd.DataFrame()
+    t = pd.concat(frames)
+    return t[["proposal", "factor", "first_order", "total_order"]].rename(
+        columns={
+            "factor": "Choice varied",
+            "first_order": "First-order index",
+            "total_order": "Total-order index",
+        }
     )
 
 
@@ -466,8 +595,9 @@ def shift_interval_view(a: Assessment):
     )
     f = data[data["iso3"] == a.focus]
     alt = (
-        f"Horizontal interval chart: for each {a.group_label} country and each HCI proposal, "
-        "the change in EGDI rank (dot) and its 90% Monte Carlo interval (bar). "
+        f"Interval chart of the change in EGDI rank (dot) and its 90% Monte Carlo interval "
+        f"(bar) under each HCI proposal, for each of the {data['iso3'].nunique()} countries "
+        "compared. "
         + " ".join(
             f"{country_name(a.focus)} under {r['proposal']}: {r['nominal']:+.0f} "
             f"({_interval(r['lower'], r['upper'])})."
@@ -482,46 +612,50 @@ def weights_view(a: Assessment):
     frames = [p.weights.assign(proposal=p.spec.label) for p in a.evaluable]
     if not frames:
         return None
-    data = pd.concat(frames)[["proposal", "component", "nominal_weight", "effective_weight"]]
+    data = pd.concat(frames, ignore_index=True)[
+        ["proposal", "component", "nominal_weight", "effective_weight"]
+    ]
     fig = figures.weight_bars(
         data,
         f"Nominal and effective weights of each proposal's items, {a.year}",
         SOURCE_05,
         subtitle="Effective weight = share of the index variance the item drives",
     )
-    flagged = data[data["effective_weight"] > 2 * data["nominal_weight"]]
+    new = data[data["component"] != "HCI (published)"]
+    top = new.loc[(new["effective_weight"] / new["nominal_weight"]).idxmax()] if len(new) else None
+    flagged = int((data["effective_weight"] > 2 * data["nominal_weight"]).sum())
     alt = (
-        "Bar chart of each proposal's components: nominal weight against effective weight "
-        "(share of the index variance). "
+        f"Bar chart of the nominal and effective weights of the {len(data)} components of "
+        f"{data['proposal'].nunique()} proposals: {flagged} carry more than twice their nominal "
+        "weight"
         + (
-            "More than twice the nominal weight: "
-            + "; ".join(
-                f"{r['component']} in {r['proposal']} ({r['effective_weight']:.0%} vs "
-                f"{r['nominal_weight']:.1%})"
-                for _, r in flagged.iterrows()
-            )
-            + "."
-            if len(flagged)
-            else "No item exceeds twice its nominal weight."
+            f"; the largest excess is {top['component']} in {top['proposal']} "
+            f"({top['effective_weight']:.0%} for a nominal {top['nominal_weight']:.1%})."
+            if top is not None
+            else "."
         )
     )
     return fig, alt, data
 
 
 def memo(a: Assessment) -> str:
-    """The methodology memo: neutral, applying its own rules, with the realistic route."""
-    name = country_name(a.focus)
-    lines = [f"### Methodology memo: revising the Human Capital Index (edition {a.year})", ""]
+    """The methodology memo: neutral, applying its own rules, with the realistic route.
+
+    Empty for an edition where no proposal can be evaluated (the key findings say so once).
+    """
     if not a.evaluable:
-        return "\n".join([*lines, not_evaluable_text(a)])
+        return ""
+    name = country_name(a.focus)
+    lines = ["## 6. Methodology memo", ""]
     ok = [p for p in a.evaluable if p.recommendable]
     lines.append(
-        "**Rules applied before anything is recommended.** An item must measure human capital "
-        "(a government's strategy or programme is institutional capacity); it must be observed, "
-        f"not imputed, for at least {audit.MIN_OBSERVED_SHARE:.0%} of assessed countries; no "
-        f"top-10 country may move more than {audit.MAX_TOP10_MOVE} places; no item may drive "
-        "more than twice its nominal weight of the index variance; and a rank change smaller "
-        "than its Monte Carlo interval is not a finding."
+        f"**Revising the Human Capital Index: the evidence of edition {a.year}.** Rules applied "
+        "before anything is recommended: an item must measure human capital (a government's "
+        "strategy or programme is institutional capacity); it must be observed, not imputed, "
+        f"for at least {audit.MIN_OBSERVED_SHARE:.0%} of assessed countries; no country of the "
+        f"EGDI or HCI top 10 may move more than {audit.MAX_TOP10_MOVE} places; no item may "
+        "drive more than twice its nominal weight of the index variance; and a rank change "
+        "whose 90% Monte Carlo interval includes no change is not a finding."
     )
     lines.append("")
     for p in a.evaluable:
@@ -539,9 +673,14 @@ def memo(a: Assessment) -> str:
         }
     )
     if policy:
+        homes = list(dict.fromkeys(h for _, h in policy))
         lines.append(
             "**Where the policy items belong.** "
-            + "; ".join(f"{c}: {h}" for c, h in policy)
+            + (
+                f"{join_names([c for c, _ in policy])}: {homes[0]}"
+                if len(homes) == 1
+                else "; ".join(f"{c}: {h}" for c, h in policy)
+            )
             + ". Scoring them in the HCI would reward having a plan, not people's skills."
         )
         lines.append("")
@@ -564,12 +703,48 @@ def memo(a: Assessment) -> str:
         lines.append("")
         lines.append("**Data the questionnaire would need.** " + " ".join(needs))
     lines.append("")
-    lines.append(
-        f"**What {name} should expect.** "
-        + "; ".join(f"*{p.spec.label}*: {_shift_sentence(p, a.focus)}" for p in a.evaluable)
-        + "."
-    )
+    lines.append(f"**What {name} should expect.** " + _expectation(a))
     return "\n".join(lines)
+
+
+def _expectation(a: Assessment) -> str:
+    """The focus country's outlook in one or two sentences (no proposal repeated verbatim)."""
+    name = country_name(a.focus)
+    ok = [p for p in a.evaluable if p.recommendable]
+    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
+    shifts = [(p, s) for p, s in shifts if s is not None and pd.notna(s["nominal"])]
+    if not shifts:
+        return f"{name} is not ranked in the EGDI of {a.year}, so no change can be estimated."
+    real = [(p, s) for p, s in shifts if s["finding"]]
+    lo = min(s["nominal"] for _, s in shifts)
+    hi = max(s["nominal"] for _, s in shifts)
+    text = (
+        f"Across the {len(shifts)} proposals, {name}'s EGDI rank would change by "
+        f"{lo:+.0f} to {hi:+.0f} places. "
+    )
+    if real:
+        text += (
+            "Larger than its uncertainty only under "
+            + join_names(
+                [
+                    f"*{p.spec.label}* ({s['nominal']:+.0f}, 90% Monte Carlo interval "
+                    f"{_interval(s['lower'], s['upper'])})"
+                    for p, s in real
+                ]
+            )
+            + (
+                "; "
+                + ("that proposal fails" if len(real) == 1 else "those proposals fail")
+                + " the checks, so no change should be counted on."
+                if all(p.reasons for p, _ in real)
+                else "."
+            )
+        )
+    else:
+        text += "No change is larger than its uncertainty, so no change should be counted on."
+    if not ok and not real:
+        text = text.rstrip(".") + ", and no proposal passes the checks."
+    return text
 
 
 def group_label(group) -> str:
@@ -579,6 +754,11 @@ def group_label(group) -> str:
 
 def log_text(a: Assessment) -> str:
     """The build log of every proposal (COINr: each step with its arguments)."""
+    if not a.evaluable:
+        return (
+            f"No proposal could be evaluated for {a.year}, so there is no Monte Carlo, "
+            "sensitivity analysis or build log to show."
+        )
     return "\n\n".join(
-        f"*{p.spec.label}* — " + "; ".join(p.built.log[len(a.data.log) :]) for p in a.proposals
+        f"*{p.spec.label}*: " + "; ".join(p.built.log[len(a.data.log) :]) for p in a.proposals
     )
