@@ -1,12 +1,20 @@
-"""The `egov` command: data status and verification, batch runs of the notebooks."""
+"""The `egov` command: data status and verification, batch runs of the notebooks.
+
+All command-line parsing lives here; `egovlib.runner` takes a `RunOptions` and never imports
+this module (no import cycle).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import shlex
 import sys
+from pathlib import Path
 
 from .errors import EgovError
+from .runner.batch import DEFAULT_TIMEOUT
 
 
 def data_status(verify: bool = False) -> int:
@@ -81,9 +89,137 @@ def _data_status(verify: bool) -> int:
     return 0
 
 
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive, finite number of seconds")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1")
+    return value
+
+
+def add_run_parser(sub) -> argparse.ArgumentParser:
+    """Add the ``run`` subcommand to the `egov` parser (``sub`` from ``add_subparsers``)."""
+    p = sub.add_parser(
+        "run",
+        help="execute the notebooks for a survey year and publish HTML reports",
+        description="Execute every notebook in notebooks/ (NN_*.ipynb) with papermill for a "
+        "survey edition, each in a new kernel, and publish outputs/<year>/: executed "
+        "notebooks, HTML reports, index.html and manifest.json. Notebooks whose inputs did not "
+        "change since the published run are reused, not executed (--force reruns them). A run "
+        "with a failed notebook is kept in outputs/<year>.failed-<time>-<id>/ and the last "
+        "good set stays published. See docs/runner.md.",
+    )
+    years = p.add_mutually_exclusive_group()
+    years.add_argument("--year", type=int, help="survey edition (default: latest in the data)")
+    years.add_argument("--all-years", action="store_true", help="every edition in the data")
+    p.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NB",
+        help="subset by number or name, e.g. `01 04` or `01_data_overview`; the other "
+        "notebooks of a published set stay as they are",
+    )
+    p.add_argument(
+        "--params",
+        type=Path,
+        metavar="FILE.yml",
+        help="YAML parameters (checked against notebooks/parameter_schema.yml); the reports go "
+        "to their own set, outputs/<year>/<file name>/",
+    )
+    p.add_argument(
+        "--name",
+        help="name of the report set (default: the --params file name; none: the default set)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        help="notebooks executed in parallel (default: the CPUs, capped by the memory a "
+        "notebook needs on this machine)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/)")
+    p.add_argument("--show-code", action="store_true", help="include code cells in the reports")
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT,
+        help=f"time limit per notebook in seconds (default {DEFAULT_TIMEOUT})",
+    )
+    p.add_argument("--force", action="store_true", help="execute every notebook, even if unchanged")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="print where the time went: per notebook kernel wait, execution, export, publish",
+    )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF (A4) of each report, printed by headless Chromium",
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run is writing to the output folder, wait for it instead of stopping",
+    )
+    p.add_argument(
+        "--kernels",
+        choices=("fork", "spawn"),
+        default="fork",
+        help="how new kernels are started ahead: fork a pre-warmed server (default, Linux) or "
+        "spawn fresh processes (slower; used automatically where fork is unsafe)",
+    )
+    p.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_run_command)
+    return p
+
+
+def _run_command(args: argparse.Namespace, argv: list[str]) -> int:
+    from .runner import RunOptions, run
+
+    options = RunOptions(
+        year=args.year,
+        all_years=args.all_years,
+        notebooks=args.notebooks,
+        params=args.params,
+        name=args.name,
+        jobs=args.jobs,
+        out=args.out,
+        show_code=args.show_code,
+        timeout=args.timeout,
+        force=args.force,
+        profile=args.profile,
+        wait=args.wait,
+        kernels=args.kernels,
+        pdf=args.pdf,
+        notebooks_dir=args.notebooks_dir,
+        command=shlex.join(["egov", *argv]),
+    )
+    return run(options)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error printed as one ``ERROR`` line (exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"ERROR {self.prog}: {message}. Fix: see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `egov` (subcommands: data, run)."""
-    parser = argparse.ArgumentParser(prog="egov", description=__doc__)
+    parser = _Parser(prog="egov", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     data = sub.add_parser("data", help="inspect and verify the raw data")
     data_sub = data.add_subparsers(dest="data_command", required=True)
@@ -101,17 +237,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=["csv", "parquet", "both"], default="both", help="default: both"
     )
-    try:
-        from .runner import add_run_parser
-    except ImportError:  # runner not installed in this build
-        pass
-    else:
-        add_run_parser(sub)
+    add_run_parser(sub)
     return parser
 
 
+def one_line(exc: BaseException) -> str:
+    """An error message on one line (a DataError's ``Fix:`` line joined to its problem)."""
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `egov` command."""
+    """Entry point of the `egov` command.
+
+    Exit status: 0 success; 1 a notebook failed or data verification found problems; 2 a
+    usage, parameter, data or output-folder error (one ``ERROR`` line naming the file and the
+    fix); 130 interrupted by Ctrl-C; 143 stopped by SIGTERM.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     from .config import absolute_env_paths
 
@@ -131,10 +273,27 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "data":
             return data_status(verify=args.data_command == "verify")
-        return args.func(args)
+        return args.func(args, argv)
     except EgovError as exc:
-        print(f"ERROR {exc}", file=sys.stderr)
+        print(f"ERROR {one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("egov: interrupted; nothing was published", file=sys.stderr)
+        return 130
+    except BaseException as exc:
+        from .runner.pool import Interrupted
+
+        if isinstance(exc, Interrupted):
+            import signal
+
+            what = "interrupted (Ctrl-C)" if exc.signum == signal.SIGINT else "stopped (SIGTERM)"
+            print(
+                f"egov run: {what}; every worker and kernel was stopped and nothing was "
+                "published (the last good reports are unchanged)",
+                file=sys.stderr,
+            )
+            return 128 + exc.signum
+        raise
 
 
 if __name__ == "__main__":

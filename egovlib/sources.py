@@ -15,6 +15,11 @@ from .errors import DataError, DataRootNotFound
 
 REQUIRED_FIELDS = ("path", "publisher", "title", "url", "licence", "years", "sha256", "reader")
 
+#: Environment variable naming the access log: when it is set, `verified_path` appends one line
+#: per data file it hands out (``id<TAB>sha256<TAB>path``). `egov run` gives every kernel a log
+#: of its own, so the files a notebook read are recorded where they are read.
+ACCESS_LOG_ENV = "EGOV_ACCESS_LOG"
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -239,6 +244,7 @@ def verified_path(source: SourceFile | str, root: Path | None = None) -> Path:
     src = load_catalogue()[source] if isinstance(source, str) else source
     path = _checked_path(src, root)
     _FILES_READ[src.id] = None
+    log_access(src, src.sha256)  # the file's sha256, just checked against the catalogue's
     return path
 
 
@@ -277,6 +283,34 @@ def files_read() -> list[str]:
 def forget_files_read() -> None:
     """Start a new record for `files_read` (a new notebook in a reused kernel)."""
     _FILES_READ.clear()
+
+
+def log_access(src: SourceFile, sha256: str) -> None:
+    """Append ``id, sha256, path`` of a verified file to ``$EGOV_ACCESS_LOG`` (if it is set)."""
+    target = os.environ.get(ACCESS_LOG_ENV)
+    if not target:
+        return
+    # One short line per call, appended and closed at once: nothing is lost if the kernel dies.
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(f"{src.id}\t{sha256}\t{src.path}\n")
+
+
+def read_access_log(path: Path | str) -> dict[str, str]:
+    """The data files recorded in an access log: ``{file id: sha256}`` (empty if there is none).
+
+    Written by `verified_path` when ``$EGOV_ACCESS_LOG`` names ``path``; `egov run` reads it
+    after each notebook to record which files that notebook read, with their checksums.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        fid, sha, *_ = [*line.split("\t"), "", ""]
+        if fid and sha:
+            out[fid] = sha
+    return out
 
 
 def check_files(root: Path | None = None) -> list[DataError]:

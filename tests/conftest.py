@@ -70,3 +70,27 @@ def temp_data(tmp_path, monkeypatch):
 
     yield TempData()
     readers.clear_memory_cache()
+
+
+def run_real_batch(tmp_path_factory) -> Path:
+    """Run every notebook in notebooks/ for 2024 once per test session; return the output folder.
+
+    The reports are in ``<folder>/2024/`` (index.html, NN_*.ipynb, NN_*.html, manifest.json) and
+    the batch's exit status in ``<folder>/rc``. Shared by the runner, browser and personal-data
+    tests (through the `real_batch` fixture), so the batch runs once, not once per test file.
+    """
+    from egovlib import cli
+
+    out = tmp_path_factory.getbasetemp() / "egov-real-batch"
+    marker = out / "rc"
+    if not marker.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        rc = cli.main(["run", "--out", str(out), "--year", "2024"])
+        marker.write_text(str(rc))
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_batch(tmp_path_factory) -> Path:
+    """Output folder of the real 2024 batch (see `run_real_batch`); reports in ``2024/``."""
+    return run_real_batch(tmp_path_factory)

@@ -1,26 +1,30 @@
-"""The batch: select notebooks and parameters, execute them in parallel, publish per year."""
+"""The batch: check everything, reuse what has not changed, execute the rest, publish per set."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
-import logging
-import multiprocessing
-import os
+import math
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import config
 from ..errors import EgovError, SpecError
-from . import publish
-from .execute import NotebookJob, NotebookResult, execute_notebook, notebook_parameters
-from .html import export_html, notebook_title, render_index
-
-log = logging.getLogger(__name__)
+from . import cache, publish
+from .execute import NotebookJob, NotebookResult
+from .manifest import build_manifest, git_info, notebook_entry, read_manifest, write_json
+from .params import (
+    check_countries,
+    load_params,
+    load_schema,
+    notebook_info,
+    plan_parameters,
+)
 
 #: Default time limit of one notebook (whole notebook, seconds).
 DEFAULT_TIMEOUT = 900
@@ -28,38 +32,72 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    """What every report of one run shows (computed once, in the parent process)."""
+class RunOptions:
+    """Everything `egov run` was asked to do (built by `egovlib.cli` from the command line)."""
 
-    run_date: str
-    commit: str
-    show_code: bool
-    version: str
-    pdf: bool = False  # also print each report to PDF (`egov run --pdf`, runner/pdf.py)
+    year: int | None = None
+    all_years: bool = False
+    notebooks: list[str] | None = None
+    params: Path | None = None
+    name: str | None = None
+    jobs: int | None = None
+    out: Path | None = None
+    show_code: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    force: bool = False
+    profile: bool = False
+    wait: bool = False
+    kernels: str = "fork"
+    pdf: bool = False
+    notebooks_dir: Path | None = None
+    command: str = ""
+    progress: bool | None = None
 
 
 @dataclass
 class YearRun:
-    """The outcome of one survey year: its results and where the report set went."""
+    """The outcome of one report set (an edition, default or named parameters)."""
 
     year: int
     results: list[NotebookResult] = field(default_factory=list)
     published: Path | None = None
     failed_dir: Path | None = None
+    set_name: str = ""
+    publish_s: float = 0.0
+    up_to_date: bool = False  # every notebook unchanged: the published set was left as it is
 
     @property
     def ok(self) -> bool:
-        """True when every notebook of this year ran without error."""
+        """True when every notebook of this set ran (or was reused) without error."""
         return bool(self.results) and all(r.status == "ok" for r in self.results)
+
+
+@dataclass
+class BatchReport:
+    """What a batch did: its sets, and where the time went (for ``--profile``)."""
+
+    runs: list[YearRun]
+    phases: dict = field(default_factory=dict)
+    jobs: int = 0
+    jobs_note: str = ""
+    kernels: dict = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ selection
 def discover_notebooks(folder: Path | None = None) -> list[Path]:
-    """The numbered notebooks ``NN_name.ipynb`` of ``folder`` (default ``notebooks/``), sorted."""
+    """The numbered notebooks ``NN_name.ipynb`` of ``folder`` (default ``notebooks/``), sorted.
+
+    Every one is read, so that a half-saved notebook stops the run with a clear message.
+    """
     folder = Path(folder or config.NOTEBOOKS_DIR)
-    found = sorted(folder.glob(NOTEBOOK_GLOB))
+    found = sorted(p.resolve() for p in folder.glob(NOTEBOOK_GLOB))
     if not found:
-        raise EgovError(f"no notebooks named NN_name.ipynb in {folder}")
+        raise EgovError(
+            f"{folder}: no notebooks named NN_name.ipynb. Fix: run from the repository or "
+            "pass the right folder"
+        )
+    for nb in found:
+        notebook_info(nb)
     return found
 
 
@@ -99,128 +137,46 @@ def select_notebooks(available: list[Path], wanted: list[str] | None) -> list[Pa
     return sorted(chosen)
 
 
-def load_params(path: Path | str | None) -> tuple[dict, dict[str, dict]]:
-    """Read a parameters file: ``(common parameters, {notebook: its own parameters})``.
+def catalogue_editions() -> list[int]:
+    """Survey editions declared in the catalogue (``editions:`` of the EGDI files).
 
-    The YAML file maps parameter names to values (lists and dicts allowed) for every notebook;
-    an optional ``notebooks:`` mapping gives per-notebook values keyed by name or number.
+    Read without loading any table, so `egov run` decides what to do in a fraction of a second;
+    `egov data verify` checks that the files hold exactly these editions.
     """
-    if path is None:
-        return {}, {}
-    import yaml
+    from ..sources import load_catalogue
 
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path}: cannot read the parameters file ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise SpecError(f"{path}: expected a mapping `name: value`, got {type(doc).__name__}")
-    if "year" in doc:
-        raise SpecError(
-            f"{path}: `year` is set with --year or --all-years, not in the "
-            "parameters file; remove it"
-        )
-    per = doc.pop("notebooks", None) or {}
-    if not isinstance(per, dict) or not all(isinstance(v, dict) for v in per.values()):
-        raise SpecError(f"{path}: `notebooks:` must map a notebook name to its parameters")
-    return doc, {str(k): v for k, v in per.items()}
+    found = {
+        y
+        for s in load_catalogue().values()
+        if s.reader == "egdi" and s.role == "primary"
+        for y in s.editions
+    }
+    if found:
+        return sorted(found)
+    from ..panel import editions
 
-
-def plan_parameters(
-    notebooks: list[Path],
-    common: dict,
-    per_notebook: dict[str, dict],
-    params_file: str = "the parameters file",
-    available: list[Path] | None = None,
-) -> dict[Path, dict]:
-    """Parameters to inject into each notebook (without ``year``), checked against its cell.
-
-    A common parameter is injected into the notebooks that declare it. A parameter that no
-    notebook in the folder declares (``available``, default ``notebooks``) is an error: a typo
-    would otherwise be silently ignored. So is a per-notebook value the notebook does not take.
-    Per-notebook entries of notebooks not selected for this run are ignored.
-    """
-    available = available or notebooks
-    declared = {nb: notebook_parameters(nb) for nb in dict.fromkeys([*available, *notebooks])}
-    unknown = [k for k in common if not any(k in d for d in declared.values())]
-    if unknown:
-        listing = "; ".join(f"{nb.stem}: {', '.join(d) or '(none)'}" for nb, d in declared.items())
-        raise SpecError(
-            f"{params_file}: parameter(s) {unknown} are declared by no notebook. "
-            f"Declared parameters: {listing}"
-        )
-    plan = {nb: {k: v for k, v in common.items() if k in declared[nb]} for nb in notebooks}
-    for key, values in per_notebook.items():
-        (nb,) = select_notebooks(list(declared), [key])
-        bad = [k for k in values if k not in declared[nb] or k == "year"]
-        if bad:
-            raise SpecError(
-                f"{params_file}: `notebooks: {key}` sets {bad}, which {nb.stem} does "
-                f"not accept. Its parameters: "
-                f"{', '.join(k for k in declared[nb] if k != 'year')}"
-            )
-        if nb in plan:
-            plan[nb].update(values)
-    return plan
+    return editions()
 
 
 def resolve_years(year: int | None, all_years: bool) -> list[int]:
     """Editions to run: all, the one asked for (checked), or the latest."""
-    from ..panel import check_editions, editions, latest_edition
-
+    valid = catalogue_editions()
     if all_years:
         if year is not None:
             raise EgovError("use either --year or --all-years, not both")
-        return editions()
+        return valid
     if year is None:
-        return [latest_edition()]
-    check_editions([year])
+        return [valid[-1]]
+    if int(year) not in valid:
+        raise EgovError(
+            f"{year} is not a survey edition. Valid editions: {', '.join(map(str, valid))}. "
+            "A new edition is added with one entry in data/sources.yml "
+            "(docs/runner.md: 'A new survey year')."
+        )
     return [int(year)]
 
 
-# ------------------------------------------------------------------ worker
-def run_one(
-    job: NotebookJob, render: RenderOptions, facts: list[tuple[str, str]]
-) -> NotebookResult:
-    """Worker: execute one notebook, then render its HTML report next to it."""
-    result = execute_notebook(job)
-    facts = [*facts, ("Run time", f"{result.duration_s:.1f} s")]
-    try:
-        # The brief (00) hands its findings over in its output: its pages in every language
-        # (00_brief.html, 00_brief.ar.html) and its data (00_brief.json) are written from them.
-        from ..brief import write_brief_pages
-
-        pages = write_brief_pages(job.output, facts=facts, version=render.version)
-        if job.output.with_suffix(".html") not in pages:
-            export_html(
-                job.output,
-                job.output.with_suffix(".html"),
-                facts=facts,
-                year=job.year,
-                status=result.status,
-                error=result.error,
-                show_code=render.show_code,
-                version=render.version,
-                pdf=render.pdf,
-            )
-            pages = [job.output.with_suffix(".html")]
-    except Exception as exc:  # a broken report is a failed notebook, not a crashed batch
-        result.status = "failed"
-        result.error = f"HTML export failed: {type(exc).__name__}: {exc}"
-        return result
-    if render.pdf:  # a PDF of every page (the brief has one per language)
-        from .pdf import write_pdf
-
-        try:
-            for page in (p for p in pages if p.suffix == ".html"):
-                write_pdf(page, page.with_suffix(".pdf"))
-        except Exception as exc:  # noqa: BLE001 - reported as the notebook's failure
-            result.status = "failed"
-            result.error = f"PDF export failed: {exc}"
-    return result
-
-
+# ------------------------------------------------------------------ helpers
 def skip_slow_optional_imports() -> None:
     """Keep jsonschema from importing `rfc3987_syntax` (~2 s of grammar building per process).
 
@@ -229,260 +185,7 @@ def skip_slow_optional_imports() -> None:
     its workers only, never on import of egovlib.
     """
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-
-
-def _worker_init() -> None:
-    # Import the heavy modules once per worker process, not once per notebook.
-    skip_slow_optional_imports()
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    logging.getLogger("papermill").setLevel(logging.ERROR)
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
-
-
-def _prefetch_tables() -> None:
-    """Parse every reader's table once in the parent so kernels only read the parquet cache."""
-    from ..readers import load_table, readers
-
-    for name in sorted(readers()):
-        try:
-            load_table(name)
-        except EgovError as exc:  # the notebooks that need this table will show the error
-            log.warning("could not prefetch table %s: %s", name, str(exc).splitlines()[0])
-
-
-# ------------------------------------------------------------------ the batch
-def run_batch(
-    *,
-    years: list[int],
-    notebooks: list[Path],
-    params: dict[Path, dict],
-    out: Path | None = None,
-    jobs: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    show_code: bool = False,
-    progress: bool | None = None,
-    params_file: str | None = None,
-    isolate: bool = False,
-    pdf: bool = False,
-) -> list[YearRun]:
-    """Execute ``notebooks`` for each of ``years`` and publish ``out/<year>/`` atomically.
-
-    Parameters
-    ----------
-    years : list of int
-        Survey editions (already checked).
-    notebooks : list of Path
-        Notebooks to run, in order.
-    params : dict of Path to dict
-        Parameters per notebook (``year`` is added per edition).
-    out : Path, optional
-        Output folder (default ``outputs/``); each year goes to ``out/<year>/``.
-    jobs : int, optional
-        Worker processes (default: number of CPUs, at most the number of notebooks).
-    timeout : float
-        Time limit of one notebook, seconds.
-    show_code : bool
-        Include code cells in the HTML reports.
-    progress : bool, optional
-        Progress bar (default: only on a terminal).
-    isolate : bool
-        A new kernel for every notebook (default: each worker reuses its kernel after a
-        success, with the namespace and settings reset; see `execute_notebook`).
-    pdf : bool
-        Also write a PDF of each report (A4, headless Chromium; `egovlib.runner.pdf`).
-
-    Returns
-    -------
-    list of YearRun
-        Per year: results, the published folder, or the ``<year>.failed-<stamp>`` folder.
-    """
-    from tqdm.auto import tqdm
-
-    from .. import __version__
-
-    out = Path(out or config.OUTPUTS_DIR).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    publish.remove_stale_builds(out)
-    started = datetime.now(UTC)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    render = RenderOptions(
-        run_date=started.strftime("%Y-%m-%d %H:%M UTC"),
-        commit=publish.git_commit_label(),
-        show_code=show_code,
-        version=__version__,
-        pdf=pdf,
-    )
-    _prefetch_tables()
-    runs = {y: YearRun(y) for y in years}
-    builds = {y: out / f".build-{y}-{stamp}-{os.getpid()}" for y in years}
-    for b in builds.values():
-        b.mkdir()
-    work = []
-    takes_year = {nb: "year" in notebook_parameters(nb) for nb in notebooks}
-    for y in years:
-        for nb in notebooks:
-            # A notebook without a `year` parameter cannot be told the edition: run it as is.
-            p = {**({"year": y} if takes_year[nb] else {}), **params.get(nb, {})}
-            facts = [
-                ("Survey edition", str(y)),
-                ("Run date", render.run_date),
-                ("Git commit", render.commit),
-                ("Parameters", _describe(p) or "defaults"),
-            ]
-            work.append(
-                (
-                    NotebookJob(
-                        source=nb,
-                        output=builds[y] / nb.name,
-                        year=y,
-                        parameters=p,
-                        timeout=timeout,
-                        cwd=nb.parent,
-                        reuse_kernel=not isolate,
-                    ),
-                    facts,
-                )
-            )
-    # Longest first (by the last published run's durations) so a slow notebook does not start last.
-    previous = _previous_durations(out, years)
-    work.sort(key=lambda w: -previous.get((w[0].year, w[0].source.stem), float("inf")))
-    n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(work)))
-    t0 = time.monotonic()
-    try:
-        with ProcessPoolExecutor(
-            n_jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
-        ) as pool:
-            futures = {pool.submit(run_one, job, render, facts): job for job, facts in work}
-            bar = tqdm(
-                total=len(futures),
-                unit="nb",
-                desc=f"egov run {_years_label(years)}",
-                disable=None if progress is None else not progress,
-                file=sys.stderr,
-            )
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # worker crashed: record it, keep the batch going
-                    res = NotebookResult(
-                        job.source.stem,
-                        job.year,
-                        "failed",
-                        0.0,
-                        job.parameters,
-                        f"worker crashed: {exc!r}",
-                    )
-                runs[job.year].results.append(res)
-                bar.set_postfix_str(f"{res.name} {job.year}: {res.status}")
-                bar.update()
-                if res.status != "ok":
-                    bar.write(f"FAILED {job.year} {res.name}: {res.error}")
-            bar.close()
-    except BaseException:
-        for b in builds.values():  # an interrupted run leaves the published sets untouched
-            shutil.rmtree(b, ignore_errors=True)
-        raise
-    wall = time.monotonic() - t0
-    order = {nb.stem: i for i, nb in enumerate(notebooks)}
-    for y, run in runs.items():
-        run.results.sort(key=lambda r: order[r.name])
-        manifest = publish.write_manifest(
-            builds[y],
-            year=y,
-            results=run.results,
-            started=started,
-            wall_s=wall,
-            jobs=n_jobs,
-            timeout=timeout,
-            show_code=show_code,
-            params_file=params_file,
-            commit=render.commit,
-            isolate=isolate,
-        )
-        if manifest["data_problems"]:
-            for r in run.results:
-                if r.status == "ok":
-                    r.status, r.error = "failed", "; ".join(manifest["data_problems"])
-        _write_index(builds[y], run, render, wall)
-        if run.ok:
-            run.published = publish.publish_dir(builds[y], out / str(y))
-        else:
-            run.failed_dir = out / f"{y}.failed-{stamp}"
-            os.replace(builds[y], run.failed_dir)
-    publish.write_top_index(out, __version__)
-    return list(runs.values())
-
-
-def _write_index(build: Path, run: YearRun, render: RenderOptions, wall: float) -> None:
-    import nbformat
-
-    rows = []
-    for r in run.results:
-        nb_path = build / f"{r.name}.ipynb"
-        try:
-            title = notebook_title(nbformat.read(nb_path, as_version=4))
-        except Exception:  # noqa: BLE001 - unreadable notebook still gets a row
-            title = ""
-        rows.append(
-            {
-                "number": r.name[:2],
-                "title": title or r.name,
-                "html": f"{r.name}.html",
-                "ipynb": f"{r.name}.ipynb",
-                "status": r.status,
-                "duration": f"{r.duration_s:.1f} s",
-                "error": r.error,
-                "stderr_outputs": r.stderr_outputs,
-            }
-        )
-    n_ok = sum(r.status == "ok" for r in run.results)
-    facts = [
-        ("Survey edition", str(run.year)),
-        ("Run date", render.run_date),
-        ("Git commit", render.commit),
-        ("Notebooks", f"{n_ok} of {len(run.results)} succeeded"),
-        ("Batch wall time", f"{wall:.1f} s"),
-        ("Code", "shown" if render.show_code else "hidden (egov run --show-code)"),
-    ]
-    params: dict[str, dict[str, str]] = {}
-    for r in run.results:
-        for k, v in r.parameters.items():
-            if k != "year":
-                params.setdefault(k, {}).setdefault(json.dumps(v, default=str), []).append(r.name)
-    prow = [
-        (k, v, ", ".join(names) if len(names) < len(run.results) else "all notebooks")
-        for k, vals in params.items()
-        for v, names in vals.items()
-    ]
-    from ..brief import index_headline, write_index_pages
-
-    render_index(
-        build / "index.html",
-        title=f"E-Government Survey {run.year}: reports",
-        facts=facts,
-        rows=rows,
-        params=prow,
-        version=render.version,
-        headline=index_headline(build),  # the brief's findings, "" without a brief
-    )
-    write_index_pages(build, rows, year=run.year, version=render.version)  # index.ar.html
-
-
-def _previous_durations(out: Path, years: list[int]) -> dict[tuple[int, str], float]:
-    """Run time of each notebook in the published sets, from their manifests (if any)."""
-    found: dict[tuple[int, str], float] = {}
-    for y in years:
-        try:
-            m = json.loads((out / str(y) / "manifest.json").read_text(encoding="utf-8"))
-            for nb in m["notebooks"]:
-                found[(y, nb["name"])] = float(nb["duration_s"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return found
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _describe(params: dict) -> str:
@@ -493,16 +196,518 @@ def _years_label(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
 
+def _entry_result(e: dict, year: int, cached: bool) -> NotebookResult:
+    """A result rebuilt from a manifest entry (a reused or kept notebook)."""
+    return NotebookResult(
+        name=e["name"],
+        year=year,
+        status=e.get("status", "ok"),
+        duration_s=float(e.get("duration_s", 0)),
+        parameters=e.get("parameters", {}),
+        error=e.get("error", ""),
+        data_files=dict(e.get("data_files") or {}),
+        stderr_outputs=int(e.get("stderr_outputs", 0)),
+        kernel=e.get("kernel", ""),
+        slowest_cells=[(c["cell"], c["seconds"]) for c in e.get("slowest_cells", [])],
+        title=e.get("title", ""),
+        timings=dict(e.get("timings_s") or {}),
+        memory_mb=dict(e.get("memory_mb") or {}),
+        outputs=dict(e.get("outputs") or {}),
+        cached=cached,
+        executed_at=e.get("executed_at", ""),
+        cache_key=e.get("cache_key", ""),
+        git_commit=e.get("git_commit", ""),
+    )
+
+
+def _measured_job_mb(out: Path) -> float | None:
+    """Memory one notebook needed in earlier runs into ``out`` (MB), or None.
+
+    The largest kernel growth plus the largest worker, from the manifests in ``out``.
+    """
+    kernel, worker = 0.0, 0.0
+    for m_path in list(out.glob("*/manifest.json")) + list(out.glob("*/*/manifest.json")):
+        m = read_manifest(m_path.parent)
+        if not m:
+            continue
+        base = float((m.get("kernels") or {}).get("server_rss_mb") or 0)
+        if (m.get("kernels") or {}).get("mode") != "fork":
+            base = 0.0
+        for e in m.get("notebooks", []):
+            mem = e.get("memory_mb") or {}
+            if mem.get("kernel_peak"):
+                kernel = max(kernel, float(mem["kernel_peak"]) - base)
+            if mem.get("worker_peak"):
+                worker = max(worker, float(mem["worker_peak"]))
+    if not kernel:
+        return None
+    return math.ceil((kernel + worker) * 1.25)  # 25 % head room: other parameters, other data
+
+
+# ------------------------------------------------------------------ the batch
+@dataclass
+class Plan:
+    """A checked request: what to run, where, with which parameters."""
+
+    opts: RunOptions
+    nb_dir: Path
+    available: list[Path]
+    notebooks: list[Path]
+    years: list[int]
+    params: dict[Path, dict]
+    set_name: str
+    out: Path
+
+
+def plan_run(opts: RunOptions) -> Plan:
+    """Check the whole request before anything is written.
+
+    Options, notebooks, editions, parameters (against the schema), data files and the output
+    folder; the first problem raises `EgovError` (one line with the fix).
+    """
+    if not (isinstance(opts.timeout, (int, float)) and math.isfinite(opts.timeout)):
+        raise EgovError(
+            f"--timeout {opts.timeout}: not a finite number of seconds. Fix: e.g. --timeout 900"
+        )
+    if opts.timeout <= 0:
+        raise EgovError(f"--timeout {opts.timeout:g}: must be a positive number of seconds")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise EgovError(f"--jobs {opts.jobs}: must be at least 1")
+    if opts.pdf:  # fail before any notebook runs, not after the batch
+        from .pdf import find_chromium
+
+        find_chromium()
+    nb_dir = Path(opts.notebooks_dir or config.NOTEBOOKS_DIR).resolve()
+    available = discover_notebooks(nb_dir)
+    notebooks = select_notebooks(available, opts.notebooks)
+    years = resolve_years(opts.year, opts.all_years)
+    where = str(opts.params) if opts.params else "parameters"
+    schema = load_schema(nb_dir)
+    common, per = load_params(opts.params)
+    params = plan_parameters(notebooks, common, per, where, available=available, schema=schema)
+    check_countries(params, schema, where)
+    if opts.name:
+        set_name = publish.check_set_name(opts.name)
+    elif opts.params:
+        set_name = publish.check_set_name(Path(opts.params).stem, f"--params {opts.params}")
+    else:
+        set_name = ""
+    latest = catalogue_editions()[-1]
+    no_year = [nb.stem for nb in notebooks if "year" not in notebook_info(nb).parameters]
+    other = [y for y in years if y != latest]
+    if no_year and other:
+        raise SpecError(
+            f"{', '.join(no_year)} has no `year` parameter, so it cannot make a report for "
+            f"{', '.join(map(str, other))} (it would show {latest} content under that edition). "
+            "Fix: add `year = None` to its parameters cell and use it, or run it without --year"
+        )
+    from ..sources import require_files
+
+    require_files()  # every catalogued file: present, readable, unaltered (even if unused)
+    out = publish.check_out_dir(opts.out or config.OUTPUTS_DIR)
+    from .index import is_our_index
+
+    if not is_our_index(out / "index.html"):
+        raise EgovError(
+            f"{out / 'index.html'}: exists and was not written by egov run; the run would "
+            "replace it. Fix: move it away or choose another --out"
+        )
+    return Plan(opts, nb_dir, available, notebooks, years, params, set_name, out)
+
+
+def run_batch(opts: RunOptions) -> BatchReport:
+    """Execute the notebooks for each edition and publish each report set without losing work.
+
+    Returns
+    -------
+    BatchReport
+        Per set: results, the published folder or the ``.failed-*`` folder; timings.
+
+    Raises
+    ------
+    EgovError
+        For anything the user must fix (one line with the fix): bad parameters, editions,
+        notebooks, data, output folder, a run already writing there, a full disk.
+    pool.Interrupted
+        On Ctrl-C or SIGTERM (nothing is published; temporary folders are removed).
+    """
+    from .pool import interruptible
+
+    t0 = time.monotonic()
+    plan = plan_run(opts)
+    batch = _Batch(plan, t0)
+    batch.phases["check"] = time.monotonic() - t0
+    lock = publish.OutputLock(plan.out)
+    lock.acquire(wait=opts.wait, command=opts.command)
+    try:
+        with interruptible():
+            publish.sweep_leftovers(plan.out)
+            for y in plan.years:
+                for folder in {
+                    publish.set_dir(plan.out, y, plan.set_name),
+                    publish.set_dir(plan.out, y),
+                }:
+                    if folder.exists() and not publish.is_ours(folder):
+                        raise EgovError(
+                            f"{folder}: exists and was not made by egov run (no manifest.json "
+                            "of its own); the run would replace it. Fix: move it away or "
+                            "choose another --out"
+                        )
+            return batch.run()
+    except OSError as exc:
+        batch.discard_builds()
+        raise publish.os_error(exc, exc.filename or plan.out, plan.out) from exc
+    except BaseException:
+        batch.discard_builds()  # an interrupted run leaves the published sets untouched
+        raise
+    finally:
+        lock.release()
+
+
+class _Batch:
+    """One batch after its checks: reuse, execute, publish (the lock is held by the caller)."""
+
+    def __init__(self, plan: Plan, t0: float):
+        from .. import __version__
+
+        self.plan, self.opts, self.t0 = plan, plan.opts, t0
+        self.version = __version__
+        self.phases: dict[str, float] = {}
+        self.builds: dict[int, Path] = {}
+        self.started = datetime.now(UTC)
+        self.stamp = self.started.strftime("%Y%m%dT%H%M%SZ")
+        self.git = git_info()
+        self.runs = {y: YearRun(y, set_name=plan.set_name) for y in plan.years}
+        self.old = {y: read_manifest(self.dest(y)) for y in plan.years}
+        self.keys: dict[tuple[int, str], str] = {}
+
+    def dest(self, year: int) -> Path:
+        return publish.set_dir(self.plan.out, year, self.plan.set_name)
+
+    def old_set(self, year: int) -> dict | None:
+        m = self.old.get(year)
+        return m if m and m.get("kind", "set") == "set" else None
+
+    def discard_builds(self) -> None:
+        for b in self.builds.values():
+            shutil.rmtree(b, ignore_errors=True)
+        self.builds.clear()
+
+    def run(self) -> BatchReport:
+        from .pool import plan_jobs
+
+        t = time.monotonic()
+        todo = self.reuse_or_plan()
+        self.phases["cache"] = time.monotonic() - t
+        jp = plan_jobs(self.opts.jobs, len(todo), _measured_job_mb(self.plan.out))
+        if jp.note:
+            print(f"egov run: {jp.note}", file=sys.stderr)
+        t = time.monotonic()
+        kernels_info = self.execute(todo, jp.jobs) if todo else {}
+        self.phases["execute"] = time.monotonic() - t
+        t = time.monotonic()
+        self.publish_all(jp.jobs, kernels_info)
+        self.phases["publish"] = time.monotonic() - t
+        self.phases["wall"] = time.monotonic() - self.t0
+        return BatchReport(list(self.runs.values()), self.phases, jp.jobs, jp.note, kernels_info)
+
+    # -- which notebooks to execute
+    def reuse_or_plan(self) -> list[NotebookJob]:
+        """Reuse the unchanged notebooks; return the others as jobs, longest first.
+
+        A notebook whose inputs are unchanged is hard-linked from the published set into the
+        build; the order of the jobs follows the last run's durations.
+        """
+        plan, opts = self.plan, self.opts
+        run_date = self.started.strftime("%Y-%m-%d %H:%M UTC")
+        todo: list[NotebookJob] = []
+        previous: dict[tuple[int, str], float] = {}
+        for y in plan.years:
+            self.builds[y] = publish.new_build(plan.out, y, plan.set_name, self.stamp)
+            old_entries = {e["name"]: e for e in (self.old_set(y) or {}).get("notebooks", [])}
+            for nb in plan.notebooks:
+                takes_year = "year" in notebook_info(nb).parameters
+                p = {**({"year": y} if takes_year else {}), **plan.params.get(nb, {})}
+                key = cache.notebook_key(nb, p, {"show_code": opts.show_code, "pdf": opts.pdf})
+                self.keys[(y, nb.stem)] = key
+                e = old_entries.get(nb.stem)
+                if e:
+                    previous[(y, nb.stem)] = float(e.get("duration_s") or 0)
+                if not opts.force and e and cache.reusable(e, self.dest(y), key):
+                    for fname in e["outputs"]:
+                        publish.link_file(self.dest(y) / fname, self.builds[y] / fname)
+                    self.runs[y].results.append(_entry_result(e, y, cached=True))
+                    continue
+                facts = [("Survey edition", str(y))]
+                if plan.set_name:
+                    facts.append(("Report set", plan.set_name))
+                facts += [
+                    ("Run date", run_date),
+                    ("Git commit", self.git["label"]),
+                    ("Parameters", _describe(p) or "defaults"),
+                ]
+                todo.append(
+                    NotebookJob(
+                        source=nb,
+                        output=self.builds[y] / nb.name,
+                        year=y,
+                        parameters=p,
+                        timeout=opts.timeout,
+                        facts=tuple(facts),
+                        show_code=opts.show_code,
+                        pdf=opts.pdf,
+                        version=self.version,
+                        set_name=plan.set_name,
+                    )
+                )
+        todo.sort(key=lambda j: -previous.get((j.year, j.source.stem), float("inf")))
+        return todo
+
+    # -- execution
+    def execute(self, todo: list[NotebookJob], n_jobs: int) -> dict:
+        """Run ``todo`` on a pool; results go into the runs. Returns the kernel server's facts."""
+        from tqdm.auto import tqdm
+
+        from .kernels import PREIMPORTS, fork_is_safe
+        from .pool import Pool
+
+        opts = self.opts
+        sources = {j.source for j in todo}
+        # Modules every notebook of the batch imports anyway are imported before it starts.
+        common_imports = set.intersection(*(set(notebook_info(s).imports) for s in sources))
+        mode = opts.kernels if opts.kernels == "spawn" or fork_is_safe() else "spawn"
+        years = sorted({j.year for j in todo})
+        executed_at = self.started.isoformat(timespec="seconds")
+        bar = tqdm(
+            total=len(todo),
+            unit="nb",
+            desc=f"egov run {_years_label(years)}",
+            disable=None if opts.progress is None else not opts.progress,
+            file=sys.stderr,
+        )
+
+        def on_result(job: NotebookJob, res: NotebookResult) -> None:
+            if any(name.endswith(".json") for name in res.outputs):
+                _preload_brief()  # its index pages will need it; load it while kernels run
+            res.cache_key = self.keys[(job.year, job.source.stem)]
+            res.executed_at = executed_at
+            res.git_commit = self.git["label"]
+            res.set_name = job.set_name
+            self.runs[job.year].results.append(res)
+            bar.set_postfix_str(f"{res.name} {job.year}: {res.status}")
+            bar.update()
+            if res.status != "ok":
+                bar.write(f"FAILED {job.year} {res.name}: {res.error}")
+
+        try:
+            with Pool(
+                jobs=n_jobs,
+                total=len(todo),
+                notebooks_dir=self.plan.nb_dir,
+                preimports=[*PREIMPORTS, *sorted(common_imports)],
+                mode=mode,
+            ) as pool:
+                pool.run(todo, on_result)
+                return pool.info()
+        finally:
+            bar.close()
+
+    # -- publication
+    def publish_all(self, n_jobs: int, kernels_info: dict) -> None:
+        """Publish every set whose notebooks all succeeded; keep the others as failed runs."""
+        from .index import write_top_index, write_year_index
+
+        run_facts = self._run_facts(n_jobs, kernels_info)
+        wall = time.monotonic() - self.t0
+        touched = [y for y, run in self.runs.items() if self._publish_set(y, run, run_facts, wall)]
+        for y in touched:
+            write_year_index(self.plan.out, y, self.version)
+        if touched or not (self.plan.out / "index.html").exists():
+            write_top_index(self.plan.out, self.version)
+
+    def _run_facts(self, n_jobs: int, kernels_info: dict) -> dict:
+        """Facts of the batch that go into every set's manifest."""
+        opts = self.opts
+        return {
+            "command": opts.command,
+            "jobs": n_jobs,
+            "timeout_s": opts.timeout,
+            "show_code": opts.show_code,
+            "pdf": opts.pdf,
+            "forced": opts.force,
+            "params_file": str(opts.params) if opts.params else None,
+            "params_file_sha256": _sha_or_none(opts.params),
+            "kernels": {
+                "mode": kernels_info.get("mode", ""),
+                "policy": "a new kernel for every notebook, started ahead by a pre-warmed server",
+                "server_rss_mb": kernels_info.get("rss_mb"),
+                "warm_up_s": kernels_info.get("warm_up_s"),
+            },
+            "git": self.git,
+        }
+
+    def _keep_earlier(self, year: int, run: YearRun, old: dict | None) -> set[str]:
+        """Add the set's notebooks that are not part of this run (kept as published).
+
+        A subset run updates only its own notebooks; a full run drops notebooks that no longer
+        exist in the notebooks folder.
+        """
+        ran = {r.name for r in run.results}
+        current = {nb.stem for nb in self.plan.available}
+        keep = set()
+        for e in (old or {}).get("notebooks", []):
+            if e["name"] not in ran and (self.opts.notebooks or e["name"] in current):
+                keep.add(e["name"])
+                kept = _entry_result(e, year, cached=True)
+                kept.kept = True
+                run.results.append(kept)
+        order = {nb.stem: i for i, nb in enumerate(self.plan.available)}
+        run.results.sort(key=lambda r: order.get(r.name, 99))
+        return keep
+
+    def _publish_set(self, year: int, run: YearRun, run_facts: dict, wall: float) -> bool:
+        """Publish (or keep as failed) one set; False if it was already up to date."""
+        from .index import write_set_index
+        from .pool import signals_deferred
+
+        t0, build, old, dest = (
+            time.monotonic(),
+            self.builds[year],
+            self.old_set(year),
+            self.dest(year),
+        )
+        keep = self._keep_earlier(year, run, old)
+        names = [r.name for r in run.results]
+        if old and all(r.cached for r in run.results) and names == _names(old):
+            # Nothing changed (like `make`: nothing to be done): the set stays as it is.
+            shutil.rmtree(self.builds.pop(year), ignore_errors=True)
+            run.published, run.up_to_date = dest, True
+            run.publish_s = time.monotonic() - t0
+            return False
+        publish.carry_over(dest, build, keep, old, subfolders=False)
+        if any("No space left" in r.error or "Errno 28" in r.error for r in run.results):
+            raise OSError(errno.ENOSPC, "No space left on device", str(build))
+        manifest = build_manifest(
+            year=year,
+            set_name=self.plan.set_name,
+            entries=[notebook_entry(r) for r in run.results],
+            started=self.started,
+            wall_s=wall,
+            run=run_facts,
+        )
+        for r in run.results:  # a data file changed during the run: its readers failed
+            if manifest["data_problems"] and r.status == "ok" and not r.cached:
+                r.status, r.error = "failed", "; ".join(manifest["data_problems"])
+        write_json(build / "manifest.json", manifest)
+        ok = run.ok and manifest["status"] == "ok"
+        if ok:  # the year's other report sets stay inside the year's folder
+            for sub in sorted(p for p in dest.glob("*") if p.is_dir() and p.name[0] != "."):
+                publish.link_tree(sub, build / sub.name)
+        write_set_index(build, self.version, failed=not ok)
+        with signals_deferred():  # the swap and the rename are not interrupted half-way
+            if ok and self.plan.set_name:
+                publish.ensure_year_dir(self.plan.out, year)
+            if ok:
+                run.published = publish.publish_dir(build, dest)
+            else:
+                run.failed_dir = publish.fail_dir(
+                    build, self.plan.out, year, self.plan.set_name, self.stamp
+                )
+            del self.builds[year]
+        run.publish_s = time.monotonic() - t0
+        return True
+
+
+def _preload_brief() -> None:
+    """Import `egovlib.brief` in a background thread (once), while the kernels still run.
+
+    A set with a brief renders its index pages with it; the import takes seconds that would
+    otherwise come after the last notebook.
+    """
+    if "egovlib.brief" in sys.modules or _PRELOAD:
+        return
+    import importlib
+    import threading
+
+    _PRELOAD.append(
+        threading.Thread(
+            target=importlib.import_module,
+            args=("egovlib.brief",),
+            name="egov-preload",
+            daemon=True,
+        )
+    )
+    _PRELOAD[0].start()
+
+
+_PRELOAD: list = []
+
+
+def _names(manifest: dict) -> list[str]:
+    return [e["name"] for e in manifest.get("notebooks", [])]
+
+
+def _sha_or_none(path) -> str | None:
+    from ..sources import sha256_of
+
+    with contextlib.suppress(OSError, TypeError):
+        return sha256_of(Path(path))
+    return None
+
+
+# ------------------------------------------------------------------ the terminal
 def results_table(runs: list[YearRun]) -> str:
     """A plain-text summary of a batch (one line per notebook), for the terminal."""
     lines = []
     for run in runs:
+        label = f"{run.year}" + (f" {run.set_name}" if run.set_name else "")
         for r in run.results:
+            how = "reused" if r.cached else f"{r.duration_s:7.1f} s"
+            if r.kept:
+                how = "kept"
             lines.append(
-                f"{run.year}  {r.name:32} {r.status:8} {r.duration_s:7.1f} s"
-                + (f"  {r.error}" if r.error else "")
+                f"{label}  {r.name:32} {r.status:8} {how:>9}" + (f"  {r.error}" if r.error else "")
             )
         where = run.published or run.failed_dir
         verdict = "published" if run.published else "NOT published (last good set kept)"
-        lines.append(f"{run.year}: {verdict} -> {where}")
+        if run.up_to_date:
+            verdict = "up to date (no input changed; nothing executed or rewritten)"
+        lines.append(f"{label}: {verdict} -> {where}")
+    return "\n".join(lines)
+
+
+def profile_table(report: BatchReport) -> str:
+    """Where the time went (``egov run --profile``): per notebook and per phase, seconds."""
+    head = (
+        f"{'edition':8} {'notebook':28} {'how':7} {'kernel wait':>11} {'execution':>10} "
+        f"{'(its CPU)':>9} {'export':>7} {'publish':>8}"
+    )
+    lines = ["", "Profile (seconds; publish = the report set's, shared by its notebooks)", head]
+    lines.append("-" * len(head))
+    for run in report.runs:
+        for r in run.results:
+            tm = r.timings or {}
+            wait = ex = cpu = exp = 0.0
+            how = ("kept" if r.kept else "reused") if r.cached else "ran"
+            if not r.cached:
+                wait, ex = tm.get("kernel_wait", 0), tm.get("execution", 0)
+                cpu = tm.get("kernel_cpu") or 0
+                exp = tm.get("export", 0) + tm.get("finalise", 0)
+            lines.append(
+                f"{run.year:<8} {r.name[:28]:28} {how:7} {wait:11.2f} {ex:10.2f} {cpu:9.2f} "
+                f"{exp:7.2f} {run.publish_s:8.2f}"
+            )
+    ph = report.phases
+    k = report.kernels
+    lines.append(
+        "phases: "
+        + ", ".join(f"{name} {ph[name]:.2f}" for name in ("check", "cache", "execute", "publish"))
+        + f"; wall {ph.get('wall', 0):.2f}; workers {report.jobs}"
+        + (
+            f"; kernel server ({k.get('mode')}) warm-up {k.get('warm_up_s')} s, "
+            f"{k.get('rss_mb')} MB, {k.get('kernels_started')} kernels"
+            if k
+            else "; nothing executed"
+        )
+    )
     return "\n".join(lines)

@@ -1,5 +1,7 @@
-"""HTML reports (nbconvert, self-contained, code hidden), their XLSX of tables and figure data,
-and the index page of a run."""
+"""HTML reports (nbconvert, self-contained, code hidden) and their XLSX of tables and data.
+
+The index pages of a run are rendered by `egovlib.runner.index`.
+"""
 
 from __future__ import annotations
 
@@ -142,7 +144,8 @@ def prepare_report(nb, stem: str) -> tuple[list[ReportItem], bool]:
 
 def report_text(nb) -> str:
     """The words a reader sees in a report (Markdown cells and outputs; no code, no end matter),
-    for its glossary."""
+    for its glossary.
+    """
     parts = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -366,34 +369,3 @@ def table_of_contents(body: str) -> str:
     numbered = any(re.match(r"\d+[.)]\s", text) for lvl, _, text in heads if lvl == top)
     cls = "egov-toc egov-toc-plain" if numbered else "egov-toc"
     return f'<nav class="{cls}"><strong>Contents</strong><ol>\n{items}\n</ol></nav>'
-
-
-def render_index(
-    path: Path,
-    *,
-    title: str,
-    facts: list[tuple[str, str]],
-    rows: list[dict],
-    params: list[tuple[str, str, str]],
-    version: str,
-    headline: str = "",
-) -> None:
-    """Write ``index.html``: one row per report with status, run time and links.
-
-    ``headline`` is an HTML block shown above the table (the brief's findings, from
-    `egovlib.brief.index_headline`), already escaped.
-    """
-    import jinja2
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=False)
-    text = env.get_template("index.html.j2").render(
-        title=title,
-        facts=facts,
-        rows=rows,
-        params=params,
-        css=report_css(),
-        version=version,
-        headline=headline,
-        n_failed=sum(r["status"] != "ok" for r in rows),
-    )
-    path.write_text(text, encoding="utf-8")

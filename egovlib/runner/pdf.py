@@ -77,13 +77,17 @@ def write_pdf(html_path: Path, pdf_path: Path, *, timeout: float = PDF_TIMEOUT) 
             f"--print-to-pdf={out}",
             page.as_uri(),
         ]
-        # Own process group, so that a timeout also stops Chromium's helper processes.
+        # Own process group, so that a timeout also stops Chromium's helper processes; killed
+        # with the worker that started it, so that a killed `egov run` leaves no Chromium.
+        from .kernels import kill_with_parent
+
         proc = subprocess.Popen(
             cmd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=kill_with_parent,
         )
         try:
             _, err = proc.communicate(timeout=timeout)

@@ -1,218 +1,314 @@
-"""Run manifest, atomic publication of a report set, and the top-level index of years."""
+"""The output folder: where each report set goes, the lock, and publication that loses nothing.
+
+Rules (docs/runner.md, "Safety"):
+
+- The runner replaces only folders it made: a report set is recognised by its
+  ``manifest.json`` (written by `egov run`); anything else is refused with a message, never
+  deleted or renamed.
+- One run at a time per output folder: ``OUT/.egov-run.lock`` is locked with ``flock`` for the
+  whole run (the kernel releases it when the process dies, however it dies), so a second run
+  exits with a message naming the first (or waits, with ``--wait``). Leftover build folders are
+  removed only by the lock holder, so a live run's build is never touched.
+- A set is built in ``OUT/.build-*`` (same file system) and swapped in with one atomic
+  ``renameat2(RENAME_EXCHANGE)``; notebooks not run this time, other report sets inside the
+  year folder and files a user put there are carried over (hard links).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
-import html
+import errno
+import fcntl
 import json
 import os
-import platform
 import re
+import secrets
 import shutil
-import subprocess
+import socket
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 from .. import config
-from ..sources import sha256_of
+from ..errors import EgovError
+from .manifest import MANIFEST, read_manifest, write_json
 
-#: Packages whose versions go into the manifest (what the numbers depend on).
-PACKAGES = (
-    "egovlib",
-    "pandas",
-    "numpy",
-    "scipy",
-    "statsmodels",
-    "linearmodels",
-    "matplotlib",
-    "seaborn",
-    "pandera",
-    "pyarrow",
-    "openpyxl",
-    "pycountry",
-    "papermill",
-    "nbconvert",
-    "nbclient",
-    "ipykernel",
-    "jupyter_client",
-)
-_BUILD = re.compile(r"^\.build-(\d+)-\w+-(\d+)$")
+LOCK_NAME = ".egov-run.lock"
+BUILD_PREFIX = ".build-"
+OLD_PREFIX = ".egov-old-"
+BUILD_MARKER = ".egov-build"
+#: The index pages of a set (``index.html`` and one per language, e.g. ``index.ar.html``).
+_INDEX_PAGE = re.compile(r"^index(\.[a-z]{2,3})?\.html$")
+#: Names a report set may not take (the default set is the year's folder itself).
+RESERVED_SET_NAMES = ("default", "index", "manifest")
+_SET_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_FAILED = re.compile(r"^(?P<base>.+)\.failed-(?P<stamp>\d{8}T\d{6}Z)(?:-\w+)?$")
 
 
-def git_commit_label() -> str:
-    """Short commit of the repository, with ``+changes`` if tracked files differ from it."""
-    info = git_info()
-    if not info["commit"]:
-        return "unknown (not a git checkout)"
-    return info["commit"][:10] + (" +uncommitted changes" if info["dirty"] else "")
-
-
-def git_info() -> dict:
-    """``{"commit": sha or None, "dirty": bool}`` of the repository holding egovlib."""
-
-    def git(*args):
-        return subprocess.run(
-            ["git", "-C", str(config.REPO_ROOT), *args],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
+# ------------------------------------------------------------------ layout
+def check_set_name(name: str, source: str = "--name") -> str:
+    """A report-set name usable as a folder name (letters, digits, ``_``, ``-``)."""
+    if not _SET_NAME.match(name) or name.isdigit() or name.lower() in RESERVED_SET_NAMES:
+        raise EgovError(
+            f"{source}: {name!r} cannot name a report set folder. Fix: use letters, digits, "
+            "`_` and `-`, starting with a letter (not default, index or manifest), e.g. "
+            "--name maghreb_2022"
         )
-
-    try:
-        head = git("rev-parse", "HEAD")
-        if head.returncode != 0:
-            return {"commit": None, "dirty": None}
-        dirty = git(
-            "status",
-            "--porcelain",
-            "--untracked-files=no",
-            "--",
-            "egovlib",
-            "notebooks",
-            "data/sources.yml",
-        )
-        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
+    return name
 
 
-def data_file_records(used: dict[str, list[str]]) -> tuple[list[dict], list[str]]:
-    """Checksums of the data files the notebooks read, re-verified against the catalogue.
+def set_dir(out: Path, year: int, name: str = "") -> Path:
+    """``OUT/<year>/`` for the default set, ``OUT/<year>/<name>/`` for a named one."""
+    return out / str(year) / name if name else out / str(year)
 
-    Returns the records and a list of problems (a file changed or vanished during the run).
+
+def unique_name(parent: Path, base: str, stamp: str) -> Path:
+    """``parent/<base>.failed-<stamp>-<random>``: never an existing folder."""
+    while True:
+        p = parent / f"{base}.failed-{stamp}-{secrets.token_hex(3)}"
+        if not p.exists():
+            return p
+
+
+def is_ours(folder: Path) -> bool:
+    """True for a folder made by `egov run` (it holds a manifest written by the runner)."""
+    return read_manifest(folder) is not None
+
+
+def check_out_dir(out: Path) -> Path:
+    """The output folder, resolved, after refusing places a run must never write into.
+
+    Raises
+    ------
+    EgovError
+        For the file-system root, the home folder, the repository or data folder (or any
+        folder holding them), a file, or a folder that cannot be written.
     """
-    from ..sources import data_root, load_catalogue
+    out = Path(out).expanduser().resolve()
+    protected = {
+        Path("/"),
+        Path.home().resolve(),
+        config.REPO_ROOT.resolve(),
+        config.NOTEBOOKS_DIR.resolve(),
+        config.PACKAGE_DIR.resolve(),
+    }
+    with contextlib.suppress(EgovError, OSError):
+        from ..sources import data_root
 
-    cat = load_catalogue()
-    root = data_root()
-    records, problems = [], []
-    for fid in sorted(used):
-        src = cat.get(fid)
-        if src is None:
-            problems.append(f"{fid}: read by {used[fid]} but no longer in the catalogue")
-            continue
-        path = root / src.path
-        actual = sha256_of(path) if path.is_file() else None
-        if actual != src.sha256:
-            problems.append(
-                f"{fid} ({src.path}): sha256 {actual} differs from the catalogue's "
-                f"{src.sha256}; the file changed during the run"
-            )
-        records.append(
-            {
-                "id": fid,
-                "path": src.path,
-                "sha256": actual,
-                "catalogue_sha256": src.sha256,
-                "verified": actual == src.sha256,
-                "publisher": src.publisher,
-                "used_by": sorted(used[fid]),
-            }
+        protected.add(data_root().resolve())
+    if out in protected or any(p.is_relative_to(out) for p in protected if p != Path("/")):
+        raise EgovError(
+            f"--out {out}: report sets would be written among unrelated files (it is or holds "
+            "the file-system root, your home folder, the repository or the data). Fix: choose "
+            "a folder of their own, e.g. --out outputs or --out /tmp/egov-reports"
         )
-    return records, problems
-
-
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages the results depend on."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
+    if out.exists() and not out.is_dir():
+        raise EgovError(
+            f"--out {out}: is a file, not a folder. Fix: give a folder (it is created if missing)"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EgovError(
+            f"--out {out}: cannot create the folder ({exc.strerror}). Fix: choose a writable folder"
+        ) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise EgovError(
+            f"--out {out}: the folder is not writable. Fix: choose a writable folder or fix its "
+            "permissions"
+        )
     return out
 
 
-def write_manifest(
-    build: Path,
-    *,
-    year: int,
-    results: list,
-    started: datetime,
-    wall_s: float,
-    jobs: int,
-    timeout: float,
-    show_code: bool,
-    params_file: str | None,
-    commit: str,
-    isolate: bool = False,
-) -> dict:
-    """Write ``manifest.json`` into a build folder and return it.
+def os_error(exc: OSError, what: Path | str, out: Path) -> EgovError:
+    """A one-line error for a file-system failure while writing reports."""
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        free = ""
+        with contextlib.suppress(OSError):
+            st = os.statvfs(out)
+            free = f" ({st.f_bavail * st.f_frsize / 2**20:.0f} MB free now)"
+        return EgovError(
+            f"{what}: the disk is full{free}; the run's partial output was removed and nothing "
+            f"was published. Fix: free space on the disk holding {out} (or use another --out) "
+            "and rerun"
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return EgovError(
+            f"{what}: cannot write ({exc.strerror}). Fix: choose a writable --out or fix its "
+            "permissions"
+        )
+    return EgovError(f"{what}: {exc.strerror or exc}. Fix: check the folder {out} and rerun")
 
-    It records the parameters of each notebook, the git commit, the sha256 of every data file
-    the notebooks read (verified again against the catalogue), package versions, start time,
-    durations, and the sha256 of every published file.
-    """
-    from ..sources import data_root
 
-    used: dict[str, list[str]] = {}
-    for r in results:
-        for fid in r.data_files:
-            used.setdefault(fid, []).append(r.name)
-    data_files, problems = data_file_records(used)
-    outputs = {
-        p.name: sha256_of(p)
-        for p in sorted(build.iterdir())
-        if p.suffix in (".ipynb", ".html", ".xlsx", ".pdf")
-    }
-    manifest = {
-        "survey_edition": year,
-        "status": "ok" if all(r.status == "ok" for r in results) and not problems else "failed",
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s": round(wall_s, 2),
-        "jobs": jobs,
-        "timeout_s": timeout,
-        "show_code": show_code,
-        "kernels": "one per notebook" if isolate else "reused per worker after a success",
-        "params_file": params_file,
-        "git": {**git_info(), "label": commit},
-        "data_root": str(data_root()),
-        "catalogue": str(Path(os.environ.get("EGOV_CATALOGUE") or config.CATALOGUE_PATH)),
-        "notebooks": [
-            {
-                "name": r.name,
-                "status": r.status,
-                "duration_s": r.duration_s,
-                "error": r.error,
-                "parameters": r.parameters,
-                "data_files": sorted(r.data_files),
-                "stderr_outputs": r.stderr_outputs,
-                "kernel": r.kernel,
-                "slowest_cells": [{"cell": i, "seconds": d} for i, d in r.slowest_cells],
-                "notebook": f"{r.name}.ipynb",
-                "report": f"{r.name}.html",
-            }
-            for r in results
-        ],
-        "data_files": data_files,
-        "data_problems": problems,
-        "packages": package_versions(),
-        "outputs_sha256": outputs,
-    }
-    (build / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+# ------------------------------------------------------------------ the lock
+@dataclass
+class OutputLock:
+    """An exclusive ``flock`` on ``OUT/.egov-run.lock`` for the whole run."""
+
+    out: Path
+    fd: int | None = None
+
+    def acquire(self, wait: bool = False, command: str = "") -> None:
+        """Take the lock, or raise `EgovError` naming its holder (``wait``: block until free)."""
+        path = self.out / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise os_error(exc, path, self.out) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                os.close(fd)
+                raise os_error(exc, path, self.out) from exc
+            holder = _read_holder(fd)
+            if not wait:
+                os.close(fd)
+                raise EgovError(
+                    f"{self.out}: another egov run is writing report sets here ({holder}). "
+                    "Fix: wait for it to finish, pass --wait to queue behind it, or use "
+                    "another --out"
+                ) from None
+            print(f"egov run: waiting for the run writing to {self.out} ({holder})", flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        # Who holds the lock, for the message a second run prints.
+        info = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": command,
+        }
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        self.fd = fd
+
+    def release(self) -> None:
+        """Let the lock go (closing the descriptor releases the flock)."""
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, 0)
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not info:
+        return "details unknown"
+    return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started')}" + (
+        f": `{info['command']}`" if info.get("command") else ""
     )
-    return manifest
 
 
-# ------------------------------------------------------------------ atomic publication
+# ------------------------------------------------------------------ leftovers (lock held)
+def sweep_leftovers(out: Path) -> list[str]:
+    """Deal with what killed runs left in ``out`` (call only while holding the lock).
+
+    A build folder (it carries the runner's marker) is deleted: with the lock held, its run is
+    over. A set moved aside by an interrupted fallback publication is put back if its place is
+    empty, else deleted. Folders without the marker are never touched.
+    """
+    done = []
+    for p in sorted(out.glob(BUILD_PREFIX + "*")) + sorted(out.glob(OLD_PREFIX + "*")):
+        marker = p / BUILD_MARKER
+        if not p.is_dir() or not marker.is_file():
+            continue
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            info = {}
+        restore = info.get("restore_to")
+        if p.name.startswith(OLD_PREFIX) and restore and not (out / restore).exists():
+            marker.unlink()
+            os.replace(p, out / restore)
+            done.append(f"restored {restore}")
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+            done.append(f"removed {p.name}")
+    return done
+
+
+# ------------------------------------------------------------------ building a set
+def new_build(out: Path, year: int, name: str, stamp: str) -> Path:
+    """An empty build folder for one set, marked as the runner's."""
+    label = f"{year}-{name}" if name else str(year)
+    build = out / f"{BUILD_PREFIX}{label}-{stamp}-{secrets.token_hex(3)}"
+    build.mkdir()
+    write_json(
+        build / BUILD_MARKER, {"dest": str(set_dir(Path(""), year, name)), "pid": os.getpid()}
+    )
+    return build
+
+
+def link_file(src: Path, dst: Path) -> None:
+    """Hard-link ``src`` to ``dst`` (a copy where links are not possible)."""
+    try:
+        os.link(src, dst)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(src, dst)
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """A copy of folder ``src`` at ``dst`` made of hard links."""
+    shutil.copytree(src, dst, copy_function=lambda s, d: link_file(Path(s), Path(d)))
+
+
+def carry_over(
+    old: Path,
+    build: Path,
+    keep_notebooks: set[str],
+    manifest: dict | None,
+    subfolders: bool = True,
+) -> list[str]:
+    """Bring into ``build`` what the published ``old`` set holds that this run does not replace.
+
+    Kept: the files of notebooks in ``keep_notebooks``; any file the runner did not write (a
+    user's file); with ``subfolders``, every sub-folder (the year's other report sets and their
+    failed runs). Returns the names of the user files carried over.
+    """
+    if not old.is_dir():
+        return []
+    owner: dict[str, str] = {}  # file name -> the notebook it belongs to
+    for e in (manifest or {}).get("notebooks", []):
+        for fname in (f"{e['name']}.ipynb", f"{e['name']}.html", *(e.get("outputs") or {})):
+            owner[fname] = e["name"]
+    foreign = []
+    for p in sorted(old.iterdir()):
+        if (build / p.name).exists() or p.name.startswith("."):
+            continue
+        if p.is_dir():
+            keep = subfolders
+        elif p.name in owner:
+            keep = owner[p.name] in keep_notebooks
+        else:  # not a notebook's: the runner's index pages and manifest, or a user's file
+            keep = not _INDEX_PAGE.match(p.name) and p.name != MANIFEST
+            foreign += [p.name] if keep else []
+        if keep:
+            (link_tree if p.is_dir() else link_file)(p, build / p.name)
+    return foreign
+
+
+# ------------------------------------------------------------------ publication
 _RENAME_EXCHANGE = 2
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    """Atomically swap two folders (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         fn = libc.renameat2
     except (OSError, AttributeError):
         return False
     at_fdcwd = -100
-    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return rc == 0
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def publish_dir(build: Path, dest: Path) -> Path:
@@ -220,80 +316,64 @@ def publish_dir(build: Path, dest: Path) -> Path:
 
     ``dest`` is never missing or half-written: a first publication is one ``rename``; a
     replacement is an atomic exchange of the two folders (Linux), or else two renames with the
-    previous set kept as ``dest.previous-*`` until the new one is in place.
+    previous set kept aside (marked, and put back by the next run if this one dies in between).
     """
+    with contextlib.suppress(FileNotFoundError):
+        (build / BUILD_MARKER).unlink()
     if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(build, dest)
         return dest
     if _exchange(build, dest):
         shutil.rmtree(build, ignore_errors=True)  # `build` now holds the previous set
         return dest
-    old = dest.with_name(f"{dest.name}.previous-{os.getpid()}")
+    out = build.parent
+    old = out / f"{OLD_PREFIX}{secrets.token_hex(4)}"
     os.replace(dest, old)
+    write_json(old / BUILD_MARKER, {"restore_to": str(dest.relative_to(out))})
     os.replace(build, dest)
     shutil.rmtree(old, ignore_errors=True)
     return dest
 
 
-def remove_stale_builds(out: Path) -> None:
-    """Delete build folders of runs that were killed (their process no longer exists)."""
-    for p in out.glob(".build-*"):
-        m = _BUILD.match(p.name)
-        if m and not _pid_alive(int(m.group(2))):
-            shutil.rmtree(p, ignore_errors=True)
-    for p in out.glob("*.previous-*"):  # a fallback publication interrupted between renames
-        dest = out / p.name.split(".previous-")[0]
-        if not dest.exists():
-            os.replace(p, dest)
+def fail_dir(build: Path, out: Path, year: int, name: str, stamp: str) -> Path:
+    """Keep a failed run's build for the analyst as ``<set>.failed-<stamp>-<random>``."""
+    with contextlib.suppress(FileNotFoundError):
+        (build / BUILD_MARKER).unlink()
+    if name:
+        parent, base = set_dir(out, year), name
+        ensure_year_dir(out, year)
+    else:
+        parent, base = out, str(year)
+    target = unique_name(parent, base, stamp)
+    os.replace(build, target)
+    return target
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def write_top_index(out: Path, version: str) -> None:
-    """``out/index.html``: links to every published year and every kept failed run."""
-    from .html import report_css
-
-    rows = []
-    for p in sorted(out.iterdir(), key=lambda p: p.name, reverse=True):
-        if not p.is_dir() or not (p / "index.html").is_file() or p.name.startswith("."):
-            continue
-        try:
-            m = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            m = {}
-        n = len(m.get("notebooks", []))
-        ok = sum(nb.get("status") == "ok" for nb in m.get("notebooks", []))
-        status = m.get("status", "?")
-        rows.append(
-            f'<tr><td><a href="{html.escape(p.name)}/index.html">{html.escape(p.name)}</a></td>'
-            f'<td><span class="egov-status egov-status-{html.escape(status)}">'
-            f"{html.escape(status)}</span></td><td>{ok} of {n}</td>"
-            f"<td>{html.escape(str(m.get('started', '')))}</td>"
-            f"<td>{html.escape(str(m.get('git', {}).get('label', '')))}</td></tr>"
+def ensure_year_dir(out: Path, year: int) -> Path:
+    """``OUT/<year>/`` for named sets when the year has no default set yet (marked as ours)."""
+    folder = set_dir(out, year)
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        write_json(
+            folder / MANIFEST,
+            {
+                "generator": "egov run",
+                "format": 2,
+                "kind": "year",
+                "survey_edition": year,
+                "status": "no default set",
+                "notebooks": [],
+            },
         )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>egovlib reports</title>
-<style type="text/css">{report_css()}</style></head>
-<body class="egov-index"><header class="egov-header">
-<div class="egov-kicker">UN E-Government Survey &middot; egovlib reports</div>
-<h1 class="egov-title">Report sets by survey edition</h1>
-<p class="egov-small">Folders named <code>YEAR.failed-TIMESTAMP</code> are runs that failed; the
-published <code>YEAR</code> folder still holds the last good set.</p></header>
-<main><table><thead><tr><th>Folder</th><th>Status</th><th>Notebooks OK</th><th>Started</th>
-<th>Git commit</th></tr></thead><tbody>
-{chr(10).join(rows)}
-</tbody></table></main>
-<footer class="egov-footer">Generated by <code>egov run</code> (egovlib {html.escape(version)}).
-</footer></body></html>
-"""
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out / "index.html")
+    return folder
+
+
+def failed_runs(parent: Path, base: str) -> list[Path]:
+    """``<base>.failed-*`` folders in ``parent`` made by the runner, newest first."""
+    found = [
+        p
+        for p in parent.glob(f"{base}.failed-*")
+        if p.is_dir() and _FAILED.match(p.name) and is_ours(p)
+    ]
+    return sorted(found, key=lambda p: p.name, reverse=True)
