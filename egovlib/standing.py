@@ -1039,7 +1039,7 @@ def typical_move(changes: pd.DataFrame) -> float:
 #: meaning of each code (World Bank GovTech dataset; see egovlib/readers/gtmi.py).
 READINESS_ITEMS: tuple[tuple[str, str, Mapping[int, str]], ...] = (
     ("gtmi_national_id", "National ID (I-40)", {0: "none", 1: "yes"}),
-    ("gtmi_eid", "Digital ID / e-ID (I-41)", {0: "none", 1: "yes"}),
+    ("gtmi_eid", "e-ID or digitised national ID (I-41)", {0: "none", 1: "yes"}),
     (
         "gtmi_service_bus",
         "Service bus (I-4)",

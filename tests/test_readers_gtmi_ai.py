@@ -170,6 +170,18 @@ def test_gtmi_cloud_counts_and_gcc_codes():
     assert gcc20 == {"BHR": 1, "KWT": 0, "OMN": 2, "QAT": 1, "SAU": 2, "ARE": 1}
 
 
+def test_gtmi_eid_is_flagged_as_an_ambiguous_proxy():
+    """I-41 is the only identity item beyond I-40 with answers: the 2022 'digital ID for online
+    services' item (I-26) is empty, and the 2022 code book may mean digitised ID records."""
+    raw = pd.read_csv(verified_path(load_catalogue()["gtmi_indicators"]), low_memory=False)
+    assert raw.loc[raw["year"] == 2022, "I-26"].isna().all()
+    assert set(raw.loc[raw["year"] == 2020, "I-26"]) == {"New"}
+    eid = wide("gtmi_indicators", 2022)["gtmi_eid"]
+    assert (eid.value_counts().to_dict(), eid.size) == ({1: 171, 0: 27}, 198)
+    text = variables()["gtmi_eid"].label + variables()["gtmi_eid"].notes
+    assert "digitised national ID" in text and "National ID digitized records" in text
+
+
 def test_gtmi_indicator_codings_are_documented_and_in_range():
     t = load_table("gtmi_indicators")
     allowed = {

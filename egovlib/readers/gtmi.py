@@ -248,9 +248,13 @@ INDICATORS = (
         "gtmi_eid",
         {2020: "I-41", 2022: "I-41"},
         (0, 1),
-        "Digital ID / e-ID (GTMI I-41, 0/1)",
-        _CODING + "I-41 'e-ID' (2020 label `e-ID`): 1 = an electronic/digital ID for "
-        "online services exists, 0 = none.",
+        "e-ID or digitised national ID records (GTMI I-41, 0/1)",
+        _CODING + "I-41, labelled `e-ID` in the 2020 dataset (1 = an electronic/digital ID "
+        "exists, 0 = none). The World Bank gtmiR team's code book labels the 2022 question "
+        "'National ID digitized records' and its 2025 reuse of the number a different question "
+        "(WB-PIDA-Data-Science-Shop/gtmiR, raw-data/2.gtmi_indicators_logic.R), and the 2022 "
+        "item 'Digital ID for online service access' (I-26) is empty in this file: read the item "
+        "as 'a digital or digitised national ID', not as an e-ID for online services.",
     ),
     Indicator(
         "gtmi_digital_signature",
