@@ -299,6 +299,8 @@ def test_hypotheses_are_declared_as_data():
     ]
     assert "AI in government services" in hs[2].cannot_measure
     assert codes()["gtmi_eid"].phrase(1) == "an e-ID"
+    # the e-ID item is an ambiguous proxy: every headline on it must say so
+    assert [bool(h.proxy_note) for h in hs] == [False, True, False]
 
 
 # --- multiplicity and equivalence ---------------------------------------------------------------
@@ -502,6 +504,7 @@ def test_key_findings_are_specific_and_group_neutral(real_2024):
     assert 3 <= len(gcc) <= 5
     assert gcc[0].startswith("**Government cloud (H1)**") and "Holm-adjusted p" in gcc[0]
     assert "rule out differences larger than" in gcc[1]  # the e-ID null, with its bound
+    assert "weak test of the e-ID question" in gcc[1]  # and the proxy it rests on
     assert any("Bahrain" in f for f in gcc)
     maghreb = key_findings(
         determinants(2024, group=["DZA", "LBY", "MAR", "MRT", "TUN"], robustness=False)

@@ -199,6 +199,8 @@ def answer_sentences(det: Determinants) -> list[str]:
                 f": {what}. The data rule out differences larger than "
                 f"{r['bound']:.3f} on the 0-1 scale in either direction (equivalence bound)."
             )
+        if h.proxy_note:
+            text += f" {h.proxy_note}"
         others = _other_levels(det.headline, h)
         if others:
             text += f" {others}"
@@ -1117,6 +1119,8 @@ def key_findings(det: Determinants) -> list[str]:
                 f"**{h.name} ({h.id})**: countries reporting {hi} {how}; the data rule out "
                 f"differences larger than {r['bound']:.3f} on the 0-1 {y} either way."
             )
+        if h.proxy_note:
+            out[-1] += f" {h.proxy_note}"
     if not det.testable:
         out.append(
             f"The three questions (government cloud, digital ID, AI) cannot be answered for "

@@ -216,6 +216,9 @@ class Hypothesis:
         ``(high, low)`` levels: the effect is the difference high minus low.
     measures, cannot_measure : str
         What the item measures, and what it cannot.
+    proxy_note : str
+        One sentence a headline about this item must carry when the item is a weak or
+        ambiguous proxy for the question ("" when it is not).
     """
 
     id: str
@@ -225,6 +228,7 @@ class Hypothesis:
     contrast: tuple[float, float]
     measures: str
     cannot_measure: str
+    proxy_note: str = ""
 
     @property
     def contrast_words(self) -> str:
@@ -265,6 +269,7 @@ def hypotheses() -> tuple[Hypothesis, ...]:
                 contrast=(pair[0], pair[1]),
                 measures=" ".join(h["measures"].split()),
                 cannot_measure=" ".join(h["cannot_measure"].split()),
+                proxy_note=" ".join(h.get("proxy_note", "").split()),
             )
         )
     return tuple(out)
