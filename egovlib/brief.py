@@ -71,6 +71,13 @@ SECTIONS: dict[str, Section] = {
     "change": Section("02_group_benchmark", "What moved since the previous edition"),
     "profile": Section("02_group_benchmark", "Profile against the frontier and peers"),
     "levels": Section("01_data_overview", "Distribution of the indices"),
+    "hci_position": Section(
+        "05_hci_variants", "1. The published HCI, and why the focus country ranks where it does"
+    ),
+    "hci_face": Section(
+        "05_hci_variants", "3. Face validity: what happens to the top of the table"
+    ),
+    "pairing": Section("06_digital_twinning", "Automatic pairing"),
 }
 
 
@@ -90,11 +97,16 @@ def _notebook_headings(notebook: str) -> frozenset[str]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     found = set()
     for cell in cells:
-        if cell["cell_type"] != "markdown":
-            continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        found |= {m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", src, re.M)}
+        if cell["cell_type"] == "markdown":
+            found |= {m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", src, re.M)}
+        else:  # a heading a code cell shows, e.g. report.show_markdown("## 3. Face validity")
+            found |= {m.group(1).strip() for m in _CODE_HEADING.finditer(src)}
     return frozenset(found)
+
+
+#: A Markdown heading written as a string literal in a code cell.
+_CODE_HEADING = re.compile(r"""["']#{1,6}\s+([^"'\\{}]+)["']""")
 
 
 def heading_exists(section: Section) -> bool:
@@ -229,8 +241,9 @@ def build_brief(
         _margin(cur, focus),
     ]
     recs = [
-        _rec_costliest_gap(panel, focus, int(year)),
-        _rec_fragile_rank(cur, focus, int(year)),
+        _rec_costliest_gap(panel, cur, focus, int(year)),
+        _rec_hci(int(year), focus, members, group),
+        _rec_twinning(panel, focus, int(year)),
     ]
     return Brief(
         year=int(year),
@@ -421,43 +434,151 @@ def _margin(cur: pd.DataFrame, focus: str) -> Finding | None:
     return Finding("findings.margin.below", values, "fact", SECTIONS["ranks"])
 
 
-def _rec_costliest_gap(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
-    ed = panel[panel["year"] == year].set_index("iso3")
-    if not bool(ed.loc[focus, "assessed"]):
+def _rec_costliest_gap(
+    panel: pd.DataFrame, cur: pd.DataFrame, focus: str, year: int
+) -> Finding | None:
+    """Report 02: the component whose gap to the frontier costs the focus country most EGDI
+    points; when its rank rests on one of the smallest margins, advise quoting the level."""
+    if not bool(cur.loc[focus, "assessed"]):
         return None
     gaps = standing.frontier_gaps(year, focus, egdi=panel)
     worst = standing.costliest_gap(gaps)
     frontier = gaps.attrs["frontier"]
+    fragile = _fragile_rank(cur, focus, year)
+    notes = (fragile,) if fragile else ()
     if worst is None:
         values = {"focus": focus, "frontier": frontier}
-        return Finding("recommendations.ahead_everywhere", values, "judgement", SECTIONS["profile"])
+        return Finding(
+            "recommendations.ahead_everywhere", values, "judgement", SECTIONS["profile"], notes
+        )
     values = {
         "focus": focus,
         "frontier": frontier,
         "component": worst,
         "points": float(gaps.loc[worst, "egdi_points"]),
     }
-    return Finding("recommendations.costliest_gap", values, "judgement", SECTIONS["profile"])
+    return Finding("recommendations.costliest_gap", values, "judgement", SECTIONS["profile"], notes)
 
 
-def _rec_fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> Finding | None:
-    if not bool(cur.loc[focus, "assessed"]):
-        return None
+def _fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> tuple[str, Mapping] | None:
+    """The note "quote the level, not the rank" when the focus country's margin over the next
+    country is among the smallest `fragile_rank_share` of neighbour margins in the edition."""
     margins = neighbour_margins(cur).dropna()
     if focus not in margins.index:
         return None
     share = brief_rule("fragile_rank_share")
-    cut = float(margins.quantile(share))
-    if margins[focus] > cut:
+    if margins[focus] > float(margins.quantile(share)):
         return None
     values = {
-        "focus": focus,
         "rank": int(cur.loc[focus, "rank"]),
         "margin": float(margins[focus]),
         "share": share,
         "year": year,
     }
-    return Finding("recommendations.fragile_rank", values, "judgement", SECTIONS["ranks"])
+    return ("recommendations.fragile_rank", values)
+
+
+#: Checks of report 05 an HCI proposal can fail, in the order the brief names them.
+HCI_CHECKS = ("concept", "coverage", "face", "weights")
+
+
+def hci_failed_checks(p) -> list[str]:
+    """The checks of `HCI_CHECKS` an evaluated HCI proposal fails (`engine.ProposalResult`).
+
+    The same tests as the engine's verdict (`engine.assess`): an item that measures policy rather
+    than human capital, an item observed for too few countries, a top-10 country moving too far,
+    an item whose effective weight is far above its nominal weight.
+    """
+    cov = p.coverage
+    failed = {
+        "concept": bool((cov["concept"] != "human capital").any()),
+        "coverage": bool((~cov["eligible"]).any()),
+        "face": bool(p.face.flagged),
+        "weights": bool(len(p.weights) and p.weights["flag"].any()),
+    }
+    return [c for c in HCI_CHECKS if failed[c]]
+
+
+def _rec_hci(year: int, focus: str, members: Sequence[str], group) -> Finding | None:
+    """Report 05: which HCI proposal survives the checks, and the HCI input costing the focus
+    country most.
+
+    Runs the engine's checks without its Monte Carlo (``n_draws=0``: a second or so instead of
+    report 05's 10,000 draws per proposal). The Monte Carlo cannot rescue a proposal that fails
+    a check, so the verdict "do not adopt" needs no draws; a proposal that passes is
+    recommended only subject to report 05's Monte Carlo, and the sentence says so.
+    """
+    from . import engine
+    from .engine import views as engine_views
+
+    try:
+        a = engine.assess_proposals(year, focus, members, standing.group_label(group), n_draws=0)
+    except EgovError:  # the HCI inputs of this edition cannot be read: say nothing
+        return None
+    values: dict = {"focus": focus, "year": year, "n": len(a.proposals)}
+    notes = _hci_cost_note(a, engine_views)
+    passing = [p.spec.name for p in a.evaluable if p.recommendable]
+    if passing:
+        values["names"] = [f"proposals.{n}" for n in passing]
+        key, section = "recommendations.hci.adopt", SECTIONS["hci_face"]
+    elif a.evaluable:
+        failed = [c for c in HCI_CHECKS if any(c in hci_failed_checks(p) for p in a.evaluable)]
+        values |= {
+            "fails": [f"hci_checks.{c}" for c in failed],
+            "needs": [f"hci_needs.{c}" for c in failed],
+            "n_eval": len(a.evaluable),
+        }
+        key, section = "recommendations.hci.reject", SECTIONS["hci_face"]
+    else:
+        key, section = "recommendations.hci.untestable", SECTIONS["hci_position"]
+    return Finding(key, values, "judgement", section, notes)
+
+
+def _hci_cost_note(a, engine_views) -> tuple[tuple[str, Mapping], ...]:
+    """The HCI input that costs the focus country most against the HCI top 10 (report 05, 1)."""
+    rank = engine_views._hci_rank(a)  # noqa: SLF001 - the engine's own reading of report 05
+    gaps = engine_views._gaps(a)  # noqa: SLF001
+    if rank is None or gaps is None or gaps.empty or engine_views._missing_inputs(a):  # noqa: SLF001
+        return ()
+    worst = gaps.iloc[0]
+    if float(worst["cost"]) >= 0:
+        return ()
+    variable = {v: k for k, v in a.recipe.spec.labels.items()}[worst["input"]]
+    values = {
+        "focus": a.focus,
+        "rank": rank[0],
+        "n": rank[1],
+        "input": f"hci_inputs.{variable}",
+        "cost": abs(float(worst["cost"])),
+    }
+    return (("recommendations.hci.cost", values),)
+
+
+def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
+    """Report 06: the best-scoring mentor for the focus country (a lead of at least
+    `twinning.MIN_LEAD` on the component worth most EGDI points) and that transfer area."""
+    from . import twinning
+
+    scores = twinning.edition_scores(panel, year)
+    if focus not in scores.index:
+        return None
+    context = twinning.load_context(year)
+    table = twinning.pairing_table(scores, context.data, focus, role="mentee")
+    ok = table[table["eligible"]]
+    values: dict = {"focus": focus, "year": year, "min_lead": table.attrs["min_lead"]}
+    if ok.empty:
+        return Finding("recommendations.twinning.none", values, "judgement", SECTIONS["pairing"])
+    top = ok.iloc[0]
+    area = {a.component: a for a in twinning.TRANSFER_AREAS}[top["target"]]
+    values |= {
+        "mentor": top["iso3"],
+        "target": top["target"],
+        "lead": float(top["lead"]),
+        "points": float(top["egdi_points"]),
+        "n_eligible": len(ok),
+        "horizon": f"horizons.{area.horizon}",
+    }
+    return Finding("recommendations.twinning.mentor", values, "judgement", SECTIONS["pairing"])
 
 
 def chart_data(

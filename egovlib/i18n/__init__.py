@@ -26,6 +26,8 @@ Placeholders are ``{name}`` or ``{name:kind}``; the kinds are:
 ``members``   group spec -> the group without article ("GCC states")
 ``moves``     list of (ISO3, rank before, rank after) -> "Kuwait (61st → 66th)"
 ``compmoves`` list of (index, rank before, rank after) -> "OSI 54th → 23rd"
+``term``      a key of the language file (``hci_inputs.hdr_eys``) -> its words
+``terms``     list of such keys -> their words joined for prose
 ============  ==========================================================================
 
 Numbers use Western digits in every language (the usage of GCC government portals), so a
@@ -214,6 +216,8 @@ class _Formatter(string.Formatter):
             "members": lambda v: c.group(v, "bare"),
             "moves": c.moves,
             "compmoves": c.compmoves,
+            "term": c.get,
+            "terms": lambda v: c.join(c.get(k) for k in v),
         }
         if format_spec in kinds:
             return kinds[format_spec](value)
