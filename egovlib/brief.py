@@ -730,6 +730,10 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
         before = (
             float(row["rank_previous"]) if has_prev and pd.notna(row["rank_previous"]) else None
         )
+        # Labels sit outside the arrow, on the row's own line: the current rank beyond the
+        # arrow head, the previous one behind the open circle, so they never meet each other
+        # or the rows above and below, however close the ranks are.
+        ahead = before is None or now <= before  # the current dot is right of the open circle
         if before is not None and before != now:
             move = "improved" if now < before else "fell"
             ax.annotate(
@@ -738,12 +742,11 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
                 xytext=(before, i),
                 arrowprops={"arrowstyle": "-|>", "color": MOVE_COLOURS[move], "lw": 1.8},
             )
-        if before is not None and before != now:
             ax.scatter([before], [i], s=38, facecolor="white", edgecolor="#555555", zorder=3)
-            _rank_label(ax, before, i, below=True, colour="#555555")
+            _rank_label(ax, before, i, right=not ahead, current=False, colour="#555555")
         colour = plots.FOCUS_COLOUR if row["focus"] else "#222222"
         ax.scatter([now], [i], s=60, color=colour, zorder=4)
-        _rank_label(ax, now, i, below=False, colour=colour)
+        _rank_label(ax, now, i, right=ahead, current=True, colour=colour)
     ax.set_yticks(np.arange(len(data)))
     ax.set_yticklabels([c.country(x) for x in data["iso3"]], fontsize=10)
     if rtl:
@@ -755,7 +758,7 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
                 label.set_color(plots.FOCUS_COLOUR)
     ranks = pd.concat([data["rank"], data["rank_previous"] if has_prev else data["rank"]]).dropna()
     lo, hi = float(ranks.min()), float(ranks.max())
-    pad = max(2.0, 0.07 * (hi - lo))
+    pad = max(3.0, 0.12 * (hi - lo))  # room for the rank labels beside the end dots
     ax.set_xlim(hi + pad, max(0.0, lo - pad))  # rank 1 to the right: further right = better
     ax.set_ylim(-0.7, len(data) - 0.35)
     ax.set_xlabel(c.get("chart.axis"))
@@ -779,16 +782,19 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
     return fig
 
 
-def _rank_label(ax: plt.Axes, rank: float, y: float, *, below: bool, colour: str) -> None:
+def _rank_label(
+    ax: plt.Axes, rank: float, y: float, *, right: bool, current: bool, colour: str
+) -> None:
+    """Write a rank beside its dot, on the dot's row (``right``: on the screen's right)."""
     ax.annotate(
         f"{int(rank)}",
         (rank, y),
-        xytext=(0, -11 if below else 7),
+        xytext=(7 if right else -7, 0),
         textcoords="offset points",
-        ha="center",
-        va="top" if below else "bottom",
-        fontsize=8 if below else 9,
-        fontweight="normal" if below else "bold",
+        ha="left" if right else "right",
+        va="center",
+        fontsize=9 if current else 8,
+        fontweight="bold" if current else "normal",
         color=colour,
     )
 
