@@ -86,7 +86,10 @@ def heading_anchor(heading: str) -> str:
     from nbconvert.filters.strings import add_anchor
 
     tag = add_anchor(f"<h2>{html.escape(heading)}</h2>")
-    return html.unescape(re.search(r'id="([^"]+)"', tag).group(1))
+    m = re.search(r'id="([^"]+)"', tag)
+    if m is None:
+        raise EgovError(f"nbconvert gave the heading {heading!r} no id; links cannot reach it")
+    return html.unescape(m.group(1))
 
 
 @cache
@@ -317,7 +320,7 @@ def _levels(
         }
     else:
         which += "_first"
-    notes = ()
+    notes: tuple[tuple[str, Mapping], ...] = ()
     if year < LEVEL_GROUPS_PUBLISHED_FROM:
         notes = (("findings.levels.retro", {"year": year}),)
     return Finding(f"findings.levels.{which}", values, "fact", SECTIONS["ranks"], notes)
@@ -437,8 +440,11 @@ def _margin(cur: pd.DataFrame, focus: str) -> Finding | None:
 def _rec_costliest_gap(
     panel: pd.DataFrame, cur: pd.DataFrame, focus: str, year: int
 ) -> Finding | None:
-    """Report 02: the component whose gap to the frontier costs the focus country most EGDI
-    points; when its rank rests on one of the smallest margins, advise quoting the level."""
+    """Recommendation from report 02: the component gap that costs the focus country most.
+
+    The component whose gap to the frontier (rank 1) costs the focus country most EGDI points;
+    when its rank rests on one of the smallest margins, a note advises quoting the level group.
+    """
     if not bool(cur.loc[focus, "assessed"]):
         return None
     gaps = standing.frontier_gaps(year, focus, egdi=panel)
@@ -461,8 +467,11 @@ def _rec_costliest_gap(
 
 
 def _fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> tuple[str, Mapping] | None:
-    """The note "quote the level, not the rank" when the focus country's margin over the next
-    country is among the smallest `fragile_rank_share` of neighbour margins in the edition."""
+    """Note "quote the level, not the rank", or None when the rank is not fragile.
+
+    A rank is fragile when the focus country's margin over the next country is among the
+    smallest `fragile_rank_share` of neighbour margins in the edition.
+    """
     margins = neighbour_margins(cur).dropna()
     if focus not in margins.index:
         return None
@@ -500,8 +509,9 @@ def hci_failed_checks(p) -> list[str]:
 
 
 def _rec_hci(year: int, focus: str, members: Sequence[str], group) -> Finding | None:
-    """Report 05: which HCI proposal survives the checks, and the HCI input costing the focus
-    country most.
+    """Recommendation from report 05: which HCI proposal survives the checks.
+
+    A note adds the input of the published HCI that costs the focus country most.
 
     Runs the engine's checks without its Monte Carlo (``n_draws=0``: a second or so instead of
     report 05's 10,000 draws per proposal). The Monte Carlo cannot rescue a proposal that fails
@@ -555,8 +565,11 @@ def _hci_cost_note(a, engine_views) -> tuple[tuple[str, Mapping], ...]:
 
 
 def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
-    """Report 06: the best-scoring mentor for the focus country (a lead of at least
-    `twinning.MIN_LEAD` on the component worth most EGDI points) and that transfer area."""
+    """Recommendation from report 06: the best-scoring mentor and its transfer area.
+
+    The mentor must lead the focus country by at least `twinning.MIN_LEAD` on the component
+    worth most EGDI points (`twinning.pairing_table`, the focus country as mentee).
+    """
     from . import twinning
 
     scores = twinning.edition_scores(panel, year)
@@ -800,10 +813,13 @@ def _rank_label(
 
 
 def _mirror_figure_text(fig: plt.Figure) -> None:
-    """Right-align the title, subtitle and source line that `plots.finish` left-aligns, upright:
-    Arabic has no italics, and DejaVu Sans Oblique has no Arabic glyphs."""
+    """Right-align the title, subtitle and source line that `plots.finish` left-aligns.
+
+    They are also set upright: Arabic has no italics, and DejaVu Sans Oblique has no Arabic
+    glyphs.
+    """
     texts = list(fig.texts)
-    sup = fig._suptitle  # noqa: SLF001 - not in fig.texts before Matplotlib 3.11
+    sup = getattr(fig, "_suptitle", None)  # not in fig.texts before Matplotlib 3.11
     if sup is not None and all(t is not sup for t in texts):
         texts.append(sup)
     for t in texts:
@@ -829,20 +845,21 @@ def brief_data(brief: Brief, figures: Mapping[str, plt.Figure] | None = None) ->
     figures : mapping of language to Figure, optional
         Charts already drawn (default: drawn here with `plot_ranks`, then closed).
     """
+    languages: dict[str, dict] = {}
     out = {
         "version": 1,
         "year": brief.year,
         "previous": brief.previous,
         "focus": brief.focus,
         "members": list(brief.group.members),
-        "languages": {},
+        "languages": languages,
     }
     for lang in LANGUAGES:
         fig = (figures or {}).get(lang) or plot_ranks(brief, lang)
         png = figure_png(fig)
         if not figures or lang not in figures:
             plt.close(fig)
-        out["languages"][lang] = {
+        languages[lang] = {
             "title": title(brief, lang),
             "context": context_line(brief, lang),
             "findings": items(brief, lang, "findings"),
@@ -1029,8 +1046,10 @@ def load_brief_data(folder: Path, stem: str = BRIEF_NOTEBOOK) -> dict | None:
 
 
 def index_headline(folder: Path, lang: str = "en", stem: str = BRIEF_NOTEBOOK) -> str:
-    """HTML block for the top of a run's index page: the brief's findings in ``lang`` with a
-    link to the brief and the language switch ("" when the run has no brief)."""
+    """HTML block for the top of a run's index page ("" when the run has no brief).
+
+    The brief's findings in ``lang``, with a link to the brief and the language switch.
+    """
     data = load_brief_data(folder, stem)
     if data is None or lang not in data["languages"]:
         return ""
@@ -1054,8 +1073,11 @@ def index_headline(folder: Path, lang: str = "en", stem: str = BRIEF_NOTEBOOK) -
 def write_index_pages(
     folder: Path, rows: Sequence[Mapping], *, year: int, version: str = ""
 ) -> list[Path]:
-    """Runner hook: ``index.<lang>.html`` for every language but English, when the run has a
-    brief. ``rows`` are the index rows (number, title, html, status) of the English index."""
+    """Runner hook: ``index.<lang>.html`` for every language but English.
+
+    Written only when the run has a brief. ``rows`` are the index rows (number, title, html,
+    status) of the English index.
+    """
     folder = Path(folder)
     if load_brief_data(folder) is None:
         return []

@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -198,7 +199,7 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value, format_spec):
         c = self.c
-        kinds = {
+        kinds: dict[str, Callable[[Any], str]] = {
             "country": c.country,
             "countries": lambda v: c.join(c.country(x) for x in v),
             "ordinal": c.ordinal,
