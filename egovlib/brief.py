@@ -71,6 +71,13 @@ SECTIONS: dict[str, Section] = {
     "change": Section("02_group_benchmark", "What moved since the previous edition"),
     "profile": Section("02_group_benchmark", "Profile against the frontier and peers"),
     "levels": Section("01_data_overview", "Distribution of the indices"),
+    "hci_position": Section(
+        "05_hci_variants", "1. The published HCI, and why the focus country ranks where it does"
+    ),
+    "hci_face": Section(
+        "05_hci_variants", "3. Face validity: what happens to the top of the table"
+    ),
+    "pairing": Section("06_digital_twinning", "Automatic pairing"),
 }
 
 
@@ -79,7 +86,10 @@ def heading_anchor(heading: str) -> str:
     from nbconvert.filters.strings import add_anchor
 
     tag = add_anchor(f"<h2>{html.escape(heading)}</h2>")
-    return html.unescape(re.search(r'id="([^"]+)"', tag).group(1))
+    m = re.search(r'id="([^"]+)"', tag)
+    if m is None:
+        raise EgovError(f"nbconvert gave the heading {heading!r} no id; links cannot reach it")
+    return html.unescape(m.group(1))
 
 
 @cache
@@ -90,11 +100,16 @@ def _notebook_headings(notebook: str) -> frozenset[str]:
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     found = set()
     for cell in cells:
-        if cell["cell_type"] != "markdown":
-            continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        found |= {m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", src, re.M)}
+        if cell["cell_type"] == "markdown":
+            found |= {m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", src, re.M)}
+        else:  # a heading a code cell shows, e.g. report.show_markdown("## 3. Face validity")
+            found |= {m.group(1).strip() for m in _CODE_HEADING.finditer(src)}
     return frozenset(found)
+
+
+#: A Markdown heading written as a string literal in a code cell.
+_CODE_HEADING = re.compile(r"""["']#{1,6}\s+([^"'\\{}]+)["']""")
 
 
 def heading_exists(section: Section) -> bool:
@@ -229,8 +244,9 @@ def build_brief(
         _margin(cur, focus),
     ]
     recs = [
-        _rec_costliest_gap(panel, focus, int(year)),
-        _rec_fragile_rank(cur, focus, int(year)),
+        _rec_costliest_gap(panel, cur, focus, int(year)),
+        _rec_hci(int(year), focus, members, group),
+        _rec_twinning(panel, focus, int(year)),
     ]
     return Brief(
         year=int(year),
@@ -304,7 +320,7 @@ def _levels(
         }
     else:
         which += "_first"
-    notes = ()
+    notes: tuple[tuple[str, Mapping], ...] = ()
     if year < LEVEL_GROUPS_PUBLISHED_FROM:
         notes = (("findings.levels.retro", {"year": year}),)
     return Finding(f"findings.levels.{which}", values, "fact", SECTIONS["ranks"], notes)
@@ -421,43 +437,161 @@ def _margin(cur: pd.DataFrame, focus: str) -> Finding | None:
     return Finding("findings.margin.below", values, "fact", SECTIONS["ranks"])
 
 
-def _rec_costliest_gap(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
-    ed = panel[panel["year"] == year].set_index("iso3")
-    if not bool(ed.loc[focus, "assessed"]):
+def _rec_costliest_gap(
+    panel: pd.DataFrame, cur: pd.DataFrame, focus: str, year: int
+) -> Finding | None:
+    """Recommendation from report 02: the component gap that costs the focus country most.
+
+    The component whose gap to the frontier (rank 1) costs the focus country most EGDI points;
+    when its rank rests on one of the smallest margins, a note advises quoting the level group.
+    """
+    if not bool(cur.loc[focus, "assessed"]):
         return None
     gaps = standing.frontier_gaps(year, focus, egdi=panel)
     worst = standing.costliest_gap(gaps)
     frontier = gaps.attrs["frontier"]
+    fragile = _fragile_rank(cur, focus, year)
+    notes = (fragile,) if fragile else ()
     if worst is None:
         values = {"focus": focus, "frontier": frontier}
-        return Finding("recommendations.ahead_everywhere", values, "judgement", SECTIONS["profile"])
+        return Finding(
+            "recommendations.ahead_everywhere", values, "judgement", SECTIONS["profile"], notes
+        )
     values = {
         "focus": focus,
         "frontier": frontier,
         "component": worst,
         "points": float(gaps.loc[worst, "egdi_points"]),
     }
-    return Finding("recommendations.costliest_gap", values, "judgement", SECTIONS["profile"])
+    return Finding("recommendations.costliest_gap", values, "judgement", SECTIONS["profile"], notes)
 
 
-def _rec_fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> Finding | None:
-    if not bool(cur.loc[focus, "assessed"]):
-        return None
+def _fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> tuple[str, Mapping] | None:
+    """Note "quote the level, not the rank", or None when the rank is not fragile.
+
+    A rank is fragile when the focus country's margin over the next country is among the
+    smallest `fragile_rank_share` of neighbour margins in the edition.
+    """
     margins = neighbour_margins(cur).dropna()
     if focus not in margins.index:
         return None
     share = brief_rule("fragile_rank_share")
-    cut = float(margins.quantile(share))
-    if margins[focus] > cut:
+    if margins[focus] > float(margins.quantile(share)):
         return None
     values = {
-        "focus": focus,
         "rank": int(cur.loc[focus, "rank"]),
         "margin": float(margins[focus]),
         "share": share,
         "year": year,
     }
-    return Finding("recommendations.fragile_rank", values, "judgement", SECTIONS["ranks"])
+    return ("recommendations.fragile_rank", values)
+
+
+#: Checks of report 05 an HCI proposal can fail, in the order the brief names them.
+HCI_CHECKS = ("concept", "coverage", "face", "weights")
+
+
+def hci_failed_checks(p) -> list[str]:
+    """The checks of `HCI_CHECKS` an evaluated HCI proposal fails (`engine.ProposalResult`).
+
+    The same tests as the engine's verdict (`engine.assess`): an item that measures policy rather
+    than human capital, an item observed for too few countries, a top-10 country moving too far,
+    an item whose effective weight is far above its nominal weight.
+    """
+    cov = p.coverage
+    failed = {
+        "concept": bool((cov["concept"] != "human capital").any()),
+        "coverage": bool((~cov["eligible"]).any()),
+        "face": bool(p.face.flagged),
+        "weights": bool(len(p.weights) and p.weights["flag"].any()),
+    }
+    return [c for c in HCI_CHECKS if failed[c]]
+
+
+def _rec_hci(year: int, focus: str, members: Sequence[str], group) -> Finding | None:
+    """Recommendation from report 05: which HCI proposal survives the checks.
+
+    A note adds the input of the published HCI that costs the focus country most.
+
+    Runs the engine's checks without its Monte Carlo (``n_draws=0``: a second or so instead of
+    report 05's 10,000 draws per proposal). The Monte Carlo cannot rescue a proposal that fails
+    a check, so the verdict "do not adopt" needs no draws; a proposal that passes is
+    recommended only subject to report 05's Monte Carlo, and the sentence says so.
+    """
+    from . import engine
+    from .engine import views as engine_views
+
+    try:
+        a = engine.assess_proposals(year, focus, members, standing.group_label(group), n_draws=0)
+    except EgovError:  # the HCI inputs of this edition cannot be read: say nothing
+        return None
+    values: dict = {"focus": focus, "year": year, "n": len(a.proposals)}
+    notes = _hci_cost_note(a, engine_views)
+    passing = [p.spec.name for p in a.evaluable if p.recommendable]
+    if passing:
+        values["names"] = [f"proposals.{n}" for n in passing]
+        key, section = "recommendations.hci.adopt", SECTIONS["hci_face"]
+    elif a.evaluable:
+        failed = [c for c in HCI_CHECKS if any(c in hci_failed_checks(p) for p in a.evaluable)]
+        values |= {
+            "fails": [f"hci_checks.{c}" for c in failed],
+            "needs": [f"hci_needs.{c}" for c in failed],
+            "n_eval": len(a.evaluable),
+        }
+        key, section = "recommendations.hci.reject", SECTIONS["hci_face"]
+    else:
+        key, section = "recommendations.hci.untestable", SECTIONS["hci_position"]
+    return Finding(key, values, "judgement", section, notes)
+
+
+def _hci_cost_note(a, engine_views) -> tuple[tuple[str, Mapping], ...]:
+    """The HCI input that costs the focus country most against the HCI top 10 (report 05, 1)."""
+    rank = engine_views._hci_rank(a)  # noqa: SLF001 - the engine's own reading of report 05
+    gaps = engine_views._gaps(a)  # noqa: SLF001
+    if rank is None or gaps is None or gaps.empty or engine_views._missing_inputs(a):  # noqa: SLF001
+        return ()
+    worst = gaps.iloc[0]
+    if float(worst["cost"]) >= 0:
+        return ()
+    variable = {v: k for k, v in a.recipe.spec.labels.items()}[worst["input"]]
+    values = {
+        "focus": a.focus,
+        "rank": rank[0],
+        "n": rank[1],
+        "input": f"hci_inputs.{variable}",
+        "cost": abs(float(worst["cost"])),
+    }
+    return (("recommendations.hci.cost", values),)
+
+
+def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
+    """Recommendation from report 06: the best-scoring mentor and its transfer area.
+
+    The mentor must lead the focus country by at least `twinning.MIN_LEAD` on the component
+    worth most EGDI points (`twinning.pairing_table`, the focus country as mentee).
+    """
+    from . import twinning
+
+    scores = twinning.edition_scores(panel, year)
+    if focus not in scores.index:
+        return None
+    context = twinning.load_context(year)
+    table = twinning.pairing_table(scores, context.data, focus, role="mentee")
+    ok = table[table["eligible"]]
+    values: dict = {"focus": focus, "year": year, "min_lead": table.attrs["min_lead"]}
+    if ok.empty:
+        return Finding("recommendations.twinning.none", values, "judgement", SECTIONS["pairing"])
+    top = ok.iloc[0]
+    area = {a.component: a for a in twinning.TRANSFER_AREAS}[top["target"]]
+    values |= {
+        "mentor": top["iso3"],
+        "target": top["target"],
+        "lead": float(top["lead"]),
+        "points": float(top["egdi_points"]),
+        "n_eligible": len(ok),
+        "horizon": f"horizons.{area.horizon}",
+    }
+    return Finding("recommendations.twinning.mentor", values, "judgement", SECTIONS["pairing"])
 
 
 def chart_data(
@@ -609,6 +743,10 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
         before = (
             float(row["rank_previous"]) if has_prev and pd.notna(row["rank_previous"]) else None
         )
+        # Labels sit outside the arrow, on the row's own line: the current rank beyond the
+        # arrow head, the previous one behind the open circle, so they never meet each other
+        # or the rows above and below, however close the ranks are.
+        ahead = before is None or now <= before  # the current dot is right of the open circle
         if before is not None and before != now:
             move = "improved" if now < before else "fell"
             ax.annotate(
@@ -617,12 +755,11 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
                 xytext=(before, i),
                 arrowprops={"arrowstyle": "-|>", "color": MOVE_COLOURS[move], "lw": 1.8},
             )
-        if before is not None and before != now:
             ax.scatter([before], [i], s=38, facecolor="white", edgecolor="#555555", zorder=3)
-            _rank_label(ax, before, i, below=True, colour="#555555")
+            _rank_label(ax, before, i, right=not ahead, current=False, colour="#555555")
         colour = plots.FOCUS_COLOUR if row["focus"] else "#222222"
         ax.scatter([now], [i], s=60, color=colour, zorder=4)
-        _rank_label(ax, now, i, below=False, colour=colour)
+        _rank_label(ax, now, i, right=ahead, current=True, colour=colour)
     ax.set_yticks(np.arange(len(data)))
     ax.set_yticklabels([c.country(x) for x in data["iso3"]], fontsize=10)
     if rtl:
@@ -634,7 +771,7 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
                 label.set_color(plots.FOCUS_COLOUR)
     ranks = pd.concat([data["rank"], data["rank_previous"] if has_prev else data["rank"]]).dropna()
     lo, hi = float(ranks.min()), float(ranks.max())
-    pad = max(2.0, 0.07 * (hi - lo))
+    pad = max(3.0, 0.12 * (hi - lo))  # room for the rank labels beside the end dots
     ax.set_xlim(hi + pad, max(0.0, lo - pad))  # rank 1 to the right: further right = better
     ax.set_ylim(-0.7, len(data) - 0.35)
     ax.set_xlabel(c.get("chart.axis"))
@@ -658,25 +795,31 @@ def plot_ranks(brief: Brief, lang: str = "en") -> plt.Figure:
     return fig
 
 
-def _rank_label(ax: plt.Axes, rank: float, y: float, *, below: bool, colour: str) -> None:
+def _rank_label(
+    ax: plt.Axes, rank: float, y: float, *, right: bool, current: bool, colour: str
+) -> None:
+    """Write a rank beside its dot, on the dot's row (``right``: on the screen's right)."""
     ax.annotate(
         f"{int(rank)}",
         (rank, y),
-        xytext=(0, -11 if below else 7),
+        xytext=(7 if right else -7, 0),
         textcoords="offset points",
-        ha="center",
-        va="top" if below else "bottom",
-        fontsize=8 if below else 9,
-        fontweight="normal" if below else "bold",
+        ha="left" if right else "right",
+        va="center",
+        fontsize=9 if current else 8,
+        fontweight="bold" if current else "normal",
         color=colour,
     )
 
 
 def _mirror_figure_text(fig: plt.Figure) -> None:
-    """Right-align the title, subtitle and source line that `plots.finish` left-aligns, upright:
-    Arabic has no italics, and DejaVu Sans Oblique has no Arabic glyphs."""
+    """Right-align the title, subtitle and source line that `plots.finish` left-aligns.
+
+    They are also set upright: Arabic has no italics, and DejaVu Sans Oblique has no Arabic
+    glyphs.
+    """
     texts = list(fig.texts)
-    sup = fig._suptitle  # noqa: SLF001 - not in fig.texts before Matplotlib 3.11
+    sup = getattr(fig, "_suptitle", None)  # not in fig.texts before Matplotlib 3.11
     if sup is not None and all(t is not sup for t in texts):
         texts.append(sup)
     for t in texts:
@@ -702,20 +845,21 @@ def brief_data(brief: Brief, figures: Mapping[str, plt.Figure] | None = None) ->
     figures : mapping of language to Figure, optional
         Charts already drawn (default: drawn here with `plot_ranks`, then closed).
     """
+    languages: dict[str, dict] = {}
     out = {
         "version": 1,
         "year": brief.year,
         "previous": brief.previous,
         "focus": brief.focus,
         "members": list(brief.group.members),
-        "languages": {},
+        "languages": languages,
     }
     for lang in LANGUAGES:
         fig = (figures or {}).get(lang) or plot_ranks(brief, lang)
         png = figure_png(fig)
         if not figures or lang not in figures:
             plt.close(fig)
-        out["languages"][lang] = {
+        languages[lang] = {
             "title": title(brief, lang),
             "context": context_line(brief, lang),
             "findings": items(brief, lang, "findings"),
@@ -902,8 +1046,10 @@ def load_brief_data(folder: Path, stem: str = BRIEF_NOTEBOOK) -> dict | None:
 
 
 def index_headline(folder: Path, lang: str = "en", stem: str = BRIEF_NOTEBOOK) -> str:
-    """HTML block for the top of a run's index page: the brief's findings in ``lang`` with a
-    link to the brief and the language switch ("" when the run has no brief)."""
+    """HTML block for the top of a run's index page ("" when the run has no brief).
+
+    The brief's findings in ``lang``, with a link to the brief and the language switch.
+    """
     data = load_brief_data(folder, stem)
     if data is None or lang not in data["languages"]:
         return ""
@@ -927,8 +1073,11 @@ def index_headline(folder: Path, lang: str = "en", stem: str = BRIEF_NOTEBOOK) -
 def write_index_pages(
     folder: Path, rows: Sequence[Mapping], *, year: int, version: str = ""
 ) -> list[Path]:
-    """Runner hook: ``index.<lang>.html`` for every language but English, when the run has a
-    brief. ``rows`` are the index rows (number, title, html, status) of the English index."""
+    """Runner hook: ``index.<lang>.html`` for every language but English.
+
+    Written only when the run has a brief. ``rows`` are the index rows (number, title, html,
+    status) of the English index.
+    """
     folder = Path(folder)
     if load_brief_data(folder) is None:
         return []

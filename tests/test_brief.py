@@ -95,7 +95,7 @@ def test_old_edition_speaks_of_its_own_time():
         text = " ".join(
             i["text"] for w in ("findings", "recommendations") for i in brief.items(b, lang, w)
         )
-        years = {int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)}
+        years = {int(y) for y in re.findall(r"(?<![\d.])(?:19|20)\d\d\b", text)}
         assert years <= {2005, 2008}, years
     levels = finding(b, "findings.levels")
     assert levels.notes and levels.notes[0][0] == "findings.levels.retro"  # retroactive groups
@@ -375,3 +375,110 @@ def test_runner_publishes_the_brief_in_both_languages(brief_run):
             data["languages"]["en"][which], data["languages"]["ar"][which], strict=True
         ):
             assert Counter(NUMBER.findall(e["text"])) == Counter(NUMBER.findall(a["text"]))
+
+
+# ------------------------------------------------------------------ recommendations
+def test_three_recommendations_follow_from_the_other_reports(gcc2024, panel):
+    from egovlib import engine, standing, twinning
+
+    recs = {r.key.split(".")[1]: r for r in gcc2024.recommendations}
+    assert len(gcc2024.recommendations) == 3
+    assert set(recs) == {"costliest_gap", "hci", "twinning"}
+    assert all(r.confidence == "judgement" for r in gcc2024.recommendations)
+    # 02: the component whose gap to the frontier costs Bahrain most EGDI points
+    gaps = standing.frontier_gaps(2024, "BHR")
+    assert recs["costliest_gap"].params["component"] == standing.costliest_gap(gaps)
+    assert recs["costliest_gap"].notes[0][0] == "recommendations.fragile_rank"  # 0.00013
+    # 05: in 2024 every proposal fails the engine's own checks, so the advice is not to adopt
+    a = engine.assess_proposals(2024, "BHR", GCC, "GCC", n_draws=0)
+    assert a.evaluable and not any(p.recommendable for p in a.proposals)
+    assert recs["hci"].key == "recommendations.hci.reject"
+    for p in a.evaluable:
+        assert bool(brief.hci_failed_checks(p)) == bool(p.reasons), p.spec.name
+    cost = dict(recs["hci"].notes)["recommendations.hci.cost"]
+    assert (cost["rank"], cost["input"]) == (32, "hci_inputs.hdr_eys")
+    # 06: the best-scoring mentor with a lead of at least 0.05 on its target component
+    table = twinning.pairing_table(
+        twinning.edition_scores(panel, 2024),
+        twinning.load_context(2024).data,
+        "BHR",
+        role="mentee",
+    )
+    top = table[table["eligible"]].iloc[0]
+    tw = recs["twinning"].params
+    assert (tw["mentor"], tw["target"]) == (top["iso3"], top["target"]) == ("SAU", "osi")
+    assert tw["lead"] >= twinning.MIN_LEAD == tw["min_lead"]
+    assert [r.section.notebook for r in gcc2024.recommendations] == [
+        "02_group_benchmark",
+        "05_hci_variants",
+        "06_digital_twinning",
+    ]
+
+
+@pytest.mark.parametrize("args", [(2008, "GCC", "BHR"), (2024, MAGHREB, "TUN")])
+def test_three_recommendations_for_another_edition_and_group(args):
+    b = brief.build_brief(*args)
+    assert len(b.recommendations) == 3
+    hci = b.recommendations[1]
+    # 2008: the proposals' digital-skills items did not exist, so nothing can be tested
+    expected = "untestable" if args[0] == 2008 else "reject"
+    assert hci.key == f"recommendations.hci.{expected}"
+    for lang in LANGUAGES:
+        labels = {i["label"] for i in brief.items(b, lang, "recommendations")}
+        assert labels == {catalog(lang).get("confidence.judgement")}
+
+
+def test_arabic_links_say_the_report_is_in_english(gcc2024):
+    for which in ("findings", "recommendations"):
+        for i in brief.items(gcc2024, "ar", which):
+            assert "(بالإنجليزية)" in i["link"]
+            assert "#" in i["href"]  # to the heading, not the top of the report
+
+
+@pytest.mark.parametrize("key", sorted(brief.SECTIONS))
+def test_every_link_anchor_exists_in_the_published_html(key, tmp_path):
+    """The runner's own HTML export of a report with the heading gives the id the link uses."""
+    from egovlib.runner.html import export_html
+
+    section = brief.SECTIONS[key]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {section.notebook}"),
+        nbformat.v4.new_markdown_cell(f"## {section.heading}\n\nText."),
+    ]
+    path = tmp_path / f"{section.notebook}.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / f"{section.notebook}.html"
+    export_html(
+        path, out, facts=[], year=2024, status="ok", error="", show_code=False, version="test"
+    )
+    target, anchor = section.href().split("#")
+    assert target == out.name
+    assert f'id="{anchor}"' in out.read_text(encoding="utf-8")
+
+
+def test_brief_page_escapes_data_strings(gcc2024):
+    data = brief.brief_data(gcc2024)
+    d = data["languages"]["en"]
+    d["findings"][0]["text"] = "**Bold** <img src=x onerror=alert(1)> & *it*"
+    d["title"] = "<script>alert(1)</script>"
+    page = brief.render_brief_page(data, "en", facts=[("Parameters", "<b>x</b>")])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt; &amp;" in page
+    assert "<strong>Bold</strong>" in page and "<em>it</em>" in page
+    assert "<script>alert" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_chart_rank_labels_do_not_overlap():
+    """In a dense group (Western Asia, 17 countries) no two rank labels touch."""
+    b = brief.build_brief(2024, "Western Asia", "BHR")
+    for lang in LANGUAGES:
+        fig = brief.plot_ranks(b, lang)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text().isdigit()]
+        plt.close(fig)
+        assert len(boxes) >= len(b.chart)
+        for i, a in enumerate(boxes):
+            for c in boxes[i + 1 :]:
+                assert not a.overlaps(c), (a, c)

@@ -26,6 +26,8 @@ Placeholders are ``{name}`` or ``{name:kind}``; the kinds are:
 ``members``   group spec -> the group without article ("GCC states")
 ``moves``     list of (ISO3, rank before, rank after) -> "Kuwait (61st → 66th)"
 ``compmoves`` list of (index, rank before, rank after) -> "OSI 54th → 23rd"
+``term``      a key of the language file (``hci_inputs.hdr_eys``) -> its words
+``terms``     list of such keys -> their words joined for prose
 ============  ==========================================================================
 
 Numbers use Western digits in every language (the usage of GCC government portals), so a
@@ -36,10 +38,11 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -196,7 +199,7 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value, format_spec):
         c = self.c
-        kinds = {
+        kinds: dict[str, Callable[[Any], str]] = {
             "country": c.country,
             "countries": lambda v: c.join(c.country(x) for x in v),
             "ordinal": c.ordinal,
@@ -214,6 +217,8 @@ class _Formatter(string.Formatter):
             "members": lambda v: c.group(v, "bare"),
             "moves": c.moves,
             "compmoves": c.compmoves,
+            "term": c.get,
+            "terms": lambda v: c.join(c.get(k) for k in v),
         }
         if format_spec in kinds:
             return kinds[format_spec](value)
