@@ -442,8 +442,10 @@ def _rec_costliest_gap(
 ) -> Finding | None:
     """Recommendation from report 02: the component gap that costs the focus country most.
 
-    The component whose gap to the frontier (rank 1) costs the focus country most EGDI points;
-    when its rank rests on one of the smallest margins, a note advises quoting the level group.
+    The component whose gap to the frontier (rank 1) costs the focus country most EGDI points,
+    named alone only when the best score and the top-10 mean point to the same component
+    (otherwise both components and both yardsticks are named); when its rank rests on one of the
+    smallest margins, a note advises quoting the level group.
     """
     if not bool(cur.loc[focus, "assessed"]):
         return None
@@ -463,6 +465,17 @@ def _rec_costliest_gap(
         "component": worst,
         "points": float(gaps.loc[worst, "egdi_points"]),
     }
+    if standing.robust_costliest_gap(gaps) is None:
+        # The priority flips with the yardstick: name both components, with both yardsticks.
+        other = standing.costliest_gap_by_benchmark(gaps)["top_mean"]
+        if other is not None and other != worst:
+            values |= {
+                "other": other,
+                "other_points": float(gaps.loc[other, "gap_to_top_mean"]) / 3,
+                "top": standing.GAP_TOP_K,
+            }
+            key = "recommendations.gaps_depend"
+            return Finding(key, values, "judgement", SECTIONS["profile"], notes)
     return Finding("recommendations.costliest_gap", values, "judgement", SECTIONS["profile"], notes)
 
 
