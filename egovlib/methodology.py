@@ -769,8 +769,8 @@ def egdi_weights_text(weights: pd.DataFrame, year: int) -> str:
     return (
         f"**Effective weights ({year}).** Nominally each component weighs "
         f"{weights['Nominal weight'].iloc[0]:.0%}; in the data their effective weights "
-        f"(share of the correlation ratios with the EGDI, the measure used for the HCI proposals "
-        f"in report 05) are {parts}: {verdict}."
+        f"(share of the correlation ratios with the EGDI, the measure the report on HCI revisions "
+        f"uses) are {parts}: {verdict}."
     )
 
 

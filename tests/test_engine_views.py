@@ -85,7 +85,11 @@ def test_05_attribution_says_the_rebuild_error_first_and_shows_it_beside_the_cos
     assert check["error"] == pytest.approx(-0.090, abs=0.002) and check["error_exceeds"]
     text = V.position_text(gcc_2024)
     body = text.split("**", 2)[2]
-    assert body.index(f"an error of {check['error']:+.3f}") < body.index("costs Bahrain most")
+    assert body.index(f"an error of {check['error']:+.3f}") < body.index(
+        "cost Bahrain about the same"
+    )
+    # expected (0.050) and mean years (0.047) differ by less than the rebuild misses the gap
+    assert "neither can be called the larger" in text
     assert "the rebuilt level is not" in text
     table = V.position_table(gcc_2024)
     assert table["Input"].iloc[-1].startswith("Error of the rebuilt HCI")

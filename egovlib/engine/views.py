@@ -474,16 +474,38 @@ def position_text(a: Assessment, n: int = 10) -> str:
     refs = a.recipe.ref_years.loc[a.focus]
     check = rebuild_check(a, n)
     text = head + (_rebuild_sentence(a, check) if check else "")
-    text += (
-        f"Against the mean of the HCI top {n}, the input that costs {name} most is "
-        f"**{worst['input'].lower()}** ({worst['focus']:.1f} against "
-        f"{worst['reference_mean']:.1f}; about {abs(worst['cost']):.3f} HCI points on the "
-        "rebuilt index). "
+    tied = (
+        bool(check)
+        and len(gaps) > 1
+        and (
+            abs(gaps["cost"].iloc[0]) - abs(gaps["cost"].iloc[1])
+            < abs(check["rebuilt_gap"] - check["published_gap"])
+        )
     )
-    others = gaps.iloc[1:]
+
+    def said(r) -> str:
+        return (
+            f"**{r['input'].lower()}** ({r['focus']:.1f} against {r['reference_mean']:.1f}; "
+            f"about {abs(r['cost']):.3f} HCI points on the rebuilt index)"
+        )
+
+    if tied:
+        # the order of the first two holds only if they differ by more than the rebuild's miss
+        miss = abs(check["rebuilt_gap"] - check["published_gap"])
+        text += (
+            f"Against the mean of the HCI top {n}, two inputs cost {name} about the same, closer "
+            f"than the rebuild's miss of {miss:.3f}, so neither can be called the larger: "
+            f"{said(gaps.iloc[0])} and {said(gaps.iloc[1])}. "
+        )
+    else:
+        text += (
+            f"Against the mean of the HCI top {n}, the input that costs {name} most is "
+            f"{said(worst)}. "
+        )
+    others = gaps.iloc[2:] if tied else gaps.iloc[1:]
     if len(others):
         text += (
-            "The others: "
+            ("The other: " if len(others) == 1 else "The others: ")
             + "; ".join(
                 f"{r['input'].lower()} {r['focus']:.1f} against {r['reference_mean']:.1f} "
                 f"({r['cost']:+.3f})"
@@ -491,15 +513,6 @@ def position_text(a: Assessment, n: int = 10) -> str:
             )
             + ". "
         )
-    if check and len(gaps) > 1:
-        # the order of the first two inputs holds only if they differ by more than the miss
-        first, second = gaps["cost"].abs().iloc[0], gaps["cost"].abs().iloc[1]
-        miss = abs(check["rebuilt_gap"] - check["published_gap"])
-        if first - second < miss:
-            text += (
-                f"The first two cost about the same ({first:.3f} and {second:.3f}, closer than "
-                f"the rebuild's miss of {miss:.3f}), so neither can be called the larger. "
-            )
     if imputed:
         text += (
             f"{name}'s {join_names([i.lower() for i in imputed])} "

@@ -1071,7 +1071,8 @@ def methods_prose(det: Determinants) -> str:
         f"**Controls**: {_controls_words(det)}, the same in every edition: income and "
         "population come from the UNDP Human Development Report series, the only ones in the "
         "data that cover every edition, and region from the UN classification.",
-        "**Codes as categories**: government cloud, e-ID, AI strategy and the other GovTech "
+        "**Codes as categories**: government cloud, e-ID or digitised national ID, AI strategy "
+        "and the other GovTech "
         "items are codes, not quantities; each level enters as a dummy and is read as a "
         "contrast with the reference level (e.g. operational vs no government cloud).",
         "**Estimators**: OLS with HC3 standard errors (the headline); fractional logit, a "
