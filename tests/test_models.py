@@ -642,3 +642,15 @@ def test_residuals_inside_the_threshold_are_within_the_expected_range(real_2024)
     assert not t.loc[~inside, "reading"].str.startswith("within").any()
     # Bahrain's +1.4 is not "above": only residuals beyond ±2 are
     assert t.set_index("iso3").loc["BHR", "reading"] == "within the expected range"
+
+
+def test_desk_coded_items_are_not_said_to_be_reported_by_governments(real_2024):
+    from egovlib.models import ceiling_sentences, key_findings
+
+    assert [h.self_reported for h in hypotheses()] == [True, True, False]
+    kf = key_findings(real_2024)
+    assert "countries coded as having a published national AI strategy" in kf[2]
+    assert "reporting a published national AI strategy" not in " ".join(kf)
+    ai = next(s for s in ceiling_sentences(real_2024) if s.startswith("AI in government"))
+    assert "Bahrain is coded as having a national AI strategy in development" in ai
+    assert "reports" not in ai

@@ -334,8 +334,8 @@ def answer_sentences(det: Determinants) -> list[str]:
         hi, lo = c.phrase(h.contrast[0]), c.phrase(h.contrast[1])
         adj = f"{ADJUST_NAMES[method]}-adjusted p {_p(r['p_adj'])}"
         text = (
-            f"**{h.id} {h.name}.** Countries reporting {hi} score {_signed(r['estimate'])} on the "
-            f"{y} (0-1 scale) compared with countries reporting {lo}, at the same "
+            f"**{h.id} {h.name}.** Countries {h.reporting} {hi} score {_signed(r['estimate'])} on "
+            f"the {y} (0-1 scale) compared with countries {h.reporting} {lo}, at the same "
             f"{_controls_words(det)}{held} ({_ci(r['ci_low'], r['ci_high'])}; {adj}; "
             f"n = {r['n']})"
         )
@@ -449,7 +449,7 @@ def ceiling_sentences(det: Determinants) -> list[str]:
                 bits.append(f"no value for {join_names(names)}")
                 continue
             who = f"all {n}" if len(names) == n else join_names(names)
-            verb = "reports" if len(names) == 1 else "report"
+            verb = h.verb(len(names))
             bits.append(f"{who} {verb} {c.phrase(code)}")
             top_any |= code == h.top_level
         out.append(f"{h.name}: " + "; ".join(bits) + ".")
@@ -1271,9 +1271,9 @@ def key_findings(det: Determinants) -> list[str]:
         hi, lo = c.phrase(h.contrast[0]), c.phrase(h.contrast[1])
         if r["significant"]:
             text = (
-                f"**{h.name} ({h.id})**: countries reporting {hi} score "
+                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} score "
                 f"{_signed(r['estimate'])} on the {y} (0-1) compared with similar countries "
-                f"reporting {lo} ({_ci(r['ci_low'], r['ci_high'])}, {ADJUST_NAMES[method]}-"
+                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}, {ADJUST_NAMES[method]}-"
                 f"adjusted p {_p(r['p_adj'])}{robust})"
             )
             caveats = caveat_clauses(det, r)
@@ -1283,14 +1283,15 @@ def key_findings(det: Determinants) -> list[str]:
         else:
             how = (
                 f"score {_signed(r['estimate'])} on the {y} compared with similar countries "
-                f"reporting {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
+                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
                 f"not survive the adjustment for testing {len(det.primary)} questions"
                 if _unadjusted_clear(r)
-                else f"score no differently from similar countries reporting {lo} "
+                else f"score no differently from similar countries {h.reporting} {lo} "
                 f"({_signed(r['estimate'])}, {_ci(r['ci_low'], r['ci_high'])})"
             )
             out.append(
-                f"**{h.name} ({h.id})**: countries reporting {hi} {how}; {null_bound_text(det, r)}."
+                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} {how}; "
+                f"{null_bound_text(det, r)}."
             )
         if h.proxy_note:
             out[-1] += f" {h.proxy_note} {coded_low_sentence(det, h, top=6)}".rstrip()
@@ -1385,7 +1386,8 @@ def _ceiling_summary(det: Determinants) -> str:
     for h in det.testable:
         top = len(_codes_in_group(det, h).get(h.top_level, []))
         who = f"all {n}" if top == n else "none" if top == 0 else f"{top} of {n}"
-        verb = "" if bits else ("reports " if top == 1 else "report ")
+        # the first self-reported item carries "report"; desk-coded items say so each time
+        verb = "" if bits and h.self_reported else f"{h.verb(max(top, 2))} "
         bits.append(f"{who} {verb}{codes()[h.variable].phrase(h.top_level)}")
         top_any |= top > 0
         below_sig |= top < n and h.id in sig

@@ -219,6 +219,9 @@ class Hypothesis:
     proxy_note : str
         One sentence a headline about this item must carry when the item is a weak or
         ambiguous proxy for the question ("" when it is not).
+    self_reported : bool
+        True if governments answer the item themselves ("countries reporting ..."); False for
+        desk research by the publisher ("countries coded as having ...").
     """
 
     id: str
@@ -229,6 +232,18 @@ class Hypothesis:
     measures: str
     cannot_measure: str
     proxy_note: str = ""
+    self_reported: bool = True
+
+    @property
+    def reporting(self) -> str:
+        """Words before a code phrase: ``"reporting"`` or ``"coded as having"``."""
+        return "reporting" if self.self_reported else "coded as having"
+
+    def verb(self, n: int) -> str:
+        """Verb for ``n`` countries and a code phrase: ``"reports"``, ``"are coded as having"``."""
+        if self.self_reported:
+            return "reports" if n == 1 else "report"
+        return ("is" if n == 1 else "are") + " coded as having"
 
     @property
     def contrast_words(self) -> str:
@@ -270,6 +285,7 @@ def hypotheses() -> tuple[Hypothesis, ...]:
                 measures=" ".join(h["measures"].split()),
                 cannot_measure=" ".join(h["cannot_measure"].split()),
                 proxy_note=" ".join(h.get("proxy_note", "").split()),
+                self_reported=bool(h.get("self_reported", True)),
             )
         )
     return tuple(out)
