@@ -597,23 +597,33 @@ def report_extreme_of(det, hid):
     return report_extreme(det, hid)
 
 
-def test_a_headline_that_a_control_set_halves_says_so(real_2024):
-    from egovlib.models.reporting import caveat_clauses, control_sensitivity
+def test_a_headline_that_a_control_set_shrinks_says_so_and_is_not_strong(real_2024):
+    from egovlib.models.reporting import caveat_clauses, certainty, control_sensitivity
 
     head = float(real_2024.primary.set_index("id").loc["H1", "estimate"])
     det = _with_curve(
         real_2024,
-        [("H1", "+ other GovTech items", head * 0.5), ("H1", "+ schooling", head * 0.9)],
+        [
+            ("H1", "+ other GovTech items", head * 0.5),
+            ("H1", "+ previous edition's score", head * 0.1),
+            ("H1", "+ schooling", head * 0.9),
+        ],
     )
     sens = control_sensitivity(det, "H1")
-    assert sens["label"] == "+ other GovTech items" and sens["share"] == pytest.approx(0.5)
-    assert sens["added"] == ["service bus", "national ID system"]
+    # nearest zero first; a set that barely moves it is not mentioned
+    assert [c["label"] for c in sens] == ["+ previous edition's score", "+ other GovTech items"]
+    assert sens[0]["added"] == ["the previous edition's OSI"]
+    assert sens[1]["added"] == ["service bus", "national ID system"]
+    assert sens[1]["share"] == pytest.approx(0.5)
     r = det.primary.set_index("id").loc["H1"].copy()
     r["id"] = "H1"
-    assert "roughly halves" in caveat_clauses(det, r)[0]
-    # a control set that barely moves it is not mentioned
+    text = caveat_clauses(det, r)[0]
+    assert f"to {head * 0.1:+.3f} with the previous edition's OSI added" in text
+    assert f"to {head * 0.5:+.3f} with service bus and national ID system added" in text
+    # a control set that takes away more than two thirds: never "strong" or "consistent"
+    assert "strong" not in certainty(det, r) and "consistent" not in certainty(det, r)
     det = _with_curve(real_2024, [("H1", "+ other GovTech items", head * 0.9)])
-    assert control_sensitivity(det, "H1") is None
+    assert control_sensitivity(det, "H1") == []
 
 
 def test_a_cross_country_result_the_within_country_check_does_not_confirm_drops_a_level(
@@ -654,3 +664,20 @@ def test_desk_coded_items_are_not_said_to_be_reported_by_governments(real_2024):
     ai = next(s for s in ceiling_sentences(real_2024) if s.startswith("AI in government"))
     assert "Bahrain is coded as having a national AI strategy in development" in ai
     assert "reports" not in ai
+
+
+def test_previous_edition_score_is_the_published_one_and_never_crosses_a_break():
+    from egovlib import load_egdi_panel
+    from egovlib.models.robustness import add_previous_outcome
+
+    egdi = load_egdi_panel()
+    now = egdi[egdi["year"] == 2024][["iso3", "year"]].reset_index(drop=True)
+    out, note = add_previous_outcome(now, "osi", 2024)
+    assert note == ""
+    bhr = out.set_index("iso3").loc["BHR", "previous_outcome"]
+    published_2022 = egdi[(egdi["year"] == 2022) & (egdi["iso3"] == "BHR")]["osi"].item()
+    assert bhr == pytest.approx(published_2022)
+    # 2014 changed the OSI method: the 2012 score is not a comparable previous score
+    then = egdi[egdi["year"] == 2014][["iso3", "year"]]
+    out, note = add_previous_outcome(then, "osi", 2014)
+    assert out["previous_outcome"].isna().all() and "method changed between 2012 and 2014" in note

@@ -18,6 +18,7 @@ from .specs import (
     CATEGORICAL,
     ESTIMATOR_LABELS,
     INDICES,
+    PREVIOUS_OUTCOME,
     Hypothesis,
     base_variable,
     codes,
@@ -159,35 +160,37 @@ def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
     return bool(k.ci_low > 0) if row["estimate"] > 0 else bool(k.ci_high < 0)
 
 
-def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) -> dict | None:
-    """The specification curve's control set that moves the contrast most towards zero, if its
-    median estimate is below ``ratio`` times the headline estimate.
+def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) -> list[dict]:
+    """The specification curve's control sets whose median estimate is below ``ratio`` times
+    the headline estimate, the one nearest zero first.
 
     Returns
     -------
-    dict or None
-        ``label, added (short labels of the added controls), median, min, max, share`` (median
-        over the headline estimate).
+    list of dict
+        ``label, added (the added controls in words), median, min, max, share`` (median over
+        the headline estimate); empty when no control set moves the estimate that much.
     """
     if det.curve is None or det.curve.empty:
-        return None
+        return []
     part = det.curve_rows[det.curve_rows["id"] == hid].dropna(subset=["estimate"])
     head = float(det.primary.set_index("id").loc[hid, "estimate"])
     if part.empty or head == 0:
-        return None
-    by = part.groupby("controls")["estimate"].agg(["median", "min", "max"])
-    by["share"] = by["median"] / head
-    label = by["share"].idxmin()
-    if by.loc[label, "share"] >= ratio:
-        return None
+        return []
     from .specs import control_sets
 
-    added = [t for t in control_sets()[label] if t not in det.controls]
-    return {
-        "label": label,
-        "added": [short_label(base_variable(t)) for t in added],
-        **by.loc[label].to_dict(),
-    }
+    by = part.groupby("controls")["estimate"].agg(["median", "min", "max"])
+    by["share"] = by["median"] / head
+    out = []
+    for label, r in by[by["share"] < ratio].sort_values("share").iterrows():
+        added = [t for t in control_sets()[label] if t not in det.controls]
+        words = [
+            f"the previous edition's {_y(det)}"
+            if t == PREVIOUS_OUTCOME
+            else short_label(base_variable(t))
+            for t in added
+        ]
+        out.append({"label": label, "added": words, **r.to_dict()})
+    return out
 
 
 def report_extreme(det: Determinants, hid: str) -> float:
@@ -220,7 +223,8 @@ def certainty(det: Determinants, row: pd.Series) -> str:
     """How sure we are about one primary contrast, in words.
 
     Strong: adjusted p < 0.01, the same sign in at least 95% of the specification curve and a
-    95% interval excluding zero in at least 80% of it. Moderate: passes at the family's alpha.
+    95% interval excluding zero in at least 80% of it, and no control set of the curve taking
+    its median below a third of the headline. Moderate: passes at the family's alpha.
     A cross-country result that the within-country check does not confirm (its interval
     includes zero or has the other sign) is labelled as such, one step down. Otherwise no
     evidence, with the bound the report supports.
@@ -231,6 +235,9 @@ def certainty(det: Determinants, row: pd.Series) -> str:
         strong = row["p_adj"] < 0.01 and (
             curve is None or (curve["same_sign"] >= 0.95 and curve["significant_same_sign"] >= 0.8)
         )
+        # a reasonable control set that takes away two thirds of it: not strong, whatever the
+        # shares of the whole curve say
+        strong &= not any(c["share"] < 1 / 3 for c in control_sensitivity(det, row["id"]))
         if curve is not None and curve["significant_same_sign"] < 0.5:
             return (
                 "weak evidence: it depends on the analysis choices (the 95% interval excludes "
@@ -254,18 +261,14 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
     disagrees: a control set that shrinks it, and a within-country check that does not confirm
     it."""
     out = []
-    sens = control_sensitivity(det, row["id"])
-    if sens is not None:
-        what = (
-            f"with {join_names(sens['added'])} among the controls"
-            if sens["added"]
-            else f"with the controls '{sens['label']}'"
-        )
-        how = "roughly halves" if 0.35 <= sens["share"] <= 0.65 else "shrinks"
-        out.append(
-            f"{what} it {how} (median {_signed(sens['median'])} over those specifications, "
-            f"{_signed(sens['min'])} to {_signed(sens['max'])})"
-        )
+    bits = [
+        f"to {_signed(c['median'])} with "
+        + (join_names(c["added"]) if c["added"] else f"the controls '{c['label']}'")
+        + f" added (range {_signed(c['min'])} to {_signed(c['max'])})"
+        for c in control_sensitivity(det, row["id"])
+    ]
+    if bits:
+        out.append("it falls (median over those specifications) " + " and ".join(bits))
     k = within_contrast(det, row["id"])
     if k is not None and within_confirms(det, row) is False:
         eds = det.two_wave.stats["editions"]
@@ -646,9 +649,23 @@ def curve_prose(det: Determinants) -> str:
         f"countries of {det.group_name}); and the model (the items together or one at a "
         "time). The default specification of this report is marked.\n\n- " + "\n- ".join(parts)
     )
+    if PREVIOUS_OUTCOME in {t for ts in _control_sets_used(det) for t in ts}:
+        text += (
+            f"\n\nHolding the previous edition's {_y(det)} fixed asks whether countries with the "
+            "feature moved further since that edition: it removes whatever the feature (or "
+            "anything that came with it) had already done, so it is a demanding test, and a "
+            "feature can matter although it fails it."
+        )
     if det.curve_notes:
         text += "\n\n" + " ".join(det.curve_notes)
     return text
+
+
+def _control_sets_used(det: Determinants) -> list[tuple[str, ...]]:
+    from .specs import control_sets
+
+    used = set(det.curve_rows["controls"])
+    return [v for k, v in control_sets().items() if k in used]
 
 
 def _question_names(det: Determinants) -> dict[str, str]:

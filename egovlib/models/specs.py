@@ -20,6 +20,9 @@ INDEX_COMPONENTS: dict[str, tuple[str, ...]] = {"egdi": ("osi", "hci", "tii")}
 #: Categorical columns of the EGDI panel, entered as dummies (largest group = reference).
 CATEGORICAL = ("region", "income_group")
 ESTIMATORS = ("ols", "fraclogit", "median", "panel_fe")
+#: A control term: the outcome index in the previous survey edition (a lagged outcome; the
+#: specification curve adds the column, see `robustness.add_previous_outcome`).
+PREVIOUS_OUTCOME = "previous_outcome"
 #: Covariance type per estimator (the only ones implemented; see `estimation`).
 DEFAULT_COV = {"ols": "HC3", "fraclogit": "HC0", "median": "robust", "panel_fe": "clustered"}
 ESTIMATOR_LABELS = {
@@ -386,7 +389,10 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
     bad = [
         t
         for t in spec.terms
-        if t not in INDICES and t not in CATEGORICAL and base_variable(t) not in meta
+        if t not in INDICES
+        and t not in CATEGORICAL
+        and t != PREVIOUS_OUTCOME
+        and base_variable(t) not in meta
     ]
     if bad:
         raise SpecError(
