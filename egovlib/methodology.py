@@ -839,10 +839,8 @@ def _focus_range(ranks: pd.DataFrame, focus: str) -> str:
 
 
 def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
-    """What the method comparison shows.
-
-    With the focus country's range and the group country whose rank depends most on the
-    method.
+    """What the method comparison shows (the focus country's range and the group country whose
+    rank depends most on the method are said once, in the key findings).
     """
     least = summary.loc[summary["mean_abs_shift"].idxmin()]
     most = summary.loc[summary["median_abs_shift"].idxmax()]
@@ -862,7 +860,8 @@ def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) ->
         f"than 5 places, at most {most['max_abs_shift']:.0f} ({most['country_max']}). A "
         "geometric mean penalises unbalanced profiles; here it works on components put on "
         "[0.01, 1], so a country at the bottom of one component loses ground but is not sent to "
-        "zero." + _focus_range(ranks, focus) + _least_robust(ranks, focus)
+        "zero. The ranks of the group's countries under each method are in the second table "
+        "below (the key findings name the widest range)."
     )
 
 
