@@ -1137,7 +1137,8 @@ def reproduction_text(summary: pd.DataFrame, year: int) -> str:
         + (
             "matches the published EGDI within rounding"
             if matches
-            else "does **not** match the published EGDI (see the appendix on 2008 and 2010)"
+            else "does **not** match the published EGDI (see the appendix on the editions where "
+            "the EGDI is not the plain mean)"
         )
         + f": the largest absolute difference is {this['max_abs_deviation']:.6f} "
         f"({this['worst_country']}), and {this['share_beyond_tolerance']:.0%} of the "

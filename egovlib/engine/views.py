@@ -254,8 +254,9 @@ def key_findings(a: Assessment) -> list[str]:
             + ("; that proposal fails the checks above." if p.reasons else ".")
         )
     out.append(
-        "The realistic route is a Member States Questionnaire item on digital skills, piloted "
-        "and reported beside the HCI before any change to the index itself."
+        "Judgement (this report's, not a finding of the data): the realistic route is a Member "
+        "States Questionnaire item on digital skills, piloted and reported beside the HCI before "
+        "any change to the index itself."
     )
     return out[:5]
 
@@ -394,9 +395,15 @@ def baseline_text(a: Assessment) -> str:
     pub = a.published
     dev = (pub.scores - a.data.frame["hci"]).abs().max()
     text = (
-        f"The engine reproduces the published HCI {a.year} for all "
+        # an identity build (the published HCI in, the published HCI out): a plumbing check,
+        # not a reproduction of the UN method
+        f"The engine passes the published HCI {a.year} through unchanged for all "
         f"{int(pub.scores.notna().sum())} assessed countries "
-        + ("exactly." if dev == 0 else f"(largest difference {dev:.1e}).")
+        + (
+            "(a check of the engine, not of the UN method)."
+            if dev == 0
+            else f"(largest difference {dev:.1e})."
+        )
     )
     if a.recipe is not None:
         r = a.recipe
