@@ -703,6 +703,77 @@ def method_summary(builds: Mapping) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def egdi_effective_weights(builds: Mapping) -> pd.DataFrame:
+    """Effective weights of the published EGDI: how much each component really drives it.
+
+    Parameters
+    ----------
+    builds : dict
+        `method_builds` (its ``"published"`` build is used).
+
+    Returns
+    -------
+    DataFrame
+        One row per component: ``Component``, ``Nominal weight``, ``r² with the EGDI``
+        (Pearson), ``Effective weight`` (the correlation ratio's share, as for the HCI
+        proposals of notebook 05: `egovlib.engine.audit.effective_weights`) and ``Share of the
+        EGDI's variance`` (weight x covariance with the EGDI / variance of the EGDI; the shares
+        add up to 1).
+    """
+    from .engine import audit
+
+    base = builds["published"]
+    w = audit.effective_weights(base)
+    y = base.scores.astype(float)
+    shares = []
+    for c in base.spec.components:
+        x = base.normalised[c.variable].astype(float)
+        ok = x.notna() & y.notna()
+        shares.append(c.weight * np.cov(x[ok], y[ok])[0, 1] / y[ok].var())
+    return pd.DataFrame(
+        {
+            "Component": w["component"],
+            "Nominal weight": w["nominal_weight"],
+            "r² with the EGDI": w["r2"],
+            "Effective weight": w["effective_weight"],
+            "Share of the EGDI's variance": shares,
+        }
+    )
+
+
+def egdi_weights_text(weights: pd.DataFrame, year: int) -> str:
+    """One sentence: whether any component drives the EGDI more than its nominal weight.
+
+    "Close" means both measures within 25% of the nominal weight (e.g. 25% to 42% for a third).
+    """
+    from .engine.audit import EFFECTIVE_WEIGHT_RATIO
+    from .report import join_names
+
+    ratio = weights["Effective weight"] / weights["Nominal weight"]
+    share = weights["Share of the EGDI's variance"]
+    parts = join_names(
+        [
+            f"{c} {e:.0%} (variance share {v:.0%})"
+            for c, e, v in zip(
+                weights["Component"], weights["Effective weight"], share, strict=True
+            )
+        ]
+    )
+    verdict = (
+        "each stays close to its nominal weight, so no component dominates the EGDI"
+        if ratio.between(1 / EFFECTIVE_WEIGHT_RATIO, EFFECTIVE_WEIGHT_RATIO).all()
+        and max((ratio - 1).abs().max(), (share / weights["Nominal weight"] - 1).abs().max()) < 0.25
+        else "they depart from the nominal weights, so the EGDI is not driven equally by its "
+        "components"
+    )
+    return (
+        f"**Effective weights ({year}).** Nominally each component weighs "
+        f"{weights['Nominal weight'].iloc[0]:.0%}; in the data their effective weights "
+        f"(share of the correlation ratios with the EGDI, the measure the report on HCI revisions "
+        f"uses) are {parts}: {verdict}."
+    )
+
+
 def method_group_ranks(builds: Mapping, group: Sequence[str]) -> pd.DataFrame:
     """EGDI rank of each group country under each method (``country, published`` + methods)."""
     base = builds["published"]
@@ -768,10 +839,8 @@ def _focus_range(ranks: pd.DataFrame, focus: str) -> str:
 
 
 def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
-    """What the method comparison shows.
-
-    With the focus country's range and the group country whose rank depends most on the
-    method.
+    """What the method comparison shows (the focus country's range and the group country whose
+    rank depends most on the method are said once, in the key findings).
     """
     least = summary.loc[summary["mean_abs_shift"].idxmin()]
     most = summary.loc[summary["median_abs_shift"].idxmax()]
@@ -791,7 +860,8 @@ def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) ->
         f"than 5 places, at most {most['max_abs_shift']:.0f} ({most['country_max']}). A "
         "geometric mean penalises unbalanced profiles; here it works on components put on "
         "[0.01, 1], so a country at the bottom of one component loses ground but is not sent to "
-        "zero." + _focus_range(ranks, focus) + _least_robust(ranks, focus)
+        "zero. The ranks of the group's countries under each method are in the second table "
+        "below (the key findings name the widest range)."
     )
 
 
@@ -925,6 +995,51 @@ def worst_fits(recipe, n: int = 10) -> pd.DataFrame:
     return t.drop(columns=["imputed"]).reset_index()
 
 
+def group_rebuild_error_text(
+    recipe, group: Sequence[str], group_label: str, focus: str | None = None
+) -> str:
+    """One sentence: how far the rebuilt HCI misses the published one for the group (rebuilt
+    minus published), so a reader knows what rebuilt values can say about these countries."""
+    group_label = f"the {group_label}" if group_label.isupper() else group_label
+    err = recipe_table(recipe)["error"].reindex(list(group)).dropna()
+    if err.empty:
+        return ""
+    n, size = len(err), len(group)
+    lo, hi = err.abs().min(), err.abs().max()
+    rebuilt = (
+        f"the {n} of the {size} countries of {group_label} that can be rebuilt" if n < size else ""
+    )
+    name = country_name(focus) if focus in err.index and n > 1 else ""
+    focus_part = f"{name} {err[focus]:+.3f}" if name else ""
+    if (err < 0).all() or (err > 0).all():
+        side = "too low" if (err < 0).all() else "too high"
+        who = rebuilt or (
+            f"all {n} countries of {group_label}" if n > 1 else country_name(err.index[0])
+        )
+        text = f"For {who}, the rebuilt HCI is {side}, by {lo:.3f} to {hi:.3f}" + (
+            f" ({focus_part})" if focus_part else ""
+        )
+    else:
+        worst = err.abs().idxmax()
+        below = int((err < 0).sum())
+        text = (
+            f"For {rebuilt or group_label}, the rebuilt HCI misses by up to {hi:.3f} "
+            f"({country_name(worst)} {err[worst]:+.3f}; {below} of {n} too low"
+            + (f"; {focus_part})" if focus_part else ")")
+        )
+    mae, mean = recipe_fit(recipe)["mae"], err.abs().mean()
+    if mean > mae:
+        text += (
+            f": their mean miss ({mean:.3f}) is larger than the {mae:.3f} over all countries, so "
+            "rebuilt values are a poor guide to these countries' published HCI."
+        )
+    else:
+        text += (
+            f"; their mean miss ({mean:.3f}) is no larger than the {mae:.3f} over all countries."
+        )
+    return text
+
+
 def recipe_view(recipe, group: Sequence[str], group_label: str):
     """Scatter of the rebuilt against the published HCI: (figure, alt text, data)."""
     from .engine import figures
@@ -1022,7 +1137,8 @@ def reproduction_text(summary: pd.DataFrame, year: int) -> str:
         + (
             "matches the published EGDI within rounding"
             if matches
-            else "does **not** match the published EGDI (see the appendix on 2008 and 2010)"
+            else "does **not** match the published EGDI (see the appendix on the editions where "
+            "the EGDI is not the plain mean)"
         )
         + f": the largest absolute difference is {this['max_abs_deviation']:.6f} "
         f"({this['worst_country']}), and {this['share_beyond_tolerance']:.0%} of the "
@@ -1104,8 +1220,13 @@ def key_findings(
     focus: str,
     ranks,
     panel: pd.DataFrame | None = None,
+    group_label: str = "the group",
 ) -> list[str]:
-    """Three to five headline sentences for notebook 03."""
+    """Three to five headline sentences for notebook 03.
+
+    ``ranks`` is `method_group_ranks` of the comparison group (its index names the group);
+    ``group_label`` names the group in the sentence on the rebuilt HCI's errors.
+    """
     from .report import join_names
 
     this = summary.set_index("year").loc[year]
@@ -1168,7 +1289,8 @@ def key_findings(
             text += f", among them {name} ({imp})."
         else:
             text += "."
-        out.append(text)
+        text += " " + group_rebuild_error_text(recipe, list(ranks.index), group_label, focus)
+        out.append(text.rstrip())
     return out[:5]
 
 

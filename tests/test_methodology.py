@@ -133,8 +133,7 @@ def test_method_builds_2024():
     assert summ.loc["percentile rank, arithmetic mean", "median_abs_shift"] == 2
     ranks = meth.method_group_ranks(builds, list(GCC_2024))
     assert ranks["published"].astype(int).to_dict() == GCC_2024
-    text = meth.method_text(meth.method_summary(builds), ranks, "BHR", data)
-    assert "Bahrain (published rank 18)" in text
+    assert "Bahrain (published rank 18)" in meth._focus_range(ranks, "BHR")
 
 
 @pytest.mark.parametrize("year, r_min, mae_max", [(2024, 0.93, 0.07), (2018, 0.95, 0.055)])
@@ -153,3 +152,30 @@ def test_hci_recipe_2008_is_literacy_share_with_coverage_reported():
     assert recipe.spec.name == "hci_proxy_2003" and recipe.spec.normalisation == "share"
     f = meth.recipe_fit(recipe)
     assert 100 < f["n"] < f["universe"] and f["pearson"] > 0.85
+
+
+def test_egdi_effective_weights_2024_are_near_equal_and_shares_add_up():
+    builds = meth.method_builds(meth.edition_data(2024))
+    w = meth.egdi_effective_weights(builds).set_index("Component")
+    assert list(w.index) == ["OSI", "HCI", "TII"]
+    assert w["Effective weight"].sum() == pytest.approx(1)
+    # weight x covariance / variance: the three shares decompose the EGDI's variance exactly
+    assert w["Share of the EGDI's variance"].sum() == pytest.approx(1, abs=1e-6)
+    assert w["Effective weight"].between(0.30, 0.37).all()
+    text = meth.egdi_weights_text(w.reset_index(), 2024)
+    assert "OSI 32%" in text and "no component dominates" in text
+
+
+def test_key_finding_on_the_rebuilt_hci_names_the_groups_error():
+    data = meth.edition_data(2024)
+    recipe = meth.hci_recipe(data)
+    err = meth.recipe_table(recipe)["error"]
+    text = meth.group_rebuild_error_text(recipe, list(GCC_2024), "GCC", "BHR")
+    # every GCC country is rebuilt too low; Bahrain by about 0.09, Saudi Arabia by about 0.15
+    assert (err[list(GCC_2024)] < 0).all()
+    lo, hi = err[list(GCC_2024)].abs().min(), err[list(GCC_2024)].abs().max()
+    assert (
+        f"all 6 countries of the GCC, the rebuilt HCI is too low, by {lo:.3f} to {hi:.3f}" in text
+    )
+    assert f"Bahrain {err['BHR']:+.3f}" in text and "poor guide" in text
+    assert hi == pytest.approx(0.152, abs=0.002)  # Saudi Arabia

@@ -254,7 +254,7 @@ def test_codes_enter_as_dummies_against_the_declared_reference():
         "const",
         "gtmi_gov_cloud[partial]",
         "gtmi_gov_cloud[operational]",
-        "gtmi_eid[e-ID]",
+        "gtmi_eid[e-ID or digitised national ID]",
     ]
     assert dummies["gtmi_gov_cloud"] == {
         "gtmi_gov_cloud[partial]": 1.0,
@@ -294,11 +294,12 @@ def test_hypotheses_are_declared_as_data():
     assert [h.variable for h in hs] == ["gtmi_gov_cloud", "gtmi_eid", "gairi_dim_vision"]
     assert [h.contrast_words for h in hs] == [
         "operational vs none",
-        "e-ID vs none",
+        "e-ID or digitised national ID vs none",
         "published vs none",
     ]
     assert "AI in government services" in hs[2].cannot_measure
-    assert codes()["gtmi_eid"].phrase(1) == "an e-ID"
+    # the item may record digitised ID records: every phrase names both readings
+    assert codes()["gtmi_eid"].phrase(1) == "an e-ID or digitised national ID"
     # the e-ID item is an ambiguous proxy: every headline on it must say so
     assert [bool(h.proxy_note) for h in hs] == [False, True, False]
 
@@ -358,7 +359,7 @@ def test_common_sample_names_the_countries_lost():
     cs = common_sample(data, "osi", ["gtmi_gov_cloud", "gtmi_eid", "x1"], 2024)
     assert cs.n == 78 and cs.assessed == 80
     assert cs.lost["iso3"].tolist() == [codes_[3], codes_[5]]
-    assert cs.lost["missing"].tolist() == ["e-ID", "x1"]
+    assert cs.lost["missing"].tolist() == ["e-ID or digitised national ID", "x1"]
     # a model restricted to the common sample uses exactly those countries
     spec = Spec("c", regressors=("gtmi_gov_cloud",), years=(2024,), countries=tuple(cs.countries))
     assert fit_spec(spec, data).countries == cs.countries
@@ -503,8 +504,11 @@ def test_key_findings_are_specific_and_group_neutral(real_2024):
     gcc = key_findings(real_2024)
     assert 3 <= len(gcc) <= 5
     assert gcc[0].startswith("**Government cloud (H1)**") and "Holm-adjusted p" in gcc[0]
-    assert "rule out differences larger than" in gcc[1]  # the e-ID null, with its bound
+    assert "e-ID or digitised national ID" in gcc[1] and "95% CI" in gcc[1]
     assert "weak test of the e-ID question" in gcc[1]  # and the proxy it rests on
+    # who answers "no" is computed: the highest-scoring of them, named
+    assert "countries coded 'none' in the 2022 data include" in gcc[1]
+    assert "Australia" in gcc[1] and "Canada" in gcc[1]
     assert any("Bahrain" in f for f in gcc)
     maghreb = key_findings(
         determinants(2024, group=["DZA", "LBY", "MAR", "MRT", "TUN"], robustness=False)
@@ -522,3 +526,158 @@ def real_controls() -> tuple[str, ...]:
 def test_same_controls_in_every_edition(real_2024):
     assert real_2024.controls == real_controls()
     assert determinants(2012, robustness=False).controls == real_controls()
+
+
+def _with_curve(det, rows):
+    """A copy of ``det`` with a hand-made specification curve (the default row is H1-H3's
+    headline estimate, so `curve_summary` keeps the headline's sign)."""
+    import dataclasses
+
+    head = det.primary.set_index("id")["estimate"]
+    base = {"lag": 1, "max_age": 5, "estimator": "ols", "sample": "all countries"}
+    out = [
+        {
+            "id": h,
+            "controls": "income, population, region",
+            **base,
+            "model": "together",
+            "estimate": e,
+            "ci_low": e - 0.05,
+            "ci_high": e + 0.05,
+            "p": 0.01,
+            "n": 189,
+            "is_default": True,
+        }
+        for h, e in head.items()
+    ]
+    out += [
+        {
+            "id": h,
+            "controls": c,
+            **base,
+            "model": "one at a time",
+            "estimate": e,
+            "ci_low": e - 0.05,
+            "ci_high": e + 0.05,
+            "p": 0.01,
+            "n": 189,
+            "is_default": False,
+        }
+        for h, c, e in rows
+    ]
+    return dataclasses.replace(det, curve=pd.DataFrame(out))
+
+
+def test_a_null_never_rules_out_what_another_specification_estimates(real_2024):
+    from egovlib.models import key_findings, primary_view
+    from egovlib.models.reporting import null_bound_text
+
+    r = real_2024.primary.set_index("id").loc["H2"].copy()
+    r["id"] = "H2"
+    far = max(abs(r["ci_low"]), abs(r["ci_high"]))
+    # a specification estimating more than the headline interval's far end: not ruled out
+    det = _with_curve(real_2024, [("H2", "income only", far + 0.05)])
+    text = null_bound_text(det, r)
+    assert f"reaches {far:.3f}" in text and f"+{far + 0.05:.3f}" in text
+    assert "not ruled out" in text and "rule out differences" not in text
+    assert "not ruled out" in key_findings(det)[1]
+    view = primary_view(det).set_index("Hypothesis")
+    assert view.loc["H2 Digital ID", "Highest estimate, any specification"] == pytest.approx(
+        far + 0.05
+    )
+    # every estimate inside the interval: the interval's far end is what is ruled out
+    det = _with_curve(real_2024, [("H2", "income only", 0.0)])
+    if abs(report_extreme_of(det, "H2")) <= far:
+        assert f"rule out differences larger than {far:.3f}" in null_bound_text(det, r)
+
+
+def report_extreme_of(det, hid):
+    from egovlib.models.reporting import report_extreme
+
+    return report_extreme(det, hid)
+
+
+def test_a_headline_that_a_control_set_shrinks_says_so_and_is_not_strong(real_2024):
+    from egovlib.models.reporting import caveat_clauses, certainty, control_sensitivity
+
+    head = float(real_2024.primary.set_index("id").loc["H1", "estimate"])
+    det = _with_curve(
+        real_2024,
+        [
+            ("H1", "+ other GovTech items", head * 0.5),
+            ("H1", "+ previous edition's score", head * 0.1),
+            ("H1", "+ schooling", head * 0.9),
+        ],
+    )
+    sens = control_sensitivity(det, "H1")
+    # nearest zero first; a set that barely moves it is not mentioned
+    assert [c["label"] for c in sens] == ["+ previous edition's score", "+ other GovTech items"]
+    assert sens[0]["added"] == ["the previous edition's OSI"]
+    assert sens[1]["added"] == ["service bus", "national ID system"]
+    assert sens[1]["share"] == pytest.approx(0.5)
+    r = det.primary.set_index("id").loc["H1"].copy()
+    r["id"] = "H1"
+    text = caveat_clauses(det, r)[0]
+    assert f"to {head * 0.1:+.3f} with the previous edition's OSI added" in text
+    assert f"to {head * 0.5:+.3f} with service bus and national ID system added" in text
+    # a control set that takes away more than two thirds: never "strong" or "consistent"
+    assert "strong" not in certainty(det, r) and "consistent" not in certainty(det, r)
+    det = _with_curve(real_2024, [("H1", "+ other GovTech items", head * 0.9)])
+    assert control_sensitivity(det, "H1") == []
+
+
+def test_a_cross_country_result_the_within_country_check_does_not_confirm_drops_a_level(
+    real_2024,
+):
+    from egovlib.models.reporting import certainty, within_confirms, within_contrast
+
+    for _, r in real_2024.primary[real_2024.primary["significant"]].iterrows():
+        k = within_contrast(real_2024, r["id"])
+        assert k is not None  # 2024 has two GovTech rounds: the check exists
+        confirmed = bool(k.ci_low > 0 if r["estimate"] > 0 else k.ci_high < 0)
+        assert within_confirms(real_2024, r) is confirmed
+        label = certainty(real_2024, r)
+        assert ("not confirmed within countries" in label) is (not confirmed)
+        assert label != "strong evidence of an association" or confirmed
+    # in 2024 neither cloud nor AI strategy is confirmed within countries (reviewer's check)
+    assert not within_confirms(real_2024, real_2024.primary.iloc[0])
+
+
+def test_residuals_inside_the_threshold_are_within_the_expected_range(real_2024):
+    from egovlib.models.reporting import RESIDUAL_THRESHOLD, residual_table
+
+    t = residual_table(real_2024).dropna(subset=["z"])
+    inside = t["z"].abs() < RESIDUAL_THRESHOLD
+    assert (t.loc[inside, "reading"] == "within the expected range").all()
+    assert not t.loc[~inside, "reading"].str.startswith("within").any()
+    # Bahrain's +1.4 is not "above": only residuals beyond ±2 are
+    assert t.set_index("iso3").loc["BHR", "reading"] == "within the expected range"
+
+
+def test_desk_coded_items_are_not_said_to_be_reported_by_governments(real_2024):
+    from egovlib.models import ceiling_sentences, key_findings
+
+    assert [h.self_reported for h in hypotheses()] == [True, True, False]
+    kf = key_findings(real_2024)
+    assert "countries coded as having a published national AI strategy" in kf[2]
+    assert "reporting a published national AI strategy" not in " ".join(kf)
+    ai = next(s for s in ceiling_sentences(real_2024) if s.startswith("AI in government"))
+    assert "Bahrain is coded as having a national AI strategy in development" in ai
+    assert "reports" not in ai
+
+
+def test_previous_edition_score_is_the_published_one_and_never_crosses_a_break():
+    from egovlib import load_egdi_panel
+    from egovlib.models.robustness import add_previous_outcome
+
+    egdi = load_egdi_panel()
+    now = egdi[egdi["year"] == 2024][["iso3", "year"]].reset_index(drop=True)
+    out, note = add_previous_outcome(now, "osi", 2024)
+    assert note == ""
+    bhr = out.set_index("iso3").loc["BHR", "previous_outcome"]
+    published_2022 = egdi[(egdi["year"] == 2022) & (egdi["iso3"] == "BHR")]["osi"].item()
+    assert bhr == pytest.approx(published_2022)
+    # 2014 changed the OSI method: the 2012 score is not a comparable previous score
+    then = egdi[egdi["year"] == 2014][["iso3", "year"]]
+    out, note = add_previous_outcome(then, "osi", 2014)
+    assert out["previous_outcome"].isna().all() and "method changed between 2012 and 2014" in note

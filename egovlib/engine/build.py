@@ -349,7 +349,9 @@ def build(spec: IndexSpec, data: IndexData) -> Built:
             else "imputation: none"
         ),
         f"normalisation: {method_words(spec.normalisation)}",
-        f"aggregation: {method_words(spec.aggregation)}; a country missing a component is "
+        f"aggregation: {method_words(spec.aggregation)}; a country still missing a component "
+        + ("after imputation " if spec.impute != "none" else "")
+        + "is "
         + (
             "scored on the components it has (weights rescaled)"
             if spec.otherwise == "reweight"

@@ -13,10 +13,11 @@ from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, styled
 def shift_intervals(
     table: pd.DataFrame, focus: str, title: str, source: str, subtitle: str = ""
 ) -> plt.Figure:
-    """Rank change (dot: nominal; bar: 5-95% of the Monte Carlo) per country and proposal.
+    """Rank change (dot: Monte Carlo median; bar: 5-95% of the builds; cross: the proposal as
+    specified) per country and proposal.
 
-    ``table`` has columns ``proposal, iso3, country, nominal, lower, upper``; country names are
-    the y-axis labels (never written on the markers, never cut short).
+    ``table`` has columns ``proposal, iso3, country, nominal, median, lower, upper``; country
+    names are the y-axis labels (never written on the markers, never cut short).
     """
     props = list(dict.fromkeys(table["proposal"]))
     countries = list(dict.fromkeys(table["country"]))
@@ -27,7 +28,8 @@ def shift_intervals(
         sub = table[table["proposal"] == prop].set_index("country").reindex(countries)
         y = np.arange(len(countries)) + (j - (len(props) - 1) / 2) * step
         ax.hlines(y, sub["lower"], sub["upper"], color=colours(j), lw=2.4, alpha=0.8)
-        ax.scatter(sub["nominal"], y, color=colours(j), s=30, zorder=3, label=prop)
+        ax.scatter(sub["median"], y, color=colours(j), s=30, zorder=3, label=prop)
+        ax.scatter(sub["nominal"], y, color="#333333", marker="x", s=22, lw=1, zorder=4)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(range(len(countries)), countries)
     for t, iso in zip(ax.get_yticklabels(), dict.fromkeys(table["iso3"]), strict=False):

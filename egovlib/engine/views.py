@@ -46,10 +46,29 @@ def focus_shift(p: ProposalResult, focus: str) -> dict | None:
     return {
         "baseline": r["baseline"],
         "nominal": r["nominal"],
+        "median": r["median"],
         "lower": r["lower"],
         "upper": r["upper"],
         "finding": bool(r["finding"]),
     }
+
+
+def _shift_words(s: dict) -> str:
+    """ "a median of +4 places across the Monte Carlo builds (90% interval +1 to +6; +6 as
+    specified)": the expected change is the median, never the nominal build alone."""
+    med = int(round(s["median"]))
+    return (
+        f"{med:+d} place{'s' if abs(med) != 1 else ''} (median of the Monte Carlo builds; 90% "
+        f"interval {_interval(s['lower'], s['upper'])}; {s['nominal']:+.0f} as specified)"
+    )
+
+
+def _verdict(s: dict) -> str:
+    return (
+        "the interval excludes zero, so the change is larger than its uncertainty"
+        if s["finding"]
+        else "the interval includes zero, so this is not a finding"
+    )
 
 
 def _shift_sentence(p: ProposalResult, focus: str) -> str:
@@ -58,11 +77,12 @@ def _shift_sentence(p: ProposalResult, focus: str) -> str:
     if s is None or pd.isna(s["baseline"]):
         return f"{name} is not ranked"
     text = (
-        f"{name} would move {_move(s['nominal'])} in the EGDI (from {int(s['baseline'])}; 90% "
-        f"Monte Carlo interval {_interval(s['lower'], s['upper'])} places)"
+        f"{name} would move {_move(s['median'])} in the EGDI (from {int(s['baseline'])}; median "
+        f"of the Monte Carlo builds, 90% interval {_interval(s['lower'], s['upper'])} places, "
+        f"{s['nominal']:+.0f} as specified)"
     )
     if not s["finding"]:
-        text += ": the interval includes no change, so this is not a finding"
+        text += ": the interval includes zero, so this is not a finding"
     return text
 
 
@@ -225,24 +245,18 @@ def key_findings(a: Assessment) -> list[str]:
     shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
     shifts = [(p, s) for p, s in shifts if s is not None and pd.notna(s["nominal"])]
     if shifts:
-        p, s = max(shifts, key=lambda t: t[1]["nominal"])
-        verdict = (
-            "larger than its uncertainty (the interval excludes no change)"
-            if s["finding"]
-            else "not a finding (the interval includes no change)"
-        )
+        p, s = max(shifts, key=lambda t: (t[1]["median"], t[1]["nominal"]))
         imputed = _focus_imputed(p, a.focus)
         out.append(
             f"{name}'s largest expected EGDI gain is under *{p.spec.label}*: "
-            f"{s['nominal']:+.0f} places (90% Monte Carlo interval "
-            f"{_interval(s['lower'], s['upper'])}), "
-            f"{verdict}"
+            f"{_shift_words(s)}; {_verdict(s)}"
             + (f"; it rests on an imputed {join_names(imputed)}" if imputed else "")
             + ("; that proposal fails the checks above." if p.reasons else ".")
         )
     out.append(
-        "The realistic route is a Member States Questionnaire item on digital skills, piloted "
-        "and reported beside the HCI before any change to the index itself."
+        "Judgement (this report's, not a finding of the data): the realistic route is a Member "
+        "States Questionnaire item on digital skills, piloted and reported beside the HCI before "
+        "any change to the index itself."
     )
     return out[:5]
 
@@ -280,6 +294,65 @@ def _missing_inputs(a: Assessment) -> list[str]:
     ]
 
 
+def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
+    """How far the rebuilt HCI misses the published one for the focus country, beside the gap to
+    the HCI top ``n`` on both scales: the attribution input by input holds for the rebuilt
+    index, and is only as good as that miss is small against the costs.
+
+    Returns
+    -------
+    dict or None
+        ``published, rebuilt, error`` (rebuilt minus published), ``published_gap`` and
+        ``rebuilt_gap`` (focus minus the top-``n`` mean), ``largest_cost`` (absolute) and
+        ``error_exceeds`` (the miss is larger than the largest input cost).
+    """
+    gaps = _gaps(a, n)
+    if gaps is None or _missing_inputs(a):
+        return None
+    pub = a.data.frame["hci"]
+    reb = a.recipe.scores
+    if pd.isna(reb.get(a.focus)) or pd.isna(pub.get(a.focus)):
+        return None
+    top = [c for c in pub.sort_values(ascending=False).index[:n] if c != a.focus]
+    error = float(reb[a.focus] - pub[a.focus])
+    largest = float(gaps["cost"].abs().max())
+    return {
+        "published": float(pub[a.focus]),
+        "rebuilt": float(reb[a.focus]),
+        "error": error,
+        "published_gap": float(pub[a.focus] - pub[top].mean()),
+        "rebuilt_gap": float(reb[a.focus] - reb[top].mean()),
+        "largest_cost": largest,
+        "error_exceeds": abs(error) > largest,
+    }
+
+
+def _rebuild_sentence(a: Assessment, check: dict) -> str:
+    """The focus country's rebuild error, said before any attribution: on its level and on its
+    gap to the top 10 (what the attribution splits)."""
+    name = country_name(a.focus)
+    size = "larger" if check["error_exceeds"] else "smaller"
+    text = (
+        "The UN does not publish the HCI's inputs, so the explanation below uses the HCI rebuilt "
+        f"from public proxies, which puts {name} at {check['rebuilt']:.3f} against "
+        f"{check['published']:.3f} published: an error of {check['error']:+.3f}, {size} than the "
+        f"cost of any single input below (largest {check['largest_cost']:.3f}). "
+    )
+    miss = abs(check["rebuilt_gap"] - check["published_gap"])
+    fair = miss < check["largest_cost"]
+    text += (
+        f"{name}'s gap to the HCI top 10 is {check['rebuilt_gap']:+.3f} on the rebuilt index "
+        f"against {check['published_gap']:+.3f} published (a miss of {miss:.3f}): "
+        + (
+            "the split of that gap by input is a fair guide"
+            + (", the rebuilt level is not. " if check["error_exceeds"] else ". ")
+            if fair
+            else "the split of that gap by input is indicative only. "
+        )
+    )
+    return text
+
+
 def _position_headline(a: Assessment) -> str:
     """One sentence: the focus country's HCI rank and the input that costs it most."""
     name, rank, gaps = country_name(a.focus), _hci_rank(a), _gaps(a)
@@ -295,11 +368,25 @@ def _position_headline(a: Assessment) -> str:
             f"{join_names(missing)} value within the vintage rule."
         )
     worst = gaps.iloc[0]
+    check = rebuild_check(a)
+    miss = (
+        f"; the rebuilt HCI misses {name}'s published value by {check['error']:+.3f} and its "
+        f"gap to the top 10 by {abs(check['rebuilt_gap'] - check['published_gap']):.3f}"
+        if check
+        else ""
+    )
+    what, verb = worst["input"].lower(), "costs"
+    if check and len(gaps) > 1:
+        second = gaps.iloc[1]
+        if abs(worst["cost"]) - abs(second["cost"]) < abs(
+            check["rebuilt_gap"] - check["published_gap"]
+        ):
+            what, verb = f"{what} and {second['input'].lower()}", "cost"
     return (
-        text + f"; against the HCI top 10, its {worst['input'].lower()} costs it most (about "
-        f"{abs(worst['cost']):.3f} HCI points"
+        text + f"; against the HCI top 10, its {what} {verb} it most on the "
+        f"HCI rebuilt from proxies (about {abs(worst['cost']):.3f} HCI points"
         + (", and that value is imputed" if worst["imputed"] else "")
-        + ")."
+        + f"){miss}."
     )
 
 
@@ -308,9 +395,15 @@ def baseline_text(a: Assessment) -> str:
     pub = a.published
     dev = (pub.scores - a.data.frame["hci"]).abs().max()
     text = (
-        f"The engine reproduces the published HCI {a.year} for all "
+        # an identity build (the published HCI in, the published HCI out): a plumbing check,
+        # not a reproduction of the UN method
+        f"The engine passes the published HCI {a.year} through unchanged for all "
         f"{int(pub.scores.notna().sum())} assessed countries "
-        + ("exactly." if dev == 0 else f"(largest difference {dev:.1e}).")
+        + (
+            "(a check of the engine, not of the UN method)."
+            if dev == 0
+            else f"(largest difference {dev:.1e})."
+        )
     )
     if a.recipe is not None:
         r = a.recipe
@@ -340,6 +433,24 @@ def position_table(a: Assessment, n: int = 10) -> pd.DataFrame:
     if gaps is None or _missing_inputs(a):
         return pd.DataFrame()
     gaps["input"] = gaps["input"] + np.where(gaps["imputed"], " (imputed)", "")
+    check = rebuild_check(a, n)
+    if check is not None:
+        # the proxy's own miss, beside the costs it is compared with
+        gaps = pd.concat(
+            [
+                gaps,
+                pd.DataFrame(
+                    [
+                        {
+                            "input": f"Error of the rebuilt HCI (rebuilt {check['rebuilt']:.3f} "
+                            f"minus published {check['published']:.3f})",
+                            "cost": check["error"],
+                        }
+                    ]
+                ),
+            ],
+            ignore_index=True,
+        )
     return gaps.drop(columns=["imputed", "focus_z", "reference_z"]).rename(
         columns={
             "input": "Input",
@@ -368,16 +479,40 @@ def position_text(a: Assessment, n: int = 10) -> str:
     worst = gaps.iloc[0]
     imputed = gaps.loc[gaps["imputed"], "input"].tolist()
     refs = a.recipe.ref_years.loc[a.focus]
-    text = head + (
-        f"Against the mean of the HCI top {n}, the input that costs {name} most is "
-        f"**{worst['input'].lower()}** ({worst['focus']:.1f} against "
-        f"{worst['reference_mean']:.1f}; about {abs(worst['cost']):.3f} HCI points on the "
-        "rebuilt index). "
+    check = rebuild_check(a, n)
+    text = head + (_rebuild_sentence(a, check) if check else "")
+    tied = (
+        bool(check)
+        and len(gaps) > 1
+        and (
+            abs(gaps["cost"].iloc[0]) - abs(gaps["cost"].iloc[1])
+            < abs(check["rebuilt_gap"] - check["published_gap"])
+        )
     )
-    others = gaps.iloc[1:]
+
+    def said(r) -> str:
+        return (
+            f"**{r['input'].lower()}** ({r['focus']:.1f} against {r['reference_mean']:.1f}; "
+            f"about {abs(r['cost']):.3f} HCI points on the rebuilt index)"
+        )
+
+    if tied:
+        # the order of the first two holds only if they differ by more than the rebuild's miss
+        miss = abs(check["rebuilt_gap"] - check["published_gap"])
+        text += (
+            f"Against the mean of the HCI top {n}, two inputs cost {name} about the same, closer "
+            f"than the rebuild's miss of {miss:.3f}, so neither can be called the larger: "
+            f"{said(gaps.iloc[0])} and {said(gaps.iloc[1])}. "
+        )
+    else:
+        text += (
+            f"Against the mean of the HCI top {n}, the input that costs {name} most is "
+            f"{said(worst)}. "
+        )
+    others = gaps.iloc[2:] if tied else gaps.iloc[1:]
     if len(others):
         text += (
-            "The others: "
+            ("The other: " if len(others) == 1 else "The others: ")
             + "; ".join(
                 f"{r['input'].lower()} {r['focus']:.1f} against {r['reference_mean']:.1f} "
                 f"({r['cost']:+.3f})"
@@ -535,10 +670,11 @@ def summary_table(a: Assessment) -> pd.DataFrame:
                 f"Coverage ≥ {audit.MIN_OBSERVED_SHARE:.0%}": bool(cov["eligible"].all()),
                 "Top 10 stable": p.face.passed,
                 "Effective weights ≤ 2× nominal": not bool(p.weights["flag"].any()),
-                f"{name}: EGDI rank change": s.get("nominal", np.nan),
+                f"{name}: EGDI rank change, as specified": s.get("nominal", np.nan),
+                f"{name}: EGDI rank change, Monte Carlo median": s.get("median", np.nan),
                 "5%": s.get("lower", np.nan),
                 "95%": s.get("upper", np.nan),
-                "Larger than its uncertainty": s.get("finding", False),
+                "Interval excludes zero": s.get("finding", False),
                 f"{name}'s imputed items": ", ".join(imputed),
             }
         )
@@ -579,6 +715,7 @@ def shift_interval_view(a: Assessment):
                         "iso3": iso,
                         "country": country_name(iso),
                         "nominal": r["nominal"],
+                        "median": r["median"],
                         "lower": r["lower"],
                         "upper": r["upper"],
                     }
@@ -591,16 +728,17 @@ def shift_interval_view(a: Assessment):
         a.focus,
         f"{a.group_label}: EGDI rank change under each HCI proposal, {a.year}",
         SOURCE_05,
-        subtitle="Dot: the proposal as specified; bar: 5–95% of the Monte Carlo builds",
+        subtitle="Dot: median of the Monte Carlo builds; bar: 5–95% of them; cross: the "
+        "proposal as specified",
     )
     f = data[data["iso3"] == a.focus]
     alt = (
-        f"Interval chart of the change in EGDI rank (dot) and its 90% Monte Carlo interval "
-        f"(bar) under each HCI proposal, for each of the {data['iso3'].nunique()} countries "
-        "compared. "
+        f"Interval chart of the change in EGDI rank (dot: median of the Monte Carlo builds; "
+        f"bar: 90% interval; cross: as specified) under each HCI proposal, for each of the "
+        f"{data['iso3'].nunique()} countries compared. "
         + " ".join(
-            f"{country_name(a.focus)} under {r['proposal']}: {r['nominal']:+.0f} "
-            f"({_interval(r['lower'], r['upper'])})."
+            f"{country_name(a.focus)} under {r['proposal']}: median {r['median']:+.0f} "
+            f"({_interval(r['lower'], r['upper'])}; {r['nominal']:+.0f} as specified)."
             for _, r in f.iterrows()
         )
     )
@@ -655,7 +793,7 @@ def memo(a: Assessment) -> str:
         f"for at least {audit.MIN_OBSERVED_SHARE:.0%} of assessed countries; no country of the "
         f"EGDI or HCI top 10 may move more than {audit.MAX_TOP10_MOVE} places; no item may "
         "drive more than twice its nominal weight of the index variance; and a rank change "
-        "whose 90% Monte Carlo interval includes no change is not a finding."
+        "whose 90% Monte Carlo interval includes zero is not a finding."
     )
     lines.append("")
     for p in a.evaluable:
@@ -716,22 +854,16 @@ def _expectation(a: Assessment) -> str:
     if not shifts:
         return f"{name} is not ranked in the EGDI of {a.year}, so no change can be estimated."
     real = [(p, s) for p, s in shifts if s["finding"]]
-    lo = min(s["nominal"] for _, s in shifts)
-    hi = max(s["nominal"] for _, s in shifts)
+    lo = min(s["median"] for _, s in shifts)
+    hi = max(s["median"] for _, s in shifts)
     text = (
         f"Across the {len(shifts)} proposals, {name}'s EGDI rank would change by "
-        f"{lo:+.0f} to {hi:+.0f} places. "
+        f"{lo:+.0f} to {hi:+.0f} places (medians of the Monte Carlo builds). "
     )
     if real:
         text += (
-            "Larger than its uncertainty only under "
-            + join_names(
-                [
-                    f"*{p.spec.label}* ({s['nominal']:+.0f}, 90% Monte Carlo interval "
-                    f"{_interval(s['lower'], s['upper'])})"
-                    for p, s in real
-                ]
-            )
+            "The 90% interval excludes zero only under "
+            + "; ".join(f"*{p.spec.label}*: {_shift_words(s)}" for p, s in real)
             + (
                 "; "
                 + ("that proposal fails" if len(real) == 1 else "those proposals fail")
@@ -741,7 +873,10 @@ def _expectation(a: Assessment) -> str:
             )
         )
     else:
-        text += "No change is larger than its uncertainty, so no change should be counted on."
+        text += (
+            "Every 90% interval includes zero: no change is larger than its uncertainty, so no "
+            "change should be counted on."
+        )
     if not ok and not real:
         text = text.rstrip(".") + ", and no proposal passes the checks."
     return text

@@ -6,8 +6,9 @@ Design (issue 11):
 - Three primary hypotheses, declared in ``egovlib/model_specs.yml``: government cloud, digital
   ID (e-ID) and AI in government, each answered by one contrast between two codes of one item,
   in one headline model with the same controls in every edition. Codes enter as dummies and are
-  read as contrasts; the family's p-values are Holm- (or Benjamini-Hochberg-) adjusted; a null is
-  reported with its equivalence bound.
+  read as contrasts; the family's p-values are Holm- (or Benjamini-Hochberg-) adjusted; a null
+  rules out only what no estimate in the report reaches; a significant headline names the
+  control set that shrinks it and a within-country check that does not confirm it.
 - Two guards refuse a spec: circularity (a regressor that is an input of the outcome index) and
   aggregate/item (a composite beside one of its own components, from ``Variable.components``).
 - Every compared column uses one common sample; the countries it loses are named. Near-outcome

@@ -24,6 +24,7 @@ from .estimation import Fit, ModelResults, fit_spec, model_data, standardised_re
 from .inference import primary_table
 from .robustness import (
     CommonSample,
+    add_previous_outcome,
     common_sample,
     curve_summary,
     mice_check,
@@ -32,6 +33,7 @@ from .robustness import (
 from .specs import (
     CATEGORICAL,
     ESTIMATOR_LABELS,
+    PREVIOUS_OUTCOME,
     Hypothesis,
     Spec,
     base_variable,
@@ -516,9 +518,12 @@ def _robustness(res: Determinants, allow, min_obs) -> None:
         {h.variable for h in res.testable}
         | {base_variable(t) for ts in control_sets().values() for t in ts if t not in CATEGORICAL}
     )
+    covs = [c for c in covs if c != PREVIOUS_OUTCOME]  # not a covariate: added below
     panels = {
         lag: build_panel([res.year], covariates=covs, lag=lag, max_age=None) for lag in cfg["lags"]
     }
+    for p in panels.values():
+        p.data, prev_note = add_previous_outcome(p.data, res.outcome, res.year)
     label = next((k for k, v in control_sets().items() if tuple(v) == res.controls), None)
     default = {
         "controls": label,
@@ -538,4 +543,6 @@ def _robustness(res: Determinants, allow, min_obs) -> None:
         allow_circular=allow,
         min_obs=min_obs,
     )
+    if prev_note:
+        res.curve_notes.append(prev_note)
     res.mice, res.mice_imputed = mice_check(res.headline, res.data, res.testable, seed=res.seed)

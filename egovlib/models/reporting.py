@@ -13,11 +13,12 @@ from ..report import join_names, signed_format
 from .analysis import CONTROLS_ONLY, Determinants
 from .diagnostics import display_name
 from .estimation import Fit, has_level
-from .inference import contrast, equivalence_bound
+from .inference import contrast
 from .specs import (
     CATEGORICAL,
     ESTIMATOR_LABELS,
     INDICES,
+    PREVIOUS_OUTCOME,
     Hypothesis,
     base_variable,
     codes,
@@ -109,8 +110,8 @@ def hypotheses_prose(det: Determinants) -> str:
         f"controls ({_controls_words(det)}) fixed: the *headline model*. The contrasts form one "
         f"family of {len(det.testable)} tests whose p-values are {ADJUST_NAMES[method]}-adjusted "
         f"(a result counts at adjusted p < {alpha:g}); only these carry stars. A result that "
-        "does not pass is reported with the effect sizes the data rule out (its equivalence "
-        "bound)."
+        "does not pass is reported with the largest effect the report still allows: the far "
+        "end of its 95% interval, or a larger estimate of an alternative specification."
     )
     if det.untestable:
         text += (
@@ -137,12 +138,96 @@ def _curve_row(det: Determinants, hid: str) -> pd.Series | None:
     return s.set_index("id").loc[hid]
 
 
+def _hypothesis(det: Determinants, hid: str) -> Hypothesis:
+    return next(h for h in det.testable if h.id == hid)
+
+
+def within_contrast(det: Determinants, hid: str):
+    """The hypothesis' contrast in the within-country (two-edition panel) check, in SD of the
+    outcome, or None where there is no such check."""
+    if det.two_wave is None or not det.two_wave.ok:
+        return None
+    h = _hypothesis(det, hid)
+    return contrast(det.two_wave, h.variable, *h.contrast)
+
+
+def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
+    """True if the within-country check shows the same sign with a 95% interval excluding
+    zero; False if it does not; None where there is no check."""
+    k = within_contrast(det, row["id"])
+    if k is None:
+        return None
+    return bool(k.ci_low > 0) if row["estimate"] > 0 else bool(k.ci_high < 0)
+
+
+def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) -> list[dict]:
+    """The specification curve's control sets whose median estimate is below ``ratio`` times
+    the headline estimate, the one nearest zero first.
+
+    Returns
+    -------
+    list of dict
+        ``label, added (the added controls in words), median, min, max, share`` (median over
+        the headline estimate); empty when no control set moves the estimate that much.
+    """
+    if det.curve is None or det.curve.empty:
+        return []
+    part = det.curve_rows[det.curve_rows["id"] == hid].dropna(subset=["estimate"])
+    head = float(det.primary.set_index("id").loc[hid, "estimate"])
+    if part.empty or head == 0:
+        return []
+    from .specs import control_sets
+
+    by = part.groupby("controls")["estimate"].agg(["median", "min", "max"])
+    by["share"] = by["median"] / head
+    out = []
+    for label, r in by[by["share"] < ratio].sort_values("share").iterrows():
+        added = [t for t in control_sets()[label] if t not in det.controls]
+        words = [
+            f"the previous edition's {_y(det)}"
+            if t == PREVIOUS_OUTCOME
+            else short_label(base_variable(t))
+            for t in added
+        ]
+        out.append({"label": label, "added": words, **r.to_dict()})
+    return out
+
+
+def report_extreme(det: Determinants, hid: str) -> float:
+    """The estimate of ``hid`` farthest from zero anywhere in the report: the compared models
+    and the specification curve (signed)."""
+    lo, hi = _range(det, hid)
+    return hi if abs(hi) >= abs(lo) else lo
+
+
+def null_bound_text(det: Determinants, row: pd.Series) -> str:
+    """What a null result rules out, consistently with everything the report shows: the far end
+    of the headline model's 95% interval, unless some compared model or alternative
+    specification estimates more, in which case effects of that size are not ruled out."""
+    y = _y(det)
+    far = max(abs(row["ci_low"]), abs(row["ci_high"]))
+    ext = report_extreme(det, row["id"])
+    if np.isfinite(ext) and abs(ext) > far:
+        return (
+            f"the headline model's 95% interval reaches {far:.3f}, but some alternative "
+            f"specifications estimate {_signed(ext)}, so differences of that size on the 0-1 "
+            f"{y} are not ruled out"
+        )
+    return (
+        f"the data rule out differences larger than {far:.3f} on the 0-1 {y} either way (the "
+        "far end of the 95% interval; no alternative specification estimates more)"
+    )
+
+
 def certainty(det: Determinants, row: pd.Series) -> str:
     """How sure we are about one primary contrast, in words.
 
     Strong: adjusted p < 0.01, the same sign in at least 95% of the specification curve and a
-    95% interval excluding zero in at least 80% of it. Moderate: passes at the family's alpha.
-    Otherwise no evidence, with the equivalence bound.
+    95% interval excluding zero in at least 80% of it, and no control set of the curve taking
+    its median below a third of the headline. Moderate: passes at the family's alpha.
+    A cross-country result that the within-country check does not confirm (its interval
+    includes zero or has the other sign) is labelled as such, one step down. Otherwise no
+    evidence, with the bound the report supports.
     """
     _, alpha = primary_family()
     curve = _curve_row(det, row["id"])
@@ -150,15 +235,86 @@ def certainty(det: Determinants, row: pd.Series) -> str:
         strong = row["p_adj"] < 0.01 and (
             curve is None or (curve["same_sign"] >= 0.95 and curve["significant_same_sign"] >= 0.8)
         )
+        # a reasonable control set that takes away two thirds of it: not strong, whatever the
+        # shares of the whole curve say
+        strong &= not any(c["share"] < 1 / 3 for c in control_sensitivity(det, row["id"]))
         if curve is not None and curve["significant_same_sign"] < 0.5:
             return (
                 "weak evidence: it depends on the analysis choices (the 95% interval excludes "
                 f"zero in only {curve['significant_same_sign']:.0%} of the specifications)"
             )
+        if within_confirms(det, row) is False:
+            return (
+                "consistent cross-country association, not confirmed within countries"
+                if strong
+                else "cross-country association depending on the model, not confirmed within "
+                "countries"
+            )
         return "strong evidence of an association" if strong else "moderate evidence"
     if _unadjusted_clear(row):
         return "weak evidence, not significant after the adjustment"
     return "no evidence of a difference"
+
+
+def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
+    """The clauses a significant headline must carry when other evidence in the report
+    disagrees: a control set that shrinks it, and a within-country check that does not confirm
+    it."""
+    out = []
+    bits = [
+        f"to {_signed(c['median'])} with "
+        + (join_names(c["added"]) if c["added"] else f"the controls '{c['label']}'")
+        + f" added (range {_signed(c['min'])} to {_signed(c['max'])})"
+        for c in control_sensitivity(det, row["id"])
+    ]
+    if bits:
+        out.append("it falls (median over those specifications) " + " and ".join(bits))
+    k = within_contrast(det, row["id"])
+    if k is not None and within_confirms(det, row) is False:
+        eds = det.two_wave.stats["editions"]
+        out.append(
+            f"within countries ({eds[0]} to {eds[-1]}) it is {_signed(k.estimate)} SD of the "
+            f"{_y(det)} ({_ci(k.ci_low, k.ci_high)})"
+        )
+    return out
+
+
+def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
+    """The edition's assessed countries coded at the low level of ``h``'s contrast, highest
+    outcome first: ``iso3, country, score`` and the item's reference year ``ref_year``."""
+    d = det.data[(det.data["year"] == det.year) & (det.data[h.variable] == h.contrast[1])]
+    ref = det.panel.ref_years
+    years = ref.loc[ref["year"] == det.year].set_index("iso3")[h.variable]
+    out = pd.DataFrame(
+        {
+            "iso3": d["iso3"],
+            "country": d["iso3"].map(display_name),
+            "score": d[det.outcome],
+            "ref_year": d["iso3"].map(years),
+        }
+    )
+    return out.sort_values("score", ascending=False).reset_index(drop=True)
+
+
+def coded_low_sentence(det: Determinants, h: Hypothesis, *, top: int | None = None) -> str:
+    """Who the countries at the low level of a proxy item are (all of them, or the ``top``
+    scoring on the outcome), so a reader can judge what the item records."""
+    low = coded_low(det, h)
+    if low.empty:
+        return ""
+    c = codes()[h.variable]
+    yrs = sorted({int(y) for y in low["ref_year"].dropna()})
+    when = f" in the {join_names([str(y) for y in yrs])} data" if yrs else ""
+    n = len(low)
+    if top is not None and n > top:
+        names = join_names(low["country"].head(top).tolist())
+        return (
+            f"The {n} countries coded '{c.word(h.contrast[1])}'{when} include {names} (the "
+            f"{top} with the highest {_y(det)} among them)."
+        )
+    verb = "is" if n == 1 else "are"
+    names = join_names(low["country"].tolist())
+    return f"The {n} countries coded '{c.word(h.contrast[1])}'{when} {verb} {names}."
 
 
 def _unadjusted_clear(row: pd.Series) -> bool:
@@ -181,8 +337,8 @@ def answer_sentences(det: Determinants) -> list[str]:
         hi, lo = c.phrase(h.contrast[0]), c.phrase(h.contrast[1])
         adj = f"{ADJUST_NAMES[method]}-adjusted p {_p(r['p_adj'])}"
         text = (
-            f"**{h.id} {h.name}.** Countries reporting {hi} score {_signed(r['estimate'])} on the "
-            f"{y} (0-1 scale) compared with countries reporting {lo}, at the same "
+            f"**{h.id} {h.name}.** Countries {h.reporting} {hi} score {_signed(r['estimate'])} on "
+            f"the {y} (0-1 scale) compared with countries {h.reporting} {lo}, at the same "
             f"{_controls_words(det)}{held} ({_ci(r['ci_low'], r['ci_high'])}; {adj}; "
             f"n = {r['n']})"
         )
@@ -195,12 +351,9 @@ def answer_sentences(det: Determinants) -> list[str]:
                 if _unadjusted_clear(r)
                 else "no detectable difference"
             )
-            text += (
-                f": {what}. The data rule out differences larger than "
-                f"{r['bound']:.3f} on the 0-1 scale in either direction (equivalence bound)."
-            )
+            text += f": {what}. {_cap(null_bound_text(det, r))}."
         if h.proxy_note:
-            text += f" {h.proxy_note}"
+            text += f" {h.proxy_note} {coded_low_sentence(det, h)}".rstrip()
         others = _other_levels(det.headline, h)
         if others:
             text += f" {others}"
@@ -212,6 +365,9 @@ def answer_sentences(det: Determinants) -> list[str]:
                 f"{curve['same_sign']:.0%} of them, and its 95% interval excludes zero on that "
                 f"side in {curve['significant_same_sign']:.0%}."
             )
+        caveats = caveat_clauses(det, r) if r["significant"] else []
+        if caveats:
+            text += " But " + "; and ".join(caveats) + "."
         text += f" Verdict: {certainty(det, r)}."
         out.append(text)
     return out
@@ -240,7 +396,7 @@ def _other_levels(fit: Fit, h: Hypothesis) -> str:
 
 def primary_view(det: Determinants) -> pd.DataFrame:
     """The primary family as shown: contrast, estimate, interval, p and adjusted p (stars),
-    equivalence bound for the nulls."""
+    and the range of the estimate across the compared models and the specification curve."""
     method, _ = primary_family()
     t = det.primary
     return pd.DataFrame(
@@ -252,12 +408,24 @@ def primary_view(det: Determinants) -> pd.DataFrame:
             "95% CI high": t["ci_high"],
             "p": t["p"].map(format_p),
             f"{ADJUST_NAMES[method]}-adjusted p": [format_p(p) + stars(p) for p in t["p_adj"]],
-            "Rules out effects beyond": [
-                np.nan if sig else b for sig, b in zip(t["significant"], t["bound"], strict=True)
-            ],
+            "Lowest estimate, any specification": [_range(det, h)[0] for h in t["id"]],
+            "Highest estimate, any specification": [_range(det, h)[1] for h in t["id"]],
             "n": t["n"],
         }
     )
+
+
+def _range(det: Determinants, hid: str) -> tuple[float, float]:
+    """Lowest and highest estimate of ``hid`` in the compared models and the curve."""
+    h = _hypothesis(det, hid)
+    ests = [
+        k.estimate
+        for f in det.compared.ok
+        if (k := contrast(f, h.variable, *h.contrast)) is not None
+    ]
+    if det.curve is not None and not det.curve.empty:
+        ests += det.curve_rows.loc[det.curve_rows["id"] == hid, "estimate"].dropna().tolist()
+    return (float(min(ests)), float(max(ests))) if ests else (np.nan, np.nan)
 
 
 def _codes_in_group(det: Determinants, h: Hypothesis) -> dict[float, list[str]]:
@@ -284,7 +452,7 @@ def ceiling_sentences(det: Determinants) -> list[str]:
                 bits.append(f"no value for {join_names(names)}")
                 continue
             who = f"all {n}" if len(names) == n else join_names(names)
-            verb = "reports" if len(names) == 1 else "report"
+            verb = h.verb(len(names))
             bits.append(f"{who} {verb} {c.phrase(code)}")
             top_any |= code == h.top_level
         out.append(f"{h.name}: " + "; ".join(bits) + ".")
@@ -481,9 +649,23 @@ def curve_prose(det: Determinants) -> str:
         f"countries of {det.group_name}); and the model (the items together or one at a "
         "time). The default specification of this report is marked.\n\n- " + "\n- ".join(parts)
     )
+    if PREVIOUS_OUTCOME in {t for ts in _control_sets_used(det) for t in ts}:
+        text += (
+            f"\n\nHolding the previous edition's {_y(det)} fixed asks whether countries with the "
+            "feature moved further since that edition: it removes whatever the feature (or "
+            "anything that came with it) had already done, so it is a demanding test, and a "
+            "feature can matter although it fails it."
+        )
     if det.curve_notes:
         text += "\n\n" + " ".join(det.curve_notes)
     return text
+
+
+def _control_sets_used(det: Determinants) -> list[tuple[str, ...]]:
+    from .specs import control_sets
+
+    used = set(det.curve_rows["controls"])
+    return [v for k, v in control_sets().items() if k in used]
 
 
 def _question_names(det: Determinants) -> dict[str, str]:
@@ -537,16 +719,17 @@ def curve_alt(det: Determinants) -> str:
 # ----------------------------------------------------------------------------- residuals
 
 
+#: Standardised residuals beyond this are called above or below the expected range (about 1
+#: country in 20 by chance); every other country is within it.
+RESIDUAL_THRESHOLD = 2.0
+
+
 def _reading(z: float) -> str:
-    if z >= 2:
-        return "well above"
-    if z >= 1:
-        return "above"
-    if z <= -2:
-        return "well below"
-    if z <= -1:
-        return "below"
-    return "in line"
+    if z >= RESIDUAL_THRESHOLD:
+        return "above the expected range"
+    if z <= -RESIDUAL_THRESHOLD:
+        return "below the expected range"
+    return "within the expected range"
 
 
 def residual_table(det: Determinants) -> pd.DataFrame:
@@ -583,7 +766,8 @@ def residual_prose(det: Determinants) -> str:
         f"model bounded by 0 and 1 like the {y} itself, so no prediction exceeds the scale. The "
         "standardised residual is the gap between a country's score and its prediction, in "
         "units of the model's typical error: about 1 country in 20 lies beyond ±2 by chance, "
-        "so only those are called well above or below.\n\n"
+        "so only those are called above or below the expected range; every other country is "
+        "within it, whatever the sign of its residual.\n\n"
     )
     lines = []
     for r in residual_table(det).itertuples():
@@ -774,11 +958,10 @@ def near_alt(det: Determinants) -> str:
 
 
 def term_sentences(fit: Fit, *, within: bool = False, unit: str = "") -> list[str]:
-    """Plain words for the main continuous terms of one fit, with the equivalence bound for an
-    interval that includes zero (unadjusted: exploratory)."""
+    """Plain words for the main continuous terms of one fit, with the far end of the 95%
+    interval for an interval that includes zero (unadjusted: exploratory)."""
     out = []
     unit = unit or f"on the {fit.spec.outcome.upper()}"
-    df = fit.stats.get("df_resid")
     for r in fit.coefs[(fit.coefs["role"] == "main") & fit.coefs["level"].isna()].itertuples():
         step, words = effect_step(r.term)
         e, lo, hi = r.estimate * step, r.ci_low * step, r.ci_high * step
@@ -788,8 +971,10 @@ def term_sentences(fit: Fit, *, within: bool = False, unit: str = "") -> list[st
             f"{_signed(e)} {unit} ({_ci(lo, hi)}; unadjusted p {_p(r.p)})"
         )
         if lo < 0 < hi:
-            bound = equivalence_bound(e, r.se * step, df=df)
-            text += f"; no clear association, effects beyond {bound:.3f} either way are ruled out"
+            text += (
+                f"; no clear association, and the 95% interval rules out effects beyond "
+                f"{max(abs(lo), abs(hi)):.3f} either way"
+            )
         out.append(text[0].upper() + text[1:] + ".")
     return out
 
@@ -903,7 +1088,8 @@ def methods_prose(det: Determinants) -> str:
         f"**Controls**: {_controls_words(det)}, the same in every edition: income and "
         "population come from the UNDP Human Development Report series, the only ones in the "
         "data that cover every edition, and region from the UN classification.",
-        "**Codes as categories**: government cloud, e-ID, AI strategy and the other GovTech "
+        "**Codes as categories**: government cloud, e-ID or digitised national ID, AI strategy "
+        "and the other GovTech "
         "items are codes, not quantities; each level enters as a dummy and is read as a "
         "contrast with the reference level (e.g. operational vs no government cloud).",
         "**Estimators**: OLS with HC3 standard errors (the headline); fractional logit, a "
@@ -916,8 +1102,9 @@ def methods_prose(det: Determinants) -> str:
         if det.testable
         else "**Multiplicity**: no primary hypothesis is testable in this edition, so every "
         "p-value shown is unadjusted and descriptive.",
-        "**Equivalence bound**: for a result that is not significant, the largest absolute end "
-        "of its 90% interval: two one-sided tests at 5% reject every larger effect.",
+        "**What a null result rules out**: for a result that is not significant, the far end "
+        "of its 95% interval in the headline model, unless a compared model or an alternative "
+        "specification estimates more: then effects of that size are not ruled out.",
         "**Guards**: a regressor that is an input of the outcome index is refused (circularity), "
         "and a composite is never in a model with one of its own items (the aggregate guard: "
         "the GovTech core-systems index contains government cloud and the service bus; the AI "
@@ -1100,27 +1287,31 @@ def key_findings(det: Determinants) -> list[str]:
         c = codes()[h.variable]
         hi, lo = c.phrase(h.contrast[0]), c.phrase(h.contrast[1])
         if r["significant"]:
-            out.append(
-                f"**{h.name} ({h.id})**: countries reporting {hi} score "
+            text = (
+                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} score "
                 f"{_signed(r['estimate'])} on the {y} (0-1) compared with similar countries "
-                f"reporting {lo} ({_ci(r['ci_low'], r['ci_high'])}, {ADJUST_NAMES[method]}-"
-                f"adjusted p {_p(r['p_adj'])}{robust}): {certainty(det, r)}, not proof of a cause."
+                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}, {ADJUST_NAMES[method]}-"
+                f"adjusted p {_p(r['p_adj'])}{robust})"
             )
+            caveats = caveat_clauses(det, r)
+            text += ("; but " + "; and ".join(caveats) if caveats else "") + "."
+            text += f" How sure: {certainty(det, r)}; not proof of a cause."
+            out.append(text)
         else:
             how = (
                 f"score {_signed(r['estimate'])} on the {y} compared with similar countries "
-                f"reporting {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
+                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
                 f"not survive the adjustment for testing {len(det.primary)} questions"
                 if _unadjusted_clear(r)
-                else f"score no differently from similar countries reporting {lo} "
+                else f"score no differently from similar countries {h.reporting} {lo} "
                 f"({_signed(r['estimate'])}, {_ci(r['ci_low'], r['ci_high'])})"
             )
             out.append(
-                f"**{h.name} ({h.id})**: countries reporting {hi} {how}; the data rule out "
-                f"differences larger than {r['bound']:.3f} on the 0-1 {y} either way."
+                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} {how}; "
+                f"{null_bound_text(det, r)}."
             )
         if h.proxy_note:
-            out[-1] += f" {h.proxy_note}"
+            out[-1] += f" {h.proxy_note} {coded_low_sentence(det, h, top=6)}".rstrip()
     if not det.testable:
         out.append(
             f"The three questions (government cloud, digital ID, AI) cannot be answered for "
@@ -1212,7 +1403,8 @@ def _ceiling_summary(det: Determinants) -> str:
     for h in det.testable:
         top = len(_codes_in_group(det, h).get(h.top_level, []))
         who = f"all {n}" if top == n else "none" if top == 0 else f"{top} of {n}"
-        verb = "" if bits else ("reports " if top == 1 else "report ")
+        # the first self-reported item carries "report"; desk-coded items say so each time
+        verb = "" if bits and h.self_reported else f"{h.verb(max(top, 2))} "
         bits.append(f"{who} {verb}{codes()[h.variable].phrase(h.top_level)}")
         top_any |= top > 0
         below_sig |= top < n and h.id in sig

@@ -20,6 +20,7 @@ from .estimation import Fit, design, fit_spec
 from .inference import contrast
 from .specs import (
     CATEGORICAL,
+    PREVIOUS_OUTCOME,
     Hypothesis,
     Spec,
     base_variable,
@@ -75,6 +76,41 @@ def common_sample(
         lost=dropped[["iso3", "country", "missing"]].reset_index(drop=True),
         assessed=len(rows),
     )
+
+
+def add_previous_outcome(data: pd.DataFrame, outcome: str, year: int) -> tuple[pd.DataFrame, str]:
+    """Add the `PREVIOUS_OUTCOME` column: each country's ``outcome`` in the edition before
+    ``year`` (published, so nothing later than ``year`` is used).
+
+    Left empty (with a note) when there is no earlier edition or a method change of the outcome
+    lies between the two: scores across a break are not comparable.
+
+    Returns
+    -------
+    data : DataFrame
+        A copy with the column.
+    note : str
+        Why the column is empty ("" when it is filled).
+    """
+    from ..panel import load_egdi_panel
+    from ..vocabulary import crosses_break
+
+    out = data.copy()
+    out[PREVIOUS_OUTCOME] = np.nan
+    egdi = load_egdi_panel()
+    earlier = sorted(y for y in egdi.loc[egdi[outcome].notna(), "year"].unique() if y < year)
+    if not earlier:
+        return out, f"No edition before {year}: no specification with the previous score."
+    prev = int(earlier[-1])
+    if crosses_break(prev, year, [outcome]):
+        return out, (
+            f"The {outcome.upper()} method changed between {prev} and {year}: no specification "
+            "with the previous score."
+        )
+    before = egdi[egdi["year"] == prev].set_index("iso3")[outcome]
+    rows = out["year"] == year
+    out.loc[rows, PREVIOUS_OUTCOME] = out.loc[rows, "iso3"].map(before).to_numpy()
+    return out, ""
 
 
 def with_max_age(panel: Panel, lag: int, max_age: int | None) -> pd.DataFrame:
@@ -148,6 +184,16 @@ def specification_curve(
                 f"{join_names([short_label(t) for t in refused])} "
                 f"{'feeds' if len(refused) == 1 else 'feed'} the {outcome.upper()}."
             )
+            continue
+        first = next(iter(panels.values())).data
+        empty = [
+            t
+            for t in terms
+            if t == PREVIOUS_OUTCOME
+            and (t not in first.columns or first.loc[first["year"] == year, t].isna().all())
+        ]
+        if empty:
+            notes.append(f"The control set '{label}' is not used: no previous-edition score.")
             continue
         sets[label] = tuple(terms)
     models = {"together": [hyps]} if len(hyps) > 1 else {}

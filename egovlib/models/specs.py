@@ -20,6 +20,9 @@ INDEX_COMPONENTS: dict[str, tuple[str, ...]] = {"egdi": ("osi", "hci", "tii")}
 #: Categorical columns of the EGDI panel, entered as dummies (largest group = reference).
 CATEGORICAL = ("region", "income_group")
 ESTIMATORS = ("ols", "fraclogit", "median", "panel_fe")
+#: A control term: the outcome index in the previous survey edition (a lagged outcome; the
+#: specification curve adds the column, see `robustness.add_previous_outcome`).
+PREVIOUS_OUTCOME = "previous_outcome"
 #: Covariance type per estimator (the only ones implemented; see `estimation`).
 DEFAULT_COV = {"ols": "HC3", "fraclogit": "HC0", "median": "robust", "panel_fe": "clustered"}
 ESTIMATOR_LABELS = {
@@ -219,6 +222,9 @@ class Hypothesis:
     proxy_note : str
         One sentence a headline about this item must carry when the item is a weak or
         ambiguous proxy for the question ("" when it is not).
+    self_reported : bool
+        True if governments answer the item themselves ("countries reporting ..."); False for
+        desk research by the publisher ("countries coded as having ...").
     """
 
     id: str
@@ -229,6 +235,18 @@ class Hypothesis:
     measures: str
     cannot_measure: str
     proxy_note: str = ""
+    self_reported: bool = True
+
+    @property
+    def reporting(self) -> str:
+        """Words before a code phrase: ``"reporting"`` or ``"coded as having"``."""
+        return "reporting" if self.self_reported else "coded as having"
+
+    def verb(self, n: int) -> str:
+        """Verb for ``n`` countries and a code phrase: ``"reports"``, ``"are coded as having"``."""
+        if self.self_reported:
+            return "reports" if n == 1 else "report"
+        return ("is" if n == 1 else "are") + " coded as having"
 
     @property
     def contrast_words(self) -> str:
@@ -270,6 +288,7 @@ def hypotheses() -> tuple[Hypothesis, ...]:
                 measures=" ".join(h["measures"].split()),
                 cannot_measure=" ".join(h["cannot_measure"].split()),
                 proxy_note=" ".join(h.get("proxy_note", "").split()),
+                self_reported=bool(h.get("self_reported", True)),
             )
         )
     return tuple(out)
@@ -370,7 +389,10 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
     bad = [
         t
         for t in spec.terms
-        if t not in INDICES and t not in CATEGORICAL and base_variable(t) not in meta
+        if t not in INDICES
+        and t not in CATEGORICAL
+        and t != PREVIOUS_OUTCOME
+        and base_variable(t) not in meta
     ]
     if bad:
         raise SpecError(
