@@ -566,14 +566,22 @@ def _hci_cost_note(a, engine_views) -> tuple[tuple[str, Mapping], ...]:
     worst = gaps.iloc[0]
     if float(worst["cost"]) >= 0:
         return ()
-    variable = {v: k for k, v in a.recipe.spec.labels.items()}[worst["input"]]
+    variable = {v: k for k, v in a.recipe.spec.labels.items()}
     values = {
         "focus": a.focus,
         "rank": rank[0],
         "n": rank[1],
-        "input": f"hci_inputs.{variable}",
+        "input": f"hci_inputs.{variable[worst['input']]}",
         "cost": abs(float(worst["cost"])),
     }
+    if engine_views.top_inputs_tied(gaps, engine_views.rebuild_check(a)):
+        # closer than the rebuilt index's own miss: name both, as report 05 does
+        second = gaps.iloc[1]
+        values |= {
+            "input2": f"hci_inputs.{variable[second['input']]}",
+            "cost2": abs(float(second["cost"])),
+        }
+        return (("recommendations.hci.cost_tied", values),)
     return (("recommendations.hci.cost", values),)
 
 

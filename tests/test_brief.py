@@ -403,8 +403,14 @@ def test_three_recommendations_follow_from_the_other_reports(gcc2024, panel):
     assert recs["hci"].key == "recommendations.hci.reject"
     for p in a.evaluable:
         assert bool(brief.hci_failed_checks(p)) == bool(p.reasons), p.spec.name
-    cost = dict(recs["hci"].notes)["recommendations.hci.cost"]
-    assert (cost["rank"], cost["input"]) == (32, "hci_inputs.hdr_eys")
+    # expected (0.050) and mean years of schooling (0.047) differ by less than the rebuilt
+    # index misses Bahrain's gap to the top 10 (0.010), so the brief names both, as 05 does
+    cost = dict(recs["hci"].notes)["recommendations.hci.cost_tied"]
+    assert (cost["rank"], cost["input"], cost["input2"]) == (
+        32,
+        "hci_inputs.hdr_eys",
+        "hci_inputs.hdr_mys",
+    )
     # 06: the best-scoring mentor with a lead of at least 0.05 on its target component
     table = twinning.pairing_table(
         twinning.edition_scores(panel, 2024),

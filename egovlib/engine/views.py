@@ -327,6 +327,19 @@ def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
     }
 
 
+def top_inputs_tied(gaps: pd.DataFrame, check: dict | None) -> bool:
+    """Whether the two costliest HCI inputs differ by less than the rebuild's miss.
+
+    The order of the first two inputs holds only if their costs differ by more than the rebuilt
+    index misses the focus country's published gap to the top 10; otherwise neither can be
+    called the larger (report 05 and the brief name both).
+    """
+    if not check or len(gaps) < 2:
+        return False
+    first, second = (abs(float(c)) for c in gaps["cost"].iloc[:2])
+    return first - second < abs(check["rebuilt_gap"] - check["published_gap"])
+
+
 def _rebuild_sentence(a: Assessment, check: dict) -> str:
     """The focus country's rebuild error, said before any attribution: on its level and on its
     gap to the top 10 (what the attribution splits)."""
@@ -376,12 +389,8 @@ def _position_headline(a: Assessment) -> str:
         else ""
     )
     what, verb = worst["input"].lower(), "costs"
-    if check and len(gaps) > 1:
-        second = gaps.iloc[1]
-        if abs(worst["cost"]) - abs(second["cost"]) < abs(
-            check["rebuilt_gap"] - check["published_gap"]
-        ):
-            what, verb = f"{what} and {second['input'].lower()}", "cost"
+    if top_inputs_tied(gaps, check):
+        what, verb = f"{what} and {gaps.iloc[1]['input'].lower()}", "cost"
     return (
         text + f"; against the HCI top 10, its {what} {verb} it most on the "
         f"HCI rebuilt from proxies (about {abs(worst['cost']):.3f} HCI points"
@@ -481,14 +490,7 @@ def position_text(a: Assessment, n: int = 10) -> str:
     refs = a.recipe.ref_years.loc[a.focus]
     check = rebuild_check(a, n)
     text = head + (_rebuild_sentence(a, check) if check else "")
-    tied = (
-        bool(check)
-        and len(gaps) > 1
-        and (
-            abs(gaps["cost"].iloc[0]) - abs(gaps["cost"].iloc[1])
-            < abs(check["rebuilt_gap"] - check["published_gap"])
-        )
-    )
+    tied = top_inputs_tied(gaps, check)
 
     def said(r) -> str:
         return (
