@@ -1043,8 +1043,9 @@ def rank_targets(
 
     Scores are relative: a real gain moves the rescaling of everyone, so "others held" is a
     first-order reading, exact only for small moves. A last row gives the gain to the threshold
-    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any: a target that
-    means something at any rank.
+    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any, from the
+    edition the UN first published them (`CLASSIFICATION_EDITION`): a target that means
+    something at any rank.
 
     Parameters
     ----------
@@ -1105,7 +1106,9 @@ def rank_targets(
     # The next EGDI level group up: a target whatever the rank (a country ranked 87th is far
     # from the top 15, not from the next group).
     above = [(g, lo) for g, lo in indices.LEVEL_THRESHOLDS if lo > float(own["egdi"])]
-    if above:
+    # Before the UN published level groups (2020) such a threshold is a later yardstick: a report
+    # for an earlier edition does not set it as a target.
+    if above and int(year) >= CLASSIFICATION_EDITION:
         group, lo = above[-1]
         gain = lo - float(own["egdi"])
         row = {
@@ -1417,11 +1420,16 @@ def standing_prose(b: Benchmark) -> str:
             "no rank or score that year."
         )
     inside = t[t["in_group"] & t["assessed"]]
-    retro = " (today's thresholds applied retroactively)" if b.year < CLASSIFICATION_EDITION else ""
+    # Rating classes exist from 2020 on: an earlier edition's report names only the level group,
+    # computed with today's thresholds and said so.
+    cls = (
+        f" (rating class {row['rating_class']})"
+        if b.year >= CLASSIFICATION_EDITION
+        else " (today's thresholds applied retroactively)"
+    )
     text = (
         f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
-        f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
-        f"{row['rating_class']}){retro}."
+        f"{row['egdi']:.4f}, in the *{row['level_group']}* level group{cls}."
     )
     if b.focus in inside.index:
         pos = list(inside.index).index(b.focus) + 1
@@ -1892,9 +1900,10 @@ def readiness_prose(r: pd.DataFrame, group: str) -> str:
     yrs = join_names([str(y) for y in r.attrs["gtmi_years"]])
     text = (
         f"In the GTMI round of {yrs} (the latest published before the {r.attrs['year']} "
-        f"edition), {len(full)} of {len(r)} countries have all four building blocks of "
-        "cross-border digital identity and single sign-on in place (national ID, e-ID, an "
-        "operational service bus and an operational government cloud)"
+        f"edition), {len(full)} of {len(r)} countries report all four building blocks of "
+        "cross-border digital identity and single sign-on (a national ID; an e-ID or digitised "
+        "national ID, GTMI question I-41, which may record digitised ID records rather than an "
+        "ID usable online; an operational service bus and an operational government cloud)"
     )
     text += f": {join_names(list(full['country']))}." if len(full) else "."
     for _, x in part.iterrows():
@@ -1978,19 +1987,37 @@ def change_method_text(year: int) -> str:
 
 
 #: What the UN indices cannot tell about the policies officials credit, and what to ask for.
-UNMEASURED = (
-    "**What these data cannot measure.** The UN indices score countries, not programmes: "
-    "a unified government app, an upgraded electronic key (digital ID and single sign-on), a "
-    "government cloud or the use of AI in public services enter the OSI only through the "
-    "questionnaire items they happen to satisfy, and the published data give the OSI as one "
-    "number, without its items. The Local Online Service Index (LOSI) covers one city per "
-    "country in recent editions and is not in these files. So the data cannot say which "
-    "initiative moved a score, only how the score moved relative to other countries.\n\n"
-    "**What to ask UN DESA for.** Item-level OSI feedback for the country (which questionnaire "
-    "items were met, partly met or missed, edition by edition), the Member State "
-    "Questionnaire answers as scored, and the LOSI results for the assessed city: with them a "
-    "ministry could tie a score change to specific services."
-)
+#: First edition with the UN's Local Online Service Index (LOSI), a pilot on 40 cities in the
+#: E-Government Survey 2018 (ch. 6); a report for an earlier edition does not mention it.
+LOSI_FIRST_EDITION = 2018
+
+
+def unmeasured_text(year: int) -> str:
+    """What the UN data cannot measure and what to ask UN DESA for, in the edition's own time.
+
+    The city-level LOSI is mentioned only from `LOSI_FIRST_EDITION` on.
+    """
+    losi = year >= LOSI_FIRST_EDITION
+    return (
+        "**What these data cannot measure.** The UN indices score countries, not programmes: "
+        "a unified government app, an upgraded electronic key (digital ID and single sign-on), "
+        "a government cloud or the use of AI in public services enter the OSI only through the "
+        "questionnaire items they happen to satisfy, and the published data give the OSI as one "
+        "number, without its items."
+        + (
+            " The Local Online Service Index (LOSI) covers one city per country in recent "
+            "editions and is not in these files."
+            if losi
+            else ""
+        )
+        + " So the data cannot say which initiative moved a score, only how the score moved "
+        "relative to other countries.\n\n"
+        "**What to ask UN DESA for.** Item-level OSI feedback for the country (which "
+        "questionnaire items were met, partly met or missed, edition by edition) and the Member "
+        "State Questionnaire answers as scored"
+        + (", and the LOSI results for the assessed city" if losi else "")
+        + ": with them a ministry could tie a score change to specific services."
+    )
 
 
 def _focus_ranks(b: Benchmark) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -2058,6 +2085,8 @@ def display_table(b: Benchmark) -> pd.DataFrame:
     ]
     for col in ("Level group", "Rating class"):
         out[col] = out[col].astype("object").where(out[col].notna(), "not assessed")
+    if b.year < CLASSIFICATION_EDITION:  # rating classes were first published in 2020
+        out = out.drop(columns="Rating class")
     return out
 
 

@@ -460,7 +460,10 @@ def test_identity_readiness_gcc_2024_from_the_gtmi_2022_round():
     sig = sig.set_index("iso3")["value"]
     assert r["gtmi_digital_signature"].to_dict() == {c: int(sig[c]) for c in r.index}
     text = standing.readiness_prose(standing.identity_readiness(2024, "GCC"), "GCC")
-    assert "5 of 6 countries have all four" in text
+    assert "5 of 6 countries report all four" in text
+    # GTMI I-41 may record digitised ID records, not an ID usable online: the prose says so.
+    assert "e-ID or digitised national ID, GTMI question I-41, which may record" in text
+    assert "national ID, e-ID," not in text
     assert "Kuwait: service bus none; government cloud only partial." in text
     assert "not counted" in text
     old = standing.identity_readiness(2008, "GCC")
@@ -544,3 +547,17 @@ def test_component_ranks_on_one_base_in_02_and_the_brief(egdi):
     assert "TII -0.002 (rank 37th → 44th)" in text and standing.RANK_BASE in text
     # The 2008 HCI comparison crosses the UN's HCI method change: said beside the rank.
     assert "method of HCI between 2005 and 2008" in text and "HCI rank 81st → 87th" in text
+
+
+def test_a_2008_benchmark_sets_no_later_yardstick(egdi):
+    b = standing.benchmark(2008, "GCC", "BHR", egdi=egdi)
+    # Level groups and rating classes were first published in 2020: no level-group target, no
+    # rating class, no city-level LOSI (first piloted in 2018).
+    assert not b.targets["target"].str.contains("level group").any()
+    assert "today's threshold" not in standing.targets_prose(b)
+    assert "rating class" not in standing.standing_prose(b)
+    assert "Rating class" not in standing.display_table(b).columns
+    assert "LOSI" not in standing.unmeasured_text(2008)
+    assert "LOSI" in standing.unmeasured_text(2024)
+    b24 = standing.benchmark(2024, "GCC", "TUN", egdi=egdi)
+    assert b24.targets["target"].str.contains("level group").any()
