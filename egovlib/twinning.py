@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -1864,14 +1864,61 @@ def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
     )
 
 
+def proposal_finding(rep: PairingReport, chosen: str | None = None) -> str:
+    """One key finding on an automatic pairing for the run's focus country ("" if none).
+
+    Names the best-scoring partner and, when a partner was chosen (the run's mentor), where it
+    ranks; says that the ranking rests on weights (a judgement).
+    """
+    t = rep.table
+    ok = t[t["eligible"]]
+    if not len(ok):
+        return ""
+    focus, role = t.attrs["focus"], t.attrs["role"]
+    partner = "mentee" if role == "mentor" else "mentor"
+    text = (
+        f"For {country_name(focus)}, the best-scoring {partner} among {len(ok)} eligible is "
+        f"{ok.iloc[0]['country']}"
+    )
+    if chosen is not None and chosen != ok.iloc[0]["iso3"]:
+        rows = ok.set_index("iso3")
+        text += (
+            f"; {country_name(chosen)}, this run's {partner}, ranks "
+            f"{ordinal(int(rows.loc[chosen, 'rank']))}"
+            if chosen in rows.index
+            else f"; {country_name(chosen)}, this run's {partner}, is not eligible"
+        )
+    return text + ". The ranking rests on chosen weights (a judgement), not on evidence."
+
+
 def key_findings(
     results: Mapping[str, PairResult],
     auto: PairingReport | None,
     panel: pd.DataFrame,
     year: int,
+    proposals: Sequence[PairingReport] = (),
+    mentor: str | None = None,
 ) -> list[str]:
-    """Three to five headline sentences for notebook 06, each saying how sure we are."""
-    out = []
+    """Three to five headline sentences for notebook 06, each saying how sure we are.
+
+    Parameters
+    ----------
+    results : mapping
+        `analyse_pair` per mentee.
+    auto : PairingReport or None
+        Mentees proposed for the mentor; summarised only when it is shown (the mentor is the
+        run's focus).
+    panel : DataFrame
+        The EGDI panel.
+    year : int
+        Survey edition.
+    proposals : sequence of PairingReport
+        Partners proposed for the run's focus country (``propose_for``): when given, the key
+        findings lead with them, because they are what the run asked for.
+    mentor : str, optional
+        The run's mentor, whose rank among the proposed mentors is named.
+    """
+    out = [f for f in (proposal_finding(p, mentor) for p in proposals) if f]
     for m, r in results.items():
         if not r.ok:
             out.append(r.message.replace("**", ""))
@@ -1942,6 +1989,7 @@ __all__ = [
     "describe_peak",
     "describe_trajectories",
     "key_findings",
+    "proposal_finding",
     "pair_alt",
     "sensitivity_prose",
     "trajectories_alt",
