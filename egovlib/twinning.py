@@ -1934,7 +1934,12 @@ def key_findings(
     mentor : str, optional
         The run's mentor, whose rank among the proposed mentors is named.
     """
-    out = [f for f in (proposal_finding(p, mentor) for p in proposals) if f]
+    # The run's mentor is placed only among the mentors proposed for the focus country.
+    found = (
+        proposal_finding(p, mentor if p.table.attrs["role"] == "mentee" else None)
+        for p in proposals
+    )
+    out = [f for f in found if f]
     for m, r in results.items():
         if not r.ok:
             out.append(r.message.replace("**", ""))

@@ -70,6 +70,7 @@ def test_a_run_for_tunisia_leads_with_tunisia(runs):
     assert "Tunisia" in first and "Bahrain, this run's mentor, ranks" in kf
     text = report_text(path)
     assert "Mentees proposed for Bahrain" not in text and "mentees of Bahrain" not in kf
+    assert "this run's mentee" not in kf
     assert "Mentors proposed for Tunisia" in text
 
 
