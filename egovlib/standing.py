@@ -1737,7 +1737,7 @@ def targets_prose(b: Benchmark) -> str:
 
 
 def _move_phrase(c: EditionChange) -> str:
-    """ "moved up 36 places since 2022 (20 places up against 2020, ...)" for a key finding.
+    """The rank move of a key finding, e.g. "moved up 36 places since 2022 (20 ... 2020, ...)".
 
     The longer baseline of `rank_baselines` is added only when it disagrees with the previous
     edition.
@@ -1762,7 +1762,10 @@ def _move_phrase(c: EditionChange) -> str:
 
 
 def _unusual_clause(tw: pd.DataFrame) -> str:
-    """ ". OSI and HCI moved more ... check for a data revision" for a key finding, or ""."""
+    """The key-finding clause on unusually large moves ("" if there are none).
+
+    E.g. ". Net of the median country, OSI and HCI moved more than 95% of countries did: ...".
+    """
     ks = unusual_moves(tw)
     if not ks:
         return ""
