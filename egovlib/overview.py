@@ -515,7 +515,7 @@ def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
         ``Publisher`` (short name, shown on the first file of each publisher), ``File``,
         ``Years``, ``Licence`` (short form; full text in the catalogue), ``Use`` (read,
         cross-check or not read, with the reason in brief), ``For this edition`` (with an
-        edition) and ``Catalogue id`` last.
+        edition); ``attrs["catalogue_ids"]`` gives each row's catalogue id (not shown).
     """
     t = sources_table() if table is None else table
     if "for_edition" in t:
@@ -542,8 +542,10 @@ def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
     )
     if "for_edition" in t:
         out["For this edition"] = t["for_edition"].map(EDITION_USE_TEXT)
-    out["Catalogue id"] = t["id"]
-    return out.reset_index(drop=True)
+    # The catalogue id is an internal key: kept in the attrs (and the catalogue), not shown.
+    out = out.reset_index(drop=True)
+    out.attrs["catalogue_ids"] = list(t["id"])
+    return out
 
 
 def sources_prose(ov: Overview) -> str:
@@ -644,13 +646,40 @@ def coverage_prose(cov: Coverage, group: str | None = None) -> str:
     return text
 
 
+#: Readable headers of `reference_year_table`.
+REFERENCE_YEAR_HEADERS = {
+    "label": "Variable",
+    "unit": "Unit",
+    "theme": "Theme",
+    "n": "Countries with a value",
+    "ref_min": "Oldest reference year",
+    "ref_max": "Newest reference year",
+    "ref_mode": "Most common reference year",
+}
+
+
 def reference_year_table(cov: Coverage) -> pd.DataFrame:
-    """The reference years used per variable, for display: label first, internal name last."""
+    """The reference years used per variable, for display, with readable headers.
+
+    Variables with no value for the edition (e.g. series that start after it) are left out:
+    ``attrs["n_without_value"]`` counts them, for the caption.
+    """
     t = cov.ref_years.reset_index()
     t["theme"] = t["theme"].map(lambda v: THEME_LABELS.get(v, v))
-    t = t[["label", "unit", "theme", "n", "ref_min", "ref_max", "ref_mode", "variable"]]
-    return t.rename(
-        columns={"label": "Variable", "n": "Countries with a value", "variable": "Name in egovlib"}
+    empty = t["n"] == 0
+    out = t.loc[~empty, list(REFERENCE_YEAR_HEADERS)].rename(columns=REFERENCE_YEAR_HEADERS)
+    out = out.reset_index(drop=True)
+    out.attrs["n_without_value"] = int(empty.sum())
+    return out
+
+
+def reference_year_caption(table: pd.DataFrame, year: int, rule: str) -> str:
+    """Caption of `reference_year_table`, saying how many variables have no value."""
+    n = table.attrs.get("n_without_value", 0)
+    return f"Reference years used for the {year} edition (vintage rule: {rule})" + (
+        f"; {n} variable{'s' if n != 1 else ''} with no value for this edition not shown"
+        if n
+        else ""
     )
 
 
@@ -1302,6 +1331,7 @@ __all__ = [
     "edition_use",
     "egdi_departures",
     "key_findings",
+    "reference_year_caption",
     "label_list",
     "level_counts",
     "method_changes",

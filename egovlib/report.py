@@ -234,10 +234,10 @@ def signed_format(digits: int):
 
 def resolve_year(year: int | None) -> int:
     """The survey edition to report on: ``year`` if it is an edition, the latest if None."""
-    if year is None:
-        return latest_edition()
-    check_editions([int(year)])
-    return int(year)
+    year = latest_edition() if year is None else int(year)
+    check_editions([year])
+    _SHOWN.edition = year  # the end matter speaks of this edition's time (sources, glossary)
+    return year
 
 
 # ------------------------------------------------------------------ what a notebook has shown
@@ -247,6 +247,7 @@ class _Shown:
 
     text: list[str] = field(default_factory=list)  # prose, captions, cells, alt texts: glossary
     names: set[str] = field(default_factory=set)  # download file names already used
+    edition: int | None = None  # the survey edition reported on (`resolve_year`)
 
 
 _SHOWN = _Shown()
@@ -612,6 +613,7 @@ class GlossaryEntry:
     term: str
     definition: str
     aliases: tuple[str, ...] = ()
+    since: int | None = None  # first edition the term applies to; earlier reports leave it out
 
     @property
     def heading(self) -> str:
@@ -640,8 +642,8 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
     entries, seen = [], {}
     for i, e in enumerate(doc.get("terms") or []):
         where = f"{path.name}: entry {i + 1} ({(e or {}).get('term', '?')!r})"
-        if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases"}:
-            raise SpecError(f"{where} has unknown keys. Fix: use term, definition, aliases.")
+        if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases", "since"}:
+            raise SpecError(f"{where} has unknown keys. Fix: use term, definition, aliases, since.")
         term, definition = (
             str(e.get("term") or "").strip(),
             " ".join(str(e.get("definition") or "").split()),
@@ -660,19 +662,25 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
                     "Fix: keep one entry per term (merge them, or drop the alias)."
                 )
             seen[key] = term
-        entries.append(GlossaryEntry(term, definition, tuple(str(a) for a in aliases)))
+        since = e.get("since")
+        if since is not None and not isinstance(since, int):
+            raise SpecError(f"{where}: `since` is {since!r}. Fix: give a survey edition year.")
+        entries.append(GlossaryEntry(term, definition, tuple(str(a) for a in aliases), since))
     if not entries:
         raise SpecError(f"{path}: no `terms:` list. Fix: list the entries under `terms:`.")
     return tuple(entries)
 
 
-def glossary_terms(text: str) -> list[GlossaryEntry]:
+def glossary_terms(text: str, edition: int | None = None) -> list[GlossaryEntry]:
     """Glossary entries whose term or an alias appears in ``text``, alphabetically.
 
     The longest match wins where terms overlap: "median regression" is not also "regression".
+    With ``edition``, entries whose ``since`` is later are left out (a report for edition Y
+    defines nothing the UN introduced after Y).
     """
     text = text.replace("’", "'")
-    matches = [(m.start(), m.end(), e) for e in load_glossary() for m in e.pattern.finditer(text)]
+    entries = [e for e in load_glossary() if edition is None or (e.since or 0) <= edition]
+    matches = [(m.start(), m.end(), e) for e in entries for m in e.pattern.finditer(text)]
     taken = np.zeros(len(text) + 1, dtype=bool)
     found: dict[str, GlossaryEntry] = {}
     for start, end, e in sorted(matches, key=lambda m: m[0] - m[1]):
@@ -739,13 +747,24 @@ def citation_text(c: ReportCitation | None) -> tuple[str, str]:
 
 
 def end_matter_markdown(
-    text: str, source_ids: Sequence[str], citation: ReportCitation | None = None
+    text: str,
+    source_ids: Sequence[str],
+    citation: ReportCitation | None = None,
+    edition: int | None = None,
 ) -> str:
     """The end of a report: glossary of the terms in ``text``, data sources with their licences,
-    and how to cite the report (Markdown; every catalogue string escaped)."""
+    and how to cite the report (Markdown; every catalogue string escaped).
+
+    With ``edition`` (default: the citation's), files whose reference years all come after it
+    are not listed as sources (loading the EGDI panel reads every edition's file, but a report
+    for edition Y uses nothing published after Y); one sentence says how many were left out.
+    Country tables (names, regions, income groups) are always listed.
+    """
     cat = sources.load_catalogue()
+    if edition is None and citation is not None and str(citation.edition).isdigit():
+        edition = int(citation.edition)
     lines = ["## Glossary", ""]
-    terms = glossary_terms(text)
+    terms = glossary_terms(text, edition)
     if terms:
         lines += [
             f"- **{escape_markdown(e.heading)}**: {escape_markdown(e.definition)}" for e in terms
@@ -754,11 +773,28 @@ def end_matter_markdown(
         lines.append("This report uses no term from the project glossary.")
     lines += ["", "## Data sources and licences", ""]
     used = [cat[i] for i in source_ids if i in cat]
+    # Country tables (names, regions, income groups) are used whatever their vintage: listed.
+    later = [
+        s
+        for s in used
+        if edition is not None and s.reader != "countries" and min(s.years) > edition
+    ]
+    used = [s for s in used if s not in later]
     if used:
         lines.append(
             f"This report read {len(used)} data file{'s' * (len(used) != 1)}, each checked "
             "against its catalogued checksum. Their terms of use apply to any reuse of the "
             "numbers in this report."
+            + (
+                f" {len(later)} further file{'s' * (len(later) != 1)} with reference years "
+                f"only after {edition} (later editions and rounds) "
+                + ("was" if len(later) == 1 else "were")
+                + " loaded with the data but contribute no number to this report, so "
+                + ("it is" if len(later) == 1 else "they are")
+                + " not listed."
+                if later
+                else ""
+            )
         )
         lines.append("")
         for s in used:
@@ -789,11 +825,12 @@ def show_end_matter() -> None:
     (completed by the HTML export with the report's title, edition, date and commit).
     """
     ids = sources.files_read()
-    md = end_matter_markdown("\n".join(_SHOWN.text), ids)
+    md = end_matter_markdown("\n".join(_SHOWN.text), ids, edition=_SHOWN.edition)
+    edition = {} if _SHOWN.edition is None else {"edition": _SHOWN.edition}
     display(
         {"text/markdown": md, "text/plain": md},
         raw=True,
-        metadata={META_KEY: {"kind": "end_matter", "sources": ids}},
+        metadata={META_KEY: {"kind": "end_matter", "sources": ids, **edition}},
     )
 
 

@@ -384,6 +384,10 @@ def robust_costliest_gap(gaps: pd.DataFrame) -> str | None:
 #: short questionnaire), and three are OSI or TII steps (e.g. Libya's TII 0.160 -> 0.964 from
 #: 2022 to 2024).
 REVISION_THRESHOLD = 0.5
+#: A component move (net of the median country) larger than this quantile of all countries'
+#: absolute moves between the same two editions is "unusually large": worth checking for a data
+#: revision before it is quoted (the relative screen beside `REVISION_THRESHOLD`).
+UNUSUAL_QUANTILE = 0.95
 #: Share of countries moving the same way above which a change is a common shift.
 COMMON_SHIFT_SHARE = 0.8
 #: Score at which an index is "at the ceiling"; compression = at least `CEILING_MIN` countries
@@ -478,8 +482,11 @@ def pair_changes(
     * the change net of the median country ``net_<i>`` (raw change minus the median change of
       the countries assessed in both editions), and the change of the within-edition z-score
       ``dz_<i>`` (z over all countries assessed in that edition);
-    * the rank change ``drank_<i>`` among the countries assessed in both editions (positive =
-      moved up), so that countries entering or leaving the survey do not move anyone.
+    * the rank change ``drank_<i>`` (positive = moved up), with ranks among all countries
+      assessed in each edition (`component_ranks`: the base of the published EGDI rank and of
+      the brief, so that every report quotes the same component ranks);
+    * ``unusual_<c>``: the move, net of the median, is larger than `UNUSUAL_QUANTILE` of all
+      countries' moves (a relative screen for revisions; ``attrs["unusual_cut"]`` per index).
 
     Parameters
     ----------
@@ -522,19 +529,30 @@ def pair_changes(
         out[f"z_{c}_before"] = _zscores(a[c].astype(float)).reindex(both)
         out[f"z_{c}_after"] = _zscores(b[c].astype(float)).reindex(both)
         out[f"dz_{c}"] = out[f"z_{c}_after"] - out[f"z_{c}_before"]
-        out[f"rank_{c}_before"] = indices.rank_desc(out[f"{c}_before"])
-        out[f"rank_{c}_after"] = indices.rank_desc(out[f"{c}_after"])
+    # Ranks on one base everywhere (02, the brief, the figures): among all countries assessed in
+    # each edition, ties = min rank, the EGDI rank as published (`component_ranks`).
+    ranks_a, ranks_b = component_ranks(a), component_ranks(b)
+    for c in INDICES:
+        out[f"rank_{c}_before"] = ranks_a.loc[both, f"{c}_rank"].astype("Int64")
+        out[f"rank_{c}_after"] = ranks_b.loc[both, f"{c}_rank"].astype("Int64")
         out[f"drank_{c}"] = (out[f"rank_{c}_before"] - out[f"rank_{c}_after"]).astype("Int64")
     out["published_rank_before"] = a.loc[both, "rank"].astype("Int64")
     out["published_rank_after"] = b.loc[both, "rank"].astype("Int64")
     dec = egdi_change_decomposition(a.loc[both], b.loc[both])
     out = out.join(dec[[f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]])
+    unusual_cut = {}
     for c in (*EGDI_COMPONENTS, "epi"):
         out[f"revision_{c}"] = out[f"d_{c}"].abs() > revision_threshold
+        # Relative screen: the absolute threshold above can never catch an HCI move (the largest
+        # net HCI move between two editions is about 0.15), so a move is also "unusual" when it
+        # is larger, net of the median, than `UNUSUAL_QUANTILE` of all countries' moves.
+        unusual_cut[c] = float(out[f"net_{c}"].abs().quantile(UNUSUAL_QUANTILE))
+        out[f"unusual_{c}"] = out[f"net_{c}"].abs() > unusual_cut[c]
     out.attrs.update(
         year=int(year),
         previous=int(previous),
         median=medians,
+        unusual_cut=unusual_cut,
         n_before=len(a),
         n_after=len(b),
         revision_threshold=float(revision_threshold),
@@ -602,9 +620,10 @@ def change_three_ways(changes: pd.DataFrame, focus: str) -> pd.DataFrame:
     -------
     DataFrame
         Index = index name: ``before, after, change, median_change, net_change, z_change,
-        rank_before, rank_after, rank_change`` (ranks among the countries assessed in both
-        editions; positive = moved up) and ``likely_revision`` (the move exceeds
-        `REVISION_THRESHOLD`; never for the EGDI itself).
+        rank_before, rank_after, rank_change`` (ranks among all countries assessed in each
+        edition; positive = moved up), ``likely_revision`` (the move exceeds
+        `REVISION_THRESHOLD`; never for the EGDI itself), ``unusual`` and ``unusual_cut`` (the
+        relative screen of `pair_changes`).
     """
     r = changes.loc[focus]
     rows = {}
@@ -620,6 +639,8 @@ def change_three_ways(changes: pd.DataFrame, focus: str) -> pd.DataFrame:
             "rank_after": r[f"rank_{c}_after"],
             "rank_change": r[f"drank_{c}"],
             "likely_revision": bool(r.get(f"revision_{c}", False)),
+            "unusual": bool(r.get(f"unusual_{c}", False)),
+            "unusual_cut": changes.attrs.get("unusual_cut", {}).get(c, np.nan),
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "index"
@@ -718,6 +739,7 @@ class EditionChange:
     departure_after: float = np.nan
     three_ways: pd.DataFrame | None = None
     shifts: pd.DataFrame | None = None
+    baseline: dict | None = None
 
     def table(self) -> pd.DataFrame:
         """One row per term of the decomposition: component change, EGDI points, and the same
@@ -830,6 +852,154 @@ def edition_change(
         departure_after=_departure(a),
         three_ways=change_three_ways(changes, focus),
         shifts=common_shifts(changes, egdi),
+        baseline=rank_baselines(year, focus, egdi),
+    )
+
+
+#: Editions (before the one reported) that a rank change is also measured against.
+BASELINE_EDITIONS = 3
+#: A change against the previous edition and one against the median of `BASELINE_EDITIONS`
+#: "disagree" when they differ in sign or by at least this many places (or a quarter of the move).
+BASELINE_PLACES = 5
+
+
+def rank_baselines(
+    year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None, n: int = BASELINE_EDITIONS
+) -> dict | None:
+    """The focus country's EGDI rank change against a longer baseline than the previous edition.
+
+    One edition is a fragile baseline: a country whose previous rank was its worst in years
+    "gains" many places by returning to its usual level. This measures the published rank
+    change also against the edition before last and against the median and best rank of the
+    ``n`` editions before ``year`` in which the country was assessed.
+
+    Returns
+    -------
+    dict or None
+        None when the country is not assessed in ``year`` or in fewer than two earlier editions.
+        Keys: ``year``, ``rank``; ``previous``, ``rank_previous``; ``before_last``,
+        ``rank_before_last``; ``window`` (the ``n`` editions), ``median_rank``, ``best_rank``,
+        ``best_year``; ``change_previous``, ``change_before_last``, ``change_median``,
+        ``change_best`` (places, positive = moved up); ``previous_extreme`` (``"worst"`` or
+        ``"best"`` when the previous rank is the worst or best of the window, else None),
+        ``worst_since`` (with ``"worst"``: the latest earlier edition ranked at least as low,
+        None if none was) and ``disagree`` (the previous-edition and median baselines differ in
+        sign or by at least `BASELINE_PLACES` places or a quarter of the move).
+    """
+    egdi = _panel(egdi)
+    s = egdi[(egdi["iso3"] == focus) & egdi["assessed"].astype(bool) & (egdi["year"] <= year)]
+    s = s.set_index("year")["rank"].astype(float).sort_index()
+    if int(year) not in s.index:
+        return None
+    now, past = float(s.loc[int(year)]), s[s.index < int(year)]
+    if len(past) < 2:
+        return None
+    window = past.iloc[-n:]
+    prev, before_last = int(past.index[-1]), int(past.index[-2])
+    r_prev = float(past.iloc[-1])
+    median_rank, best_rank = float(window.median()), float(window.min())
+    extreme = None
+    if len(window) > 1 and r_prev == window.max() and r_prev > window.min():
+        extreme = "worst"
+    elif len(window) > 1 and r_prev == window.min() and r_prev < window.max():
+        extreme = "best"
+    older = past.iloc[:-1]
+    as_low = older[older >= r_prev]
+    d_prev, d_med = r_prev - now, median_rank - now
+    return {
+        "year": int(year),
+        "rank": now,
+        "previous": prev,
+        "rank_previous": r_prev,
+        "before_last": before_last,
+        "rank_before_last": float(past.iloc[-2]),
+        "window": [int(y) for y in window.index],
+        "median_rank": median_rank,
+        "best_rank": best_rank,
+        "best_year": int(window.idxmin()),
+        "change_previous": d_prev,
+        "change_before_last": float(past.iloc[-2]) - now,
+        "change_median": d_med,
+        "change_best": best_rank - now,
+        "previous_extreme": extreme,
+        "worst_since": int(as_low.index[-1]) if extreme == "worst" and len(as_low) else None,
+        "disagree": bool(
+            np.sign(d_prev) != np.sign(d_med)
+            or abs(d_prev - d_med) >= max(BASELINE_PLACES, abs(d_prev) / 4)
+        ),
+    }
+
+
+def _places(d: float) -> str:
+    n = abs(int(d))
+    way = "up" if d > 0 else "down"
+    return "no change" if n == 0 else f"{n} place{'s' if n != 1 else ''} {way}"
+
+
+def baseline_sentence(bl: dict | None, name: str) -> str:
+    """One sentence on the rank change against a longer baseline ("" if it agrees).
+
+    Given only when `rank_baselines` finds that the longer baseline disagrees with the change
+    against the previous edition.
+    """
+    if bl is None or not bl["disagree"]:
+        return ""
+    why = ""
+    if bl["previous_extreme"] == "worst":
+        since = bl["worst_since"]
+        why = (
+            f"{bl['previous']} ({ordinal(bl['rank_previous'])}) was {name}'s worst rank "
+            + (f"since {since}" if since else "in any earlier edition")
+            + "; "
+        )
+    elif bl["previous_extreme"] == "best":
+        why = f"{bl['previous']} ({ordinal(bl['rank_previous'])}) was its best rank in years; "
+    w = bl["window"]
+    parts = [
+        f"against {bl['before_last']} ({ordinal(bl['rank_before_last'])}) it is "
+        f"{_places(bl['change_before_last'])}"
+    ]
+    if bl["median_rank"] != bl["rank_before_last"]:
+        parts.append(
+            f"against its median rank in {w[0]}–{w[-1]} ({ordinal(bl['median_rank'])}) "
+            f"{_places(bl['change_median'])}"
+        )
+    else:
+        parts[0] += f", as against its median rank in {w[0]}–{w[-1]}"
+    if bl["best_rank"] not in (bl["median_rank"], bl["rank_before_last"]):
+        parts.append(
+            f"against its best of those editions ({ordinal(bl['best_rank'])}, "
+            f"{bl['best_year']}) {_places(bl['change_best'])}"
+        )
+    return f"The size of the move depends on the baseline: {why}{'; '.join(parts)}."
+
+
+def unusual_moves(tw: pd.DataFrame) -> list[str]:
+    """Components (and EPI) whose move is unusually large for the two editions.
+
+    Net of the median country, the move is larger than `UNUSUAL_QUANTILE` of all countries'
+    moves between the same editions (``three_ways["unusual"]``).
+    """
+    return [k for k in (*EGDI_COMPONENTS, "epi") if bool(tw.loc[k, "unusual"])]
+
+
+def unusual_sentence(c: EditionChange) -> str:
+    """Sentence flagging the focus country's unusually large component moves ("" if none)."""
+    if c.status != "ok":
+        return ""
+    tw = c.three_ways
+    ks = unusual_moves(tw)
+    if not ks:
+        return ""
+    moves = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in ks]
+    cuts = [f"±{tw.loc[k, 'unusual_cut']:.3f}" for k in ks]
+    one = len(ks) == 1
+    return (
+        f"Net of the median country, {join_names(moves)} moved more than "
+        f"{UNUSUAL_QUANTILE:.0%} of the {tw.attrs['n_common']} countries assessed in both "
+        f"editions ({UNUSUAL_QUANTILE * 100:.0f}th percentile{'' if one else 's'} "
+        f"{join_names(cuts)}): unusually large; check for a data revision before quoting "
+        + ("it." if one else "them.")
     )
 
 
@@ -873,8 +1043,9 @@ def rank_targets(
 
     Scores are relative: a real gain moves the rescaling of everyone, so "others held" is a
     first-order reading, exact only for small moves. A last row gives the gain to the threshold
-    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any: a target that
-    means something at any rank.
+    of the next EGDI level group up (`egovlib.indices.LEVEL_THRESHOLDS`), if any, from the
+    edition the UN first published them (`CLASSIFICATION_EDITION`): a target that means
+    something at any rank.
 
     Parameters
     ----------
@@ -935,7 +1106,9 @@ def rank_targets(
     # The next EGDI level group up: a target whatever the rank (a country ranked 87th is far
     # from the top 15, not from the next group).
     above = [(g, lo) for g, lo in indices.LEVEL_THRESHOLDS if lo > float(own["egdi"])]
-    if above:
+    # Before the UN published level groups (2020) such a threshold is a later yardstick: a report
+    # for an earlier edition does not set it as a target.
+    if above and int(year) >= CLASSIFICATION_EDITION:
         group, lo = above[-1]
         gain = lo - float(own["egdi"])
         row = {
@@ -1034,8 +1207,8 @@ def largest_gain(c: EditionChange) -> dict:
 
     Among the components compared across the two editions (no method change in between), the
     leader is sought by each of the three measures: the change net of the median country, the
-    change of the within-edition z-score and the rank change among the countries in both
-    editions.
+    change of the within-edition z-score and the rank change (ranks among all countries
+    assessed in each edition).
 
     Returns
     -------
@@ -1247,11 +1420,16 @@ def standing_prose(b: Benchmark) -> str:
             "no rank or score that year."
         )
     inside = t[t["in_group"] & t["assessed"]]
-    retro = " (today's thresholds applied retroactively)" if b.year < CLASSIFICATION_EDITION else ""
+    # Rating classes exist from 2020 on: an earlier edition's report names only the level group,
+    # computed with today's thresholds and said so.
+    cls = (
+        f" (rating class {row['rating_class']})"
+        if b.year >= CLASSIFICATION_EDITION
+        else " (today's thresholds applied retroactively)"
+    )
     text = (
         f"{name} ranks **{ordinal(row['rank'])} of {n}** in {b.year} with an EGDI of "
-        f"{row['egdi']:.4f}, in the *{row['level_group']}* level group (rating class "
-        f"{row['rating_class']}){retro}."
+        f"{row['egdi']:.4f}, in the *{row['level_group']}* level group{cls}."
     )
     if b.focus in inside.index:
         pos = list(inside.index).index(b.focus) + 1
@@ -1369,18 +1547,26 @@ def gain_sentence(c: EditionChange, lg: dict | None = None) -> str:
             if bool(sh.loc[r, "compressed"])
             else ""
         )
-        others.append(
-            f"by rank, {lab[r]} moved most ({tw.loc[r, 'rank_before']}→"
-            f"{tw.loc[r, 'rank_after']}){note}"
-        )
+        others.append(f"by rank, {lab[r]} moved most ({_rank_move(tw, r)}){note}")
     return text + (f"; {'; '.join(others)}." if others else ".")
+
+
+#: How every component rank in the reports is counted (said once wherever ranks are quoted).
+RANK_BASE = (
+    "component ranks are among all countries assessed in each edition, ties sharing the best "
+    "rank, as the published EGDI rank"
+)
+
+
+def _rank_move(tw: pd.DataFrame, k: str) -> str:
+    return f"{ordinal(tw.loc[k, 'rank_before'])} → {ordinal(tw.loc[k, 'rank_after'])}"
 
 
 def change_prose(b: Benchmark) -> str:
     """Generated paragraph on what moved the focus country since the previous edition.
 
     It leads with the measures that are not driven by what moved every country (the change net
-    of the median country and the rank change among the countries in both editions), then gives
+    of the median country and the rank change, ranks among all countries assessed), then gives
     the raw change, and flags common shifts, ceiling compression, method changes and likely
     revisions.
     """
@@ -1399,6 +1585,7 @@ def change_prose(b: Benchmark) -> str:
         f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
         f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}."
     )
+    text = " ".join(x for x in (text, baseline_sentence(c.baseline, name)) if x)
     comps = list(EGDI_COMPONENTS)
     comparable = [k for k in comps if not bool(sh.loc[k, "crosses_break"])]
     broken = [k for k in comps if bool(sh.loc[k, "crosses_break"])]
@@ -1406,13 +1593,12 @@ def change_prose(b: Benchmark) -> str:
         lg = largest_gain(c)
         best = lg["by_net"]
         parts = [
-            f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f} (rank "
-            f"{tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']})"
+            f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f} (rank {_rank_move(tw, k)})"
             for k in comparable
         ]
         text += (
             f" **Net of the median country** (what moved every country removed), its change "
-            f"was {', '.join(parts)}."
+            f"was {', '.join(parts)}; {RANK_BASE}."
         )
         if tw.loc[best, "net_change"] <= 0:
             worst = tw.loc[comparable, "net_change"].astype(float).idxmin()
@@ -1457,7 +1643,10 @@ def change_prose(b: Benchmark) -> str:
         text += (
             f" The UN changed the method of {join_names([SHORT_LABELS[k] for k in broken])} "
             f"between {c.previous} and {c.year}: raw changes there mix progress with a change "
-            "of yardstick, so only ranks are compared."
+            "of yardstick, so only ranks are compared, and even they measure partly the new "
+            "method: "
+            + join_names([f"{SHORT_LABELS[k]} rank {_rank_move(tw, k)}" for k in broken])
+            + (f" ({RANK_BASE})." if not comparable else ".")
         )
     rev = [k for k in (*comps, "epi") if bool(tw.loc[k, "likely_revision"])]
     if rev:
@@ -1466,6 +1655,7 @@ def change_prose(b: Benchmark) -> str:
             f"{REVISION_THRESHOLD:g} in one edition: likely a data revision, not evidence of "
             "policy."
         )
+    text = " ".join(x for x in (text, unusual_sentence(c)) if x)
     if abs(c.residual) >= 5e-5:
         text += (
             f" The published EGDI change differs from the sum of the three contributions by "
@@ -1546,6 +1736,46 @@ def targets_prose(b: Benchmark) -> str:
     return " ".join(parts)
 
 
+def _move_phrase(c: EditionChange) -> str:
+    """The rank move of a key finding, e.g. "moved up 36 places since 2022 (20 ... 2020, ...)".
+
+    The longer baseline of `rank_baselines` is added only when it disagrees with the previous
+    edition.
+    """
+    move = (
+        f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
+        f"place{'s' if abs(c.rank_change) != 1 else ''} since {c.previous}"
+        if c.rank_change
+        else f"kept its rank since {c.previous}"
+    )
+    bl = c.baseline
+    if bl is None or not bl["disagree"]:
+        return move
+    why = ""
+    if bl["previous_extreme"] == "worst":
+        since = f"since {bl['worst_since']}" if bl["worst_since"] else "in any earlier edition"
+        why = f": {c.previous} was its worst rank {since}"
+    return (
+        f"{move} ({_places(bl['change_before_last'])} against {bl['before_last']}, "
+        f"{ordinal(bl['rank_before_last'])}{why})"
+    )
+
+
+def _unusual_clause(tw: pd.DataFrame) -> str:
+    """The key-finding clause on unusually large moves ("" if there are none).
+
+    E.g. ". Net of the median country, OSI and HCI moved more than 95% of countries did: ...".
+    """
+    ks = unusual_moves(tw)
+    if not ks:
+        return ""
+    return (
+        f". Net of the median country, {join_names([SHORT_LABELS[k] for k in ks])} moved more "
+        f"than {UNUSUAL_QUANTILE:.0%} of countries did: unusually large; check for a data "
+        "revision before quoting " + ("it" if len(ks) == 1 else "them")
+    )
+
+
 def key_findings(b: Benchmark) -> list[str]:
     """Three to five headline sentences for notebook 02, each saying how sure we are."""
     name = country_name(b.focus)
@@ -1571,12 +1801,7 @@ def key_findings(b: Benchmark) -> list[str]:
     if c.status == "ok":
         tw = c.three_ways
         comps = [k for k in EGDI_COMPONENTS if not bool(c.shifts.loc[k, "crosses_break"])]
-        move = (
-            f"moved {'up' if c.rank_change > 0 else 'down'} {abs(int(c.rank_change))} "
-            f"place{'s' if abs(c.rank_change) != 1 else ''} since {c.previous}"
-            if c.rank_change
-            else f"kept its rank since {c.previous}"
-        )
+        move = _move_phrase(c)
         if comps:
             lg = largest_gain(c)
             best = lg["by_net"]
@@ -1592,9 +1817,15 @@ def key_findings(b: Benchmark) -> list[str]:
                 )
             elif lg["verdict"] == "close":
                 close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
+                also = [
+                    f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}"
+                    for k in comps
+                    if k not in lg["close"] and tw.loc[k, "net_change"] > 0
+                ]
                 txt = (
                     f"It {move}; net of what moved every country, {join_names(close)} gained "
                     "about equally, so no single component explains the move"
+                    + (f" ({join_names(also)} also rose)" if also else "")
                 )
             else:
                 txt = (
@@ -1621,6 +1852,7 @@ def key_findings(b: Benchmark) -> list[str]:
                     f". Read with care: the rank moved {moved:+d} among countries in both "
                     f"editions while the EGDI net of the median country moved {net:+.3f}"
                 )
+            txt += _unusual_clause(tw)
             out.append(txt + ".")
         else:
             out.append(
@@ -1671,9 +1903,10 @@ def readiness_prose(r: pd.DataFrame, group: str) -> str:
     yrs = join_names([str(y) for y in r.attrs["gtmi_years"]])
     text = (
         f"In the GTMI round of {yrs} (the latest published before the {r.attrs['year']} "
-        f"edition), {len(full)} of {len(r)} countries have all four building blocks of "
-        "cross-border digital identity and single sign-on in place (national ID, e-ID, an "
-        "operational service bus and an operational government cloud)"
+        f"edition), {len(full)} of {len(r)} countries report all four building blocks of "
+        "cross-border digital identity and single sign-on (a national ID; an e-ID or digitised "
+        "national ID, GTMI question I-41, which may record digitised ID records rather than an "
+        "ID usable online; an operational service bus and an operational government cloud)"
     )
     text += f": {join_names(list(full['country']))}." if len(full) else "."
     for _, x in part.iterrows():
@@ -1731,12 +1964,19 @@ def change_method_text(year: int) -> str:
         "country. The report therefore shows three measures side by side: the raw change; the "
         "change net of the median country (raw change minus the median change of the countries "
         "assessed in both editions), with the change of the within-edition z-score in the "
-        "downloadable data; and the rank change among the countries assessed in both editions. "
+        "downloadable data; and the rank change, with ranks among all countries assessed in "
+        "each edition (ties share the best rank), as the published EGDI rank and in every "
+        "report of this set. "
         f"A change shared by at least {COMMON_SHIFT_SHARE:.0%} of countries is called a common "
         f"shift; ceiling compression means at least {CEILING_MIN} countries score {CEILING:g} or "
         "more on an index, at least twice as many as in the previous edition. A component moving "
         f"by more than {REVISION_THRESHOLD:g} in one edition is flagged as a likely data "
-        "revision."
+        "revision. Because that threshold can never catch an HCI move, a component move net of "
+        f"the median country larger than {UNUSUAL_QUANTILE:.0%} of all countries' moves between "
+        "the same editions is called unusually large: worth checking for a data revision before "
+        "it is quoted. Where the previous edition is an odd baseline (the country's worst or "
+        "best rank in years), the rank change is also given against the edition before last and "
+        f"against the median and best rank of the {BASELINE_EDITIONS} editions before."
     )
     if breaks:
         text += (
@@ -1750,19 +1990,37 @@ def change_method_text(year: int) -> str:
 
 
 #: What the UN indices cannot tell about the policies officials credit, and what to ask for.
-UNMEASURED = (
-    "**What these data cannot measure.** The UN indices score countries, not programmes: "
-    "a unified government app, an upgraded electronic key (digital ID and single sign-on), a "
-    "government cloud or the use of AI in public services enter the OSI only through the "
-    "questionnaire items they happen to satisfy, and the published data give the OSI as one "
-    "number, without its items. The Local Online Service Index (LOSI) covers one city per "
-    "country in recent editions and is not in these files. So the data cannot say which "
-    "initiative moved a score, only how the score moved relative to other countries.\n\n"
-    "**What to ask UN DESA for.** Item-level OSI feedback for the country (which questionnaire "
-    "items were met, partly met or missed, edition by edition), the Member State "
-    "Questionnaire answers as scored, and the LOSI results for the assessed city: with them a "
-    "ministry could tie a score change to specific services."
-)
+#: First edition with the UN's Local Online Service Index (LOSI), a pilot on 40 cities in the
+#: E-Government Survey 2018 (ch. 6); a report for an earlier edition does not mention it.
+LOSI_FIRST_EDITION = 2018
+
+
+def unmeasured_text(year: int) -> str:
+    """What the UN data cannot measure and what to ask UN DESA for, in the edition's own time.
+
+    The city-level LOSI is mentioned only from `LOSI_FIRST_EDITION` on.
+    """
+    losi = year >= LOSI_FIRST_EDITION
+    return (
+        "**What these data cannot measure.** The UN indices score countries, not programmes: "
+        "a unified government app, an upgraded electronic key (digital ID and single sign-on), "
+        "a government cloud or the use of AI in public services enter the OSI only through the "
+        "questionnaire items they happen to satisfy, and the published data give the OSI as one "
+        "number, without its items."
+        + (
+            " The Local Online Service Index (LOSI) covers one city per country in recent "
+            "editions and is not in these files."
+            if losi
+            else ""
+        )
+        + " So the data cannot say which initiative moved a score, only how the score moved "
+        "relative to other countries.\n\n"
+        "**What to ask UN DESA for.** Item-level OSI feedback for the country (which "
+        "questionnaire items were met, partly met or missed, edition by edition) and the Member "
+        "State Questionnaire answers as scored"
+        + (", and the LOSI results for the assessed city" if losi else "")
+        + ": with them a ministry could tie a score change to specific services."
+    )
 
 
 def _focus_ranks(b: Benchmark) -> tuple[pd.DataFrame, pd.Series | None]:
@@ -1830,6 +2088,8 @@ def display_table(b: Benchmark) -> pd.DataFrame:
     ]
     for col in ("Level group", "Rating class"):
         out[col] = out[col].astype("object").where(out[col].notna(), "not assessed")
+    if b.year < CLASSIFICATION_EDITION:  # rating classes were first published in 2020
+        out = out.drop(columns="Rating class")
     return out
 
 
@@ -2006,7 +2266,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
         f"{name}: change {c.previous}-{c.year}, raw and net of the median country",
         egdi_source([c.previous, c.year]),
         subtitle="Net = raw change minus the median change of the countries assessed in both "
-        "editions; ranks among those countries.",
+        "editions; ranks among all countries assessed in each edition.",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -53,7 +53,7 @@ HCI_BREAKS: tuple[int, ...] = tuple(b for b in method_breaks("hci") if b not in 
 FEATURE_SOURCES: Mapping[str, str] = {
     "region": "UN M49 regions",
     "income": "World Bank income groups (current)",
-    "population": "World Bank WDI population",
+    "population": "UNDP HDR population (UN World Population Prospects)",
     "gtmi": "World Bank GovTech Maturity Index groups",
     "language": "official languages (Unicode CLDR, via Babel)",
     "bodies": "membership of regional bodies (egovlib judgement table)",
@@ -284,7 +284,15 @@ INCOME_LEVELS: Mapping[str, int] = {
 #: GTMI group letters (the covariate `gtmi_group` is coded A=4 ... D=1).
 GTMI_LETTERS: Mapping[int, str] = {4: "A", 3: "B", 2: "C", 1: "D"}
 #: Covariates the context uses (names of `egovlib.variables()`), and the feature each feeds.
-CONTEXT_COVARIATES: Mapping[str, str] = {"population": "population", "gtmi_group": "gtmi"}
+#: Population is the UNDP HDR series (UN World Population Prospects, 1990-2022, in millions): the
+#: one population series in the data that covers every survey edition (the WDI series starts in
+#: 2018, so a 2008 pairing would lose population); 04 uses the same series.
+CONTEXT_COVARIATES: Mapping[str, str] = {"hdr_pop": "population", "gtmi_group": "gtmi"}
+#: Context column filled from each covariate, and the factor to its unit (people).
+_CONTEXT_COLUMNS: Mapping[str, tuple[str, float]] = {
+    "hdr_pop": ("population", 1e6),
+    "gtmi_group": ("gtmi_group", 1.0),
+}
 
 
 @dataclass
@@ -348,15 +356,15 @@ def load_context(year: int) -> Context:
     ctx["area"] = inter.where(inter.notna() & (inter != ""), ctx["subregion"])
     ctx["income_level"] = d["income_group"].map(INCOME_LEVELS).astype("Float64").astype(float)
     ref = panel.ref_years.set_index("iso3")
-    for cov, out in (("population", "population"), ("gtmi_group", "gtmi_group")):
-        ctx[out] = d[cov].astype(float) if cov in d else np.nan
+    for cov, (out, factor) in _CONTEXT_COLUMNS.items():
+        ctx[out] = d[cov].astype(float) * factor if cov in d else np.nan
         ctx[f"{out}_year"] = ref[cov].astype(float) if cov in ref else np.nan
     ctx["log10_population"] = np.log10(ctx["population"].where(ctx["population"] > 0))
     ctx["languages"] = [official_languages(i) for i in ctx.index]
     ctx["bodies"] = [bodies_of(i, year) for i in ctx.index]
     features = ["region", "income"]
     for cov, feat in CONTEXT_COVARIATES.items():
-        col = "population" if cov == "population" else "gtmi_group"
+        col = _CONTEXT_COLUMNS[cov][0]
         n = int(ctx[col].notna().sum())
         label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
         if cov in present and n == 0:
@@ -776,6 +784,14 @@ def iso3_code(iso3: str) -> str:
     return codes[0]
 
 
+#: Said wherever stepping stones are listed: they are chosen on the data alone.
+STONES_CAVEAT = (
+    "Stepping stones are chosen on the data alone (scores and context similarity): they are "
+    "peers on the scale, not proposed partners, and a ministry should check whether working "
+    "with each is feasible."
+)
+
+
 def describe_pair(r: PairResult) -> str:
     """Generated prose (Markdown) for one pair: gaps, their EGDI cost, the target and why."""
     if not r.ok:
@@ -840,7 +856,7 @@ def describe_pair(r: PairResult) -> str:
         )
         lines.append(
             f"Stepping stones (similar to {b}, at or above the feasible target on "
-            f"{SHORT_LABELS[t]} and not above {country_name(r.mentor)}): {names}."
+            f"{SHORT_LABELS[t]} and not above {country_name(r.mentor)}): {names}. " + STONES_CAVEAT
         )
     return "\n\n".join(lines)
 
@@ -1864,14 +1880,66 @@ def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
     )
 
 
+def proposal_finding(rep: PairingReport, chosen: str | None = None) -> str:
+    """One key finding on an automatic pairing for the run's focus country ("" if none).
+
+    Names the best-scoring partner and, when a partner was chosen (the run's mentor), where it
+    ranks; says that the ranking rests on weights (a judgement).
+    """
+    t = rep.table
+    ok = t[t["eligible"]]
+    if not len(ok):
+        return ""
+    focus, role = t.attrs["focus"], t.attrs["role"]
+    partner = "mentee" if role == "mentor" else "mentor"
+    text = (
+        f"For {country_name(focus)}, the best-scoring {partner} among {len(ok)} eligible is "
+        f"{ok.iloc[0]['country']}"
+    )
+    if chosen is not None and chosen != ok.iloc[0]["iso3"]:
+        rows = ok.set_index("iso3")
+        text += (
+            f"; {country_name(chosen)}, this run's {partner}, ranks "
+            f"{ordinal(int(rows.loc[chosen, 'rank']))}"
+            if chosen in rows.index
+            else f"; {country_name(chosen)}, this run's {partner}, is not eligible"
+        )
+    return text + ". The ranking rests on chosen weights (a judgement), not on evidence."
+
+
 def key_findings(
     results: Mapping[str, PairResult],
     auto: PairingReport | None,
     panel: pd.DataFrame,
     year: int,
+    proposals: Sequence[PairingReport] = (),
+    mentor: str | None = None,
 ) -> list[str]:
-    """Three to five headline sentences for notebook 06, each saying how sure we are."""
-    out = []
+    """Three to five headline sentences for notebook 06, each saying how sure we are.
+
+    Parameters
+    ----------
+    results : mapping
+        `analyse_pair` per mentee.
+    auto : PairingReport or None
+        Mentees proposed for the mentor; summarised only when it is shown (the mentor is the
+        run's focus).
+    panel : DataFrame
+        The EGDI panel.
+    year : int
+        Survey edition.
+    proposals : sequence of PairingReport
+        Partners proposed for the run's focus country (``propose_for``): when given, the key
+        findings lead with them, because they are what the run asked for.
+    mentor : str, optional
+        The run's mentor, whose rank among the proposed mentors is named.
+    """
+    # The run's mentor is placed only among the mentors proposed for the focus country.
+    found = (
+        proposal_finding(p, mentor if p.table.attrs["role"] == "mentee" else None)
+        for p in proposals
+    )
+    out = [f for f in found if f]
     for m, r in results.items():
         if not r.ok:
             out.append(r.message.replace("**", ""))
@@ -1942,6 +2010,7 @@ __all__ = [
     "describe_peak",
     "describe_trajectories",
     "key_findings",
+    "proposal_finding",
     "pair_alt",
     "sensitivity_prose",
     "trajectories_alt",

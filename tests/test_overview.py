@@ -78,8 +78,21 @@ def test_sources_speak_of_the_edition():
         "too old"  # ends 2015, older than 2024 - 1 - 5
     )
     shown = overview.sources_compact(overview.sources_table(2008))
-    assert "un_egdi_2024" not in set(shown["Catalogue id"])
-    assert "un_egdi_2003_2020" in set(shown["Catalogue id"])
+    assert "un_egdi_2024" not in shown.attrs["catalogue_ids"]
+    assert "un_egdi_2003_2020" in shown.attrs["catalogue_ids"]
+    # No internal code is shown: no catalogue id column, no id in any cell.
+    assert "Catalogue id" not in shown.columns
+    assert not shown.isin(shown.attrs["catalogue_ids"]).any().any()
+
+
+def test_reference_year_table_has_readable_headers_and_no_empty_rows():
+    cov = overview.coverage(2008)
+    t = overview.reference_year_table(cov)
+    assert "Name in egovlib" not in t.columns and not any("_" in c for c in t.columns)
+    assert (t["Countries with a value"] > 0).all()
+    n_empty = int((cov.ref_years["n"] == 0).sum())
+    assert n_empty > 0 and t.attrs["n_without_value"] == n_empty
+    assert f"{n_empty} variables with no value" in overview.reference_year_caption(t, 2008, "r")
 
 
 def test_egdi_departures_match_published_facts(egdi):

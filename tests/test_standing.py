@@ -460,7 +460,10 @@ def test_identity_readiness_gcc_2024_from_the_gtmi_2022_round():
     sig = sig.set_index("iso3")["value"]
     assert r["gtmi_digital_signature"].to_dict() == {c: int(sig[c]) for c in r.index}
     text = standing.readiness_prose(standing.identity_readiness(2024, "GCC"), "GCC")
-    assert "5 of 6 countries have all four" in text
+    assert "5 of 6 countries report all four" in text
+    # GTMI I-41 may record digitised ID records, not an ID usable online: the prose says so.
+    assert "e-ID or digitised national ID, GTMI question I-41, which may record" in text
+    assert "national ID, e-ID," not in text
     assert "Kuwait: service bus none; government cloud only partial." in text
     assert "not counted" in text
     old = standing.identity_readiness(2008, "GCC")
@@ -496,3 +499,65 @@ def test_next_level_group_is_a_target_at_any_rank(egdi):
     found = " ".join(standing.key_findings(b))
     assert "the Very High level group needs +0.057 EGDI" in found and "top 15" not in found
     assert b.group_title == "The selected countries"
+
+
+def test_bahrain_2024_gain_against_a_longer_baseline(egdi):
+    # Published EGDI ranks: 2018 26th, 2020 38th, 2022 54th (its worst in any edition), 2024 18th.
+    bl = standing.rank_baselines(2024, "BHR", egdi)
+    assert (bl["rank_previous"], bl["rank_before_last"], bl["rank"]) == (54, 38, 18)
+    assert bl["change_previous"] == 36 and bl["change_before_last"] == 20
+    assert (bl["median_rank"], bl["best_rank"], bl["best_year"]) == (38, 26, 2018)
+    assert bl["previous_extreme"] == "worst" and bl["worst_since"] is None and bl["disagree"]
+    b = standing.benchmark(2024, "GCC", "BHR", egdi=egdi)
+    kf = standing.key_findings(b)[1]
+    assert "moved up 36 places since 2022 (20 places up against 2020, 38th" in kf
+    assert "20 places up" in standing.change_prose(b)
+    # Tunisia 88th -> 87th: the previous edition is no odd baseline, so nothing is added.
+    assert not standing.rank_baselines(2024, "TUN", egdi)["disagree"]
+
+
+def test_unusual_moves_screened_against_all_countries(egdi):
+    ch = standing.pair_changes(2024, 2022, egdi)
+    # The absolute revision flag (0.5) can never catch an HCI move; the relative screen can.
+    assert ch["net_hci"].abs().max() < standing.REVISION_THRESHOLD
+    cut = ch["net_hci"].abs().quantile(0.95)
+    assert ch.attrs["unusual_cut"]["hci"] == pytest.approx(cut)
+    assert ch["unusual_hci"].sum() == (ch["net_hci"].abs() > cut).sum() == 10
+    tw = standing.change_three_ways(ch, "BHR")
+    # Bahrain's HCI +0.106 net of the median (95th percentile 0.096); TII +0.125 (cut 0.173) not.
+    assert tw.loc["hci", "net_change"] == pytest.approx(0.10615, abs=1e-5)
+    assert standing.unusual_moves(tw) == ["osi", "hci", "epi"]
+    b = standing.benchmark(2024, "GCC", "BHR", egdi=egdi)
+    assert "check for a data revision before quoting them" in standing.key_findings(b)[1]
+    assert "HCI +0.106" in standing.unusual_sentence(b.change)
+    assert standing.unusual_moves(standing.change_three_ways(ch, "TUN")) == []
+
+
+def test_component_ranks_on_one_base_in_02_and_the_brief(egdi):
+    # 2008 Bahrain: the brief and 02 quoted HCI 81st -> 87th / 84th and TII 37th -> 44th / 35th.
+    # One base now: among all countries assessed in each edition (`component_ranks`).
+    tw = standing.edition_change(2008, "BHR", egdi).three_ways
+    assert (tw.loc["hci", "rank_before"], tw.loc["hci", "rank_after"]) == (81, 87)
+    assert (tw.loc["tii", "rank_before"], tw.loc["tii", "rank_after"]) == (37, 44)
+    for y, col in ((2005, "rank_before"), (2008, "rank_after")):
+        ranks = standing.component_ranks(egdi[egdi["year"] == y].set_index("iso3"))
+        assert (tw[col] == ranks.loc["BHR", [f"{k}_rank" for k in tw.index]].to_numpy()).all()
+    b = standing.benchmark(2008, "GCC", "BHR", egdi=egdi)
+    text = standing.change_prose(b)
+    assert "TII -0.002 (rank 37th → 44th)" in text and standing.RANK_BASE in text
+    # The 2008 HCI comparison crosses the UN's HCI method change: said beside the rank.
+    assert "method of HCI between 2005 and 2008" in text and "HCI rank 81st → 87th" in text
+
+
+def test_a_2008_benchmark_sets_no_later_yardstick(egdi):
+    b = standing.benchmark(2008, "GCC", "BHR", egdi=egdi)
+    # Level groups and rating classes were first published in 2020: no level-group target, no
+    # rating class, no city-level LOSI (first piloted in 2018).
+    assert not b.targets["target"].str.contains("level group").any()
+    assert "today's threshold" not in standing.targets_prose(b)
+    assert "rating class" not in standing.standing_prose(b)
+    assert "Rating class" not in standing.display_table(b).columns
+    assert "LOSI" not in standing.unmeasured_text(2008)
+    assert "LOSI" in standing.unmeasured_text(2024)
+    b24 = standing.benchmark(2024, "GCC", "TUN", egdi=egdi)
+    assert b24.targets["target"].str.contains("level group").any()

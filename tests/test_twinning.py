@@ -219,13 +219,19 @@ def test_default_pairs_2024_feasible_targets_and_stepping_stones(egdi, ctx2024):
         )
         text = tw.describe_pair(r)
         assert "not part of the EGDI" in text and f"Target component: {r.target.upper()}" in text
+        assert tw.STONES_CAVEAT in text  # peers on the data alone, feasibility for a ministry
 
 
 def test_old_edition_runs_and_unassessed_mentee_gets_message(egdi):
     ctx = tw.load_context(2008)
-    # population (2018+) and GTMI (2020+) absent under the vintage rule
-    assert ctx.features == ["region", "income", "language", "bodies"]
-    assert any("population" in n and "left out" in n for n in ctx.notes)
+    # GTMI (2020+) is absent under the vintage rule; population comes from the UNDP HDR series
+    # (1990-2022), reference year 2007 for every one of the 193 countries.
+    assert ctx.features == ["region", "income", "population", "language", "bodies"]
+    assert ctx.data["population"].notna().sum() == 193
+    assert set(ctx.data["population_year"]) == {2007}
+    assert ctx.data.loc["BHR", "population"] == pytest.approx(1.0405e6, rel=1e-3)
+    assert any("GTMI" in n and "left out" in n for n in ctx.notes)
+    assert not any("population" in n.lower() and "left out" in n for n in ctx.notes)
     for mentee in ("TUN", "COM"):
         assert tw.analyse_pair("BHR", mentee, 2008, panel=egdi, context=ctx).ok
     r = tw.analyse_pair("BHR", "SSD", 2008, panel=egdi, context=ctx)
@@ -322,16 +328,17 @@ def test_pairing_sensitivity_lists_variants(egdi, ctx2024):
 
 
 def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
-    # In 2008 there are no population or GTMI data: dropping them changes nothing, so those
-    # rows are left out instead of repeating the first one.
+    # In 2008 there are no GTMI data: dropping them changes nothing, so that row is left out
+    # instead of repeating the first one (population, from the HDR series, is there).
     ctx = tw.load_context(2008)
-    assert "population" not in ctx.features and "gtmi" not in ctx.features
+    assert "population" in ctx.features and "gtmi" not in ctx.features
     scores = tw.edition_scores(egdi, 2008)
     s = tw.pairing_sensitivity(
         scores, ctx.data, "BHR", role="mentor", chosen=["TUN"], features=ctx.features
     )
-    assert len(s) == len(tw.SENSITIVITY_VARIANTS) - 2
-    assert not s["variant"].str.contains("population|GTMI").any()
+    assert len(s) == len(tw.SENSITIVITY_VARIANTS) - 1
+    assert not s["variant"].str.contains("GTMI").any()
+    assert s["variant"].str.contains("population").any()
     # A report that chose lead 0.75 does not show "lead 0.75, similarity 0.25" twice.
     s75 = tw.pairing_sensitivity(
         scores,

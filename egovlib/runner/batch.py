@@ -189,7 +189,28 @@ def skip_slow_optional_imports() -> None:
 
 
 def _describe(params: dict) -> str:
-    return ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in params.items())
+    """Parameters as a reader sees them under a report's title: country codes by name."""
+    return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in params.items())
+
+
+def _readable(value) -> str:
+    """A parameter value in words: ISO3 codes (alone or in a list) become country names."""
+    from ..countries import country_name
+    from ..report import join_names
+
+    def name(v):
+        if isinstance(v, str) and len(v) == 3 and v.isupper():
+            try:
+                return country_name(v)
+            except Exception:  # not a country code: shown as it is
+                return v
+        if v is None:
+            return "none"
+        return v if isinstance(v, str) else json.dumps(v, default=str)
+
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return join_names([name(v) for v in value])
+    return name(value)
 
 
 def _years_label(years: list[int]) -> str:

@@ -178,7 +178,9 @@ def complete_end_matter(nb, citation) -> None:
             if meta.get("kind") != "end_matter":
                 continue
             text = report_text(nb) if text is None else text
-            md = end_matter_markdown(text, meta.get("sources") or [], citation)
+            md = end_matter_markdown(
+                text, meta.get("sources") or [], citation, edition=meta.get("edition")
+            )
             out["data"] = {"text/markdown": md, "text/plain": md}
 
 
