@@ -397,8 +397,27 @@ def _component_moves(
     else:
         which = "mixed"
     values = {"focus": focus, "year": year, "prev": prev, "moves": moves}
-    notes = _break_note(prev, year, list(EGDI_COMPONENTS))
+    notes = _break_note(prev, year, list(EGDI_COMPONENTS)) + _change_screens(focus, year)
     return Finding(f"findings.components.{which}", values, "fact", SECTIONS["change"], notes)
+
+
+def _change_screens(focus: str, year: int) -> tuple[tuple[str, Mapping], ...]:
+    """Notes from report 02's screens of the change: a previous edition that is an odd baseline
+    (`standing.rank_baselines`), and component moves unusually large against all countries'
+    (`standing.unusual_moves`), which may be data revisions.
+    """
+    notes: list[tuple[str, Mapping]] = []
+    bl = standing.rank_baselines(year, focus)
+    if bl is not None and bl["disagree"]:
+        keys = ("year", "rank", "previous", "rank_previous", "before_last", "rank_before_last")
+        notes.append(("findings.baseline", {"focus": focus} | {k: bl[k] for k in keys}))
+    change = standing.edition_change(year, focus)
+    if change.status == "ok":
+        unusual = standing.unusual_moves(change.three_ways)
+        if unusual:
+            share = 1 - standing.UNUSUAL_QUANTILE
+            notes.append(("findings.unusual", {"indices": unusual, "share": share}))
+    return tuple(notes)
 
 
 def neighbour_margins(cur: pd.DataFrame) -> pd.Series:

@@ -96,7 +96,8 @@ def test_old_edition_speaks_of_its_own_time():
             i["text"] for w in ("findings", "recommendations") for i in brief.items(b, lang, w)
         )
         years = {int(y) for y in re.findall(r"(?<![\d.])(?:19|20)\d\d\b", text)}
-        assert years <= {2005, 2008}, years
+        # the edition, the one before, and (for the baseline note) earlier editions; never later
+        assert {2005, 2008} <= years <= {2003, 2004, 2005, 2008}, years
     levels = finding(b, "findings.levels")
     assert levels.notes and levels.notes[0][0] == "findings.levels.retro"  # retroactive groups
     # The HCI method change of 2008 is said once, not under every finding that crosses it.
@@ -496,3 +497,15 @@ def test_chart_rank_labels_do_not_overlap():
         for i, a in enumerate(boxes):
             for c in boxes[i + 1 :]:
                 assert not a.overlaps(c), (a, c)
+
+
+def test_change_finding_carries_report_02s_screens(gcc2024):
+    """Bahrain's 2022 rank (54th) was its worst: the brief gives the 2020 rank beside it, and
+    flags the component moves that are among the 5% largest of all countries' (net of the
+    median), as report 02 does; Tunisia's move needs neither note."""
+    notes = dict(finding(gcc2024, "findings.components").notes)
+    base = notes["findings.baseline"]
+    assert (base["before_last"], base["rank_before_last"], base["rank_previous"]) == (2020, 38, 54)
+    assert notes["findings.unusual"]["indices"] == ["osi", "hci", "epi"]
+    tun = brief.build_brief(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN")
+    assert dict(finding(tun, "findings.components").notes) == {}
