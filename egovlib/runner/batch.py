@@ -6,6 +6,7 @@ import contextlib
 import errno
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -52,6 +53,9 @@ class RunOptions:
     notebooks_dir: Path | None = None
     command: str = ""
     progress: bool | None = None
+    #: The arguments after ``egov`` exactly as given, and the folder they were given in.
+    argv: tuple[str, ...] = ()
+    cwd: str = ""
 
 
 @dataclass
@@ -177,15 +181,26 @@ def resolve_years(year: int | None, all_years: bool) -> list[int]:
 
 
 # ------------------------------------------------------------------ helpers
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing `rfc3987_syntax` (~2 s of grammar building per process).
+#: Environment variables that change what a run reads or writes (recorded in the manifest).
+RUN_ENV_PREFIXES = ("EGOV_", "TMPDIR")
 
-    nbformat validates notebooks with jsonschema, which imports that optional package only to
-    check the ``iri`` string format, which notebook schemas do not use. Called by `egov run` and
-    its workers only, never on import of egovlib.
+
+def invocation(opts: RunOptions) -> dict:
+    """How the run was started: its arguments, folder and the variables that change it.
+
+    With the command line (``opts.command``, ready to paste in a shell) this is what
+    rerunning the same command exactly needs: relative paths are relative to ``cwd``.
     """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    env = {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.startswith(RUN_ENV_PREFIXES) and k != "EGOV_ACCESS_LOG"
+    }
+    return {
+        "argv": ["egov", *opts.argv],
+        "cwd": opts.cwd or os.getcwd(),
+        "environment_variables": env,
+    }
 
 
 def _describe(params: dict) -> str:
@@ -551,6 +566,7 @@ class _Batch:
         opts = self.opts
         return {
             "command": opts.command,
+            "invocation": invocation(opts),
             "jobs": n_jobs,
             "timeout_s": opts.timeout,
             "show_code": opts.show_code,
