@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -206,6 +207,8 @@ def _run_command(args: argparse.Namespace, argv: list[str]) -> int:
         pdf=args.pdf,
         notebooks_dir=args.notebooks_dir,
         command=shlex.join(["egov", *argv]),
+        argv=tuple(argv),
+        cwd=os.getcwd(),
     )
     return run(options)
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from egovlib.runner.params import (
     check_schema_covers,
     load_params,
     load_schema,
+    notebook_info,
     plan_parameters,
 )
 from egovlib.runner.pool import plan_jobs
@@ -285,6 +287,11 @@ def test_manifest_records_data_environment_and_outputs(good_run):
     assert env["python"] and env["platform"]
     assert {"pandas", "numpy", "papermill", "nbconvert", "egovlib"} <= set(env["packages"])
     assert "--params" in m["command"] and str(good_run["params"]) in m["command"]
+    # the exact command: its arguments as given, the folder they are relative to, the variables
+    inv = m["invocation"]
+    assert inv["argv"][0] == "egov" and shlex.join(inv["argv"]) == m["command"]
+    assert Path(inv["cwd"]).is_dir() and "EGOV_ACCESS_LOG" not in inv["environment_variables"]
+    assert env["lock_differences"] is None or isinstance(env["lock_differences"], list)
     assert m["params_file_sha256"] == hashlib.sha256(good_run["params"].read_bytes()).hexdigest()
     assert m["kernels"]["mode"] in ("fork", "spawn")
     assert [nb["name"] for nb in m["notebooks"]] == ["01_first", "02_second"]
@@ -324,6 +331,27 @@ def test_manifest_records_the_lock_file(monkeypatch, tmp_path):
         assert cache.environment_fingerprint() != before, "a new lock file must rerun notebooks"
     finally:
         cache.environment.cache_clear()
+
+
+def test_manifest_lists_packages_that_differ_from_the_lock(tmp_path):
+    """A past Monte Carlo reruns exactly only on the locked versions: the manifest says which
+    installed packages are not the locked ones."""
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "# a comment\nnumpy==2.3.1 \\\n    --hash=sha256:abc\nJinja2==3.1.6\n"
+        "pandas[excel]==3.0.0 ; python_version >= '3.11'\nscipy==1.16.0\n    # via x\n"
+    )
+    installed = {"numpy": "2.3.2", "jinja2": "3.1.6", "pandas": "3.0.0"}
+    assert cache.lock_differences(lock, installed) == [
+        "numpy: locked 2.3.1, installed 2.3.2",
+        "scipy: locked 1.16.0, not installed",
+    ]
+    # this project's own lock, against this environment (made by `make setup` from it)
+    real = REPO / cache.LOCK_FILE
+    if real.is_file():
+        env = cache.environment()
+        assert env["lock_sha256"] == hashlib.sha256(real.read_bytes()).hexdigest()
+        assert env["lock_differences"] == cache.lock_differences(real, env["packages"])
 
 
 def test_manifest_records_the_diff_of_a_dirty_tree(monkeypatch, tmp_path):
@@ -950,7 +978,7 @@ def real_plan(text: str, tmp_path: Path) -> dict:
         ("seed: abc\n", ["seed", "'abc'", "not a number", "whole number"]),
         ("notebooks:\n  '06': {mentees: []}\n", ["mentees", "empty list", "ISO3"]),
         ("notebooks:\n  '04': {outcome: osl}\n", ["outcome", "did you mean osi", "egdi"]),
-        ("focus: bhr\n", ["focus", "did you mean BHR"]),
+        ("focus: ''\n", ["focus", "empty text is not a country", "a name such as Bahrain"]),
         ("n_drawz: 10\n", ["n_drawz", "did you mean `n_draws`"]),
     ],
 )
@@ -986,6 +1014,46 @@ def test_unknown_country_code_in_parameters(tmp_path, capsys):
     assert egov("--params", params, "--out", tmp_path / "out") == 2
     err = one_error_line(capsys)
     assert "mentees" in err and "XYZ" in err
+
+
+def test_country_names_are_accepted_and_become_codes(tmp_path):
+    """`focus: Bahrain` works like `focus: BHR` in every notebook (issue 17), and so do names in
+    the other country parameters; the notebooks receive ISO3 codes."""
+    from egovlib.runner.params import check_countries
+
+    f = tmp_path / "p.yml"
+    f.write_text(
+        "focus: Kingdom of Bahrain\ngroup: [Algeria, lby, Morocco]\n"
+        "notebooks:\n  '06': {mentor: united arab emirates, mentees: Tunisia, propose_for: bhr}\n"
+    )
+    common, per = load_params(f)
+    schema = load_schema(REPO / "notebooks")
+    plan = plan_parameters(REAL, common, per, str(f), schema=schema)
+    check_countries(plan, schema, str(f))
+    by = {nb.stem: v for nb, v in plan.items()}
+    with_focus = [nb.stem for nb in REAL if "focus" in notebook_info(nb).parameters]
+    assert {s[:2] for s in with_focus} >= {"00", "01", "02", "03", "05"}
+    for name in with_focus:
+        assert by[name]["focus"] == "BHR", name
+        assert schema.spec(name, "focus").type == "iso3", name
+    assert all(v["group"] == ["DZA", "LBY", "MAR"] for v in by.values() if "group" in v)
+    (tw,) = [k for k in by if k.startswith("06")]
+    assert by[tw]["mentor"] == "ARE" and by[tw]["mentees"] == ["TUN"]
+    assert by[tw]["propose_for"] == "BHR"
+    # a group name stays a name (the reports show it)
+    f.write_text("group: GCC\n")
+    plan = plan_parameters(REAL, *load_params(f), str(f), schema=schema)
+    check_countries(plan, schema, str(f))
+    assert {v["group"] for v in plan.values() if "group" in v} == {"GCC"}
+
+
+def test_unknown_country_name_lists_close_matches(tmp_path, capsys):
+    params = tmp_path / "p.yml"
+    params.write_text("focus: Bahrian\n")
+    assert egov("--params", params, "--out", tmp_path / "out") == 2
+    err = one_error_line(capsys)
+    assert "`focus`" in err and "'Bahrian'" in err and "Bahrain (BHR)" in err and "Fix:" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_notebook_parameter_is_declared_with_a_valid_default():
