@@ -1109,13 +1109,36 @@ def test_jobs_capped_by_memory(monkeypatch):
     from egovlib.runner import pool
 
     monkeypatch.setattr(pool, "memory_available_mb", lambda: 2000.0)
-    jp = plan_jobs(8, 72, 700, cpus=16)
+    jp = plan_jobs(8, 72, 700, cpus=16, server_mb=0)
     assert jp.jobs == 2  # 80 % of 2000 MB / 700 MB per notebook
     assert "--jobs 8 lowered to 2" in jp.note and "700 MB" in jp.note
-    assert plan_jobs(None, 72, 700, cpus=16).jobs == 2
+    # the kernel server's memory comes first: (1600 - 300) / 700 -> 1
+    assert plan_jobs(8, 72, 700, cpus=16, server_mb=300).jobs == 1
+    # the default (one notebook per CPU) is capped too, and says so
+    jp = plan_jobs(None, 72, 700, cpus=16, server_mb=0)
+    assert jp.jobs == 2 and "one notebook per CPU (16) lowered to 2" in jp.note
     assert plan_jobs(None, 1, 700, cpus=16).jobs == 1  # never more workers than notebooks
+    assert not plan_jobs(None, 1, 700, cpus=16).note
     monkeypatch.setattr(pool, "memory_available_mb", lambda: 64000.0)
     assert plan_jobs(None, 72, 700, cpus=2).jobs == 2 and not plan_jobs(None, 72, 700, 2).note
+
+
+def test_jobs_follow_the_memory_measured_by_earlier_runs(good_run, monkeypatch):
+    """The cap uses what the manifests in the output folder measured, not a guess."""
+    from egovlib.runner import pool
+    from egovlib.runner.batch import measured_memory_mb
+
+    per_job, server = measured_memory_mb(good_run["out"])
+    m = manifest(good_run["set"])
+    peak = max(nb["memory_mb"]["kernel_peak"] for nb in m["notebooks"])
+    worker = max(nb["memory_mb"]["worker_peak"] for nb in m["notebooks"])
+    base = m["kernels"]["server_rss_mb"] if m["kernels"]["mode"] == "fork" else 0
+    assert server >= m["kernels"]["server_rss_mb"] > 50
+    assert per_job >= 1.25 * (max(peak - base, 0) + worker) and 100 < per_job < 4000
+    assert measured_memory_mb(good_run["out"] / "nothing-here") == (None, None)
+    # room for the server and two and a half notebooks (after the 20 % kept free): 2 workers
+    monkeypatch.setattr(pool, "memory_available_mb", lambda: (server + 2.5 * per_job) / 0.8)
+    assert plan_jobs(None, 10, per_job, cpus=8, server_mb=server).jobs == 2
 
 
 def test_runner_does_not_import_the_command_line():

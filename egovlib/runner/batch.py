@@ -256,28 +256,32 @@ def _entry_result(e: dict, year: int, cached: bool) -> NotebookResult:
     )
 
 
-def _measured_job_mb(out: Path) -> float | None:
-    """Memory one notebook needed in earlier runs into ``out`` (MB), or None.
+def measured_memory_mb(out: Path) -> tuple[float | None, float | None]:
+    """Memory one notebook and the kernel server needed in earlier runs into ``out`` (MB).
 
-    The largest kernel growth plus the largest worker, from the manifests in ``out``.
+    Returns ``(per notebook, server)``: the largest kernel growth beyond the server it was
+    forked from plus the largest worker, with 25 % head room, and the largest server; None
+    for what no manifest in ``out`` recorded.
     """
-    kernel, worker = 0.0, 0.0
+    kernel, worker, server, measured = 0.0, 0.0, 0.0, False
     for m_path in list(out.glob("*/manifest.json")) + list(out.glob("*/*/manifest.json")):
         m = read_manifest(m_path.parent)
         if not m:
             continue
-        base = float((m.get("kernels") or {}).get("server_rss_mb") or 0)
-        if (m.get("kernels") or {}).get("mode") != "fork":
+        k = m.get("kernels") or {}
+        base = float(k.get("server_rss_mb") or 0)
+        server = max(server, base)
+        if k.get("mode") != "fork":
             base = 0.0
         for e in m.get("notebooks", []):
             mem = e.get("memory_mb") or {}
-            if mem.get("kernel_peak"):
-                kernel = max(kernel, float(mem["kernel_peak"]) - base)
+            if mem.get("kernel_peak"):  # (a small kernel may stay below its server's RSS)
+                kernel, measured = max(kernel, float(mem["kernel_peak"]) - base), True
             if mem.get("worker_peak"):
                 worker = max(worker, float(mem["worker_peak"]))
-    if not kernel:
-        return None
-    return math.ceil((kernel + worker) * 1.25)  # 25 % head room: other parameters, other data
+    # 25 % head room: other parameters, other data
+    per_job = math.ceil((kernel + worker) * 1.25) if measured else None
+    return per_job, (math.ceil(server) if server else None)
 
 
 # ------------------------------------------------------------------ the batch
@@ -435,7 +439,8 @@ class _Batch:
         t = time.monotonic()
         todo = self.reuse_or_plan()
         self.phases["cache"] = time.monotonic() - t
-        jp = plan_jobs(self.opts.jobs, len(todo), _measured_job_mb(self.plan.out))
+        per_job, server = measured_memory_mb(self.plan.out)
+        jp = plan_jobs(self.opts.jobs, len(todo), per_job, server_mb=server)
         if jp.note:
             print(f"egov run: {jp.note}", file=sys.stderr)
         t = time.monotonic()
