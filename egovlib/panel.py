@@ -383,6 +383,9 @@ def _vintage_all(
     targets repeated once per covariate, in the order of ``names`` then ``targets``, with
     ``variable, iso3, year, value, ref_year``.
     """
+    if not names:
+        columns = ["iso3", "year", "value", "ref_year", "variable"]
+        return pd.DataFrame(columns=columns)
     keyed = long.assign(iso3=long["variable"].astype(str) + "\t" + long["iso3"].astype(str))
     grid = targets.merge(pd.DataFrame({"variable": names}), how="cross")
     grid = grid.sort_values(
