@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -45,27 +46,10 @@ def _data_status(verify: bool) -> int:
     print(header)
     print("-" * len(header))
     for src in sources.load_catalogue().values():
-        try:
-            path = sources.file_path(src, root)
-            ok = sources.sha256_of(path) == src.sha256
-            status = "OK" if ok else "MISMATCH"
-        except EgovError:
-            status = "MISSING"
-        except OSError:  # present but unreadable; the reader's error below says how to fix it
-            status = "UNREADABLE"
-        rows = countries = ""
-        table = tables.get(src.reader) if src.reader else None
+        status = _file_status(src, root)
         if src.reader and src.reader not in tables:
             status = "NO READER"
-        if src.role == "crosscheck":
-            rows = "(cross-check)"
-        elif isinstance(table, Exception):
-            rows, countries = "error", ""
-        elif table is not None and "source" in table.columns:  # rows of this file only
-            part = table[table["source"] == src.id]
-            rows, countries = str(len(part)), str(part["iso3"].nunique())
-        elif table is not None:
-            rows, countries = str(len(table)), str(table["iso3"].nunique())
+        rows, countries = _file_counts(src, tables)
         reader = src.reader or "(not read)"
         if src.role != "primary":
             reader += f" [{src.role}]"
@@ -75,18 +59,50 @@ def _data_status(verify: bool) -> int:
         if isinstance(table, Exception):
             problems += 1
             print(f"\nERROR in reader `{name}`: {table}", file=sys.stderr)
-    if verify:
-        from .readers.un_egov import crosscheck_editions
+    if not verify:
+        return 0
+    problems += _crosscheck_problems(tables)
+    print(f"\n{'OK' if problems == 0 else f'{problems} problem(s) found'}")
+    return 1 if problems else 0
 
-        if not any(isinstance(t, Exception) for t in tables.values()):
-            cc = crosscheck_editions(tables["egdi"])
-            print("\nCross-checks of duplicate EGDI copies:")
-            print(cc.to_string(index=False))
-            bad = cc[(cc["max_abs_diff"] > 1e-9) | (cc["rank_mismatches"] > 0)]
-            problems += len(bad)
-        print(f"\n{'OK' if problems == 0 else f'{problems} problem(s) found'}")
-        return 1 if problems else 0
-    return 0
+
+def _file_status(src, root: Path) -> str:
+    """``OK``, ``MISMATCH`` (checksum), ``MISSING`` or ``UNREADABLE`` for one catalogued file."""
+    from . import sources
+
+    try:
+        path = sources.file_path(src, root)
+        return "OK" if sources.sha256_of(path) == src.sha256 else "MISMATCH"
+    except EgovError:
+        return "MISSING"
+    except OSError:  # present but unreadable; the reader's error says how to fix it
+        return "UNREADABLE"
+
+
+def _file_counts(src, tables: dict) -> tuple[str, str]:
+    """Rows and countries of one file in its reader's table (as text for the status table)."""
+    table = tables.get(src.reader) if src.reader else None
+    if src.role == "crosscheck":
+        return "(cross-check)", ""
+    if isinstance(table, Exception):
+        return "error", ""
+    if table is None:
+        return "", ""
+    if "source" in table.columns:  # rows of this file only
+        table = table[table["source"] == src.id]
+    return str(len(table)), str(table["iso3"].nunique())
+
+
+def _crosscheck_problems(tables: dict) -> int:
+    """Print the cross-checks of duplicate EGDI copies; the number of copies that disagree."""
+    if any(isinstance(t, Exception) for t in tables.values()):
+        return 0
+    from .readers.un_egov import crosscheck_editions
+
+    cc = crosscheck_editions(tables["egdi"])
+    print("\nCross-checks of duplicate EGDI copies:")
+    print(cc.to_string(index=False))
+    return len(cc[(cc["max_abs_diff"] > 1e-9) | (cc["rank_mismatches"] > 0)])
 
 
 def _timeout(text: str) -> float:
@@ -206,6 +222,8 @@ def _run_command(args: argparse.Namespace, argv: list[str]) -> int:
         pdf=args.pdf,
         notebooks_dir=args.notebooks_dir,
         command=shlex.join(["egov", *argv]),
+        argv=tuple(argv),
+        cwd=os.getcwd(),
     )
     return run(options)
 

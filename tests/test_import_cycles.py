@@ -83,3 +83,15 @@ def test_countries_and_readers_import_no_cycle():
     assert "egovlib.readers.registry" in graph["egovlib.countries"]
     found = [c for c in cycles(graph) if any(m.startswith(DATA_LAYER) for m in c)]
     assert found == []
+
+
+def test_no_import_cycles_anywhere():
+    # cli <-> runner was the last cross-package one; the runner's own modules must not import
+    # each other in a circle either (kernels once reached back into batch for a helper).
+    assert cycles(import_graph()) == []
+
+
+def test_cli_parses_and_runner_does_not_import_cli():
+    graph = import_graph()
+    assert "egovlib.cli" not in reachable(graph, "egovlib.runner")
+    assert not any(m.startswith("egovlib.cli") for m in reachable(graph, "egovlib.runner.batch"))

@@ -112,3 +112,26 @@ def test_vintage_sensitivity_counts_are_consistent():
     assert loose["median_age"] >= default["median_age"] >= strict["median_age"]
     # A 2008 count leaves out South Sudan (not yet a UN member): at most 192 countries.
     assert vintage_sensitivity(2008, ["literacy_rate"])["countries"].max() <= 192
+
+
+@pytest.mark.parametrize(("lag", "max_age"), [(1, 5), (0, None), (2, 3)])
+def test_panel_joins_each_covariate_as_the_vintage_rule_alone_does(lag, max_age):
+    """build_panel applies the rule to all covariates in one pass; every column must equal
+    `apply_vintage_rule` on that covariate alone (values and reference years, row by row)."""
+    from egovlib.panel import covariate_catalogue, load_covariates, load_egdi_panel
+
+    names = ["hdr_gnipc", *[n for n in covariate_catalogue() if n != "hdr_gnipc"][:6]]
+    years = [2008, 2024]
+    p = build_panel(years, covariates=names, lag=lag, max_age=max_age)
+    base = load_egdi_panel(years)[["iso3", "year"]]
+    long = load_covariates(names)
+    assert list(p.data.columns[-len(names) :]) == names
+    for name in names:
+        one = apply_vintage_rule(long[long["variable"] == name], base, lag=lag, max_age=max_age)
+        pd.testing.assert_series_equal(
+            p.data[name].reset_index(drop=True), one["value"].rename(name), check_exact=True
+        )
+        pd.testing.assert_series_equal(
+            p.ref_years[name].reset_index(drop=True), one["ref_year"].rename(name)
+        )
+    assert p.data[names].notna().any().all()

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ from egovlib.runner.params import (
     check_schema_covers,
     load_params,
     load_schema,
+    notebook_info,
     plan_parameters,
 )
 from egovlib.runner.pool import plan_jobs
@@ -285,6 +287,11 @@ def test_manifest_records_data_environment_and_outputs(good_run):
     assert env["python"] and env["platform"]
     assert {"pandas", "numpy", "papermill", "nbconvert", "egovlib"} <= set(env["packages"])
     assert "--params" in m["command"] and str(good_run["params"]) in m["command"]
+    # the exact command: its arguments as given, the folder they are relative to, the variables
+    inv = m["invocation"]
+    assert inv["argv"][0] == "egov" and shlex.join(inv["argv"]) == m["command"]
+    assert Path(inv["cwd"]).is_dir() and "EGOV_ACCESS_LOG" not in inv["environment_variables"]
+    assert env["lock_differences"] is None or isinstance(env["lock_differences"], list)
     assert m["params_file_sha256"] == hashlib.sha256(good_run["params"].read_bytes()).hexdigest()
     assert m["kernels"]["mode"] in ("fork", "spawn")
     assert [nb["name"] for nb in m["notebooks"]] == ["01_first", "02_second"]
@@ -324,6 +331,27 @@ def test_manifest_records_the_lock_file(monkeypatch, tmp_path):
         assert cache.environment_fingerprint() != before, "a new lock file must rerun notebooks"
     finally:
         cache.environment.cache_clear()
+
+
+def test_manifest_lists_packages_that_differ_from_the_lock(tmp_path):
+    """A past Monte Carlo reruns exactly only on the locked versions: the manifest says which
+    installed packages are not the locked ones."""
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "# a comment\nnumpy==2.3.1 \\\n    --hash=sha256:abc\nJinja2==3.1.6\n"
+        "pandas[excel]==3.0.0 ; python_version >= '3.11'\nscipy==1.16.0\n    # via x\n"
+    )
+    installed = {"numpy": "2.3.2", "jinja2": "3.1.6", "pandas": "3.0.0"}
+    assert cache.lock_differences(lock, installed) == [
+        "numpy: locked 2.3.1, installed 2.3.2",
+        "scipy: locked 1.16.0, not installed",
+    ]
+    # this project's own lock, against this environment (made by `make setup` from it)
+    real = REPO / cache.LOCK_FILE
+    if real.is_file():
+        env = cache.environment()
+        assert env["lock_sha256"] == hashlib.sha256(real.read_bytes()).hexdigest()
+        assert env["lock_differences"] == cache.lock_differences(real, env["packages"])
 
 
 def test_manifest_records_the_diff_of_a_dirty_tree(monkeypatch, tmp_path):
@@ -950,7 +978,7 @@ def real_plan(text: str, tmp_path: Path) -> dict:
         ("seed: abc\n", ["seed", "'abc'", "not a number", "whole number"]),
         ("notebooks:\n  '06': {mentees: []}\n", ["mentees", "empty list", "ISO3"]),
         ("notebooks:\n  '04': {outcome: osl}\n", ["outcome", "did you mean osi", "egdi"]),
-        ("focus: bhr\n", ["focus", "did you mean BHR"]),
+        ("focus: ''\n", ["focus", "empty text is not a country", "a name such as Bahrain"]),
         ("n_drawz: 10\n", ["n_drawz", "did you mean `n_draws`"]),
     ],
 )
@@ -986,6 +1014,46 @@ def test_unknown_country_code_in_parameters(tmp_path, capsys):
     assert egov("--params", params, "--out", tmp_path / "out") == 2
     err = one_error_line(capsys)
     assert "mentees" in err and "XYZ" in err
+
+
+def test_country_names_are_accepted_and_become_codes(tmp_path):
+    """`focus: Bahrain` works like `focus: BHR` in every notebook (issue 17), and so do names in
+    the other country parameters; the notebooks receive ISO3 codes."""
+    from egovlib.runner.params import check_countries
+
+    f = tmp_path / "p.yml"
+    f.write_text(
+        "focus: Kingdom of Bahrain\ngroup: [Algeria, lby, Morocco]\n"
+        "notebooks:\n  '06': {mentor: united arab emirates, mentees: Tunisia, propose_for: bhr}\n"
+    )
+    common, per = load_params(f)
+    schema = load_schema(REPO / "notebooks")
+    plan = plan_parameters(REAL, common, per, str(f), schema=schema)
+    check_countries(plan, schema, str(f))
+    by = {nb.stem: v for nb, v in plan.items()}
+    with_focus = [nb.stem for nb in REAL if "focus" in notebook_info(nb).parameters]
+    assert {s[:2] for s in with_focus} >= {"00", "01", "02", "03", "05"}
+    for name in with_focus:
+        assert by[name]["focus"] == "BHR", name
+        assert schema.spec(name, "focus").type == "iso3", name
+    assert all(v["group"] == ["DZA", "LBY", "MAR"] for v in by.values() if "group" in v)
+    (tw,) = [k for k in by if k.startswith("06")]
+    assert by[tw]["mentor"] == "ARE" and by[tw]["mentees"] == ["TUN"]
+    assert by[tw]["propose_for"] == "BHR"
+    # a group name stays a name (the reports show it)
+    f.write_text("group: GCC\n")
+    plan = plan_parameters(REAL, *load_params(f), str(f), schema=schema)
+    check_countries(plan, schema, str(f))
+    assert {v["group"] for v in plan.values() if "group" in v} == {"GCC"}
+
+
+def test_unknown_country_name_lists_close_matches(tmp_path, capsys):
+    params = tmp_path / "p.yml"
+    params.write_text("focus: Bahrian\n")
+    assert egov("--params", params, "--out", tmp_path / "out") == 2
+    err = one_error_line(capsys)
+    assert "`focus`" in err and "'Bahrian'" in err and "Bahrain (BHR)" in err and "Fix:" in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_notebook_parameter_is_declared_with_a_valid_default():
@@ -1041,13 +1109,36 @@ def test_jobs_capped_by_memory(monkeypatch):
     from egovlib.runner import pool
 
     monkeypatch.setattr(pool, "memory_available_mb", lambda: 2000.0)
-    jp = plan_jobs(8, 72, 700, cpus=16)
+    jp = plan_jobs(8, 72, 700, cpus=16, server_mb=0)
     assert jp.jobs == 2  # 80 % of 2000 MB / 700 MB per notebook
     assert "--jobs 8 lowered to 2" in jp.note and "700 MB" in jp.note
-    assert plan_jobs(None, 72, 700, cpus=16).jobs == 2
+    # the kernel server's memory comes first: (1600 - 300) / 700 -> 1
+    assert plan_jobs(8, 72, 700, cpus=16, server_mb=300).jobs == 1
+    # the default (one notebook per CPU) is capped too, and says so
+    jp = plan_jobs(None, 72, 700, cpus=16, server_mb=0)
+    assert jp.jobs == 2 and "one notebook per CPU (16) lowered to 2" in jp.note
     assert plan_jobs(None, 1, 700, cpus=16).jobs == 1  # never more workers than notebooks
+    assert not plan_jobs(None, 1, 700, cpus=16).note
     monkeypatch.setattr(pool, "memory_available_mb", lambda: 64000.0)
     assert plan_jobs(None, 72, 700, cpus=2).jobs == 2 and not plan_jobs(None, 72, 700, 2).note
+
+
+def test_jobs_follow_the_memory_measured_by_earlier_runs(good_run, monkeypatch):
+    """The cap uses what the manifests in the output folder measured, not a guess."""
+    from egovlib.runner import pool
+    from egovlib.runner.batch import measured_memory_mb
+
+    per_job, server = measured_memory_mb(good_run["out"])
+    m = manifest(good_run["set"])
+    peak = max(nb["memory_mb"]["kernel_peak"] for nb in m["notebooks"])
+    worker = max(nb["memory_mb"]["worker_peak"] for nb in m["notebooks"])
+    base = m["kernels"]["server_rss_mb"] if m["kernels"]["mode"] == "fork" else 0
+    assert server >= m["kernels"]["server_rss_mb"] > 50
+    assert per_job >= 1.25 * (max(peak - base, 0) + worker) and 100 < per_job < 4000
+    assert measured_memory_mb(good_run["out"] / "nothing-here") == (None, None)
+    # room for the server and two and a half notebooks (after the 20 % kept free): 2 workers
+    monkeypatch.setattr(pool, "memory_available_mb", lambda: (server + 2.5 * per_job) / 0.8)
+    assert plan_jobs(None, 10, per_job, cpus=8, server_mb=server).jobs == 2
 
 
 def test_runner_does_not_import_the_command_line():

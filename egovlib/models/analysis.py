@@ -226,11 +226,13 @@ def determinants(
     name = group_name or _group_name(group, members)
     controls, control_notes = _controls(outcome, allow)
     hyps = list(hypotheses())
+    # sorted, not set order: the panel's column order (and the tables that follow it) must not
+    # depend on the interpreter's hash seed (a naive papermill run gave another row order)
     needed = [
         *[h.variable for h in hyps],
-        *{base_variable(t) for ts in control_sets().values() for t in ts},
+        *sorted({base_variable(t) for ts in control_sets().values() for t in ts}),
         *near_outcomes(),
-        *{base_variable(t) for m in spec_config()["exploratory"] for t in m["terms"]},
+        *sorted({base_variable(t) for m in spec_config()["exploratory"] for t in m["terms"]}),
     ]
     probe = Spec(name="data", outcome=outcome, controls=controls, years=(year,))
     panel = model_data([probe], lag=lag, max_age=max_age, extra=needed)

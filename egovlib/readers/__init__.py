@@ -6,9 +6,6 @@ reader modules register themselves there when `readers()` first imports them.
 
 from __future__ import annotations
 
-# `egov run` records the files a notebook reads by wrapping `sources.verified_path`, which the
-# registry calls through the module; its kernel prologue also wraps this name (kept for it).
-from ..sources import verified_path
 from .registry import (
     READER_MODULES,
     Reader,
@@ -35,5 +32,4 @@ __all__ = [
     "register",
     "validate",
     "variables",
-    "verified_path",
 ]

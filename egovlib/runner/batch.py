@@ -6,6 +6,7 @@ import contextlib
 import errno
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -52,6 +53,9 @@ class RunOptions:
     notebooks_dir: Path | None = None
     command: str = ""
     progress: bool | None = None
+    #: The arguments after ``egov`` exactly as given, and the folder they were given in.
+    argv: tuple[str, ...] = ()
+    cwd: str = ""
 
 
 @dataclass
@@ -177,15 +181,26 @@ def resolve_years(year: int | None, all_years: bool) -> list[int]:
 
 
 # ------------------------------------------------------------------ helpers
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema from importing `rfc3987_syntax` (~2 s of grammar building per process).
+#: Environment variables that change what a run reads or writes (recorded in the manifest).
+RUN_ENV_PREFIXES = ("EGOV_", "TMPDIR")
 
-    nbformat validates notebooks with jsonschema, which imports that optional package only to
-    check the ``iri`` string format, which notebook schemas do not use. Called by `egov run` and
-    its workers only, never on import of egovlib.
+
+def invocation(opts: RunOptions) -> dict:
+    """How the run was started: its arguments, folder and the variables that change it.
+
+    With the command line (``opts.command``, ready to paste in a shell) this is what
+    rerunning the same command exactly needs: relative paths are relative to ``cwd``.
     """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    env = {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.startswith(RUN_ENV_PREFIXES) and k != "EGOV_ACCESS_LOG"
+    }
+    return {
+        "argv": ["egov", *opts.argv],
+        "cwd": opts.cwd or os.getcwd(),
+        "environment_variables": env,
+    }
 
 
 def _describe(params: dict) -> str:
@@ -241,28 +256,32 @@ def _entry_result(e: dict, year: int, cached: bool) -> NotebookResult:
     )
 
 
-def _measured_job_mb(out: Path) -> float | None:
-    """Memory one notebook needed in earlier runs into ``out`` (MB), or None.
+def measured_memory_mb(out: Path) -> tuple[float | None, float | None]:
+    """Memory one notebook and the kernel server needed in earlier runs into ``out`` (MB).
 
-    The largest kernel growth plus the largest worker, from the manifests in ``out``.
+    Returns ``(per notebook, server)``: the largest kernel growth beyond the server it was
+    forked from plus the largest worker, with 25 % head room, and the largest server; None
+    for what no manifest in ``out`` recorded.
     """
-    kernel, worker = 0.0, 0.0
+    kernel, worker, server, measured = 0.0, 0.0, 0.0, False
     for m_path in list(out.glob("*/manifest.json")) + list(out.glob("*/*/manifest.json")):
         m = read_manifest(m_path.parent)
         if not m:
             continue
-        base = float((m.get("kernels") or {}).get("server_rss_mb") or 0)
-        if (m.get("kernels") or {}).get("mode") != "fork":
+        k = m.get("kernels") or {}
+        base = float(k.get("server_rss_mb") or 0)
+        server = max(server, base)
+        if k.get("mode") != "fork":
             base = 0.0
         for e in m.get("notebooks", []):
             mem = e.get("memory_mb") or {}
-            if mem.get("kernel_peak"):
-                kernel = max(kernel, float(mem["kernel_peak"]) - base)
+            if mem.get("kernel_peak"):  # (a small kernel may stay below its server's RSS)
+                kernel, measured = max(kernel, float(mem["kernel_peak"]) - base), True
             if mem.get("worker_peak"):
                 worker = max(worker, float(mem["worker_peak"]))
-    if not kernel:
-        return None
-    return math.ceil((kernel + worker) * 1.25)  # 25 % head room: other parameters, other data
+    # 25 % head room: other parameters, other data
+    per_job = math.ceil((kernel + worker) * 1.25) if measured else None
+    return per_job, (math.ceil(server) if server else None)
 
 
 # ------------------------------------------------------------------ the batch
@@ -420,7 +439,8 @@ class _Batch:
         t = time.monotonic()
         todo = self.reuse_or_plan()
         self.phases["cache"] = time.monotonic() - t
-        jp = plan_jobs(self.opts.jobs, len(todo), _measured_job_mb(self.plan.out))
+        per_job, server = measured_memory_mb(self.plan.out)
+        jp = plan_jobs(self.opts.jobs, len(todo), per_job, server_mb=server)
         if jp.note:
             print(f"egov run: {jp.note}", file=sys.stderr)
         t = time.monotonic()
@@ -551,6 +571,7 @@ class _Batch:
         opts = self.opts
         return {
             "command": opts.command,
+            "invocation": invocation(opts),
             "jobs": n_jobs,
             "timeout_s": opts.timeout,
             "show_code": opts.show_code,

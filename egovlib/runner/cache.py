@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 import sys
 from functools import cache
 from importlib import metadata
@@ -58,10 +59,47 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
+#: The explicit conda specification beside it (written with the lock), if the project has one.
+CONDA_LOCK_FILE = "environment.lock.yml"
+
+
+def _normalise(name: str) -> str:
+    """A distribution name as pip compares them (PEP 503: ``Jinja2`` is ``jinja2``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_differences(lock: Path, installed: dict[str, str]) -> list[str]:
+    """How the installed packages differ from the pins of a pip lock file (``name==version``).
+
+    Returns one line per difference, e.g. ``numpy: locked 2.3.1, installed 2.3.2`` or
+    ``scipy: locked 1.16.0, not installed``; an empty list means the environment is exactly
+    the locked one for every locked package (a past Monte Carlo reruns exactly only then).
+    """
+    have = {_normalise(k): v for k, v in installed.items()}
+    out = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        pin = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)", line)
+        if not pin:
+            continue
+        name, version = _normalise(pin[1]), pin[2]
+        got = have.get(name)
+        if got != version:
+            out.append(
+                f"{name}: locked {version}, " + (f"installed {got}" if got else "not installed")
+            )
+    return out
+
+
 @cache
 def environment() -> dict:
-    """Python, platform, the lock file's sha256 (if any) and the full package list."""
+    """Python, platform, the lock files' sha256 (if any) and the full package list.
+
+    ``lock_differences`` lists every package whose installed version is not the locked one
+    (None without a lock file).
+    """
     lock = config.REPO_ROOT / LOCK_FILE  # (an absolute LOCK_FILE is used as it is)
+    conda = config.REPO_ROOT / CONDA_LOCK_FILE
+    packages = installed_packages()
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
@@ -70,7 +108,10 @@ def environment() -> dict:
         "executable": sys.executable,
         "lock_file": str(LOCK_FILE) if lock.is_file() else None,
         "lock_sha256": sha256_of(lock) if lock.is_file() else None,
-        "packages": installed_packages(),
+        "lock_differences": lock_differences(lock, packages) if lock.is_file() else None,
+        "conda_lock_file": str(CONDA_LOCK_FILE) if conda.is_file() else None,
+        "conda_lock_sha256": sha256_of(conda) if conda.is_file() else None,
+        "packages": packages,
     }
 
 

@@ -90,6 +90,17 @@ def kill_with_parent() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from importing `rfc3987_syntax` (~2 s of grammar building per process).
+
+    nbformat validates notebooks with jsonschema, which imports that optional package only to
+    check the ``iri`` string format, which notebook schemas do not use. Called by the kernel
+    server, its kernels and the workers only, never on import of egovlib.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def fork_is_safe() -> bool:
     """Whether kernels may be forked from a pre-warmed server.
 
@@ -169,8 +180,6 @@ class KernelServer:
     def warm_up(self) -> dict:
         """Do the imports (fork mode) and fill the parquet cache; returns time and memory."""
         t0 = time.monotonic()
-        from .batch import skip_slow_optional_imports
-
         skip_slow_optional_imports()
         import ipykernel.kernelapp  # noqa: F401
         import jupyter_client.connect  # noqa: F401
@@ -423,8 +432,6 @@ def kernel_main(cfg: dict) -> int:
     die_with_parent(int(cfg["parent"]), signal.SIGKILL)
     name_process("egov-kernel")
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
-    from .batch import skip_slow_optional_imports
-
     skip_slow_optional_imports()
     preimport(cfg["preimport"])
     run_kernel_app(cfg["connection_file"], cfg["access_log"])

@@ -248,7 +248,7 @@ class ParamSpec:
 _TYPE_WORDS = {
     "bool": "true or false",
     "str": "a text",
-    "iso3": "an ISO3 country code such as BHR",
+    "iso3": "a country: an ISO3 code such as BHR or a name such as Bahrain",
     "group": "a named group (GCC, a UN region, sub-region or income group) or a list of ISO3 codes",
     "file": "the path of an existing file (relative to the notebooks folder)",
 }
@@ -420,11 +420,9 @@ def _check_number(spec: ParamSpec, value):
 def _check_text(spec: ParamSpec, value):
     if not isinstance(value, str):
         raise _Invalid(f"{_show(value)} is not a text")
-    if spec.type == "iso3" and not re.fullmatch(r"[A-Z]{3}", value):
-        close = re.fullmatch(r"[A-Za-z]{3}", value)
-        hint = f" (did you mean {value.upper()}?)" if close else ""
-        raise _Invalid(f"{_show(value)} is not an ISO3 code{hint}")
-    return value
+    if spec.type == "iso3" and not value.strip():
+        raise _Invalid("an empty text is not a country")
+    return value  # a code or a name: `check_countries` resolves it against the country table
 
 
 def _check_group(spec: ParamSpec, value):
@@ -551,10 +549,20 @@ def _checked(schema: ParamSchema, notebook: str, name: str, value, help_text: st
 
 
 def check_countries(plan: dict[Path, dict], schema: ParamSchema, where: str) -> None:
-    """Check ISO3 codes and group names against the country table (only if any were given).
+    """Check countries and groups against the country table; countries become ISO3 codes.
 
-    Kept apart from `plan_parameters` because it loads the country table (pandas): a run
-    without country parameters does not pay for it.
+    A country parameter (``iso3`` in the schema, or a list of them) accepts a code in any case
+    or a name (``"Bahrain"``, ``"Kingdom of Bahrain"``); ``plan`` is updated in place with the
+    ISO3 codes, so a notebook always receives a code and the cache sees one value. A group
+    parameter keeps a group name as it is (reports show it), and a list of countries becomes
+    their codes. Kept apart from `plan_parameters` because it loads the country table
+    (pandas): a run without country parameters does not pay for it.
+
+    Raises
+    ------
+    SpecError
+        One line naming the parameter and the notebook, the unknown country or group, the
+        close matches and the fix.
     """
     todo = []
     for nb, values in plan.items():
@@ -564,28 +572,22 @@ def check_countries(plan: dict[Path, dict], schema: ParamSchema, where: str) -> 
                 continue
             kind = spec.items.type if spec.type == "list" and spec.items else spec.type
             if kind in ("iso3", "group"):
-                todo.append((nb.stem, name, kind, value, spec))
+                todo.append((nb, name, kind, value))
     if not todo:
         return
-    from ..countries import country_table, group_names, resolve_group
+    from ..countries import resolve_country, resolve_group
 
-    codes = set(country_table().index)
-    for notebook, name, kind, value, spec in todo:
-        if kind == "group":
-            try:
-                resolve_group(value)
-            except EgovError as exc:
-                raise SpecError(
-                    f"{where}: `{name}` ({notebook}): {str(exc).splitlines()[0]}"
-                ) from None
-            continue
-        bad = [v for v in (value if isinstance(value, list) else [value]) if v not in codes]
-        if bad:
-            raise SpecError(
-                f"{where}: `{name}` ({notebook}): unknown ISO3 code(s) {', '.join(bad)}; valid: "
-                f"{spec.describe()} (egovlib.country_table() lists them; groups: "
-                f"{', '.join(group_names()[:6])}, ...)"
-            )
+    for nb, name, kind, value in todo:
+        try:
+            if kind == "group":
+                codes = resolve_group(value)
+                plan[nb][name] = codes if isinstance(value, list) else value
+            elif isinstance(value, list):
+                plan[nb][name] = [resolve_country(v) for v in value]
+            else:
+                plan[nb][name] = resolve_country(value)
+        except EgovError as exc:
+            raise SpecError(f"{where}: `{name}` ({nb.stem}): {str(exc).splitlines()[0]}") from None
 
 
 def check_schema_covers(notebooks: list[Path], schema: ParamSchema) -> list[str]:

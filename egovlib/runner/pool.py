@@ -36,6 +36,9 @@ RUN_DIR_PREFIX = "egov-run-"
 #: Memory one notebook (kernel + worker) needs when no earlier run has measured it, in MB
 #: (the largest peak measured on the six notebooks of 2024, rounded up; see docs/runner.md).
 DEFAULT_JOB_MB = 800
+#: Memory of the kernel server (its imports, shared by every kernel it forks) when no earlier
+#: run has measured it, in MB (about 270-310 MB measured in 2024, rounded up).
+DEFAULT_SERVER_MB = 400
 #: Longest Unix-socket path (sun_path is 108 bytes on Linux, 104 on macOS).
 _SOCKET_PATH_MAX = 103
 #: What the run adds to the temporary folder's path for its longest socket
@@ -147,25 +150,33 @@ class JobPlan:
 
 
 def plan_jobs(
-    requested: int | None, n_work: int, per_job_mb: float | None, cpus: int | None = None
+    requested: int | None,
+    n_work: int,
+    per_job_mb: float | None,
+    cpus: int | None = None,
+    server_mb: float | None = None,
 ) -> JobPlan:
     """Workers for ``n_work`` notebooks: the CPUs (or ``requested``), capped by memory.
 
-    Each worker needs ``per_job_mb`` (its kernel's measured peak plus the worker; the largest
-    value recorded by earlier runs, else `DEFAULT_JOB_MB`). The cap keeps 20 % of the available
-    memory free, so `--all-years` never runs the machine out of memory.
+    Each worker needs ``per_job_mb`` (its kernel's measured growth plus the worker; the
+    largest value recorded by earlier runs, else `DEFAULT_JOB_MB`), and the kernel server needs
+    ``server_mb`` once (else `DEFAULT_SERVER_MB`). The cap keeps 20 % of the available memory
+    free, so `--all-years` never runs the machine out of memory; when it lowers the number of
+    workers (asked for or the default), the plan's note says why.
     """
     cpus = cpus or os.cpu_count() or 1
     per_job = float(per_job_mb or DEFAULT_JOB_MB)
+    server = float(DEFAULT_SERVER_MB if server_mb is None else server_mb)
     avail = memory_available_mb()
-    cap = max(1, math.floor(0.8 * avail / per_job)) if avail else cpus
+    cap = max(1, math.floor((0.8 * avail - server) / per_job)) if avail else cpus
     want = requested or cpus
     jobs = max(1, min(want, cap, max(1, n_work)))
     note = ""
-    if requested and requested > cap:
+    if want > cap and n_work > cap:
+        asked = f"--jobs {requested}" if requested else f"one notebook per CPU ({cpus})"
         note = (
-            f"--jobs {requested} lowered to {jobs}: each notebook needs about {per_job:.0f} MB "
-            f"and {avail:.0f} MB are available"
+            f"{asked} lowered to {jobs}: each notebook needs about {per_job:.0f} MB, the kernel "
+            f"server {server:.0f} MB, and {avail:.0f} MB are available"
         )
     return JobPlan(jobs, per_job, avail, note)
 

@@ -134,9 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     # Answers go to the original stdout; anything a library prints goes to the log (stderr).
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    from .batch import skip_slow_optional_imports
-
-    skip_slow_optional_imports()
+    kernels.skip_slow_optional_imports()
     import logging
 
     import nbconvert  # noqa: F401  (imported once per worker, not once per notebook)
