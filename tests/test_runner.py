@@ -1141,6 +1141,24 @@ def test_jobs_follow_the_memory_measured_by_earlier_runs(good_run, monkeypatch):
     assert plan_jobs(None, 10, per_job, cpus=8, server_mb=server).jobs == 2
 
 
+def test_manifest_of_an_older_runner_is_not_a_measurement(tmp_path):
+    """An output folder holding a manifest of an earlier runner version (``kernels`` as a
+    sentence, notebooks without memory) starts a run instead of crashing."""
+    from egovlib.runner.batch import measured_memory_mb
+
+    old = tmp_path / "2024"
+    old.mkdir()
+    (old / "manifest.json").write_text(
+        json.dumps(
+            {
+                "kernels": "reused per worker after a success",
+                "notebooks": [{"notebook": "01_data_overview", "memory_mb": "n/a"}, "odd"],
+            }
+        )
+    )
+    assert measured_memory_mb(tmp_path) == (None, None)
+
+
 def test_runner_does_not_import_the_command_line():
     """No import cycle: egovlib.runner never imports egovlib.cli or argparse."""
     code = (

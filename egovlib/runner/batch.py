@@ -268,13 +268,16 @@ def measured_memory_mb(out: Path) -> tuple[float | None, float | None]:
         m = read_manifest(m_path.parent)
         if not m:
             continue
-        k = m.get("kernels") or {}
+        # manifests of earlier versions of the runner record other shapes (e.g. "kernels" as
+        # a sentence): only the current shape is a measurement
+        k = m.get("kernels") if isinstance(m.get("kernels"), dict) else {}
         base = float(k.get("server_rss_mb") or 0)
         server = max(server, base)
         if k.get("mode") != "fork":
             base = 0.0
         for e in m.get("notebooks", []):
-            mem = e.get("memory_mb") or {}
+            mem = e.get("memory_mb") if isinstance(e, dict) else None
+            mem = mem if isinstance(mem, dict) else {}
             if mem.get("kernel_peak"):  # (a small kernel may stay below its server's RSS)
                 kernel, measured = max(kernel, float(mem["kernel_peak"]) - base), True
             if mem.get("worker_peak"):
