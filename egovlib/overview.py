@@ -157,8 +157,11 @@ def sources_table(year: int | None = None) -> pd.DataFrame:
 
 
 def available_covariates() -> list[str]:
-    """Covariates that can be loaded now: every reader variable plus derived variables whose
-    inputs exist (readers are added over time; the overview picks new ones up automatically)."""
+    """Covariates that can be loaded now.
+
+    Every reader variable plus derived variables whose inputs exist (readers are added over time;
+    the overview picks new ones up automatically).
+    """
     return list(covariate_catalogue())
 
 
@@ -334,8 +337,9 @@ def component_ranges(year: int, egdi: pd.DataFrame | None = None) -> pd.DataFram
 def egdi_departures(
     egdi: pd.DataFrame | None = None, tol: float = EGDI_TOLERANCE, up_to: int | None = None
 ) -> pd.DataFrame:
-    """Per edition (up to ``up_to``), how far the published EGDI departs from the mean of OSI,
-    HCI and TII.
+    """Per edition (up to ``up_to``), how far the published EGDI departs from its components.
+
+    The departure is from the mean of OSI, HCI and TII.
 
     Returns
     -------
@@ -549,8 +553,10 @@ def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def sources_prose(ov: Overview) -> str:
-    """Generated paragraph on the catalogue: files, publishers, what is read and what serves
-    this edition."""
+    """Generated paragraph on the catalogue.
+
+    Files, publishers, what is read and what serves this edition.
+    """
     t = ov.sources
     shown = t[t["for_edition"] != "later"]
     status = shown["status"].value_counts()
@@ -819,8 +825,9 @@ def distributions_alt(ov: Overview) -> str:
 def caveats(
     year: int, cov: Coverage | None = None, egdi: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The caveats a reader of the ``year`` edition must know, computed from the data up to
-    ``year`` (nothing published later is quoted).
+    """The caveats a reader of the ``year`` edition must know.
+
+    Computed from the data up to ``year`` (nothing published later is quoted).
 
     Returns
     -------
@@ -981,8 +988,11 @@ def caveats(
 
 
 def caveats_markdown(cav: pd.DataFrame) -> str:
-    """`caveats` as a Markdown list (one item per line: a tight list, so that each caveat is one
-    list item and not also a paragraph), those that affect the edition marked."""
+    """`caveats` as a Markdown list, those that affect the edition marked.
+
+    One item per line: a tight list, so that each caveat is one list item and not also a
+    paragraph.
+    """
     return "\n".join(
         f"- **{r['topic']}**{' (affects this edition)' if r['applies'] else ''}: {r['text']}"
         for _, r in cav.iterrows()
@@ -1000,8 +1010,9 @@ def _rule_name(lag: int, max_age) -> str:
 
 
 def vintage_table(sens: pd.DataFrame) -> pd.DataFrame:
-    """`vintage_sensitivity` as one row per covariate with a value under at least one rule, the
-    covariates whose data depend most on the rule first.
+    """`vintage_sensitivity` as one row per covariate with a value under at least one rule.
+
+    The covariates whose data depend most on the rule first.
 
     Columns: the variable's label, countries with a value and median age under the shared rule,
     countries with a value under each alternative rule, and for rules with another lag the
@@ -1029,8 +1040,10 @@ def vintage_table(sens: pd.DataFrame) -> pd.DataFrame:
 
 
 def vintage_prose(sens: pd.DataFrame, year: int) -> str:
-    """Generated paragraph: how much the covariates of edition ``year`` depend on the vintage
-    rule (shared by every report), from `egovlib.panel.vintage_sensitivity`."""
+    """Generated paragraph: how much the covariates of edition ``year`` depend on the vintage rule.
+
+    The rule is shared by every report; from `egovlib.panel.vintage_sensitivity`.
+    """
     base = sens[sens["default"]].set_index("variable")
     n = len(base)
     has = base[base["countries"] > 0]

@@ -26,8 +26,10 @@ VINTAGE_MAX_AGE = 5
 
 
 def vintage_rule_text(lag: int = VINTAGE_LAG, max_age: int | None = VINTAGE_MAX_AGE) -> str:
-    """The vintage rule in words, e.g. "latest reference year <= survey year - 1 and >= survey
-    year - 6"."""
+    """The vintage rule in words.
+
+    For example "latest reference year <= survey year - 1 and >= survey year - 6".
+    """
     return f"latest reference year <= survey year - {lag}" + (
         f" and >= survey year - {lag + max_age}" if max_age is not None else ""
     )
@@ -73,8 +75,10 @@ def not_yet_members(year: int) -> dict[str, UNAdmission]:
 
 
 def income_classification_year() -> int | None:
-    """Reference year of the World Bank income classification the country table carries (one
-    current classification, applied to every edition); None if the catalogue has none."""
+    """Reference year of the World Bank income classification the country table carries.
+
+    One current classification, applied to every edition; None if the catalogue has none.
+    """
     from .sources import load_catalogue
 
     for src in load_catalogue().values():
@@ -154,8 +158,11 @@ DERIVED = {
 
 
 def covariate_catalogue() -> dict[str, Variable]:
-    """Every covariate that can be loaded: reader variables plus the derived variables whose
-    inputs exist (a derived `Variable` has ``reader=""``; its inputs are in `DERIVED`)."""
+    """Every covariate that can be loaded.
+
+    Reader variables plus the derived variables whose inputs exist (a derived `Variable` has
+    ``reader=""``; its inputs are in `DERIVED`).
+    """
     known = variables()
     derived = {
         name: Variable(name=name, **kw)

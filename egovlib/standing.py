@@ -32,8 +32,10 @@ EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
 
 
 def egdi_source(years: Sequence[int]) -> str:
-    """The source line of a chart, naming the editions it shows ("edition 2024",
-    "editions 2022 and 2024", "editions 2003-2024")."""
+    """The source line of a chart, naming the editions it shows.
+
+    For example "edition 2024", "editions 2022 and 2024", "editions 2003-2024".
+    """
     ys = sorted({int(y) for y in years})
     if len(ys) == 1:
         return f"{EGDI_SOURCE}, edition {ys[0]}."
@@ -68,8 +70,11 @@ def _edition(egdi: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def group_label(group: str | Iterable[str]) -> str:
-    """Readable name of a group for prose: the group's name, or "the selected countries" for a
-    list of ISO3 codes (never the codes themselves)."""
+    """Readable name of a group for prose.
+
+    The group's name, or "the selected countries" for a list of ISO3 codes (never the codes
+    themselves).
+    """
     if isinstance(group, str):
         return group
     return "the selected countries"
@@ -742,8 +747,10 @@ class EditionChange:
     baseline: dict | None = None
 
     def table(self) -> pd.DataFrame:
-        """One row per term of the decomposition: component change, EGDI points, and the same
-        net of the median country's change."""
+        """One row per term of the decomposition.
+
+        Component change, EGDI points, and the same net of the median country's change.
+        """
         cols = ["term", "change", "egdi_points", "net_change", "net_egdi_points"]
         if self.status != "ok":
             return pd.DataFrame(columns=cols)
@@ -1403,8 +1410,10 @@ CLASSIFICATION_EDITION = 2020
 
 
 def group_phrase(label: str) -> str:
-    """A group's name as used in a sentence: acronyms read as "the GCC"; names ("Asia", "the
-    selected countries") are used as they are."""
+    """A group's name as used in a sentence: acronyms read as "the GCC".
+
+    Names ("Asia", "the selected countries") are used as they are.
+    """
     return f"the {label}" if label.isupper() else label
 
 
@@ -1951,8 +1960,10 @@ def readiness_display(r: pd.DataFrame) -> pd.DataFrame:
 
 
 def change_method_text(year: int) -> str:
-    """How change is measured (the appendix of notebook 02), naming only the method changes made
-    up to ``year`` (a report speaks of its own time)."""
+    """How change is measured (the appendix of notebook 02).
+
+    Naming only the method changes made up to ``year`` (a report speaks of its own time).
+    """
     known = [c for c in METHOD_CHANGES if c.edition <= year]
     by_edition: dict[int, list[str]] = {}
     for c in known:
@@ -2114,8 +2125,11 @@ def display_gaps(b: Benchmark) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ charts
 def peer_palette() -> list[str]:
-    """Colours for group members other than the focus country: the colourblind palette without
-    its reds/pinks (kept for the focus colour), grey (used for all countries) and pale yellow."""
+    """Colours for group members other than the focus country.
+
+    The colourblind palette without its reds/pinks (kept for the focus colour), grey (used for all
+    countries) and pale yellow.
+    """
     drop = {"#d55e00", "#cc78bc", "#fbafe4", "#949494", "#ece133"}
     pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex() if c.lower() not in drop]
     return [*pal, "#333333"]
@@ -2230,8 +2244,10 @@ def plot_profile(b: Benchmark) -> plt.Figure:
 
 @plots.styled
 def plot_change(b: Benchmark) -> plt.Figure | None:
-    """Bars of each index's change since the previous edition, raw and net of the median country,
-    with the rank change written beside them (None if there is no change to show)."""
+    """Bars of each index's change since the previous edition, raw and net of the median country.
+
+    With the rank change written beside them (None if there is no change to show).
+    """
     c = b.change
     if c.status != "ok":
         return None

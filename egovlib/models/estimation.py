@@ -227,8 +227,10 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
 
 
 def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit:
-    """Fit one spec on ``data`` (see `fit_specs`); never raises for data problems, which are
-    returned as a skipped `Fit` with a message."""
+    """Fit one spec on ``data`` (see `fit_specs`).
+
+    Never raises for data problems, which are returned as a skipped `Fit` with a message.
+    """
     fit = Fit(spec=spec, notes=list(spec.notes))
     refusals, warns = circularity(spec)
     fit.warnings.extend(warns)
@@ -421,8 +423,10 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 
 
 def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = None) -> None:
-    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance (95% intervals,
-    t with ``df_resid`` degrees of freedom, else normal)."""
+    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance.
+
+    95% intervals: t with ``df_resid`` degrees of freedom, else normal.
+    """
     q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
@@ -455,9 +459,12 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
 
 
 def contrast_label(variable: str, level) -> str:
-    """Label of a design column: ``"Government cloud: operational vs none"``, ``"e-ID (vs
-    none)"`` for a yes/no code, ``"Region: Asia"`` (against the largest region), ``"Log income
-    (GNI per capita)"`` for a continuous term."""
+    """Label of a design column, as shown in tables and figures.
+
+    ``"Government cloud: operational vs none"``, ``"e-ID (vs none)"`` for a yes/no code,
+    ``"Region: Asia"`` (against the largest region), ``"Log income (GNI per capita)"`` for a
+    continuous term.
+    """
     if not has_level(level):
         return term_label(variable)
     if variable in codes():

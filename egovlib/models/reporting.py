@@ -323,8 +323,11 @@ def _unadjusted_clear(row: pd.Series) -> bool:
 
 
 def answer_sentences(det: Determinants) -> list[str]:
-    """One paragraph per testable hypothesis: the contrast, its interval, the adjusted p-value,
-    the other levels, the specification curve and how sure we are (Markdown)."""
+    """One paragraph per testable hypothesis.
+
+    The contrast, its interval, the adjusted p-value, the other levels, the specification curve and
+    how sure we are (Markdown).
+    """
     method, _ = primary_family()
     y = _y(det)
     k = len(det.testable)
@@ -395,8 +398,11 @@ def _other_levels(fit: Fit, h: Hypothesis) -> str:
 
 
 def primary_view(det: Determinants) -> pd.DataFrame:
-    """The primary family as shown: contrast, estimate, interval, p and adjusted p (stars),
-    and the range of the estimate across the compared models and the specification curve."""
+    """The primary family as shown.
+
+    Contrast, estimate, interval, p and adjusted p (stars), and the range of the estimate across
+    the compared models and the specification curve.
+    """
     method, _ = primary_family()
     t = det.primary
     return pd.DataFrame(
@@ -438,8 +444,10 @@ def _codes_in_group(det: Determinants, h: Hypothesis) -> dict[float, list[str]]:
 
 
 def ceiling_sentences(det: Determinants) -> list[str]:
-    """Where the group's countries stand on each testable item, and what cross-country data
-    cannot say for those at the top code."""
+    """Where the group's countries stand on each testable item.
+
+    And what cross-country data cannot say for those at the top code.
+    """
     if not det.testable:
         return []
     out, top_any = [], False
@@ -470,8 +478,11 @@ def ceiling_sentences(det: Determinants) -> list[str]:
 
 
 def lost_text(lost: pd.DataFrame) -> str:
-    """Countries left out, grouped by what they lack: "no national AI strategy value (2):
-    Micronesia (Federated States of) and Palau; no income (GNI per capita) value (1): ..."."""
+    """Countries left out, grouped by what they lack.
+
+    For example "no national AI strategy value (2): Micronesia (Federated States of) and Palau;
+    no income (GNI per capita) value (1): ...".
+    """
     if not len(lost):
         return ""
     parts = []
@@ -733,8 +744,10 @@ def _reading(z: float) -> str:
 
 
 def residual_table(det: Determinants) -> pd.DataFrame:
-    """The group's countries: actual, predicted, standardised residual, percentile, reading;
-    countries outside the sample with the reason."""
+    """The group's countries: actual, predicted, standardised residual, percentile, reading.
+
+    Countries outside the sample with the reason.
+    """
     r = det.residuals
     inside = r[r["iso3"].isin(det.group)].copy()
     inside["reading"] = inside["z"].map(_reading)
@@ -749,8 +762,7 @@ def residual_table(det: Determinants) -> pd.DataFrame:
 
 
 def residual_prose(det: Determinants) -> str:
-    """Markdown: how to read the residuals, the group's countries, and every country beyond
-    ±2."""
+    """Markdown: how to read the residuals, the group's countries, every country beyond ±2."""
     y = _y(det)
     fit = det.bounded
     if fit is None:
@@ -853,8 +865,10 @@ def residual_alt(det: Determinants) -> str:
 
 
 def near_prose(det: Determinants) -> str:
-    """Markdown: why the composites are near-outcomes, their sample, and what their models show
-    about income."""
+    """Markdown: why the composites are near-outcomes, their sample.
+
+    And what their models show about income.
+    """
     y = _y(det)
     if det.near is None:
         return f"No near-outcome composite has data for the {det.year} edition" + (
@@ -958,8 +972,11 @@ def near_alt(det: Determinants) -> str:
 
 
 def term_sentences(fit: Fit, *, within: bool = False, unit: str = "") -> list[str]:
-    """Plain words for the main continuous terms of one fit, with the far end of the 95%
-    interval for an interval that includes zero (unadjusted: exploratory)."""
+    """Plain words for the main continuous terms of one fit.
+
+    With the far end of the 95% interval for an interval that includes zero (unadjusted:
+    exploratory).
+    """
     out = []
     unit = unit or f"on the {fit.spec.outcome.upper()}"
     for r in fit.coefs[(fit.coefs["role"] == "main") & fit.coefs["level"].isna()].itertuples():
@@ -1007,8 +1024,10 @@ def exploratory_prose(det: Determinants) -> str:
 
 
 def era_prose(det: Determinants) -> str:
-    """Markdown: the panel over the methodology era, with the correct account of what the
-    within-edition standardisation removes."""
+    """Markdown: the panel over the methodology era.
+
+    With the correct account of what the within-edition standardisation removes.
+    """
     y = _y(det)
     if det.era_fit is None:
         return det.era_note
@@ -1174,8 +1193,10 @@ def mice_prose(det: Determinants) -> str:
 
 
 def diagnostics_table(det: Determinants) -> pd.DataFrame:
-    """OLS diagnostics of the compared and near-outcome models: largest VIF, Breusch-Pagan and
-    RESET p-values, influential countries (Cook's D above 4/n)."""
+    """OLS diagnostics of the compared and near-outcome models.
+
+    Largest VIF, Breusch-Pagan and RESET p-values, influential countries (Cook's D above 4/n).
+    """
     rows = []
     for res in (det.compared, det.near):
         for f in res.ok if res is not None else []:
@@ -1394,8 +1415,10 @@ def _cap(text: str) -> str:
 
 
 def _ceiling_summary(det: Determinants) -> str:
-    """One sentence: how many of the group report the top code of each item, and what that
-    means for reading the contrasts."""
+    """One sentence: how many of the group report the top code of each item.
+
+    And what that means for reading the contrasts.
+    """
     n = len(det.group)
     sig = set(det.primary.loc[det.primary["significant"], "id"]) if len(det.primary) else set()
     bits: list[str] = []
@@ -1425,8 +1448,10 @@ def _ceiling_summary(det: Determinants) -> str:
 
 
 def source_ids(det: Determinants) -> list[str]:
-    """Catalogue file ids behind the report (EGDI files plus each covariate's reader), for
-    `egovlib.plots.finish`."""
+    """Catalogue file ids behind the report.
+
+    EGDI files plus each covariate's reader, for `egovlib.plots.finish`.
+    """
     from ..panel import DERIVED
     from ..sources import files_for_reader
     from .specs import variable_meta

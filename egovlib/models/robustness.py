@@ -274,8 +274,9 @@ def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
 
 
 def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
-    """Per hypothesis: specifications estimated, share with the default's sign, share with a
-    95% interval excluding zero on that side, and the range of the estimates.
+    """Per hypothesis: specifications estimated, share with the default's sign.
+
+    Share with a 95% interval excluding zero on that side, and the range of the estimates.
 
     Returns
     -------
@@ -323,9 +324,11 @@ def mice_check(
     imputations: int | None = None,
     burn_in: int | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Refit the headline model on every assessed country, imputing missing covariates by
-    multiple imputation by chained equations (statsmodels MICE, predictive mean matching, so
-    an imputed code is always a code some country reported), combined by Rubin's rules.
+    """Refit the headline model on every assessed country.
+
+    Imputing missing covariates by multiple imputation by chained equations (statsmodels MICE,
+    predictive mean matching, so an imputed code is always a code some country reported), combined
+    by Rubin's rules.
 
     Parameters
     ----------

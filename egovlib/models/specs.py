@@ -128,8 +128,10 @@ class Spec:
         return self.regressors + self.controls
 
     def with_(self, **changes: Any) -> Spec:
-        """A copy with some fields changed (specs are frozen); a new estimator gets its own
-        default covariance unless ``cov_type`` is given too."""
+        """A copy with some fields changed (specs are frozen).
+
+        A new estimator gets its own default covariance unless ``cov_type`` is given too.
+        """
         if "estimator" in changes and "cov_type" not in changes:
             changes["cov_type"] = ""
         return replace(self, **changes)
@@ -383,8 +385,11 @@ def effect_step(term: str) -> tuple[float, str]:
 
 
 def check_terms(spec: Spec, available: set[str] | None = None) -> None:
-    """Raise `SpecError` for a term that is neither a covariate, a log covariate, an index nor a
-    categorical column, naming the known covariates."""
+    """Raise `SpecError` for a term that is not a known column.
+
+    Known: a covariate, a log covariate, an index or a categorical column; the error names the
+    known covariates.
+    """
     meta = set(variable_meta()) if available is None else set(available)
     bad = [
         t
@@ -404,8 +409,10 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
 
 @cache
 def built_from(variable: str) -> frozenset[str]:
-    """Every covariate a composite is built from, directly or through its sub-indices
-    (`Variable.components` in the covariate catalogue; empty for an item)."""
+    """Every covariate a composite is built from, directly or through its sub-indices.
+
+    `Variable.components` in the covariate catalogue; empty for an item.
+    """
     meta = variable_meta()
     out: set[str] = set()
     todo = list(meta[variable].components) if variable in meta else []
@@ -533,8 +540,10 @@ def check_circularity(spec: Spec) -> list[str]:
 
 
 def refused_terms(outcome: str, terms: tuple[str, ...] | list[str], allow=()) -> list[str]:
-    """The terms the circularity guard refuses one by one for ``outcome`` (used to drop the
-    refused terms of a default control set, with a stated reason)."""
+    """The terms the circularity guard refuses one by one for ``outcome``.
+
+    Used to drop the refused terms of a default control set, with a stated reason.
+    """
     return [
         t
         for t in terms
