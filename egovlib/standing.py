@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -746,6 +747,21 @@ class EditionChange:
     shifts: pd.DataFrame | None = None
     baseline: dict | None = None
 
+    def measured(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``three_ways`` and ``shifts`` of a change that was computed (``status == "ok"``).
+
+        Raises
+        ------
+        ValueError
+            If nothing was computed; the error carries ``message`` (why not).
+        """
+        if self.status != "ok" or self.three_ways is None or self.shifts is None:
+            raise ValueError(
+                f"No change measured for {self.focus} in {self.year} ({self.status}): "
+                f"{self.message} Fix: check `status` before asking for the change's tables."
+            )
+        return self.three_ways, self.shifts
+
     def table(self) -> pd.DataFrame:
         """One row per term of the decomposition.
 
@@ -754,12 +770,18 @@ class EditionChange:
         cols = ["term", "change", "egdi_points", "net_change", "net_egdi_points"]
         if self.status != "ok":
             return pd.DataFrame(columns=cols)
-        tw = self.three_ways
+        tw, _ = self.measured()
+        change, points = self.component_change, self.contributions
+        if change is None or points is None:
+            raise ValueError(
+                f"EditionChange for {self.focus} in {self.year}: status ok but no "
+                "component changes. Fix: build it with `edition_change`."
+            )
         rows = [
             (
                 f"{SHORT_LABELS[c]} (change / 3)",
-                self.component_change[c],
-                self.contributions[c],
+                change[c],
+                points[c],
                 tw.loc[c, "net_change"],
                 tw.loc[c, "net_change"] * EGDI_WEIGHTS[c],
             )
@@ -1225,7 +1247,7 @@ def largest_gain(c: EditionChange) -> dict:
         ``"clear"`` (one leader on all three measures and no close second), ``"close"`` (a
         close second net of the median) or ``"disputed"`` (the measures name different leaders).
     """
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
     if not comps:
         return {"verdict": "none", "close": [], "by_net": None, "by_z": None, "by_rank": None}
@@ -1471,8 +1493,8 @@ def standing_prose(b: Benchmark) -> str:
         c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS if pd.notna(row[f"{c}_rank"])
     }
     if comp_ranks:
-        strongest = min(comp_ranks, key=comp_ranks.get)
-        weakest = max(comp_ranks, key=comp_ranks.get)
+        strongest = min(comp_ranks, key=comp_ranks.__getitem__)
+        weakest = max(comp_ranks, key=comp_ranks.__getitem__)
         text += (
             f" Among the components its best rank is in {strongest} "
             f"({ordinal(comp_ranks[strongest])}) and its worst in {weakest} "
@@ -1525,7 +1547,7 @@ def gap_prose(b: Benchmark) -> str:
 def gain_sentence(c: EditionChange, lg: dict | None = None) -> str:
     """One sentence on the largest relative gain and whether the three measures agree."""
     lg = largest_gain(c) if lg is None else lg
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     lab = SHORT_LABELS
     if lg["verdict"] == "none":
         return ""
@@ -1583,7 +1605,7 @@ def change_prose(b: Benchmark) -> str:
     if c.status != "ok":
         return c.message
     name = country_name(b.focus)
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     moved = (
         "did not change rank"
         if c.rank_change == 0
@@ -1591,8 +1613,8 @@ def change_prose(b: Benchmark) -> str:
         f"place{'s' if abs(c.rank_change) != 1 else ''}"
     )
     text = (
-        f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
-        f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}."
+        f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(int(c.rank_before))} of "
+        f"{c.n_before} to {ordinal(int(c.rank_after))} of {c.n_after}."
     )
     text = " ".join(x for x in (text, baseline_sentence(c.baseline, name)) if x)
     comps = list(EGDI_COMPONENTS)
@@ -1677,10 +1699,10 @@ def change_prose(b: Benchmark) -> str:
 
 def targets_prose(b: Benchmark) -> str:
     """Generated paragraph: how fragile the focus country's rank is and what each target takes."""
-    if b.targets is None:
+    t, m = b.targets, b.margins
+    if t is None or m is None:
         return f"{country_name(b.focus)} was not assessed in {b.year}: no targets."
     name = country_name(b.focus)
-    t, m = b.targets, b.margins
     rank = t.attrs["rank"]
     below = m[m["position"] == "below"]
     parts = []
@@ -1808,15 +1830,13 @@ def key_findings(b: Benchmark) -> list[str]:
     )
     c = b.change
     if c.status == "ok":
-        tw = c.three_ways
-        comps = [k for k in EGDI_COMPONENTS if not bool(c.shifts.loc[k, "crosses_break"])]
+        tw, sh = c.measured()
+        comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
         move = _move_phrase(c)
         if comps:
             lg = largest_gain(c)
             best = lg["by_net"]
-            common = [
-                SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(c.shifts.loc[k, "common_shift"])
-            ]
+            common = [SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(sh.loc[k, "common_shift"])]
             if tw.loc[best, "net_change"] <= 0:
                 worst = tw.loc[comps, "net_change"].astype(float).idxmin()
                 txt = (
@@ -1867,8 +1887,13 @@ def key_findings(b: Benchmark) -> list[str]:
             out.append(
                 f"It {move}; the UN changed its method in between, so only ranks are compared."
             )
-    if b.targets is not None and len(b.margins[b.margins["position"] == "below"]):
-        nb = b.margins[b.margins["position"] == "below"].iloc[0]
+    margins = b.margins
+    if (
+        b.targets is not None
+        and margins is not None
+        and len(margins[margins["position"] == "below"])
+    ):
+        nb = margins[margins["position"] == "below"].iloc[0]
         gap = -float(nb["margin"])
         tgt = b.targets[b.targets["status"] == "to reach"]
         txt = (
@@ -2112,6 +2137,11 @@ def display_profile(b: Benchmark) -> pd.DataFrame:
 
 def display_gaps(b: Benchmark) -> pd.DataFrame:
     """The gap table for display: component names in capitals, EPI marked as outside the EGDI."""
+    if b.gaps is None:
+        raise ValueError(
+            f"No frontier gaps for {b.focus} in {b.year} (not assessed). "
+            "Fix: show the gap table only when `b.gaps` is not None."
+        )
     g = b.gaps.reset_index()
     g["component"] = g["component"].str.upper()
     return g.rename(
@@ -2202,6 +2232,7 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     offsets = np.linspace(-0.27, 0.27, len(prof))
     for j, (label, row) in enumerate(prof.iterrows()):
         kind = row["kind"]
+        style: dict[str, Any]  # scatter keywords
         if kind == "focus":
             style = {"color": plots.FOCUS_COLOUR, "marker": "o", "s": 110, "zorder": 4}
         elif kind == "frontier":
@@ -2249,9 +2280,9 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     With the rank change written beside them (None if there is no change to show).
     """
     c = b.change
-    if c.status != "ok":
+    if c.status != "ok" or c.previous is None:
         return None
-    tw = c.three_ways
+    tw, sh = c.measured()
     keys = ["egdi", *EGDI_COMPONENTS]
     y = np.arange(len(keys))
     fig, ax = plt.subplots(figsize=(9, 4.6))
@@ -2263,7 +2294,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     span = max(np.nanmax(np.abs(np.r_[raw, net])), 1e-3)
     for i, k in enumerate(keys):
         rc = tw.loc[k, "rank_change"]
-        note = "method changed" if bool(c.shifts.loc[k, "crosses_break"]) else ""
+        note = "method changed" if bool(sh.loc[k, "crosses_break"]) else ""
         txt = f"rank {tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']} ({int(rc):+d})"
         ax.annotate(
             txt + (f"; {note}" if note else ""),
@@ -2288,7 +2319,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
 
 def change_figure_data(b: Benchmark) -> pd.DataFrame:
     """The table behind `plot_change`: one row per index."""
-    t = b.change.three_ways.reset_index()
+    t = b.change.measured()[0].reset_index()
     t["index"] = t["index"].map(SHORT_LABELS)
     return t
 
@@ -2296,7 +2327,7 @@ def change_figure_data(b: Benchmark) -> pd.DataFrame:
 def change_alt(b: Benchmark) -> str:
     """Alt text of `plot_change`, generated from the numbers."""
     c = b.change
-    tw = c.three_ways
+    tw, _ = c.measured()
     comps = list(EGDI_COMPONENTS)
     best = tw.loc[comps, "net_change"].idxmax()
     return (
