@@ -114,7 +114,7 @@ def proxy_scatter(
     foc = table.loc[[g for g in group if g in table.index]].sort_values("rebuilt")
     ax.scatter(foc["published"], foc["rebuilt"], s=40, color=FOCUS_COLOUR, label=group_label)
     ax.plot([0, 1], [0, 1], color=FRONTIER_COLOUR, lw=1, ls="--", label="rebuilt = published")
-    ys = np.linspace(0.05, 0.05 + 0.06 * (len(foc) - 1), len(foc)) if len(foc) else []
+    ys = np.linspace(0.05, 0.05 + 0.06 * (len(foc) - 1), len(foc)) if len(foc) else np.array([])
     for (iso, r), ly in zip(foc.iterrows(), ys, strict=True):
         ax.annotate(
             iso,
