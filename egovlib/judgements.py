@@ -23,16 +23,19 @@ import functools
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from . import config
 from .errors import SpecError
 
+if TYPE_CHECKING:  # the typeshed protocol every dataclass satisfies (no runtime import)
+    from _typeshed import DataclassInstance
+
 JUDGEMENTS_DIR = config.PACKAGE_DIR / "judgements"
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def judgement_path(name: str) -> Path:

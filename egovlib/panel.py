@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -141,7 +142,8 @@ def _mobile_broadband_per100(wide: pd.DataFrame) -> pd.Series:
 
 
 #: Variables computed from two readers' outputs (name -> (inputs, function, Variable kwargs)).
-DERIVED = {
+# name -> (inputs, function of the wide input table, `Variable` fields)
+DERIVED: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series], dict[str, Any]]] = {
     "mobile_broadband_per100": (
         ("itu_mobile_broadband_subs", "population"),
         _mobile_broadband_per100,

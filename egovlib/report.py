@@ -653,7 +653,8 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
     entries.
     """
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries, seen = [], {}
+    entries: list[GlossaryEntry] = []
+    seen: dict[str, str] = {}  # normalised term or alias -> the entry's term
     for i, e in enumerate(doc.get("terms") or []):
         where = f"{path.name}: entry {i + 1} ({(e or {}).get('term', '?')!r})"
         if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases", "since"}:
