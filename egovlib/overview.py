@@ -733,7 +733,7 @@ def coverage_alt(cov: Coverage, theme: str | None = None, group: str | None = No
             f"Best covered: {cov.ref_years.loc[hi, 'label']} ({s[hi]:.0%} of all countries); "
             f"least: {cov.ref_years.loc[lo, 'label']} ({s[lo]:.0%})"
         )
-    if group in cov.shares.columns and group != "All countries":
+    if group is not None and group in cov.shares.columns and group != "All countries":
         g = cov.shares.loc[names, group]
         name = group_phrase(group) if group != SELECTED_GROUP else "the selected countries"
         text += f"; {name}: {int((g == 1).sum())} of {len(names)} complete"

@@ -226,7 +226,7 @@ class SimilarityWeights:
     population_decades: float = 2.0
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, float] | None) -> SimilarityWeights:
+    def from_mapping(cls, m: SimilarityWeights | Mapping[str, float] | None) -> SimilarityWeights:
         """Build from a dict (notebook parameter); unknown keys are an error."""
         return _from_mapping(cls, m)
 
@@ -253,7 +253,7 @@ class PairingWeights:
     min_lead: float = MIN_LEAD
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, float] | None) -> PairingWeights:
+    def from_mapping(cls, m: PairingWeights | Mapping[str, float] | None) -> PairingWeights:
         """Build from a dict (notebook parameter); unknown keys are an error."""
         return _from_mapping(cls, m)
 
@@ -1738,7 +1738,7 @@ def plot_trajectories(
     fig, axes = plt.subplots(1, len(metrics), figsize=(11, 4.8), sharey=True)
     palette = plt.get_cmap("tab10")
     mentor = order[0]
-    colours = {mentor: FRONTIER_COLOUR}
+    colours: dict[str, str | tuple[float, float, float, float]] = {mentor: FRONTIER_COLOUR}
     for i, m in enumerate(mentees):
         colours[m] = FOCUS_COLOUR if i == 0 else palette((i + 1) % 10)
     years = sorted(tr["year"].unique())
