@@ -431,8 +431,7 @@ def data_overview(
     egdi = egdi[egdi["year"] <= int(year)].reset_index(drop=True)
     grp = group if isinstance(group, str) else [str(c).upper() for c in group]
     if focus is not None:
-        focus = str(focus).upper()
-        country_name(focus)  # raises for an unknown code
+        focus = resolve_country(focus)  # ISO3 code or name; raises for an unknown one
     return Overview(
         year=int(year),
         group=grp,
