@@ -516,16 +516,10 @@ def _group_lost(det: Determinants, lost: pd.DataFrame) -> str:
     )
 
 
-def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
-    """Regression table, one column per fitted spec: contrasts and effects with 95% intervals.
-
-    Coded items are shown as contrasts with their reference level; logged controls per doubling;
-    other continuous terms per their step (`model_specs.yml` ``steps``); region dummies as
-    "yes". No stars: the primary family's adjusted tests are in `primary_view`.
-    """
-    fits = results.ok
+def _table_rows(fits) -> list[tuple[str, str]]:
+    """The rows of `side_by_side` as (key, label): the items first, the controls last."""
     order: list[tuple[str, str]] = []
-    for role in ("main", "control"):  # the items first, the controls last
+    for role in ("main", "control"):
         for f in fits:
             for r in f.coefs[f.coefs["role"] == role].itertuples():
                 if r.variable in CATEGORICAL:
@@ -536,22 +530,36 @@ def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
                     row = (str(r.term), _continuous_label(str(r.term)))
                 if row not in order:
                     order.append(row)
+    return order
+
+
+def _table_cell(f, c: pd.DataFrame, key: str, digits: int) -> str:
+    """One fit's entry for row ``key``: the estimate with its 95% interval, "yes" or blank."""
+    if key in CATEGORICAL:
+        return "yes" if (f.coefs["variable"] == key).any() else ""
+    if key not in c.index:
+        return ""
+    r = c.loc[key]
+    mult = 1.0 if has_level(r["level"]) else effect_step(key)[0]
+    return (
+        f"{r['estimate'] * mult:+.{digits}f} "
+        f"[{r['ci_low'] * mult:.{digits}f}, {r['ci_high'] * mult:.{digits}f}]"
+    )
+
+
+def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
+    """Regression table, one column per fitted spec: contrasts and effects with 95% intervals.
+
+    Coded items are shown as contrasts with their reference level; logged controls per doubling;
+    other continuous terms per their step (`model_specs.yml` ``steps``); region dummies as
+    "yes". No stars: the primary family's adjusted tests are in `primary_view`.
+    """
+    fits = results.ok
+    order = _table_rows(fits)
     table = {}
     for f in fits:
         c = f.coefs.set_index("term")
-        col = {}
-        for key, label in order:
-            if key in CATEGORICAL:
-                col[label] = "yes" if (f.coefs["variable"] == key).any() else ""
-            elif key in c.index:
-                r = c.loc[key]
-                mult = 1.0 if has_level(r["level"]) else effect_step(key)[0]
-                col[label] = (
-                    f"{r['estimate'] * mult:+.{digits}f} "
-                    f"[{r['ci_low'] * mult:.{digits}f}, {r['ci_high'] * mult:.{digits}f}]"
-                )
-            else:
-                col[label] = ""
+        col = {label: _table_cell(f, c, key, digits) for key, label in order}
         col["Estimator"] = ESTIMATOR_LABELS[f.spec.estimator]
         col["n"] = str(f.n)
         col["Fit"] = f"{f.stats['r2_kind']} = {f.stats['r2']:.3f}"

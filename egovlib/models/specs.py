@@ -451,6 +451,27 @@ def aggregate_conflicts(spec: Spec) -> list[str]:
     return out
 
 
+def _input_of_outcome(term: str, y: str, meta: dict) -> str | None:
+    """Why ``term`` is an input of the outcome ``y`` in the UN method (rule 2), else None."""
+    base = base_variable(term)
+    if term in INDICES:
+        if term in INDEX_COMPONENTS.get(y, ()):
+            return (
+                f"{term.upper()} is a component of {y.upper()} "
+                f"({y.upper()} = mean of OSI, HCI and TII)"
+            )
+        if y in INDEX_COMPONENTS.get(term, ()):
+            return f"{term.upper()} contains {y.upper()} as one of its three components"
+        return None
+    if base in meta and y in meta[base].inputs_of:
+        return (
+            f"{term_label(base)} is an input of {y.upper()} in the UN method (it feeds "
+            + " and ".join(i.upper() for i in meta[base].inputs_of)
+            + ")"
+        )
+    return None
+
+
 def circularity(spec: Spec) -> tuple[list[str], list[str]]:
     """Apply the circularity guard and the aggregate/item guard to a spec.
 
@@ -485,25 +506,11 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
                 f"{y.upper()} is the outcome itself; it cannot explain itself (no override)."
             )
             continue
-        reason = None
-        if term in INDICES:
-            if term in INDEX_COMPONENTS.get(y, ()):
-                reason = (
-                    f"{term.upper()} is a component of {y.upper()} "
-                    f"({y.upper()} = mean of OSI, HCI and TII)"
-                )
-            elif y in INDEX_COMPONENTS.get(term, ()):
-                reason = f"{term.upper()} contains {y.upper()} as one of its three components"
-            elif {term, y} == {"osi", "epi"}:
-                warnings.append(
-                    "EPI and OSI are both scored from the UN Online Services "
-                    "Questionnaire; their association is partly shared measurement."
-                )
-        elif base in meta and y in meta[base].inputs_of:
-            reason = (
-                f"{term_label(base)} is an input of {y.upper()} in the UN method (it feeds "
-                + " and ".join(i.upper() for i in meta[base].inputs_of)
-                + ")"
+        reason = _input_of_outcome(term, y, meta)
+        if {term, y} == {"osi", "epi"}:
+            warnings.append(
+                "EPI and OSI are both scored from the UN Online Services "
+                "Questionnaire; their association is partly shared measurement."
             )
         if reason:
             if term in spec.allow_circular or base in spec.allow_circular:
