@@ -836,7 +836,19 @@ def caveats(
     egdi = load_egdi_panel() if egdi is None else egdi
     egdi = egdi[egdi["year"] <= year]
     out: list[tuple[str, bool, str]] = []
+    _caveat_relative_scores(year, egdi, out)
+    _caveat_method_changes(year, out)
+    _caveat_not_assessed(year, egdi, out)
+    _caveat_egdi_departures(year, egdi, out)
+    _caveat_anomalies(year, egdi, out)
+    _caveat_covariates(year, cov, out)
+    return pd.DataFrame(out, columns=["topic", "applies", "text"])
 
+
+def _caveat_relative_scores(
+    year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]
+) -> None:
+    """Scores are relative to the countries of each edition (ranges, min-max rescaling)."""
     rng = component_ranges(year, egdi)
     spans = [
         f"{r['index']} {r['min']:.3f} ({r['min_country']}) to {r['max']:.3f} ({r['max_country']})"
@@ -861,6 +873,9 @@ def caveats(
     )
     out.append(("Relative scoring within an edition", True, text))
 
+
+def _caveat_method_changes(year: int, out: list[tuple[str, bool, str]]) -> None:
+    """Documented methodology changes up to ``year`` and the comparisons that cross them."""
     mc = method_changes(up_to=year)
     if len(mc):
         parts = [f"{r['index']} {r['change']} ({r['edition']})" for _, r in mc.iterrows()]
@@ -875,6 +890,9 @@ def caveats(
         text += f" Comparing {year} " + "; ".join(crossings) + "."
         out.append(("Methodology changes between editions", True, text))
 
+
+def _caveat_not_assessed(year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]) -> None:
+    """UN member states not assessed (missing, not 0) and states not yet members."""
     counts = assessment_counts(egdi).set_index("year")
     row = counts.loc[year]
     if row["not_assessed"]:
@@ -901,6 +919,11 @@ def caveats(
         )
     out.append(("Countries not assessed", bool(row["not_assessed"]), text))
 
+
+def _caveat_egdi_departures(
+    year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]
+) -> None:
+    """Where the published EGDI is not the mean of its published components."""
     dep = egdi_departures(egdi).set_index("year")
     bad = dep[(dep["share_departing"] > 0.5) & (dep.index != year)]
     d = dep.loc[year]
@@ -927,6 +950,9 @@ def caveats(
         text += " Recomputing the EGDI from its components will not reproduce such editions."
     out.append(("Published EGDI vs mean of its components", bool(d["share_departing"] > 0.5), text))
 
+
+def _caveat_anomalies(year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]) -> None:
+    """Published values above 1, kept and flagged."""
     an = published_anomalies(egdi)
     if len(an):
         items = [
@@ -941,6 +967,9 @@ def caveats(
             )
         )
 
+
+def _caveat_covariates(year: int, cov: Coverage | None, out: list[tuple[str, bool, str]]) -> None:
+    """Covariates missing or dated for this edition under the vintage rule."""
     if cov is not None:
         covs = cov.ref_years[~cov.ref_years.index.isin(INDICES)]
         if covs.empty:
@@ -983,7 +1012,6 @@ def caveats(
                 else "All have data for most countries for this edition."
             )
             out.append(("Covariates missing or dated for this edition", bool(parts), text))
-    return pd.DataFrame(out, columns=["topic", "applies", "text"])
 
 
 def caveats_markdown(cav: pd.DataFrame) -> str:
