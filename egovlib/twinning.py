@@ -1479,6 +1479,19 @@ def _fmt_pop(p: float) -> str:
     return f"{p / 1e6:.1f} M" if p >= 1e5 else f"{p / 1e3:.0f} k"
 
 
+def _region_reason(sim: float, a: pd.Series) -> str:
+    """The region part of a pairing's reasons, from the region similarity ``sim``."""
+    if pd.isna(sim):
+        return "region unknown"
+    if sim == 1:
+        return f"same sub-region ({a.get('area', a['subregion'])})"
+    if sim == 0.75:
+        return f"same sub-region ({a['subregion']})"
+    if sim == 0.5:
+        return f"same region ({a['region']})"
+    return "different region"
+
+
 def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
     mentor = focus if role == "mentor" else row.iso3
     mname = country_name(mentor)
@@ -1489,17 +1502,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
             "" if row.eligible else f" (below the {pw.min_lead:g} that counts as a lead)"
         )
     a, b = context.loc[focus], context.loc[row.iso3]
-    ctx = []
-    if pd.isna(row.sim_region):
-        ctx.append("region unknown")
-    elif row.sim_region == 1:
-        ctx.append(f"same sub-region ({a.get('area', a['subregion'])})")
-    elif row.sim_region == 0.75:
-        ctx.append(f"same sub-region ({a['subregion']})")
-    elif row.sim_region == 0.5:
-        ctx.append(f"same region ({a['region']})")
-    else:
-        ctx.append("different region")
+    ctx = [_region_reason(row.sim_region, a)]
     if not pd.isna(row.sim_income):
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
         ctx.append("same income group" if row.sim_income == 1 else f"income {inc_b} vs {inc_a}")
