@@ -45,7 +45,7 @@ report: $(EDITABLE)
 
 ## The whole test suite: the unit tests (no data), then the integration tests (real data,
 ## notebooks, batch run, browser check). tests/conftest.py sets the `integration` marker.
-test: test-unit test-integration
+test: $(EDITABLE) test-unit test-integration
 
 ## Unit tests, with the data folder and the cache pointed at empty folders: proof that they
 ## need no data mirror (they run in seconds)
