@@ -13,8 +13,9 @@ from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, styled
 def shift_intervals(
     table: pd.DataFrame, focus: str, title: str, source: str, subtitle: str = ""
 ) -> plt.Figure:
-    """Rank change (dot: Monte Carlo median; bar: 5-95% of the builds; cross: the proposal as
-    specified) per country and proposal.
+    """Rank change per country and proposal.
+
+    Dot: Monte Carlo median; bar: 5-95% of the builds; cross: the proposal as specified.
 
     ``table`` has columns ``proposal, iso3, country, nominal, median, lower, upper``; country
     names are the y-axis labels (never written on the markers, never cut short).

@@ -54,8 +54,11 @@ def focus_shift(p: ProposalResult, focus: str) -> dict | None:
 
 
 def _shift_words(s: dict) -> str:
-    """ "a median of +4 places across the Monte Carlo builds (90% interval +1 to +6; +6 as
-    specified)": the expected change is the median, never the nominal build alone."""
+    """A rank change in words: the median of the Monte Carlo builds, never the nominal alone.
+
+    For example "a median of +4 places across the Monte Carlo builds (90% interval +1 to +6;
+    +6 as specified)".
+    """
     med = int(round(s["median"]))
     return (
         f"{med:+d} place{'s' if abs(med) != 1 else ''} (median of the Monte Carlo builds; 90% "
@@ -307,9 +310,10 @@ def _missing_inputs(a: Assessment) -> list[str]:
 
 
 def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
-    """How far the rebuilt HCI misses the published one for the focus country, beside the gap to
-    the HCI top ``n`` on both scales: the attribution input by input holds for the rebuilt
-    index, and is only as good as that miss is small against the costs.
+    """How far the rebuilt HCI misses the published one for the focus country.
+
+    Beside the gap to the HCI top ``n`` on both scales: the attribution input by input holds for the
+    rebuilt index, and is only as good as that miss is small against the costs.
 
     Returns
     -------
@@ -318,11 +322,11 @@ def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
         ``rebuilt_gap`` (focus minus the top-``n`` mean), ``largest_cost`` (absolute) and
         ``error_exceeds`` (the miss is larger than the largest input cost).
     """
-    gaps = _gaps(a, n)
-    if gaps is None or _missing_inputs(a):
+    gaps, recipe = _gaps(a, n), a.recipe
+    if gaps is None or recipe is None or _missing_inputs(a):
         return None
     pub = a.data.frame["hci"]
-    reb = a.recipe.scores
+    reb = recipe.scores
     if pd.isna(reb.get(a.focus)) or pd.isna(pub.get(a.focus)):
         return None
     top = [c for c in pub.sort_values(ascending=False).index[:n] if c != a.focus]
@@ -353,8 +357,10 @@ def top_inputs_tied(gaps: pd.DataFrame, check: dict | None) -> bool:
 
 
 def _rebuild_sentence(a: Assessment, check: dict) -> str:
-    """The focus country's rebuild error, said before any attribution: on its level and on its
-    gap to the top 10 (what the attribution splits)."""
+    """The focus country's rebuild error, said before any attribution.
+
+    On its level and on its gap to the top 10 (what the attribution splits).
+    """
     name = country_name(a.focus)
     size = "larger" if check["error_exceeds"] else "smaller"
     text = (
@@ -511,7 +517,7 @@ def position_text(a: Assessment, n: int = 10) -> str:
             f"about {abs(r['cost']):.3f} HCI points on the rebuilt index)"
         )
 
-    if tied:
+    if tied and check is not None:  # tied needs the rebuild check
         # the order of the first two holds only if they differ by more than the rebuild's miss
         miss = abs(check["rebuilt_gap"] - check["published_gap"])
         text += (

@@ -143,8 +143,10 @@ def _hypothesis(det: Determinants, hid: str) -> Hypothesis:
 
 
 def within_contrast(det: Determinants, hid: str):
-    """The hypothesis' contrast in the within-country (two-edition panel) check, in SD of the
-    outcome, or None where there is no such check."""
+    """The hypothesis' contrast in the within-country (two-edition panel) check.
+
+    In SD of the outcome, or None where there is no such check.
+    """
     if det.two_wave is None or not det.two_wave.ok:
         return None
     h = _hypothesis(det, hid)
@@ -152,8 +154,10 @@ def within_contrast(det: Determinants, hid: str):
 
 
 def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
-    """True if the within-country check shows the same sign with a 95% interval excluding
-    zero; False if it does not; None where there is no check."""
+    """True if the within-country check shows the same sign with a 95% interval excluding zero.
+
+    False if it does not; None where there is no check.
+    """
     k = within_contrast(det, row["id"])
     if k is None:
         return None
@@ -161,8 +165,10 @@ def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
 
 
 def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) -> list[dict]:
-    """The specification curve's control sets whose median estimate is below ``ratio`` times
-    the headline estimate, the one nearest zero first.
+    """The specification curve's control sets that shrink the headline estimate.
+
+    Those whose median estimate is below ``ratio`` times the headline estimate, the one nearest
+    zero first.
 
     Returns
     -------
@@ -194,16 +200,20 @@ def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) ->
 
 
 def report_extreme(det: Determinants, hid: str) -> float:
-    """The estimate of ``hid`` farthest from zero anywhere in the report: the compared models
-    and the specification curve (signed)."""
+    """The estimate of ``hid`` farthest from zero anywhere in the report.
+
+    The compared models and the specification curve (signed).
+    """
     lo, hi = _range(det, hid)
     return hi if abs(hi) >= abs(lo) else lo
 
 
 def null_bound_text(det: Determinants, row: pd.Series) -> str:
-    """What a null result rules out, consistently with everything the report shows: the far end
-    of the headline model's 95% interval, unless some compared model or alternative
-    specification estimates more, in which case effects of that size are not ruled out."""
+    """What a null result rules out, consistently with everything the report shows.
+
+    The far end of the headline model's 95% interval, unless some compared model or alternative
+    specification estimates more, in which case effects of that size are not ruled out.
+    """
     y = _y(det)
     far = max(abs(row["ci_low"]), abs(row["ci_high"]))
     ext = report_extreme(det, row["id"])
@@ -257,9 +267,10 @@ def certainty(det: Determinants, row: pd.Series) -> str:
 
 
 def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
-    """The clauses a significant headline must carry when other evidence in the report
-    disagrees: a control set that shrinks it, and a within-country check that does not confirm
-    it."""
+    """The clauses a significant headline must carry when other evidence in the report disagrees.
+
+    A control set that shrinks it, and a within-country check that does not confirm it.
+    """
     out = []
     bits = [
         f"to {_signed(c['median'])} with "
@@ -270,7 +281,7 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
     if bits:
         out.append("it falls (median over those specifications) " + " and ".join(bits))
     k = within_contrast(det, row["id"])
-    if k is not None and within_confirms(det, row) is False:
+    if k is not None and det.two_wave is not None and within_confirms(det, row) is False:
         eds = det.two_wave.stats["editions"]
         out.append(
             f"within countries ({eds[0]} to {eds[-1]}) it is {_signed(k.estimate)} SD of the "
@@ -280,8 +291,10 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
 
 
 def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
-    """The edition's assessed countries coded at the low level of ``h``'s contrast, highest
-    outcome first: ``iso3, country, score`` and the item's reference year ``ref_year``."""
+    """The edition's assessed countries coded at the low level of ``h``'s contrast.
+
+    Highest outcome first: ``iso3, country, score`` and the item's reference year ``ref_year``.
+    """
     d = det.data[(det.data["year"] == det.year) & (det.data[h.variable] == h.contrast[1])]
     ref = det.panel.ref_years
     years = ref.loc[ref["year"] == det.year].set_index("iso3")[h.variable]
@@ -297,8 +310,11 @@ def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
 
 
 def coded_low_sentence(det: Determinants, h: Hypothesis, *, top: int | None = None) -> str:
-    """Who the countries at the low level of a proxy item are (all of them, or the ``top``
-    scoring on the outcome), so a reader can judge what the item records."""
+    """Who the countries at the low level of a proxy item are.
+
+    All of them, or the ``top`` scoring on the outcome, so a reader can judge what the item
+    records.
+    """
     low = coded_low(det, h)
     if low.empty:
         return ""

@@ -79,8 +79,10 @@ def common_sample(
 
 
 def add_previous_outcome(data: pd.DataFrame, outcome: str, year: int) -> tuple[pd.DataFrame, str]:
-    """Add the `PREVIOUS_OUTCOME` column: each country's ``outcome`` in the edition before
-    ``year`` (published, so nothing later than ``year`` is used).
+    """Add the `PREVIOUS_OUTCOME` column.
+
+    Each country's ``outcome`` in the edition before ``year`` (published, so nothing later than
+    ``year`` is used).
 
     Left empty (with a note) when there is no earlier edition or a method change of the outcome
     lies between the two: scores across a break are not comparable.
