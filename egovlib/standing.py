@@ -1016,7 +1016,7 @@ def unusual_sentence(c: EditionChange) -> str:
     """Sentence flagging the focus country's unusually large component moves ("" if none)."""
     if c.status != "ok":
         return ""
-    tw = c.three_ways
+    tw, _ = c.measured()
     ks = unusual_moves(tw)
     if not ks:
         return ""
@@ -1593,6 +1593,27 @@ def _rank_move(tw: pd.DataFrame, k: str) -> str:
     return f"{ordinal(tw.loc[k, 'rank_before'])} → {ordinal(tw.loc[k, 'rank_after'])}"
 
 
+def _change_flags(c: EditionChange, sh: pd.DataFrame) -> list[str]:
+    """Common shifts and ceiling compression that make raw changes misleading."""
+    flags = []
+    for k in EGDI_COMPONENTS:
+        r = sh.loc[k]
+        if r["common_shift"]:
+            way = "rose" if r["share_rose"] >= r["share_fell"] else "fell"
+            share = max(r["share_rose"], r["share_fell"])
+            flags.append(
+                f"{SHORT_LABELS[k]} {way} for {share:.0%} of countries (median "
+                f"{r['median_change']:+.3f}), a common shift"
+            )
+        if r["compressed"]:
+            flags.append(
+                f"{int(r['at_ceiling_after'])} countries score {CEILING:g} or more on "
+                f"{SHORT_LABELS[k]} (against {int(r['at_ceiling_before'])} in {c.previous}): "
+                "ceiling compression, so small differences decide ranks there"
+            )
+    return flags
+
+
 def change_prose(b: Benchmark) -> str:
     """Generated paragraph on what moved the focus country since the previous edition.
 
@@ -1652,22 +1673,7 @@ def change_prose(b: Benchmark) -> str:
         f"{c.egdi_after:.4f} ({c.egdi_change:+.4f}; {tw.loc['egdi', 'net_change']:+.4f} net of "
         f"the median country's {tw.loc['egdi', 'median_change']:+.4f})."
     )
-    flags = []
-    for k in comps:
-        r = sh.loc[k]
-        if r["common_shift"]:
-            way = "rose" if r["share_rose"] >= r["share_fell"] else "fell"
-            share = max(r["share_rose"], r["share_fell"])
-            flags.append(
-                f"{SHORT_LABELS[k]} {way} for {share:.0%} of countries (median "
-                f"{r['median_change']:+.3f}), a common shift"
-            )
-        if r["compressed"]:
-            flags.append(
-                f"{int(r['at_ceiling_after'])} countries score {CEILING:g} or more on "
-                f"{SHORT_LABELS[k]} (against {int(r['at_ceiling_before'])} in {c.previous}): "
-                "ceiling compression, so small differences decide ranks there"
-            )
+    flags = _change_flags(c, sh)
     if flags:
         text += " Read the raw changes with care: " + "; ".join(flags) + "."
     if broken:
@@ -1807,6 +1813,66 @@ def _unusual_clause(tw: pd.DataFrame) -> str:
     )
 
 
+def _change_finding(c: EditionChange) -> str | None:
+    """Key finding on the change since the previous edition (None if none was measured)."""
+    if c.status != "ok":
+        return None
+    tw, sh = c.measured()
+    comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
+    move = _move_phrase(c)
+    if comps:
+        lg = largest_gain(c)
+        best = lg["by_net"]
+        common = [SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(sh.loc[k, "common_shift"])]
+        if tw.loc[best, "net_change"] <= 0:
+            worst = tw.loc[comps, "net_change"].astype(float).idxmin()
+            txt = (
+                f"It {move}; net of what moved every country it lost ground on every "
+                f"comparable component, most on {SHORT_LABELS[worst]} "
+                f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
+            )
+        elif lg["verdict"] == "close":
+            close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
+            also = [
+                f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}"
+                for k in comps
+                if k not in lg["close"] and tw.loc[k, "net_change"] > 0
+            ]
+            txt = (
+                f"It {move}; net of what moved every country, {join_names(close)} gained "
+                "about equally, so no single component explains the move"
+                + (f" ({join_names(also)} also rose)" if also else "")
+            )
+        else:
+            txt = (
+                f"It {move}; net of what moved every country, its largest gain is in "
+                f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
+                "median country"
+                + (
+                    ", on all three measures)"
+                    if lg["verdict"] == "clear"
+                    else "; other measures name another component)"
+                )
+            )
+        if common:
+            txt += (
+                f", while raw {join_names(common)} changes mostly reflect shifts shared by "
+                "most countries"
+            )
+        net = float(tw.loc["egdi", "net_change"])
+        moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
+        if moved and net and np.sign(moved) == np.sign(net):
+            txt += ". Rank and median-adjusted EGDI change agree in direction"
+        elif moved or net:
+            txt += (
+                f". Read with care: the rank moved {moved:+d} among countries in both "
+                f"editions while the EGDI net of the median country moved {net:+.3f}"
+            )
+        txt += _unusual_clause(tw)
+        return txt + "."
+    return f"It {move}; the UN changed its method in between, so only ranks are compared."
+
+
 def key_findings(b: Benchmark) -> list[str]:
     """Three to five headline sentences for notebook 02, each saying how sure we are."""
     name = country_name(b.focus)
@@ -1828,65 +1894,9 @@ def key_findings(b: Benchmark) -> list[str]:
         f"{name} ranks {ordinal(row['rank'])} of {int(row['n_assessed'])} in {b.year} "
         f"(EGDI {row['egdi']:.4f}){where}. These are the published UN ranks."
     )
-    c = b.change
-    if c.status == "ok":
-        tw, sh = c.measured()
-        comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
-        move = _move_phrase(c)
-        if comps:
-            lg = largest_gain(c)
-            best = lg["by_net"]
-            common = [SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(sh.loc[k, "common_shift"])]
-            if tw.loc[best, "net_change"] <= 0:
-                worst = tw.loc[comps, "net_change"].astype(float).idxmin()
-                txt = (
-                    f"It {move}; net of what moved every country it lost ground on every "
-                    f"comparable component, most on {SHORT_LABELS[worst]} "
-                    f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
-                )
-            elif lg["verdict"] == "close":
-                close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
-                also = [
-                    f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}"
-                    for k in comps
-                    if k not in lg["close"] and tw.loc[k, "net_change"] > 0
-                ]
-                txt = (
-                    f"It {move}; net of what moved every country, {join_names(close)} gained "
-                    "about equally, so no single component explains the move"
-                    + (f" ({join_names(also)} also rose)" if also else "")
-                )
-            else:
-                txt = (
-                    f"It {move}; net of what moved every country, its largest gain is in "
-                    f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
-                    "median country"
-                    + (
-                        ", on all three measures)"
-                        if lg["verdict"] == "clear"
-                        else "; other measures name another component)"
-                    )
-                )
-            if common:
-                txt += (
-                    f", while raw {join_names(common)} changes mostly reflect shifts shared by "
-                    "most countries"
-                )
-            net = float(tw.loc["egdi", "net_change"])
-            moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
-            if moved and net and np.sign(moved) == np.sign(net):
-                txt += ". Rank and median-adjusted EGDI change agree in direction"
-            elif moved or net:
-                txt += (
-                    f". Read with care: the rank moved {moved:+d} among countries in both "
-                    f"editions while the EGDI net of the median country moved {net:+.3f}"
-                )
-            txt += _unusual_clause(tw)
-            out.append(txt + ".")
-        else:
-            out.append(
-                f"It {move}; the UN changed its method in between, so only ranks are compared."
-            )
+    change = _change_finding(b.change)
+    if change is not None:
+        out.append(change)
     margins = b.margins
     if (
         b.targets is not None
