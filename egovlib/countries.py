@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import pandas as pd
 import pycountry
@@ -47,25 +47,30 @@ class CountryGroup:
     citation: str
 
 
-def _per_table_generation(fn: Callable[[], T]) -> Callable[[], T]:
+class _per_table_generation(Generic[T]):  # lower case: used as a decorator
     """Cache ``fn()`` (built from loaded tables) until the tables are forgotten.
 
     Keyed on `readers.registry.generation`, so the country table seen here is never older than
     the tables (after `readers.clear_memory_cache`) nor from outside `readers.fresh_tables`.
+    ``cache_clear()`` forgets the value, as `functools.cache` offers.
     """
-    memo: dict[int, T] = {}
 
-    @functools.wraps(fn)
-    def cached() -> T:
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._memo: dict[int, T] = {}
+        functools.update_wrapper(self, fn)
+
+    def __call__(self) -> T:
         gen = generation()
-        if gen not in memo:
-            value = fn()
-            memo.clear()
-            memo[gen] = value
-        return memo[gen]
+        if gen not in self._memo:
+            value = self._fn()
+            self._memo.clear()
+            self._memo[gen] = value
+        return self._memo[gen]
 
-    cached.cache_clear = memo.clear  # type: ignore[attr-defined]  # as functools.cache offers
-    return cached
+    def cache_clear(self) -> None:
+        """Forget the cached value."""
+        self._memo.clear()
 
 
 def normalise_name(name: str) -> str:

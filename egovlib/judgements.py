@@ -23,16 +23,19 @@ import functools
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from . import config
 from .errors import SpecError
 
+if TYPE_CHECKING:  # the typeshed protocol every dataclass satisfies (no runtime import)
+    from _typeshed import DataclassInstance
+
 JUDGEMENTS_DIR = config.PACKAGE_DIR / "judgements"
 
-T = TypeVar("T")
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def judgement_path(name: str) -> Path:
@@ -122,23 +125,44 @@ def _load(path: str, _mtime: int, entry_type: type[T]) -> tuple[T, ...]:
 def _coerce(value: Any, hint: Any, where: str) -> Any:
     """``value`` checked against the annotation ``hint`` (lists become tuples)."""
     origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        for a in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(value, a, where)
-            except SpecError:
-                continue
-        raise SpecError(f"{where}: {value!r} is not a {hint}. Fix: correct the value.")
+        return _coerce_union(value, hint, where)
     if origin is tuple:
         if not isinstance(value, list | tuple):
             raise SpecError(f"{where}: expected a list, got {value!r}. Fix: write `[a, b]`.")
+        args = typing.get_args(hint)
         inner = args[0] if args else Any
         return tuple(_coerce(v, inner, where) for v in value)
+    return _coerce_scalar(value, hint, where)
+
+
+def _coerce_union(value: Any, hint: Any, where: str) -> Any:
+    """``value`` as the first member of the union ``hint`` it fits (None for an Optional)."""
+    args = typing.get_args(hint)
+    if value is None and type(None) in args:
+        return None
+    for a in (a for a in args if a is not type(None)):
+        try:
+            return _coerce(value, a, where)
+        except SpecError:
+            continue
+    raise SpecError(f"{where}: {value!r} is not a {hint}. Fix: correct the value.")
+
+
+def _coerce_scalar(value: Any, hint: Any, where: str) -> Any:
+    """``value`` checked against a plain type; a YAML number may be a float or a string."""
     if hint is Any:
         return value
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is float and is_number:
+        return float(value)
+    if hint is str and is_number:
+        return str(value)
+    if isinstance(hint, type) and not isinstance(value, hint):
+        raise SpecError(
+            f"{where}: expected {hint.__name__}, got {value!r}. Fix: correct the value."
+        )
+    return value
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if hint is str and isinstance(value, int | float) and not isinstance(value, bool):

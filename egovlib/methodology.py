@@ -839,8 +839,10 @@ def _focus_range(ranks: pd.DataFrame, focus: str) -> str:
 
 
 def method_text(summary: pd.DataFrame, ranks: pd.DataFrame, focus: str, data) -> str:
-    """What the method comparison shows (the focus country's range and the group country whose
-    rank depends most on the method are said once, in the key findings).
+    """What the method comparison shows.
+
+    The focus country's range and the group country whose rank depends most on the method are
+    said once, in the key findings.
     """
     least = summary.loc[summary["mean_abs_shift"].idxmin()]
     most = summary.loc[summary["median_abs_shift"].idxmax()]
@@ -998,8 +1000,10 @@ def worst_fits(recipe, n: int = 10) -> pd.DataFrame:
 def group_rebuild_error_text(
     recipe, group: Sequence[str], group_label: str, focus: str | None = None
 ) -> str:
-    """One sentence: how far the rebuilt HCI misses the published one for the group (rebuilt
-    minus published), so a reader knows what rebuilt values can say about these countries."""
+    """One sentence: how far the rebuilt HCI misses the published one for the group.
+
+    Rebuilt minus published, so a reader knows what rebuilt values can say about these countries.
+    """
     group_label = f"the {group_label}" if group_label.isupper() else group_label
     err = recipe_table(recipe)["error"].reindex(list(group)).dropna()
     if err.empty:
@@ -1009,7 +1013,7 @@ def group_rebuild_error_text(
     rebuilt = (
         f"the {n} of the {size} countries of {group_label} that can be rebuilt" if n < size else ""
     )
-    name = country_name(focus) if focus in err.index and n > 1 else ""
+    name = country_name(focus) if focus is not None and focus in err.index and n > 1 else ""
     focus_part = f"{name} {err[focus]:+.3f}" if name else ""
     if (err < 0).all() or (err > 0).all():
         side = "too low" if (err < 0).all() else "too high"

@@ -157,8 +157,11 @@ def sources_table(year: int | None = None) -> pd.DataFrame:
 
 
 def available_covariates() -> list[str]:
-    """Covariates that can be loaded now: every reader variable plus derived variables whose
-    inputs exist (readers are added over time; the overview picks new ones up automatically)."""
+    """Covariates that can be loaded now.
+
+    Every reader variable plus derived variables whose inputs exist (readers are added over time;
+    the overview picks new ones up automatically).
+    """
     return list(covariate_catalogue())
 
 
@@ -334,8 +337,9 @@ def component_ranges(year: int, egdi: pd.DataFrame | None = None) -> pd.DataFram
 def egdi_departures(
     egdi: pd.DataFrame | None = None, tol: float = EGDI_TOLERANCE, up_to: int | None = None
 ) -> pd.DataFrame:
-    """Per edition (up to ``up_to``), how far the published EGDI departs from the mean of OSI,
-    HCI and TII.
+    """Per edition (up to ``up_to``), how far the published EGDI departs from its components.
+
+    The departure is from the mean of OSI, HCI and TII.
 
     Returns
     -------
@@ -427,8 +431,7 @@ def data_overview(
     egdi = egdi[egdi["year"] <= int(year)].reset_index(drop=True)
     grp = group if isinstance(group, str) else [str(c).upper() for c in group]
     if focus is not None:
-        focus = str(focus).upper()
-        country_name(focus)  # raises for an unknown code
+        focus = resolve_country(focus)  # ISO3 code or name; raises for an unknown one
     return Overview(
         year=int(year),
         group=grp,
@@ -549,8 +552,10 @@ def sources_compact(table: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def sources_prose(ov: Overview) -> str:
-    """Generated paragraph on the catalogue: files, publishers, what is read and what serves
-    this edition."""
+    """Generated paragraph on the catalogue.
+
+    Files, publishers, what is read and what serves this edition.
+    """
     t = ov.sources
     shown = t[t["for_edition"] != "later"]
     status = shown["status"].value_counts()
@@ -727,7 +732,7 @@ def coverage_alt(cov: Coverage, theme: str | None = None, group: str | None = No
             f"Best covered: {cov.ref_years.loc[hi, 'label']} ({s[hi]:.0%} of all countries); "
             f"least: {cov.ref_years.loc[lo, 'label']} ({s[lo]:.0%})"
         )
-    if group in cov.shares.columns and group != "All countries":
+    if group is not None and group in cov.shares.columns and group != "All countries":
         g = cov.shares.loc[names, group]
         name = group_phrase(group) if group != SELECTED_GROUP else "the selected countries"
         text += f"; {name}: {int((g == 1).sum())} of {len(names)} complete"
@@ -819,8 +824,9 @@ def distributions_alt(ov: Overview) -> str:
 def caveats(
     year: int, cov: Coverage | None = None, egdi: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The caveats a reader of the ``year`` edition must know, computed from the data up to
-    ``year`` (nothing published later is quoted).
+    """The caveats a reader of the ``year`` edition must know.
+
+    Computed from the data up to ``year`` (nothing published later is quoted).
 
     Returns
     -------
@@ -830,7 +836,19 @@ def caveats(
     egdi = load_egdi_panel() if egdi is None else egdi
     egdi = egdi[egdi["year"] <= year]
     out: list[tuple[str, bool, str]] = []
+    _caveat_relative_scores(year, egdi, out)
+    _caveat_method_changes(year, out)
+    _caveat_not_assessed(year, egdi, out)
+    _caveat_egdi_departures(year, egdi, out)
+    _caveat_anomalies(year, egdi, out)
+    _caveat_covariates(year, cov, out)
+    return pd.DataFrame(out, columns=["topic", "applies", "text"])
 
+
+def _caveat_relative_scores(
+    year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]
+) -> None:
+    """Scores are relative to the countries of each edition (ranges, min-max rescaling)."""
     rng = component_ranges(year, egdi)
     spans = [
         f"{r['index']} {r['min']:.3f} ({r['min_country']}) to {r['max']:.3f} ({r['max_country']})"
@@ -855,6 +873,9 @@ def caveats(
     )
     out.append(("Relative scoring within an edition", True, text))
 
+
+def _caveat_method_changes(year: int, out: list[tuple[str, bool, str]]) -> None:
+    """Documented methodology changes up to ``year`` and the comparisons that cross them."""
     mc = method_changes(up_to=year)
     if len(mc):
         parts = [f"{r['index']} {r['change']} ({r['edition']})" for _, r in mc.iterrows()]
@@ -869,6 +890,9 @@ def caveats(
         text += f" Comparing {year} " + "; ".join(crossings) + "."
         out.append(("Methodology changes between editions", True, text))
 
+
+def _caveat_not_assessed(year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]) -> None:
+    """UN member states not assessed (missing, not 0) and states not yet members."""
     counts = assessment_counts(egdi).set_index("year")
     row = counts.loc[year]
     if row["not_assessed"]:
@@ -895,6 +919,11 @@ def caveats(
         )
     out.append(("Countries not assessed", bool(row["not_assessed"]), text))
 
+
+def _caveat_egdi_departures(
+    year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]
+) -> None:
+    """Where the published EGDI is not the mean of its published components."""
     dep = egdi_departures(egdi).set_index("year")
     bad = dep[(dep["share_departing"] > 0.5) & (dep.index != year)]
     d = dep.loc[year]
@@ -921,6 +950,9 @@ def caveats(
         text += " Recomputing the EGDI from its components will not reproduce such editions."
     out.append(("Published EGDI vs mean of its components", bool(d["share_departing"] > 0.5), text))
 
+
+def _caveat_anomalies(year: int, egdi: pd.DataFrame, out: list[tuple[str, bool, str]]) -> None:
+    """Published values above 1, kept and flagged."""
     an = published_anomalies(egdi)
     if len(an):
         items = [
@@ -935,6 +967,9 @@ def caveats(
             )
         )
 
+
+def _caveat_covariates(year: int, cov: Coverage | None, out: list[tuple[str, bool, str]]) -> None:
+    """Covariates missing or dated for this edition under the vintage rule."""
     if cov is not None:
         covs = cov.ref_years[~cov.ref_years.index.isin(INDICES)]
         if covs.empty:
@@ -977,12 +1012,14 @@ def caveats(
                 else "All have data for most countries for this edition."
             )
             out.append(("Covariates missing or dated for this edition", bool(parts), text))
-    return pd.DataFrame(out, columns=["topic", "applies", "text"])
 
 
 def caveats_markdown(cav: pd.DataFrame) -> str:
-    """`caveats` as a Markdown list (one item per line: a tight list, so that each caveat is one
-    list item and not also a paragraph), those that affect the edition marked."""
+    """`caveats` as a Markdown list, those that affect the edition marked.
+
+    One item per line: a tight list, so that each caveat is one list item and not also a
+    paragraph.
+    """
     return "\n".join(
         f"- **{r['topic']}**{' (affects this edition)' if r['applies'] else ''}: {r['text']}"
         for _, r in cav.iterrows()
@@ -1000,8 +1037,9 @@ def _rule_name(lag: int, max_age) -> str:
 
 
 def vintage_table(sens: pd.DataFrame) -> pd.DataFrame:
-    """`vintage_sensitivity` as one row per covariate with a value under at least one rule, the
-    covariates whose data depend most on the rule first.
+    """`vintage_sensitivity` as one row per covariate with a value under at least one rule.
+
+    The covariates whose data depend most on the rule first.
 
     Columns: the variable's label, countries with a value and median age under the shared rule,
     countries with a value under each alternative rule, and for rules with another lag the
@@ -1029,8 +1067,10 @@ def vintage_table(sens: pd.DataFrame) -> pd.DataFrame:
 
 
 def vintage_prose(sens: pd.DataFrame, year: int) -> str:
-    """Generated paragraph: how much the covariates of edition ``year`` depend on the vintage
-    rule (shared by every report), from `egovlib.panel.vintage_sensitivity`."""
+    """Generated paragraph: how much the covariates of edition ``year`` depend on the vintage rule.
+
+    The rule is shared by every report; from `egovlib.panel.vintage_sensitivity`.
+    """
     base = sens[sens["default"]].set_index("variable")
     n = len(base)
     has = base[base["countries"] > 0]

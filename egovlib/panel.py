@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -26,8 +27,10 @@ VINTAGE_MAX_AGE = 5
 
 
 def vintage_rule_text(lag: int = VINTAGE_LAG, max_age: int | None = VINTAGE_MAX_AGE) -> str:
-    """The vintage rule in words, e.g. "latest reference year <= survey year - 1 and >= survey
-    year - 6"."""
+    """The vintage rule in words.
+
+    For example "latest reference year <= survey year - 1 and >= survey year - 6".
+    """
     return f"latest reference year <= survey year - {lag}" + (
         f" and >= survey year - {lag + max_age}" if max_age is not None else ""
     )
@@ -73,8 +76,10 @@ def not_yet_members(year: int) -> dict[str, UNAdmission]:
 
 
 def income_classification_year() -> int | None:
-    """Reference year of the World Bank income classification the country table carries (one
-    current classification, applied to every edition); None if the catalogue has none."""
+    """Reference year of the World Bank income classification the country table carries.
+
+    One current classification, applied to every edition; None if the catalogue has none.
+    """
     from .sources import load_catalogue
 
     for src in load_catalogue().values():
@@ -137,7 +142,8 @@ def _mobile_broadband_per100(wide: pd.DataFrame) -> pd.Series:
 
 
 #: Variables computed from two readers' outputs (name -> (inputs, function, Variable kwargs)).
-DERIVED = {
+# name -> (inputs, function of the wide input table, `Variable` fields)
+DERIVED: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series], dict[str, Any]]] = {
     "mobile_broadband_per100": (
         ("itu_mobile_broadband_subs", "population"),
         _mobile_broadband_per100,
@@ -154,8 +160,11 @@ DERIVED = {
 
 
 def covariate_catalogue() -> dict[str, Variable]:
-    """Every covariate that can be loaded: reader variables plus the derived variables whose
-    inputs exist (a derived `Variable` has ``reader=""``; its inputs are in `DERIVED`)."""
+    """Every covariate that can be loaded.
+
+    Reader variables plus the derived variables whose inputs exist (a derived `Variable` has
+    ``reader=""``; its inputs are in `DERIVED`).
+    """
     known = variables()
     derived = {
         name: Variable(name=name, **kw)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import weakref
 from collections.abc import Iterable, Iterator
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.rcsetup import cycler  # validated cycler, typed (matplotlib.cycler is not)
 
 from .sources import load_catalogue
 
@@ -38,7 +40,7 @@ STYLE_RC = {
 def style_rc() -> dict:
     """The full set of matplotlib settings of the project style (seaborn theme + `STYLE_RC`)."""
     rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook")}
-    rc["axes.prop_cycle"] = mpl.cycler(color=sns.color_palette(PALETTE))
+    rc["axes.prop_cycle"] = cycler(color=sns.color_palette(PALETTE))
     return {**rc, **STYLE_RC}
 
 
@@ -147,13 +149,17 @@ def finish(
         wrap=True,
     )
     fig.tight_layout(rect=(0, 0.32 / height, 1, 1 - top_inches / height))
-    fig.egov_source = text  # repeated as HTML text under the image by `report.show_figure`
+    _SOURCES[fig] = text  # repeated as HTML text under the image by `report.show_figure`
     return fig
+
+
+# The source line of each finished figure (weak keys: a closed figure takes its line with it).
+_SOURCES: weakref.WeakKeyDictionary[plt.Figure, str] = weakref.WeakKeyDictionary()
 
 
 def figure_source(fig: plt.Figure) -> str | None:
     """The source line `finish` drew on ``fig`` (None if the figure was not finished)."""
-    return getattr(fig, "egov_source", None)
+    return _SOURCES.get(fig)
 
 
 def mark_breaks(

@@ -1,5 +1,8 @@
-"""The report API: the only module that displays (key findings, prose, tables, figures, end
-matter), with the metadata the HTML export turns into downloads, an XLSX and a glossary."""
+"""The report API: the only module that displays.
+
+Key findings, prose, tables, figures and end matter, with the metadata the HTML export turns into
+downloads, an XLSX and a glossary.
+"""
 
 from __future__ import annotations
 
@@ -176,8 +179,11 @@ _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def header_label(name, labels: Mapping[str, str] | None = None):
-    """Reader-facing header for a column name: ``labels`` first, then `COLUMN_LABELS`, then
-    snake_case turned into words (``d_osi`` -> "Δ OSI"). Headers already in words are kept."""
+    """Reader-facing header for a column name.
+
+    ``labels`` first, then `COLUMN_LABELS`, then snake_case turned into words (``d_osi`` -> "Δ
+    OSI"). Headers already in words are kept.
+    """
     if labels and name in labels:
         return labels[name]
     if not isinstance(name, str) or not _IDENT.match(name):
@@ -221,8 +227,11 @@ def join_names(names: Sequence[str]) -> str:
 
 
 def signed_format(digits: int):
-    """Formatter for `show_table` and prose: a signed number with ``digits`` decimals, without a
-    sign when it rounds to zero ("0.0000", not "-0.0000"); a missing value is "–"."""
+    """Formatter for `show_table` and prose.
+
+    A signed number with ``digits`` decimals, without a sign when it rounds to zero ("0.0000", not
+    "-0.0000"); a missing value is "–".
+    """
 
     def fmt(v: float) -> str:
         if v is None or not np.isfinite(v):
@@ -307,8 +316,10 @@ _HARMFUL_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file):", re
 
 
 def escape_markdown(text: str) -> str:
-    """Markdown whose HTML is shown as text, not run: ``<`` and ``&`` are escaped (outside code,
-    where Markdown escapes them itself) and links to ``javascript:`` and similar go nowhere.
+    """Markdown whose HTML is shown as text, not run.
+
+    ``<`` and ``&`` are escaped (outside code, where Markdown escapes them itself) and links to
+    ``javascript:`` and similar go nowhere.
 
     Generated prose interpolates data strings (country names, variant labels); escaping the
     whole text means none of them can inject markup into a report.
@@ -636,10 +647,14 @@ class GlossaryEntry:
 
 @cache
 def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
-    """The glossary (`egovlib/glossary.yml`), checked: every entry has a term and a definition,
-    only known keys, and no term or alias names two entries."""
+    """The glossary (`egovlib/glossary.yml`), checked.
+
+    Every entry has a term and a definition, only known keys, and no term or alias names two
+    entries.
+    """
     doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries, seen = [], {}
+    entries: list[GlossaryEntry] = []
+    seen: dict[str, str] = {}  # normalised term or alias -> the entry's term
     for i, e in enumerate(doc.get("terms") or []):
         where = f"{path.name}: entry {i + 1} ({(e or {}).get('term', '?')!r})"
         if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases", "since"}:
@@ -752,8 +767,9 @@ def end_matter_markdown(
     citation: ReportCitation | None = None,
     edition: int | None = None,
 ) -> str:
-    """The end of a report: glossary of the terms in ``text``, data sources with their licences,
-    and how to cite the report (Markdown; every catalogue string escaped).
+    """The end of a report: glossary, data sources with their licences, how to cite it.
+
+    Markdown; the glossary has the terms in ``text``; every catalogue string is escaped.
 
     With ``edition`` (default: the citation's), files whose reference years all come after it
     are not listed as sources (loading the EGDI panel reads every edition's file, but a report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -32,8 +33,10 @@ EGDI_SOURCE = "Source: UN DESA, E-Government Survey (EGDI, OSI, HCI, TII, EPI)"
 
 
 def egdi_source(years: Sequence[int]) -> str:
-    """The source line of a chart, naming the editions it shows ("edition 2024",
-    "editions 2022 and 2024", "editions 2003-2024")."""
+    """The source line of a chart, naming the editions it shows.
+
+    For example "edition 2024", "editions 2022 and 2024", "editions 2003-2024".
+    """
     ys = sorted({int(y) for y in years})
     if len(ys) == 1:
         return f"{EGDI_SOURCE}, edition {ys[0]}."
@@ -68,8 +71,11 @@ def _edition(egdi: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def group_label(group: str | Iterable[str]) -> str:
-    """Readable name of a group for prose: the group's name, or "the selected countries" for a
-    list of ISO3 codes (never the codes themselves)."""
+    """Readable name of a group for prose.
+
+    The group's name, or "the selected countries" for a list of ISO3 codes (never the codes
+    themselves).
+    """
     if isinstance(group, str):
         return group
     return "the selected countries"
@@ -741,18 +747,41 @@ class EditionChange:
     shifts: pd.DataFrame | None = None
     baseline: dict | None = None
 
+    def measured(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``three_ways`` and ``shifts`` of a change that was computed (``status == "ok"``).
+
+        Raises
+        ------
+        ValueError
+            If nothing was computed; the error carries ``message`` (why not).
+        """
+        if self.status != "ok" or self.three_ways is None or self.shifts is None:
+            raise ValueError(
+                f"No change measured for {self.focus} in {self.year} ({self.status}): "
+                f"{self.message} Fix: check `status` before asking for the change's tables."
+            )
+        return self.three_ways, self.shifts
+
     def table(self) -> pd.DataFrame:
-        """One row per term of the decomposition: component change, EGDI points, and the same
-        net of the median country's change."""
+        """One row per term of the decomposition.
+
+        Component change, EGDI points, and the same net of the median country's change.
+        """
         cols = ["term", "change", "egdi_points", "net_change", "net_egdi_points"]
         if self.status != "ok":
             return pd.DataFrame(columns=cols)
-        tw = self.three_ways
+        tw, _ = self.measured()
+        change, points = self.component_change, self.contributions
+        if change is None or points is None:
+            raise ValueError(
+                f"EditionChange for {self.focus} in {self.year}: status ok but no "
+                "component changes. Fix: build it with `edition_change`."
+            )
         rows = [
             (
                 f"{SHORT_LABELS[c]} (change / 3)",
-                self.component_change[c],
-                self.contributions[c],
+                change[c],
+                points[c],
                 tw.loc[c, "net_change"],
                 tw.loc[c, "net_change"] * EGDI_WEIGHTS[c],
             )
@@ -987,7 +1016,7 @@ def unusual_sentence(c: EditionChange) -> str:
     """Sentence flagging the focus country's unusually large component moves ("" if none)."""
     if c.status != "ok":
         return ""
-    tw = c.three_ways
+    tw, _ = c.measured()
     ks = unusual_moves(tw)
     if not ks:
         return ""
@@ -1218,7 +1247,7 @@ def largest_gain(c: EditionChange) -> dict:
         ``"clear"`` (one leader on all three measures and no close second), ``"close"`` (a
         close second net of the median) or ``"disputed"`` (the measures name different leaders).
     """
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
     if not comps:
         return {"verdict": "none", "close": [], "by_net": None, "by_z": None, "by_rank": None}
@@ -1403,8 +1432,10 @@ CLASSIFICATION_EDITION = 2020
 
 
 def group_phrase(label: str) -> str:
-    """A group's name as used in a sentence: acronyms read as "the GCC"; names ("Asia", "the
-    selected countries") are used as they are."""
+    """A group's name as used in a sentence: acronyms read as "the GCC".
+
+    Names ("Asia", "the selected countries") are used as they are.
+    """
     return f"the {label}" if label.isupper() else label
 
 
@@ -1462,8 +1493,8 @@ def standing_prose(b: Benchmark) -> str:
         c.upper(): int(row[f"{c}_rank"]) for c in EGDI_COMPONENTS if pd.notna(row[f"{c}_rank"])
     }
     if comp_ranks:
-        strongest = min(comp_ranks, key=comp_ranks.get)
-        weakest = max(comp_ranks, key=comp_ranks.get)
+        strongest = min(comp_ranks, key=comp_ranks.__getitem__)
+        weakest = max(comp_ranks, key=comp_ranks.__getitem__)
         text += (
             f" Among the components its best rank is in {strongest} "
             f"({ordinal(comp_ranks[strongest])}) and its worst in {weakest} "
@@ -1516,7 +1547,7 @@ def gap_prose(b: Benchmark) -> str:
 def gain_sentence(c: EditionChange, lg: dict | None = None) -> str:
     """One sentence on the largest relative gain and whether the three measures agree."""
     lg = largest_gain(c) if lg is None else lg
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     lab = SHORT_LABELS
     if lg["verdict"] == "none":
         return ""
@@ -1562,6 +1593,27 @@ def _rank_move(tw: pd.DataFrame, k: str) -> str:
     return f"{ordinal(tw.loc[k, 'rank_before'])} → {ordinal(tw.loc[k, 'rank_after'])}"
 
 
+def _change_flags(c: EditionChange, sh: pd.DataFrame) -> list[str]:
+    """Common shifts and ceiling compression that make raw changes misleading."""
+    flags = []
+    for k in EGDI_COMPONENTS:
+        r = sh.loc[k]
+        if r["common_shift"]:
+            way = "rose" if r["share_rose"] >= r["share_fell"] else "fell"
+            share = max(r["share_rose"], r["share_fell"])
+            flags.append(
+                f"{SHORT_LABELS[k]} {way} for {share:.0%} of countries (median "
+                f"{r['median_change']:+.3f}), a common shift"
+            )
+        if r["compressed"]:
+            flags.append(
+                f"{int(r['at_ceiling_after'])} countries score {CEILING:g} or more on "
+                f"{SHORT_LABELS[k]} (against {int(r['at_ceiling_before'])} in {c.previous}): "
+                "ceiling compression, so small differences decide ranks there"
+            )
+    return flags
+
+
 def change_prose(b: Benchmark) -> str:
     """Generated paragraph on what moved the focus country since the previous edition.
 
@@ -1574,7 +1626,7 @@ def change_prose(b: Benchmark) -> str:
     if c.status != "ok":
         return c.message
     name = country_name(b.focus)
-    tw, sh = c.three_ways, c.shifts
+    tw, sh = c.measured()
     moved = (
         "did not change rank"
         if c.rank_change == 0
@@ -1582,8 +1634,8 @@ def change_prose(b: Benchmark) -> str:
         f"place{'s' if abs(c.rank_change) != 1 else ''}"
     )
     text = (
-        f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(c.rank_before)} of "
-        f"{c.n_before} to {ordinal(c.rank_after)} of {c.n_after}."
+        f"Between {c.previous} and {c.year} {name} {moved}, from {ordinal(int(c.rank_before))} of "
+        f"{c.n_before} to {ordinal(int(c.rank_after))} of {c.n_after}."
     )
     text = " ".join(x for x in (text, baseline_sentence(c.baseline, name)) if x)
     comps = list(EGDI_COMPONENTS)
@@ -1621,22 +1673,7 @@ def change_prose(b: Benchmark) -> str:
         f"{c.egdi_after:.4f} ({c.egdi_change:+.4f}; {tw.loc['egdi', 'net_change']:+.4f} net of "
         f"the median country's {tw.loc['egdi', 'median_change']:+.4f})."
     )
-    flags = []
-    for k in comps:
-        r = sh.loc[k]
-        if r["common_shift"]:
-            way = "rose" if r["share_rose"] >= r["share_fell"] else "fell"
-            share = max(r["share_rose"], r["share_fell"])
-            flags.append(
-                f"{SHORT_LABELS[k]} {way} for {share:.0%} of countries (median "
-                f"{r['median_change']:+.3f}), a common shift"
-            )
-        if r["compressed"]:
-            flags.append(
-                f"{int(r['at_ceiling_after'])} countries score {CEILING:g} or more on "
-                f"{SHORT_LABELS[k]} (against {int(r['at_ceiling_before'])} in {c.previous}): "
-                "ceiling compression, so small differences decide ranks there"
-            )
+    flags = _change_flags(c, sh)
     if flags:
         text += " Read the raw changes with care: " + "; ".join(flags) + "."
     if broken:
@@ -1668,10 +1705,10 @@ def change_prose(b: Benchmark) -> str:
 
 def targets_prose(b: Benchmark) -> str:
     """Generated paragraph: how fragile the focus country's rank is and what each target takes."""
-    if b.targets is None:
+    t, m = b.targets, b.margins
+    if t is None or m is None:
         return f"{country_name(b.focus)} was not assessed in {b.year}: no targets."
     name = country_name(b.focus)
-    t, m = b.targets, b.margins
     rank = t.attrs["rank"]
     below = m[m["position"] == "below"]
     parts = []
@@ -1776,6 +1813,66 @@ def _unusual_clause(tw: pd.DataFrame) -> str:
     )
 
 
+def _change_finding(c: EditionChange) -> str | None:
+    """Key finding on the change since the previous edition (None if none was measured)."""
+    if c.status != "ok":
+        return None
+    tw, sh = c.measured()
+    comps = [k for k in EGDI_COMPONENTS if not bool(sh.loc[k, "crosses_break"])]
+    move = _move_phrase(c)
+    if comps:
+        lg = largest_gain(c)
+        best = lg["by_net"]
+        common = [SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(sh.loc[k, "common_shift"])]
+        if tw.loc[best, "net_change"] <= 0:
+            worst = tw.loc[comps, "net_change"].astype(float).idxmin()
+            txt = (
+                f"It {move}; net of what moved every country it lost ground on every "
+                f"comparable component, most on {SHORT_LABELS[worst]} "
+                f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
+            )
+        elif lg["verdict"] == "close":
+            close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
+            also = [
+                f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}"
+                for k in comps
+                if k not in lg["close"] and tw.loc[k, "net_change"] > 0
+            ]
+            txt = (
+                f"It {move}; net of what moved every country, {join_names(close)} gained "
+                "about equally, so no single component explains the move"
+                + (f" ({join_names(also)} also rose)" if also else "")
+            )
+        else:
+            txt = (
+                f"It {move}; net of what moved every country, its largest gain is in "
+                f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
+                "median country"
+                + (
+                    ", on all three measures)"
+                    if lg["verdict"] == "clear"
+                    else "; other measures name another component)"
+                )
+            )
+        if common:
+            txt += (
+                f", while raw {join_names(common)} changes mostly reflect shifts shared by "
+                "most countries"
+            )
+        net = float(tw.loc["egdi", "net_change"])
+        moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
+        if moved and net and np.sign(moved) == np.sign(net):
+            txt += ". Rank and median-adjusted EGDI change agree in direction"
+        elif moved or net:
+            txt += (
+                f". Read with care: the rank moved {moved:+d} among countries in both "
+                f"editions while the EGDI net of the median country moved {net:+.3f}"
+            )
+        txt += _unusual_clause(tw)
+        return txt + "."
+    return f"It {move}; the UN changed its method in between, so only ranks are compared."
+
+
 def key_findings(b: Benchmark) -> list[str]:
     """Three to five headline sentences for notebook 02, each saying how sure we are."""
     name = country_name(b.focus)
@@ -1797,69 +1894,16 @@ def key_findings(b: Benchmark) -> list[str]:
         f"{name} ranks {ordinal(row['rank'])} of {int(row['n_assessed'])} in {b.year} "
         f"(EGDI {row['egdi']:.4f}){where}. These are the published UN ranks."
     )
-    c = b.change
-    if c.status == "ok":
-        tw = c.three_ways
-        comps = [k for k in EGDI_COMPONENTS if not bool(c.shifts.loc[k, "crosses_break"])]
-        move = _move_phrase(c)
-        if comps:
-            lg = largest_gain(c)
-            best = lg["by_net"]
-            common = [
-                SHORT_LABELS[k] for k in EGDI_COMPONENTS if bool(c.shifts.loc[k, "common_shift"])
-            ]
-            if tw.loc[best, "net_change"] <= 0:
-                worst = tw.loc[comps, "net_change"].astype(float).idxmin()
-                txt = (
-                    f"It {move}; net of what moved every country it lost ground on every "
-                    f"comparable component, most on {SHORT_LABELS[worst]} "
-                    f"({tw.loc[worst, 'net_change']:+.3f} against the median country)"
-                )
-            elif lg["verdict"] == "close":
-                close = [f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}" for k in lg["close"]]
-                also = [
-                    f"{SHORT_LABELS[k]} {tw.loc[k, 'net_change']:+.3f}"
-                    for k in comps
-                    if k not in lg["close"] and tw.loc[k, "net_change"] > 0
-                ]
-                txt = (
-                    f"It {move}; net of what moved every country, {join_names(close)} gained "
-                    "about equally, so no single component explains the move"
-                    + (f" ({join_names(also)} also rose)" if also else "")
-                )
-            else:
-                txt = (
-                    f"It {move}; net of what moved every country, its largest gain is in "
-                    f"{SHORT_LABELS[best]} ({tw.loc[best, 'net_change']:+.3f} against the "
-                    "median country"
-                    + (
-                        ", on all three measures)"
-                        if lg["verdict"] == "clear"
-                        else "; other measures name another component)"
-                    )
-                )
-            if common:
-                txt += (
-                    f", while raw {join_names(common)} changes mostly reflect shifts shared by "
-                    "most countries"
-                )
-            net = float(tw.loc["egdi", "net_change"])
-            moved = int(tw.loc["egdi", "rank_change"]) if pd.notna(c.rank_change) else 0
-            if moved and net and np.sign(moved) == np.sign(net):
-                txt += ". Rank and median-adjusted EGDI change agree in direction"
-            elif moved or net:
-                txt += (
-                    f". Read with care: the rank moved {moved:+d} among countries in both "
-                    f"editions while the EGDI net of the median country moved {net:+.3f}"
-                )
-            txt += _unusual_clause(tw)
-            out.append(txt + ".")
-        else:
-            out.append(
-                f"It {move}; the UN changed its method in between, so only ranks are compared."
-            )
-    if b.targets is not None and len(b.margins[b.margins["position"] == "below"]):
-        nb = b.margins[b.margins["position"] == "below"].iloc[0]
+    change = _change_finding(b.change)
+    if change is not None:
+        out.append(change)
+    margins = b.margins
+    if (
+        b.targets is not None
+        and margins is not None
+        and len(margins[margins["position"] == "below"])
+    ):
+        nb = margins[margins["position"] == "below"].iloc[0]
         gap = -float(nb["margin"])
         tgt = b.targets[b.targets["status"] == "to reach"]
         txt = (
@@ -1951,8 +1995,10 @@ def readiness_display(r: pd.DataFrame) -> pd.DataFrame:
 
 
 def change_method_text(year: int) -> str:
-    """How change is measured (the appendix of notebook 02), naming only the method changes made
-    up to ``year`` (a report speaks of its own time)."""
+    """How change is measured (the appendix of notebook 02).
+
+    Naming only the method changes made up to ``year`` (a report speaks of its own time).
+    """
     known = [c for c in METHOD_CHANGES if c.edition <= year]
     by_edition: dict[int, list[str]] = {}
     for c in known:
@@ -2101,6 +2147,11 @@ def display_profile(b: Benchmark) -> pd.DataFrame:
 
 def display_gaps(b: Benchmark) -> pd.DataFrame:
     """The gap table for display: component names in capitals, EPI marked as outside the EGDI."""
+    if b.gaps is None:
+        raise ValueError(
+            f"No frontier gaps for {b.focus} in {b.year} (not assessed). "
+            "Fix: show the gap table only when `b.gaps` is not None."
+        )
     g = b.gaps.reset_index()
     g["component"] = g["component"].str.upper()
     return g.rename(
@@ -2114,8 +2165,11 @@ def display_gaps(b: Benchmark) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------ charts
 def peer_palette() -> list[str]:
-    """Colours for group members other than the focus country: the colourblind palette without
-    its reds/pinks (kept for the focus colour), grey (used for all countries) and pale yellow."""
+    """Colours for group members other than the focus country.
+
+    The colourblind palette without its reds/pinks (kept for the focus colour), grey (used for all
+    countries) and pale yellow.
+    """
     drop = {"#d55e00", "#cc78bc", "#fbafe4", "#949494", "#ece133"}
     pal = [c for c in sns.color_palette(plots.PALETTE, 10).as_hex() if c.lower() not in drop]
     return [*pal, "#333333"]
@@ -2188,6 +2242,7 @@ def plot_profile(b: Benchmark) -> plt.Figure:
     offsets = np.linspace(-0.27, 0.27, len(prof))
     for j, (label, row) in enumerate(prof.iterrows()):
         kind = row["kind"]
+        style: dict[str, Any]  # scatter keywords
         if kind == "focus":
             style = {"color": plots.FOCUS_COLOUR, "marker": "o", "s": 110, "zorder": 4}
         elif kind == "frontier":
@@ -2230,12 +2285,14 @@ def plot_profile(b: Benchmark) -> plt.Figure:
 
 @plots.styled
 def plot_change(b: Benchmark) -> plt.Figure | None:
-    """Bars of each index's change since the previous edition, raw and net of the median country,
-    with the rank change written beside them (None if there is no change to show)."""
+    """Bars of each index's change since the previous edition, raw and net of the median country.
+
+    With the rank change written beside them (None if there is no change to show).
+    """
     c = b.change
-    if c.status != "ok":
+    if c.status != "ok" or c.previous is None:
         return None
-    tw = c.three_ways
+    tw, sh = c.measured()
     keys = ["egdi", *EGDI_COMPONENTS]
     y = np.arange(len(keys))
     fig, ax = plt.subplots(figsize=(9, 4.6))
@@ -2247,7 +2304,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     span = max(np.nanmax(np.abs(np.r_[raw, net])), 1e-3)
     for i, k in enumerate(keys):
         rc = tw.loc[k, "rank_change"]
-        note = "method changed" if bool(c.shifts.loc[k, "crosses_break"]) else ""
+        note = "method changed" if bool(sh.loc[k, "crosses_break"]) else ""
         txt = f"rank {tw.loc[k, 'rank_before']}→{tw.loc[k, 'rank_after']} ({int(rc):+d})"
         ax.annotate(
             txt + (f"; {note}" if note else ""),
@@ -2272,7 +2329,7 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
 
 def change_figure_data(b: Benchmark) -> pd.DataFrame:
     """The table behind `plot_change`: one row per index."""
-    t = b.change.three_ways.reset_index()
+    t = b.change.measured()[0].reset_index()
     t["index"] = t["index"].map(SHORT_LABELS)
     return t
 
@@ -2280,7 +2337,7 @@ def change_figure_data(b: Benchmark) -> pd.DataFrame:
 def change_alt(b: Benchmark) -> str:
     """Alt text of `plot_change`, generated from the numbers."""
     c = b.change
-    tw = c.three_ways
+    tw, _ = c.measured()
     comps = list(EGDI_COMPONENTS)
     best = tw.loc[comps, "net_change"].idxmax()
     return (

@@ -169,8 +169,11 @@ PRIORITY_COLUMNS = (
 
 
 def priority_table(r: PairResult) -> pd.DataFrame:
-    """The per-pair gap table for reports: `PRIORITY_COLUMNS` of ``r.priorities``, components
-    in capitals, in priority order (empty if the pair could not be analysed)."""
+    """The per-pair gap table for reports.
+
+    `PRIORITY_COLUMNS` of ``r.priorities``, components in capitals, in priority order (empty if the
+    pair could not be analysed).
+    """
     if not r.ok or not len(r.priorities):
         return pd.DataFrame(columns=list(PRIORITY_COLUMNS))
     t = r.priorities.reset_index()
@@ -223,7 +226,7 @@ class SimilarityWeights:
     population_decades: float = 2.0
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, float] | None) -> SimilarityWeights:
+    def from_mapping(cls, m: SimilarityWeights | Mapping[str, float] | None) -> SimilarityWeights:
         """Build from a dict (notebook parameter); unknown keys are an error."""
         return _from_mapping(cls, m)
 
@@ -250,7 +253,7 @@ class PairingWeights:
     min_lead: float = MIN_LEAD
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, float] | None) -> PairingWeights:
+    def from_mapping(cls, m: PairingWeights | Mapping[str, float] | None) -> PairingWeights:
         """Build from a dict (notebook parameter); unknown keys are an error."""
         return _from_mapping(cls, m)
 
@@ -317,8 +320,9 @@ class Context:
 
 
 def load_context(year: int) -> Context:
-    """Context features for edition ``year``: region, income group, population, GTMI group,
-    official languages and regional bodies.
+    """Context features for edition ``year``.
+
+    Region, income group, population, GTMI group, official languages and regional bodies.
 
     Covariates follow the shared vintage rule (`egovlib.panel.build_panel` defaults). A covariate
     that no reader provides (yet), or that has no value for this edition, is reported in
@@ -665,8 +669,11 @@ def edition_scores(panel: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def not_assessed_message(iso3: str, role: str, year: int, panel: pd.DataFrame) -> str:
-    """Markdown message for a country not assessed in ``year``, naming the earlier editions it is
-    in (never later ones: a report for ``year`` speaks of its own time)."""
+    """Markdown message for a country not assessed in ``year``.
+
+    Naming the earlier editions it is in (never later ones: a report for ``year`` speaks of its own
+    time).
+    """
     years = panel.loc[
         (panel["iso3"] == iso3) & panel["assessed"] & (panel["year"] <= year), "year"
     ].tolist()
@@ -1088,8 +1095,10 @@ def jumps_display(jumps: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def history_intro(year: int) -> str:
-    """Generated introduction of the history appendix, naming only the method changes up to
-    ``year`` (a report speaks of its own time)."""
+    """Generated introduction of the history appendix.
+
+    Naming only the method changes up to ``year`` (a report speaks of its own time).
+    """
     known = [b for b in METHOD_BREAKS if b <= year]
     left_out = [
         *(
@@ -1470,6 +1479,19 @@ def _fmt_pop(p: float) -> str:
     return f"{p / 1e6:.1f} M" if p >= 1e5 else f"{p / 1e3:.0f} k"
 
 
+def _region_reason(sim: float, a: pd.Series) -> str:
+    """The region part of a pairing's reasons, from the region similarity ``sim``."""
+    if pd.isna(sim):
+        return "region unknown"
+    if sim == 1:
+        return f"same sub-region ({a.get('area', a['subregion'])})"
+    if sim == 0.75:
+        return f"same sub-region ({a['subregion']})"
+    if sim == 0.5:
+        return f"same region ({a['region']})"
+    return "different region"
+
+
 def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
     mentor = focus if role == "mentor" else row.iso3
     mname = country_name(mentor)
@@ -1480,17 +1502,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
             "" if row.eligible else f" (below the {pw.min_lead:g} that counts as a lead)"
         )
     a, b = context.loc[focus], context.loc[row.iso3]
-    ctx = []
-    if pd.isna(row.sim_region):
-        ctx.append("region unknown")
-    elif row.sim_region == 1:
-        ctx.append(f"same sub-region ({a.get('area', a['subregion'])})")
-    elif row.sim_region == 0.75:
-        ctx.append(f"same sub-region ({a['subregion']})")
-    elif row.sim_region == 0.5:
-        ctx.append(f"same region ({a['region']})")
-    else:
-        ctx.append("different region")
+    ctx = [_region_reason(row.sim_region, a)]
     if not pd.isna(row.sim_income):
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
         ctx.append("same income group" if row.sim_income == 1 else f"income {inc_b} vs {inc_a}")
@@ -1591,8 +1603,10 @@ def plot_pair_gaps(r: PairResult) -> plt.Figure:
 def trajectories(
     panel: pd.DataFrame, countries: Iterable[str], up_to: int | None = None
 ) -> pd.DataFrame:
-    """EGDI and component scores and rank of ``countries`` over the editions up to ``up_to``
-    (NaN where not assessed; editions before a state joined the UN are left out)."""
+    """EGDI and component scores and rank of ``countries`` over the editions up to ``up_to``.
+
+    NaN where not assessed; editions before a state joined the UN are left out.
+    """
     codes = [iso3_code(c) for c in countries]
     t = panel[panel["iso3"].isin(codes)][
         ["iso3", "country", "year", "assessed", "rank", "egdi"] + list(COMPONENTS)
@@ -1715,8 +1729,10 @@ def plot_trajectories(
     year: int,
     metrics: tuple[str, str] = ("egdi", "osi"),
 ) -> plt.Figure:
-    """Scores of the mentor and the mentees over the editions up to ``year``, method changes
-    marked, each country's peak circled."""
+    """Scores of the mentor and the mentees over the editions up to ``year``, method changes marked.
+
+    Each country's peak circled.
+    """
     mentees = [iso3_code(m) for m in mentees]
     order = [iso3_code(mentor), *mentees]
     tr = trajectories(panel, order, up_to=year)
@@ -1725,7 +1741,7 @@ def plot_trajectories(
     fig, axes = plt.subplots(1, len(metrics), figsize=(11, 4.8), sharey=True)
     palette = plt.get_cmap("tab10")
     mentor = order[0]
-    colours = {mentor: FRONTIER_COLOUR}
+    colours: dict[str, str | tuple[float, float, float, float]] = {mentor: FRONTIER_COLOUR}
     for i, m in enumerate(mentees):
         colours[m] = FOCUS_COLOUR if i == 0 else palette((i + 1) % 10)
     years = sorted(tr["year"].unique())
@@ -1771,8 +1787,10 @@ def plot_trajectories(
 
 
 def describe_trajectories(panel: pd.DataFrame, countries: Iterable[str], year: int) -> str:
-    """Generated prose: per country, editions not assessed and EGDI/OSI change up to ``year``,
-    with the comparisons that cross a method change said as such."""
+    """Generated prose: per country, editions not assessed and EGDI/OSI change up to ``year``.
+
+    With the comparisons that cross a method change said as such.
+    """
     lines = []
     tr = trajectories(panel, countries, up_to=year)
     for iso3, g in tr.groupby("iso3", sort=False):

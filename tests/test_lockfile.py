@@ -100,7 +100,10 @@ def test_make_installs_from_the_lock_and_lock_targets_its_platform():
     makefile = (ROOT / "Makefile").read_text()
     assert "pip install --quiet --require-hashes --no-deps -r $(LOCK)" in makefile
     assert "pip install --quiet --no-deps -e ." in makefile
-    assert re.search(r"^test: \$\(EDITABLE\)$", makefile, flags=re.M)
+    # `make test` = the unit then the integration tests, each in the locked environment
+    assert re.search(r"^test: \$\(EDITABLE\)( |$)", makefile, flags=re.M)
+    assert re.search(r"^test-unit: \$\(EDITABLE\)$", makefile, flags=re.M)
+    assert re.search(r"^test-integration: \$\(EDITABLE\)$", makefile, flags=re.M)
     assert re.search(r"^report: \$\(EDITABLE\)$", makefile, flags=re.M)
     assert f"--python-version {lockfile.PYTHON_VERSION} " in makefile
     assert "--python-platform x86_64-manylinux" in makefile and "--generate-hashes" in makefile

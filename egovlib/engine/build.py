@@ -120,10 +120,10 @@ def prepare(
                 fill = np.flatnonzero(need & (codes == g))
                 values[np.ix_(has, fill, [j])] = ((v[lo] + v[hi]) / 2)[:, None, None]
                 imputed[np.ix_(has, fill, [j])] = True
-    for j, c in enumerate(spec.components):
+    for k, c in enumerate(spec.components):
         if c.direction == -1:
-            col = values[:, :, j]
-            values[:, :, j] = (
+            col = values[:, :, k]
+            values[:, :, k] = (
                 np.nanmax(col, axis=1, keepdims=True) + np.nanmin(col, axis=1, keepdims=True) - col
             )
     if not many:
@@ -153,6 +153,13 @@ def evaluate(
     normalisation), so it is computed once per combination present; the builds that share it
     are aggregated together in one matrix product (`egovlib.indices.aggregate_array`).
     """
+    if references is None:
+        if (np.asarray(choices.boot) >= 0).any():
+            raise ValueError(
+                "choices draw bootstrap replicates (boot >= 0) but no `references` were given. "
+                "Fix: pass the replicates of the reference countries (see `monte_carlo`)."
+            )
+        references = np.ones((0, len(data.countries)))
     # Each build's (vintage, imputation, bootstrap, normalisation) as one integer code; the
     # combinations present, as plain tuples (indexing a pandas MultiIndex per row is slow).
     parts = [choices.max_age, choices.impute, choices.boot, choices.normalisation]
@@ -199,13 +206,13 @@ def evaluate(
     # per aggregation, each component matrix times all the weight rows that use it
     for agg in dict.fromkeys(choices.aggregation):
         rows = np.flatnonzero(choices.aggregation == agg)
-        used, which = np.unique(codes[rows], return_inverse=True)
+        used, inverse = np.unique(codes[rows], return_inverse=True)
         scores[rows] = aggregate_array(
             np.stack([stack[u] for u in used]),
             choices.weights[rows],
             agg,
             reweight=reweight,
-            which=which,
+            which=inverse,
         )
     if spec.rescale == "minmax":
         with np.errstate(all="ignore"):

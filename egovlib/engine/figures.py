@@ -13,8 +13,9 @@ from ..plots import FOCUS_COLOUR, FRONTIER_COLOUR, PEER_COLOUR, finish, styled
 def shift_intervals(
     table: pd.DataFrame, focus: str, title: str, source: str, subtitle: str = ""
 ) -> plt.Figure:
-    """Rank change (dot: Monte Carlo median; bar: 5-95% of the builds; cross: the proposal as
-    specified) per country and proposal.
+    """Rank change per country and proposal.
+
+    Dot: Monte Carlo median; bar: 5-95% of the builds; cross: the proposal as specified.
 
     ``table`` has columns ``proposal, iso3, country, nominal, median, lower, upper``; country
     names are the y-axis labels (never written on the markers, never cut short).
@@ -114,7 +115,7 @@ def proxy_scatter(
     foc = table.loc[[g for g in group if g in table.index]].sort_values("rebuilt")
     ax.scatter(foc["published"], foc["rebuilt"], s=40, color=FOCUS_COLOUR, label=group_label)
     ax.plot([0, 1], [0, 1], color=FRONTIER_COLOUR, lw=1, ls="--", label="rebuilt = published")
-    ys = np.linspace(0.05, 0.05 + 0.06 * (len(foc) - 1), len(foc)) if len(foc) else []
+    ys = np.linspace(0.05, 0.05 + 0.06 * (len(foc) - 1), len(foc)) if len(foc) else np.array([])
     for (iso, r), ly in zip(foc.iterrows(), ys, strict=True):
         ax.annotate(
             iso,

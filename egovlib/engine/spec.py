@@ -158,10 +158,11 @@ class IndexSpec:
 
     def __post_init__(self):
         where = f"index spec {self.name!r}"
+        self._check_components(where)
+        self._check_choices(where)
 
-        def bad(field, value, allowed):
-            raise SpecError(f"{where}: {field} {value!r} unknown. Fix: use one of {allowed}.")
-
+    def _check_components(self, where: str) -> None:
+        """A citation, at least one component, no component twice, weights summing to 1."""
         if not self.citation:
             raise SpecError(f"{where}: no citation. Fix: say where the formula comes from.")
         if not self.components:
@@ -176,6 +177,9 @@ class IndexSpec:
                 f"{where}: weights must sum to 1; they sum to {total:.6g} "
                 f"({dict(zip(names, self.weights.tolist(), strict=True))}). Fix the weights."
             )
+
+    def _check_choices(self, where: str) -> None:
+        """Every construction choice is a known one, and the choices fit together."""
         for field, value, allowed in (
             ("family", self.family, FAMILIES),
             ("role", self.role, ROLES),
@@ -186,7 +190,7 @@ class IndexSpec:
             ("otherwise", self.otherwise, ("reweight", "missing")),
         ):
             if value not in allowed:
-                bad(field, value, allowed)
+                raise SpecError(f"{where}: {field} {value!r} unknown. Fix: use one of {allowed}.")
         if self.aggregation == "geometric" and self.normalisation in ("zscore", "none"):
             raise SpecError(
                 f"{where}: a geometric mean needs components on [0, 1]; "

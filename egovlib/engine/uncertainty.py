@@ -23,6 +23,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,29 +137,43 @@ def _method_pairs(built: Built, norms: Sequence[str], aggs: Sequence[str]) -> li
     return pairs
 
 
-def design_choices(
-    built: Built,
-    alternatives: Mapping[str, object],
-    n_draws: int,
-    rng: np.random.Generator,
-) -> tuple[Choices, list[str], int, dict]:
-    """Map a Saltelli design of uniform numbers onto the spec's choices.
+def _weights_spread(alternatives: Mapping[str, Any]) -> float | None:
+    """The relative spread of the weights (``{"weights": 0.25}``), None if they do not vary."""
+    if not alternatives.get("weights"):
+        return None
+    spread = float(alternatives["weights"])
+    if not 0 < spread < 1:
+        raise SpecError(f"weights spread must be in (0, 1), not {spread}")
+    return spread
 
-    Normalisation and aggregation form one factor ("method") of their valid pairs, because a
-    geometric mean is not defined for every normalisation and Sobol factors must be
-    independent.
-    """
+
+def _listed_options(built: Built, alternatives: Mapping[str, Any]) -> dict[str, list]:
+    """The alternatives of the fields given as lists (imputation, maximum age), checked."""
+    options: dict[str, list] = {}
+    for f, valid in (("impute", IMPUTATIONS), ("max_age", None)):
+        if f not in alternatives:
+            continue
+        opts = list(dict.fromkeys(alternatives[f]))
+        if valid is not None and (bad := [o for o in opts if o not in valid]):
+            raise SpecError(f"{f} alternatives {bad} unknown; choose among {valid}")
+        if f == "max_age" and (bad := [o for o in opts if o not in built.data.by_age]):
+            raise SpecError(
+                f"max_age alternatives {bad} were not loaded. Fix: "
+                f"index_data(..., max_ages=[{built.spec.max_age}, {', '.join(map(str, bad))}])"
+            )
+        options[f] = opts
+    return options
+
+
+def _factors(
+    built: Built, alternatives: Mapping[str, Any]
+) -> tuple[list[str], dict[str, int], dict[str, list]]:
+    """The factors that vary, their number of design columns, and every field's options."""
     spec = built.spec
-    unknown = sorted(set(alternatives) - set(FIELDS))
-    if unknown:
-        raise SpecError(f"cannot vary {unknown}; fields that can vary: {', '.join(FIELDS)}")
     factors: list[str] = []
     width: dict[str, int] = {}
     options: dict[str, list] = {}
-    if alternatives.get("weights"):
-        spread = float(alternatives["weights"])
-        if not 0 < spread < 1:
-            raise SpecError(f"weights spread must be in (0, 1), not {spread}")
+    if _weights_spread(alternatives) is not None:
         factors.append("weights")
         width["weights"] = len(spec.components)
     if "normalisation" in alternatives or "aggregation" in alternatives:
@@ -167,68 +182,99 @@ def design_choices(
         options["method"] = _method_pairs(built, norms, aggs)
         if len(options["method"]) > 1:
             factors.append("method")
-    for f, valid in (("impute", IMPUTATIONS), ("max_age", None)):
-        if f in alternatives:
-            opts = list(dict.fromkeys(alternatives[f]))
-            if valid is not None and (bad := [o for o in opts if o not in valid]):
-                raise SpecError(f"{f} alternatives {bad} unknown; choose among {valid}")
-            if f == "max_age" and (bad := [o for o in opts if o not in built.data.by_age]):
-                raise SpecError(
-                    f"max_age alternatives {bad} were not loaded. Fix: "
-                    f"index_data(..., max_ages=[{spec.max_age}, {', '.join(map(str, bad))}])"
-                )
-            options[f] = opts
-            if len(opts) > 1:
-                factors.append(f)
+    for f, opts in _listed_options(built, alternatives).items():
+        options[f] = opts
+        if len(opts) > 1:
+            factors.append(f)
     if alternatives.get("bootstrap"):
         options["bootstrap"] = list(range(int(alternatives["bootstrap"])))
         factors.append("bootstrap")
     for f in factors:
         width.setdefault(f, 1)
-    d = len(factors)
-    n_base = max(n_draws // (d + 2), 2) if d else n_draws
+    return factors, width, options
+
+
+def _saltelli(
+    factors: list[str], width: dict[str, int], n_base: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Saltelli's design of uniform numbers: A, B, then A with each factor's columns from B."""
     cols = sum(width.values())
     a = rng.random((n_base, cols))
     b = rng.random((n_base, cols))
-    blocks = [a, b] if d else [a]
+    blocks = [a, b] if factors else [a]
     start = 0
     for f in factors:
         ab = a.copy()
         ab[:, start : start + width[f]] = b[:, start : start + width[f]]
         blocks.append(ab)
         start += width[f]
-    u = np.vstack(blocks)
-    rows = len(u)
-    ch = Choices.nominal(spec, rows)
-    start = 0
-    for f in factors:
-        uf = u[:, start : start + width[f]]
-        start += width[f]
-        if f == "weights":
-            w = spec.weights * (1 + spread * (2 * uf - 1))
-            ch.weights = w / w.sum(axis=1, keepdims=True)
-            continue
-        pick = (uf[:, 0] * len(options[f])).astype(int).clip(0, len(options[f]) - 1)
-        if f == "method":
-            pairs = np.array(options["method"], dtype=object)
-            ch.normalisation, ch.aggregation = pairs[pick, 0], pairs[pick, 1]
-        elif f == "bootstrap":
-            ch.boot = pick
-        else:
-            setattr(ch, f, np.asarray(options[f], dtype=object)[pick])
+    return np.vstack(blocks)
+
+
+def _set_factor(
+    ch: Choices, f: str, uf: np.ndarray, options: dict[str, list], spec, spread: float | None
+) -> None:
+    """Set factor ``f`` of every draw from its columns ``uf`` of the design."""
+    if f == "weights":
+        assert spread is not None  # "weights" is a factor only with a spread
+        w = spec.weights * (1 + spread * (2 * uf - 1))
+        ch.weights = w / w.sum(axis=1, keepdims=True)
+        return
+    pick = (uf[:, 0] * len(options[f])).astype(int).clip(0, len(options[f]) - 1)
+    if f == "method":
+        pairs = np.array(options["method"], dtype=object)
+        ch.normalisation, ch.aggregation = pairs[pick, 0], pairs[pick, 1]
+    elif f == "bootstrap":
+        ch.boot = pick
+    else:
+        setattr(ch, f, np.asarray(options[f], dtype=object)[pick])
+
+
+def _set_unvaried(ch: Choices, factors: list[str], options: dict[str, list], rows: int) -> None:
+    """A field given a single alternative takes it in every draw (it is not a factor)."""
     if "method" in options and "method" not in factors:
         ch.normalisation[:] = options["method"][0][0]
         ch.aggregation[:] = options["method"][0][1]
     for f in ("impute", "max_age"):
         if f in options and f not in factors:
             setattr(ch, f, np.full(rows, options[f][0], dtype=object))
+
+
+def design_choices(
+    built: Built,
+    alternatives: Mapping[str, Any],
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[Choices, list[str], int, dict]:
+    """Map a Saltelli design of uniform numbers onto the spec's choices.
+
+    Normalisation and aggregation form one factor ("method") of their valid pairs, because a
+    geometric mean is not defined for every normalisation and Sobol factors must be
+    independent. ``alternatives`` is as in `monte_carlo`.
+    """
+    spec = built.spec
+    unknown = sorted(set(alternatives) - set(FIELDS))
+    if unknown:
+        raise SpecError(f"cannot vary {unknown}; fields that can vary: {', '.join(FIELDS)}")
+    spread = _weights_spread(alternatives)
+    factors, width, options = _factors(built, alternatives)
+    d = len(factors)
+    n_base = max(n_draws // (d + 2), 2) if d else n_draws
+    u = _saltelli(factors, width, n_base, rng)
+    rows = len(u)
+    ch = Choices.nominal(spec, rows)
+    start = 0
+    for f in factors:
+        _set_factor(ch, f, u[:, start : start + width[f]], options, spec, spread)
+        start += width[f]
+    _set_unvaried(ch, factors, options, rows)
     ch.max_age = ch.max_age.astype(int)
     return ch, factors, n_base, options
 
 
 def monte_carlo(
     built: Built,
-    alternatives: Mapping[str, object],
+    alternatives: Mapping[str, Any],
     n_draws: int = 10_000,
     seed: int = 12345,
 ) -> MonteCarlo:

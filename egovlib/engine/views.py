@@ -54,8 +54,11 @@ def focus_shift(p: ProposalResult, focus: str) -> dict | None:
 
 
 def _shift_words(s: dict) -> str:
-    """ "a median of +4 places across the Monte Carlo builds (90% interval +1 to +6; +6 as
-    specified)": the expected change is the median, never the nominal build alone."""
+    """A rank change in words: the median of the Monte Carlo builds, never the nominal alone.
+
+    For example "a median of +4 places across the Monte Carlo builds (90% interval +1 to +6;
+    +6 as specified)".
+    """
     med = int(round(s["median"]))
     return (
         f"{med:+d} place{'s' if abs(med) != 1 else ''} (median of the Monte Carlo builds; 90% "
@@ -69,6 +72,16 @@ def _verdict(s: dict) -> str:
         if s["finding"]
         else "the interval includes zero, so this is not a finding"
     )
+
+
+def _focus_shifts(a: Assessment) -> list[tuple[ProposalResult, dict]]:
+    """`focus_shift` of every evaluable proposal that ranks the focus country."""
+    out = []
+    for p in a.evaluable:
+        s = focus_shift(p, a.focus)
+        if s is not None and pd.notna(s["nominal"]):
+            out.append((p, s))
+    return out
 
 
 def _shift_sentence(p: ProposalResult, focus: str) -> str:
@@ -137,18 +150,19 @@ def face_table(p: ProposalResult) -> pd.DataFrame:
 
 def sensitivity_text(a: Assessment) -> str:
     """The Monte Carlo design and what moves ranks most."""
-    mcs = [p for p in a.evaluable if p.mc is not None]
-    if not mcs:
+    mcs = [(p, p.mc, p.sensitivity) for p in a.evaluable]
+    done = [(p, mc, sens) for p, mc, sens in mcs if mc is not None and sens is not None]
+    if not done:
         return ""
     parts = []
-    for p in mcs:
-        top = p.sensitivity.iloc[0]
+    for p, _, sens in done:
+        top = sens.iloc[0]
         parts.append(
             f"*{p.spec.label}*: {top['factor']} (total-order {top['total_order']:.2f}, "
             f"first-order {top['first_order']:.2f})"
         )
     return (
-        f"**Design.** Per proposal, {design_text(mcs[0].mc)} The output whose variance is "
+        f"**Design.** Per proposal, {design_text(done[0][1])} The output whose variance is "
         "decomposed is one metric: the mean absolute change in EGDI rank of all countries from "
         "the proposal's nominal ranks. A first-order index is the share of that variance due "
         "to one choice alone; a total-order index adds its interactions with the other choices, "
@@ -179,7 +193,7 @@ def _top10_moves(p: ProposalResult) -> list[tuple[str, str, int, int, int]]:
     from, to, |shift|).
     """
     t = p.face.table.reindex(p.face.flagged)
-    moves = {"EGDI": [], "HCI": []}
+    moves: dict[str, list[tuple[str, str, int, int, int, bool]]] = {"EGDI": [], "HCI": []}
     for iso, r in t.iterrows():
         for which, a, b, sh in (
             ("EGDI", "egdi_rank", "new_egdi_rank", "egdi_shift"),
@@ -242,8 +256,7 @@ def key_findings(a: Assessment) -> list[str]:
                 else "."
             )
         )
-    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
-    shifts = [(p, s) for p, s in shifts if s is not None and pd.notna(s["nominal"])]
+    shifts = _focus_shifts(a)
     if shifts:
         p, s = max(shifts, key=lambda t: (t[1]["median"], t[1]["nominal"]))
         imputed = _focus_imputed(p, a.focus)
@@ -287,6 +300,8 @@ def _gaps(a: Assessment, n: int = 10) -> pd.DataFrame | None:
 def _missing_inputs(a: Assessment) -> list[str]:
     """Recipe inputs the focus country has no value for (observed or imputed)."""
     r = a.recipe
+    if r is None:  # no recipe, no inputs
+        return []
     return [
         r.spec.labels[v].lower()
         for v in r.spec.variables
@@ -295,9 +310,10 @@ def _missing_inputs(a: Assessment) -> list[str]:
 
 
 def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
-    """How far the rebuilt HCI misses the published one for the focus country, beside the gap to
-    the HCI top ``n`` on both scales: the attribution input by input holds for the rebuilt
-    index, and is only as good as that miss is small against the costs.
+    """How far the rebuilt HCI misses the published one for the focus country.
+
+    Beside the gap to the HCI top ``n`` on both scales: the attribution input by input holds for the
+    rebuilt index, and is only as good as that miss is small against the costs.
 
     Returns
     -------
@@ -306,11 +322,11 @@ def rebuild_check(a: Assessment, n: int = 10) -> dict | None:
         ``rebuilt_gap`` (focus minus the top-``n`` mean), ``largest_cost`` (absolute) and
         ``error_exceeds`` (the miss is larger than the largest input cost).
     """
-    gaps = _gaps(a, n)
-    if gaps is None or _missing_inputs(a):
+    gaps, recipe = _gaps(a, n), a.recipe
+    if gaps is None or recipe is None or _missing_inputs(a):
         return None
     pub = a.data.frame["hci"]
-    reb = a.recipe.scores
+    reb = recipe.scores
     if pd.isna(reb.get(a.focus)) or pd.isna(pub.get(a.focus)):
         return None
     top = [c for c in pub.sort_values(ascending=False).index[:n] if c != a.focus]
@@ -341,8 +357,10 @@ def top_inputs_tied(gaps: pd.DataFrame, check: dict | None) -> bool:
 
 
 def _rebuild_sentence(a: Assessment, check: dict) -> str:
-    """The focus country's rebuild error, said before any attribution: on its level and on its
-    gap to the top 10 (what the attribution splits)."""
+    """The focus country's rebuild error, said before any attribution.
+
+    On its level and on its gap to the top 10 (what the attribution splits).
+    """
     name = country_name(a.focus)
     size = "larger" if check["error_exceeds"] else "smaller"
     text = (
@@ -474,7 +492,8 @@ def position_table(a: Assessment, n: int = 10) -> pd.DataFrame:
 def position_text(a: Assessment, n: int = 10) -> str:
     """Why the focus country's HCI ranks where it does."""
     gaps, rank = _gaps(a, n), _hci_rank(a)
-    if gaps is None or rank is None:
+    recipe = a.recipe
+    if gaps is None or rank is None or recipe is None:
         return ""
     name = country_name(a.focus)
     head = f"**Why {name}'s HCI ranks {rank[0]} of {rank[1]}.** "
@@ -482,12 +501,12 @@ def position_text(a: Assessment, n: int = 10) -> str:
     if missing:
         return head + (
             f"{name} has no {join_names(missing)} value with a reference year between "
-            f"{a.year - LAG - a.recipe.spec.max_age} and {a.year - LAG}, so its HCI cannot be "
+            f"{a.year - LAG - recipe.spec.max_age} and {a.year - LAG}, so its HCI cannot be "
             "rebuilt from public proxies and its position cannot be explained input by input."
         )
     worst = gaps.iloc[0]
     imputed = gaps.loc[gaps["imputed"], "input"].tolist()
-    refs = a.recipe.ref_years.loc[a.focus]
+    refs = recipe.ref_years.loc[a.focus]
     check = rebuild_check(a, n)
     text = head + (_rebuild_sentence(a, check) if check else "")
     tied = top_inputs_tied(gaps, check)
@@ -498,7 +517,7 @@ def position_text(a: Assessment, n: int = 10) -> str:
             f"about {abs(r['cost']):.3f} HCI points on the rebuilt index)"
         )
 
-    if tied:
+    if tied and check is not None:  # tied needs the rebuild check
         # the order of the first two holds only if they differ by more than the rebuild's miss
         miss = abs(check["rebuilt_gap"] - check["published_gap"])
         text += (
@@ -526,13 +545,13 @@ def position_text(a: Assessment, n: int = 10) -> str:
         text += (
             f"{name}'s {join_names([i.lower() for i in imputed])} "
             f"{'is' if len(imputed) == 1 else 'are'} **imputed** (no value within the vintage "
-            f"rule; the {method_words(a.recipe.spec.impute)} is used), so that part of the "
+            f"rule; the {method_words(recipe.spec.impute)} is used), so that part of the "
             "comparison is an assumption, not data. "
         )
     years = ", ".join(
-        f"{a.recipe.spec.labels[v].lower()} {int(refs[v])}"
-        for v in a.recipe.spec.variables
-        if pd.notna(refs[v]) and a.recipe.observed.loc[a.focus, v]
+        f"{recipe.spec.labels[v].lower()} {int(refs[v])}"
+        for v in recipe.spec.variables
+        if pd.notna(refs[v]) and recipe.observed.loc[a.focus, v]
     )
     if years:
         text += f"Reference years used: {years}."
@@ -851,8 +870,7 @@ def _expectation(a: Assessment) -> str:
     """The focus country's outlook in one or two sentences (no proposal repeated verbatim)."""
     name = country_name(a.focus)
     ok = [p for p in a.evaluable if p.recommendable]
-    shifts = [(p, focus_shift(p, a.focus)) for p in a.evaluable]
-    shifts = [(p, s) for p, s in shifts if s is not None and pd.notna(s["nominal"])]
+    shifts = _focus_shifts(a)
     if not shifts:
         return f"{name} is not ranked in the EGDI of {a.year}, so no change can be estimated."
     real = [(p, s) for p, s in shifts if s["finding"]]

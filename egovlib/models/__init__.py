@@ -1,5 +1,6 @@
-"""Determinants of the UN E-Government scores (notebook 04): hypotheses and regression specs as
-data -> fits -> views (text and tables) -> figures.
+"""Determinants of the UN E-Government scores (notebook 04).
+
+Hypotheses and regression specs as data -> fits -> views (text and tables) -> figures.
 
 Design (issue 11):
 

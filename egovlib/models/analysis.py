@@ -373,8 +373,10 @@ def _near_outcomes(res: Determinants, allow, min_obs) -> None:
 
 
 def _collinearity(near: ModelResults, composites: list[str]) -> pd.DataFrame:
-    """How each composite moves with income: correlations, VIF, and the income coefficient
-    without and with the composite (same sample)."""
+    """How each composite moves with income.
+
+    Correlations, VIF, and the income coefficient without and with the composite (same sample).
+    """
     base = near[CONTROLS_ONLY]
     income = next((t for t in base.spec.controls if base_variable(t) == "hdr_gnipc"), None)
     rows = []
@@ -431,8 +433,10 @@ def _exploratory(res: Determinants, allow, min_obs) -> ModelResults | None:
 
 
 def era_editions(year: int, outcome: str) -> tuple[int, ...]:
-    """Editions up to ``year`` in the same methodology era of ``outcome`` (no method break
-    between them; `egovlib.vocabulary.method_breaks`)."""
+    """Editions up to ``year`` in the same methodology era of ``outcome``.
+
+    No method break between them (`egovlib.vocabulary.method_breaks`).
+    """
     start = max([b for b in method_breaks(outcome) if b <= year], default=min(editions()))
     return tuple(e for e in editions() if start <= e <= year)
 

@@ -66,8 +66,10 @@ def ols_diagnostics(y: pd.Series, X: pd.DataFrame) -> dict:
 
 
 def display_name(iso3: str) -> str:
-    """Country name for reports; the code itself for codes outside the country table
-    (simulated data)."""
+    """Country name for reports.
+
+    The code itself for codes outside the country table (simulated data).
+    """
     try:
         return country_name(iso3)
     except EgovError:

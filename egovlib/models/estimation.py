@@ -100,7 +100,7 @@ class Fit:
     n_editions: int = 0
     coefs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COEF_COLUMNS))
     cov: pd.DataFrame = field(default_factory=pd.DataFrame)
-    dummies: dict[str, dict[str, float]] = field(default_factory=dict)
+    dummies: dict[str, dict[str, float | str]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
     diagnostics: dict[str, Any] = field(default_factory=dict)
@@ -227,29 +227,68 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
 
 
 def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit:
-    """Fit one spec on ``data`` (see `fit_specs`); never raises for data problems, which are
-    returned as a skipped `Fit` with a message."""
+    """Fit one spec on ``data`` (see `fit_specs`).
+
+    Never raises for data problems, which are returned as a skipped `Fit` with a message.
+    """
     fit = Fit(spec=spec, notes=list(spec.notes))
+    if not _spec_fits_data(fit, data):
+        return fit
+    rows = _sample_rows(fit, data)
+    if rows is None:
+        return fit
+    if fit.spec.estimator == "panel_fe":
+        absorbed = [t for t in fit.spec.terms if t in CATEGORICAL]
+        if absorbed:
+            note = f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
+            fit.spec = fit.spec.without(absorbed, note)
+            fit.notes.append(note)
+    spec = fit.spec
+    y, X, dropped, problem, dummies = design(spec, rows)
+    fit.dropped, fit.dummies = dropped, dummies
+    fit.n = len(y)
+    fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
+    fit.n_editions = int(y.index.get_level_values("year").nunique()) if len(y) else 0
+    if not _design_estimable(fit, X, problem):
+        return fit
+    fit.y, fit.X = y, X
+    if not _regressors_usable(fit, X):
+        return fit
+    _ESTIMATORS[spec.estimator](fit)
+    if diagnostics and spec.estimator == "ols":
+        fit.diagnostics = ols_diagnostics(fit.y, fit.X)
+    return fit
+
+
+def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
+    """Circularity guard, known terms, columns present; False (fit refused/skipped) if not."""
+    spec = fit.spec
     refusals, warns = circularity(spec)
     fit.warnings.extend(warns)
     if refusals:
         fit.status, fit.message = "refused", " ".join(refusals)
-        return fit
+        return False
     try:
         check_terms(spec, available=set(variable_meta()) | set(data.columns))
     except SpecError as err:
         fit.status, fit.message = "skipped", str(err)
-        return fit
+        return False
     missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in data.columns]
     if missing_cols:
         fit.status = "skipped"
         fit.message = f"variable(s) {missing_cols} are not in the data (they were not loaded)."
-        return fit
+        return False
+    return True
+
+
+def _sample_rows(fit: Fit, data: pd.DataFrame) -> pd.DataFrame | None:
+    """The rows of the spec's editions, sample and countries; None (fit skipped) if unusable."""
+    spec = fit.spec
     rows = data[data["year"].isin(spec.years)]
     absent_years = sorted(set(spec.years) - set(rows["year"]))
     if absent_years:
         fit.status, fit.message = "skipped", f"edition(s) {absent_years} are not in the data"
-        return fit
+        return None
     if spec.standardise:
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
     if spec.sample is not None:
@@ -267,18 +306,13 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit
             f"{', '.join(term_label(t) for t in empty)}: no data for edition(s) "
             f"{', '.join(map(str, spec.years))} under the vintage rule."
         )
-        return fit
-    if spec.estimator == "panel_fe":
-        absorbed = [t for t in spec.terms if t in CATEGORICAL]
-        if absorbed:
-            note = f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
-            spec = fit.spec = spec.without(absorbed, note)
-            fit.notes.append(note)
-    y, X, dropped, problem, dummies = design(spec, rows)
-    fit.dropped, fit.dummies = dropped, dummies
-    fit.n = len(y)
-    fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
-    fit.n_editions = int(y.index.get_level_values("year").nunique()) if len(y) else 0
+        return None
+    return rows
+
+
+def _design_estimable(fit: Fit, X: pd.DataFrame, problem: str) -> bool:
+    """False (fit skipped) for a design problem or too few complete cases."""
+    spec = fit.spec
     need = max(spec.min_obs, X.shape[1] + 10)
     if problem:
         fit.status, fit.message = "skipped", problem
@@ -289,12 +323,14 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit
             f"{', '.join(map(str, spec.years))}; at least {need} are needed "
             f"(min_obs = {spec.min_obs}, {X.shape[1]} coefficients)."
         )
-    if not fit.ok:
-        return fit
-    fit.y, fit.X = y, X
-    if spec.estimator == "panel_fe" and fit.n_editions < 2:
+    return fit.ok
+
+
+def _regressors_usable(fit: Fit, X: pd.DataFrame) -> bool:
+    """False (fit skipped) for a panel of one edition or perfectly collinear regressors."""
+    if fit.spec.estimator == "panel_fe" and fit.n_editions < 2:
         fit.status, fit.message = "skipped", "a panel needs at least two editions with data"
-        return fit
+        return False
     collinear = _collinear_columns(X)
     if collinear:
         fit.status = "skipped"
@@ -302,16 +338,59 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit
             "the regressors are perfectly collinear in this sample: "
             f"{', '.join(collinear)}. Fix: drop one of them."
         )
-        return fit
-    _ESTIMATORS[spec.estimator](fit)
-    if diagnostics and spec.estimator == "ols":
-        fit.diagnostics = ols_diagnostics(fit.y, fit.X)
-    return fit
+        return False
+    return True
+
+
+def _term_values(spec: Spec, rows: pd.DataFrame) -> pd.DataFrame:
+    """The outcome and each term's values; a ``log_`` term is logged (missing where <= 0)."""
+    cols: dict[str, pd.Series] = {spec.outcome: rows[spec.outcome]}
+    for t in spec.terms:
+        b = base_variable(t)
+        if t.startswith("log_"):
+            vals = rows[b].astype(float)
+            bad = rows.loc[vals <= 0, "iso3"].tolist()
+            if bad:
+                log.warning("spec %s: %s <= 0 for %s (log undefined)", spec.name, b, bad)
+            cols[t] = np.log(vals.where(vals > 0))
+        else:
+            cols[t] = rows[t]
+    return pd.DataFrame(cols)
+
+
+def _category_dummies(
+    t: str, values: pd.Series
+) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    """Dummies of a panel category against its largest group (ties: alphabetical first)."""
+    cats = values.astype(str)
+    ref = cats.value_counts().sort_index().idxmax()
+    levels = [c for c in sorted(cats.unique()) if c != ref]
+    cols = {f"{t}[{lv}]": (cats == lv).astype(float) for lv in levels}
+    return cols, {f"{t}[{lv}]": lv for lv in levels}
+
+
+def _code_dummies(
+    t: str, values: pd.Series, problems: list[str]
+) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    """Dummies of a coded item against its declared reference level; problems appended."""
+    coding = codes()[t]
+    vals = values.astype(float)
+    unknown = sorted(set(vals) - set(coding.levels))
+    if unknown:
+        problems.append(f"{term_label(t)} holds undeclared code(s) {unknown}")
+    if not (vals == coding.reference).any():
+        problems.append(
+            f"no country in the sample has the reference level of {term_label(t)} "
+            f"({coding.word(coding.reference)}), so no contrast can be estimated"
+        )
+    levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
+    cols = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
+    return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
 
 
 def design(
     spec: Spec, rows: pd.DataFrame
-) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str, dict[str, dict[str, float]]]:
+) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str, dict[str, dict[str, float | str]]]:
     """Outcome, design matrix, the countries dropped for missing data, and the dummy coding.
 
     Coded covariates (`specs.codes`) enter as one dummy per level present in the sample against
@@ -331,18 +410,7 @@ def design(
     dummies : dict
         Term -> {design column: level code (or category name)}.
     """
-    cols: dict[str, pd.Series] = {spec.outcome: rows[spec.outcome]}
-    for t in spec.terms:
-        b = base_variable(t)
-        if t.startswith("log_"):
-            vals = rows[b].astype(float)
-            bad = rows.loc[vals <= 0, "iso3"].tolist()
-            if bad:
-                log.warning("spec %s: %s <= 0 for %s (log undefined)", spec.name, b, bad)
-            cols[t] = np.log(vals.where(vals > 0))
-        else:
-            cols[t] = rows[t]
-    frame = pd.DataFrame(cols)
+    frame = _term_values(spec, rows)
     miss = frame.isna()
     labels = {
         c: (f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c)))
@@ -364,28 +432,14 @@ def design(
     idx = pd.MultiIndex.from_frame(rows.loc[keep, ["iso3", "year"]])
     sample = frame[keep].set_axis(idx)
     y = sample[spec.outcome].astype(float)
-    parts, dummies, problems = [], {}, []
+    parts: list[pd.DataFrame] = []
+    dummies: dict[str, dict[str, float | str]] = {}
+    problems: list[str] = []
     for t in spec.terms:
         if t in CATEGORICAL:
-            cats = sample[t].astype(str)
-            ref = cats.value_counts().sort_index().idxmax()  # largest group, ties alphabetical
-            levels = [c for c in sorted(cats.unique()) if c != ref]
-            cols_t = {f"{t}[{lv}]": (cats == lv).astype(float) for lv in levels}
-            dummies[t] = {f"{t}[{lv}]": lv for lv in levels}
+            cols_t, dummies[t] = _category_dummies(t, sample[t])
         elif t in codes():
-            coding = codes()[t]
-            vals = sample[t].astype(float)
-            unknown = sorted(set(vals) - set(coding.levels))
-            if unknown:
-                problems.append(f"{term_label(t)} holds undeclared code(s) {unknown}")
-            if not (vals == coding.reference).any():
-                problems.append(
-                    f"no country in the sample has the reference level of {term_label(t)} "
-                    f"({coding.word(coding.reference)}), so no contrast can be estimated"
-                )
-            levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
-            cols_t = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
-            dummies[t] = {f"{t}[{coding.word(lv)}]": lv for lv in levels}
+            cols_t, dummies[t] = _code_dummies(t, sample[t], problems)
         else:
             cols_t = {t: sample[t].astype(float)}
         parts.append(pd.DataFrame(cols_t, index=sample.index))
@@ -421,8 +475,10 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 
 
 def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = None) -> None:
-    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance (95% intervals,
-    t with ``df_resid`` degrees of freedom, else normal)."""
+    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance.
+
+    95% intervals: t with ``df_resid`` degrees of freedom, else normal.
+    """
     q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
@@ -455,9 +511,12 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
 
 
 def contrast_label(variable: str, level) -> str:
-    """Label of a design column: ``"Government cloud: operational vs none"``, ``"e-ID (vs
-    none)"`` for a yes/no code, ``"Region: Asia"`` (against the largest region), ``"Log income
-    (GNI per capita)"`` for a continuous term."""
+    """Label of a design column, as shown in tables and figures.
+
+    ``"Government cloud: operational vs none"``, ``"e-ID (vs none)"`` for a yes/no code,
+    ``"Region: Asia"`` (against the largest region), ``"Log income (GNI per capita)"`` for a
+    continuous term.
+    """
     if not has_level(level):
         return term_label(variable)
     if variable in codes():

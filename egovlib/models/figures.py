@@ -66,8 +66,11 @@ def contrast_plot(det: Determinants, *, source) -> plt.Figure:
 
 @styled
 def spec_curve_plot(det: Determinants, *, source) -> plt.Figure:
-    """Specification curve: per question, the sorted estimates with 95% intervals above a grid
-    of the choices behind each one; the report's default specification in red."""
+    """Specification curve: per question.
+
+    The sorted estimates with 95% intervals above a grid of the choices behind each one; the
+    report's default specification in red.
+    """
     curve = det.curve_rows
     if curve is None or curve.empty:
         raise ValueError("no specification curve to plot")

@@ -82,8 +82,9 @@ class Contrast:
 
 
 def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | None:
-    """The difference in the outcome between two levels of a coded term (``high - low``), with
-    its standard error, 95% interval and p-value; None if a level is absent from the sample.
+    """The difference in the outcome between two levels of a coded term (``high - low``).
+
+    With its standard error, 95% interval and p-value; None if a level is absent from the sample.
 
     A level against the reference level is one coefficient; two non-reference levels are the
     difference of their coefficients (variance from the fit's covariance matrix).
@@ -116,9 +117,11 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
 
 
 def primary_table(fit: Fit, hyps: tuple[Hypothesis, ...] | list[Hypothesis]) -> pd.DataFrame:
-    """The primary family in one fit: one row per hypothesis with its contrast, the unadjusted
-    and adjusted p-values (`primary_family`: Holm or Benjamini-Hochberg), whether it passes
-    at the family's alpha, and the equivalence bound.
+    """The primary family in one fit.
+
+    One row per hypothesis with its contrast, the unadjusted and adjusted p-values
+    (`primary_family`: Holm or Benjamini-Hochberg), whether it passes at the family's alpha, and the
+    equivalence bound.
 
     Returns
     -------

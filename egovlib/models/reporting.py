@@ -143,8 +143,10 @@ def _hypothesis(det: Determinants, hid: str) -> Hypothesis:
 
 
 def within_contrast(det: Determinants, hid: str):
-    """The hypothesis' contrast in the within-country (two-edition panel) check, in SD of the
-    outcome, or None where there is no such check."""
+    """The hypothesis' contrast in the within-country (two-edition panel) check.
+
+    In SD of the outcome, or None where there is no such check.
+    """
     if det.two_wave is None or not det.two_wave.ok:
         return None
     h = _hypothesis(det, hid)
@@ -152,8 +154,10 @@ def within_contrast(det: Determinants, hid: str):
 
 
 def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
-    """True if the within-country check shows the same sign with a 95% interval excluding
-    zero; False if it does not; None where there is no check."""
+    """True if the within-country check shows the same sign with a 95% interval excluding zero.
+
+    False if it does not; None where there is no check.
+    """
     k = within_contrast(det, row["id"])
     if k is None:
         return None
@@ -161,8 +165,10 @@ def within_confirms(det: Determinants, row: pd.Series) -> bool | None:
 
 
 def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) -> list[dict]:
-    """The specification curve's control sets whose median estimate is below ``ratio`` times
-    the headline estimate, the one nearest zero first.
+    """The specification curve's control sets that shrink the headline estimate.
+
+    Those whose median estimate is below ``ratio`` times the headline estimate, the one nearest
+    zero first.
 
     Returns
     -------
@@ -194,16 +200,20 @@ def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) ->
 
 
 def report_extreme(det: Determinants, hid: str) -> float:
-    """The estimate of ``hid`` farthest from zero anywhere in the report: the compared models
-    and the specification curve (signed)."""
+    """The estimate of ``hid`` farthest from zero anywhere in the report.
+
+    The compared models and the specification curve (signed).
+    """
     lo, hi = _range(det, hid)
     return hi if abs(hi) >= abs(lo) else lo
 
 
 def null_bound_text(det: Determinants, row: pd.Series) -> str:
-    """What a null result rules out, consistently with everything the report shows: the far end
-    of the headline model's 95% interval, unless some compared model or alternative
-    specification estimates more, in which case effects of that size are not ruled out."""
+    """What a null result rules out, consistently with everything the report shows.
+
+    The far end of the headline model's 95% interval, unless some compared model or alternative
+    specification estimates more, in which case effects of that size are not ruled out.
+    """
     y = _y(det)
     far = max(abs(row["ci_low"]), abs(row["ci_high"]))
     ext = report_extreme(det, row["id"])
@@ -257,9 +267,10 @@ def certainty(det: Determinants, row: pd.Series) -> str:
 
 
 def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
-    """The clauses a significant headline must carry when other evidence in the report
-    disagrees: a control set that shrinks it, and a within-country check that does not confirm
-    it."""
+    """The clauses a significant headline must carry when other evidence in the report disagrees.
+
+    A control set that shrinks it, and a within-country check that does not confirm it.
+    """
     out = []
     bits = [
         f"to {_signed(c['median'])} with "
@@ -270,7 +281,7 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
     if bits:
         out.append("it falls (median over those specifications) " + " and ".join(bits))
     k = within_contrast(det, row["id"])
-    if k is not None and within_confirms(det, row) is False:
+    if k is not None and det.two_wave is not None and within_confirms(det, row) is False:
         eds = det.two_wave.stats["editions"]
         out.append(
             f"within countries ({eds[0]} to {eds[-1]}) it is {_signed(k.estimate)} SD of the "
@@ -280,8 +291,10 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
 
 
 def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
-    """The edition's assessed countries coded at the low level of ``h``'s contrast, highest
-    outcome first: ``iso3, country, score`` and the item's reference year ``ref_year``."""
+    """The edition's assessed countries coded at the low level of ``h``'s contrast.
+
+    Highest outcome first: ``iso3, country, score`` and the item's reference year ``ref_year``.
+    """
     d = det.data[(det.data["year"] == det.year) & (det.data[h.variable] == h.contrast[1])]
     ref = det.panel.ref_years
     years = ref.loc[ref["year"] == det.year].set_index("iso3")[h.variable]
@@ -297,8 +310,11 @@ def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
 
 
 def coded_low_sentence(det: Determinants, h: Hypothesis, *, top: int | None = None) -> str:
-    """Who the countries at the low level of a proxy item are (all of them, or the ``top``
-    scoring on the outcome), so a reader can judge what the item records."""
+    """Who the countries at the low level of a proxy item are.
+
+    All of them, or the ``top`` scoring on the outcome, so a reader can judge what the item
+    records.
+    """
     low = coded_low(det, h)
     if low.empty:
         return ""
@@ -323,8 +339,11 @@ def _unadjusted_clear(row: pd.Series) -> bool:
 
 
 def answer_sentences(det: Determinants) -> list[str]:
-    """One paragraph per testable hypothesis: the contrast, its interval, the adjusted p-value,
-    the other levels, the specification curve and how sure we are (Markdown)."""
+    """One paragraph per testable hypothesis.
+
+    The contrast, its interval, the adjusted p-value, the other levels, the specification curve and
+    how sure we are (Markdown).
+    """
     method, _ = primary_family()
     y = _y(det)
     k = len(det.testable)
@@ -395,8 +414,11 @@ def _other_levels(fit: Fit, h: Hypothesis) -> str:
 
 
 def primary_view(det: Determinants) -> pd.DataFrame:
-    """The primary family as shown: contrast, estimate, interval, p and adjusted p (stars),
-    and the range of the estimate across the compared models and the specification curve."""
+    """The primary family as shown.
+
+    Contrast, estimate, interval, p and adjusted p (stars), and the range of the estimate across
+    the compared models and the specification curve.
+    """
     method, _ = primary_family()
     t = det.primary
     return pd.DataFrame(
@@ -438,8 +460,10 @@ def _codes_in_group(det: Determinants, h: Hypothesis) -> dict[float, list[str]]:
 
 
 def ceiling_sentences(det: Determinants) -> list[str]:
-    """Where the group's countries stand on each testable item, and what cross-country data
-    cannot say for those at the top code."""
+    """Where the group's countries stand on each testable item.
+
+    And what cross-country data cannot say for those at the top code.
+    """
     if not det.testable:
         return []
     out, top_any = [], False
@@ -470,8 +494,11 @@ def ceiling_sentences(det: Determinants) -> list[str]:
 
 
 def lost_text(lost: pd.DataFrame) -> str:
-    """Countries left out, grouped by what they lack: "no national AI strategy value (2):
-    Micronesia (Federated States of) and Palau; no income (GNI per capita) value (1): ..."."""
+    """Countries left out, grouped by what they lack.
+
+    For example "no national AI strategy value (2): Micronesia (Federated States of) and Palau;
+    no income (GNI per capita) value (1): ...".
+    """
     if not len(lost):
         return ""
     parts = []
@@ -505,16 +532,10 @@ def _group_lost(det: Determinants, lost: pd.DataFrame) -> str:
     )
 
 
-def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
-    """Regression table, one column per fitted spec: contrasts and effects with 95% intervals.
-
-    Coded items are shown as contrasts with their reference level; logged controls per doubling;
-    other continuous terms per their step (`model_specs.yml` ``steps``); region dummies as
-    "yes". No stars: the primary family's adjusted tests are in `primary_view`.
-    """
-    fits = results.ok
+def _table_rows(fits) -> list[tuple[str, str]]:
+    """The rows of `side_by_side` as (key, label): the items first, the controls last."""
     order: list[tuple[str, str]] = []
-    for role in ("main", "control"):  # the items first, the controls last
+    for role in ("main", "control"):
         for f in fits:
             for r in f.coefs[f.coefs["role"] == role].itertuples():
                 if r.variable in CATEGORICAL:
@@ -525,22 +546,36 @@ def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
                     row = (str(r.term), _continuous_label(str(r.term)))
                 if row not in order:
                     order.append(row)
+    return order
+
+
+def _table_cell(f, c: pd.DataFrame, key: str, digits: int) -> str:
+    """One fit's entry for row ``key``: the estimate with its 95% interval, "yes" or blank."""
+    if key in CATEGORICAL:
+        return "yes" if (f.coefs["variable"] == key).any() else ""
+    if key not in c.index:
+        return ""
+    r = c.loc[key]
+    mult = 1.0 if has_level(r["level"]) else effect_step(key)[0]
+    return (
+        f"{r['estimate'] * mult:+.{digits}f} "
+        f"[{r['ci_low'] * mult:.{digits}f}, {r['ci_high'] * mult:.{digits}f}]"
+    )
+
+
+def side_by_side(results, *, digits: int = 3) -> pd.DataFrame:
+    """Regression table, one column per fitted spec: contrasts and effects with 95% intervals.
+
+    Coded items are shown as contrasts with their reference level; logged controls per doubling;
+    other continuous terms per their step (`model_specs.yml` ``steps``); region dummies as
+    "yes". No stars: the primary family's adjusted tests are in `primary_view`.
+    """
+    fits = results.ok
+    order = _table_rows(fits)
     table = {}
     for f in fits:
         c = f.coefs.set_index("term")
-        col = {}
-        for key, label in order:
-            if key in CATEGORICAL:
-                col[label] = "yes" if (f.coefs["variable"] == key).any() else ""
-            elif key in c.index:
-                r = c.loc[key]
-                mult = 1.0 if has_level(r["level"]) else effect_step(key)[0]
-                col[label] = (
-                    f"{r['estimate'] * mult:+.{digits}f} "
-                    f"[{r['ci_low'] * mult:.{digits}f}, {r['ci_high'] * mult:.{digits}f}]"
-                )
-            else:
-                col[label] = ""
+        col = {label: _table_cell(f, c, key, digits) for key, label in order}
         col["Estimator"] = ESTIMATOR_LABELS[f.spec.estimator]
         col["n"] = str(f.n)
         col["Fit"] = f"{f.stats['r2_kind']} = {f.stats['r2']:.3f}"
@@ -733,8 +768,10 @@ def _reading(z: float) -> str:
 
 
 def residual_table(det: Determinants) -> pd.DataFrame:
-    """The group's countries: actual, predicted, standardised residual, percentile, reading;
-    countries outside the sample with the reason."""
+    """The group's countries: actual, predicted, standardised residual, percentile, reading.
+
+    Countries outside the sample with the reason.
+    """
     r = det.residuals
     inside = r[r["iso3"].isin(det.group)].copy()
     inside["reading"] = inside["z"].map(_reading)
@@ -749,8 +786,7 @@ def residual_table(det: Determinants) -> pd.DataFrame:
 
 
 def residual_prose(det: Determinants) -> str:
-    """Markdown: how to read the residuals, the group's countries, and every country beyond
-    ±2."""
+    """Markdown: how to read the residuals, the group's countries, every country beyond ±2."""
     y = _y(det)
     fit = det.bounded
     if fit is None:
@@ -853,8 +889,10 @@ def residual_alt(det: Determinants) -> str:
 
 
 def near_prose(det: Determinants) -> str:
-    """Markdown: why the composites are near-outcomes, their sample, and what their models show
-    about income."""
+    """Markdown: why the composites are near-outcomes, their sample.
+
+    And what their models show about income.
+    """
     y = _y(det)
     if det.near is None:
         return f"No near-outcome composite has data for the {det.year} edition" + (
@@ -958,8 +996,11 @@ def near_alt(det: Determinants) -> str:
 
 
 def term_sentences(fit: Fit, *, within: bool = False, unit: str = "") -> list[str]:
-    """Plain words for the main continuous terms of one fit, with the far end of the 95%
-    interval for an interval that includes zero (unadjusted: exploratory)."""
+    """Plain words for the main continuous terms of one fit.
+
+    With the far end of the 95% interval for an interval that includes zero (unadjusted:
+    exploratory).
+    """
     out = []
     unit = unit or f"on the {fit.spec.outcome.upper()}"
     for r in fit.coefs[(fit.coefs["role"] == "main") & fit.coefs["level"].isna()].itertuples():
@@ -1007,8 +1048,10 @@ def exploratory_prose(det: Determinants) -> str:
 
 
 def era_prose(det: Determinants) -> str:
-    """Markdown: the panel over the methodology era, with the correct account of what the
-    within-edition standardisation removes."""
+    """Markdown: the panel over the methodology era.
+
+    With the correct account of what the within-edition standardisation removes.
+    """
     y = _y(det)
     if det.era_fit is None:
         return det.era_note
@@ -1174,8 +1217,10 @@ def mice_prose(det: Determinants) -> str:
 
 
 def diagnostics_table(det: Determinants) -> pd.DataFrame:
-    """OLS diagnostics of the compared and near-outcome models: largest VIF, Breusch-Pagan and
-    RESET p-values, influential countries (Cook's D above 4/n)."""
+    """OLS diagnostics of the compared and near-outcome models.
+
+    Largest VIF, Breusch-Pagan and RESET p-values, influential countries (Cook's D above 4/n).
+    """
     rows = []
     for res in (det.compared, det.near):
         for f in res.ok if res is not None else []:
@@ -1394,8 +1439,10 @@ def _cap(text: str) -> str:
 
 
 def _ceiling_summary(det: Determinants) -> str:
-    """One sentence: how many of the group report the top code of each item, and what that
-    means for reading the contrasts."""
+    """One sentence: how many of the group report the top code of each item.
+
+    And what that means for reading the contrasts.
+    """
     n = len(det.group)
     sig = set(det.primary.loc[det.primary["significant"], "id"]) if len(det.primary) else set()
     bits: list[str] = []
@@ -1425,8 +1472,10 @@ def _ceiling_summary(det: Determinants) -> str:
 
 
 def source_ids(det: Determinants) -> list[str]:
-    """Catalogue file ids behind the report (EGDI files plus each covariate's reader), for
-    `egovlib.plots.finish`."""
+    """Catalogue file ids behind the report.
+
+    EGDI files plus each covariate's reader, for `egovlib.plots.finish`.
+    """
     from ..panel import DERIVED
     from ..sources import files_for_reader
     from .specs import variable_meta

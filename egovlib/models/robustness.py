@@ -79,8 +79,10 @@ def common_sample(
 
 
 def add_previous_outcome(data: pd.DataFrame, outcome: str, year: int) -> tuple[pd.DataFrame, str]:
-    """Add the `PREVIOUS_OUTCOME` column: each country's ``outcome`` in the edition before
-    ``year`` (published, so nothing later than ``year`` is used).
+    """Add the `PREVIOUS_OUTCOME` column.
+
+    Each country's ``outcome`` in the edition before ``year`` (published, so nothing later than
+    ``year`` is used).
 
     Left empty (with a note) when there is no earlier edition or a method change of the outcome
     lies between the two: scores across a break are not comparable.
@@ -175,32 +177,9 @@ def specification_curve(
         Choices left out, and why (e.g. a control set refused by the circularity guard).
     """
     cfg = spec_config()["spec_curve"]
-    sets, notes = {}, []
-    for label, terms in control_sets().items():
-        refused = refused_terms(outcome, terms, allow_circular)
-        if refused:
-            notes.append(
-                f"The control set '{label}' is not used: "
-                f"{join_names([short_label(t) for t in refused])} "
-                f"{'feeds' if len(refused) == 1 else 'feed'} the {outcome.upper()}."
-            )
-            continue
-        first = next(iter(panels.values())).data
-        empty = [
-            t
-            for t in terms
-            if t == PREVIOUS_OUTCOME
-            and (t not in first.columns or first.loc[first["year"] == year, t].isna().all())
-        ]
-        if empty:
-            notes.append(f"The control set '{label}' is not used: no previous-edition score.")
-            continue
-        sets[label] = tuple(terms)
-    models = {"together": [hyps]} if len(hyps) > 1 else {}
-    models["one at a time"] = [[h] for h in hyps]
-    models = {k: v for k, v in models.items() if k in cfg["models"]}
-    if len(hyps) == 1:
-        notes.append("Only one hypothesis can be tested in this edition: no joint model.")
+    notes: list[str] = []
+    sets = _usable_control_sets(outcome, allow_circular, notes, panels, year)
+    models = _curve_models(hyps, cfg["models"], notes)
     rows = []
     fits: dict[tuple, Fit] = {}  # vintage choices often select the same values: fit each once
 
@@ -242,29 +221,74 @@ def specification_curve(
                         keep = tuple(c for c in ols_all.countries if c not in set(drop))
                     spec = base.with_(estimator=est, countries=keep)
                     fit = fitted(spec, data)
-                for h in hs:
-                    c = contrast(fit, h.variable, *h.contrast)
-                    choice = {
-                        "controls": label,
-                        "lag": lag,
-                        "max_age": max_age,
-                        "estimator": est,
-                        "sample": sname,
-                        "model": mname,
-                    }
-                    rows.append(
-                        {
-                            "id": h.id,
-                            **choice,
-                            "estimate": c.estimate if c else np.nan,
-                            "ci_low": c.ci_low if c else np.nan,
-                            "ci_high": c.ci_high if c else np.nan,
-                            "p": c.p if c else np.nan,
-                            "n": fit.n if fit.ok else 0,
-                            "is_default": all(choice[k] == v for k, v in default.items()),
-                        }
-                    )
+                choice = {
+                    "controls": label,
+                    "lag": lag,
+                    "max_age": max_age,
+                    "estimator": est,
+                    "sample": sname,
+                    "model": mname,
+                }
+                rows += [_curve_row(h, fit, choice, default) for h in hs]
     return pd.DataFrame(rows), notes
+
+
+def _usable_control_sets(
+    outcome: str,
+    allow_circular: tuple[str, ...],
+    notes: list[str],
+    panels: dict[int, Panel],
+    year: int,
+) -> dict[str, tuple[str, ...]]:
+    """The control sets the circularity guard accepts and the data can fill; notes say why not."""
+    sets = {}
+    first = next(iter(panels.values())).data
+    for label, terms in control_sets().items():
+        refused = refused_terms(outcome, terms, allow_circular)
+        if refused:
+            notes.append(
+                f"The control set '{label}' is not used: "
+                f"{join_names([short_label(t) for t in refused])} "
+                f"{'feeds' if len(refused) == 1 else 'feed'} the {outcome.upper()}."
+            )
+            continue
+        empty = [
+            t
+            for t in terms
+            if t == PREVIOUS_OUTCOME
+            and (t not in first.columns or first.loc[first["year"] == year, t].isna().all())
+        ]
+        if empty:
+            notes.append(f"The control set '{label}' is not used: no previous-edition score.")
+            continue
+        sets[label] = tuple(terms)
+    return sets
+
+
+def _curve_models(
+    hyps: list[Hypothesis], allowed: list[str], notes: list[str]
+) -> dict[str, list[list[Hypothesis]]]:
+    """Model choice -> groups of hypotheses fitted together ("together", "one at a time")."""
+    models = {"together": [hyps]} if len(hyps) > 1 else {}
+    models["one at a time"] = [[h] for h in hyps]
+    if len(hyps) == 1:
+        notes.append("Only one hypothesis can be tested in this edition: no joint model.")
+    return {k: v for k, v in models.items() if k in allowed}
+
+
+def _curve_row(h: Hypothesis, fit: Fit, choice: dict, default: dict) -> dict:
+    """One row of the specification curve: hypothesis ``h``'s contrast under ``choice``."""
+    c = contrast(fit, h.variable, *h.contrast)
+    return {
+        "id": h.id,
+        **choice,
+        "estimate": c.estimate if c else np.nan,
+        "ci_low": c.ci_low if c else np.nan,
+        "ci_high": c.ci_high if c else np.nan,
+        "p": c.p if c else np.nan,
+        "n": fit.n if fit.ok else 0,
+        "is_default": all(choice[k] == v for k, v in default.items()),
+    }
 
 
 def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
@@ -274,8 +298,9 @@ def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
 
 
 def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
-    """Per hypothesis: specifications estimated, share with the default's sign, share with a
-    95% interval excluding zero on that side, and the range of the estimates.
+    """Per hypothesis: specifications estimated, share with the default's sign.
+
+    Share with a 95% interval excluding zero on that side, and the range of the estimates.
 
     Returns
     -------
@@ -323,9 +348,11 @@ def mice_check(
     imputations: int | None = None,
     burn_in: int | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Refit the headline model on every assessed country, imputing missing covariates by
-    multiple imputation by chained equations (statsmodels MICE, predictive mean matching, so
-    an imputed code is always a code some country reported), combined by Rubin's rules.
+    """Refit the headline model on every assessed country.
+
+    Imputing missing covariates by multiple imputation by chained equations (statsmodels MICE,
+    predictive mean matching, so an imputed code is always a code some country reported), combined
+    by Rubin's rules.
 
     Parameters
     ----------

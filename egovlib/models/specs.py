@@ -128,8 +128,10 @@ class Spec:
         return self.regressors + self.controls
 
     def with_(self, **changes: Any) -> Spec:
-        """A copy with some fields changed (specs are frozen); a new estimator gets its own
-        default covariance unless ``cov_type`` is given too."""
+        """A copy with some fields changed (specs are frozen).
+
+        A new estimator gets its own default covariance unless ``cov_type`` is given too.
+        """
         if "estimator" in changes and "cov_type" not in changes:
             changes["cov_type"] = ""
         return replace(self, **changes)
@@ -383,8 +385,11 @@ def effect_step(term: str) -> tuple[float, str]:
 
 
 def check_terms(spec: Spec, available: set[str] | None = None) -> None:
-    """Raise `SpecError` for a term that is neither a covariate, a log covariate, an index nor a
-    categorical column, naming the known covariates."""
+    """Raise `SpecError` for a term that is not a known column.
+
+    Known: a covariate, a log covariate, an index or a categorical column; the error names the
+    known covariates.
+    """
     meta = set(variable_meta()) if available is None else set(available)
     bad = [
         t
@@ -404,8 +409,10 @@ def check_terms(spec: Spec, available: set[str] | None = None) -> None:
 
 @cache
 def built_from(variable: str) -> frozenset[str]:
-    """Every covariate a composite is built from, directly or through its sub-indices
-    (`Variable.components` in the covariate catalogue; empty for an item)."""
+    """Every covariate a composite is built from, directly or through its sub-indices.
+
+    `Variable.components` in the covariate catalogue; empty for an item.
+    """
     meta = variable_meta()
     out: set[str] = set()
     todo = list(meta[variable].components) if variable in meta else []
@@ -444,6 +451,27 @@ def aggregate_conflicts(spec: Spec) -> list[str]:
     return out
 
 
+def _input_of_outcome(term: str, y: str, meta: dict) -> str | None:
+    """Why ``term`` is an input of the outcome ``y`` in the UN method (rule 2), else None."""
+    base = base_variable(term)
+    if term in INDICES:
+        if term in INDEX_COMPONENTS.get(y, ()):
+            return (
+                f"{term.upper()} is a component of {y.upper()} "
+                f"({y.upper()} = mean of OSI, HCI and TII)"
+            )
+        if y in INDEX_COMPONENTS.get(term, ()):
+            return f"{term.upper()} contains {y.upper()} as one of its three components"
+        return None
+    if base in meta and y in meta[base].inputs_of:
+        return (
+            f"{term_label(base)} is an input of {y.upper()} in the UN method (it feeds "
+            + " and ".join(i.upper() for i in meta[base].inputs_of)
+            + ")"
+        )
+    return None
+
+
 def circularity(spec: Spec) -> tuple[list[str], list[str]]:
     """Apply the circularity guard and the aggregate/item guard to a spec.
 
@@ -478,25 +506,11 @@ def circularity(spec: Spec) -> tuple[list[str], list[str]]:
                 f"{y.upper()} is the outcome itself; it cannot explain itself (no override)."
             )
             continue
-        reason = None
-        if term in INDICES:
-            if term in INDEX_COMPONENTS.get(y, ()):
-                reason = (
-                    f"{term.upper()} is a component of {y.upper()} "
-                    f"({y.upper()} = mean of OSI, HCI and TII)"
-                )
-            elif y in INDEX_COMPONENTS.get(term, ()):
-                reason = f"{term.upper()} contains {y.upper()} as one of its three components"
-            elif {term, y} == {"osi", "epi"}:
-                warnings.append(
-                    "EPI and OSI are both scored from the UN Online Services "
-                    "Questionnaire; their association is partly shared measurement."
-                )
-        elif base in meta and y in meta[base].inputs_of:
-            reason = (
-                f"{term_label(base)} is an input of {y.upper()} in the UN method (it feeds "
-                + " and ".join(i.upper() for i in meta[base].inputs_of)
-                + ")"
+        reason = _input_of_outcome(term, y, meta)
+        if {term, y} == {"osi", "epi"}:
+            warnings.append(
+                "EPI and OSI are both scored from the UN Online Services "
+                "Questionnaire; their association is partly shared measurement."
             )
         if reason:
             if term in spec.allow_circular or base in spec.allow_circular:
@@ -533,8 +547,10 @@ def check_circularity(spec: Spec) -> list[str]:
 
 
 def refused_terms(outcome: str, terms: tuple[str, ...] | list[str], allow=()) -> list[str]:
-    """The terms the circularity guard refuses one by one for ``outcome`` (used to drop the
-    refused terms of a default control set, with a stated reason)."""
+    """The terms the circularity guard refuses one by one for ``outcome``.
+
+    Used to drop the refused terms of a default control set, with a stated reason.
+    """
     return [
         t
         for t in terms

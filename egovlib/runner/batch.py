@@ -270,7 +270,8 @@ def measured_memory_mb(out: Path) -> tuple[float | None, float | None]:
             continue
         # manifests of earlier versions of the runner record other shapes (e.g. "kernels" as
         # a sentence): only the current shape is a measurement
-        k = m.get("kernels") if isinstance(m.get("kernels"), dict) else {}
+        kernels = m.get("kernels")
+        k = kernels if isinstance(kernels, dict) else {}
         base = float(k.get("server_rss_mb") or 0)
         server = max(server, base)
         if k.get("mode") != "fork":

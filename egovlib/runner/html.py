@@ -143,8 +143,9 @@ def prepare_report(nb, stem: str) -> tuple[list[ReportItem], bool]:
 
 
 def report_text(nb) -> str:
-    """The words a reader sees in a report (Markdown cells and outputs; no code, no end matter),
-    for its glossary.
+    """The words a reader sees in a report, for its glossary.
+
+    Markdown cells and outputs; no code, no end matter.
     """
     parts = []
     for cell in nb.cells:
