@@ -402,9 +402,11 @@ def _component_moves(
 
 
 def _change_screens(focus: str, year: int) -> tuple[tuple[str, Mapping], ...]:
-    """Notes from report 02's screens of the change: a previous edition that is an odd baseline
-    (`standing.rank_baselines`), and component moves unusually large against all countries'
-    (`standing.unusual_moves`), which may be data revisions.
+    """Notes from report 02's screens of the change.
+
+    A previous edition that is an odd baseline (`standing.rank_baselines`), and component
+    moves unusually large against all countries' (`standing.unusual_moves`), which may be data
+    revisions.
     """
     notes: list[tuple[str, Mapping]] = []
     bl = standing.rank_baselines(year, focus)
