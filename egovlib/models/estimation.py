@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings as pywarnings
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,10 +226,49 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
     return (rows[outcome] - grouped.transform("mean")) / grouped.transform("std")
 
 
-def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit:
+@dataclass
+class DesignMemo:
+    """Design matrices built once per sample and terms on one data set (see `fit_spec`).
+
+    Fits that differ only in their estimator share the design (panels excepted: no constant).
+
+    Attributes
+    ----------
+    data_key : hashable
+        Identifies the data every fit using this memo receives (equal key -> equal data).
+    store : dict
+        Design key -> the return value of `design`.
+    """
+
+    data_key: Hashable
+    store: dict[tuple, tuple] = field(default_factory=dict)
+
+    def design(self, spec: Spec, rows: pd.DataFrame) -> tuple:
+        """Return `design` of ``spec`` on ``rows``, built once per sample and terms."""
+        key = (
+            self.data_key,
+            spec.name,
+            spec.outcome,
+            spec.terms,
+            spec.years,
+            spec.sample,
+            spec.countries,
+            spec.standardise,
+            spec.estimator == "panel_fe",  # the only estimator whose design differs (no const)
+        )
+        if key not in self.store:
+            self.store[key] = design(spec, rows)
+        return self.store[key]
+
+
+def fit_spec(
+    spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True, memo: DesignMemo | None = None
+) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`).
 
     Never raises for data problems, which are returned as a skipped `Fit` with a message.
+    ``memo`` (optional) reuses the design matrix of an earlier fit of the same terms and sample
+    on the same data (the specification curve fits each sample with several estimators).
     """
     fit = Fit(spec=spec, notes=list(spec.notes))
     if not _spec_fits_data(fit, data):
@@ -244,7 +283,7 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit
             fit.spec = fit.spec.without(absorbed, note)
             fit.notes.append(note)
     spec = fit.spec
-    y, X, dropped, problem, dummies = design(spec, rows)
+    y, X, dropped, problem, dummies = _designed(spec, rows, memo)
     fit.dropped, fit.dummies = dropped, dummies
     fit.n = len(y)
     fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
@@ -386,6 +425,11 @@ def _code_dummies(
     levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
     cols = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
+
+
+def _designed(spec: Spec, rows: pd.DataFrame, memo: DesignMemo | None) -> tuple:
+    """Return `design` of ``spec`` on ``rows``, from ``memo`` when one is given."""
+    return memo.design(spec, rows) if memo else design(spec, rows)
 
 
 def design(
