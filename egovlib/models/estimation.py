@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings as pywarnings
 from collections.abc import Hashable, Iterable
@@ -523,12 +524,21 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
 
     95% intervals: t with ``df_resid`` degrees of freedom, else normal.
     """
-    q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
+    q = critical_value(df_resid)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
     terms = [c for c in est.index if c != "const"]
-    e = est[terms].to_numpy(dtype=float)
-    se = np.sqrt(np.diag(cov.loc[terms, terms].to_numpy(dtype=float)))
+    if list(cov.index) == list(cov.columns) == list(est.index):
+        # positions instead of labels: label look-ups dominated the specification curve's time
+        ix = [i for i, c in enumerate(est.index) if c != "const"]
+        e = est.to_numpy(dtype=float)[ix]
+        cov = pd.DataFrame(
+            cov.to_numpy()[np.ix_(ix, ix)], index=cov.index[ix], columns=cov.columns[ix]
+        )
+    else:
+        e = est[terms].to_numpy(dtype=float)
+        cov = cov.loc[terms, terms]
+    se = np.sqrt(np.diag(cov.to_numpy(dtype=float)))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(e / se)
     p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
@@ -550,8 +560,14 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
         },
         columns=COEF_COLUMNS,
     )
-    fit.cov = cov.loc[terms, terms]
+    fit.cov = cov
     fit.stats["df_resid"] = df_resid
+
+
+@functools.lru_cache(maxsize=256)
+def critical_value(df: float | None) -> float:
+    """Return the two-sided 95% critical value: t with ``df`` degrees of freedom, else normal."""
+    return float(stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975))
 
 
 def contrast_label(variable: str, level) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SpecError
-from .estimation import Fit
+from .estimation import Fit, critical_value
 from .specs import Hypothesis, codes, primary_family
 
 
@@ -117,7 +117,7 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
     est = float(w @ estimates)
     se = float(np.sqrt((w @ fit.cov.to_numpy(dtype=float)) @ w))
     df = fit.stats.get("df_resid")
-    q = stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975)
+    q = critical_value(df)
     z = est / se if se > 0 else np.nan
     p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
     return Contrast(variable, high, low, est, se, est - q * se, est + q * se, float(p), df)
