@@ -288,6 +288,29 @@ def test_code_without_its_reference_level_or_with_an_undeclared_code_is_skipped(
     assert fit.status == "skipped" and "undeclared code(s) [7.0]" in fit.message
 
 
+def test_shared_design_gives_the_same_fits_and_contrasts_as_fresh_fits():
+    # the specification curve builds one design per sample and shares it across estimators
+    from egovlib.models.estimation import DesignMemo
+
+    data = simulated_codes()
+    spec = Spec("sim", regressors=("gtmi_gov_cloud",), controls=("x1",), years=(2024,))
+    memo = DesignMemo(data_key="sim")
+    keep = tuple(data["iso3"][:400])
+    for s in (spec, spec.with_(estimator="fraclogit"), spec.with_(estimator="median")):
+        for sample in (s, s.with_(countries=keep)):
+            shared, fresh = fit_spec(sample, data, memo=memo), fit_spec(sample, data)
+            pd.testing.assert_frame_equal(shared.coefs, fresh.coefs, check_exact=True)
+            pd.testing.assert_frame_equal(shared.cov, fresh.cov, check_exact=True)
+            # operational vs partial: two non-reference levels, variance from the covariance
+            c = contrast(shared, "gtmi_gov_cloud", 2.0, 1.0)
+            e = fresh.coefs.set_index("term")["estimate"]
+            hi, lo = "gtmi_gov_cloud[operational]", "gtmi_gov_cloud[partial]"
+            v = fresh.cov.loc[hi, hi] + fresh.cov.loc[lo, lo] - 2 * fresh.cov.loc[hi, lo]
+            assert c.estimate == pytest.approx(e[hi] - e[lo], abs=1e-12)
+            assert c.se == pytest.approx(np.sqrt(v), rel=1e-12)
+    assert len(memo.store) == 2  # one design per sample, whatever the estimator
+
+
 def test_hypotheses_are_declared_as_data():
     hs = hypotheses()
     assert [h.id for h in hs] == ["H1", "H2", "H3"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import warnings as pywarnings
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,10 +227,49 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
     return (rows[outcome] - grouped.transform("mean")) / grouped.transform("std")
 
 
-def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit:
+@dataclass
+class DesignMemo:
+    """Design matrices built once per sample and terms on one data set (see `fit_spec`).
+
+    Fits that differ only in their estimator share the design (panels excepted: no constant).
+
+    Attributes
+    ----------
+    data_key : hashable
+        Identifies the data every fit using this memo receives (equal key -> equal data).
+    store : dict
+        Design key -> the return value of `design`.
+    """
+
+    data_key: Hashable
+    store: dict[tuple, tuple] = field(default_factory=dict)
+
+    def design(self, spec: Spec, rows: pd.DataFrame) -> tuple:
+        """Return `design` of ``spec`` on ``rows``, built once per sample and terms."""
+        key = (
+            self.data_key,
+            spec.name,
+            spec.outcome,
+            spec.terms,
+            spec.years,
+            spec.sample,
+            spec.countries,
+            spec.standardise,
+            spec.estimator == "panel_fe",  # the only estimator whose design differs (no const)
+        )
+        if key not in self.store:
+            self.store[key] = design(spec, rows)
+        return self.store[key]
+
+
+def fit_spec(
+    spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True, memo: DesignMemo | None = None
+) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`).
 
     Never raises for data problems, which are returned as a skipped `Fit` with a message.
+    ``memo`` (optional) reuses the design matrix of an earlier fit of the same terms and sample
+    on the same data (the specification curve fits each sample with several estimators).
     """
     fit = Fit(spec=spec, notes=list(spec.notes))
     if not _spec_fits_data(fit, data):
@@ -244,7 +284,7 @@ def fit_spec(spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True) -> Fit
             fit.spec = fit.spec.without(absorbed, note)
             fit.notes.append(note)
     spec = fit.spec
-    y, X, dropped, problem, dummies = design(spec, rows)
+    y, X, dropped, problem, dummies = _designed(spec, rows, memo)
     fit.dropped, fit.dummies = dropped, dummies
     fit.n = len(y)
     fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
@@ -388,6 +428,11 @@ def _code_dummies(
     return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
 
 
+def _designed(spec: Spec, rows: pd.DataFrame, memo: DesignMemo | None) -> tuple:
+    """Return `design` of ``spec`` on ``rows``, from ``memo`` when one is given."""
+    return memo.design(spec, rows) if memo else design(spec, rows)
+
+
 def design(
     spec: Spec, rows: pd.DataFrame
 ) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, str, dict[str, dict[str, float | str]]]:
@@ -479,12 +524,21 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
 
     95% intervals: t with ``df_resid`` degrees of freedom, else normal.
     """
-    q = stats.t.ppf(0.975, df_resid) if df_resid else stats.norm.ppf(0.975)
+    q = critical_value(df_resid)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
     terms = [c for c in est.index if c != "const"]
-    e = est[terms].to_numpy(dtype=float)
-    se = np.sqrt(np.diag(cov.loc[terms, terms].to_numpy(dtype=float)))
+    if list(cov.index) == list(cov.columns) == list(est.index):
+        # positions instead of labels: label look-ups dominated the specification curve's time
+        ix = [i for i, c in enumerate(est.index) if c != "const"]
+        e = est.to_numpy(dtype=float)[ix]
+        cov = pd.DataFrame(
+            cov.to_numpy()[np.ix_(ix, ix)], index=cov.index[ix], columns=cov.columns[ix]
+        )
+    else:
+        e = est[terms].to_numpy(dtype=float)
+        cov = cov.loc[terms, terms]
+    se = np.sqrt(np.diag(cov.to_numpy(dtype=float)))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(e / se)
     p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
@@ -506,8 +560,14 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
         },
         columns=COEF_COLUMNS,
     )
-    fit.cov = cov.loc[terms, terms]
+    fit.cov = cov
     fit.stats["df_resid"] = df_resid
+
+
+@functools.lru_cache(maxsize=256)
+def critical_value(df: float | None) -> float:
+    """Return the two-sided 95% critical value: t with ``df`` degrees of freedom, else normal."""
+    return float(stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975))
 
 
 def contrast_label(variable: str, level) -> str:

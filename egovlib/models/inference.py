@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import SpecError
-from .estimation import Fit
+from .estimation import Fit, critical_value
 from .specs import Hypothesis, codes, primary_family
 
 
@@ -102,15 +102,22 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
     hi, lo = weight(high), weight(low)
     if hi is None or lo is None:
         return None
-    w = pd.Series(0.0, index=fit.cov.index)
+    # plain arrays: this runs thousands of times in the specification curve
+    names = list(fit.cov.index)
+    pos = {c: i for i, c in enumerate(names)}
+    w = np.zeros(len(names))
     for c, v in hi.items():
-        w[c] += v
+        w[pos[c]] += v
     for c, v in lo.items():
-        w[c] -= v
-    est = float(w @ fit.coefs.set_index("term")["estimate"].reindex(w.index))
-    se = float(np.sqrt(w @ fit.cov @ w))
+        w[pos[c]] -= v
+    terms = fit.coefs["term"].tolist()
+    estimates = fit.coefs["estimate"].to_numpy(dtype=float)
+    if terms != names:
+        estimates = fit.coefs.set_index("term")["estimate"].reindex(names).to_numpy(dtype=float)
+    est = float(w @ estimates)
+    se = float(np.sqrt((w @ fit.cov.to_numpy(dtype=float)) @ w))
     df = fit.stats.get("df_resid")
-    q = stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975)
+    q = critical_value(df)
     z = est / se if se > 0 else np.nan
     p = 2 * (stats.t.sf(abs(z), df) if df else stats.norm.sf(abs(z)))
     return Contrast(variable, high, low, est, se, est - q * se, est + q * se, float(p), df)

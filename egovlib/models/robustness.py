@@ -16,7 +16,7 @@ import statsmodels.api as sm
 from ..panel import Panel
 from ..report import join_names
 from .diagnostics import display_name
-from .estimation import Fit, design, fit_spec
+from .estimation import DesignMemo, Fit, design, fit_spec
 from .inference import contrast
 from .specs import (
     CATEGORICAL,
@@ -181,19 +181,11 @@ def specification_curve(
     sets = _usable_control_sets(outcome, allow_circular, notes, panels, year)
     models = _curve_models(hyps, cfg["models"], notes)
     rows = []
-    fits: dict[tuple, Fit] = {}  # vintage choices often select the same values: fit each once
-
-    def fitted(spec: Spec, data: pd.DataFrame, diagnostics: bool = False) -> Fit:
-        cols = [spec.outcome, *(base_variable(t) for t in spec.terms)]
-        key = (spec, _fingerprint(data, year, cols))
-        if key not in fits:
-            fits[key] = fit_spec(spec, data, diagnostics=diagnostics)
-        return fits[key]
-
+    fits = _CurveFits(panels, year)
     for (label, ctrl), lag, max_age, (mname, groups) in itertools.product(
         sets.items(), cfg["lags"], cfg["max_ages"], models.items()
     ):
-        data = with_max_age(panels[lag], lag, max_age)
+        vintage = fits.vintage(lag, max_age)
         for hs in groups:
             base = Spec(
                 name="curve",
@@ -204,7 +196,7 @@ def specification_curve(
                 allow_circular=allow_circular,
                 min_obs=min_obs,
             )
-            ols_all = fitted(base, data, diagnostics=True)
+            ols_all = fits.fit(base, vintage, diagnostics=True)
             excluded = {
                 "all countries": [],
                 "without influential countries": _influential(ols_all),
@@ -220,7 +212,7 @@ def specification_curve(
                     if drop:
                         keep = tuple(c for c in ols_all.countries if c not in set(drop))
                     spec = base.with_(estimator=est, countries=keep)
-                    fit = fitted(spec, data)
+                    fit = fits.fit(spec, vintage)
                 choice = {
                     "controls": label,
                     "lag": lag,
@@ -289,6 +281,40 @@ def _curve_row(h: Hypothesis, fit: Fit, choice: dict, default: dict) -> dict:
         "n": fit.n if fit.ok else 0,
         "is_default": all(choice[k] == v for k, v in default.items()),
     }
+
+
+class _CurveFits:
+    """The specification curve's fits, each fitted once.
+
+    Vintage choices often select the same values (one fit serves them all, found by a
+    fingerprint of the values), and the estimators of one sample share its design matrix.
+    """
+
+    def __init__(self, panels: dict[int, Panel], year: int) -> None:
+        self.panels, self.year = panels, year
+        self.data: dict[tuple, pd.DataFrame] = {}  # (lag, max_age) -> data
+        self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> fingerprint
+        self.memos: dict[int, DesignMemo] = {}  # fingerprint -> designs built on those values
+        self.fits: dict[tuple, Fit] = {}  # (spec, fingerprint) -> fit
+
+    def vintage(self, lag: int, max_age: int | None) -> tuple:
+        """Build the data of one vintage rule (`with_max_age`) once; return its key."""
+        key = (lag, max_age)
+        if key not in self.data:
+            self.data[key] = with_max_age(self.panels[lag], lag, max_age)
+        return key
+
+    def fit(self, spec: Spec, vintage: tuple, diagnostics: bool = False) -> Fit:
+        """Fit ``spec`` on the data of ``vintage``, or return the fit of equal data."""
+        cols = tuple(dict.fromkeys([spec.outcome, *(base_variable(t) for t in spec.terms)]))
+        data = self.data[vintage]
+        if (*vintage, cols) not in self.prints:
+            self.prints[(*vintage, cols)] = _fingerprint(data, self.year, list(cols))
+        fp = self.prints[(*vintage, cols)]
+        if (spec, fp) not in self.fits:
+            memo = self.memos.setdefault(fp, DesignMemo(data_key=fp))
+            self.fits[(spec, fp)] = fit_spec(spec, data, diagnostics=diagnostics, memo=memo)
+        return self.fits[(spec, fp)]
 
 
 def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
