@@ -1226,7 +1226,10 @@ def pairing_table(
     t = t.drop(columns="_score").reset_index(drop=True)
     n_ok = int(t["eligible"].sum())
     t.insert(0, "rank", pd.array([*range(1, n_ok + 1), *[pd.NA] * (len(t) - n_ok)], "Int64"))
-    t["reasons"] = [_reasons(row, focus, role, context, pw) for row in t.itertuples(index=False)]
+    # context rows as plain dicts, looked up once: a `.loc` row per candidate (as Series) cost
+    # more than the rest of the table, and `pairing_sensitivity` builds the table 11 times
+    ctx_rows = context.to_dict("index")
+    t["reasons"] = [_reasons(row, focus, role, ctx_rows, pw) for row in t.itertuples(index=False)]
     t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
 
@@ -1479,7 +1482,7 @@ def _fmt_pop(p: float) -> str:
     return f"{p / 1e6:.1f} M" if p >= 1e5 else f"{p / 1e3:.0f} k"
 
 
-def _region_reason(sim: float, a: pd.Series) -> str:
+def _region_reason(sim: float, a: Mapping) -> str:
     """The region part of a pairing's reasons, from the region similarity ``sim``."""
     if pd.isna(sim):
         return "region unknown"
@@ -1492,7 +1495,8 @@ def _region_reason(sim: float, a: pd.Series) -> str:
     return "different region"
 
 
-def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
+def _reasons(row, focus: str, role: str, context: Mapping[str, dict], pw: PairingWeights) -> str:
+    """Why a candidate ranks where it does; ``context`` maps ISO3 to a row of the context."""
     mentor = focus if role == "mentor" else row.iso3
     mname = country_name(mentor)
     if not isinstance(row.target, str):
@@ -1501,7 +1505,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
         head = f"{mname} leads on {SHORT_LABELS[row.target]} by {row.lead:.3f}" + (
             "" if row.eligible else f" (below the {pw.min_lead:g} that counts as a lead)"
         )
-    a, b = context.loc[focus], context.loc[row.iso3]
+    a, b = context[focus], context[row.iso3]
     ctx = [_region_reason(row.sim_region, a)]
     if not pd.isna(row.sim_income):
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
