@@ -900,44 +900,48 @@ def edition_changes(
         Keep steps into a break edition (flagged in ``crosses_break``); default drop them.
     """
     eds = editions()
-    steps = list(zip(eds[:-1], eds[1:], strict=True))
-    cols = ["egdi", *COMPONENTS]
-    wide = panel[panel["assessed"]].set_index(["iso3", "year"])[cols]
-    parts = []
-    for y0, y1 in steps:
-        if up_to is not None and y1 > up_to:
-            continue
-        brk = y1 in set(breaks)
-        if brk and not include_breaks:
-            continue
-        a = wide.xs(y0, level="year")
-        b = wide.xs(y1, level="year")
-        both = a.index.intersection(b.index)
-        d = pd.DataFrame({"iso3": both, "from_year": y0, "to_year": y1, "crosses_break": brk})
-        for c in cols:
-            d[f"{c}_start"] = a.loc[both, c].to_numpy()
-            d[f"{c}_end"] = b.loc[both, c].to_numpy()
-            d[f"d_{c}"] = d[f"{c}_end"] - d[f"{c}_start"]
-        dec = egdi_change_decomposition(a.loc[both], b.loc[both])
-        for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
-            d[col] = dec[col].to_numpy()
-        for c in cols:
-            d[f"net_{c}"] = d[f"d_{c}"] - d[f"d_{c}"].median()
-        for c in EGDI_COMPONENTS:
-            d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
-        d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
-        # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
-        # HCI of small states in 2003-2005, the publisher's placeholder for missing data
-        ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
-        d["zero_component"] = (d[ends] == 0).any(axis=1)
-        # a move of more than half the scale in one edition: likely a data revision
-        d["likely_revision"] = (d[[f"d_{c}" for c in COMPONENTS]].abs() > REVISION_THRESHOLD).any(
-            axis=1
-        )
-        parts.append(d)
-    if not parts:
+    brk_years = set(breaks)
+    steps = [
+        (y0, y1, y1 in brk_years)
+        for y0, y1 in zip(eds[:-1], eds[1:], strict=True)
+        if (up_to is None or y1 <= up_to) and (include_breaks or y1 not in brk_years)
+    ]
+    if not steps:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    cols = ["egdi", *COMPONENTS]
+    # Every step at once (one merge, one groupby for the medians), not one frame per step: the
+    # same rows and values, a fraction of pandas' per-call overhead (this runs per jump table).
+    wide = panel.loc[panel["assessed"], ["iso3", "year", *cols]]
+    keys = pd.DataFrame(steps, columns=["from_year", "to_year", "crosses_break"])
+    a = keys.merge(wide.rename(columns={"year": "from_year"}), on="from_year")
+    b = wide.rename(columns={"year": "to_year"})
+    m = a.merge(b, on=["to_year", "iso3"], suffixes=("_start", "_end"))
+    d = m[["iso3", "from_year", "to_year", "crosses_break"]].copy()
+    for c in cols:
+        d[f"{c}_start"] = m[f"{c}_start"].to_numpy()
+        d[f"{c}_end"] = m[f"{c}_end"].to_numpy()
+        d[f"d_{c}"] = d[f"{c}_end"] - d[f"{c}_start"]
+    dec = egdi_change_decomposition(
+        m[[f"{c}_start" for c in cols]].set_axis(cols, axis=1),
+        m[[f"{c}_end" for c in cols]].set_axis(cols, axis=1),
+    )
+    for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
+        d[col] = dec[col].to_numpy()
+    step = d.groupby(["from_year", "to_year"], sort=False)
+    for c in cols:
+        d[f"net_{c}"] = d[f"d_{c}"] - step[f"d_{c}"].transform("median")
+    for c in EGDI_COMPONENTS:
+        d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
+    d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
+    # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
+    # HCI of small states in 2003-2005, the publisher's placeholder for missing data
+    ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
+    d["zero_component"] = (d[ends] == 0).any(axis=1)
+    # a move of more than half the scale in one edition: likely a data revision
+    d["likely_revision"] = (d[[f"d_{c}" for c in COMPONENTS]].abs() > REVISION_THRESHOLD).any(
+        axis=1
+    )
+    return d
 
 
 def historical_jumps(
