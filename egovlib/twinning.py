@@ -1674,13 +1674,12 @@ def peak_and_decline(
         own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
         if own.empty:
             continue
-        ranks = {
-            y: g.set_index("iso3")[c].rank(ascending=False, method="min")
-            for y, g in e.groupby("year")
-        }
         py, ly = int(own.idxmax()), int(own.index.max())
         a = e[e["year"] == py].set_index("iso3")[c]
         b = e[e["year"] == ly].set_index("iso3")[c]
+        # rank among the assessed, ties sharing the best (rank(method="min")), for the two
+        # editions needed only: 1 + the countries scoring strictly higher
+        peak_rank, latest_rank = int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1
         both = a.index.intersection(b.index)
         med = float((b[both] - a[both]).median()) if py != ly else 0.0
         change = float(own[ly] - own[py])
@@ -1690,10 +1689,10 @@ def peak_and_decline(
                 "era_start": era,
                 "peak": float(own[py]),
                 "peak_year": py,
-                "peak_rank": int(ranks[py][iso3]),
+                "peak_rank": peak_rank,
                 "latest": float(own[ly]),
                 "latest_year": ly,
-                "latest_rank": int(ranks[ly][iso3]),
+                "latest_rank": latest_rank,
                 "change_since_peak": change,
                 "median_change": med,
                 "net_change": change - med,
