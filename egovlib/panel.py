@@ -452,39 +452,57 @@ def vintage_sensitivity(
     default = (VINTAGE_LAG, VINTAGE_MAX_AGE)
     all_rules = [default, *[r for r in rules if tuple(r) != default]]
     # One vintage-rule pass per rule over every covariate at once (the rule is applied per
-    # covariate and country: the pair is the key), not one per covariate and rule: the same
-    # values in a fraction of the time (pandas' per-call overhead dominated the data overview).
-    picked = {}
-    for rule in all_rules:
-        got = _vintage_all(long, names, targets, *rule)
-        for name, part in got.groupby("variable", sort=False):
-            picked[(name, *rule)] = part.drop(columns="variable").set_index("iso3")
-    rows = []
-    for name in names:
-        base = None
-        for lag, max_age in all_rules:
-            got = picked[(name, lag, max_age)]
-            has = got["value"].notna()
-            if base is None:
-                base = got
-            both = has & base["value"].notna()
-            rows.append(
+    # covariate and country: the pair is the key), and the counts per covariate by one groupby
+    # per rule, not one pandas call per covariate and rule: the same values in a fraction of the
+    # time (pandas' per-call overhead dominated the data overview). `_vintage_all` returns the
+    # same (covariate, country) rows in the same order for every rule, so rules compare by
+    # position.
+    base = _vintage_all(long, names, targets, *default)
+    base_has = base["value"].notna().to_numpy()
+    parts: list[pd.DataFrame] = []
+    for lag, max_age in all_rules:
+        got = (
+            base if (lag, max_age) == default else _vintage_all(long, names, targets, lag, max_age)
+        )
+        has = got["value"].notna().to_numpy()
+        both = has & base_has
+        age = (year - got["ref_year"]).astype("float64").where(has)
+        part = pd.DataFrame(
+            {
+                "variable": got["variable"].to_numpy(),
+                "countries": has,
+                "age": age.to_numpy(),
+                "gained": has & ~base_has,
+                "lost": ~has & base_has,
+                "changed": both & (got["value"].to_numpy() != base["value"].to_numpy()),
+            }
+        )
+        sums = part.groupby("variable", sort=False).agg(
+            countries=("countries", "sum"),
+            median_age=("age", "median"),
+            gained=("gained", "sum"),
+            lost=("lost", "sum"),
+            changed=("changed", "sum"),
+        )
+        sums = sums.reindex(names)
+        parts.append(
+            pd.DataFrame(
                 {
-                    "variable": name,
+                    "variable": names,
                     "rule": vintage_rule_text(lag, max_age),
                     "lag": lag,
                     "max_age": max_age,
                     "default": (lag, max_age) == default,
-                    "countries": int(has.sum()),
-                    "median_age": float((year - got.loc[has, "ref_year"]).median())
-                    if has.any()
-                    else float("nan"),
-                    "gained": int((has & base["value"].isna()).sum()),
-                    "lost": int((~has & base["value"].notna()).sum()),
-                    "changed": int((got.loc[both, "value"] != base.loc[both, "value"]).sum()),
-                }
+                    "countries": sums["countries"].fillna(0).astype("int64").to_numpy(),
+                    "median_age": sums["median_age"].astype("float64").to_numpy(),
+                    "gained": sums["gained"].fillna(0).astype("int64").to_numpy(),
+                    "lost": sums["lost"].fillna(0).astype("int64").to_numpy(),
+                    "changed": sums["changed"].fillna(0).astype("int64").to_numpy(),
+                },
+                index=[i * len(all_rules) + len(parts) for i in range(len(names))],
             )
-    out = pd.DataFrame(rows)
+        )
+    out = pd.concat(parts).sort_index().reset_index(drop=True)
     out["max_age"] = out["max_age"].astype("Int64")
     return out
 

@@ -900,44 +900,48 @@ def edition_changes(
         Keep steps into a break edition (flagged in ``crosses_break``); default drop them.
     """
     eds = editions()
-    steps = list(zip(eds[:-1], eds[1:], strict=True))
-    cols = ["egdi", *COMPONENTS]
-    wide = panel[panel["assessed"]].set_index(["iso3", "year"])[cols]
-    parts = []
-    for y0, y1 in steps:
-        if up_to is not None and y1 > up_to:
-            continue
-        brk = y1 in set(breaks)
-        if brk and not include_breaks:
-            continue
-        a = wide.xs(y0, level="year")
-        b = wide.xs(y1, level="year")
-        both = a.index.intersection(b.index)
-        d = pd.DataFrame({"iso3": both, "from_year": y0, "to_year": y1, "crosses_break": brk})
-        for c in cols:
-            d[f"{c}_start"] = a.loc[both, c].to_numpy()
-            d[f"{c}_end"] = b.loc[both, c].to_numpy()
-            d[f"d_{c}"] = d[f"{c}_end"] - d[f"{c}_start"]
-        dec = egdi_change_decomposition(a.loc[both], b.loc[both])
-        for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
-            d[col] = dec[col].to_numpy()
-        for c in cols:
-            d[f"net_{c}"] = d[f"d_{c}"] - d[f"d_{c}"].median()
-        for c in EGDI_COMPONENTS:
-            d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
-        d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
-        # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
-        # HCI of small states in 2003-2005, the publisher's placeholder for missing data
-        ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
-        d["zero_component"] = (d[ends] == 0).any(axis=1)
-        # a move of more than half the scale in one edition: likely a data revision
-        d["likely_revision"] = (d[[f"d_{c}" for c in COMPONENTS]].abs() > REVISION_THRESHOLD).any(
-            axis=1
-        )
-        parts.append(d)
-    if not parts:
+    brk_years = set(breaks)
+    steps = [
+        (y0, y1, y1 in brk_years)
+        for y0, y1 in zip(eds[:-1], eds[1:], strict=True)
+        if (up_to is None or y1 <= up_to) and (include_breaks or y1 not in brk_years)
+    ]
+    if not steps:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    cols = ["egdi", *COMPONENTS]
+    # Every step at once (one merge, one groupby for the medians), not one frame per step: the
+    # same rows and values, a fraction of pandas' per-call overhead (this runs per jump table).
+    wide = panel.loc[panel["assessed"], ["iso3", "year", *cols]]
+    keys = pd.DataFrame(steps, columns=["from_year", "to_year", "crosses_break"])
+    a = keys.merge(wide.rename(columns={"year": "from_year"}), on="from_year")
+    b = wide.rename(columns={"year": "to_year"})
+    m = a.merge(b, on=["to_year", "iso3"], suffixes=("_start", "_end"))
+    d = m[["iso3", "from_year", "to_year", "crosses_break"]].copy()
+    for c in cols:
+        d[f"{c}_start"] = m[f"{c}_start"].to_numpy()
+        d[f"{c}_end"] = m[f"{c}_end"].to_numpy()
+        d[f"d_{c}"] = d[f"{c}_end"] - d[f"{c}_start"]
+    dec = egdi_change_decomposition(
+        m[[f"{c}_start" for c in cols]].set_axis(cols, axis=1),
+        m[[f"{c}_end" for c in cols]].set_axis(cols, axis=1),
+    )
+    for col in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
+        d[col] = dec[col].to_numpy()
+    step = d.groupby(["from_year", "to_year"], sort=False)
+    for c in cols:
+        d[f"net_{c}"] = d[f"d_{c}"] - step[f"d_{c}"].transform("median")
+    for c in EGDI_COMPONENTS:
+        d[f"own_{c}"] = d[f"net_{c}"] * EGDI_WEIGHTS[c]
+    d["shared"] = d["d_egdi"] - d[[f"own_{c}" for c in EGDI_COMPONENTS]].sum(axis=1)
+    # an exact 0 in an assessed country is either the edition's minimum or, e.g. for the
+    # HCI of small states in 2003-2005, the publisher's placeholder for missing data
+    ends = [f"{c}_{e}" for c in EGDI_COMPONENTS for e in ("start", "end")]
+    d["zero_component"] = (d[ends] == 0).any(axis=1)
+    # a move of more than half the scale in one edition: likely a data revision
+    d["likely_revision"] = (d[[f"d_{c}" for c in COMPONENTS]].abs() > REVISION_THRESHOLD).any(
+        axis=1
+    )
+    return d
 
 
 def historical_jumps(
@@ -1226,7 +1230,10 @@ def pairing_table(
     t = t.drop(columns="_score").reset_index(drop=True)
     n_ok = int(t["eligible"].sum())
     t.insert(0, "rank", pd.array([*range(1, n_ok + 1), *[pd.NA] * (len(t) - n_ok)], "Int64"))
-    t["reasons"] = [_reasons(row, focus, role, context, pw) for row in t.itertuples(index=False)]
+    # context rows as plain dicts, looked up once: a `.loc` row per candidate (as Series) cost
+    # more than the rest of the table, and `pairing_sensitivity` builds the table 11 times
+    ctx_rows = context.to_dict("index")
+    t["reasons"] = [_reasons(row, focus, role, ctx_rows, pw) for row in t.itertuples(index=False)]
     t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
 
@@ -1479,7 +1486,7 @@ def _fmt_pop(p: float) -> str:
     return f"{p / 1e6:.1f} M" if p >= 1e5 else f"{p / 1e3:.0f} k"
 
 
-def _region_reason(sim: float, a: pd.Series) -> str:
+def _region_reason(sim: float, a: Mapping) -> str:
     """The region part of a pairing's reasons, from the region similarity ``sim``."""
     if pd.isna(sim):
         return "region unknown"
@@ -1492,7 +1499,8 @@ def _region_reason(sim: float, a: pd.Series) -> str:
     return "different region"
 
 
-def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeights) -> str:
+def _reasons(row, focus: str, role: str, context: Mapping[str, dict], pw: PairingWeights) -> str:
+    """Why a candidate ranks where it does; ``context`` maps ISO3 to a row of the context."""
     mentor = focus if role == "mentor" else row.iso3
     mname = country_name(mentor)
     if not isinstance(row.target, str):
@@ -1501,7 +1509,7 @@ def _reasons(row, focus: str, role: str, context: pd.DataFrame, pw: PairingWeigh
         head = f"{mname} leads on {SHORT_LABELS[row.target]} by {row.lead:.3f}" + (
             "" if row.eligible else f" (below the {pw.min_lead:g} that counts as a lead)"
         )
-    a, b = context.loc[focus], context.loc[row.iso3]
+    a, b = context[focus], context[row.iso3]
     ctx = [_region_reason(row.sim_region, a)]
     if not pd.isna(row.sim_income):
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
@@ -1666,13 +1674,12 @@ def peak_and_decline(
         own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
         if own.empty:
             continue
-        ranks = {
-            y: g.set_index("iso3")[c].rank(ascending=False, method="min")
-            for y, g in e.groupby("year")
-        }
         py, ly = int(own.idxmax()), int(own.index.max())
         a = e[e["year"] == py].set_index("iso3")[c]
         b = e[e["year"] == ly].set_index("iso3")[c]
+        # rank among the assessed, ties sharing the best (rank(method="min")), for the two
+        # editions needed only: 1 + the countries scoring strictly higher
+        peak_rank, latest_rank = int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1
         both = a.index.intersection(b.index)
         med = float((b[both] - a[both]).median()) if py != ly else 0.0
         change = float(own[ly] - own[py])
@@ -1682,10 +1689,10 @@ def peak_and_decline(
                 "era_start": era,
                 "peak": float(own[py]),
                 "peak_year": py,
-                "peak_rank": int(ranks[py][iso3]),
+                "peak_rank": peak_rank,
                 "latest": float(own[ly]),
                 "latest_year": ly,
-                "latest_rank": int(ranks[ly][iso3]),
+                "latest_rank": latest_rank,
                 "change_since_peak": change,
                 "median_change": med,
                 "net_change": change - med,
