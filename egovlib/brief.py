@@ -30,7 +30,6 @@ from . import config, indices, plots, standing
 from .countries import country_table, named_groups
 from .errors import EgovError
 from .i18n import LANGUAGES, Catalog, GroupSpec, catalog
-from .judgements import load_judgements
 from .panel import load_egdi_panel
 from .vocabulary import EGDI_COMPONENTS, METHOD_CHANGES, method_breaks
 
@@ -146,24 +145,6 @@ class Finding:
     section: Section
     notes: tuple[tuple[str, Mapping], ...] = ()
     interval: tuple[float, float, float] | None = None
-
-
-@dataclass(frozen=True)
-class BriefRule:
-    """A threshold the brief applies (``egovlib/judgements/brief_rules.yml``)."""
-
-    name: str
-    value: float
-    why: str
-    citation: str
-
-
-def brief_rule(name: str) -> float:
-    """The value of one of the brief's judgement thresholds."""
-    rules = {r.name: r for r in load_judgements("brief_rules", BriefRule)}
-    if name not in rules:
-        raise EgovError(f"no rule {name!r} in egovlib/judgements/brief_rules.yml")
-    return rules[name].value
 
 
 @dataclass(frozen=True)
@@ -422,15 +403,6 @@ def _change_screens(focus: str, year: int) -> tuple[tuple[str, Mapping], ...]:
     return tuple(notes)
 
 
-def neighbour_margins(cur: pd.DataFrame) -> pd.Series:
-    """EGDI margin of each assessed country over the next-ranked one (index = ISO3, by rank).
-
-    The last-ranked country has no margin (missing).
-    """
-    a = cur[cur["assessed"].astype(bool)].sort_values(["rank", "egdi"], ascending=[True, False])
-    return (a["egdi"] - a["egdi"].shift(-1)).rename("margin")
-
-
 def _margin(cur: pd.DataFrame, focus: str) -> Finding | None:
     if not bool(cur.loc[focus, "assessed"]):
         return None
@@ -504,14 +476,12 @@ def _fragile_rank(cur: pd.DataFrame, focus: str, year: int) -> tuple[str, Mappin
     """Note "quote the level, not the rank", or None when the rank is not fragile.
 
     A rank is fragile when the focus country's margin over the next country is among the
-    smallest `fragile_rank_share` of neighbour margins in the edition.
+    smallest `standing.FRAGILE_RULE` share of neighbour margins in the edition (as in 02).
     """
-    margins = neighbour_margins(cur).dropna()
-    if focus not in margins.index:
+    margins = standing.rank_margins(cur).dropna()
+    if focus not in margins.index or margins[focus] > standing.fragile_cut(cur):
         return None
-    share = brief_rule("fragile_rank_share")
-    if margins[focus] > float(margins.quantile(share)):
-        return None
+    share = standing.report_rule(standing.FRAGILE_RULE)
     values = {
         "rank": int(cur.loc[focus, "rank"]),
         "margin": float(margins[focus]),

@@ -15,6 +15,7 @@ import seaborn as sns
 from . import indices, plots
 from .countries import country_name, resolve_country, resolve_group
 from .errors import EgovError
+from .judgements import load_judgements
 from .panel import load_egdi_panel, not_yet_members
 from .report import join_names, signed_format
 from .vocabulary import (
@@ -1042,9 +1043,48 @@ def _departure(row: pd.Series) -> float:
 # ------------------------------------------------------------------------------ targets & margins
 #: Ranks the focus country is measured against in `rank_targets` (besides the next rank up).
 TARGET_RANKS: tuple[int, ...] = (15, 10, 5)
-#: A rank is "fragile" when the margin to the next country below is smaller than this many EGDI
-#: points (a 0.015 move on a single component).
-FRAGILE_MARGIN = 0.005
+#: The share of an edition's margins between neighbouring ranks below which a rank is called
+#: "fragile" (a judgement kept in ``judgements/brief_rules.yml``; a fixed 0.005 EGDI would call
+#: 69% of all 2024 ranks fragile).
+FRAGILE_RULE = "fragile_rank_share"
+
+
+@dataclass(frozen=True)
+class ReportRule:
+    """A threshold the reports apply (``egovlib/judgements/brief_rules.yml``)."""
+
+    name: str
+    value: float
+    why: str
+    citation: str
+
+
+def report_rule(name: str) -> float:
+    """The value of one of the reports' judgement thresholds."""
+    rules = {r.name: r for r in load_judgements("brief_rules", ReportRule)}
+    if name not in rules:
+        raise EgovError(f"no rule {name!r} in egovlib/judgements/brief_rules.yml")
+    return rules[name].value
+
+
+def rank_margins(ed: pd.DataFrame) -> pd.Series:
+    """EGDI margin of each assessed country over the next-ranked one (index = ISO3, by rank).
+
+    The last-ranked country has no margin (missing).
+    """
+    a = ed[ed["assessed"].astype(bool)].sort_values(["rank", "egdi"], ascending=[True, False])
+    return (a["egdi"] - a["egdi"].shift(-1)).rename("margin")
+
+
+def fragile_cut(ed: pd.DataFrame) -> float:
+    """The margin at or below which a rank is fragile in this edition.
+
+    The `FRAGILE_RULE` share (10%) of the margins between neighbouring ranks: 0.00034 EGDI in
+    2024, 0.00040 in 2008.
+    """
+    return float(rank_margins(ed).dropna().quantile(report_rule(FRAGILE_RULE)))
+
+
 #: Published scores carry four or five decimals: margins below this are ties in practice.
 ROUNDING_MARGIN = 0.0005
 
@@ -1377,6 +1417,7 @@ class Benchmark:
     margins: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     typical_move: float = np.nan
+    fragile_cut: float = np.nan
 
     @property
     def group_title(self) -> str:
@@ -1419,6 +1460,7 @@ def benchmark(
         margins=neighbour_margins(year, focus, egdi) if assessed else None,
         sensitivity=rank_sensitivity(year, focus, egdi) if assessed else None,
         typical_move=typical_move(pair_changes(year, prev, egdi)) if prev else np.nan,
+        fragile_cut=fragile_cut(_edition(egdi, year)),
     )
 
 
@@ -1715,8 +1757,13 @@ def targets_prose(b: Benchmark) -> str:
     if len(below):
         nb = below.iloc[0]
         gap = -float(nb["margin"])
-        fragile = gap < FRAGILE_MARGIN
-        word = "fragile" if fragile else "not under immediate threat"
+        fragile = gap <= b.fragile_cut
+        word = (
+            f"fragile (its margin is among the {report_rule(FRAGILE_RULE):.0%} smallest between "
+            "neighbouring ranks)"
+            if fragile
+            else "not under immediate threat"
+        )
         parts.append(
             f"Rank {rank} is {word}: {name} is {gap:.5f} EGDI points above "
             f"{nb['country']} ({ordinal(nb['rank'])})"
@@ -1907,7 +1954,7 @@ def key_findings(b: Benchmark) -> list[str]:
         gap = -float(nb["margin"])
         tgt = b.targets[b.targets["status"] == "to reach"]
         txt = (
-            f"Its rank is {'fragile' if gap < FRAGILE_MARGIN else 'not under immediate threat'}: "
+            f"Its rank is {'fragile' if gap <= b.fragile_cut else 'not under immediate threat'}: "
             f"{gap:.4f} EGDI points above {nb['country']}"
         )
         if len(tgt):

@@ -561,3 +561,21 @@ def test_a_2008_benchmark_sets_no_later_yardstick(egdi):
     assert "LOSI" in standing.unmeasured_text(2024)
     b24 = standing.benchmark(2024, "GCC", "TUN", egdi=egdi)
     assert b24.targets["target"].str.contains("level group").any()
+
+
+def test_fragile_rank_is_one_rule_for_02_and_the_brief(egdi):
+    """'Fragile' means a margin among the smallest 10% between neighbouring ranks (the cited
+    judgement), in report 02 and in the brief alike; a fixed 0.005 called 69% of ranks fragile."""
+    from egovlib import brief
+
+    p = egdi
+    ed = brief._edition(p, 2024)  # noqa: SLF001 - the edition frame the brief reads
+    margins = standing.rank_margins(ed).dropna()
+    cut = standing.fragile_cut(ed)
+    assert round(cut, 5) == 0.00034 and 0.09 <= (margins <= cut).mean() <= 0.11
+    gcc = standing.benchmark(2024, "GCC", "BHR", egdi=p)
+    assert gcc.fragile_cut == cut and "Rank 18 is fragile" in standing.targets_prose(gcc)
+    assert brief._fragile_rank(ed, "BHR", 2024) is not None  # noqa: SLF001
+    tun = standing.benchmark(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN", egdi=p)
+    assert "Rank 87 is not under immediate threat" in standing.targets_prose(tun)
+    assert brief._fragile_rank(ed, "TUN", 2024) is None  # noqa: SLF001
