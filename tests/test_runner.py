@@ -384,7 +384,9 @@ def test_profile_prints_where_the_time_went(tmp_path, good_run, capsys):
     row = next(ln for ln in text.splitlines() if ln.startswith("2022") and " ran " in ln)
     assert "01_first" in row
     wait, execution, cpu, export, publish = (float(x) for x in row.split()[-5:])
-    assert execution > 0 and cpu > 0 and export > 0 and wait >= 0 and publish > 0
+    # publishing one small notebook can take under 5 ms, printed as 0.00
+    assert execution > 0 and cpu > 0 and export > 0 and wait >= 0 and publish >= 0
+    assert re.search(r"phases: check [\d.]+, cache [\d.]+, execute [\d.]+, publish [\d.]+", text)
 
 
 # ------------------------------------------------------------------ clean kernels
