@@ -13,12 +13,12 @@ from typing import Generic, TypeVar
 
 import pandas as pd
 import pycountry
-import yaml
 
 from . import config
 from .errors import CountryNotMapped, EgovError, SpecError
 from .judgements import judgement_path, load_judgements
 from .readers.registry import generation, load_table
+from .yamltext import parse_yaml
 
 OVERRIDES_PATH = config.PACKAGE_DIR / "country_overrides.yml"
 
@@ -84,7 +84,7 @@ def normalise_name(name: str) -> str:
 
 @cache
 def _overrides() -> dict:
-    return yaml.safe_load(OVERRIDES_PATH.read_text(encoding="utf-8"))
+    return parse_yaml(OVERRIDES_PATH.read_text(encoding="utf-8"))
 
 
 def _pycountry_aliases() -> dict[str, str]:

@@ -29,6 +29,7 @@ import yaml
 
 from . import config
 from .errors import SpecError
+from .yamltext import parse_yaml
 
 if TYPE_CHECKING:  # the typeshed protocol every dataclass satisfies (no runtime import)
     from _typeshed import DataclassInstance
@@ -78,7 +79,7 @@ def _load(path: str, _mtime: int, entry_type: type[T]) -> tuple[T, ...]:
     if not p.exists():
         raise SpecError(f"{p}: judgement table not found. Fix: restore it from git.")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = parse_yaml(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SpecError(f"{p}: not valid YAML ({exc}). Fix: correct the syntax.") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):

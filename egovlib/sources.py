@@ -12,6 +12,7 @@ import yaml
 
 from . import config
 from .errors import DataError, DataRootNotFound
+from .yamltext import parse_yaml
 
 REQUIRED_FIELDS = ("path", "publisher", "title", "url", "licence", "years", "sha256", "reader")
 
@@ -84,7 +85,7 @@ def load_catalogue(path: Path | str | None = None) -> dict[str, SourceFile]:
 @cache
 def _load_catalogue(path: Path, _mtime: int) -> dict[str, SourceFile]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DataError(
             path,

@@ -232,6 +232,24 @@ def test_glossary_matching_respects_acronyms_words_and_plurals():
     assert terms("rating classes by level groups") == ["level group", "rating class"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GEOMETRIC MEANS, Geometric mean-based scores and a geometric meaner",
+        "the ſpecification curve and the Specification Curves; fıxed effects",  # re.I's extras
+        "İstanbul's OSI, OSIs, OSI-based, X-OSI and osi",  # lower() lengthens İ: full scan
+        "median regression beside regression, Holm-adjusted p; Monte Carlo Monte Carlo",
+    ],
+)
+def test_glossary_matching_is_the_full_scan_of_every_entry(text):
+    """The fast search (names found by substring, then matched there) equals one full regex
+    scan per entry, the definition of a match."""
+    folded = report._fold(text)
+    for entry in report.load_glossary():
+        fast = [(m.start(), m.end()) for m in entry.finditer(text, folded)]
+        assert fast == [(m.start(), m.end()) for m in entry.pattern.finditer(text)], entry.term
+
+
 def test_glossary_file_is_checked(tmp_path):
     bad = tmp_path / "g.yml"
     bad.write_text("terms:\n  - term: OSI\n    definition: a\n  - term: X\n    definition: b\n"

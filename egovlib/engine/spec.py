@@ -22,6 +22,7 @@ from ..errors import SpecError
 from ..indices import AGGREGATIONS, NORMALISATIONS
 from ..judgements import judgement_path
 from ..vocabulary import EGDI_COMPONENTS, INDICES
+from ..yamltext import parse_yaml
 
 SPECS_PATH = judgement_path("index_specs")
 
@@ -317,7 +318,7 @@ def load_specs(path: Path | str | None = None, *, check: bool = True) -> dict[st
     """
     path = Path(path) if path is not None else SPECS_PATH
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot be read ({exc}). Fix: restore it from git.") from None
     entries = doc.get("specs")

@@ -44,10 +44,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import config
 from ..errors import SpecError
+from ..yamltext import parse_yaml
 
 I18N_DIR = config.PACKAGE_DIR / "i18n"
 #: Languages with a template file, in the order their pages are linked.
@@ -234,7 +233,7 @@ def catalog(lang: str) -> Catalog:
             f"egovlib/i18n/{lang}.yml with the keys of en.yml and list it in LANGUAGES"
         )
     path = I18N_DIR / f"{lang}.yml"
-    return Catalog(lang, yaml.safe_load(path.read_text(encoding="utf-8")), path)
+    return Catalog(lang, parse_yaml(path.read_text(encoding="utf-8")), path)
 
 
 def placeholders(template: str) -> set[str]:

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-import yaml
-
 from .. import config
 from ..errors import SpecError
 from ..vocabulary import INDICES, SHORT_LABELS
+from ..yamltext import parse_yaml
 
 SPECS_PATH = config.PACKAGE_DIR / "model_specs.yml"
 
@@ -151,7 +150,7 @@ class Spec:
 @cache
 def spec_config() -> dict:
     """The parsed `model_specs.yml` (hypotheses, codes, controls, curve, panels, guards)."""
-    return yaml.safe_load(SPECS_PATH.read_text(encoding="utf-8"))
+    return parse_yaml(SPECS_PATH.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

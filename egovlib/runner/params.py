@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import EgovError, SpecError
+from ..yamltext import parse_yaml
 
 #: File in the notebooks folder that declares every notebook parameter (docs/runner.md).
 SCHEMA_FILE = "parameter_schema.yml"
@@ -189,7 +190,7 @@ def load_params(path: Path | str | None) -> tuple[dict, dict[str, dict]]:
 
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise SpecError(
             f"{path}: cannot read the parameters file ({exc.strerror}). Fix: check the path"
@@ -344,7 +345,7 @@ def load_schema(notebooks_dir: Path) -> ParamSchema:
     if not path.is_file():
         return ParamSchema(None, {}, {})
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"{path}: cannot read the parameter schema ({exc}). Fix: the YAML") from exc
     common = {n: _parse_spec(n, s, str(path)) for n, s in (doc.get("parameters") or {}).items()}
