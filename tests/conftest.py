@@ -119,7 +119,7 @@ INTEGRATION_MODULES = {
 # of the fixtures above fails `make test-unit` the same way: add it here, or use `egdi`.
 INTEGRATION_TESTS = {
     # No data, but a fresh Python, kernel or git clone each (5-12 s): kept out of the fast set.
-    "test_plots::test_importing_egovlib_changes_no_matplotlib_setting",
+    "test_plots::test_importing_egovlib_changes_no_visible_state",
     "test_plots::test_every_figure_function_is_built_in_the_house_style",
     "test_notebook_hygiene::test_git_filter_strips_outputs_and_a_fresh_clone_works_without_it",
     "test_notebook_hygiene::test_cli_check_exits_1_and_fix_rewrites",

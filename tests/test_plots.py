@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 
@@ -11,15 +12,52 @@ import matplotlib as mpl
 from egovlib import config, plots
 
 
-def test_importing_egovlib_changes_no_matplotlib_setting():
-    code = (
-        "import matplotlib as mpl; before = dict(mpl.rcParams); "
-        "import egovlib, egovlib.standing, egovlib.twinning, egovlib.overview, egovlib.brief, "
-        "egovlib.models.figures, egovlib.engine.figures; "
-        "changed = [k for k, v in mpl.rcParams.items() if before[k] != v]; print(changed)"
+#: Imports every egovlib module and what the kernel server imports ahead, then prints what
+#: changed: matplotlib settings, pandas options, numpy's global random state, the environment.
+IMPORT_STATE = """
+import json, os, pkgutil, importlib, sys
+import matplotlib as mpl, numpy as np, pandas as pd
+def options(o, prefix=""):
+    out = {}
+    for k in dir(o):
+        v = getattr(o, k)
+        out.update(options(v, prefix + k + ".") if type(v).__name__ == "DictWrapper"
+                   else {prefix + k: repr(v)})
+    return out
+def state():
+    return {"rc": {k: repr(v) for k, v in mpl.rcParams.items()}, "pd": options(pd.options),
+            "rng": repr(np.random.get_state()[1][:8].tolist()), "env": dict(os.environ)}
+before = state()
+import egovlib
+from egovlib.runner.kernels import PREIMPORTS
+names = [m.name for m in pkgutil.walk_packages(egovlib.__path__, "egovlib.")
+         if not m.name.startswith("egovlib.runner")]
+for name in [*PREIMPORTS, *names]:
+    importlib.import_module(name)
+after = state()
+print(json.dumps({part: sorted(k for k in set(before[part]) | set(after[part])
+                               if before[part].get(k) != after[part].get(k))
+                  if isinstance(before[part], dict) else before[part] != after[part]
+                  for part in before}))
+"""
+
+
+def test_importing_egovlib_changes_no_visible_state():
+    """The kernel server imports egovlib's modules a batch's notebooks use before a notebook is
+    assigned (egov run); a notebook must not be able to tell: no import changes a matplotlib
+    setting, a pandas option, numpy's global random state or an environment variable."""
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", IMPORT_STATE],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]", out.stdout
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {
+        "rc": [],
+        "pd": [],
+        "rng": False,
+        "env": [],
+    }, out.stdout
 
 
 def test_style_applies_inside_and_not_after():

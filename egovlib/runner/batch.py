@@ -518,8 +518,13 @@ class _Batch:
 
         opts = self.opts
         sources = {j.source for j in todo}
-        # Modules every notebook of the batch imports anyway are imported before it starts.
-        common_imports = set.intersection(*(set(notebook_info(s).imports) for s in sources))
+        # Imported before a notebook starts: modules every notebook of the batch imports anyway,
+        # and egovlib's own modules any of them imports (importing them sets no state a notebook
+        # could see; tests/test_runner.py checks it).
+        imports = [set(notebook_info(s).imports) for s in sources]
+        common_imports = set.intersection(*imports) | {
+            m for nb in imports for m in nb if m.split(".")[0] == "egovlib"
+        }
         mode = opts.kernels if opts.kernels == "spawn" or fork_is_safe() else "spawn"
         years = sorted({j.year for j in todo})
         executed_at = self.started.isoformat(timespec="seconds")
