@@ -370,6 +370,33 @@ def test_xlsx_is_byte_identical_when_rewritten(tmp_path):
     assert again.with_suffix(".xlsx").read_bytes() == first
 
 
+def test_xlsx_cells_keep_data_strings_as_text(tmp_path):
+    """A country name or label that looks like a formula, a link or a number stays text; a
+    missing or non-finite number is an empty cell; the header row is frozen."""
+    import openpyxl
+
+    from egovlib.runner.html import ReportItem, write_xlsx
+
+    data = {
+        "columns": ["Label", "Value"],
+        "data": [["=1+1", 0.5], ["https://example.org", None], ["007", float("nan")], [True, 3]],
+    }
+    item = ReportItem("table", 1, "Odd labels", "Source: test.", "", data)
+    write_xlsx([item], tmp_path / "r.xlsx", title="Report")
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    rows = list(book["Table 1"].iter_rows(values_only=True))
+    assert rows == [
+        ("Label", "Value"),
+        ("=1+1", 0.5),
+        ("https://example.org", None),
+        ("007", None),
+        (True, 3),
+    ]
+    assert book["Table 1"]["A2"].data_type == "s" and not book["Table 1"]["A3"].hyperlink
+    assert book["Table 1"].freeze_panes == "A2" and book["Contents"].freeze_panes == "A4"
+    assert book["Contents"]["A1"].value == "Report" and book.properties.creator == "egovlib"
+
+
 def test_export_collapses_appendices_up_to_the_next_section(tmp_path):
     page, _ = small_report(tmp_path)
     text = page.read_text()
