@@ -1932,6 +1932,27 @@ def proposal_finding(rep: PairingReport, chosen: str | None = None) -> str:
     return text + ". The ranking rests on chosen weights (a judgement), not on evidence."
 
 
+def _ranking_spread(sens: pd.DataFrame | None, chosen: Iterable[str]) -> str:
+    """How stable the pairing ranking is, for its key finding (empty without a sensitivity table).
+
+    E.g. ", first under 83% of the 6 weightings tried; Tunisia ranks 17th to 92nd".
+    """
+    if sens is None or not len(sens):
+        return ""
+    top = sens["top"].str.split(", ").str[0]
+    text = f", first under {top.eq(top.iloc[0]).mean():.0%} of the {len(sens)} weightings tried"
+    ranges = []
+    for c in chosen:
+        r = sens[country_name(c)].dropna() if country_name(c) in sens else pd.Series()
+        if len(r):
+            lo, hi = int(r.min()), int(r.max())
+            ranges.append(
+                f"{country_name(c)} ranks {ordinal(lo)}"
+                + ("" if lo == hi else f" to {ordinal(hi)}")
+            )
+    return text + ("; " + ", ".join(ranges) if ranges else "")
+
+
 def key_findings(
     results: Mapping[str, PairResult],
     auto: PairingReport | None,
@@ -1939,6 +1960,7 @@ def key_findings(
     year: int,
     proposals: Sequence[PairingReport] = (),
     mentor: str | None = None,
+    sensitivity: pd.DataFrame | None = None,
 ) -> list[str]:
     """Three to five headline sentences for notebook 06, each saying how sure we are.
 
@@ -1958,6 +1980,9 @@ def key_findings(
         findings lead with them, because they are what the run asked for.
     mentor : str, optional
         The run's mentor, whose rank among the proposed mentors is named.
+    sensitivity : DataFrame, optional
+        `pairing_sensitivity` of ``auto``: the ranking's finding then gives how often its best
+        candidate stays first and the range of each chosen mentee's rank across the weights.
     """
     # The run's mentor is placed only among the mentors proposed for the focus country.
     found = (
@@ -1999,8 +2024,9 @@ def key_findings(
         if len(ok):
             out.append(
                 f"Among {len(ok)} eligible mentees of {country_name(t.attrs['focus'])}, the "
-                f"best-scoring is {ok.iloc[0]['country']}; the ranking is a judgement (weights), "
-                "and its sensitivity is shown below."
+                f"best-scoring is {ok.iloc[0]['country']}"
+                + _ranking_spread(sensitivity, results)
+                + "; the ranking is a judgement (weights), and its sensitivity is shown below."
             )
     return out[:5] if len(out) >= 1 else ["No pair could be analysed for this edition."]
 

@@ -125,6 +125,7 @@ INTEGRATION_TESTS = {
     "test_notebook_hygiene::test_cli_check_exits_1_and_fix_rewrites",
     "test_models::test_specification_curve_covers_every_choice",
     # Read the mirror.
+    "test_twinning::test_ranking_finding_gives_the_spread_of_each_chosen_rank",
     "test_brief::test_another_group_never_speaks_of_the_gcc",
     "test_brief::test_arabic_chart_text_is_shaped",
     "test_brief::test_arabic_country_names_are_the_m49_ones",

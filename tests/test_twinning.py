@@ -327,6 +327,25 @@ def test_pairing_sensitivity_lists_variants(egdi, ctx2024):
     assert "similarity without GovTech maturity (GTMI group)" in set(s["variant"])
 
 
+def test_ranking_finding_gives_the_spread_of_each_chosen_rank():
+    """The key finding on the automatic pairing says how often its best candidate stays first
+    and the range of each chosen mentee's rank across the weightings (by hand, no data)."""
+    sens = pd.DataFrame(
+        {
+            "variant": ["as chosen", "lead 0.75", "lead 0.25", "no region"],
+            "top": ["Comoros, Iraq", "Comoros, Libya", "Kuwait, Iraq", "Comoros, Yemen"],
+            "Tunisia": [32.0, 92.0, 17.0, None],
+            "Comoros": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    text = tw._ranking_spread(sens, ["TUN", "COM", "BHR"])
+    assert text == (
+        ", first under 75% of the 4 weightings tried; Tunisia ranks 17th to 92nd, "
+        "Comoros ranks 1st"
+    )
+    assert tw._ranking_spread(None, ["TUN"]) == ""
+
+
 def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
     # In 2008 there are no GTMI data: dropping them changes nothing, so that row is left out
     # instead of repeating the first one (population, from the HDR series, is there).
