@@ -10,6 +10,7 @@ import base64
 import hashlib
 import html
 import io
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -625,6 +626,13 @@ class GlossaryEntry:
     definition: str
     aliases: tuple[str, ...] = ()
     since: int | None = None  # first edition the term applies to; earlier reports leave it out
+    until: int | None = None  # last edition it applies to (a later entry of the term takes over)
+
+    def applies_to(self, edition: int | None) -> bool:
+        """Whether a report for ``edition`` uses this entry (None: the current definition)."""
+        if edition is None:
+            return self.until is None
+        return (self.since or 0) <= edition <= (self.until or edition)
 
     @property
     def heading(self) -> str:
@@ -694,15 +702,19 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
     """The glossary (`egovlib/glossary.yml`), checked.
 
     Every entry has a term and a definition, only known keys, and no term or alias names two
-    entries.
+    entries for the same edition (a term may have entries for separate ranges of editions,
+    ``since``/``until``).
     """
     doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
     entries: list[GlossaryEntry] = []
-    seen: dict[str, str] = {}  # normalised term or alias -> the entry's term
+    seen: dict[str, list[tuple[str, int, float]]] = {}  # name -> (term, since, until) of entries
+    keys = {"term", "definition", "aliases", "since", "until"}
     for i, e in enumerate(doc.get("terms") or []):
         where = f"{path.name}: entry {i + 1} ({(e or {}).get('term', '?')!r})"
-        if not isinstance(e, dict) or set(e) - {"term", "definition", "aliases", "since"}:
-            raise SpecError(f"{where} has unknown keys. Fix: use term, definition, aliases, since.")
+        if not isinstance(e, dict) or set(e) - keys:
+            raise SpecError(
+                f"{where} has unknown keys. Fix: use term, definition, aliases, since, until."
+            )
         term, definition = (
             str(e.get("term") or "").strip(),
             " ".join(str(e.get("definition") or "").split()),
@@ -713,18 +725,24 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> tuple[GlossaryEntry, ...]:
                 f"{where} lacks a term or definition, or its aliases are not a list. "
                 "Fix: write `term:`, `definition:` and optionally `aliases: [..]`."
             )
+        since, until = e.get("since"), e.get("until")
+        for key_name, v in (("since", since), ("until", until)):
+            if v is not None and not isinstance(v, int):
+                raise SpecError(f"{where}: `{key_name}` is {v!r}. Fix: give a survey edition year.")
+        lo, hi = since or 0, until if until is not None else math.inf
         for name in (term, *aliases):
             key = str(name).casefold()
-            if key in seen:
-                raise SpecError(
-                    f"{where}: {name!r} already names the entry {seen[key]!r}. "
-                    "Fix: keep one entry per term (merge them, or drop the alias)."
-                )
-            seen[key] = term
-        since = e.get("since")
-        if since is not None and not isinstance(since, int):
-            raise SpecError(f"{where}: `since` is {since!r}. Fix: give a survey edition year.")
-        entries.append(GlossaryEntry(term, definition, tuple(str(a) for a in aliases), since))
+            for other, o_lo, o_hi in seen.get(key, []):
+                if lo <= o_hi and o_lo <= hi:
+                    raise SpecError(
+                        f"{where}: {name!r} already names the entry {other!r}. Fix: keep one "
+                        "entry per term (merge them, or drop the alias), or give the entries "
+                        "`since`/`until` editions that do not overlap."
+                    )
+            seen.setdefault(key, []).append((term, lo, hi))
+        entries.append(
+            GlossaryEntry(term, definition, tuple(str(a) for a in aliases), since, until)
+        )
     if not entries:
         raise SpecError(f"{path}: no `terms:` list. Fix: list the entries under `terms:`.")
     return tuple(entries)
@@ -738,7 +756,7 @@ def glossary_terms(text: str, edition: int | None = None) -> list[GlossaryEntry]
     defines nothing the UN introduced after Y).
     """
     text = text.replace("’", "'")
-    entries = [e for e in load_glossary() if edition is None or (e.since or 0) <= edition]
+    entries = [e for e in load_glossary() if e.applies_to(edition)]
     folded = _fold(text)
     matches = [(m.start(), m.end(), e) for e in entries for m in e.finditer(text, folded)]
     taken = np.zeros(len(text) + 1, dtype=bool)

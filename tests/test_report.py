@@ -261,6 +261,38 @@ def test_glossary_file_is_checked(tmp_path):
         report.load_glossary(bad)
 
 
+def test_a_term_may_have_entries_for_separate_editions(tmp_path):
+    """An entry per range of editions (``since``/``until``): a report takes the one of its own
+    edition; ranges that overlap are refused."""
+    g = tmp_path / "g.yml"
+    g.write_text("terms:\n  - term: HCI\n    until: 2012\n    definition: old recipe\n"
+                 "  - term: HCI\n    since: 2014\n    definition: new recipe\n")  # fmt: skip
+    old, new = report.load_glossary(g)
+    assert (old.applies_to(2008), old.applies_to(2014), old.applies_to(None)) == (
+        True,
+        False,
+        False,
+    )
+    assert (new.applies_to(2008), new.applies_to(2024), new.applies_to(None)) == (False, True, True)
+    g = tmp_path / "overlap.yml"  # another file: load_glossary is cached per path
+    g.write_text("terms:\n  - term: HCI\n    until: 2014\n    definition: old recipe\n"
+                 "  - term: HCI\n    since: 2014\n    definition: new recipe\n")  # fmt: skip
+    with pytest.raises(SpecError, match="do not overlap"):
+        report.load_glossary(g)
+
+
+@pytest.mark.parametrize("edition", [2003, 2008, 2012])
+def test_glossary_of_an_old_edition_names_no_later_edition(edition):
+    """The entries a report for an early edition can show (the UN indices and method terms)
+    speak of that edition's HCI and name no later edition."""
+    text = "EGDI, OSI, HCI, TII, method break, rating class, level group"
+    for entry in report.glossary_terms(text, edition):
+        years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", entry.definition)]
+        assert all(y <= edition for y in years), (entry.term, years)
+    (hci,) = [e for e in report.glossary_terms("HCI", edition)]
+    assert "expected and mean years" not in hci.definition
+
+
 def test_files_read_lists_each_verified_file_once_in_catalogue_order():
     sources.forget_files_read()
     sources.verified_path("un_egdi_2024")
