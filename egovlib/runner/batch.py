@@ -505,7 +505,9 @@ class _Batch:
                         set_name=plan.set_name,
                     )
                 )
-        todo.sort(key=lambda j: -previous.get((j.year, j.source.stem), float("inf")))
+        # Longest first (durations of the published set), so that no long notebook starts last;
+        # without a published set, the newest editions first: they have the most data to analyse.
+        todo.sort(key=lambda j: (-previous.get((j.year, j.source.stem), float("inf")), -j.year))
         return todo
 
     # -- execution
