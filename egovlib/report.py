@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import io
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -562,7 +561,7 @@ def show_figure(
     """
     import matplotlib.pyplot as plt
 
-    from .plots import figure_source
+    from .plots import figure_source, png_bytes
 
     alt = " ".join(str(alt or "").split())
     if len(alt.split()) < 5:
@@ -593,11 +592,7 @@ def show_figure(
         meta["data"] = frame_to_json(table)
         _check_download_size(meta, f"the data of figure '{title}'")
     _remember(title, alt, source or "")
-    buf = io.BytesIO()
-    fig.savefig(
-        buf, format="png", dpi=fig.dpi * FIGURE_SCALE, bbox_inches="tight", facecolor="white"
-    )
-    png = buf.getvalue()
+    png = png_bytes(fig, fig.dpi * FIGURE_SCALE)  # drawn once, cropped like bbox_inches="tight"
     width, height = (int.from_bytes(png[i : i + 4], "big") // FIGURE_SCALE for i in (16, 20))
     plt.close(fig)
     display(
