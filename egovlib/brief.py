@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -842,9 +841,9 @@ def _mirror_figure_text(fig: plt.Figure) -> None:
 
 def figure_png(fig: plt.Figure) -> bytes:
     """The figure as PNG bytes (the same resolution as the reports' figures)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=plt.rcParams["savefig.dpi"], bbox_inches="tight")
-    return buf.getvalue()
+    dpi = plt.rcParams["savefig.dpi"]
+    # Drawn once and cropped to its content (savefig's tight box would draw it twice).
+    return plots.png_bytes(fig, fig.dpi if dpi == "figure" else dpi)
 
 
 # ------------------------------------------------------------------------------ hand-over
