@@ -2369,8 +2369,9 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
         fig,
         f"{name}: change {c.previous}-{c.year}, raw and net of the median country",
         egdi_source([c.previous, c.year]),
+        # Two lines: on one, the subtitle ran past the figure's right edge.
         subtitle="Net = raw change minus the median change of the countries assessed in both "
-        "editions; ranks among all countries assessed in each edition.",
+        "editions;\nranks among all countries assessed in each edition.",
     )
 
 
