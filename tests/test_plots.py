@@ -11,7 +11,6 @@ import matplotlib as mpl
 
 from egovlib import config, plots
 
-
 #: Imports every egovlib module and what the kernel server imports ahead, then prints what
 #: changed: matplotlib settings, pandas options, numpy's global random state, the environment.
 IMPORT_STATE = """
