@@ -1232,7 +1232,7 @@ def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     cbar.outline.set_linewidth(0)
     # One number per cell, dark on light cells and white on dark ones (seaborn's threshold on
     # the cell colour's relative luminance).
-    rgb = mesh.cmap(mesh.norm(values))[..., :3]
+    rgb = np.asarray(mesh.cmap(mesh.norm(values)))[..., :3]
     linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     dark_cell = linear @ np.array([0.2126, 0.7152, 0.0722]) <= 0.408
     for (i, j), value in np.ndenumerate(values.filled(np.nan)):
