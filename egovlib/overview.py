@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from . import plots
 from .countries import country_name, resolve_country, resolve_group
@@ -1220,21 +1219,30 @@ def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     xlabels = [f"{textwrap.fill(g, 9)}\n(n={int(cov.group_sizes[g])})" for g in shares.columns]
     height = 0.34 * len(shares) + 2.4
     fig, ax = plt.subplots(figsize=(13, height))
-    sns.heatmap(
-        shares,
-        ax=ax,
-        vmin=0,
-        vmax=100,
-        cmap="Blues",
-        annot=True,
-        fmt=".0f",
-        annot_kws={"fontsize": 8},
-        cbar_kws={"label": "% of countries", "shrink": 0.9, "aspect": 12},
-        linewidths=0.5,
-        linecolor="white",
-        xticklabels=xlabels,
-        yticklabels=ylabels,
-    )
+    # Drawn with matplotlib rather than seaborn's heatmap, which draws the whole figure once more
+    # to check whether tick labels overlap (they are set upright below anyway).
+    n_rows, n_cols = shares.shape
+    values = np.ma.masked_invalid(shares.to_numpy(dtype=float))
+    mesh = ax.pcolormesh(values, cmap="Blues", vmin=0, vmax=100, edgecolors="white", linewidth=0.5)
+    ax.set(xlim=(0, n_cols), ylim=(n_rows, 0))  # first variable on top, as in a table
+    ax.grid(False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    cbar = fig.colorbar(mesh, ax=ax, label="% of countries", shrink=0.9, aspect=12)
+    cbar.outline.set_linewidth(0)
+    # One number per cell, dark on light cells and white on dark ones (seaborn's threshold on
+    # the cell colour's relative luminance).
+    rgb = np.asarray(mesh.cmap(mesh.norm(values)))[..., :3]
+    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    dark_cell = linear @ np.array([0.2126, 0.7152, 0.0722]) <= 0.408
+    for (i, j), value in np.ndenumerate(values.filled(np.nan)):
+        if not np.isnan(value):
+            colour = "white" if dark_cell[i, j] else ".15"
+            ax.text(
+                j + 0.5, i + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=8, color=colour
+            )
+    ax.set_xticks(np.arange(n_cols) + 0.5, xlabels)
+    ax.set_yticks(np.arange(n_rows) + 0.5, ylabels, va="center")
     ax.set_xlabel("Country group (number of UN member states)")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=8.5, rotation=0)
@@ -1242,8 +1250,9 @@ def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
     what = THEME_LABELS.get(theme, str(theme).capitalize()) if theme else "all variables"
     # The explanation goes above the axes (not as a figure subtitle): heatmaps can be tall, and a
     # subtitle placed at a fixed fraction of the figure height would float far above the chart.
+    # Two lines: on one, the explanation ran past the right edge of the figure.
     ax.set_title(
-        f"% of countries with a value [reference years used]. Vintage rule: {cov.rule}.",
+        f"% of countries with a value [reference years used].\nVintage rule: {cov.rule}.",
         fontsize=10,
         fontweight="normal",
         color="#444444",

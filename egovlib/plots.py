@@ -153,6 +153,67 @@ def finish(
     return fig
 
 
+def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
+    """The figure as PNG bytes, cropped to its content like ``savefig(bbox_inches="tight")``.
+
+    ``savefig(bbox_inches="tight")`` lays the figure out twice before it draws it (a pass with
+    drawing disabled to measure the content, then the real draw on a resized canvas). Here the
+    figure is drawn once at ``dpi`` on a white background, the content box is measured on that
+    drawing (text sizes are cached by then) and the image is cut out of the drawn pixels with
+    ``pad_inches`` of margin: the same picture at a fraction of the cost. Content that reaches
+    beyond the canvas (e.g. a legend placed outside the figure) would be cut by this, so such a
+    figure goes through ``savefig(bbox_inches="tight")``, which enlarges the canvas instead.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    dpi : float
+        Resolution of the image.
+    pad_inches : float
+        White margin around the content (matplotlib's default for tight boxes).
+    """
+    import io
+
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
+    try:
+        canvas = FigureCanvasAgg(fig)  # off-screen, whatever backend the figure was made with
+        fig.dpi = dpi
+        fig.set_facecolor("white")
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer())  # inches
+        pixels = np.asarray(canvas.buffer_rgba())
+    finally:
+        fig.dpi = old_dpi
+        fig.set_facecolor(old_face)
+        fig.set_canvas(old_canvas)
+    width, height = fig.get_size_inches()
+    slack = 0.5 / dpi  # half a pixel: rounding, not content
+    if box.x0 < -slack or box.y0 < -slack or box.x1 > width + slack or box.y1 > height + slack:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        return buf.getvalue()
+    box = box.padded(pad_inches)
+    # The same pixel grid as savefig's: the image starts at the box's corner, and its size is the
+    # box's size truncated to whole pixels; the Agg buffer counts rows from the top.
+    left, top = round(box.x0 * dpi), round((height - box.y1) * dpi)
+    w, h = int(box.width * dpi), int(box.height * dpi)
+    out = np.full((h, w, 4), 255, dtype=np.uint8)  # the pad may reach past the canvas: white
+    rows = slice(max(top, 0), min(top + h, pixels.shape[0]))
+    cols = slice(max(left, 0), min(left + w, pixels.shape[1]))
+    out[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left] = pixels[
+        rows, cols
+    ]
+    # An opaque figure is saved as RGB: a quarter fewer bytes to compress, a smaller file.
+    image = Image.fromarray(out if (out[..., 3] < 255).any() else out[..., :3].copy())
+    buf = io.BytesIO()
+    image.save(buf, format="png", dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
 # The source line of each finished figure (weak keys: a closed figure takes its line with it).
 _SOURCES: weakref.WeakKeyDictionary[plt.Figure, str] = weakref.WeakKeyDictionary()
 

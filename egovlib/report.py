@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import io
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,6 +34,9 @@ GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.yml"
 MAX_DOWNLOAD_BYTES = 1_500_000
 #: Resolution of figure images relative to the figure's own dpi: sharp on screens and in print.
 FIGURE_SCALE = 2
+#: Width of the report's text column in CSS pixels (``--egov-width`` in templates/report.css):
+#: no figure is shown wider, so a wider figure's image needs no more than FIGURE_SCALE times it.
+PAGE_WIDTH = 980
 
 #: Headers used by several reports. Anything not listed here that looks like a Python name is
 #: turned into words by `header_label` (e.g. ``max_abs_deviation`` -> "Max abs. deviation").
@@ -562,7 +564,7 @@ def show_figure(
     """
     import matplotlib.pyplot as plt
 
-    from .plots import figure_source
+    from .plots import figure_source, png_bytes
 
     alt = " ".join(str(alt or "").split())
     if len(alt.split()) < 5:
@@ -593,12 +595,13 @@ def show_figure(
         meta["data"] = frame_to_json(table)
         _check_download_size(meta, f"the data of figure '{title}'")
     _remember(title, alt, source or "")
-    buf = io.BytesIO()
-    fig.savefig(
-        buf, format="png", dpi=fig.dpi * FIGURE_SCALE, bbox_inches="tight", facecolor="white"
-    )
-    png = buf.getvalue()
-    width, height = (int.from_bytes(png[i : i + 4], "big") // FIGURE_SCALE for i in (16, 20))
+    # Sharp at FIGURE_SCALE device pixels per CSS pixel, however wide the page shows it: a figure
+    # wider than the column (at most PAGE_WIDTH CSS pixels) is drawn at the resolution the page
+    # can show, not more (drawing and compressing pixels no screen shows took most of the time).
+    dpi = min(fig.dpi * FIGURE_SCALE, FIGURE_SCALE * PAGE_WIDTH / fig.get_figwidth())
+    png = png_bytes(fig, dpi)  # drawn once, cropped like bbox_inches="tight"
+    # The size the figure has at its own dpi, in CSS pixels (the page scales it to the column).
+    width, height = (int(int.from_bytes(png[i : i + 4], "big") * fig.dpi / dpi) for i in (16, 20))
     plt.close(fig)
     display(
         {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"[{title}] {alt}"},

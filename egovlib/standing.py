@@ -2342,7 +2342,9 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
     tw, sh = c.measured()
     keys = ["egdi", *EGDI_COMPONENTS]
     y = np.arange(len(keys))
-    fig, ax = plt.subplots(figsize=(9, 4.6))
+    # 0.18 in taller for the subtitle's second line, so that the axes (and the legend placed
+    # under them in axes units) keep their size.
+    fig, ax = plt.subplots(figsize=(9, 4.78))
     raw = tw.loc[keys, "change"].to_numpy(dtype=float)
     net = tw.loc[keys, "net_change"].to_numpy(dtype=float)
     ax.barh(y - 0.18, raw, height=0.34, color="#bbbbbb", label="Raw change")
@@ -2369,8 +2371,9 @@ def plot_change(b: Benchmark) -> plt.Figure | None:
         fig,
         f"{name}: change {c.previous}-{c.year}, raw and net of the median country",
         egdi_source([c.previous, c.year]),
+        # Two lines: on one, the subtitle ran past the figure's right edge.
         subtitle="Net = raw change minus the median change of the countries assessed in both "
-        "editions; ranks among all countries assessed in each edition.",
+        "editions;\nranks among all countries assessed in each edition.",
     )
 
 

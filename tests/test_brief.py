@@ -167,6 +167,21 @@ def test_every_link_points_to_an_existing_heading():
         assert section.href() == f"{section.notebook}.html#{anchor}"
 
 
+def test_heading_anchor_is_nbconverts():
+    """The ids the brief links to are the ones nbconvert writes into the reports' headings."""
+    import html
+    import re
+
+    from nbconvert.filters.strings import add_anchor
+
+    headings = [s.heading for s in brief.SECTIONS.values()]
+    headings += ["A & B <c> 'q' \"d\" 50% #1?", "Ranks, 2005–2024: ü é", "مؤشر تنمية الحكومة"]
+    for heading in headings:
+        tag = add_anchor(f"<h2>{html.escape(heading)}</h2>")
+        nbconvert_id = html.unescape(re.search(r'id="([^"]+)"', tag).group(1))
+        assert brief.heading_anchor(heading) == nbconvert_id, heading
+
+
 def test_arabic_chart_text_is_shaped(gcc2024):
     """Matplotlib shapes Arabic (joined letters are narrower than the same letters kept apart)."""
     fig = plt.figure()

@@ -251,3 +251,30 @@ def test_vintage_table_matches_the_sensitivity_counts(ov2008):
     # Rows without any value under any rule (data that start later) are left out.
     assert (t.filter(like="Countries (").sum(axis=1) > 0).all()
     assert (t["Countries (shared rule)"] <= 192).all()
+
+
+def test_coverage_heatmap_numbers_colours_and_fit(cov2024):
+    """One rounded % per cell (white on dark cells), the colour scale 0-100 %, and everything
+    inside the canvas, so the report's image is the figure as laid out, not a wider crop."""
+    import numpy as np
+
+    fig = overview.plot_coverage(cov2024, "ai")
+    ax = fig.axes[0]
+    shares = cov2024.shares.loc[overview._theme_names(cov2024, "ai")] * 100
+    numbers = list(ax.texts)
+    assert len(numbers) == shares.size
+    by_cell = {
+        (round(t.get_position()[1] - 0.5), round(t.get_position()[0] - 0.5)): t for t in numbers
+    }
+    for (i, j), value in np.ndenumerate(shares.to_numpy()):
+        text = by_cell[i, j]
+        assert text.get_text() == f"{value:.0f}"
+        if abs(value - 48) > 2:  # Blues turns dark enough for white text at about 48 %
+            assert text.get_color() == ("white" if value > 48 else ".15"), value
+    assert fig.axes[1].get_ylabel() == "% of countries"
+    assert fig.axes[1].get_ylim() == (0.0, 100.0)
+    fig.canvas.draw()
+    box = fig.get_tightbbox()
+    width, height = fig.get_size_inches()
+    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, box
+    plt.close(fig)

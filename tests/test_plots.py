@@ -11,7 +11,6 @@ import matplotlib as mpl
 
 from egovlib import config, plots
 
-
 #: Imports every egovlib module and what the kernel server imports ahead, then prints what
 #: changed: matplotlib settings, pandas options, numpy's global random state, the environment.
 IMPORT_STATE = """
@@ -84,3 +83,89 @@ def test_every_figure_function_is_built_in_the_house_style():
             if not decorators & {"styled", "plots.styled"} and "figure_style()" not in body:
                 unstyled.append(f"{path.relative_to(config.PACKAGE_DIR)}:{node.name}")
     assert not unstyled, f"decorate with plots.styled: {unstyled}"
+
+
+def _content_box(png: bytes):
+    """Image size and the (left, top, right, bottom) margins of its non-white pixels."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    ink = (pixels < 250).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    h, w = ink.shape
+    return (w, h), (cols[0], rows[0], w - 1 - cols[-1], h - 1 - rows[-1]), pixels
+
+
+def _saved_tight(fig, dpi):
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+def _finished_figure(legend_outside: str | None = None):
+    import matplotlib.pyplot as plt
+
+    with plots.figure_style():
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.plot([2003, 2024], [0.2, 0.9], label="a line with a long legend entry")
+        ax.set_yticks([0.2, 0.9], ["a long tick label on the left side", "0.9"])
+        ax.set_xlabel("Survey edition")
+        if legend_outside == "axes":  # outside the axes, inside the figure (tight_layout fits it)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        plots.finish(
+            fig,
+            "A title that says what the figure shows",
+            "Source: a source line long enough to need most of the width of the figure.",
+            subtitle="One line under the title",
+        )
+        if legend_outside == "figure":  # beyond the canvas: only an enlarged canvas shows it
+            fig.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+    return fig
+
+
+def test_png_is_the_tight_picture_with_nothing_cropped():
+    """`png_bytes` draws a finished figure once and crops it like savefig(bbox_inches="tight"):
+    the same size and picture, the title (top-left) and the source line (bottom) inside it with
+    a white margin on every side."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    for legend in (None, "axes"):
+        fig = _finished_figure(legend)
+        ours, theirs = plots.png_bytes(fig, 220), _saved_tight(fig, 220)
+        (size, margins, pixels), (size_t, _, pixels_t) = _content_box(ours), _content_box(theirs)
+        assert abs(size[0] - size_t[0]) <= 1 and abs(size[1] - size_t[1]) <= 1, (size, size_t)
+        assert all(m >= 10 for m in margins), margins  # ~0.1 inch of white on each side
+        h, w = min(size[1], size_t[1]), min(size[0], size_t[0])
+        assert np.abs(pixels[:h, :w] - pixels_t[:h, :w]).mean() < 6  # the same picture
+        # The suptitle starts near the top-left corner and the source line is the lowest ink.
+        assert margins[0] < 40 and margins[1] < 40 and margins[3] < 40
+        plt.close(fig)
+
+
+def test_png_keeps_content_that_reaches_beyond_the_canvas():
+    """A legend placed outside the figure enlarges the image (as savefig's tight box does)."""
+    import matplotlib.pyplot as plt
+
+    fig = _finished_figure("figure")
+    canvas_width = fig.get_figwidth() * 110
+    (w, h), margins, _ = _content_box(plots.png_bytes(fig, 110))
+    assert w > canvas_width + 50, (w, canvas_width)  # the legend is in the picture
+    assert (w, h) == _content_box(_saved_tight(fig, 110))[0]
+    assert all(m >= 5 for m in margins), margins
+    plt.close(fig)
+
+
+def test_png_leaves_the_figure_as_it_was():
+    import matplotlib.pyplot as plt
+
+    fig = _finished_figure()
+    dpi, face, canvas = fig.dpi, fig.get_facecolor(), fig.canvas
+    plots.png_bytes(fig, 2 * dpi)
+    assert (fig.dpi, fig.get_facecolor(), fig.canvas) == (dpi, face, canvas)
+    plt.close(fig)

@@ -16,7 +16,7 @@ import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from egovlib import plots, report, sources  # noqa: E402
+from egovlib import config, plots, report, sources  # noqa: E402
 from egovlib.errors import EgovError, SpecError  # noqa: E402
 from egovlib.runner import html as report_html  # noqa: E402
 
@@ -187,6 +187,22 @@ def test_show_figure_shows_png_with_alt_source_and_data_and_closes_the_figure():
     # shown at the figure's size, drawn at twice its resolution
     assert out.metadata["image/png"]["width"] == int.from_bytes(png[16:20], "big") // 2
     assert not plt.fignum_exists(fig.number)
+
+
+def test_wide_figures_are_drawn_for_the_width_the_page_can_show():
+    """A figure wider than the report's column gets FIGURE_SCALE image pixels per CSS pixel of the
+    column, no more; it is still declared at its own size (the page scales it down)."""
+    css = (config.PACKAGE_DIR / "templates" / "report.css").read_text(encoding="utf-8")
+    assert f"--egov-width: {report.PAGE_WIDTH}px;" in css
+    fig = a_figure()
+    fig.set_size_inches(13, 4)  # wider than the column at any usual dpi
+    own_dpi = fig.dpi
+    (out,) = outputs_of(lambda: report.show_figure(fig, alt="a wide figure of five words"))
+    png = base64.b64decode(out.data["image/png"])
+    pixels = int.from_bytes(png[16:20], "big")
+    assert 0.95 * report.FIGURE_SCALE * report.PAGE_WIDTH <= pixels <= 2 * report.PAGE_WIDTH
+    drawn_dpi = report.FIGURE_SCALE * report.PAGE_WIDTH / 13
+    assert abs(out.metadata["image/png"]["width"] - pixels * own_dpi / drawn_dpi) <= 1
 
 
 def test_show_figure_rejects_data_that_is_not_a_table():
