@@ -340,8 +340,7 @@ def test_ranking_finding_gives_the_spread_of_each_chosen_rank():
     )
     text = tw._ranking_spread(sens, ["TUN", "COM", "BHR"])
     assert text == (
-        ", first under 75% of the 4 weightings tried; Tunisia ranks 17th to 92nd, "
-        "Comoros ranks 1st"
+        ", first under 75% of the 4 weightings tried; Tunisia ranks 17th to 92nd, Comoros ranks 1st"
     )
     assert tw._ranking_spread(None, ["TUN"]) == ""
 

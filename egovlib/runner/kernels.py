@@ -45,7 +45,6 @@ PREIMPORTS = (
     "statsmodels.api",
     "matplotlib.pyplot",
     "seaborn",
-    "nbconvert.filters.strings",  # egovlib.brief's links use nbconvert's heading anchors
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
