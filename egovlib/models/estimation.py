@@ -382,48 +382,58 @@ def _regressors_usable(fit: Fit, X: pd.DataFrame) -> bool:
     return True
 
 
-def _term_values(spec: Spec, rows: pd.DataFrame) -> pd.DataFrame:
-    """The outcome and each term's values; a ``log_`` term is logged (missing where <= 0)."""
-    cols: dict[str, pd.Series] = {spec.outcome: rows[spec.outcome]}
+def _term_values(spec: Spec, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The outcome and each term's values; a ``log_`` term is logged (missing where <= 0).
+
+    Plain arrays (float, or the category names of a panel category): pandas column look-ups
+    dominated the specification curve's time.
+    """
+    cols: dict[str, np.ndarray] = {spec.outcome: rows[spec.outcome].to_numpy(dtype=float)}
     for t in spec.terms:
         b = base_variable(t)
+        if t in CATEGORICAL:
+            cols[t] = rows[t].to_numpy(dtype=object)
+            continue
+        vals = rows[b].to_numpy(dtype=float)
         if t.startswith("log_"):
-            vals = rows[b].astype(float)
-            bad = rows.loc[vals <= 0, "iso3"].tolist()
+            with np.errstate(invalid="ignore"):
+                bad = rows["iso3"].to_numpy()[vals <= 0].tolist()
             if bad:
                 log.warning("spec %s: %s <= 0 for %s (log undefined)", spec.name, b, bad)
-            cols[t] = np.log(vals.where(vals > 0))
-        else:
-            cols[t] = rows[t]
-    return pd.DataFrame(cols)
+            with np.errstate(invalid="ignore"):
+                vals = np.log(np.where(vals > 0, vals, np.nan))
+        cols[t] = vals
+    return cols
 
 
 def _category_dummies(
-    t: str, values: pd.Series
-) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    t: str, values: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
     """Dummies of a panel category against its largest group (ties: alphabetical first)."""
     cats = values.astype(str)
-    ref = cats.value_counts().sort_index().idxmax()
-    levels = [c for c in sorted(cats.unique()) if c != ref]
+    names, counts = np.unique(cats, return_counts=True)  # sorted: argmax takes the first tie
+    ref = str(names[int(np.argmax(counts))])
+    levels = [str(c) for c in names if c != ref]
     cols = {f"{t}[{lv}]": (cats == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{lv}]": lv for lv in levels}
 
 
 def _code_dummies(
-    t: str, values: pd.Series, problems: list[str]
-) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    t: str, values: np.ndarray, problems: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
     """Dummies of a coded item against its declared reference level; problems appended."""
     coding = codes()[t]
     vals = values.astype(float)
-    unknown = sorted(set(vals) - set(coding.levels))
+    present = [float(v) for v in np.unique(vals)]
+    unknown = sorted(set(present) - set(coding.levels))
     if unknown:
         problems.append(f"{term_label(t)} holds undeclared code(s) {unknown}")
-    if not (vals == coding.reference).any():
+    if coding.reference not in present:
         problems.append(
             f"no country in the sample has the reference level of {term_label(t)} "
             f"({coding.word(coding.reference)}), so no contrast can be estimated"
         )
-    levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
+    levels = [lv for lv in present if lv != coding.reference]
     cols = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
 
@@ -456,28 +466,32 @@ def design(
         Term -> {design column: level code (or category name)}.
     """
     frame = _term_values(spec, rows)
-    miss = frame.isna()
-    labels = {
-        c: (f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c)))
-        for c in frame.columns
-    }
+    miss = np.column_stack([pd.isna(v) for v in frame.values()])
+    names = [
+        f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c))
+        for c in frame
+    ]
     keep = ~miss.any(axis=1)
-    names = [labels[c] for c in frame.columns]
+    iso3 = rows["iso3"].to_numpy()
+    years = rows["year"].to_numpy()
     dropped = pd.DataFrame(
         {
-            "iso3": rows.loc[~keep, "iso3"].to_numpy(),
-            "country": [display_name(i) for i in rows.loc[~keep, "iso3"]],
-            "year": rows.loc[~keep, "year"].to_numpy(),
+            "iso3": iso3[~keep],
+            "country": [display_name(i) for i in iso3[~keep]],
+            "year": years[~keep],
             "missing": [
-                "; ".join(n for n, m in zip(names, r, strict=True) if m)
-                for r in miss[~keep].to_numpy()
+                "; ".join(n for n, m in zip(names, r, strict=True) if m) for r in miss[~keep]
             ],
         }
     )
-    idx = pd.MultiIndex.from_frame(rows.loc[keep, ["iso3", "year"]])
-    sample = frame[keep].set_axis(idx)
-    y = sample[spec.outcome].astype(float)
-    parts: list[pd.DataFrame] = []
+    idx = pd.MultiIndex.from_arrays(
+        [rows["iso3"].array[keep], rows["year"].array[keep]], names=["iso3", "year"]
+    )
+    sample = {c: v[keep] for c, v in frame.items()}
+    y = pd.Series(sample[spec.outcome], index=idx, name=spec.outcome)
+    columns: dict[str, np.ndarray] = {}
+    if spec.estimator != "panel_fe":
+        columns["const"] = np.ones(len(idx))
     dummies: dict[str, dict[str, float | str]] = {}
     problems: list[str] = []
     for t in spec.terms:
@@ -486,12 +500,13 @@ def design(
         elif t in codes():
             cols_t, dummies[t] = _code_dummies(t, sample[t], problems)
         else:
-            cols_t = {t: sample[t].astype(float)}
-        parts.append(pd.DataFrame(cols_t, index=sample.index))
-    X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)
-    if spec.estimator != "panel_fe":
-        X.insert(0, "const", 1.0)
-    constant = [c for c in X.columns if c != "const" and len(X) and X[c].nunique() < 2]
+            cols_t = {t: sample[t]}
+        columns.update(cols_t)
+    # one (columns x rows) block, as pandas lays out a frame: X.to_numpy() is then the same
+    # Fortran-ordered array as before, so the estimators see identical inputs
+    block = np.array(list(columns.values()), dtype=float).reshape(len(columns), len(idx))
+    X = pd.DataFrame(block.T, index=idx, columns=list(columns), copy=False)
+    constant = [c for c, v in columns.items() if c != "const" and len(v) and np.unique(v).size < 2]
     if constant:
         problems.append(
             f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so no "
