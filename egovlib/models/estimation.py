@@ -228,24 +228,70 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
 
 
 @dataclass
-class DesignMemo:
-    """Design matrices built once per sample and terms on one data set (see `fit_spec`).
+class _Sample:
+    """A spec's estimation sample and design on one data set (everything but the estimator).
 
-    Fits that differ only in their estimator share the design (panels excepted: no constant).
+    ``status``/``message`` say why there is none (the edition or a term has no data);
+    ``note`` records the terms a panel absorbs (``spec`` is then the spec without them).
+    """
+
+    spec: Spec
+    status: str = "ok"
+    message: str = ""
+    note: str = ""
+    design: tuple = ()
+    n_countries: int = 0
+    n_editions: int = 0
+    _collinear: list[str] | None = None
+
+    def collinear(self) -> list[str]:
+        """`_collinear_columns` of the design, computed once."""
+        if self._collinear is None:
+            self._collinear = _collinear_columns(self.design[1])
+        return self._collinear
+
+
+def _prepare(spec: Spec, data: pd.DataFrame) -> _Sample:
+    """The rows of ``spec``'s editions, sample and countries, and their design matrix."""
+    out = _Sample(spec=spec)
+    rows = _sample_rows(out, data)
+    if rows is None:
+        return out
+    if spec.estimator == "panel_fe":
+        absorbed = [t for t in spec.terms if t in CATEGORICAL]
+        if absorbed:
+            out.note = (
+                f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
+            )
+            out.spec = spec.without(absorbed, out.note)
+    out.design = design(out.spec, rows)
+    idx = out.design[0].index
+    if len(idx):
+        out.n_countries = int(np.unique(idx.codes[0]).size)
+        out.n_editions = int(np.unique(idx.codes[1]).size)
+    return out
+
+
+@dataclass
+class DesignMemo:
+    """Samples and design matrices built once per sample and terms on one data set.
+
+    Fits that differ only in their estimator share the sample and the design (panels
+    excepted: no constant). See `fit_spec`.
 
     Attributes
     ----------
     data_key : hashable
         Identifies the data every fit using this memo receives (equal key -> equal data).
     store : dict
-        Design key -> the return value of `design`.
+        Design key -> the spec's sample and design.
     """
 
     data_key: Hashable
-    store: dict[tuple, tuple] = field(default_factory=dict)
+    store: dict[tuple, _Sample] = field(default_factory=dict)
 
-    def design(self, spec: Spec, rows: pd.DataFrame) -> tuple:
-        """Return `design` of ``spec`` on ``rows``, built once per sample and terms."""
+    def sample(self, spec: Spec, data: pd.DataFrame) -> _Sample:
+        """Return the sample and design of ``spec`` on ``data``, built once per key."""
         key = (
             self.data_key,
             spec.name,
@@ -258,7 +304,7 @@ class DesignMemo:
             spec.estimator == "panel_fe",  # the only estimator whose design differs (no const)
         )
         if key not in self.store:
-            self.store[key] = design(spec, rows)
+            self.store[key] = _prepare(spec, data)
         return self.store[key]
 
 
@@ -268,31 +314,29 @@ def fit_spec(
     """Fit one spec on ``data`` (see `fit_specs`).
 
     Never raises for data problems, which are returned as a skipped `Fit` with a message.
-    ``memo`` (optional) reuses the design matrix of an earlier fit of the same terms and sample
-    on the same data (the specification curve fits each sample with several estimators).
+    ``memo`` (optional) reuses the sample and design matrix of an earlier fit of the same terms
+    and sample on the same data (the specification curve fits each sample with several
+    estimators).
     """
     fit = Fit(spec=spec, notes=list(spec.notes))
     if not _spec_fits_data(fit, data):
         return fit
-    rows = _sample_rows(fit, data)
-    if rows is None:
+    prepared = memo.sample(spec, data) if memo else _prepare(spec, data)
+    if prepared.status != "ok":
+        fit.status, fit.message = prepared.status, prepared.message
         return fit
-    if fit.spec.estimator == "panel_fe":
-        absorbed = [t for t in fit.spec.terms if t in CATEGORICAL]
-        if absorbed:
-            note = f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
-            fit.spec = fit.spec.without(absorbed, note)
-            fit.notes.append(note)
+    if prepared.note:
+        fit.spec = prepared.spec
+        fit.notes.append(prepared.note)
     spec = fit.spec
-    y, X, dropped, problem, dummies = _designed(spec, rows, memo)
+    y, X, dropped, problem, dummies = prepared.design
     fit.dropped, fit.dummies = dropped, dummies
     fit.n = len(y)
-    fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
-    fit.n_editions = int(y.index.get_level_values("year").nunique()) if len(y) else 0
+    fit.n_countries, fit.n_editions = prepared.n_countries, prepared.n_editions
     if not _design_estimable(fit, X, problem):
         return fit
     fit.y, fit.X = y, X
-    if not _regressors_usable(fit, X):
+    if not _regressors_usable(fit, prepared.collinear):
         return fit
     _ESTIMATORS[spec.estimator](fit)
     if diagnostics and spec.estimator == "ols":
@@ -321,20 +365,25 @@ def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
     return True
 
 
-def _sample_rows(fit: Fit, data: pd.DataFrame) -> pd.DataFrame | None:
+def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
     """The rows of the spec's editions, sample and countries; None (fit skipped) if unusable."""
     spec = fit.spec
-    rows = data[data["year"].isin(spec.years)]
-    absent_years = sorted(set(spec.years) - set(rows["year"]))
+    years = data["year"].to_numpy()
+    in_years = np.isin(years, spec.years)
+    absent_years = sorted(set(spec.years) - set(np.unique(years[in_years]).tolist()))
     if absent_years:
         fit.status, fit.message = "skipped", f"edition(s) {absent_years} are not in the data"
         return None
+    rows = data[in_years]
     if spec.standardise:
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
+    keep = np.ones(len(rows), dtype=bool)
     if spec.sample is not None:
-        rows = rows[rows["iso3"].isin(resolve_group(spec.sample))]
+        keep &= rows["iso3"].isin(resolve_group(spec.sample)).to_numpy()
     if spec.countries is not None:
-        rows = rows[rows["iso3"].isin(spec.countries)]
+        keep &= rows["iso3"].isin(spec.countries).to_numpy()
+    if not keep.all():
+        rows = rows[keep]
     empty = [
         t
         for t in spec.terms
@@ -366,12 +415,15 @@ def _design_estimable(fit: Fit, X: pd.DataFrame, problem: str) -> bool:
     return fit.ok
 
 
-def _regressors_usable(fit: Fit, X: pd.DataFrame) -> bool:
-    """False (fit skipped) for a panel of one edition or perfectly collinear regressors."""
+def _regressors_usable(fit: Fit, collinear_columns) -> bool:
+    """False (fit skipped) for a panel of one edition or perfectly collinear regressors.
+
+    ``collinear_columns`` returns the design's collinear columns (`_collinear_columns`).
+    """
     if fit.spec.estimator == "panel_fe" and fit.n_editions < 2:
         fit.status, fit.message = "skipped", "a panel needs at least two editions with data"
         return False
-    collinear = _collinear_columns(X)
+    collinear = collinear_columns()
     if collinear:
         fit.status = "skipped"
         fit.message = (
@@ -436,11 +488,6 @@ def _code_dummies(
     levels = [lv for lv in present if lv != coding.reference]
     cols = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
-
-
-def _designed(spec: Spec, rows: pd.DataFrame, memo: DesignMemo | None) -> tuple:
-    """Return `design` of ``spec`` on ``rows``, from ``memo`` when one is given."""
-    return memo.design(spec, rows) if memo else design(spec, rows)
 
 
 def design(
