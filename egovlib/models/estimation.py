@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.tools import pinv_extended
 
 from ..countries import resolve_group
 from ..errors import SpecError
@@ -309,14 +310,21 @@ class DesignMemo:
 
 
 def fit_spec(
-    spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True, memo: DesignMemo | None = None
+    spec: Spec,
+    data: pd.DataFrame,
+    *,
+    diagnostics: bool = True,
+    memo: DesignMemo | None = None,
+    lean: bool = False,
 ) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`).
 
     Never raises for data problems, which are returned as a skipped `Fit` with a message.
     ``memo`` (optional) reuses the sample and design matrix of an earlier fit of the same terms
     and sample on the same data (the specification curve fits each sample with several
-    estimators).
+    estimators). ``lean`` (the specification curve's hundreds of fits): OLS is fitted by
+    `ols_hc3` (the same numbers; ``Fit.result`` stays None) and its diagnostics are only the
+    influential countries (`cooks_distance`).
     """
     fit = Fit(spec=spec, notes=list(spec.notes))
     if not _spec_fits_data(fit, data):
@@ -338,10 +346,28 @@ def fit_spec(
     fit.y, fit.X = y, X
     if not _regressors_usable(fit, prepared.collinear):
         return fit
-    _ESTIMATORS[spec.estimator](fit)
-    if diagnostics and spec.estimator == "ols":
-        fit.diagnostics = ols_diagnostics(fit.y, fit.X)
+    if spec.estimator == "ols":
+        ols = _fit_ols(fit, lean)
+        if diagnostics:
+            fit.diagnostics = (
+                {"influential": _influential_rows(y, X, ols)} if ols else ols_diagnostics(y, X)
+            )
+    else:
+        _ESTIMATORS[spec.estimator](fit)
     return fit
+
+
+def _influential_rows(y: pd.Series, X: pd.DataFrame, ols: OLSArrays) -> pd.DataFrame:
+    """``iso3, cooks_d`` of the observations with Cook's distance above 4/n, largest first.
+
+    The rows of `ols_diagnostics`' ``influential`` table the specification curve needs.
+    """
+    cooks = cooks_distance(ols, X.to_numpy())
+    iso3 = y.index.get_level_values("iso3")
+    with np.errstate(invalid="ignore"):
+        big = cooks > 4 / len(y)
+    out = pd.DataFrame({"iso3": iso3[big], "cooks_d": cooks[big]})
+    return out.sort_values("cooks_d", ascending=False).reset_index(drop=True)
 
 
 def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
@@ -654,12 +680,110 @@ def has_level(level) -> bool:
     return level is not None and not (isinstance(level, float) and np.isnan(level))
 
 
-def _fit_ols(fit: Fit) -> None:
-    res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
-    fit.result = res
+def _fit_ols(fit: Fit, lean: bool = False) -> OLSArrays | None:
+    """Fit OLS with HC3 errors; with ``lean`` by `ols_hc3` (returned), else by statsmodels."""
+    ols = None
+    if lean:
+        ols = ols_hc3(fit.y.to_numpy(), fit.X.to_numpy())
+        cols = fit.X.columns
+        params = pd.Series(ols.params, index=cols)
+        cov = pd.DataFrame(ols.cov, index=cols, columns=cols)
+        df_resid, r2, adj_r2 = ols.df_resid, ols.rsquared, ols.rsquared_adj
+    else:
+        res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
+        fit.result = res
+        params, cov = res.params, res.cov_params()
+        df_resid, r2, adj_r2 = res.df_resid, res.rsquared, res.rsquared_adj
     # HC3 errors with t critical values: the usual small-sample choice for HC3
-    _tidy(fit, res.params, res.cov_params(), df_resid=float(res.df_resid))
-    fit.stats.update(r2=float(res.rsquared), r2_kind="R²", adj_r2=float(res.rsquared_adj))
+    _tidy(fit, params, cov, df_resid=float(df_resid))
+    fit.stats.update(r2=float(r2), r2_kind="R²", adj_r2=float(adj_r2))
+    return ols
+
+
+@dataclass(frozen=True)
+class OLSArrays:
+    """An OLS fit as plain arrays (`ols_hc3`).
+
+    Attributes
+    ----------
+    params, cov : ndarray
+        Coefficients and their HC3 covariance.
+    df_resid, rsquared, rsquared_adj : float
+    resid : ndarray
+        Residuals ``y - X params``.
+    pinv : ndarray
+        Moore-Penrose pseudo-inverse of ``X`` (``params = pinv @ y``).
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    df_resid: float
+    rsquared: float
+    rsquared_adj: float
+    resid: np.ndarray
+    pinv: np.ndarray
+
+
+def ols_hc3(y: np.ndarray, X: np.ndarray) -> OLSArrays:
+    """OLS with HC3 errors, computed exactly as ``sm.OLS(y, X).fit(cov_type="HC3")``.
+
+    Why hand-written: the specification curve fits hundreds of OLS models and building
+    statsmodels' model, results and wrapper objects cost more than the algebra. The steps below
+    are statsmodels' own (``OLS.fit(method="pinv")``, ``RegressionResults.cov_HC3``,
+    ``rsquared``, ``rsquared_adj``), the same numpy operations in the same order, so the
+    numbers are the same to the last bit; ``tests/test_models.py`` checks this against
+    statsmodels on every OLS design of the 2024 specification curve. ``X`` must hold a
+    constant column (the R² is centred).
+
+    Parameters
+    ----------
+    y : ndarray
+        Outcome, shape ``(n,)``.
+    X : ndarray
+        Design with a constant, shape ``(n, k)``.
+
+    Returns
+    -------
+    OLSArrays
+    """
+    pinv, singular_values = pinv_extended(X)
+    normalized_cov = np.dot(pinv, np.transpose(pinv))
+    rank = np.linalg.matrix_rank(np.diag(singular_values))
+    params = np.dot(pinv, y)
+    nobs = float(X.shape[0])
+    df_resid = nobs - rank
+    resid = y - np.dot(X, params)
+    h = np.einsum("ij,ik,kj->i", X, X, normalized_cov)
+    cov = np.dot(pinv, ((resid / (1 - h)) ** 2)[:, None] * pinv.T)
+    ssr = np.dot(resid, resid)
+    weights = np.ones(len(y))  # statsmodels' OLS is a WLS with unit weights (its centred TSS)
+    mean = np.average(y, weights=weights)
+    rsquared = 1 - ssr / np.sum(weights * (y - mean) ** 2)
+    rsquared_adj = 1 - (np.divide(nobs - 1, df_resid) * (1 - rsquared))
+    return OLSArrays(
+        params=params,
+        cov=cov,
+        df_resid=float(df_resid),
+        rsquared=float(rsquared),
+        rsquared_adj=float(rsquared_adj),
+        resid=resid,
+        pinv=pinv,
+    )
+
+
+def cooks_distance(ols: OLSArrays, X: np.ndarray) -> np.ndarray:
+    """Cook's distance of each observation, exactly as statsmodels' ``OLSInfluence``.
+
+    Hand-written for the same reason as `ols_hc3` (and checked against statsmodels in the same
+    test): ``hii = diag(X pinv)``, internally studentised residuals with the OLS variance
+    ``ssr / df_resid``, ``d = r**2 / k * hii / (1 - hii)``.
+    """
+    hii = (X * ols.pinv.T).sum(1)
+    scale = np.dot(ols.resid, ols.resid) / ols.df_resid
+    studentized = ols.resid / np.sqrt(scale) / np.sqrt(1 - hii)
+    cooks = studentized**2 / X.shape[1]
+    cooks *= hii / (1 - hii)
+    return cooks
 
 
 def _fit_fraclogit(fit: Fit) -> None:

@@ -17,7 +17,7 @@ from ..panel import Panel
 from ..report import join_names
 from .diagnostics import display_name
 from .estimation import DesignMemo, Fit, design, fit_spec
-from .inference import contrast
+from .inference import Contrast, contrast
 from .specs import (
     CATEGORICAL,
     PREVIOUS_OUTCOME,
@@ -197,6 +197,7 @@ def specification_curve(
                 min_obs=min_obs,
             )
             ols_all = fits.fit(base, vintage, diagnostics=True)
+            kept = ols_all.countries
             excluded = {
                 "all countries": [],
                 "without influential countries": _influential(ols_all),
@@ -210,7 +211,8 @@ def specification_curve(
                 else:
                     keep = None
                     if drop:
-                        keep = tuple(c for c in ols_all.countries if c not in set(drop))
+                        gone = set(drop)
+                        keep = tuple(c for c in kept if c not in gone)
                     spec = base.with_(estimator=est, countries=keep)
                     fit = fits.fit(spec, vintage)
                 choice = {
@@ -221,7 +223,7 @@ def specification_curve(
                     "sample": sname,
                     "model": mname,
                 }
-                rows += [_curve_row(h, fit, choice, default) for h in hs]
+                rows += [_curve_row(h, fits.contrast(fit, h), fit, choice, default) for h in hs]
     return pd.DataFrame(rows), notes
 
 
@@ -268,9 +270,8 @@ def _curve_models(
     return {k: v for k, v in models.items() if k in allowed}
 
 
-def _curve_row(h: Hypothesis, fit: Fit, choice: dict, default: dict) -> dict:
-    """One row of the specification curve: hypothesis ``h``'s contrast under ``choice``."""
-    c = contrast(fit, h.variable, *h.contrast)
+def _curve_row(h: Hypothesis, c: Contrast | None, fit: Fit, choice: dict, default: dict) -> dict:
+    """One row of the specification curve: hypothesis ``h``'s contrast ``c`` under ``choice``."""
     return {
         "id": h.id,
         **choice,
@@ -293,9 +294,11 @@ class _CurveFits:
     def __init__(self, panels: dict[int, Panel], year: int) -> None:
         self.panels, self.year = panels, year
         self.data: dict[tuple, pd.DataFrame] = {}  # (lag, max_age) -> data
-        self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> fingerprint
-        self.memos: dict[int, DesignMemo] = {}  # fingerprint -> designs built on those values
-        self.fits: dict[tuple, Fit] = {}  # (spec, fingerprint) -> fit
+        self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> data id
+        self.ids: dict[tuple, int] = {}  # fingerprint -> data id (equal values, equal id)
+        self.memos: dict[int, DesignMemo] = {}  # data id -> designs built on those values
+        self.fits: dict[tuple, Fit] = {}  # (spec, data id) -> fit
+        self.contrasts: dict[tuple, Contrast | None] = {}  # (fit id, hypothesis) -> contrast
 
     def vintage(self, lag: int, max_age: int | None) -> tuple:
         """Build the data of one vintage rule (`with_max_age`) once; return its key."""
@@ -309,18 +312,38 @@ class _CurveFits:
         cols = tuple(dict.fromkeys([spec.outcome, *(base_variable(t) for t in spec.terms)]))
         data = self.data[vintage]
         if (*vintage, cols) not in self.prints:
-            self.prints[(*vintage, cols)] = _fingerprint(data, self.year, list(cols))
+            fingerprint = _fingerprint(data, self.year, list(cols))
+            self.prints[(*vintage, cols)] = self.ids.setdefault(fingerprint, len(self.ids))
         fp = self.prints[(*vintage, cols)]
         if (spec, fp) not in self.fits:
             memo = self.memos.setdefault(fp, DesignMemo(data_key=fp))
-            self.fits[(spec, fp)] = fit_spec(spec, data, diagnostics=diagnostics, memo=memo)
+            self.fits[(spec, fp)] = fit_spec(
+                spec, data, diagnostics=diagnostics, memo=memo, lean=True
+            )
         return self.fits[(spec, fp)]
 
+    def contrast(self, fit: Fit, h: Hypothesis) -> Contrast | None:
+        """`inference.contrast` of hypothesis ``h`` in ``fit`` (one of these fits), once."""
+        key = (id(fit), h.variable, h.contrast)  # the fits live as long as this object
+        if key not in self.contrasts:
+            self.contrasts[key] = contrast(fit, h.variable, *h.contrast)
+        return self.contrasts[key]
 
-def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
-    """A hash of the edition's values in ``cols`` (equal data -> equal fit)."""
-    part = data.loc[data["year"] == year, ["iso3", *dict.fromkeys(cols)]]
-    return int(pd.util.hash_pandas_object(part, index=False).sum())
+
+def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> tuple:
+    """The edition's countries and values in ``cols``, as bytes (equal data -> equal fit).
+
+    Exact (no hash collisions): the countries' codes and each column's raw values.
+    """
+    rows = (data["year"] == year).to_numpy()
+    iso3 = tuple(data["iso3"].to_numpy()[rows].tolist())
+    values = tuple(
+        data[c].to_numpy()[rows].tobytes()
+        if data[c].dtype.kind == "f"
+        else tuple(data[c].to_numpy(dtype=object)[rows].tolist())
+        for c in dict.fromkeys(cols)
+    )
+    return (iso3, values)
 
 
 def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
