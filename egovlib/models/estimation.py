@@ -607,26 +607,27 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 # --- estimators --------------------------------------------------------------------------------
 
 
-def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = None) -> None:
+def _tidy(
+    fit: Fit,
+    names: list[str],
+    est: np.ndarray,
+    cov: np.ndarray,
+    df_resid: float | None = None,
+) -> None:
     """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance.
 
-    95% intervals: t with ``df_resid`` degrees of freedom, else normal.
+    ``names`` labels the rows of ``est`` and the rows and columns of ``cov`` (plain arrays:
+    label look-ups dominated the specification curve's time). 95% intervals: t with
+    ``df_resid`` degrees of freedom, else normal.
     """
     q = critical_value(df_resid)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
-    terms = [c for c in est.index if c != "const"]
-    if list(cov.index) == list(cov.columns) == list(est.index):
-        # positions instead of labels: label look-ups dominated the specification curve's time
-        ix = [i for i, c in enumerate(est.index) if c != "const"]
-        e = est.to_numpy(dtype=float)[ix]
-        cov = pd.DataFrame(
-            cov.to_numpy()[np.ix_(ix, ix)], index=cov.index[ix], columns=cov.columns[ix]
-        )
-    else:
-        e = est[terms].to_numpy(dtype=float)
-        cov = cov.loc[terms, terms]
-    se = np.sqrt(np.diag(cov.to_numpy(dtype=float)))
+    ix = [i for i, c in enumerate(names) if c != "const"]
+    terms = [names[i] for i in ix]
+    e = np.asarray(est, dtype=float)[ix]
+    cov = np.asarray(cov, dtype=float)[np.ix_(ix, ix)]
+    se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(e / se)
     p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
@@ -648,7 +649,7 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
         },
         columns=COEF_COLUMNS,
     )
-    fit.cov = cov
+    fit.cov = pd.DataFrame(cov, index=terms, columns=terms)
     fit.stats["df_resid"] = df_resid
 
 
@@ -658,6 +659,7 @@ def critical_value(df: float | None) -> float:
     return float(stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975))
 
 
+@functools.lru_cache(maxsize=1024)
 def contrast_label(variable: str, level) -> str:
     """Label of a design column, as shown in tables and figures.
 
@@ -685,17 +687,15 @@ def _fit_ols(fit: Fit, lean: bool = False) -> OLSArrays | None:
     ols = None
     if lean:
         ols = ols_hc3(fit.y.to_numpy(), fit.X.to_numpy())
-        cols = fit.X.columns
-        params = pd.Series(ols.params, index=cols)
-        cov = pd.DataFrame(ols.cov, index=cols, columns=cols)
+        params, cov = ols.params, ols.cov
         df_resid, r2, adj_r2 = ols.df_resid, ols.rsquared, ols.rsquared_adj
     else:
         res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
         fit.result = res
-        params, cov = res.params, res.cov_params()
+        params, cov = res.params.to_numpy(), res.cov_params().to_numpy()
         df_resid, r2, adj_r2 = res.df_resid, res.rsquared, res.rsquared_adj
     # HC3 errors with t critical values: the usual small-sample choice for HC3
-    _tidy(fit, params, cov, df_resid=float(df_resid))
+    _tidy(fit, list(fit.X.columns), params, cov, df_resid=float(df_resid))
     fit.stats.update(r2=float(r2), r2_kind="R²", adj_r2=float(adj_r2))
     return ols
 
@@ -810,8 +810,7 @@ def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
         X.to_numpy(),
         _dummy_index(X, groups),
     )
-    cols = list(X.columns)
-    _tidy(fit, pd.Series(ame, index=cols), pd.DataFrame(cov, index=cols, columns=cols))
+    _tidy(fit, list(X.columns), ame, cov)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore")
         const = XX[:, [X.columns.get_loc("const")]] if lean else X[["const"]]
@@ -872,9 +871,7 @@ def _fit_median(fit: Fit, lean: bool = False) -> None:
         else:
             res = sm.QuantReg(y, X).fit(q=0.5, max_iter=5000)
     fit.result = None if lean else res
-    params = pd.Series(np.asarray(res.params), index=X.columns)
-    cov = pd.DataFrame(np.asarray(res.cov_params()), index=X.columns, columns=X.columns)
-    _tidy(fit, params, cov, df_resid=float(res.df_resid))
+    _tidy(fit, list(X.columns), res.params, res.cov_params(), df_resid=float(res.df_resid))
     fit.stats.update(r2=float(res.prsquared), r2_kind="pseudo R² (Koenker-Machado)")
 
 
@@ -888,7 +885,8 @@ def _fit_panel(fit: Fit, lean: bool = False) -> None:
         pywarnings.simplefilter("ignore")
         res = mod.fit(cov_type="clustered", cluster_entity=True)
     fit.result = res
-    _tidy(fit, res.params, res.cov)
+    names = list(res.params.index)
+    _tidy(fit, names, res.params.to_numpy(), res.cov.loc[names, names].to_numpy())
     counts = y.groupby(level="iso3").size()
     fit.stats.update(
         r2=float(res.rsquared),
