@@ -400,7 +400,9 @@ def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
     if absent_years:
         fit.status, fit.message = "skipped", f"edition(s) {absent_years} are not in the data"
         return None
-    rows = data[in_years]
+    # only the columns the design reads: copying the whole panel cost more than the fit
+    cols = list(dict.fromkeys(["iso3", "year", spec.outcome, *map(base_variable, spec.terms)]))
+    rows = data.loc[in_years, cols]
     if spec.standardise:
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
     keep = np.ones(len(rows), dtype=bool)
