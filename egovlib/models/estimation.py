@@ -687,17 +687,18 @@ def has_level(level) -> bool:
 def _fit_ols(fit: Fit, lean: bool = False) -> OLSArrays | None:
     """Fit OLS with HC3 errors; with ``lean`` by `ols_hc3` (returned), else by statsmodels."""
     ols = None
+    y, X = fit.sample()
     if lean:
-        ols = ols_hc3(fit.y.to_numpy(), fit.X.to_numpy())
+        ols = ols_hc3(y.to_numpy(), X.to_numpy())
         params, cov = ols.params, ols.cov
         df_resid, r2, adj_r2 = ols.df_resid, ols.rsquared, ols.rsquared_adj
     else:
-        res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
+        res = sm.OLS(y, X).fit(cov_type="HC3")
         fit.result = res
         params, cov = res.params.to_numpy(), res.cov_params().to_numpy()
         df_resid, r2, adj_r2 = res.df_resid, res.rsquared, res.rsquared_adj
     # HC3 errors with t critical values: the usual small-sample choice for HC3
-    _tidy(fit, list(fit.X.columns), params, cov, df_resid=float(df_resid))
+    _tidy(fit, list(X.columns), params, cov, df_resid=float(df_resid))
     fit.stats.update(r2=float(r2), r2_kind="R²", adj_r2=float(adj_r2))
     return ols
 
