@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.tools import pinv_extended
 
 from ..countries import resolve_group
 from ..errors import SpecError
@@ -228,24 +229,70 @@ def standardised_outcome(rows: pd.DataFrame, outcome: str) -> pd.Series:
 
 
 @dataclass
-class DesignMemo:
-    """Design matrices built once per sample and terms on one data set (see `fit_spec`).
+class _Sample:
+    """A spec's estimation sample and design on one data set (everything but the estimator).
 
-    Fits that differ only in their estimator share the design (panels excepted: no constant).
+    ``status``/``message`` say why there is none (the edition or a term has no data);
+    ``note`` records the terms a panel absorbs (``spec`` is then the spec without them).
+    """
+
+    spec: Spec
+    status: str = "ok"
+    message: str = ""
+    note: str = ""
+    design: tuple = ()
+    n_countries: int = 0
+    n_editions: int = 0
+    _collinear: list[str] | None = None
+
+    def collinear(self) -> list[str]:
+        """`_collinear_columns` of the design, computed once."""
+        if self._collinear is None:
+            self._collinear = _collinear_columns(self.design[1])
+        return self._collinear
+
+
+def _prepare(spec: Spec, data: pd.DataFrame) -> _Sample:
+    """The rows of ``spec``'s editions, sample and countries, and their design matrix."""
+    out = _Sample(spec=spec)
+    rows = _sample_rows(out, data)
+    if rows is None:
+        return out
+    if spec.estimator == "panel_fe":
+        absorbed = [t for t in spec.terms if t in CATEGORICAL]
+        if absorbed:
+            out.note = (
+                f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
+            )
+            out.spec = spec.without(absorbed, out.note)
+    out.design = design(out.spec, rows)
+    idx = out.design[0].index
+    if len(idx):
+        out.n_countries = int(np.unique(idx.codes[0]).size)
+        out.n_editions = int(np.unique(idx.codes[1]).size)
+    return out
+
+
+@dataclass
+class DesignMemo:
+    """Samples and design matrices built once per sample and terms on one data set.
+
+    Fits that differ only in their estimator share the sample and the design (panels
+    excepted: no constant). See `fit_spec`.
 
     Attributes
     ----------
     data_key : hashable
         Identifies the data every fit using this memo receives (equal key -> equal data).
     store : dict
-        Design key -> the return value of `design`.
+        Design key -> the spec's sample and design.
     """
 
     data_key: Hashable
-    store: dict[tuple, tuple] = field(default_factory=dict)
+    store: dict[tuple, _Sample] = field(default_factory=dict)
 
-    def design(self, spec: Spec, rows: pd.DataFrame) -> tuple:
-        """Return `design` of ``spec`` on ``rows``, built once per sample and terms."""
+    def sample(self, spec: Spec, data: pd.DataFrame) -> _Sample:
+        """Return the sample and design of ``spec`` on ``data``, built once per key."""
         key = (
             self.data_key,
             spec.name,
@@ -258,46 +305,69 @@ class DesignMemo:
             spec.estimator == "panel_fe",  # the only estimator whose design differs (no const)
         )
         if key not in self.store:
-            self.store[key] = design(spec, rows)
+            self.store[key] = _prepare(spec, data)
         return self.store[key]
 
 
 def fit_spec(
-    spec: Spec, data: pd.DataFrame, *, diagnostics: bool = True, memo: DesignMemo | None = None
+    spec: Spec,
+    data: pd.DataFrame,
+    *,
+    diagnostics: bool = True,
+    memo: DesignMemo | None = None,
+    lean: bool = False,
 ) -> Fit:
     """Fit one spec on ``data`` (see `fit_specs`).
 
     Never raises for data problems, which are returned as a skipped `Fit` with a message.
-    ``memo`` (optional) reuses the design matrix of an earlier fit of the same terms and sample
-    on the same data (the specification curve fits each sample with several estimators).
+    ``memo`` (optional) reuses the sample and design matrix of an earlier fit of the same terms
+    and sample on the same data (the specification curve fits each sample with several
+    estimators). ``lean`` (the specification curve's hundreds of fits): the same numbers,
+    faster: OLS is fitted by `ols_hc3`, the other estimators on plain arrays, ``Fit.result``
+    stays None and the OLS diagnostics are only the influential countries (`cooks_distance`).
     """
     fit = Fit(spec=spec, notes=list(spec.notes))
     if not _spec_fits_data(fit, data):
         return fit
-    rows = _sample_rows(fit, data)
-    if rows is None:
+    prepared = memo.sample(spec, data) if memo else _prepare(spec, data)
+    if prepared.status != "ok":
+        fit.status, fit.message = prepared.status, prepared.message
         return fit
-    if fit.spec.estimator == "panel_fe":
-        absorbed = [t for t in fit.spec.terms if t in CATEGORICAL]
-        if absorbed:
-            note = f"{', '.join(absorbed)} left out: time-invariant, absorbed by country effects."
-            fit.spec = fit.spec.without(absorbed, note)
-            fit.notes.append(note)
+    if prepared.note:
+        fit.spec = prepared.spec
+        fit.notes.append(prepared.note)
     spec = fit.spec
-    y, X, dropped, problem, dummies = _designed(spec, rows, memo)
+    y, X, dropped, problem, dummies = prepared.design
     fit.dropped, fit.dummies = dropped, dummies
     fit.n = len(y)
-    fit.n_countries = int(y.index.get_level_values("iso3").nunique()) if len(y) else 0
-    fit.n_editions = int(y.index.get_level_values("year").nunique()) if len(y) else 0
+    fit.n_countries, fit.n_editions = prepared.n_countries, prepared.n_editions
     if not _design_estimable(fit, X, problem):
         return fit
     fit.y, fit.X = y, X
-    if not _regressors_usable(fit, X):
+    if not _regressors_usable(fit, prepared.collinear):
         return fit
-    _ESTIMATORS[spec.estimator](fit)
-    if diagnostics and spec.estimator == "ols":
-        fit.diagnostics = ols_diagnostics(fit.y, fit.X)
+    if spec.estimator == "ols":
+        ols = _fit_ols(fit, lean)
+        if diagnostics:
+            fit.diagnostics = (
+                {"influential": _influential_rows(y, X, ols)} if ols else ols_diagnostics(y, X)
+            )
+    else:
+        _ESTIMATORS[spec.estimator](fit, lean)
     return fit
+
+
+def _influential_rows(y: pd.Series, X: pd.DataFrame, ols: OLSArrays) -> pd.DataFrame:
+    """``iso3, cooks_d`` of the observations with Cook's distance above 4/n, largest first.
+
+    The rows of `ols_diagnostics`' ``influential`` table the specification curve needs.
+    """
+    cooks = cooks_distance(ols, X.to_numpy())
+    iso3 = y.index.get_level_values("iso3")
+    with np.errstate(invalid="ignore"):
+        big = cooks > 4 / len(y)
+    out = pd.DataFrame({"iso3": iso3[big], "cooks_d": cooks[big]})
+    return out.sort_values("cooks_d", ascending=False).reset_index(drop=True)
 
 
 def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
@@ -321,20 +391,27 @@ def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
     return True
 
 
-def _sample_rows(fit: Fit, data: pd.DataFrame) -> pd.DataFrame | None:
+def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
     """The rows of the spec's editions, sample and countries; None (fit skipped) if unusable."""
     spec = fit.spec
-    rows = data[data["year"].isin(spec.years)]
-    absent_years = sorted(set(spec.years) - set(rows["year"]))
+    years = data["year"].to_numpy()
+    in_years = np.isin(years, spec.years)
+    absent_years = sorted(set(spec.years) - set(np.unique(years[in_years]).tolist()))
     if absent_years:
         fit.status, fit.message = "skipped", f"edition(s) {absent_years} are not in the data"
         return None
+    # only the columns the design reads: copying the whole panel cost more than the fit
+    cols = list(dict.fromkeys(["iso3", "year", spec.outcome, *map(base_variable, spec.terms)]))
+    rows = data.loc[in_years, cols]
     if spec.standardise:
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
+    keep = np.ones(len(rows), dtype=bool)
     if spec.sample is not None:
-        rows = rows[rows["iso3"].isin(resolve_group(spec.sample))]
+        keep &= rows["iso3"].isin(resolve_group(spec.sample)).to_numpy()
     if spec.countries is not None:
-        rows = rows[rows["iso3"].isin(spec.countries)]
+        keep &= rows["iso3"].isin(spec.countries).to_numpy()
+    if not keep.all():
+        rows = rows[keep]
     empty = [
         t
         for t in spec.terms
@@ -366,12 +443,15 @@ def _design_estimable(fit: Fit, X: pd.DataFrame, problem: str) -> bool:
     return fit.ok
 
 
-def _regressors_usable(fit: Fit, X: pd.DataFrame) -> bool:
-    """False (fit skipped) for a panel of one edition or perfectly collinear regressors."""
+def _regressors_usable(fit: Fit, collinear_columns) -> bool:
+    """False (fit skipped) for a panel of one edition or perfectly collinear regressors.
+
+    ``collinear_columns`` returns the design's collinear columns (`_collinear_columns`).
+    """
     if fit.spec.estimator == "panel_fe" and fit.n_editions < 2:
         fit.status, fit.message = "skipped", "a panel needs at least two editions with data"
         return False
-    collinear = _collinear_columns(X)
+    collinear = collinear_columns()
     if collinear:
         fit.status = "skipped"
         fit.message = (
@@ -382,55 +462,60 @@ def _regressors_usable(fit: Fit, X: pd.DataFrame) -> bool:
     return True
 
 
-def _term_values(spec: Spec, rows: pd.DataFrame) -> pd.DataFrame:
-    """The outcome and each term's values; a ``log_`` term is logged (missing where <= 0)."""
-    cols: dict[str, pd.Series] = {spec.outcome: rows[spec.outcome]}
+def _term_values(spec: Spec, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The outcome and each term's values; a ``log_`` term is logged (missing where <= 0).
+
+    Plain arrays (float, or the category names of a panel category): pandas column look-ups
+    dominated the specification curve's time.
+    """
+    cols: dict[str, np.ndarray] = {spec.outcome: rows[spec.outcome].to_numpy(dtype=float)}
     for t in spec.terms:
         b = base_variable(t)
+        if t in CATEGORICAL:
+            cols[t] = rows[t].to_numpy(dtype=object)
+            continue
+        vals = rows[b].to_numpy(dtype=float)
         if t.startswith("log_"):
-            vals = rows[b].astype(float)
-            bad = rows.loc[vals <= 0, "iso3"].tolist()
+            with np.errstate(invalid="ignore"):
+                bad = rows["iso3"].to_numpy()[vals <= 0].tolist()
             if bad:
                 log.warning("spec %s: %s <= 0 for %s (log undefined)", spec.name, b, bad)
-            cols[t] = np.log(vals.where(vals > 0))
-        else:
-            cols[t] = rows[t]
-    return pd.DataFrame(cols)
+            with np.errstate(invalid="ignore"):
+                vals = np.log(np.where(vals > 0, vals, np.nan))
+        cols[t] = vals
+    return cols
 
 
 def _category_dummies(
-    t: str, values: pd.Series
-) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    t: str, values: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
     """Dummies of a panel category against its largest group (ties: alphabetical first)."""
     cats = values.astype(str)
-    ref = cats.value_counts().sort_index().idxmax()
-    levels = [c for c in sorted(cats.unique()) if c != ref]
+    names, counts = np.unique(cats, return_counts=True)  # sorted: argmax takes the first tie
+    ref = str(names[int(np.argmax(counts))])
+    levels = [str(c) for c in names if c != ref]
     cols = {f"{t}[{lv}]": (cats == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{lv}]": lv for lv in levels}
 
 
 def _code_dummies(
-    t: str, values: pd.Series, problems: list[str]
-) -> tuple[dict[str, pd.Series], dict[str, float | str]]:
+    t: str, values: np.ndarray, problems: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, float | str]]:
     """Dummies of a coded item against its declared reference level; problems appended."""
     coding = codes()[t]
     vals = values.astype(float)
-    unknown = sorted(set(vals) - set(coding.levels))
+    present = [float(v) for v in np.unique(vals)]
+    unknown = sorted(set(present) - set(coding.levels))
     if unknown:
         problems.append(f"{term_label(t)} holds undeclared code(s) {unknown}")
-    if not (vals == coding.reference).any():
+    if coding.reference not in present:
         problems.append(
             f"no country in the sample has the reference level of {term_label(t)} "
             f"({coding.word(coding.reference)}), so no contrast can be estimated"
         )
-    levels = [lv for lv in sorted(set(vals)) if lv != coding.reference]
+    levels = [lv for lv in present if lv != coding.reference]
     cols = {f"{t}[{coding.word(lv)}]": (vals == lv).astype(float) for lv in levels}
     return cols, {f"{t}[{coding.word(lv)}]": lv for lv in levels}
-
-
-def _designed(spec: Spec, rows: pd.DataFrame, memo: DesignMemo | None) -> tuple:
-    """Return `design` of ``spec`` on ``rows``, from ``memo`` when one is given."""
-    return memo.design(spec, rows) if memo else design(spec, rows)
 
 
 def design(
@@ -456,28 +541,32 @@ def design(
         Term -> {design column: level code (or category name)}.
     """
     frame = _term_values(spec, rows)
-    miss = frame.isna()
-    labels = {
-        c: (f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c)))
-        for c in frame.columns
-    }
+    miss = np.column_stack([pd.isna(v) for v in frame.values()])
+    names = [
+        f"{c.upper()} not assessed" if c == spec.outcome else short_label(base_variable(c))
+        for c in frame
+    ]
     keep = ~miss.any(axis=1)
-    names = [labels[c] for c in frame.columns]
+    iso3 = rows["iso3"].to_numpy()
+    years = rows["year"].to_numpy()
     dropped = pd.DataFrame(
         {
-            "iso3": rows.loc[~keep, "iso3"].to_numpy(),
-            "country": [display_name(i) for i in rows.loc[~keep, "iso3"]],
-            "year": rows.loc[~keep, "year"].to_numpy(),
+            "iso3": iso3[~keep],
+            "country": [display_name(i) for i in iso3[~keep]],
+            "year": years[~keep],
             "missing": [
-                "; ".join(n for n, m in zip(names, r, strict=True) if m)
-                for r in miss[~keep].to_numpy()
+                "; ".join(n for n, m in zip(names, r, strict=True) if m) for r in miss[~keep]
             ],
         }
     )
-    idx = pd.MultiIndex.from_frame(rows.loc[keep, ["iso3", "year"]])
-    sample = frame[keep].set_axis(idx)
-    y = sample[spec.outcome].astype(float)
-    parts: list[pd.DataFrame] = []
+    idx = pd.MultiIndex.from_arrays(
+        [rows["iso3"].array[keep], rows["year"].array[keep]], names=["iso3", "year"]
+    )
+    sample = {c: v[keep] for c, v in frame.items()}
+    y = pd.Series(sample[spec.outcome], index=idx, name=spec.outcome)
+    columns: dict[str, np.ndarray] = {}
+    if spec.estimator != "panel_fe":
+        columns["const"] = np.ones(len(idx))
     dummies: dict[str, dict[str, float | str]] = {}
     problems: list[str] = []
     for t in spec.terms:
@@ -486,12 +575,13 @@ def design(
         elif t in codes():
             cols_t, dummies[t] = _code_dummies(t, sample[t], problems)
         else:
-            cols_t = {t: sample[t].astype(float)}
-        parts.append(pd.DataFrame(cols_t, index=sample.index))
-    X = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=sample.index)
-    if spec.estimator != "panel_fe":
-        X.insert(0, "const", 1.0)
-    constant = [c for c in X.columns if c != "const" and len(X) and X[c].nunique() < 2]
+            cols_t = {t: sample[t]}
+        columns.update(cols_t)
+    # one (columns x rows) block, as pandas lays out a frame: X.to_numpy() is then the same
+    # Fortran-ordered array as before, so the estimators see identical inputs
+    block = np.array(list(columns.values()), dtype=float).reshape(len(columns), len(idx))
+    X = pd.DataFrame(block.T, index=idx, columns=list(columns), copy=False)
+    constant = [c for c, v in columns.items() if c != "const" and len(v) and np.unique(v).size < 2]
     if constant:
         problems.append(
             f"{', '.join(constant)} do(es) not vary in the {len(X)} complete cases, so no "
@@ -519,26 +609,27 @@ def _collinear_columns(X: pd.DataFrame) -> list[str]:
 # --- estimators --------------------------------------------------------------------------------
 
 
-def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = None) -> None:
+def _tidy(
+    fit: Fit,
+    names: list[str],
+    est: np.ndarray,
+    cov: np.ndarray,
+    df_resid: float | None = None,
+) -> None:
     """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance.
 
-    95% intervals: t with ``df_resid`` degrees of freedom, else normal.
+    ``names`` labels the rows of ``est`` and the rows and columns of ``cov`` (plain arrays:
+    label look-ups dominated the specification curve's time). 95% intervals: t with
+    ``df_resid`` degrees of freedom, else normal.
     """
     q = critical_value(df_resid)
     spec = fit.spec
     level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
-    terms = [c for c in est.index if c != "const"]
-    if list(cov.index) == list(cov.columns) == list(est.index):
-        # positions instead of labels: label look-ups dominated the specification curve's time
-        ix = [i for i, c in enumerate(est.index) if c != "const"]
-        e = est.to_numpy(dtype=float)[ix]
-        cov = pd.DataFrame(
-            cov.to_numpy()[np.ix_(ix, ix)], index=cov.index[ix], columns=cov.columns[ix]
-        )
-    else:
-        e = est[terms].to_numpy(dtype=float)
-        cov = cov.loc[terms, terms]
-    se = np.sqrt(np.diag(cov.to_numpy(dtype=float)))
+    ix = [i for i, c in enumerate(names) if c != "const"]
+    terms = [names[i] for i in ix]
+    e = np.asarray(est, dtype=float)[ix]
+    cov = np.asarray(cov, dtype=float)[np.ix_(ix, ix)]
+    se = np.sqrt(np.diag(cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(e / se)
     p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
@@ -560,7 +651,7 @@ def _tidy(fit: Fit, est: pd.Series, cov: pd.DataFrame, df_resid: float | None = 
         },
         columns=COEF_COLUMNS,
     )
-    fit.cov = cov
+    fit.cov = pd.DataFrame(cov, index=terms, columns=terms)
     fit.stats["df_resid"] = df_resid
 
 
@@ -570,6 +661,7 @@ def critical_value(df: float | None) -> float:
     return float(stats.t.ppf(0.975, df) if df else stats.norm.ppf(0.975))
 
 
+@functools.lru_cache(maxsize=1024)
 def contrast_label(variable: str, level) -> str:
     """Label of a design column, as shown in tables and figures.
 
@@ -592,15 +684,112 @@ def has_level(level) -> bool:
     return level is not None and not (isinstance(level, float) and np.isnan(level))
 
 
-def _fit_ols(fit: Fit) -> None:
-    res = sm.OLS(fit.y, fit.X).fit(cov_type="HC3")
-    fit.result = res
+def _fit_ols(fit: Fit, lean: bool = False) -> OLSArrays | None:
+    """Fit OLS with HC3 errors; with ``lean`` by `ols_hc3` (returned), else by statsmodels."""
+    ols = None
+    y, X = fit.sample()
+    if lean:
+        ols = ols_hc3(y.to_numpy(), X.to_numpy())
+        params, cov = ols.params, ols.cov
+        df_resid, r2, adj_r2 = ols.df_resid, ols.rsquared, ols.rsquared_adj
+    else:
+        res = sm.OLS(y, X).fit(cov_type="HC3")
+        fit.result = res
+        params, cov = res.params.to_numpy(), res.cov_params().to_numpy()
+        df_resid, r2, adj_r2 = res.df_resid, res.rsquared, res.rsquared_adj
     # HC3 errors with t critical values: the usual small-sample choice for HC3
-    _tidy(fit, res.params, res.cov_params(), df_resid=float(res.df_resid))
-    fit.stats.update(r2=float(res.rsquared), r2_kind="R²", adj_r2=float(res.rsquared_adj))
+    _tidy(fit, list(X.columns), params, cov, df_resid=float(df_resid))
+    fit.stats.update(r2=float(r2), r2_kind="R²", adj_r2=float(adj_r2))
+    return ols
 
 
-def _fit_fraclogit(fit: Fit) -> None:
+@dataclass(frozen=True)
+class OLSArrays:
+    """An OLS fit as plain arrays (`ols_hc3`).
+
+    Attributes
+    ----------
+    params, cov : ndarray
+        Coefficients and their HC3 covariance.
+    df_resid, rsquared, rsquared_adj : float
+    resid : ndarray
+        Residuals ``y - X params``.
+    pinv : ndarray
+        Moore-Penrose pseudo-inverse of ``X`` (``params = pinv @ y``).
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    df_resid: float
+    rsquared: float
+    rsquared_adj: float
+    resid: np.ndarray
+    pinv: np.ndarray
+
+
+def ols_hc3(y: np.ndarray, X: np.ndarray) -> OLSArrays:
+    """OLS with HC3 errors, computed exactly as ``sm.OLS(y, X).fit(cov_type="HC3")``.
+
+    Why hand-written: the specification curve fits hundreds of OLS models and building
+    statsmodels' model, results and wrapper objects cost more than the algebra. The steps below
+    are statsmodels' own (``OLS.fit(method="pinv")``, ``RegressionResults.cov_HC3``,
+    ``rsquared``, ``rsquared_adj``), the same numpy operations in the same order, so the
+    numbers are the same to the last bit; ``tests/test_models.py`` checks this against
+    statsmodels on every OLS design of the 2024 specification curve. ``X`` must hold a
+    constant column (the R² is centred).
+
+    Parameters
+    ----------
+    y : ndarray
+        Outcome, shape ``(n,)``.
+    X : ndarray
+        Design with a constant, shape ``(n, k)``.
+
+    Returns
+    -------
+    OLSArrays
+    """
+    pinv, singular_values = pinv_extended(X)
+    normalized_cov = np.dot(pinv, np.transpose(pinv))
+    rank = np.linalg.matrix_rank(np.diag(singular_values))
+    params = np.dot(pinv, y)
+    nobs = float(X.shape[0])
+    df_resid = nobs - rank
+    resid = y - np.dot(X, params)
+    h = np.einsum("ij,ik,kj->i", X, X, normalized_cov)
+    cov = np.dot(pinv, ((resid / (1 - h)) ** 2)[:, None] * pinv.T)
+    ssr = np.dot(resid, resid)
+    weights = np.ones(len(y))  # statsmodels' OLS is a WLS with unit weights (its centred TSS)
+    mean = np.average(y, weights=weights)
+    rsquared = 1 - ssr / np.sum(weights * (y - mean) ** 2)
+    rsquared_adj = 1 - (np.divide(nobs - 1, df_resid) * (1 - rsquared))
+    return OLSArrays(
+        params=params,
+        cov=cov,
+        df_resid=float(df_resid),
+        rsquared=float(rsquared),
+        rsquared_adj=float(rsquared_adj),
+        resid=resid,
+        pinv=pinv,
+    )
+
+
+def cooks_distance(ols: OLSArrays, X: np.ndarray) -> np.ndarray:
+    """Cook's distance of each observation, exactly as statsmodels' ``OLSInfluence``.
+
+    Hand-written for the same reason as `ols_hc3` (and checked against statsmodels in the same
+    test): ``hii = diag(X pinv)``, internally studentised residuals with the OLS variance
+    ``ssr / df_resid``, ``d = r**2 / k * hii / (1 - hii)``.
+    """
+    hii = (X * ols.pinv.T).sum(1)
+    scale = np.dot(ols.resid, ols.resid) / ols.df_resid
+    studentized = ols.resid / np.sqrt(scale) / np.sqrt(1 - hii)
+    cooks = studentized**2 / X.shape[1]
+    cooks *= hii / (1 - hii)
+    return cooks
+
+
+def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
     y, X = fit.sample()
     if ((y < 0) | (y > 1)).any():
         bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
@@ -613,17 +802,22 @@ def _fit_fraclogit(fit: Fit) -> None:
     with pywarnings.catch_warnings():
         # statsmodels warns that a Binomial endog is not 0/1: fractional outcomes are the point.
         pywarnings.simplefilter("ignore")
-        res = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="HC0")
-    fit.result = res
+        # lean: arrays in, arrays out (statsmodels' pandas wrapping cost more than the fit)
+        yy, XX = (y.to_numpy(), X.to_numpy()) if lean else (y, X)
+        res = sm.GLM(yy, XX, family=sm.families.Binomial()).fit(cov_type="HC0")
+    fit.result = None if lean else res
     groups = {t: list(cols) for t, cols in fit.dummies.items()}
     ame, cov = average_marginal_effects(
-        res.params.to_numpy(), res.cov_params().to_numpy(), X.to_numpy(), _dummy_index(X, groups)
+        np.asarray(res.params),
+        np.asarray(res.cov_params()),
+        X.to_numpy(),
+        _dummy_index(X, groups),
     )
-    cols = list(X.columns)
-    _tidy(fit, pd.Series(ame, index=cols), pd.DataFrame(cov, index=cols, columns=cols))
+    _tidy(fit, list(X.columns), ame, cov)
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore")
-        null = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit()
+        const = XX[:, [X.columns.get_loc("const")]] if lean else X[["const"]]
+        null = sm.GLM(yy, const, family=sm.families.Binomial()).fit()
     fit.stats.update(r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)")
 
 
@@ -670,17 +864,21 @@ def average_marginal_effects(
     return ame, jac @ cov @ jac.T
 
 
-def _fit_median(fit: Fit) -> None:
+def _fit_median(fit: Fit, lean: bool = False) -> None:
+    y, X = fit.sample()
     with pywarnings.catch_warnings():
         # statsmodels warns when the iteration limit is reached on near-degenerate samples
         pywarnings.simplefilter("ignore")
-        res = sm.QuantReg(fit.y, fit.X).fit(q=0.5, max_iter=5000)
-    fit.result = res
-    _tidy(fit, res.params, res.cov_params(), df_resid=float(res.df_resid))
+        if lean:  # arrays in, arrays out (as in `_fit_fraclogit`)
+            res = sm.QuantReg(y.to_numpy(), X.to_numpy()).fit(q=0.5, max_iter=5000)
+        else:
+            res = sm.QuantReg(y, X).fit(q=0.5, max_iter=5000)
+    fit.result = None if lean else res
+    _tidy(fit, list(X.columns), res.params, res.cov_params(), df_resid=float(res.df_resid))
     fit.stats.update(r2=float(res.prsquared), r2_kind="pseudo R² (Koenker-Machado)")
 
 
-def _fit_panel(fit: Fit) -> None:
+def _fit_panel(fit: Fit, lean: bool = False) -> None:
     from linearmodels.panel import PanelOLS
 
     y, X = fit.sample()
@@ -690,7 +888,8 @@ def _fit_panel(fit: Fit) -> None:
         pywarnings.simplefilter("ignore")
         res = mod.fit(cov_type="clustered", cluster_entity=True)
     fit.result = res
-    _tidy(fit, res.params, res.cov)
+    names = list(res.params.index)
+    _tidy(fit, names, res.params.to_numpy(), res.cov.loc[names, names].to_numpy())
     counts = y.groupby(level="iso3").size()
     fit.stats.update(
         r2=float(res.rsquared),

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from ..errors import SpecError
 from ..panel import Panel
 from ..report import join_names
 from .diagnostics import display_name
 from .estimation import DesignMemo, Fit, design, fit_spec
-from .inference import contrast
+from .inference import Contrast, contrast
 from .specs import (
     CATEGORICAL,
     PREVIOUS_OUTCOME,
@@ -197,6 +198,7 @@ def specification_curve(
                 min_obs=min_obs,
             )
             ols_all = fits.fit(base, vintage, diagnostics=True)
+            kept = ols_all.countries
             excluded = {
                 "all countries": [],
                 "without influential countries": _influential(ols_all),
@@ -210,7 +212,8 @@ def specification_curve(
                 else:
                     keep = None
                     if drop:
-                        keep = tuple(c for c in ols_all.countries if c not in set(drop))
+                        gone = set(drop)
+                        keep = tuple(c for c in kept if c not in gone)
                     spec = base.with_(estimator=est, countries=keep)
                     fit = fits.fit(spec, vintage)
                 choice = {
@@ -221,7 +224,7 @@ def specification_curve(
                     "sample": sname,
                     "model": mname,
                 }
-                rows += [_curve_row(h, fit, choice, default) for h in hs]
+                rows += [_curve_row(h, fits.contrast(fit, h), fit, choice, default) for h in hs]
     return pd.DataFrame(rows), notes
 
 
@@ -268,9 +271,8 @@ def _curve_models(
     return {k: v for k, v in models.items() if k in allowed}
 
 
-def _curve_row(h: Hypothesis, fit: Fit, choice: dict, default: dict) -> dict:
-    """One row of the specification curve: hypothesis ``h``'s contrast under ``choice``."""
-    c = contrast(fit, h.variable, *h.contrast)
+def _curve_row(h: Hypothesis, c: Contrast | None, fit: Fit, choice: dict, default: dict) -> dict:
+    """One row of the specification curve: hypothesis ``h``'s contrast ``c`` under ``choice``."""
     return {
         "id": h.id,
         **choice,
@@ -293,9 +295,11 @@ class _CurveFits:
     def __init__(self, panels: dict[int, Panel], year: int) -> None:
         self.panels, self.year = panels, year
         self.data: dict[tuple, pd.DataFrame] = {}  # (lag, max_age) -> data
-        self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> fingerprint
-        self.memos: dict[int, DesignMemo] = {}  # fingerprint -> designs built on those values
-        self.fits: dict[tuple, Fit] = {}  # (spec, fingerprint) -> fit
+        self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> data id
+        self.ids: dict[tuple, int] = {}  # fingerprint -> data id (equal values, equal id)
+        self.memos: dict[int, DesignMemo] = {}  # data id -> designs built on those values
+        self.fits: dict[tuple, Fit] = {}  # (spec, data id) -> fit
+        self.contrasts: dict[tuple, Contrast | None] = {}  # (fit id, hypothesis) -> contrast
 
     def vintage(self, lag: int, max_age: int | None) -> tuple:
         """Build the data of one vintage rule (`with_max_age`) once; return its key."""
@@ -309,18 +313,38 @@ class _CurveFits:
         cols = tuple(dict.fromkeys([spec.outcome, *(base_variable(t) for t in spec.terms)]))
         data = self.data[vintage]
         if (*vintage, cols) not in self.prints:
-            self.prints[(*vintage, cols)] = _fingerprint(data, self.year, list(cols))
+            fingerprint = _fingerprint(data, self.year, list(cols))
+            self.prints[(*vintage, cols)] = self.ids.setdefault(fingerprint, len(self.ids))
         fp = self.prints[(*vintage, cols)]
         if (spec, fp) not in self.fits:
             memo = self.memos.setdefault(fp, DesignMemo(data_key=fp))
-            self.fits[(spec, fp)] = fit_spec(spec, data, diagnostics=diagnostics, memo=memo)
+            self.fits[(spec, fp)] = fit_spec(
+                spec, data, diagnostics=diagnostics, memo=memo, lean=True
+            )
         return self.fits[(spec, fp)]
 
+    def contrast(self, fit: Fit, h: Hypothesis) -> Contrast | None:
+        """`inference.contrast` of hypothesis ``h`` in ``fit`` (one of these fits), once."""
+        key = (id(fit), h.variable, h.contrast)  # the fits live as long as this object
+        if key not in self.contrasts:
+            self.contrasts[key] = contrast(fit, h.variable, *h.contrast)
+        return self.contrasts[key]
 
-def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> int:
-    """A hash of the edition's values in ``cols`` (equal data -> equal fit)."""
-    part = data.loc[data["year"] == year, ["iso3", *dict.fromkeys(cols)]]
-    return int(pd.util.hash_pandas_object(part, index=False).sum())
+
+def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> tuple:
+    """The edition's countries and values in ``cols``, as bytes (equal data -> equal fit).
+
+    Exact (no hash collisions): the countries' codes and each column's raw values.
+    """
+    rows = (data["year"] == year).to_numpy()
+    iso3 = tuple(data["iso3"].to_numpy()[rows].tolist())
+    values = tuple(
+        data[c].to_numpy()[rows].tobytes()
+        if data[c].dtype.kind == "f"
+        else tuple(data[c].to_numpy(dtype=object)[rows].tolist())
+        for c in dict.fromkeys(cols)
+    )
+    return (iso3, values)
 
 
 def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
@@ -363,6 +387,64 @@ def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
 
 def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name)
+
+
+def _mice_data_class():
+    """A statsmodels ``MICEData`` with formula-free design matrices (class built on first use).
+
+    Why: with statsmodels' default conditional models (each variable on a constant and every
+    other column), ``MICEData`` parses the same formula with patsy twice per variable and
+    cycle, which took about 90% of `mice_check`'s time. This subclass builds the matrices patsy
+    would build (a float array of a constant column then the other columns in data order,
+    wrapped in a DataFrame on the data's index) and otherwise runs statsmodels' code unchanged
+    (``get_split_data`` and ``get_fitting_data`` below are statsmodels 0.15's bodies with the
+    formula call replaced), so the draws and the imputations are the same to the bit
+    (``tests/test_models.py`` compares it with ``MICEData`` on the 2024 data).
+    """
+    from statsmodels.imputation import mice
+
+    class MainEffectsMICEData(mice.MICEData):
+        def _matrices(self, vname: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+            if self.conditional_formula[vname] != vname + " ~ " + " + ".join(
+                c for c in self.data.columns if c != vname
+            ):
+                raise SpecError(f"{vname}: only main-effects imputation models are built here")
+            others = [c for c in self.data.columns if c != vname]
+            n = len(self.data)
+            endog = np.empty((n, 1))
+            endog[:, 0] = self.data[vname].to_numpy(dtype=float)
+            exog = np.empty((n, len(others) + 1))
+            exog[:, 0] = 1.0
+            for j, c in enumerate(others, start=1):
+                exog[:, j] = self.data[c].to_numpy(dtype=float)
+            index = self.data.index
+            return (
+                pd.DataFrame(endog, columns=[vname], index=index),
+                pd.DataFrame(exog, columns=["Intercept", *others], index=index),
+            )
+
+        def get_split_data(self, vname):
+            endog, exog = self._matrices(vname)
+            ixo = self.ix_obs[vname]
+            endog_obs = np.require(endog.iloc[ixo], requirements="W")
+            exog_obs = np.require(exog.iloc[ixo, :], requirements="W")
+            ixm = self.ix_miss[vname]
+            exog_miss = np.require(exog.iloc[ixm, :], requirements="W")
+            kwds = self.predict_kwds.get(vname)
+            obs_kwds = self._process_kwds(kwds, ixo) if kwds is not None else {}
+            miss_kwds = self._process_kwds(kwds, ixm) if kwds is not None else {}
+            return endog_obs, exog_obs, exog_miss, obs_kwds, miss_kwds
+
+        def get_fitting_data(self, vname):
+            ix = self.ix_obs[vname]
+            endog, exog = self._matrices(vname)
+            endog = np.require(endog.iloc[ix, 0], requirements="W")
+            exog = np.require(exog.iloc[ix, :], requirements="W")
+            init_kwds = self._process_kwds(self.init_kwds[vname], ix)
+            fit_kwds = self._process_kwds(self.fit_kwds[vname], ix)
+            return endog, exog, init_kwds, fit_kwds
+
+    return MainEffectsMICEData
 
 
 def mice_check(
@@ -437,7 +519,7 @@ def mice_check(
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore")
             kw = {"rng": np.random.default_rng(seed)} if own_rng else {}
-            imp = mice.MICEData(frame.reset_index(drop=True), **kw)
+            imp = _mice_data_class()(frame.reset_index(drop=True), **kw)
             model = mice.MICE(
                 "y ~ " + " + ".join(formula_terms),
                 sm.OLS,
