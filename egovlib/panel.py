@@ -189,14 +189,18 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
         raise EgovError(
             f"unknown variable(s) {unknown}. Known: {', '.join(sorted([*known, *DERIVED]))}"
         )
-    need_base = {n for n in wanted if n in known}
+    # In the order asked (a set here gave a column order that changed with the hash seed).
+    need_base = [n for n in wanted if n in known]
     for n in wanted:
         if n in DERIVED:
-            need_base |= set(DERIVED[n][0])
+            need_base += [i for i in DERIVED[n][0] if i not in need_base]
     by_reader: dict[str, list[str]] = {}
     for n in need_base:
         by_reader.setdefault(known[n].reader, []).append(n)
-    parts = [load_table(r).query("variable in @vs") for r, vs in by_reader.items()]
+    parts = [
+        (t := load_table(r))[t["variable"].isin(vs)].reset_index(drop=True)
+        for r, vs in by_reader.items()
+    ]
     long = pd.concat(parts, ignore_index=True) if parts else _empty_long()
     for n in wanted:
         if n in DERIVED:
@@ -295,7 +299,9 @@ def build_panel(
         raise EgovError("lag and max_age must be >= 0")
     base = load_egdi_panel(years)
     long = load_covariates(covariates)
-    names = list(dict.fromkeys(long["variable"])) if covariates is None else list(covariates)
+    # (pandas' unique keeps the order of appearance; iterating the string column in Python, as
+    # dict.fromkeys did, took a third of this function)
+    names = list(long["variable"].unique()) if covariates is None else list(covariates)
     rule = vintage_rule_text(lag, max_age)
     lines = [
         f"EGDI panel: {len(base)} rows ({base['iso3'].nunique()} countries x "
@@ -306,10 +312,11 @@ def build_panel(
     if base.duplicated(["iso3", "year"]).any():
         raise EgovError("the EGDI panel has duplicated (iso3, year) rows; cannot join covariates")
     picked = _vintage_all(long, names, base[["iso3", "year"]], lag, max_age)
-    countries = {name: set(part["iso3"]) for name, part in long.groupby("variable", sort=False)}
+    pairs = long.loc[~long["iso3"].isin(universe), ["variable", "iso3"]].drop_duplicates()
+    outside_of = pairs.sort_values("iso3").groupby("variable", sort=False)["iso3"].agg(list)
     values, ref_years = {}, {}
     for k, name in enumerate(names):
-        outside = sorted(countries.get(name, set()) - universe)
+        outside = outside_of.get(name, [])
         # rows k*n ... (k+1)*n of `picked` are this covariate's, in the order of `base`
         block = picked.iloc[k * len(base) : (k + 1) * len(base)]
         before = len(data)
