@@ -135,3 +135,24 @@ def test_panel_joins_each_covariate_as_the_vintage_rule_alone_does(lag, max_age)
             p.ref_years[name].reset_index(drop=True), one["ref_year"].rename(name)
         )
     assert p.data[names].notna().any().all()
+
+
+def test_panel_columns_do_not_depend_on_the_hash_seed(egdi):
+    """The covariates are joined in a fixed order: two interpreters with other string-hash seeds
+    build the same columns (a set once made the order vary from run to run)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from egovlib.panel import build_panel; print(','.join(build_panel(2024).data.columns))"
+    cols = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(cols) == 1
