@@ -45,6 +45,9 @@ PREIMPORTS = (
     "statsmodels.api",
     "matplotlib.pyplot",
     "seaborn",
+    "pandas.io.formats.style",  # egovlib.report's tables (and their jinja2 templates)
+    "pyarrow.dataset",  # the parquet cache's reader
+    "linearmodels",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
