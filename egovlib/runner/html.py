@@ -49,6 +49,22 @@ def _exporter(show_code: bool):
     return exp
 
 
+def warm_up() -> None:
+    """Load the report template and the modules an export needs, by rendering a tiny report.
+
+    A worker's first export otherwise spends ~0.9 s on this; the worker does it in a thread
+    while it waits for its first kernel (`egovlib.runner.worker`).
+    """
+    import nbformat
+
+    from ..report import ReportCitation  # noqa: F401  (imported by every export)
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Warm-up")])
+    egov = {"title": "", "facts": [], "year": 0, "status": "ok", "error": "", "css": ""}
+    egov |= {"notebook": "", "version": "", "xlsx": "", "pdf": "", "appendix_open_at_end": False}
+    _exporter(False).from_notebook_node(nb, resources={"egov": egov, "metadata": {"name": ""}})
+
+
 # ------------------------------------------------------------------ report structure
 #: A Markdown cell whose first line starts like this opens a collapsed appendix.
 APPENDIX_PREFIX = "## Appendix"

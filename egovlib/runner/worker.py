@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,6 +27,16 @@ from .execute import (
     finalise_notebook,
     hands_data_over,
 )
+
+#: The thread that loads the report template at the worker's start (joined before an export).
+_WARM_UP: threading.Thread | None = None
+
+
+def _warm_up_export() -> None:
+    with contextlib.suppress(Exception):  # only a warm-up: the real export reports any error
+        from .html import warm_up
+
+        warm_up()
 
 
 def run_job(job: NotebookJob, sock: str) -> NotebookResult:
@@ -42,6 +53,8 @@ def run_job(job: NotebookJob, sock: str) -> NotebookResult:
     finally:  # the server kills the kernel and removes its folder (and its access log)
         with contextlib.suppress(OSError, ValueError):
             kernels.request(sock, "release", pid=kernel["pid"])
+    if _WARM_UP is not None:
+        _WARM_UP.join()
     t0, cpu0 = time.monotonic(), time.process_time()
     result.stderr_outputs, result.slowest_cells, result.title = finalise_notebook(job.output)
     t1 = time.monotonic()
@@ -142,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+    global _WARM_UP
+    _WARM_UP = threading.Thread(target=_warm_up_export, name="egov-warm-up", daemon=True)
+    _WARM_UP.start()  # while the kernel server is still warming up the first kernels
     for line in sys.stdin:
         if not line.strip():
             continue
