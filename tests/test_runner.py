@@ -1234,3 +1234,30 @@ def test_real_batch_2024(real_batch):
         assert hashlib.sha256((root / f["path"]).read_bytes()).hexdigest() == f["sha256"]
     for name, sha in m["outputs_sha256"].items():
         assert hashlib.sha256((pub / name).read_bytes()).hexdigest() == sha
+
+
+def test_durations_of_earlier_runs_order_the_next_run(tmp_path, monkeypatch):
+    """Execution times are remembered per edition and notebook in the cache folder (executed
+    notebooks only; reused and failed ones are not measurements) and read back for scheduling;
+    an unreadable file is no error."""
+    from egovlib.runner import batch
+    from egovlib.runner.execute import NotebookResult
+
+    monkeypatch.setenv("EGOV_CACHE_DIR", str(tmp_path))
+    assert batch.known_durations() == {}
+    batch.remember_durations(
+        [
+            NotebookResult("04_determinants", 2024, "ok", 9.5, {}),
+            NotebookResult("01_data_overview", 2024, "ok", 8.25, {}),
+            NotebookResult("02_group_benchmark", 2024, "failed", 0.5, {}),
+            NotebookResult("03_egdi_methodology", 2024, "ok", 3.0, {}, cached=True),
+        ]
+    )
+    batch.remember_durations([NotebookResult("04_determinants", 2022, "ok", 12.0, {})])
+    assert batch.known_durations() == {
+        (2024, "04_determinants"): 9.5,
+        (2024, "01_data_overview"): 8.25,
+        (2022, "04_determinants"): 12.0,
+    }
+    (tmp_path / batch.DURATIONS_FILE).write_text("{not json")
+    assert batch.known_durations() == {}

@@ -288,6 +288,40 @@ def measured_memory_mb(out: Path) -> tuple[float | None, float | None]:
     return per_job, (math.ceil(server) if server else None)
 
 
+#: Execution times of notebooks in earlier runs on this machine, in any output folder (in the
+#: cache folder): a run whose output folder has no published set still starts its longest
+#: notebooks first.
+DURATIONS_FILE = "notebook_durations.json"
+
+
+def known_durations() -> dict[tuple[int, str], float]:
+    """Seconds each (edition, notebook) took to execute when last run on this machine."""
+    try:
+        doc = json.loads((config.cache_dir() / DURATIONS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for key, seconds in doc.items() if isinstance(doc, dict) else ():
+        year, _, name = str(key).partition("/")
+        if year.isdigit() and name and isinstance(seconds, int | float):
+            out[(int(year), name)] = float(seconds)
+    return out
+
+
+def remember_durations(results: list[NotebookResult]) -> None:
+    """Add the execution times of ``results`` (executed, not reused) to `known_durations`."""
+    ran = {(r.year, r.name): r.duration_s for r in results if r.status == "ok" and not r.cached}
+    if not ran:
+        return
+    doc = {f"{y}/{n}": s for (y, n), s in {**known_durations(), **ran}.items()}
+    path = config.cache_dir() / DURATIONS_FILE
+    with contextlib.suppress(OSError):  # only a scheduling hint: a read-only cache is no error
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(doc, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
 # ------------------------------------------------------------------ the batch
 @dataclass
 class Plan:
@@ -505,9 +539,18 @@ class _Batch:
                         set_name=plan.set_name,
                     )
                 )
-        # Longest first (durations of the published set), so that no long notebook starts last;
-        # without a published set, the newest editions first: they have the most data to analyse.
-        todo.sort(key=lambda j: (-previous.get((j.year, j.source.stem), float("inf")), -j.year))
+        # Longest first (durations of the published set, else of earlier runs on this machine),
+        # so that no long notebook starts last; unknown ones first, newest editions first: they
+        # have the most data to analyse.
+        known = known_durations()
+        todo.sort(
+            key=lambda j: (
+                -previous.get(
+                    (j.year, j.source.stem), known.get((j.year, j.source.stem), math.inf)
+                ),
+                -j.year,
+            )
+        )
         return todo
 
     # -- execution
@@ -569,6 +612,7 @@ class _Batch:
         """Publish every set whose notebooks all succeeded; keep the others as failed runs."""
         from .index import write_top_index, write_year_index
 
+        remember_durations([r for run in self.runs.values() for r in run.results])
         run_facts = self._run_facts(n_jobs, kernels_info)
         wall = time.monotonic() - self.t0
         touched = [y for y, run in self.runs.items() if self._publish_set(y, run, run_facts, wall)]
