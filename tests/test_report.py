@@ -301,7 +301,10 @@ def test_a_term_may_have_entries_for_separate_editions(tmp_path):
 def test_glossary_of_an_old_edition_names_no_later_edition(edition):
     """The entries a report for an early edition can show (the UN indices and method terms)
     speak of that edition's HCI and name no later edition."""
-    text = "EGDI, OSI, HCI, TII, method break, rating class, level group"
+    text = (
+        "EGDI, OSI, HCI, TII, method break, rating class, level group, departure from the "
+        "component mean"
+    )
     for entry in report.glossary_terms(text, edition):
         years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", entry.definition)]
         assert all(y <= edition for y in years), (entry.term, years)
