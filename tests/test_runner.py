@@ -1261,3 +1261,11 @@ def test_durations_of_earlier_runs_order_the_next_run(tmp_path, monkeypatch):
     }
     (tmp_path / batch.DURATIONS_FILE).write_text("{not json")
     assert batch.known_durations() == {}
+
+
+def test_the_workers_warm_up_renders_with_the_report_template():
+    """A worker renders a tiny report while its first kernel starts (errors there are ignored,
+    so this test is what notices a warm-up that no longer fits the template)."""
+    from egovlib.runner import html
+
+    html.warm_up()

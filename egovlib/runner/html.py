@@ -60,9 +60,17 @@ def warm_up() -> None:
     from ..report import ReportCitation  # noqa: F401  (imported by every export)
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Warm-up")])
-    egov = {"title": "", "facts": [], "year": 0, "status": "ok", "error": "", "css": ""}
-    egov |= {"notebook": "", "version": "", "xlsx": "", "pdf": "", "appendix_open_at_end": False}
-    _exporter(False).from_notebook_node(nb, resources={"egov": egov, "metadata": {"name": ""}})
+    _exporter(False).from_notebook_node(nb, resources=_resources("Warm-up", [], 0, "ok", ""))
+
+
+def _resources(title: str, facts: list, year: int, status: str, error: str, **egov) -> dict:
+    """What the report template reads (``egov.*``); ``egov`` adds or overrides the file fields."""
+    files = {"notebook": "", "version": "", "xlsx": "", "pdf": "", "appendix_open_at_end": False}
+    fields = {"title": title, "facts": facts, "year": year, "status": status, "error": error}
+    return {
+        "egov": {**fields, "css": report_css(), **files, **egov},
+        "metadata": {"name": title},
+    }
 
 
 # ------------------------------------------------------------------ report structure
@@ -364,22 +372,18 @@ def export_html(
                     for o in cell.outputs
                     if not (o.output_type == "stream" and o.name == "stderr")
                 ]
-    resources = {
-        "egov": {
-            "title": title,
-            "facts": facts,
-            "year": year,
-            "status": status,
-            "error": error,
-            "css": report_css(),
-            "notebook": nb_path.name,
-            "version": version,
-            "xlsx": xlsx_path.name if items else "",
-            "pdf": html_path.with_suffix(".pdf").name if pdf else "",
-            "appendix_open_at_end": appendix_open_at_end,
-        },
-        "metadata": {"name": title},
-    }
+    resources = _resources(
+        title,
+        facts,
+        year,
+        status,
+        error,
+        notebook=nb_path.name,
+        version=version,
+        xlsx=xlsx_path.name if items else "",
+        pdf=html_path.with_suffix(".pdf").name if pdf else "",
+        appendix_open_at_end=appendix_open_at_end,
+    )
     body, _ = _exporter(show_code).from_notebook_node(nb, resources=resources)
     body = body.replace("<!--EGOV_TOC-->", table_of_contents(body), 1)
     body = _NUMERIC_TD.sub(r"<td\1 data-num>\2</td>", body)
