@@ -388,6 +388,43 @@ def test_export_gives_figures_their_alt_text_and_source_line(tmp_path):
     assert re.search(r'<span class="egov-source">Source: UN DESA\.</span>', text)
 
 
+@pytest.mark.parametrize("show_code", [False, True])
+def test_exporter_gives_nbconvert_page_without_its_beautifulsoup_pass(show_code):
+    """Our exporter skips HTMLExporter's parse-and-rewrite pass and makes its two edits itself:
+    BeautifulSoup's re-serialisation of our page is nbconvert's page, character for character
+    (tabindex on outputs and code inputs, placeholder alt text on images without any)."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    png = base64.b64encode(plots.png_bytes(a_figure(), 50)).decode("ascii")
+    outputs = [
+        *outputs_of(lambda: report.show_table(TABLE, "GCC ranks, 2024")),
+        *outputs_of(lambda: report.show_figure(a_figure(), alt="Bahrain is above Oman in 2024.")),
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "plot"}),
+        nbformat.v4.new_output("stream", text="printed\n"),
+        nbformat.v4.new_output("execute_result", data={"text/html": "<b>x</b>"}, execution_count=1),
+    ]
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(f"# T\n\n![](data:image/png;base64,{png}) ![a map](x.png)"),
+            nbformat.v4.new_code_cell("x = 1", outputs=outputs),
+        ]
+    )
+    ours = report_html._exporter(show_code)
+    theirs = HTMLExporter(
+        template_file="report.html.j2", extra_template_paths=[str(report_html.TEMPLATES_DIR)]
+    )
+    for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "embed_images"):
+        setattr(theirs, option, getattr(ours, option))
+    resources = report_html._resources("T", [], 2024, "ok", "", notebook="t.ipynb", version="0")
+    page, _ = ours.from_notebook_node(nb, resources=dict(resources))
+    expected, _ = theirs.from_notebook_node(nb, resources=dict(resources))
+    assert str(BeautifulSoup(page, features="html.parser")) == expected
+    assert page.count(report_html.NO_ALT_TEXT) == 1  # the plain image output (markdown: alt="")
+    # every output, the markdown cell and, when shown, the code input
+    assert page.count('tabindex="0"') == len(outputs) + 1 + show_code
+
+
 def test_export_csv_links_decode_to_the_tables_and_match_the_xlsx(tmp_path):
     page, _ = small_report(tmp_path)
     text = page.read_text()
