@@ -153,6 +153,11 @@ def finish(
     return fig
 
 
+#: zlib level of the figure PNGs. zlib's default (6) took twice as long for 7% smaller images
+#: (the 25 figures of the 2024 reports: 2.7 s for 4.5 MB at 6, 1.3 s for 4.8 MB at 3).
+PNG_COMPRESS_LEVEL = 3
+
+
 def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     """The figure as PNG bytes, cropped to its content like ``savefig(bbox_inches="tight")``.
 
@@ -194,7 +199,14 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     slack = 0.5 / dpi  # half a pixel: rounding, not content
     if box.x0 < -slack or box.y0 < -slack or box.x1 > width + slack or box.y1 > height + slack:
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi,
+            bbox_inches="tight",
+            facecolor="white",
+            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+        )
         return buf.getvalue()
     box = box.padded(pad_inches)
     # The same pixel grid as savefig's: the image starts at the box's corner, and its size is the
@@ -210,7 +222,7 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     # An opaque figure is saved as RGB: a quarter fewer bytes to compress, a smaller file.
     image = Image.fromarray(out if (out[..., 3] < 255).any() else out[..., :3].copy())
     buf = io.BytesIO()
-    image.save(buf, format="png", dpi=(dpi, dpi))
+    image.save(buf, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return buf.getvalue()
 
 
