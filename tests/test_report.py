@@ -406,7 +406,9 @@ def test_exporter_gives_nbconvert_page_without_its_beautifulsoup_pass(show_code)
     ]
     nb = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_markdown_cell(f"# T\n\n![](data:image/png;base64,{png}) ![a map](x.png)"),
+            nbformat.v4.new_markdown_cell(
+                f"# T\n\n![](data:image/png;base64,{png}) ![a map](x.png)"
+            ),
             nbformat.v4.new_code_cell("x = 1", outputs=outputs),
         ]
     )
@@ -414,7 +416,12 @@ def test_exporter_gives_nbconvert_page_without_its_beautifulsoup_pass(show_code)
     theirs = HTMLExporter(
         template_file="report.html.j2", extra_template_paths=[str(report_html.TEMPLATES_DIR)]
     )
-    for option in ("exclude_input", "exclude_input_prompt", "exclude_output_prompt", "embed_images"):
+    for option in (
+        "exclude_input",
+        "exclude_input_prompt",
+        "exclude_output_prompt",
+        "embed_images",
+    ):
         setattr(theirs, option, getattr(ours, option))
     resources = report_html._resources("T", [], 2024, "ok", "", notebook="t.ipynb", version="0")
     page, _ = ours.from_notebook_node(nb, resources=dict(resources))

@@ -39,7 +39,9 @@ def report_css() -> str:
 
 #: Start tags that nbconvert's HTMLExporter gives ``tabindex="0"`` (keyboard scrolling of wide
 #: outputs), and images without alt text, which it gives its placeholder text.
-_FOCUSABLE = re.compile(r'(<div class="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^>]*)>')
+_FOCUSABLE = re.compile(
+    r'(<div class="[^"]*\b(?:jp-OutputArea-output|jp-Cell-inputWrapper)\b[^>]*)>'
+)
 _IMG = re.compile(r"<img\b([^>]*?)(\s*/?)>")
 _ALT = re.compile(r"\salt\s*=")
 NO_ALT_TEXT = "No description has been provided for this image"
@@ -52,7 +54,7 @@ def _with_alt(img: re.Match) -> str:
 
 @cache
 def _exporter(show_code: bool):
-    """nbconvert's HTML exporter with our template, minus its BeautifulSoup pass.
+    """The HTML exporter of nbconvert with our template, minus its BeautifulSoup pass.
 
     ``HTMLExporter.from_notebook_node`` parses the whole page with BeautifulSoup and writes it out
     again only to add ``tabindex="0"`` to output areas (and code inputs) and placeholder alt text
@@ -72,7 +74,9 @@ def _exporter(show_code: bool):
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             self.register_filter(
                 "highlight_code",
-                self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)),
+                self.filters.get(
+                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+                ),
             )
             resources = self._init_resources(resources)
             self.register_filter(
