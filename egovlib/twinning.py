@@ -1899,17 +1899,34 @@ def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
     top = sens["top"].str.split(", ").str[0]
     stable = top.eq(top.iloc[0]).mean()
     return (
-        "; ".join(parts)
-        + f". The best-scoring candidate is the same in {stable:.0%} of the variants. A rank that "
+        "".join(f"{part}. " for part in ["; ".join(parts)] if part)
+        + "The best-scoring candidate is the same in "
+        + ("every variant" if stable == 1 else f"{stable:.0%} of the variants")
+        + ". A rank that "
         "moves a lot with the weights is a judgement, not a finding."
     )
 
 
-def proposal_finding(rep: PairingReport, chosen: str | None = None) -> str:
+def sensitivity_caption(focus: str, role: str, year: int, chosen: Iterable[str] = ()) -> str:
+    """Caption of a `pairing_sensitivity` table (``role``: the focus country's)."""
+    partners = "mentees" if role == "mentor" else "mentors"
+    return (
+        f"Sensitivity of the {partners} ranked for {country_name(focus)} to the weights ({year}): "
+        f"the three best {partners}"
+        + (" and the rank of each chosen one" if list(chosen) else "")
+        + " under each variant"
+    )
+
+
+def proposal_finding(
+    rep: PairingReport, chosen: str | None = None, sensitivity: pd.DataFrame | None = None
+) -> str:
     """One key finding on an automatic pairing for the run's focus country ("" if none).
 
     Names the best-scoring partner and, when a partner was chosen (the run's mentor), where it
-    ranks; says that the ranking rests on weights (a judgement).
+    ranks; with ``sensitivity`` (`pairing_sensitivity` of ``rep``), how often the best stays first
+    and the chosen partner's range of ranks across the weightings; says that the ranking rests
+    on weights (a judgement).
     """
     t = rep.table
     ok = t[t["eligible"]]
@@ -1919,17 +1936,42 @@ def proposal_finding(rep: PairingReport, chosen: str | None = None) -> str:
     partner = "mentee" if role == "mentor" else "mentor"
     text = (
         f"For {country_name(focus)}, the best-scoring {partner} among {len(ok)} eligible is "
-        f"{ok.iloc[0]['country']}"
+        f"{ok.iloc[0]['country']}" + _top_share(sensitivity)
     )
     if chosen is not None and chosen != ok.iloc[0]["iso3"]:
         rows = ok.set_index("iso3")
+        spread = _rank_range(sensitivity, chosen)
         text += (
             f"; {country_name(chosen)}, this run's {partner}, ranks "
             f"{ordinal(int(rows.loc[chosen, 'rank']))}"
+            + (f" ({spread} across them)" if spread else "")
             if chosen in rows.index
             else f"; {country_name(chosen)}, this run's {partner}, is not eligible"
         )
     return text + ". The ranking rests on chosen weights (a judgement), not on evidence."
+
+
+def _top_share(sens: pd.DataFrame | None) -> str:
+    """How often the best candidate stays first (empty without a sensitivity table).
+
+    E.g. ", first under 83% of the 6 weightings tried".
+    """
+    if sens is None or not len(sens):
+        return ""
+    top = sens["top"].str.split(", ").str[0]
+    share = top.eq(top.iloc[0]).mean()
+    if share == 1:
+        return f", first under all {len(sens)} weightings tried"
+    return f", first under {share:.0%} of the {len(sens)} weightings tried"
+
+
+def _rank_range(sens: pd.DataFrame | None, country: str) -> str:
+    """A chosen partner's ranks across the weightings, e.g. "17th to 92nd" ("" if never ranked)."""
+    name = country_name(country)
+    if sens is None or name not in sens or sens[name].isna().all():
+        return ""
+    lo, hi = int(sens[name].min()), int(sens[name].max())
+    return ordinal(lo) + ("" if lo == hi else f" to {ordinal(hi)}")
 
 
 def _ranking_spread(sens: pd.DataFrame | None, chosen: Iterable[str]) -> str:
@@ -1937,20 +1979,10 @@ def _ranking_spread(sens: pd.DataFrame | None, chosen: Iterable[str]) -> str:
 
     E.g. ", first under 83% of the 6 weightings tried; Tunisia ranks 17th to 92nd".
     """
-    if sens is None or not len(sens):
-        return ""
-    top = sens["top"].str.split(", ").str[0]
-    text = f", first under {top.eq(top.iloc[0]).mean():.0%} of the {len(sens)} weightings tried"
-    ranges = []
-    for c in chosen:
-        r = sens[country_name(c)].dropna() if country_name(c) in sens else pd.Series()
-        if len(r):
-            lo, hi = int(r.min()), int(r.max())
-            ranges.append(
-                f"{country_name(c)} ranks {ordinal(lo)}"
-                + ("" if lo == hi else f" to {ordinal(hi)}")
-            )
-    return text + ("; " + ", ".join(ranges) if ranges else "")
+    ranges = [
+        f"{country_name(c)} ranks {spread}" for c in chosen if (spread := _rank_range(sens, c))
+    ]
+    return _top_share(sens) + ("; " + ", ".join(ranges) if ranges else "")
 
 
 def key_findings(
@@ -1961,6 +1993,7 @@ def key_findings(
     proposals: Sequence[PairingReport] = (),
     mentor: str | None = None,
     sensitivity: pd.DataFrame | None = None,
+    proposal_sensitivity: Sequence[pd.DataFrame | None] = (),
 ) -> list[str]:
     """Three to five headline sentences for notebook 06, each saying how sure we are.
 
@@ -1983,11 +2016,14 @@ def key_findings(
     sensitivity : DataFrame, optional
         `pairing_sensitivity` of ``auto``: the ranking's finding then gives how often its best
         candidate stays first and the range of each chosen mentee's rank across the weights.
+    proposal_sensitivity : sequence of DataFrame, optional
+        `pairing_sensitivity` of each of ``proposals``, in the same order (the same for them).
     """
     # The run's mentor is placed only among the mentors proposed for the focus country.
+    sens_of = list(proposal_sensitivity) + [None] * (len(proposals) - len(proposal_sensitivity))
     found = (
-        proposal_finding(p, mentor if p.table.attrs["role"] == "mentee" else None)
-        for p in proposals
+        proposal_finding(p, mentor if p.table.attrs["role"] == "mentee" else None, sens)
+        for p, sens in zip(proposals, sens_of, strict=True)
     )
     out = [f for f in found if f]
     for m, r in results.items():
@@ -2063,6 +2099,7 @@ __all__ = [
     "key_findings",
     "proposal_finding",
     "pair_alt",
+    "sensitivity_caption",
     "sensitivity_prose",
     "trajectories_alt",
     "METHOD_TEXT",

@@ -68,6 +68,10 @@ def test_a_run_for_tunisia_leads_with_tunisia(runs):
     first = kf.split("\n- ")[1] if "\n- " in kf else kf
     assert "For Tunisia, the best-scoring mentor among" in kf, kf
     assert "Tunisia" in first and "Bahrain, this run's mentor, ranks" in kf
+    # ... with how stable that is: the share of weightings under which the best stays first and
+    # Bahrain's range of ranks, from the sensitivity table shown under the proposals.
+    assert re.search(r"Bahrain, this run's mentor, ranks \d+\w\w \(\d+\w\w to \d+\w\w across", kf)
+    assert re.search(r"is \w[\w ]+, first under (all|\d+% of the) \d+ weightings tried", kf)
     text = report_text(path)
     assert "Mentees proposed for Bahrain" not in text and "mentees of Bahrain" not in kf
     assert "this run's mentee" not in kf

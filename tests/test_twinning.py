@@ -345,6 +345,43 @@ def test_ranking_finding_gives_the_spread_of_each_chosen_rank():
     assert tw._ranking_spread(None, ["TUN"]) == ""
 
 
+def test_proposal_finding_gives_the_chosen_mentors_rank_range():
+    """A run that proposes partners for its focus country (the Maghreb run) places its own mentor
+    among the proposed mentors with the range of its rank across the weightings (by hand)."""
+    table = pd.DataFrame(
+        {
+            "iso3": ["SAU", "ARE", "BHR", "XXX"],
+            "country": ["Saudi Arabia", "United Arab Emirates", "Bahrain", "Nowhere"],
+            "eligible": [True, True, True, False],
+            "rank": [1, 2, 3, None],
+        }
+    )
+    table.attrs.update(focus="TUN", role="mentee")
+    rep = tw.PairingReport(table=table, shown=table, caption="", text="")
+    sens = pd.DataFrame(
+        {
+            "variant": ["as chosen", "lead 0.75", "no language"],
+            "top": ["Saudi Arabia, Bahrain", "Saudi Arabia, Oman", "Ukraine, Bahrain"],
+            "Bahrain": [3.0, 9.0, 2.0],
+        }
+    )
+    assert tw.proposal_finding(rep, "BHR", sens) == (
+        "For Tunisia, the best-scoring mentor among 3 eligible is Saudi Arabia, first under 67% "
+        "of the 3 weightings tried; Bahrain, this run's mentor, ranks 3rd (2nd to 9th across "
+        "them). The ranking rests on chosen weights (a judgement), not on evidence."
+    )
+    assert tw.proposal_finding(rep, "BHR").startswith(
+        "For Tunisia, the best-scoring mentor among 3 eligible is Saudi Arabia; Bahrain, this "
+        "run's mentor, ranks 3rd. The"
+    )
+    steady = sens.assign(top="Saudi Arabia, Bahrain")
+    assert ", first under all 3 weightings tried;" in tw.proposal_finding(rep, "BHR", steady)
+    assert tw.sensitivity_prose(steady, []) == (
+        "The best-scoring candidate is the same in every variant. A rank that moves a lot with "
+        "the weights is a judgement, not a finding."
+    )
+
+
 def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
     # In 2008 there are no GTMI data: dropping them changes nothing, so that row is left out
     # instead of repeating the first one (population, from the HDR series, is there).
