@@ -203,31 +203,6 @@ def invocation(opts: RunOptions) -> dict:
     }
 
 
-def _describe(params: dict) -> str:
-    """Parameters as a reader sees them under a report's title: country codes by name."""
-    return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in params.items())
-
-
-def _readable(value) -> str:
-    """A parameter value in words: ISO3 codes (alone or in a list) become country names."""
-    from ..countries import country_name
-    from ..report import join_names
-
-    def name(v):
-        if isinstance(v, str) and len(v) == 3 and v.isupper():
-            try:
-                return country_name(v)
-            except Exception:  # not a country code: shown as it is
-                return v
-        if v is None:
-            return "none"
-        return v if isinstance(v, str) else json.dumps(v, default=str)
-
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return join_names([name(v) for v in value])
-    return name(value)
-
-
 def _years_label(years: list[int]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
 
@@ -523,8 +498,7 @@ class _Batch:
                 facts += [
                     ("Run date", run_date),
                     ("Git commit", self.git["label"]),
-                    ("Parameters", _describe(p) or "defaults"),
-                ]
+                ]  # + the parameters in words, by the worker (naming countries imports pandas)
                 todo.append(
                     NotebookJob(
                         source=nb,
@@ -570,6 +544,10 @@ class _Batch:
         common_imports = set.intersection(*imports) | {
             m for nb in imports for m in nb if m.split(".")[0] == "egovlib"
         }
+        if any("egovlib.brief" in nb for nb in imports):
+            # The set's index pages will need the brief's module: import it now, while the
+            # kernel server warms up (a CPU is mostly idle then), not after the last notebook.
+            _preload_brief()
         mode = opts.kernels if opts.kernels == "spawn" or fork_is_safe() else "spawn"
         years = sorted({j.year for j in todo})
         executed_at = self.started.isoformat(timespec="seconds")
@@ -582,8 +560,6 @@ class _Batch:
         )
 
         def on_result(job: NotebookJob, res: NotebookResult) -> None:
-            if any(name.endswith(".json") for name in res.outputs):
-                _preload_brief()  # its index pages will need it; load it while kernels run
             res.cache_key = self.keys[(job.year, job.source.stem)]
             res.executed_at = executed_at
             res.git_commit = self.git["label"]
@@ -716,7 +692,7 @@ class _Batch:
 
 
 def _preload_brief() -> None:
-    """Import `egovlib.brief` in a background thread (once), while the kernels still run.
+    """Import `egovlib.brief` in a background thread (once), while the kernels warm up and run.
 
     A set with a brief renders its index pages with it; the import takes seconds that would
     otherwise come after the last notebook.

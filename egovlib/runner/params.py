@@ -627,3 +627,32 @@ def check_schema_covers(notebooks: list[Path], schema: ParamSchema) -> list[str]
 def is_notebook_name(name: str) -> bool:
     """True for a name of the form ``NN_name``."""
     return bool(_NOTEBOOK_NAME.match(name))
+
+
+def parameters_in_words(params: dict) -> str:
+    """Parameters as a reader sees them under a report's title: country codes by name.
+
+    Called by the workers, not the runner: naming a country imports pandas, which would delay
+    the first notebook by a second.
+    """
+    return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in params.items())
+
+
+def _readable(value) -> str:
+    """A parameter value in words: ISO3 codes (alone or in a list) become country names."""
+    from ..countries import country_name
+    from ..report import join_names
+
+    def name(v):
+        if isinstance(v, str) and len(v) == 3 and v.isupper():
+            try:
+                return country_name(v)
+            except Exception:  # not a country code: shown as it is
+                return v
+        if v is None:
+            return "none"
+        return v if isinstance(v, str) else json.dumps(v, default=str)
+
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return join_names([name(v) for v in value])
+    return name(value)

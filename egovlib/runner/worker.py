@@ -27,6 +27,7 @@ from .execute import (
     finalise_notebook,
     hands_data_over,
 )
+from .params import parameters_in_words
 
 #: The thread that loads the report template at the worker's start (joined before an export).
 _WARM_UP: threading.Thread | None = None
@@ -58,7 +59,11 @@ def run_job(job: NotebookJob, sock: str) -> NotebookResult:
     t0, cpu0 = time.monotonic(), time.process_time()
     result.stderr_outputs, result.slowest_cells, result.title = finalise_notebook(job.output)
     t1 = time.monotonic()
-    facts = [*job.facts, ("Run time", f"{result.duration_s:.1f} s")]
+    facts = [
+        *job.facts,
+        ("Parameters", parameters_in_words(job.parameters) or "defaults"),
+        ("Run time", f"{result.duration_s:.1f} s"),
+    ]
     html = job.output.with_suffix(".html")
     try:
         # The brief (00) hands its findings over in its output: its pages in every language
