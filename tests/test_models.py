@@ -621,6 +621,7 @@ def report_extreme_of(det, hid):
 
 
 def test_a_headline_that_a_control_set_shrinks_says_so_and_is_not_strong(real_2024):
+    from egovlib.models import key_findings
     from egovlib.models.reporting import caveat_clauses, certainty, control_sensitivity
 
     head = float(real_2024.primary.set_index("id").loc["H1", "estimate"])
@@ -645,6 +646,11 @@ def test_a_headline_that_a_control_set_shrinks_says_so_and_is_not_strong(real_20
     assert f"to {head * 0.5:+.3f} with service bus and national ID system added" in text
     # a control set that takes away more than two thirds: never "strong" or "consistent"
     assert "strong" not in certainty(det, r) and "consistent" not in certainty(det, r)
+    # the key finding leads with that verdict and names the set that shrinks it most, briefly
+    kf = key_findings(det)[0]
+    assert kf.startswith(f"**Government cloud (H1)**: {certainty(det, r)}; not proof of a cause.")
+    assert f", but {head * 0.1:+.3f} with the previous edition's OSI added" in kf
+    assert "service bus" not in kf and "range" not in kf
     det = _with_curve(real_2024, [("H1", "+ other GovTech items", head * 0.9)])
     assert control_sensitivity(det, "H1") == []
 
@@ -682,7 +688,7 @@ def test_desk_coded_items_are_not_said_to_be_reported_by_governments(real_2024):
 
     assert [h.self_reported for h in hypotheses()] == [True, True, False]
     kf = key_findings(real_2024)
-    assert "countries coded as having a published national AI strategy" in kf[2]
+    assert "Countries coded as having a published national AI strategy" in kf[2]
     assert "reporting a published national AI strategy" not in " ".join(kf)
     ai = next(s for s in ceiling_sentences(real_2024) if s.startswith("AI in government"))
     assert "Bahrain is coded as having a national AI strategy in development" in ai

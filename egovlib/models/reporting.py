@@ -290,6 +290,28 @@ def caveat_clauses(det: Determinants, row: pd.Series) -> list[str]:
     return out
 
 
+def short_caveats(det: Determinants, row: pd.Series) -> list[str]:
+    """The `caveat_clauses` of a key finding, in their shortest form.
+
+    The control set that shrinks the estimate most (its median) and the within-country estimate;
+    the full clauses, with ranges, are in the report's answer paragraphs.
+    """
+    out = []
+    shrink = control_sensitivity(det, row["id"])
+    if shrink:
+        c = shrink[0]
+        added = join_names(c["added"]) if c["added"] else f"the controls '{c['label']}'"
+        out.append(f"{_signed(c['median'])} with {added} added")
+    k = within_contrast(det, row["id"])
+    if k is not None and det.two_wave is not None and within_confirms(det, row) is False:
+        eds = det.two_wave.stats["editions"]
+        out.append(
+            f"{_signed(k.estimate)} SD within countries, {eds[0]} to {eds[-1]} "
+            f"({_ci(k.ci_low, k.ci_high)})"
+        )
+    return out
+
+
 def coded_low(det: Determinants, h: Hypothesis) -> pd.DataFrame:
     """The edition's assessed countries coded at the low level of ``h``'s contrast.
 
@@ -1332,16 +1354,15 @@ def key_findings(det: Determinants) -> list[str]:
         c = codes()[h.variable]
         hi, lo = c.phrase(h.contrast[0]), c.phrase(h.contrast[1])
         if r["significant"]:
+            # The verdict first (what a reader in a hurry needs), then the numbers behind it.
             text = (
-                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} score "
-                f"{_signed(r['estimate'])} on the {y} (0-1) compared with similar countries "
-                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}, {ADJUST_NAMES[method]}-"
-                f"adjusted p {_p(r['p_adj'])}{robust})"
+                f"**{h.name} ({h.id})**: {certainty(det, r)}; not proof of a cause. Countries "
+                f"{h.reporting} {hi} score {_signed(r['estimate'])} on the {y} (0-1) compared "
+                f"with similar countries {h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}, "
+                f"{ADJUST_NAMES[method]}-adjusted p {_p(r['p_adj'])}{robust})"
             )
-            caveats = caveat_clauses(det, r)
-            text += ("; but " + "; and ".join(caveats) if caveats else "") + "."
-            text += f" How sure: {certainty(det, r)}; not proof of a cause."
-            out.append(text)
+            caveats = short_caveats(det, r)
+            out.append(text + (", but " + " and ".join(caveats) if caveats else "") + ".")
         else:
             how = (
                 f"score {_signed(r['estimate'])} on the {y} compared with similar countries "
