@@ -208,15 +208,26 @@ def report_extreme(det: Determinants, hid: str) -> float:
     return hi if abs(hi) >= abs(lo) else lo
 
 
-def null_bound_text(det: Determinants, row: pd.Series) -> str:
+def null_bound_text(det: Determinants, row: pd.Series, *, short: bool = False) -> str:
     """What a null result rules out, consistently with everything the report shows.
 
     The far end of the headline model's 95% interval, unless some compared model or alternative
     specification estimates more, in which case effects of that size are not ruled out.
+    ``short``: the bound alone, for a key finding (the interval is given next to it).
     """
     y = _y(det)
     far = max(abs(row["ci_low"]), abs(row["ci_high"]))
     ext = report_extreme(det, row["id"])
+    if short:
+        if np.isfinite(ext) and abs(ext) > far:
+            return (
+                f"differences up to {_signed(ext)} on the 0-1 {y} are not ruled out (an "
+                "alternative specification estimates that much)"
+            )
+        return (
+            f"differences larger than {far:.3f} on the 0-1 {y} either way are ruled out (the far "
+            "end of the 95% interval)"
+        )
     if np.isfinite(ext) and abs(ext) > far:
         return (
             f"the headline model's 95% interval reaches {far:.3f}, but some alternative "
@@ -1363,21 +1374,16 @@ def key_findings(det: Determinants) -> list[str]:
             )
             caveats = short_caveats(det, r)
             out.append(text + (", but " + " and ".join(caveats) if caveats else "") + ".")
-        else:
-            how = (
-                f"score {_signed(r['estimate'])} on the {y} compared with similar countries "
-                f"{h.reporting} {lo} ({_ci(r['ci_low'], r['ci_high'])}), a difference that does "
-                f"not survive the adjustment for testing {len(det.primary)} questions"
-                if _unadjusted_clear(r)
-                else f"score no differently from similar countries {h.reporting} {lo} "
-                f"({_signed(r['estimate'])}, {_ci(r['ci_low'], r['ci_high'])})"
-            )
+        else:  # the verdict says whether it passes unadjusted but not after the adjustment
             out.append(
-                f"**{h.name} ({h.id})**: countries {h.reporting} {hi} {how}; "
-                f"{null_bound_text(det, r)}."
+                f"**{h.name} ({h.id})**: {certainty(det, r)}; "
+                f"{null_bound_text(det, r, short=True)}. "
+                f"Countries {h.reporting} {hi} score {_signed(r['estimate'])} on the {y} "
+                f"compared with similar countries {h.reporting} {lo} "
+                f"({_ci(r['ci_low'], r['ci_high'])})."
             )
         if h.proxy_note:
-            out[-1] += f" {h.proxy_note} {coded_low_sentence(det, h, top=6)}".rstrip()
+            out[-1] += f" {h.proxy_note} {coded_low_sentence(det, h, top=3)}".rstrip()
     if not det.testable:
         out.append(
             f"The three questions (government cloud, digital ID, AI) cannot be answered for "
