@@ -1331,9 +1331,10 @@ def pairing_report(
         parts.append(f"Not assessed in {year}, so not ranked: {names}.")
     if len(ok):
         top = ok.iloc[0]
+        # Its reasons are in the table's first row: not repeated here.
         parts.append(
-            f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** "
-            f"({top['reasons']})"
+            f"Best-scoring {partner} for {country_name(focus)}: **{top['country']}** (the first "
+            "row of the table)."
         )
     else:
         parts.append(
@@ -1977,11 +1978,23 @@ def _rank_range(sens: pd.DataFrame | None, country: str) -> str:
 def _ranking_spread(sens: pd.DataFrame | None, chosen: Iterable[str]) -> str:
     """How stable the pairing ranking is, for its key finding (empty without a sensitivity table).
 
-    E.g. ", first under 83% of the 6 weightings tried; Tunisia ranks 17th to 92nd".
+    E.g. ", first under 83% of the 6 weightings tried; Tunisia ranks 32nd (17th to 92nd across
+    them)".
     """
-    ranges = [
-        f"{country_name(c)} ranks {spread}" for c in chosen if (spread := _rank_range(sens, c))
-    ]
+    if sens is None:
+        return ""
+    ranges = []
+    for c in chosen:
+        name, spread = country_name(c), _rank_range(sens, c)
+        if not spread:
+            continue
+        as_chosen = sens[name].iloc[0]  # the first row: the report's own weights
+        if " to " not in spread:
+            ranges.append(f"{name} ranks {spread} under all of them")
+        elif pd.isna(as_chosen):
+            ranges.append(f"{name} is not eligible as chosen ({spread} under the others)")
+        else:
+            ranges.append(f"{name} ranks {ordinal(int(as_chosen))} ({spread} across them)")
     return _top_share(sens) + ("; " + ", ".join(ranges) if ranges else "")
 
 

@@ -13,7 +13,7 @@ from ..report import join_names, signed_format
 from .analysis import CONTROLS_ONLY, Determinants
 from .diagnostics import display_name
 from .estimation import Fit, has_level
-from .inference import contrast
+from .inference import adjust_pvalues, contrast
 from .specs import (
     CATEGORICAL,
     ESTIMATOR_LABELS,
@@ -173,8 +173,9 @@ def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) ->
     Returns
     -------
     list of dict
-        ``label, added (the added controls in words), median, min, max, share`` (median over
-        the headline estimate); empty when no control set moves the estimate that much.
+        ``label, added (the added controls in words), lagged (the previous edition's score is
+        among them), median, min, max, share`` (median over the headline estimate); empty when
+        no control set moves the estimate that much.
     """
     if det.curve is None or det.curve.empty:
         return []
@@ -195,7 +196,9 @@ def control_sensitivity(det: Determinants, hid: str, *, ratio: float = 2 / 3) ->
             else short_label(base_variable(t))
             for t in added
         ]
-        out.append({"label": label, "added": words, **r.to_dict()})
+        out.append(
+            {"label": label, "added": words, "lagged": PREVIOUS_OUTCOME in added, **r.to_dict()}
+        )
     return out
 
 
@@ -221,8 +224,9 @@ def null_bound_text(det: Determinants, row: pd.Series, *, short: bool = False) -
     if short:
         if np.isfinite(ext) and abs(ext) > far:
             return (
-                f"differences up to {_signed(ext)} on the 0-1 {y} are not ruled out (an "
-                "alternative specification estimates that much)"
+                f"the headline model's 95% interval reaches {_signed(far if ext > 0 else -far)}, "
+                f"but an alternative specification estimates {_signed(ext)}, so differences at "
+                f"least that large on the 0-1 {y} are not ruled out"
             )
         return (
             f"differences larger than {far:.3f} on the 0-1 {y} either way are ruled out (the far "
@@ -312,13 +316,24 @@ def short_caveats(det: Determinants, row: pd.Series) -> list[str]:
     if shrink:
         c = shrink[0]
         added = join_names(c["added"]) if c["added"] else f"the controls '{c['label']}'"
-        out.append(f"{_signed(c['median'])} with {added} added")
+        text = f"{_signed(c['median'])} with {added} added"
+        if c["lagged"]:
+            # Holding the previous edition's score fixed asks another question: whether the
+            # countries with the feature gained more since that edition.
+            from ..panel import editions
+
+            before = max(e for e in editions() if e < det.year)
+            text += f" (that is, no faster gain since {before})" if c["share"] < 1 / 3 else ""
+        out.append(text)
     k = within_contrast(det, row["id"])
     if k is not None and det.two_wave is not None and within_confirms(det, row) is False:
         eds = det.two_wave.stats["editions"]
+        # In the same unit as the cross-country estimate: SD of the edition's outcome.
+        sd = det.data.loc[det.data["year"] == det.year, det.outcome].std()
         out.append(
             f"{_signed(k.estimate)} SD within countries, {eds[0]} to {eds[-1]} "
-            f"({_ci(k.ci_low, k.ci_high)})"
+            f"({_ci(k.ci_low, k.ci_high)}; the cross-country gap is "
+            f"{signed_format(2)(row['estimate'] / sd)} SD)"
         )
     return out
 
@@ -1421,11 +1436,22 @@ def _early_findings(det: Determinants) -> list[str]:
             r = sig.iloc[sig["p"].argmin()]
             step, words = effect_step(r["term"])
             what = words.removeprefix("+") if r["term"].startswith("log_") else words
+            # The clearest of several within-country terms: say whether it survives Holm's
+            # adjustment for their number (the selection would otherwise overstate it).
+            adjusted = adjust_pvalues(f.coefs["p"].to_numpy(), "holm")
+            p_adj = float(pd.Series(adjusted, index=f.coefs.index)[r.name])
+            tested = f"the {len(f.coefs)} variables tested"
+            held = (
+                f"Holm-adjusted p {_p(p_adj)} for {tested}"
+                if p_adj < 0.05
+                else f"not significant after Holm's adjustment for {tested} (p {_p(p_adj)}): it "
+                "may be chance"
+            )
             out.append(
                 f"Within countries over {eds[0]}-{eds[-1]}, {what} goes with "
                 f"{_signed(r['estimate'] * step)} SD of the edition's {y} "
-                f"({_ci(r['ci_low'] * step, r['ci_high'] * step)}, unadjusted), the clearest "
-                "of the within-country associations."
+                f"({_ci(r['ci_low'] * step, r['ci_high'] * step)}), the clearest of the "
+                f"within-country associations; {held}."
             )
         else:
             out.append(
@@ -1444,8 +1470,8 @@ def _group_findings(det: Determinants) -> list[str]:
         far = t[t["z"].abs() >= 2]
         out.append(
             f"**{_cap(det.group_name)}** against what the covariates predict: "
-            f"{hi['country']} scores highest (standardised residual {hi['z']:+.2f}) and "
-            f"{lo['country']} lowest ({lo['z']:+.2f}); "
+            f"{hi['country']} lies furthest above its predicted score (standardised residual "
+            f"{hi['z']:+.2f}) and {lo['country']} furthest below ({lo['z']:+.2f}); "
             + (
                 join_names(far["country"].tolist())
                 + (" lies" if len(far) == 1 else " lie")
