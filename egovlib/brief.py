@@ -395,7 +395,8 @@ def _change_screens(focus: str, year: int) -> tuple[tuple[str, Mapping], ...]:
         notes.append(("findings.baseline", {"focus": focus} | {k: bl[k] for k in keys}))
     change = standing.edition_change(year, focus)
     if change.status == "ok":
-        unusual = standing.unusual_moves(change.three_ways)
+        # The finding is about the EGDI's three components: the EPI's move is not screened here.
+        unusual = [i for i in standing.unusual_moves(change.three_ways) if i in EGDI_COMPONENTS]
         if unusual:
             share = 1 - standing.UNUSUAL_QUANTILE
             notes.append(("findings.unusual", {"indices": unusual, "share": share}))
@@ -602,7 +603,17 @@ def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
         "n_eligible": len(ok),
         "horizon": f"horizons.{area.horizon}",
     }
-    return Finding("recommendations.twinning.mentor", values, "judgement", SECTIONS["pairing"])
+    # How often it stays first when the weights change (report 06's sensitivity variants): a
+    # recommendation that rests on chosen weights says how much.
+    sens = twinning.pairing_sensitivity(
+        scores, context.data, focus, role="mentee", features=context.features
+    )
+    firsts = sens["top"].str.split(", ").str[0]
+    stays = {"mentor": top["iso3"], "first": int(firsts.eq(top["country"]).sum()), "n": len(sens)}
+    notes = (("recommendations.twinning.stability", stays),)
+    return Finding(
+        "recommendations.twinning.mentor", values, "judgement", SECTIONS["pairing"], notes
+    )
 
 
 def chart_data(
@@ -644,6 +655,8 @@ def confidence_label(f: Finding, lang: str = "en") -> str:
     """The confidence label ("Published fact"; "Estimate, 90% interval a to b"; "Judgement")."""
     c = catalog(lang)
     label = c.get(f"confidence.{f.confidence}")
+    if any(key == "findings.unusual" for key, _ in f.notes):
+        label += ", " + c.get("confidence.to_check")  # a move that may be a data revision
     if f.interval is not None:
         level, lo, hi = f.interval
         label += ", " + c.text("confidence.interval", level=level, lo=lo, hi=hi)

@@ -438,6 +438,18 @@ def test_three_recommendations_follow_from_the_other_reports(gcc2024, panel):
     tw = recs["twinning"].params
     assert (tw["mentor"], tw["target"]) == (top["iso3"], top["target"]) == ("SAU", "osi")
     assert tw["lead"] >= twinning.MIN_LEAD == tw["min_lead"]
+    # ... and how often it stays first when the weights change (report 06's variants)
+    ctx = twinning.load_context(2024)
+    sens = twinning.pairing_sensitivity(
+        twinning.edition_scores(panel, 2024), ctx.data, "BHR", role="mentee",
+        features=ctx.features,
+    )  # fmt: skip
+    stays = dict(recs["twinning"].notes)["recommendations.twinning.stability"]
+    assert stays["n"] == len(sens) and 0 < stays["first"] <= len(sens)
+    assert stays["first"] == (sens["top"].str.split(", ").str[0] == "Saudi Arabia").sum()
+    assert f"stays first under {stays['first']} of the {len(sens)} variants" in (
+        brief.finding_text(recs["twinning"])
+    )
     assert [r.section.notebook for r in gcc2024.recommendations] == [
         "02_group_benchmark",
         "05_hci_variants",
@@ -521,6 +533,12 @@ def test_change_finding_carries_report_02s_screens(gcc2024):
     notes = dict(finding(gcc2024, "findings.components").notes)
     base = notes["findings.baseline"]
     assert (base["before_last"], base["rank_before_last"], base["rank_previous"]) == (2020, 38, 54)
-    assert notes["findings.unusual"]["indices"] == ["osi", "hci", "epi"]
+    # the finding is about the three EGDI components: the EPI's move is not among its screens
+    assert notes["findings.unusual"]["indices"] == ["osi", "hci"]
+    # a fact whose move may be a data revision is labelled so, in both languages
+    f = finding(gcc2024, "findings.components")
+    assert brief.confidence_label(f) == "Published fact, to be checked for a data revision"
+    assert brief.confidence_label(f, "ar").endswith("يلزم التحقق من مراجعة البيانات")
+    assert brief.confidence_label(finding(gcc2024, "findings.margin")) == "Published fact"
     tun = brief.build_brief(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN")
     assert dict(finding(tun, "findings.components").notes) == {}
