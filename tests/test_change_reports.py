@@ -100,3 +100,21 @@ def test_end_matter_of_an_earlier_edition_lists_no_later_source_or_term():
     assert "Oxford" not in sources_part and "2022. *UN E-Government" not in sources_part
     md24 = report.end_matter_markdown("The rating class and the LOSI.", ids, edition=2024)
     assert "Rating class" in md24 and "LOSI" in md24 and "further file" not in md24
+
+
+def test_a_default_run_shows_the_mentors_the_brief_recommends(runs):
+    """The brief recommends a mentor for its focus country and links to 06's automatic pairing:
+    a run without a country to pair (the default) shows the mentors proposed for its mentor
+    there, with their sensitivity, but does not add them to its key findings."""
+    from egovlib import brief
+    from egovlib.countries import country_name
+
+    (path,) = (runs / "y2008").rglob("06_digital_twinning.ipynb")
+    text = report_text(path)
+    rec = next(f for f in brief.build_brief(2008, "GCC", "BHR").recommendations if "twin" in f.key)
+    assert rec.section.notebook == "06_digital_twinning"
+    key_findings, after = text.split(f"## {rec.section.heading}")
+    assert "Mentors proposed for Bahrain (2008)" in after
+    assert f"Best-scoring mentor for Bahrain: **{country_name(rec.params['mentor'])}**" in after
+    assert "Sensitivity of the mentors ranked for Bahrain to the weights (2008)" in after
+    assert "best-scoring mentor" not in key_findings
