@@ -1346,6 +1346,46 @@ def pairing_report(
     return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
 
 
+def propose(
+    scores: pd.DataFrame,
+    context: Context,
+    focus: str,
+    *,
+    year: int,
+    mentor: str | None = None,
+    mentees_too: bool = True,
+    n_shown: int = 15,
+    **weighting,
+) -> list[tuple[PairingReport, pd.DataFrame]]:
+    """The partners proposed for ``focus``, each ranking with its `pairing_sensitivity`.
+
+    Mentors for ``focus`` and, with ``mentees_too``, mentees; ``mentor`` (the run's mentor, if
+    it is not ``focus``) is placed among the proposed mentors. ``weighting``: ``weights``,
+    ``similarity_weights`` and ``target`` of `pairing_table`. Empty if ``focus`` is not assessed.
+    """
+    out = []
+    roles = [("mentee", "Mentors"), ("mentor", "Mentees")][: 2 if mentees_too else 1]
+    for role, label in roles if focus in scores.index else ():
+        chosen = [mentor] if role == "mentee" and mentor not in (None, focus) else []
+        rep = pairing_report(
+            scores,
+            context.data,
+            focus,
+            role=role,
+            chosen=chosen or None,
+            label=f"{label} proposed for {country_name(focus)}",
+            year=year,
+            n_shown=n_shown,
+            **weighting,
+        )
+        sens = pairing_sensitivity(
+            scores, context.data, focus, role=role, chosen=chosen, features=context.features,
+            **weighting,
+        )  # fmt: skip
+        out.append((rep, sens))
+    return out
+
+
 def explain_partner(table: pd.DataFrame, iso3: str) -> str:
     """Why a chosen partner ranks where it does in a `pairing_table` (one paragraph)."""
     focus, role = table.attrs["focus"], table.attrs["role"]
@@ -2111,6 +2151,7 @@ __all__ = [
     "describe_trajectories",
     "key_findings",
     "proposal_finding",
+    "propose",
     "pair_alt",
     "sensitivity_caption",
     "sensitivity_prose",
