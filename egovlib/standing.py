@@ -1089,6 +1089,19 @@ def fragile_cut(ed: pd.DataFrame) -> float:
 ROUNDING_MARGIN = 0.0005
 
 
+def _threat_word(margin: float, cut: float) -> str:
+    """How safe a rank held by ``margin`` EGDI points is, in words (report 02's headlines).
+
+    Fragile at or below `fragile_cut` (the brief's rule too); a margin below the published
+    precision is never called safe, even when it is not among the edition's smallest.
+    """
+    if margin <= cut:
+        return "fragile"
+    if margin < ROUNDING_MARGIN:
+        return "as good as tied"
+    return "not under immediate threat"
+
+
 def _ranked(ed: pd.DataFrame) -> pd.DataFrame:
     """Assessed countries of one edition, best first (published rank, then EGDI)."""
     t = ed[ed["assessed"]].copy()
@@ -1757,13 +1770,12 @@ def targets_prose(b: Benchmark) -> str:
     if len(below):
         nb = below.iloc[0]
         gap = -float(nb["margin"])
-        fragile = gap <= b.fragile_cut
-        word = (
-            f"fragile (its margin is among the {report_rule(FRAGILE_RULE):.0%} smallest between "
-            "neighbouring ranks)"
-            if fragile
-            else "not under immediate threat"
-        )
+        word = _threat_word(gap, b.fragile_cut)
+        if word == "fragile":
+            word += (
+                f" (its margin is among the {report_rule(FRAGILE_RULE):.0%} smallest between "
+                "neighbouring ranks)"
+            )
         parts.append(
             f"Rank {rank} is {word}: {name} is {gap:.5f} EGDI points above "
             f"{nb['country']} ({ordinal(nb['rank'])})"
@@ -1954,7 +1966,7 @@ def key_findings(b: Benchmark) -> list[str]:
         gap = -float(nb["margin"])
         tgt = b.targets[b.targets["status"] == "to reach"]
         txt = (
-            f"Its rank is {'fragile' if gap <= b.fragile_cut else 'not under immediate threat'}: "
+            f"Its rank is {_threat_word(gap, b.fragile_cut)}: "
             f"{gap:.4f} EGDI points above {nb['country']}"
         )
         if len(tgt):

@@ -579,3 +579,12 @@ def test_fragile_rank_is_one_rule_for_02_and_the_brief(egdi):
     tun = standing.benchmark(2024, ["DZA", "LBY", "MAR", "MRT", "TUN"], "TUN", egdi=p)
     assert "Rank 87 is not under immediate threat" in standing.targets_prose(tun)
     assert brief._fragile_rank(ed, "TUN", 2024) is None  # noqa: SLF001
+    # 2008: Bahrain's 0.0004 over Bulgaria is just above the edition's cut, but below the
+    # published precision: never "not under immediate threat" (the body calls it a tie)
+    b08 = standing.benchmark(2008, "GCC", "BHR", egdi=p)
+    gap = -float(b08.margins.loc[b08.margins["position"] == "below", "margin"].iloc[0])
+    assert b08.fragile_cut < gap < standing.ROUNDING_MARGIN
+    assert "Its rank is as good as tied: 0.0004 EGDI points above Bulgaria" in " ".join(
+        standing.key_findings(b08)
+    )
+    assert "Rank 42 is as good as tied" in standing.targets_prose(b08)
