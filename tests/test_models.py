@@ -815,3 +815,23 @@ def test_multiple_imputation_without_formulas_equals_statsmodels_micedata(real_2
     slow, imputed_slow = mice_check(*args, seed=det.seed, imputations=3, burn_in=2)
     assert imputed == imputed_slow and len(imputed) > 0
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+
+
+def test_curve_summary_counts_the_estimates_that_differ():
+    """A choice that leaves the data unchanged repeats a fit (e.g. a longer maximum age when no
+    value is that old): the summary says how many estimates actually differ (by hand)."""
+    from egovlib.models.robustness import curve_summary
+
+    est = [0.10, 0.10, 0.10, 0.20, -0.05]  # one fit three times, two others
+    curve = pd.DataFrame(
+        {
+            "id": "H1",
+            "estimate": est,
+            "ci_low": [e - 0.05 for e in est],
+            "ci_high": [e + 0.05 for e in est],
+            "is_default": [True, False, False, False, False],
+        }
+    )
+    row = curve_summary(curve).iloc[0]
+    assert (row["specs"], row["distinct"]) == (5, 3)
+    assert row["same_sign"] == pytest.approx(0.8)

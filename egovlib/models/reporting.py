@@ -427,7 +427,8 @@ def answer_sentences(det: Determinants) -> list[str]:
         curve = _curve_row(det, h.id)
         if curve is not None:
             text += (
-                f" Across {int(curve['specs'])} alternative specifications the estimate runs "
+                f" Across {int(curve['specs'])} alternative specifications "
+                f"({int(curve['distinct'])} distinct estimates) the estimate runs "
                 f"from {_signed(curve['min'])} to {_signed(curve['max'])}, keeps this sign in "
                 f"{curve['same_sign']:.0%} of them, and its 95% interval excludes zero on that "
                 f"side in {curve['significant_same_sign']:.0%}."
@@ -711,6 +712,7 @@ def curve_prose(det: Determinants) -> str:
         return "No specification curve: none of the three questions can be tested in this edition."
     s = det.curve_summary
     n_specs = int(s["specs"].max())
+    distinct = join_names([f"{int(r.distinct)} for {r.id}" for r in s.itertuples()])
     parts = []
     for r in s.itertuples():
         h = next(h for h in det.testable if h.id == r.id)
@@ -730,7 +732,10 @@ def curve_prose(det: Determinants) -> str:
         "estimator (OLS, fractional logit, median regression); the sample (all countries with "
         "data, without the countries with large influence on the OLS fit, without the "
         f"countries of {det.group_name}); and the model (the items together or one at a "
-        "time). The default specification of this report is marked.\n\n- " + "\n- ".join(parts)
+        "time). Choices that leave the data unchanged (a longer maximum age when no value is "
+        f"that old) repeat a fit: the estimates that differ number {distinct}; the shares below "
+        "count every specification. The default specification of this report is marked.\n\n- "
+        + "\n- ".join(parts)
     )
     if PREVIOUS_OUTCOME in {t for ts in _control_sets_used(det) for t in ts}:
         text += (
@@ -1373,7 +1378,7 @@ def key_findings(det: Determinants) -> list[str]:
         curve = _curve_row(det, h.id)
         robust = (
             f"; same sign in {curve['same_sign']:.0%} of {int(curve['specs'])} alternative "
-            "specifications"
+            f"specifications, {int(curve['distinct'])} of them with distinct estimates"
             if curve is not None
             else ""
         )

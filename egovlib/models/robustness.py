@@ -355,7 +355,8 @@ def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``id, specs, same_sign, significant_same_sign, min, median, max, default``.
+        ``id, specs, distinct (estimates that differ), same_sign, significant_same_sign, min,
+        median, max, default``.
     """
     rows = []
     for hid, part in curve.groupby("id", sort=False):
@@ -367,6 +368,9 @@ def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
             {
                 "id": hid,
                 "specs": len(ok),
+                # Choices that leave the data unchanged (e.g. a longer maximum age when no
+                # value is that old) repeat a fit: the estimates that actually differ.
+                "distinct": len(ok[["estimate", "ci_low", "ci_high"]].drop_duplicates()),
                 "same_sign": float((np.sign(ok["estimate"]) == sign).mean()) if len(ok) else np.nan,
                 "significant_same_sign": float(
                     ((ok["ci_low"] > 0) if sign > 0 else (ok["ci_high"] < 0)).mean()
