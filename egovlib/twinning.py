@@ -1995,15 +1995,15 @@ def proposal_finding(
 def _top_share(sens: pd.DataFrame | None) -> str:
     """How often the best candidate stays first (empty without a sensitivity table).
 
-    E.g. ", first under 83% of the 6 weightings tried".
+    E.g. ", first under 83% of the 6 variants of the weights tried".
     """
     if sens is None or not len(sens):
         return ""
     top = sens["top"].str.split(", ").str[0]
     share = top.eq(top.iloc[0]).mean()
     if share == 1:
-        return f", first under all {len(sens)} weightings tried"
-    return f", first under {share:.0%} of the {len(sens)} weightings tried"
+        return f", first under all {len(sens)} variants of the weights tried"
+    return f", first under {share:.0%} of the {len(sens)} variants of the weights tried"
 
 
 def _rank_range(sens: pd.DataFrame | None, country: str) -> str:
@@ -2018,8 +2018,8 @@ def _rank_range(sens: pd.DataFrame | None, country: str) -> str:
 def _ranking_spread(sens: pd.DataFrame | None, chosen: Iterable[str]) -> str:
     """How stable the pairing ranking is, for its key finding (empty without a sensitivity table).
 
-    E.g. ", first under 83% of the 6 weightings tried; Tunisia ranks 32nd (17th to 92nd across
-    them)".
+    E.g. ", first under 83% of the 6 variants of the weights tried; Tunisia ranks 32nd (17th
+    to 92nd across them)".
     """
     if sens is None:
         return ""

@@ -341,8 +341,8 @@ def test_ranking_finding_gives_the_spread_of_each_chosen_rank():
     )
     text = tw._ranking_spread(sens, ["TUN", "COM", "BHR"])
     assert text == (
-        ", first under 75% of the 4 weightings tried; Tunisia ranks 32nd (17th to 92nd across "
-        "them), Comoros ranks 1st under all of them"
+        ", first under 75% of the 4 variants of the weights tried; Tunisia ranks 32nd (17th to "
+        "92nd across them), Comoros ranks 1st under all of them"
     )
     assert tw._ranking_spread(None, ["TUN"]) == ""
 
@@ -369,15 +369,17 @@ def test_proposal_finding_gives_the_chosen_mentors_rank_range():
     )
     assert tw.proposal_finding(rep, "BHR", sens) == (
         "For Tunisia, the best-scoring mentor among 3 eligible is Saudi Arabia, first under 67% "
-        "of the 3 weightings tried; Bahrain, this run's mentor, ranks 3rd (2nd to 9th across "
-        "them). The ranking rests on chosen weights (a judgement), not on evidence."
+        "of the 3 variants of the weights tried; Bahrain, this run's mentor, ranks 3rd (2nd to "
+        "9th across them). The ranking rests on chosen weights (a judgement), not on evidence."
     )
     assert tw.proposal_finding(rep, "BHR").startswith(
         "For Tunisia, the best-scoring mentor among 3 eligible is Saudi Arabia; Bahrain, this "
         "run's mentor, ranks 3rd. The"
     )
     steady = sens.assign(top="Saudi Arabia, Bahrain")
-    assert ", first under all 3 weightings tried;" in tw.proposal_finding(rep, "BHR", steady)
+    assert ", first under all 3 variants of the weights tried;" in tw.proposal_finding(
+        rep, "BHR", steady
+    )
     assert tw.sensitivity_prose(steady, []) == (
         "The best-scoring candidate is the same in every variant. A rank that moves a lot with "
         "the weights is a judgement, not a finding."
