@@ -131,6 +131,7 @@ INTEGRATION_TESTS = {
     "test_overview::test_coverage_heatmap_numbers_colours_and_fit",
     "test_twinning::test_ranking_finding_gives_the_spread_of_each_chosen_rank",
     "test_twinning::test_proposal_finding_gives_the_chosen_mentors_rank_range",
+    "test_runner::test_parameters_under_a_title_are_in_words",
     "test_brief::test_another_group_never_speaks_of_the_gcc",
     "test_brief::test_arabic_chart_text_is_shaped",
     "test_brief::test_arabic_country_names_are_the_m49_ones",

@@ -253,7 +253,7 @@ def test_reports_hide_code_embed_figures_and_work_offline(good_run):
         assert not re.search(r'<script[^>]+src="https?://', page), "script from a CDN"
         assert "mathjax" not in page.lower() and "require.min.js" not in page
         assert '<h1 class="egov-title">' in page and "Survey edition" in page
-        assert "Report set" in page and "kwt_set" in page
+        assert "Report set" in page and "kwt set" in page  # the file name in words
         has_toc = '<nav class="egov-toc">' in page  # 01 has 3 sections, 02 only one
         assert has_toc == (name == "01_first")
 
@@ -1269,3 +1269,14 @@ def test_the_workers_warm_up_renders_with_the_report_template():
     from egovlib.runner import html
 
     html.warm_up()
+
+
+def test_parameters_under_a_title_are_in_words():
+    """ISO3 codes become country names and the notebooks' code words become words (no
+    `income_group` or `top10` under a report's title); other values stay as given."""
+    from egovlib.runner.params import parameters_in_words
+
+    text = parameters_in_words(
+        {"comparisons": ["top10", "region", "income_group"], "focus": "TUN", "n": 5, "x": None}
+    )
+    assert text == ("comparisons: top 10, region and income group; focus: Tunisia; n: 5; x: none")

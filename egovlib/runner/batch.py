@@ -494,7 +494,7 @@ class _Batch:
                     continue
                 facts = [("Survey edition", str(y))]
                 if plan.set_name:
-                    facts.append(("Report set", plan.set_name))
+                    facts.append(("Report set", plan.set_name.replace("_", " ")))
                 facts += [
                     ("Run date", run_date),
                     ("Git commit", self.git["label"]),

@@ -639,7 +639,10 @@ def parameters_in_words(params: dict) -> str:
 
 
 def _readable(value) -> str:
-    """A parameter value in words: ISO3 codes (alone or in a list) become country names."""
+    """A parameter value in words: ISO3 codes (alone or in a list) become country names.
+
+    Code words of the notebooks (``income_group``, ``top10``) become words.
+    """
     from ..countries import country_name
     from ..report import join_names
 
@@ -651,6 +654,9 @@ def _readable(value) -> str:
                 return v
         if v is None:
             return "none"
+        if isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]*", v):
+            # a code word of the notebooks ("income_group", "top10"): in words
+            return re.sub(r"^top(\d+)$", r"top \1", v).replace("_", " ")
         return v if isinstance(v, str) else json.dumps(v, default=str)
 
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
