@@ -408,7 +408,7 @@ FEATURE_LABELS: Mapping[str, str] = {
     "income": "income group",
     "population": "population size",
     "gtmi": "GovTech maturity (GTMI group)",
-    "language": "official language",
+    "language": "official (or de facto official) language",
     "bodies": "regional bodies",
 }
 
@@ -1556,7 +1556,11 @@ def _reasons(row, focus: str, role: str, context: Mapping[str, dict], pw: Pairin
         inc_b, inc_a = _short_income(b["income_group"]), _short_income(a["income_group"])
         ctx.append("same income group" if row.sim_income == 1 else f"income {inc_b} vs {inc_a}")
     if not pd.isna(row.sim_language):
-        ctx.append("shared official language" if row.sim_language == 1 else "no shared language")
+        ctx.append(
+            "shared official (or de facto official) language"
+            if row.sim_language == 1
+            else "no shared language"
+        )
     if not pd.isna(row.sim_bodies):
         shared = sorted(set(a.get("bodies") or ()) & set(b.get("bodies") or ()))
         ctx.append("shared bodies: " + (", ".join(shared) if shared else "none"))
