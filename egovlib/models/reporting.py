@@ -563,7 +563,8 @@ def sample_prose(det: Determinants) -> str:
     lost = cs.lost
     text = (
         f"Every model compared in this section uses the same **{cs.n} countries**: those of the "
-        f"{cs.assessed} assessed in {det.year} with a value for every variable."
+        f"{cs.assessed} with a published {_y(det)} in {det.year} with a value for every "
+        "variable."
     )
     if len(lost):
         text += f" Left out ({len(lost)}): {lost_text(lost)}."
