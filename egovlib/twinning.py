@@ -367,9 +367,11 @@ def load_context(year: int) -> Context:
     ctx["languages"] = [official_languages(i) for i in ctx.index]
     ctx["bodies"] = [bodies_of(i, year) for i in ctx.index]
     features = ["region", "income"]
+    # Coverage counts the UN member states of the edition (the panel also holds later ones).
+    members = ~ctx.index.isin(list(not_yet_members(year)))
     for cov, feat in CONTEXT_COVARIATES.items():
         col = _CONTEXT_COLUMNS[cov][0]
-        n = int(ctx[col].notna().sum())
+        n = int(ctx.loc[members, col].notna().sum())
         label = variables()[cov].label if cov in variables() else cov.replace("_", " ")
         if cov in present and n == 0:
             notes.append(
@@ -379,7 +381,7 @@ def load_context(year: int) -> Context:
         elif n:
             yrs = sorted({int(y) for y in ctx[f"{col}_year"].dropna()})
             notes.append(
-                f"{label}: {n} of {len(ctx)} countries, reference "
+                f"{label}: {n} of {int(members.sum())} countries, reference "
                 f"year(s) {_year_span(yrs)} ({panel.rule})."
             )
             features.append(feat)

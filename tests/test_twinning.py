@@ -391,6 +391,8 @@ def test_sensitivity_skips_variants_that_repeat_the_chosen_weights(egdi):
     # instead of repeating the first one (population, from the HDR series, is there).
     ctx = tw.load_context(2008)
     assert "population" in ctx.features and "gtmi" not in ctx.features
+    # coverage counts the 192 member states of 2008 (South Sudan joined in 2011)
+    assert any(n.startswith("Population (UNDP HDR): 192 of 192 countries") for n in ctx.notes)
     scores = tw.edition_scores(egdi, 2008)
     s = tw.pairing_sensitivity(
         scores, ctx.data, "BHR", role="mentor", chosen=["TUN"], features=ctx.features
