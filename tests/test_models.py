@@ -610,7 +610,7 @@ def test_a_null_never_rules_out_what_another_specification_estimates(real_2024):
     # a specification estimating more than the headline interval's far end: not ruled out
     det = _with_curve(real_2024, [("H2", "income only", far + 0.05)])
     text = null_bound_text(det, r)
-    assert f"reaches {far:.3f}" in text and f"+{far + 0.05:.3f}" in text
+    assert f"reaches +{far:.3f}" in text and f"+{far + 0.05:.3f}" in text
     assert "not ruled out" in text and "rule out differences" not in text
     kf = key_findings(det)[1]
     assert kf.startswith(

@@ -211,32 +211,21 @@ def report_extreme(det: Determinants, hid: str) -> float:
     return hi if abs(hi) >= abs(lo) else lo
 
 
-def null_bound_text(det: Determinants, row: pd.Series, *, short: bool = False) -> str:
+def null_bound_text(det: Determinants, row: pd.Series) -> str:
     """What a null result rules out, consistently with everything the report shows.
 
     The far end of the headline model's 95% interval, unless some compared model or alternative
-    specification estimates more, in which case effects of that size are not ruled out.
-    ``short``: the bound alone, for a key finding (the interval is given next to it).
+    specification estimates more, in which case differences at least that large are not ruled
+    out (the key finding and the answer paragraph say it in the same words).
     """
     y = _y(det)
     far = max(abs(row["ci_low"]), abs(row["ci_high"]))
     ext = report_extreme(det, row["id"])
-    if short:
-        if np.isfinite(ext) and abs(ext) > far:
-            return (
-                f"the headline model's 95% interval reaches {_signed(far if ext > 0 else -far)}, "
-                f"but an alternative specification estimates {_signed(ext)}, so differences at "
-                f"least that large on the 0-1 {y} are not ruled out"
-            )
-        return (
-            f"differences larger than {far:.3f} on the 0-1 {y} either way are ruled out (the far "
-            "end of the 95% interval)"
-        )
     if np.isfinite(ext) and abs(ext) > far:
         return (
-            f"the headline model's 95% interval reaches {far:.3f}, but some alternative "
-            f"specifications estimate {_signed(ext)}, so differences of that size on the 0-1 "
-            f"{y} are not ruled out"
+            f"the headline model's 95% interval reaches {_signed(far if ext > 0 else -far)}, "
+            f"but an alternative specification estimates {_signed(ext)}, so differences at "
+            f"least that large on the 0-1 {y} are not ruled out"
         )
     return (
         f"the data rule out differences larger than {far:.3f} on the 0-1 {y} either way (the "
@@ -1398,7 +1387,7 @@ def key_findings(det: Determinants) -> list[str]:
         else:  # the verdict says whether it passes unadjusted but not after the adjustment
             out.append(
                 f"**{h.name} ({h.id})**: {certainty(det, r)}; "
-                f"{null_bound_text(det, r, short=True)}. "
+                f"{null_bound_text(det, r)}. "
                 f"Countries {h.reporting} {hi} score {_signed(r['estimate'])} on the {y} "
                 f"compared with similar countries {h.reporting} {lo} "
                 f"({_ci(r['ci_low'], r['ci_high'])})."
