@@ -11,7 +11,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from egovlib import build_panel, un_members
+from egovlib import build_panel, config, un_members
 from egovlib.errors import SpecError
 from egovlib.models import (
     Spec,
@@ -835,3 +835,21 @@ def test_curve_summary_counts_the_estimates_that_differ():
     row = curve_summary(curve).iloc[0]
     assert (row["specs"], row["distinct"]) == (5, 3)
     assert row["same_sign"] == pytest.approx(0.8)
+
+
+def test_the_curves_download_is_in_words(real_2024):
+    """Report 04's specification-curve figure offers `curve_data` as its download: choices and
+    headers in words, not the estimator codes of the fits."""
+    import json
+
+    from egovlib.models import curve_data
+
+    det = _with_curve(real_2024, [("H1", "income only", 0.1)])
+    det.curve.loc[det.curve.index[-1], "estimator"] = "fraclogit"
+    d = curve_data(det)
+    assert d["Estimator"].tolist()[-2:] == ["OLS", "Fractional logit (AME)"]
+    assert "estimator" not in d.columns and len(d) == len(det.curve_rows)
+    assert d["Question"].iloc[0].startswith("H1 Government cloud (")
+    nb = json.loads((config.NOTEBOOKS_DIR / "04_determinants.ipynb").read_text())
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "data=models.curve_data(det)" in code and "data=det.curve," not in code
