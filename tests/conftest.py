@@ -103,7 +103,7 @@ def real_batch(tmp_path_factory) -> Path:
 # mirror through egovlib itself). Everything else is a unit test and must pass with no data:
 # `make test-unit` runs `pytest -m "not integration"` with EGOV_DATA_DIR pointed at an empty
 # folder, which proves it. `make test` runs both.
-INTEGRATION_FIXTURES = {"egdi", "temp_data", "real_batch"}
+INTEGRATION_FIXTURES = {"egdi", "temp_data", "real_batch", "real_2024"}  # real_2024: 04 on the data
 INTEGRATION_MARKS = {"slow", "browser"}
 INTEGRATION_MODULES = {
     "test_readers_gtmi_ai",  # parametrised over the real GTMI files (read at collection)
