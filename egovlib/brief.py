@@ -608,8 +608,7 @@ def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
     sens = twinning.pairing_sensitivity(
         scores, context.data, focus, role="mentee", features=context.features
     )
-    firsts = sens["top"].str.split(", ").str[0]
-    stays = {"mentor": top["iso3"], "first": int(firsts.eq(top["country"]).sum()), "n": len(sens)}
+    stays = {"mentor": top["iso3"], "first": twinning.stays_first(sens), "n": len(sens)}
     notes = (("recommendations.twinning.stability", stays),)
     return Finding(
         "recommendations.twinning.mentor", values, "judgement", SECTIONS["pairing"], notes

@@ -1250,6 +1250,14 @@ class PairingReport:
     text: str
 
 
+#: Number formats of the pairing table's shown columns (`report.show_table`).
+PAIRING_FORMATS: Mapping[str, str] = {
+    "rank": "{:d}",
+    "similarity": "{:.2f}",
+    "score": "{:.3f}",
+    "lead": "{:+.3f}",
+    "egdi_points": "{:+.4f}",
+}
 #: Columns of the pairing table shown in reports.
 PAIRING_COLUMNS = (
     "rank",
@@ -1348,6 +1356,15 @@ def pairing_report(
     return PairingReport(table=t, shown=shown, caption=caption, text="\n\n".join(parts))
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """Partners proposed for a country: the ranking, its sensitivity and the chosen partner(s)."""
+
+    report: PairingReport
+    sensitivity: pd.DataFrame
+    chosen: list[str]  # the run's mentor, placed among proposed mentors (else empty)
+
+
 def propose(
     scores: pd.DataFrame,
     context: Context,
@@ -1358,7 +1375,7 @@ def propose(
     mentees_too: bool = True,
     n_shown: int = 15,
     **weighting,
-) -> list[tuple[PairingReport, pd.DataFrame]]:
+) -> list[Proposal]:
     """The partners proposed for ``focus``, each ranking with its `pairing_sensitivity`.
 
     Mentors for ``focus`` and, with ``mentees_too``, mentees; ``mentor`` (the run's mentor, if
@@ -1384,7 +1401,7 @@ def propose(
             scores, context.data, focus, role=role, chosen=chosen, features=context.features,
             **weighting,
         )  # fmt: skip
-        out.append((rep, sens))
+        out.append(Proposal(rep, sens, chosen))
     return out
 
 
@@ -1943,10 +1960,10 @@ def sensitivity_prose(sens: pd.DataFrame, chosen: Iterable[str]) -> str:
             f"{len(sens)} variants"
             + ("" if len(r) == len(sens) else f" (not eligible in {len(sens) - len(r)})")
         )
-    top = sens["top"].str.split(", ").str[0]
-    stable = top.eq(top.iloc[0]).mean()
+    stable = stays_first(sens) / len(sens)
+    ranks = "; ".join(parts) + ". " if parts else ""
     return (
-        "".join(f"{part}. " for part in ["; ".join(parts)] if part)
+        ranks
         + "The best-scoring candidate is the same in "
         + ("every variant" if stable == 1 else f"{stable:.0%} of the variants")
         + ". A rank that "
@@ -1998,6 +2015,12 @@ def proposal_finding(
     return text + ". The ranking rests on chosen weights (a judgement), not on evidence."
 
 
+def stays_first(sens: pd.DataFrame) -> int:
+    """Variants of a `pairing_sensitivity` table under which the first row's best stays first."""
+    top = sens["top"].str.split(", ").str[0]
+    return int(top.eq(top.iloc[0]).sum())
+
+
 def _top_share(sens: pd.DataFrame | None) -> str:
     """How often the best candidate stays first (empty without a sensitivity table).
 
@@ -2005,8 +2028,7 @@ def _top_share(sens: pd.DataFrame | None) -> str:
     """
     if sens is None or not len(sens):
         return ""
-    top = sens["top"].str.split(", ").str[0]
-    share = top.eq(top.iloc[0]).mean()
+    share = stays_first(sens) / len(sens)
     if share == 1:
         return f", first under all {len(sens)} variants of the weights tried"
     return f", first under {share:.0%} of the {len(sens)} variants of the weights tried"
@@ -2049,10 +2071,9 @@ def key_findings(
     auto: PairingReport | None,
     panel: pd.DataFrame,
     year: int,
-    proposals: Sequence[PairingReport] = (),
+    proposals: Sequence[Proposal] = (),
     mentor: str | None = None,
     sensitivity: pd.DataFrame | None = None,
-    proposal_sensitivity: Sequence[pd.DataFrame | None] = (),
 ) -> list[str]:
     """Three to five headline sentences for notebook 06, each saying how sure we are.
 
@@ -2067,22 +2088,19 @@ def key_findings(
         The EGDI panel.
     year : int
         Survey edition.
-    proposals : sequence of PairingReport
-        Partners proposed for the run's focus country (``propose_for``): when given, the key
-        findings lead with them, because they are what the run asked for.
+    proposals : sequence of Proposal
+        Partners proposed for the run's focus country (`propose`, ``propose_for``): when given,
+        the key findings lead with them, because they are what the run asked for, with how often
+        the best stays first and the run's mentor's range of ranks.
     mentor : str, optional
         The run's mentor, whose rank among the proposed mentors is named.
     sensitivity : DataFrame, optional
         `pairing_sensitivity` of ``auto``: the ranking's finding then gives how often its best
         candidate stays first and the range of each chosen mentee's rank across the weights.
-    proposal_sensitivity : sequence of DataFrame, optional
-        `pairing_sensitivity` of each of ``proposals``, in the same order (the same for them).
     """
     # The run's mentor is placed only among the mentors proposed for the focus country.
-    sens_of = list(proposal_sensitivity) + [None] * (len(proposals) - len(proposal_sensitivity))
     found = (
-        proposal_finding(p, mentor if p.table.attrs["role"] == "mentee" else None, sens)
-        for p, sens in zip(proposals, sens_of, strict=True)
+        proposal_finding(p.report, mentor if p.chosen else None, p.sensitivity) for p in proposals
     )
     out = [f for f in found if f]
     for m, r in results.items():
@@ -2133,6 +2151,7 @@ __all__ = [
     "METHOD_BREAKS",
     "MIN_LEAD",
     "PAIRING_COLUMNS",
+    "PAIRING_FORMATS",
     "PRIORITY_COLUMNS",
     "REGIONAL_BODIES",
     "SENSITIVITY_VARIANTS",
@@ -2157,7 +2176,9 @@ __all__ = [
     "describe_trajectories",
     "key_findings",
     "proposal_finding",
+    "Proposal",
     "propose",
+    "stays_first",
     "pair_alt",
     "sensitivity_caption",
     "sensitivity_prose",
