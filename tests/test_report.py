@@ -519,3 +519,15 @@ def test_contents_do_not_number_headings_twice():
     assert 'class="egov-toc egov-toc-plain"' in report_html.table_of_contents(heads)
     plain = re.sub(r"\d\. ", "", heads)
     assert '<nav class="egov-toc">' in report_html.table_of_contents(plain)
+
+
+def test_contents_number_sections_without_skipping_their_sub_headings():
+    """The contents are one flat list: a sub-heading (h3) must take no number of its own, or the
+    sections after it skip numbers (06 went 1, 2, 3, 6, 7 ...; checked in headless Chromium)."""
+    heads = '<h2 id="a">A</h2><h3 id="a1">A1</h3><h3 id="a2">A2</h3><h2 id="b">B</h2>'
+    heads += '<h2 id="c">C</h2>'
+    toc = report_html.table_of_contents(heads)
+    assert toc.count('class="egov-toc-h3"') == 2 and toc.count('class="egov-toc-h2"') == 3
+    css = report_html.report_css()
+    rule = re.search(r"\.egov-toc li\.egov-toc-h3 \{([^}]*)\}", css)
+    assert rule and "counter-increment: list-item 0" in rule.group(1)
