@@ -588,7 +588,7 @@ def _rec_twinning(panel: pd.DataFrame, focus: str, year: int) -> Finding | None:
     if focus not in scores.index:
         return None
     context = twinning.load_context(year)
-    table = twinning.pairing_table(scores, context.data, focus, role="mentee")
+    table = twinning.pairing_table(scores, context.data, focus, role="mentee", reasons=False)
     ok = table[table["eligible"]]
     values: dict = {"focus": focus, "year": year, "min_lead": table.attrs["min_lead"]}
     if ok.empty:

@@ -1147,6 +1147,7 @@ def pairing_table(
     similarity_weights: SimilarityWeights | Mapping[str, float] | None = None,
     areas: Iterable[TransferArea] = TRANSFER_AREAS,
     target: str | None = None,
+    reasons: bool = True,
 ) -> pd.DataFrame:
     """Rank candidate partners of ``focus``: only pairs with a real mentor lead, then by score.
 
@@ -1164,7 +1165,9 @@ def pairing_table(
     * ``score`` = weighted geometric mean of lead_share and similarity (`PairingWeights`).
 
     Candidates not assessed in the edition are dropped (``attrs['dropped']``). Ties are broken by
-    ISO3 code, so the table is deterministic.
+    ISO3 code, so the table is deterministic. ``reasons=False`` leaves out the ``reasons`` text
+    (for rankings only read for their order, such as `pairing_sensitivity`'s: the text is a
+    third of the table's cost).
 
     Returns
     -------
@@ -1234,8 +1237,11 @@ def pairing_table(
     t.insert(0, "rank", pd.array([*range(1, n_ok + 1), *[pd.NA] * (len(t) - n_ok)], "Int64"))
     # context rows as plain dicts, looked up once: a `.loc` row per candidate (as Series) cost
     # more than the rest of the table, and `pairing_sensitivity` builds the table 11 times
-    ctx_rows = context.to_dict("index")
-    t["reasons"] = [_reasons(row, focus, role, ctx_rows, pw) for row in t.itertuples(index=False)]
+    if reasons:
+        ctx_rows = context.to_dict("index")
+        t["reasons"] = [
+            _reasons(row, focus, role, ctx_rows, pw) for row in t.itertuples(index=False)
+        ]
     t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
 
@@ -1519,6 +1525,7 @@ def pairing_sensitivity(
             weights={**base_p, **pw},
             similarity_weights={**base_s, **sw},
             target=target,
+            reasons=False,
         )
         ok = t[t["eligible"]]
         row = {
