@@ -1280,3 +1280,16 @@ def test_parameters_under_a_title_are_in_words():
         {"comparisons": ["top10", "region", "income_group"], "focus": "TUN", "n": 5, "x": None}
     )
     assert text == ("comparisons: top 10, region and income group; focus: Tunisia; n: 5; x: none")
+
+
+def test_kernels_inherit_the_tables_but_no_record_of_reading_them(temp_data):
+    """The kernel server loads every table for its kernels; what a kernel reads is still
+    recorded, also the country table a parse built in the server (a cold parquet cache here)."""
+    from egovlib import countries, sources
+    from egovlib.runner.kernels import _prefetch_tables
+
+    _prefetch_tables()
+    assert sources.files_read() == []
+    assert len(countries.country_table()) >= 193
+    assert countries.resolve_country("Kingdom of Bahrain") == "BHR"
+    assert {"un_m49", "unu_countries", "wb_class"} <= set(sources.files_read())

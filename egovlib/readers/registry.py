@@ -367,3 +367,13 @@ def clear_memory_cache() -> None:
     """Forget tables held in memory (the parquet cache on disk is kept)."""
     _MEMORY.clear()
     _forget()
+
+
+def forget_derived() -> None:
+    """Forget what was built from the tables (country table, aliases ...), keep the tables.
+
+    The next use rebuilds them through `load_table`, which checks and records the files read:
+    the kernel server calls this after loading the tables its kernels inherit, so that a parse
+    that needed the country table leaves no ready-made copy a notebook would use unrecorded.
+    """
+    _forget()

@@ -1,9 +1,9 @@
 """Kernels for `egov run`: a new kernel for every notebook, started ahead and pre-warmed.
 
 A *kernel server* process (one per batch) does the heavy imports once, loads every reader's
-table, and then starts kernels ahead of demand: by default it ``fork()`` s itself, so a new
-kernel is ready in a fraction of a second with the imports already done and shares their
-memory copy-on-write; with ``--kernels spawn`` (or where fork is unsafe) each kernel is a new
+table into memory, and then starts kernels ahead of demand: by default it ``fork()`` s itself,
+so a new kernel is ready in a fraction of a second with the imports and tables already there,
+shared copy-on-write; with ``--kernels spawn`` (or where fork is unsafe) each kernel is a new
 Python process that does the same imports itself. Either way a kernel runs exactly one notebook
 and is then killed, so nothing one notebook does (a changed library setting, a registered
 group, an option) can reach another. No code is injected into the notebook's kernel.
@@ -181,7 +181,10 @@ class KernelServer:
 
     # -- warm-up
     def warm_up(self) -> dict:
-        """Do the imports (fork mode) and fill the parquet cache; returns time and memory."""
+        """Do the imports and load the tables (fork mode) or fill the parquet cache (spawn).
+
+        Returns time and memory.
+        """
         t0 = time.monotonic()
         skip_slow_optional_imports()
         import ipykernel.kernelapp  # noqa: F401
@@ -189,15 +192,11 @@ class KernelServer:
 
         if self.mode == "fork":
             preimport(self.preimports)
-            # Tables are parsed in a throwaway child: the server keeps nothing but its imports
-            # (no in-memory table, no record of files read) for its kernels to inherit.
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    _prefetch_tables()
-                finally:
-                    os._exit(0)
-            os.waitpid(pid, 0)
+            # The kernels inherit the tables in memory (each notebook read them from the parquet
+            # cache otherwise: ~0.15 s a kernel). Nothing a notebook could see changes:
+            # `load_table` hands out copies, and still verifies and logs every file a notebook
+            # reads; the server's own record of files read is emptied.
+            _prefetch_tables()
             gc.collect()
             gc.freeze()  # keep the warm objects out of the children's garbage collection
         else:
@@ -353,16 +352,22 @@ def _recv_line(conn: socket.socket) -> str:
 def _prefetch_tables() -> None:
     """Load every reader's table once: raw files are parsed into the parquet cache once.
 
-    Otherwise several kernels could parse the same file at the same time.
+    Otherwise several kernels could parse the same file at the same time; forked kernels also
+    inherit the tables held in memory.
 
     Errors are left for the notebooks that need the table: they show them where they occur.
     """
     from ..errors import EgovError
-    from ..readers import load_table, readers
+    from ..readers import forget_derived, load_table, readers
+    from ..sources import forget_files_read
 
     for name in sorted(readers()):
         with contextlib.suppress(EgovError, OSError):
             load_table(name)
+    # The server read them, not a notebook: no record of files read, and nothing built from the
+    # tables (a parse may build the country table) that a kernel would use without reading.
+    forget_files_read()
+    forget_derived()
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
