@@ -277,6 +277,7 @@ def group_names() -> list[str]:
     return found
 
 
+@_per_table_generation
 def _economies() -> pd.DataFrame:
     """Country-table rows that are countries or territories (not World Bank aggregates)."""
     t = country_table()

@@ -463,7 +463,7 @@ def context_similarity(
     out.loc[context["region"].isna(), "sim_region"] = np.nan
     out["sim_income"] = 1 - (context["income_level"] - ref["income_level"]).abs() / 3
     dpop = (context["log10_population"] - ref["log10_population"]).abs()
-    out["sim_population"] = (1 - dpop / w.population_decades).clip(lower=0)
+    out["sim_population"] = np.maximum(1 - dpop / w.population_decades, 0)
     out["sim_gtmi"] = 1 - (context["gtmi_group"] - ref["gtmi_group"]).abs() / 3
     out["sim_language"] = np.nan
     if "languages" in context:
@@ -1208,11 +1208,17 @@ def pairing_table(
     if target is not None:
         t["target"] = str(target).lower()
     else:
-        worth = lead[list(EGDI_COMPONENTS)].clip(lower=0)
+        # np.maximum, not .clip(lower=0): the same values (NaN kept), a tenth of the time
+        worth = np.maximum(lead[list(EGDI_COMPONENTS)], 0)
         worth = worth.mul(pd.Series({c: w[c] * EGDI_WEIGHTS[c] for c in EGDI_COMPONENTS}))
         # the component worth most; ties broken by the order of EGDI_COMPONENTS
         t["target"] = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
-    t["lead"] = [lead.loc[i, c] if isinstance(c, str) else np.nan for i, c in t["target"].items()]
+    # each candidate's lead on its target (rows of `lead` are the candidates, in order)
+    column = {c: j for j, c in enumerate(lead.columns)}
+    values = lead.to_numpy()
+    t["lead"] = [
+        values[k, column[c]] if isinstance(c, str) else np.nan for k, c in enumerate(t["target"])
+    ]
     t["egdi_points"] = t["lead"] * t["target"].map(EGDI_WEIGHTS).astype(float)
     t["eligible"] = t["lead"] >= pw.min_lead
     transferable = t["lead"] * t["target"].map(w).astype(float)
@@ -1222,7 +1228,7 @@ def pairing_table(
     wl, ws = pw.lead, pw.similarity
     tot = wl + ws if wl + ws > 0 else 1.0
     t["score"] = (
-        t["lead_share"].clip(lower=0) ** (wl / tot) * t["similarity"].clip(lower=0) ** (ws / tot)
+        np.maximum(t["lead_share"], 0) ** (wl / tot) * np.maximum(t["similarity"], 0) ** (ws / tot)
     ).where(t["eligible"])
     for c in COMPONENTS:
         t[f"lead_{c}"] = lead[c]

@@ -417,6 +417,30 @@ def _cache_file(temp_data, name="egdi"):
     return path
 
 
+def test_derived_table_is_cached_until_its_reader_files_change(temp_data):
+    """`load_derived`: built once, then read from memory or the parquet cache; a changed file
+    of its reader rebuilds it; every call records the reader's files as read."""
+    import pandas as pd
+
+    from egovlib import readers, sources
+
+    builds = []
+
+    def build():
+        builds.append(1)
+        return pd.DataFrame({"build": [len(builds)]})
+
+    first = readers.load_derived("probe", "tortoise_ai", build)
+    assert readers.load_derived("probe", "tortoise_ai", build).equals(first)
+    readers.clear_memory_cache()
+    sources.forget_files_read()
+    assert readers.load_derived("probe", "tortoise_ai", build).equals(first)  # from parquet
+    assert len(builds) == 1 and "tortoise_ai" in sources.files_read()
+    assert _cache_file(temp_data, "probe").is_file()
+    temp_data.edit("tortoise_ai", "China,16.51,", "China,16.61,")
+    assert readers.load_derived("probe", "tortoise_ai", build)["build"].tolist() == [2]
+
+
 @pytest.mark.parametrize("damage", ["truncate", "alter"])
 def test_damaged_cache_file_is_rebuilt_from_the_raw_file(temp_data, caplog, damage):
     from egovlib import readers

@@ -212,17 +212,37 @@ def load_table(name: str, *, use_cache: bool = True) -> pd.DataFrame:
         )
     if not use_cache:
         return _parse(reader, files)
+    return _cached(name, files, lambda: _parse(reader, files))
+
+
+def load_derived(name: str, reader: str, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A table computed from one reader's files, cached like that reader's table.
+
+    For a derivation too slow to repeat in every report (e.g. the comparison of the EGDI
+    cross-check files with the primary ones): ``build()`` runs once per change of the code
+    (`FINGERPRINT_FILES`: keep ``build`` in a reader module) or of the checksums of the files of
+    ``reader``, each of which is verified and recorded as read on every call, as `load_table`
+    does. ``name`` names the cached table (not a reader name).
+    """
+    files = [(src, sources.verified_path(src)) for src in sources.files_for_reader(reader)]
+    return _cached(name, files, build)
+
+
+def _cached(
+    name: str, files: list[tuple[SourceFile, Path]], build: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """``build()``'s table from memory or the parquet cache, keyed on the code and ``files``."""
     key = hashlib.sha256(
         "|".join([name, _code_fingerprint(), *(f"{s.id}:{s.sha256}" for s, _ in files)]).encode()
     ).hexdigest()[:20]
     if _FRESH:
         if key not in _FRESH_MEMORY:
-            _FRESH_MEMORY[key] = _parse(reader, files)
+            _FRESH_MEMORY[key] = build()
         return _FRESH_MEMORY[key].copy()
     if key not in _MEMORY:
         table = parquet_cache.read(name, key)
         if table is None:
-            table = _parse(reader, files)
+            table = build()
             parquet_cache.write(name, key, table)
         _MEMORY[key] = table
     return _MEMORY[key].copy()

@@ -15,7 +15,7 @@ from ..schemas import EGDI
 from ..sources import SourceFile, files_for_reader, verified_path
 from ..vocabulary import EGDI_COMPONENTS, INDICES
 from .parsing import check_duplicates, numeric, read_text_csv, rename_columns
-from .registry import load_table, register
+from .registry import load_derived, load_table, register
 
 #: Column names by file layout. The layout is recognised from the header, so a new edition in
 #: any of these layouts needs only a catalogue entry.
@@ -339,15 +339,22 @@ def crosscheck_editions(primary: pd.DataFrame | None = None) -> pd.DataFrame:
     Parameters
     ----------
     primary : DataFrame, optional
-        The ``egdi`` table to compare with (default `load_table("egdi")`); ``egov data verify``
-        passes the table it parsed afresh.
+        The ``egdi`` table to compare with (default `load_table("egdi")`, and the comparison is
+        cached with it: it parses every cross-check file); ``egov data verify`` passes the table
+        it parsed afresh.
 
     Returns
     -------
     pandas.DataFrame
         One row per cross-check file: ``file, edition, countries, max_abs_diff, rank_mismatches``.
     """
-    primary = (load_table("egdi") if primary is None else primary).set_index(["iso3", "year"])
+    if primary is None:
+        return load_derived("egdi_crosscheck", "egdi", lambda: _crosscheck(load_table("egdi")))
+    return _crosscheck(primary)
+
+
+def _crosscheck(primary: pd.DataFrame) -> pd.DataFrame:
+    primary = primary.set_index(["iso3", "year"])
     rows = []
     for src in files_for_reader("egdi"):
         if src.role != "crosscheck":
