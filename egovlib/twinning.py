@@ -449,6 +449,13 @@ def context_similarity(
         and ``features`` (the features used, comma-separated).
     """
     w = SimilarityWeights.from_mapping(weights)
+    return _weigh_similarities(_feature_similarities(context, iso3, w.population_decades), w)
+
+
+def _feature_similarities(
+    context: pd.DataFrame, iso3: str, population_decades: float
+) -> pd.DataFrame:
+    """`context_similarity`'s ``sim_<feature>`` columns (the part that needs no weights)."""
     if iso3 not in context.index:
         raise EgovError(f"{iso3!r} is not in the context table; use an ISO3 code of a UN member")
     ref = context.loc[iso3]
@@ -463,7 +470,7 @@ def context_similarity(
     out.loc[context["region"].isna(), "sim_region"] = np.nan
     out["sim_income"] = 1 - (context["income_level"] - ref["income_level"]).abs() / 3
     dpop = (context["log10_population"] - ref["log10_population"]).abs()
-    out["sim_population"] = np.maximum(1 - dpop / w.population_decades, 0)
+    out["sim_population"] = np.maximum(1 - dpop / population_decades, 0)
     out["sim_gtmi"] = 1 - (context["gtmi_group"] - ref["gtmi_group"]).abs() / 3
     out["sim_language"] = np.nan
     if "languages" in context:
@@ -478,6 +485,12 @@ def context_similarity(
             len(mine & set(x)) / len(mine | set(x)) if (mine or x) else np.nan
             for x in context["bodies"]
         ]
+    return out
+
+
+def _weigh_similarities(features: pd.DataFrame, w: SimilarityWeights) -> pd.DataFrame:
+    """`context_similarity` from its ``sim_<feature>`` columns and the weights ``w``."""
+    out = features.copy()
     wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in SIMILARITY_FEATURES})
     sims = out[wts.index].astype(float)
     known = sims.notna()
@@ -1148,6 +1161,7 @@ def pairing_table(
     areas: Iterable[TransferArea] = TRANSFER_AREAS,
     target: str | None = None,
     reasons: bool = True,
+    features: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank candidate partners of ``focus``: only pairs with a real mentor lead, then by score.
 
@@ -1167,7 +1181,9 @@ def pairing_table(
     Candidates not assessed in the edition are dropped (``attrs['dropped']``). Ties are broken by
     ISO3 code, so the table is deterministic. ``reasons=False`` leaves out the ``reasons`` text
     (for rankings only read for their order, such as `pairing_sensitivity`'s: the text is a
-    third of the table's cost).
+    third of the table's cost). ``features``: the per-feature similarities of the candidates to
+    ``focus``, when already computed for these population decades (`pairing_sensitivity` weighs
+    one set eleven ways).
 
     Returns
     -------
@@ -1190,16 +1206,11 @@ def pairing_table(
         )
     if target is not None and str(target).lower() not in COMPONENTS:
         raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
-    if candidates is None:
-        pool = scores.index
-    elif isinstance(candidates, str):
-        pool = pd.Index(resolve_group(candidates))
-    else:
-        pool = pd.Index([iso3_code(c) for c in candidates])
-    pool = pool.drop(focus, errors="ignore")
-    dropped = sorted(set(pool) - set(scores.index))
-    pool = pool[pool.isin(scores.index)]
-    sim = context_similarity(context, focus, similarity_weights).reindex(pool)
+    pool, dropped = _candidate_pool(scores, focus, candidates)
+    sw = SimilarityWeights.from_mapping(similarity_weights)
+    if features is None:
+        features = _feature_similarities(context, focus, sw.population_decades)
+    sim = _weigh_similarities(features, sw).reindex(pool)
     me = scores.loc[focus, list(COMPONENTS)].astype(float)
     other = scores.loc[pool, list(COMPONENTS)].astype(float)
     lead = (me - other) if role == "mentor" else (other - me)
@@ -1250,6 +1261,21 @@ def pairing_table(
         ]
     t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
+
+
+def _candidate_pool(
+    scores: pd.DataFrame, focus: str, candidates: Iterable[str] | str | None
+) -> tuple[pd.Index, list[str]]:
+    """`pairing_table`'s candidates: those assessed (``scores``), and those dropped as not."""
+    if candidates is None:
+        pool = scores.index
+    elif isinstance(candidates, str):
+        pool = pd.Index(resolve_group(candidates))
+    else:
+        pool = pd.Index([iso3_code(c) for c in candidates])
+    pool = pool.drop(focus, errors="ignore")
+    dropped = sorted(set(pool) - set(scores.index))
+    return pool[pool.isin(scores.index)], dropped
 
 
 @dataclass(frozen=True)
@@ -1510,6 +1536,9 @@ def pairing_sensitivity(
     base_s = SimilarityWeights.from_mapping(similarity_weights).__dict__
     chosen = [iso3_code(c) for c in chosen]
     have = set(SIMILARITY_FEATURES if features is None else features)
+    # The variants change weights, not the similarity on each feature: computed once (per
+    # population scale, the one parameter of the features themselves).
+    per_feature: dict[float, pd.DataFrame] = {}
     rows = []
     for label, pw, sw in variants:
         dropped = [f for f, v in sw.items() if v == 0]
@@ -1522,6 +1551,9 @@ def pairing_sensitivity(
                 f"as chosen (lead {base_p['lead']:g}, similarity {base_p['similarity']:g}, "
                 f"minimum lead {base_p['min_lead']:g})"
             )
+        decades = SimilarityWeights.from_mapping({**base_s, **sw}).population_decades
+        if decades not in per_feature:
+            per_feature[decades] = _feature_similarities(context, iso3_code(focus), decades)
         t = pairing_table(
             scores,
             context,
@@ -1532,6 +1564,7 @@ def pairing_sensitivity(
             similarity_weights={**base_s, **sw},
             target=target,
             reasons=False,
+            features=per_feature[decades],
         )
         ok = t[t["eligible"]]
         row = {

@@ -326,6 +326,15 @@ def test_pairing_sensitivity_lists_variants(egdi, ctx2024):
     assert s.loc[0, "Tunisia"] == base.loc["TUN", "rank"]
     assert s.loc[0, "variant"] == "as chosen (lead 0.5, similarity 0.5, minimum lead 0.05)"
     assert "similarity without GovTech maturity (GTMI group)" in set(s["variant"])
+    # Every row is the ranking of its own weights (the features' similarities computed once
+    # for all of them give the same ranks as a table computed afresh).
+    for label, pw, sw in tw.SENSITIVITY_VARIANTS[1:]:
+        t = tw.pairing_table(
+            scores, ctx2024.data, "BHR", weights=pw, similarity_weights=sw
+        ).set_index("iso3")
+        row = s.set_index("variant").loc[label]
+        assert row["Tunisia"] == t.loc["TUN", "rank"] and row["Comoros"] == t.loc["COM", "rank"]
+        assert row["top"] == ", ".join(t["country"][t["eligible"]].head(3))
 
 
 def test_ranking_finding_gives_the_spread_of_each_chosen_rank():
