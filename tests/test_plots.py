@@ -169,3 +169,25 @@ def test_png_leaves_the_figure_as_it_was():
     plots.png_bytes(fig, 2 * dpi)
     assert (fig.dpi, fig.get_facecolor(), fig.canvas) == (dpi, face, canvas)
     plt.close(fig)
+
+
+def test_a_scale_text_under_a_fixed_title_is_refused():
+    """Titles stay at the top of their axes (``axes.titley``: matplotlib no longer measures
+    every tick label to move them): a y-axis scale ("1e7") that would sit under the title is
+    an error naming the fix; the same chart in millions is fine."""
+    import matplotlib.pyplot as plt
+    import pytest
+
+    assert plots.style_rc()["axes.titley"] == 1.0
+    for scale, refused in ((1e7, True), (1, False)):
+        with plots.figure_style():
+            fig, ax = plt.subplots()
+            ax.plot([0, 1], [scale, 3 * scale])
+            ax.set_title("Population")
+            plots.finish(fig, "Population of a country", "Source: test.")
+        if refused:
+            with pytest.raises(ValueError, match="scale '1e7' would run into the axes title"):
+                plots.png_bytes(fig, 110)
+        else:
+            assert plots.png_bytes(fig, 110).startswith(b"\x89PNG")
+        plt.close(fig)
