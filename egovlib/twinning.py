@@ -1214,38 +1214,46 @@ def pairing_table(
     me = scores.loc[focus, list(COMPONENTS)].astype(float)
     other = scores.loc[pool, list(COMPONENTS)].astype(float)
     lead = (me - other) if role == "mentor" else (other - me)
-    t = pd.DataFrame(index=pool)
-    t["country"] = [country_name(i) for i in pool]
     if target is not None:
-        t["target"] = str(target).lower()
+        targets = pd.Series(str(target).lower(), index=pool)
     else:
         # np.maximum, not .clip(lower=0): the same values (NaN kept), a tenth of the time
         worth = np.maximum(lead[list(EGDI_COMPONENTS)], 0)
         worth = worth.mul(pd.Series({c: w[c] * EGDI_WEIGHTS[c] for c in EGDI_COMPONENTS}))
         # the component worth most; ties broken by the order of EGDI_COMPONENTS
-        t["target"] = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
-    # each candidate's lead on its target (rows of `lead` are the candidates, in order)
+        targets = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
+    # Columns as arrays, put together once (a column at a time cost most of the table's time,
+    # which `pairing_sensitivity` builds eleven times). Rows are the candidates, in pool order.
     column = {c: j for j, c in enumerate(lead.columns)}
-    values = lead.to_numpy()
-    t["lead"] = [
-        values[k, column[c]] if isinstance(c, str) else np.nan for k, c in enumerate(t["target"])
-    ]
-    t["egdi_points"] = t["lead"] * t["target"].map(EGDI_WEIGHTS).astype(float)
-    t["eligible"] = t["lead"] >= pw.min_lead
-    transferable = t["lead"] * t["target"].map(w).astype(float)
-    top = transferable[t["eligible"]].max()
-    t["lead_share"] = (transferable / top).where(t["eligible"])
-    t["similarity"] = sim["similarity"]
+    leads = lead.to_numpy()
+    on_target = np.array(
+        [leads[k, column[c]] if isinstance(c, str) else np.nan for k, c in enumerate(targets)],
+        dtype=float,
+    )
+    eligible = on_target >= pw.min_lead
+    transferable = on_target * targets.map(w).astype(float).to_numpy()
+    top = transferable[eligible].max() if eligible.any() else np.nan
+    lead_share = np.where(eligible, transferable / top, np.nan)
+    similarity = sim["similarity"].to_numpy(dtype=float)
     wl, ws = pw.lead, pw.similarity
     tot = wl + ws if wl + ws > 0 else 1.0
-    t["score"] = (
-        np.maximum(t["lead_share"], 0) ** (wl / tot) * np.maximum(t["similarity"], 0) ** (ws / tot)
-    ).where(t["eligible"])
-    for c in COMPONENTS:
-        t[f"lead_{c}"] = lead[c]
-    for f in SIMILARITY_FEATURES:
-        t[f"sim_{f}"] = sim[f"sim_{f}"]
-    t["features"] = sim["features"]
+    score = np.maximum(lead_share, 0) ** (wl / tot) * np.maximum(similarity, 0) ** (ws / tot)
+    t = pd.DataFrame(
+        {
+            "country": [country_name(i) for i in pool],
+            "target": targets,
+            "lead": on_target,
+            "egdi_points": on_target * targets.map(EGDI_WEIGHTS).astype(float).to_numpy(),
+            "eligible": eligible,
+            "lead_share": lead_share,
+            "similarity": similarity,
+            "score": np.where(eligible, score, np.nan),
+            **{f"lead_{c}": lead[c] for c in COMPONENTS},
+            **{f"sim_{f}": sim[f"sim_{f}"] for f in SIMILARITY_FEATURES},
+            "features": sim["features"],
+        },
+        index=pool,
+    )
     t = t.reset_index(names="iso3")
     t["_score"] = t["score"].fillna(-1.0)
     t = t.sort_values(["eligible", "_score", "iso3"], ascending=[False, False, True])
