@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from egovlib import load_table
-from egovlib.errors import DataError, DataRootNotFound
+from egovlib.errors import DataError, DataRootNotFound, EgovError
 from egovlib.sources import load_catalogue
 
 EGDI_2022 = "un_egdi_2022"
@@ -439,6 +439,8 @@ def test_derived_table_is_cached_until_its_reader_files_change(temp_data):
     assert _cache_file(temp_data, "probe").is_file()
     temp_data.edit("tortoise_ai", "China,16.51,", "China,16.61,")
     assert readers.load_derived("probe", "tortoise_ai", build)["build"].tolist() == [2]
+    with pytest.raises(EgovError, match="is a reader's name"):
+        readers.load_derived("egdi", "tortoise_ai", build)  # would replace egdi's cache file
 
 
 @pytest.mark.parametrize("damage", ["truncate", "alter"])

@@ -222,8 +222,11 @@ def load_derived(name: str, reader: str, build: Callable[[], pd.DataFrame]) -> p
     cross-check files with the primary ones): ``build()`` runs once per change of the code
     (`FINGERPRINT_FILES`: keep ``build`` in a reader module) or of the checksums of the files of
     ``reader``, each of which is verified and recorded as read on every call, as `load_table`
-    does. ``name`` names the cached table (not a reader name).
+    does. ``name`` names the cached table; it must not be a reader's name (the parquet cache
+    keeps one file per name).
     """
+    if name in readers():
+        raise EgovError(f"load_derived: {name!r} is a reader's name; give the table its own name")
     files = [(src, sources.verified_path(src)) for src in sources.files_for_reader(reader)]
     return _cached(name, files, build)
 
