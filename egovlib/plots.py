@@ -72,7 +72,11 @@ def styled(func):
 
 
 def use_style() -> None:
-    """Apply the project style globally (for interactive work; library figures do not need it)."""
+    """Apply the project style globally (for interactive work; library figures do not need it).
+
+    Titles then stay at the top of their axes (``axes.titley``): a chart with a y-axis scale
+    text ("1e6") needs its values in another unit, or its title would cover that text.
+    """
     mpl.rcParams.update(style_rc())
 
 

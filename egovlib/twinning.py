@@ -488,9 +488,9 @@ def _feature_similarities(
     return out
 
 
-def _weigh_similarities(features: pd.DataFrame, w: SimilarityWeights) -> pd.DataFrame:
+def _weigh_similarities(per_feature: pd.DataFrame, w: SimilarityWeights) -> pd.DataFrame:
     """`context_similarity` from its ``sim_<feature>`` columns and the weights ``w``."""
-    out = features.copy()
+    out = per_feature.copy()
     wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in SIMILARITY_FEATURES})
     sims = out[wts.index].astype(float)
     known = sims.notna()
@@ -1161,7 +1161,7 @@ def pairing_table(
     areas: Iterable[TransferArea] = TRANSFER_AREAS,
     target: str | None = None,
     reasons: bool = True,
-    features: pd.DataFrame | None = None,
+    feature_similarities: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rank candidate partners of ``focus``: only pairs with a real mentor lead, then by score.
 
@@ -1181,9 +1181,9 @@ def pairing_table(
     Candidates not assessed in the edition are dropped (``attrs['dropped']``). Ties are broken by
     ISO3 code, so the table is deterministic. ``reasons=False`` leaves out the ``reasons`` text
     (for rankings only read for their order, such as `pairing_sensitivity`'s: the text is a
-    third of the table's cost). ``features``: the per-feature similarities of the candidates to
-    ``focus``, when already computed for these population decades (`pairing_sensitivity` weighs
-    one set eleven ways).
+    third of the table's cost). ``feature_similarities``: every country's ``sim_<feature>``
+    columns against ``focus`` (`context_similarity` before weighting), when already computed for
+    these population decades (`pairing_sensitivity` weighs one set eleven ways).
 
     Returns
     -------
@@ -1208,9 +1208,9 @@ def pairing_table(
         raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
     pool, dropped = _candidate_pool(scores, focus, candidates)
     sw = SimilarityWeights.from_mapping(similarity_weights)
-    if features is None:
-        features = _feature_similarities(context, focus, sw.population_decades)
-    sim = _weigh_similarities(features, sw).reindex(pool)
+    if feature_similarities is None:
+        feature_similarities = _feature_similarities(context, focus, sw.population_decades)
+    sim = _weigh_similarities(feature_similarities, sw).reindex(pool)
     me = scores.loc[focus, list(COMPONENTS)].astype(float)
     other = scores.loc[pool, list(COMPONENTS)].astype(float)
     lead = (me - other) if role == "mentor" else (other - me)
@@ -1572,7 +1572,7 @@ def pairing_sensitivity(
             similarity_weights={**base_s, **sw},
             target=target,
             reasons=False,
-            features=per_feature[decades],
+            feature_similarities=per_feature[decades],
         )
         ok = t[t["eligible"]]
         row = {
