@@ -103,8 +103,10 @@ def correlation_ratio(y: np.ndarray, x: np.ndarray, degree: int = 3) -> float:
     """
     ok = ~(np.isnan(x) | np.isnan(y))
     x, y = x[ok], y[ok]
+    if len(y) < 5:  # before any variance: numpy warns on an empty or one-value sample
+        return float("nan")
     vy = y.var()
-    if len(y) < 5 or vy == 0 or x.var() == 0:
+    if vy == 0 or x.var() == 0:
         return float("nan")
     levels = np.unique(x)
     if len(levels) <= CATEGORICAL_LEVELS:
