@@ -1293,3 +1293,34 @@ def test_kernels_inherit_the_tables_but_no_record_of_reading_them(temp_data):
     assert len(countries.country_table()) >= 193
     assert countries.resolve_country("Kingdom of Bahrain") == "BHR"
     assert {"un_m49", "unu_countries", "wb_class"} <= set(sources.files_read())
+
+
+def test_served_client_is_ready_when_the_kernel_is_idle_and_leaves_nothing_to_read():
+    """The workers' client ends its handshake on the kernel's idle status, not after 0.2 s of
+    silence: nothing of the handshake is left on IOPub, and the kernel then runs code."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from egovlib.runner.served import ServedKernelClient, ServedKernelManager
+
+    async def handshake():
+        km = AsyncKernelManager(kernel_name="python3")
+        await km.start_kernel()
+        try:
+            served = ServedKernelManager(
+                {"pid": km.provisioner.process.pid, "connection_file": km.connection_file}
+            )
+            kc = served.client()
+            assert isinstance(kc, ServedKernelClient)
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=60)
+            left = await kc.iopub_channel.msg_ready()
+            reply = await kc.execute_interactive("x = 6 * 7", timeout=60)
+            kc.stop_channels()
+            return left, reply["content"]["status"]
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    left, status = asyncio.run(handshake())
+    assert not left and status == "ok"
