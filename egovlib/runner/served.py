@@ -1,5 +1,4 @@
-"""A jupyter_client kernel manager for a kernel the worker did not start (the kernel server did),
-and its client.
+"""Kernel manager and client for a kernel the worker did not start (the kernel server did).
 
 Imported by the workers only (it imports jupyter_client).
 """
