@@ -30,7 +30,7 @@ class ServedKernelClient(AsyncKernelClient):
     the kernel's last IOPub message for it, so nothing of the handshake is left to read.
     """
 
-    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Wait until the kernel answers kernel_info and its IOPub messages have arrived."""
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
         while True:
