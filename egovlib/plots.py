@@ -156,9 +156,86 @@ def finish(
         style="italic",
         wrap=True,
     )
-    fig.tight_layout(rect=(0, 0.32 / height, 1, 1 - top_inches / height))
+    tight_layout_in(fig, (0, 0.32 / height, 1, 1 - top_inches / height))
     _SOURCES[fig] = text  # repeated as HTML text under the image by `report.show_figure`
     return fig
+
+
+_SUBPLOT_PARAMS = ("left", "bottom", "right", "top", "wspace", "hspace")
+
+
+def tight_layout_in(fig: plt.Figure, rect: tuple[float, float, float, float]) -> None:
+    """``fig.tight_layout(rect=rect)`` with one measuring pass instead of two.
+
+    Given a ``rect``, matplotlib's tight layout measures every axes' decorations twice: once to
+    find the margins, then again, unchanged (the axes have not moved yet), to place them in the
+    shrunken rectangle. Measuring is most of a layout's cost (each tick label is laid out
+    again). Here matplotlib's own tight layout measures once, without a ``rect``, and its
+    second step is done on the subplot parameters it set: the same arithmetic as
+    ``matplotlib._tight_layout.get_tight_layout_figure`` (matplotlib has no public function
+    for it; ``tests/test_plots.py`` checks the result against ``fig.tight_layout(rect=...)`` on
+    every figure layout the reports use). Whenever matplotlib would warn (a layout it cannot
+    apply, axes it cannot lay out), the figure is laid out by ``fig.tight_layout(rect=rect)``
+    itself, warning included.
+    """
+    import warnings
+
+    pars = fig.subplotpars
+    before = {k: getattr(pars, k) for k in _SUBPLOT_PARAMS}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.tight_layout()  # one pass; sets the margins of the whole figure
+    after = None if caught else _shrink_into(fig, rect)
+    if after is None:
+        fig.subplots_adjust(**before)
+        fig.tight_layout(rect=rect)
+    else:
+        fig.subplots_adjust(**after)
+
+
+def _shrink_into(fig: plt.Figure, rect: tuple[float, float, float, float]) -> dict | None:
+    """The subplot parameters of matplotlib's second tight-layout pass, from its first one.
+
+    None when matplotlib's second pass would refuse the layout (margins too large).
+    """
+    pars = fig.subplotpars
+    grids = {
+        ax.get_subplotspec().get_topmost_subplotspec().get_gridspec()
+        for ax in fig.axes
+        if ax.get_subplotspec() is not None
+    }
+    if not grids:
+        return None
+    rows = max(g.nrows for g in grids)
+    cols = max(g.ncols for g in grids)
+    # The first pass's margins (figure fractions) and the spaces between subplots it found
+    # (the same measurements matplotlib's second pass repeats).
+    left, bottom, right, top = rect
+    left += pars.left
+    bottom += pars.bottom
+    right -= 1 - pars.right
+    top -= 1 - pars.top
+    if not (left and bottom and right and top):
+        return None  # matplotlib would measure a margin again
+    m_left, m_bottom, m_right, m_top = left, bottom, 1 - right, 1 - top
+    if m_left + m_right >= 1 or m_bottom + m_top >= 1:
+        return None
+    out = {"left": m_left, "right": 1 - m_right, "bottom": m_bottom, "top": 1 - m_top}
+    if cols > 1:
+        width = (1 - (1 - pars.right) - pars.left) / (cols + pars.wspace * (cols - 1))
+        gap = pars.wspace * width  # between columns, figure fraction
+        new_width = (1 - m_right - m_left - gap * (cols - 1)) / cols
+        if new_width < 0:
+            return None
+        out["wspace"] = gap / new_width
+    if rows > 1:
+        height = (1 - (1 - pars.top) - pars.bottom) / (rows + pars.hspace * (rows - 1))
+        gap = pars.hspace * height
+        new_height = (1 - m_top - m_bottom - gap * (rows - 1)) / rows
+        if new_height < 0:
+            return None
+        out["hspace"] = gap / new_height
+    return out
 
 
 #: zlib level of the figure PNGs. zlib's default (6) took twice as long for 7% smaller images

@@ -191,3 +191,49 @@ def test_a_scale_text_under_a_fixed_title_is_refused():
         else:
             assert plots.png_bytes(fig, 110).startswith(b"\x89PNG")
         plt.close(fig)
+
+
+def test_one_pass_tight_layout_places_the_axes_as_matplotlibs_two_passes():
+    """`plots.tight_layout_in` gives the subplot parameters of ``fig.tight_layout(rect=...)``
+    on the layouts the reports use (one axes, a colorbar, rows, columns, a grid, long tick
+    labels), and leaves a layout matplotlib refuses to matplotlib (which warns)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pytest
+
+    def figure(rows, cols, colorbar=False, long_labels=False, height=5.0):
+        with plots.figure_style():
+            fig, axes = plt.subplots(rows, cols, figsize=(9, height), squeeze=False)
+            for k, ax in enumerate(axes.flat):
+                ax.plot(np.arange(5), np.arange(5) ** (k + 1))
+                ax.set(title=f"Panel {k}", xlabel="Survey edition", ylabel="Score (0-1)")
+                if long_labels:
+                    ax.set_yticks(range(5), [f"A rather long country name {i}" for i in range(5)])
+            if colorbar:
+                mesh = axes[0, 0].pcolormesh(np.random.default_rng(0).random((4, 4)))
+                fig.colorbar(mesh, ax=axes[0, 0], label="% of countries")
+            fig.suptitle("Title", x=0.01, ha="left")
+        return fig
+
+    layouts = [(1, 1), (1, 1, True), (1, 2), (2, 1), (2, 2), (1, 3, False, True), (2, 2, True)]
+    for layout in layouts:
+        rect = (0.03, 0.32 / 5, 0.97, 1 - 0.48 / 5)  # the reports use 0 and 1 left and right
+        ours, theirs = figure(*layout), figure(*layout)
+        plots.tight_layout_in(ours, rect)
+        theirs.tight_layout(rect=rect)
+        for name in ("left", "bottom", "right", "top", "wspace", "hspace"):
+            a, b = getattr(ours.subplotpars, name), getattr(theirs.subplotpars, name)
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-12), (layout, name, a, b)
+        plt.close(ours)
+        plt.close(theirs)
+    # Too short for its decorations: matplotlib refuses and warns; so does the one-pass layout.
+    short = figure(3, 1, height=1.2)
+    before = [getattr(short.subplotpars, n) for n in ("left", "bottom", "right", "top")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plots.tight_layout_in(short, (0, 0.3, 1, 0.7))
+    assert any("Tight layout not applied" in str(w.message) for w in caught)
+    assert [getattr(short.subplotpars, n) for n in ("left", "bottom", "right", "top")] == before
+    plt.close(short)
