@@ -199,11 +199,8 @@ def _shrink_into(fig: plt.Figure, rect: tuple[float, float, float, float]) -> di
     None when matplotlib's second pass would refuse the layout (margins too large).
     """
     pars = fig.subplotpars
-    grids = {
-        ax.get_subplotspec().get_topmost_subplotspec().get_gridspec()
-        for ax in fig.axes
-        if ax.get_subplotspec() is not None
-    }
+    specs = [ax.get_subplotspec() for ax in fig.axes]
+    grids = {s.get_topmost_subplotspec().get_gridspec() for s in specs if s is not None}
     if not grids:
         return None
     rows = max(g.nrows for g in grids)
