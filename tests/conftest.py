@@ -192,6 +192,7 @@ INTEGRATION_TESTS = {
     "test_report::test_files_read_lists_each_verified_file_once_in_catalogue_order",
     "test_report::test_resolve_year",
     "test_runner::test_a_notebook_cannot_change_the_next_one",
+    "test_runner::test_the_workers_warm_up_imports_the_modules_of_the_brief_export",
     "test_runner::test_served_client_is_ready_when_the_kernel_is_idle_and_leaves_nothing_to_read",
     "test_runner::test_access_log_records_each_file_read",
     "test_runner::test_country_names_are_accepted_and_become_codes",

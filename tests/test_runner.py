@@ -1271,6 +1271,19 @@ def test_the_workers_warm_up_renders_with_the_report_template():
     html.warm_up()
 
 
+def test_the_workers_warm_up_imports_the_modules_of_the_brief_export():
+    """A batch with a brief has its workers import the brief's module while they wait for their
+    first kernel (a fresh interpreter: the import is visible)."""
+    code = (
+        "import sys\n"
+        "from egovlib.runner import worker\n"
+        "assert 'egovlib.brief' not in sys.modules\n"
+        "worker._warm_up_export(['egovlib.brief'])\n"
+        "assert 'egovlib.brief' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 def test_parameters_under_a_title_are_in_words():
     """ISO3 codes become country names and the notebooks' code words become words (no
     `income_group` or `top10` under a report's title); other values stay as given."""

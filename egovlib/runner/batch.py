@@ -544,7 +544,8 @@ class _Batch:
         common_imports = set.intersection(*imports) | {
             m for nb in imports for m in nb if m.split(".")[0] == "egovlib"
         }
-        if any("egovlib.brief" in nb for nb in imports):
+        has_brief = any("egovlib.brief" in nb for nb in imports)
+        if has_brief:
             # The set's index pages will need the brief's module: import it now, while the
             # kernel server warms up (a CPU is mostly idle then), not after the last notebook.
             _preload_brief()
@@ -577,6 +578,8 @@ class _Batch:
                 notebooks_dir=self.plan.nb_dir,
                 preimports=[*PREIMPORTS, *sorted(common_imports)],
                 mode=mode,
+                # the brief's pages are written by the worker that exports it
+                export_imports=["egovlib.brief"] if has_brief else [],
             ) as pool:
                 pool.run(todo, on_result)
                 return pool.info()

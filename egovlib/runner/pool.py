@@ -193,8 +193,10 @@ class Pool:
         notebooks_dir: Path,
         preimports: Iterable[str],
         mode: str,
+        export_imports: Iterable[str] = (),
     ):
         self.jobs, self.total, self.mode = jobs, total, mode
+        self.export_imports = list(export_imports)
         self.notebooks_dir = notebooks_dir
         self.preimports = list(preimports)
         self.run_dir: Path = Path()  # made on entering (make_run_dir)
@@ -253,7 +255,11 @@ class Pool:
         for i in range(self.jobs):
             errlog = open(self.run_dir / f"worker-{i}.log", "wb")  # noqa: SIM115
             try:
-                worker_cfg = {"parent": os.getpid(), "socket": self.socket_path}
+                worker_cfg = {
+                    "parent": os.getpid(),
+                    "socket": self.socket_path,
+                    "export_imports": self.export_imports,
+                }
                 w = subprocess.Popen(
                     [sys.executable, "-m", "egovlib.runner.worker", json.dumps(worker_cfg)],
                     env=env,
