@@ -517,6 +517,11 @@ def test_early_editions_have_no_testable_hypothesis_and_no_skipped_model():
     assert all(f.ok for f in det.compared.fits)
     assert det.era == (2003, 2004, 2005, 2008) and det.era_fit.ok
     assert det.controls == real_controls()
+    # 192 UN member states in 2008 (South Sudan joined in 2011): no covariate counts more
+    from egovlib.models.reporting import vintage_table
+
+    counts = vintage_table(det).set_index("variable")["countries_with_data"]
+    assert counts.max() == 192 and counts.idxmax() == "Population"
     # the clearest within-country term is picked out of several: its finding gives the Holm
     # adjustment for their number (internet use: p 0.031 alone, about 0.12 for the 4 variables)
     from egovlib.models import key_findings

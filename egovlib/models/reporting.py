@@ -1335,9 +1335,15 @@ def diagnostics_prose(det: Determinants) -> str:
 
 
 def vintage_table(det: Determinants) -> pd.DataFrame:
-    """Which reference years of each covariate the vintage rule used for the edition."""
+    """Which reference years of each covariate the vintage rule used for the edition.
+
+    Counted over the edition's UN member states: a state admitted later (South Sudan before
+    2012) has covariate values but was not a country of that edition.
+    """
+    from ..panel import not_yet_members
+
     refs = det.panel.ref_years
-    refs = refs[refs["year"] == det.year]
+    refs = refs[(refs["year"] == det.year) & ~refs["iso3"].isin(list(not_yet_members(det.year)))]
     rows = []
     for col in refs.columns.drop(["iso3", "year"]):
         r = refs[col].dropna()
