@@ -413,6 +413,7 @@ def _vintage_all(
     codes, uniques = pd.factorize(long["variable"])
     var_code = np.array([position.get(u, -1) for u in uniques] + [-1], dtype="int64")[codes]
     has = (var_code >= 0) & long["value"].notna().to_numpy()
+    # one code per country over the data's rows, then the targets' (split again below)
     iso_code, iso = pd.factorize(
         np.concatenate([long["iso3"].to_numpy(dtype=object)[has], t_iso]), use_na_sentinel=False
     )
