@@ -224,6 +224,19 @@ def test_default_and_named_sets_are_published_side_by_side(good_run):
     assert manifest(good_run["set"])["set"] == "kwt_set"
 
 
+def test_set_index_gives_the_parameters_in_words_and_as_set(good_run):
+    """The named set's index: each parameter in words (countries by name), the value as set
+    (to copy into a parameters file) and the reports it applies to, by number."""
+    import html as html_lib
+
+    page = html_lib.unescape((good_run["set"] / "index.html").read_text())
+    text = " ".join(re.sub(r"<[^>]+>", " ", page.split("<h2>Parameters</h2>", 1)[1]).split())
+    assert 'group Kuwait, Bahrain and Qatar group = ["KWT", "BHR", "QAT"] all reports' in text
+    assert "seed 7 seed = 7 report 02" in text  # set for one notebook only
+    entry = manifest(good_run["set"])["notebooks"][0]
+    assert entry["parameters_in_words"]["group"] == "Kuwait, Bahrain and Qatar"
+
+
 def test_parameters_injected_from_yaml(good_run):
     first = outputs_of(good_run["set"] / "01_first.ipynb")
     second = outputs_of(good_run["set"] / "02_second.ipynb")

@@ -215,6 +215,7 @@ def _entry_result(e: dict, year: int, cached: bool) -> NotebookResult:
         status=e.get("status", "ok"),
         duration_s=float(e.get("duration_s", 0)),
         parameters=e.get("parameters", {}),
+        parameter_words=dict(e.get("parameters_in_words") or {}),
         error=e.get("error", ""),
         data_files=dict(e.get("data_files") or {}),
         stderr_outputs=int(e.get("stderr_outputs", 0)),

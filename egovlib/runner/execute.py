@@ -68,6 +68,7 @@ class NotebookResult:
     duration_s: float  # execution of the cells
     parameters: dict
     error: str = ""
+    parameter_words: dict = field(default_factory=dict)  # name -> value, in words
     data_files: dict = field(default_factory=dict)  # file id -> sha256 (from the access log)
     stderr_outputs: int = 0
     kernel: str = ""  # how its kernel was started: "fork" or "spawn" (always a new kernel)

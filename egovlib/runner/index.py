@@ -195,18 +195,33 @@ def _set_facts(m: dict) -> list[tuple[str, str]]:
     return facts
 
 
-def _parameter_rows(nbs: list[dict]) -> list[tuple[str, str, str]]:
-    """(parameter, value, the notebooks it applies to), for the parameters table."""
-    params: dict[str, dict[str, list[str]]] = {}
+def _parameter_rows(nbs: list[dict]) -> list[tuple[str, str, str, str]]:
+    """The parameters table: (parameter in words, value in words, as set, reports it applies to).
+
+    Words as under each report's title (country names, not codes), written by the workers into
+    the manifest (``parameters_in_words``); a manifest of an older runner has none, and the
+    table shows the values as set.
+    """
+    params: dict[tuple[str, str, str], list[str]] = {}
     for e in nbs:
+        words = e.get("parameters_in_words") or {}
         for k, v in (e.get("parameters") or {}).items():
             if k != "year":
-                params.setdefault(k, {}).setdefault(_describe(v), []).append(e["name"])
+                name = k.replace("_", " ")
+                as_set = f"{k} = {_describe(v)}"
+                params.setdefault((name, words.get(name, ""), as_set), []).append(e["name"])
     return [
-        (k, v, ", ".join(names) if len(names) < len(nbs) else "all notebooks")
-        for k, vals in params.items()
-        for v, names in vals.items()
+        (name, value, as_set, _reports(names) if len(names) < len(nbs) else "all reports")
+        for (name, value, as_set), names in params.items()
     ]
+
+
+def _reports(names: list[str]) -> str:
+    """Notebooks by their numbers, as the reports table above lists them ("reports 00, 02")."""
+    numbers = [n.split("_", 1)[0] for n in names]
+    if all(x.isdigit() for x in numbers):
+        return ("report " if len(numbers) == 1 else "reports ") + ", ".join(numbers)
+    return ", ".join(names)
 
 
 def _other_sets(folder: Path, year) -> list[dict]:

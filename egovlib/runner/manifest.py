@@ -124,6 +124,7 @@ def notebook_entry(r, html_title: str = "") -> dict:
         "timings_s": r.timings,
         "error": r.error,
         "parameters": r.parameters,
+        "parameters_in_words": r.parameter_words,
         "data_files": dict(sorted(r.data_files.items())),
         "stderr_outputs": r.stderr_outputs,
         "kernel": r.kernel,

@@ -635,7 +635,12 @@ def parameters_in_words(params: dict) -> str:
     Called by the workers, not the runner: naming a country imports pandas, which would delay
     the first notebook by a second.
     """
-    return "; ".join(f"{k.replace('_', ' ')}: {_readable(v)}" for k, v in params.items())
+    return "; ".join(f"{k}: {v}" for k, v in parameter_words(params).items())
+
+
+def parameter_words(params: dict) -> dict[str, str]:
+    """Each parameter's name and value in words (`parameters_in_words`), for the index pages."""
+    return {k.replace("_", " "): _readable(v) for k, v in params.items()}
 
 
 def _readable(value) -> str:

@@ -27,7 +27,7 @@ from .execute import (
     finalise_notebook,
     hands_data_over,
 )
-from .params import parameters_in_words
+from .params import parameter_words, parameters_in_words
 
 #: Scheduling priority of the workers, below the kernel server and its kernels (niceness 0):
 #: at the start of a run every notebook waits for the server's warm-up, and the workers' own
@@ -74,6 +74,7 @@ def run_job(job: NotebookJob, sock: str) -> NotebookResult:
     t0, cpu0 = time.monotonic(), time.process_time()
     result.stderr_outputs, result.slowest_cells, result.title = finalise_notebook(job.output)
     t1 = time.monotonic()
+    result.parameter_words = parameter_words(job.parameters)  # for the index pages
     facts = [
         *job.facts,
         ("Parameters", parameters_in_words(job.parameters) or "defaults"),
