@@ -203,6 +203,7 @@ INTEGRATION_TESTS = {
     "test_runner::test_forked_and_spawned_kernels_give_the_same_bytes",
     "test_runner::test_full_disk_is_one_line_and_leaves_space",
     "test_runner::test_index_links_every_report_with_status",
+    "test_runner::test_set_index_gives_the_parameters_in_words_and_as_set",
     "test_runner::test_jobs_follow_the_memory_measured_by_earlier_runs",
     "test_runner::test_killing_egov_run_leaves_nothing_behind",
     "test_runner::test_leftovers_removed_but_user_folders_kept",
