@@ -629,13 +629,15 @@ def is_notebook_name(name: str) -> bool:
     return bool(_NOTEBOOK_NAME.match(name))
 
 
-def parameters_in_words(params: dict) -> str:
+def parameters_in_words(params: dict, words: dict[str, str] | None = None) -> str:
     """Parameters as a reader sees them under a report's title: country codes by name.
 
-    Called by the workers, not the runner: naming a country imports pandas, which would delay
-    the first notebook by a second.
+    ``words``: `parameter_words` of ``params`` when the caller has them already. Called by the
+    workers, not the runner: naming a country imports pandas, which would delay the first
+    notebook by a second.
     """
-    return "; ".join(f"{k}: {v}" for k, v in parameter_words(params).items())
+    words = parameter_words(params) if words is None else words
+    return "; ".join(f"{k}: {v}" for k, v in words.items())
 
 
 def parameter_words(params: dict) -> dict[str, str]:

@@ -77,7 +77,7 @@ def run_job(job: NotebookJob, sock: str) -> NotebookResult:
     result.parameter_words = parameter_words(job.parameters)  # for the index pages
     facts = [
         *job.facts,
-        ("Parameters", parameters_in_words(job.parameters) or "defaults"),
+        ("Parameters", parameters_in_words(job.parameters, result.parameter_words) or "defaults"),
         ("Run time", f"{result.duration_s:.1f} s"),
     ]
     html = job.output.with_suffix(".html")
