@@ -41,7 +41,7 @@ from .standing import (
 )
 from .vocabulary import INDEX_LABELS, INDICES, METHOD_CHANGES, SHORT_LABELS
 
-#: Heading of each variable theme in the coverage charts.
+#: Heading of each variable theme in the coverage tables.
 THEME_LABELS = {
     "UN index": "UN indices",
     "govtech": "GovTech",
@@ -52,7 +52,7 @@ THEME_LABELS = {
     "income": "income",
     "population": "population",
 }
-#: Income groups from richest to poorest (column order of the coverage heatmap).
+#: Income groups from richest to poorest (column order of the coverage tables).
 INCOME_ORDER = ("High income", "Upper middle income", "Lower middle income", "Low income")
 #: Share of countries above which a covariate counts as well covered in the prose.
 WELL_COVERED = 0.9
@@ -688,9 +688,9 @@ def reference_year_caption(table: pd.DataFrame, year: int, rule: str) -> str:
 
 
 def coverage_themes(cov: Coverage, with_data: bool = False) -> list[str]:
-    """Themes present in a coverage report, UN indices first (one heatmap per theme).
+    """Themes present in a coverage report, UN indices first (one table per theme).
 
-    With ``with_data``, only the themes with at least one value for the edition (a heatmap of
+    With ``with_data``, only the themes with at least one value for the edition (a table of
     zeros says nothing that `coverage_prose` does not say in a line).
     """
     refs = cov.ref_years[cov.ref_years["n"] > 0] if with_data else cov.ref_years
@@ -705,37 +705,32 @@ def _theme_names(cov: Coverage, theme: str | None) -> list[str]:
     return names
 
 
-def coverage_data(cov: Coverage, theme: str | None = None) -> pd.DataFrame:
-    """The table behind `plot_coverage`: one row per variable, % of countries per group."""
+def coverage_by_group(cov: Coverage, theme: str | None = None) -> pd.DataFrame:
+    """Coverage as a table: one row per variable, % of countries with a value per group.
+
+    The group columns are headed with the group and its number of UN member states, e.g.
+    "GCC (n=6)"; `coverage_share_columns` names them. The values are unrounded percentages
+    (the report shows whole numbers; the downloads keep every digit).
+    """
     names = _theme_names(cov, theme)
-    t = (cov.shares.loc[names] * 100).round(1)
+    t = cov.shares.loc[names] * 100
+    t.columns = [f"{g} (n={int(cov.group_sizes[g])})" for g in t.columns]
     t.insert(0, "Variable", [cov.ref_years.loc[n, "label"] for n in names])
-    t.insert(1, "Reference years used", [_ref_text(cov.ref_years.loc[n]) for n in names])
     return t.reset_index(drop=True)
 
 
-def coverage_alt(cov: Coverage, theme: str | None = None, group: str | None = None) -> str:
-    """Alt text of `plot_coverage`: what the heatmap shows, its best and worst rows."""
-    names = _theme_names(cov, theme)
-    s = cov.shares.loc[names, "All countries"]
+def coverage_share_columns(table: pd.DataFrame) -> list[str]:
+    """The country-group columns of a `coverage_by_group` table (every column but the variable)."""
+    return [c for c in table.columns if c != "Variable"]
+
+
+def coverage_by_group_caption(cov: Coverage, theme: str | None = None) -> str:
+    """Caption of `coverage_by_group`: theme, edition, what the numbers are and the rule."""
     what = THEME_LABELS.get(theme, str(theme)) if theme else "all variables"
-    text = (
-        f"Heatmap of the share of countries with a value in the {cov.year} edition, by country "
-        f"group, for {len(names)} variable{'s' if len(names) != 1 else ''} ({what}). "
+    return (
+        f"Data coverage for the {cov.year} edition: {what} (% of the UN member states in each "
+        "group with a value; reference years in the next table)"
     )
-    if s.min() == s.max():
-        text += f"Every variable covers {s.iloc[0]:.0%} of all countries"
-    else:
-        hi, lo = s.idxmax(), s.idxmin()
-        text += (
-            f"Best covered: {cov.ref_years.loc[hi, 'label']} ({s[hi]:.0%} of all countries); "
-            f"least: {cov.ref_years.loc[lo, 'label']} ({s[lo]:.0%})"
-        )
-    if group is not None and group in cov.shares.columns and group != "All countries":
-        g = cov.shares.loc[names, group]
-        name = group_phrase(group) if group != SELECTED_GROUP else "the selected countries"
-        text += f"; {name}: {int((g == 1).sum())} of {len(names)} complete"
-    return text + "."
 
 
 def _assessment_row(ov: Overview) -> pd.Series:
@@ -1193,88 +1188,6 @@ def key_findings(ov: Overview) -> list[str]:
 
 
 # ============================================================================== figures
-def _ref_text(row: pd.Series) -> str:
-    if pd.isna(row["ref_min"]):
-        return "no data"
-    lo, hi = int(row["ref_min"]), int(row["ref_max"])
-    return str(lo) if lo == hi else f"{lo}-{hi}"
-
-
-@plots.styled
-def plot_coverage(cov: Coverage, theme: str | None = None) -> plt.Figure:
-    """Heatmap of coverage (share of countries with data), variables x country groups.
-
-    Parameters
-    ----------
-    cov : Coverage
-        From `coverage`.
-    theme : str, optional
-        Only the variables of one theme (see `coverage_themes`); default all.
-    """
-    names = _theme_names(cov, theme)
-    shares = cov.shares.loc[names] * 100
-    ylabels = [
-        f"{cov.ref_years.loc[n, 'label']}  [{_ref_text(cov.ref_years.loc[n])}]" for n in names
-    ]
-    xlabels = [f"{textwrap.fill(g, 9)}\n(n={int(cov.group_sizes[g])})" for g in shares.columns]
-    height = 0.34 * len(shares) + 2.4
-    fig, ax = plt.subplots(figsize=(13, height))
-    # Drawn with matplotlib rather than seaborn's heatmap, which draws the whole figure once more
-    # to check whether tick labels overlap (they are set upright below anyway).
-    n_rows, n_cols = shares.shape
-    values = np.ma.masked_invalid(shares.to_numpy(dtype=float))
-    mesh = ax.pcolormesh(values, cmap="Blues", vmin=0, vmax=100, edgecolors="white", linewidth=0.5)
-    ax.set(xlim=(0, n_cols), ylim=(n_rows, 0))  # first variable on top, as in a table
-    ax.grid(False)
-    for side in ax.spines.values():
-        side.set_visible(False)
-    cbar = fig.colorbar(mesh, ax=ax, label="% of countries", shrink=0.9, aspect=12)
-    cbar.outline.set_linewidth(0)
-    # One number per cell, dark on light cells and white on dark ones (seaborn's threshold on
-    # the cell colour's relative luminance).
-    rgb = np.asarray(mesh.cmap(mesh.norm(values)))[..., :3]
-    linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    dark_cell = linear @ np.array([0.2126, 0.7152, 0.0722]) <= 0.408
-    for (i, j), value in np.ndenumerate(values.filled(np.nan)):
-        if not np.isnan(value):
-            colour = "white" if dark_cell[i, j] else ".15"
-            # Out of the layout: inside the axes by construction, so measuring each of them
-            # in every layout pass (hundreds per heatmap) changed nothing but the time.
-            ax.text(
-                j + 0.5,
-                i + 0.5,
-                f"{value:.0f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color=colour,
-                in_layout=False,
-            )
-    ax.set_xticks(np.arange(n_cols) + 0.5, xlabels)
-    ax.set_yticks(np.arange(n_rows) + 0.5, ylabels, va="center")
-    ax.set_xlabel("Country group (number of UN member states)")
-    ax.set_ylabel("")
-    ax.tick_params(axis="x", labelsize=8.5, rotation=0)
-    ax.tick_params(axis="y", labelsize=9, rotation=0)
-    what = THEME_LABELS.get(theme, str(theme).capitalize()) if theme else "all variables"
-    # The explanation goes above the axes (not as a figure subtitle): heatmaps can be tall, and a
-    # subtitle placed at a fixed fraction of the figure height would float far above the chart.
-    # Two lines: on one, the explanation ran past the right edge of the figure.
-    ax.set_title(
-        f"% of countries with a value [reference years used].\nVintage rule: {cov.rule}.",
-        fontsize=10,
-        fontweight="normal",
-        color="#444444",
-        loc="left",
-        pad=8,
-    )
-    return plots.finish(
-        fig,
-        f"Data coverage for the {cov.year} edition: {what}",
-        "Source: UN DESA E-Government Survey and the sources listed in the data catalogue.",
-    )
-
-
 @plots.styled
 def plot_distributions(
     year: int,
@@ -1379,9 +1292,10 @@ __all__ = [
     "caveats_markdown",
     "component_ranges",
     "coverage",
-    "coverage_alt",
-    "coverage_data",
+    "coverage_by_group",
+    "coverage_by_group_caption",
     "coverage_prose",
+    "coverage_share_columns",
     "coverage_themes",
     "data_overview",
     "distribution_data",
@@ -1393,7 +1307,6 @@ __all__ = [
     "label_list",
     "level_counts",
     "method_changes",
-    "plot_coverage",
     "plot_distributions",
     "published_anomalies",
     "reference_year_table",

@@ -464,6 +464,8 @@ def show_table(
     highlight: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
     name: str | None = None,
+    shade: Sequence[str] | None = None,
+    shade_range: tuple[float, float] = (0, 100),
 ):
     """Display a table with a caption, number formats and optional row highlighting.
 
@@ -486,6 +488,12 @@ def show_table(
         and booleans as Yes/No; ``formats`` keys may use the original column names.
     name : str, optional
         File name (without extension) of the CSV download; default: from the caption.
+    shade : sequence of column names, optional
+        Columns whose cells are shaded by value, light to dark blue over ``shade_range``, with
+        white text on dark cells (a heatmap that stays a table: numbers readers can select,
+        search and hear read aloud). Original or shown column names.
+    shade_range : (low, high)
+        Values given the lightest and the darkest shade.
     """
     formats = {header_label(k, labels): v for k, v in (formats or {}).items()}
     df = readable(df, labels)
@@ -507,6 +515,20 @@ def show_table(
                 for _ in row
             ],
             axis=1,
+        )
+    if shade:
+        cols = [c if c in df.columns else header_label(c, labels) for c in shade]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise SpecError(
+                f"show_table: shade names {missing}, not columns of the table {caption!r}. "
+                f"Fix: name some of {list(df.columns)}."
+            )
+        # pandas' gradient: the cell colour from matplotlib's "Blues" map, and white text where
+        # the colour's relative luminance is below 0.408 (seaborn's heatmap threshold).
+        low, high = shade_range
+        sty = sty.background_gradient(
+            cmap="Blues", subset=cols, vmin=low, vmax=high, text_color_threshold=0.408
         )
     sty = sty.set_table_styles(
         [

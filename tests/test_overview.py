@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from egovlib import overview  # noqa: E402
+from egovlib.errors import EgovError  # noqa: E402
 from egovlib.readers import readers  # noqa: E402
 from egovlib.sources import load_catalogue  # noqa: E402
 
@@ -208,7 +209,14 @@ def _all_text(ov) -> str:
         overview.distributions_alt(ov),
         overview.caveats_markdown(cav),
         overview.vintage_prose(ov.vintage, ov.year),
-        *(overview.coverage_alt(ov.coverage, t) for t in overview.coverage_themes(ov.coverage)),
+        *(
+            overview.coverage_by_group_caption(ov.coverage, t)
+            for t in overview.coverage_themes(ov.coverage, with_data=True)
+        ),
+        *(
+            " ".join(overview.coverage_by_group(ov.coverage, t)["Variable"])
+            for t in overview.coverage_themes(ov.coverage, with_data=True)
+        ),
     ]
     return "\n".join(parts)
 
@@ -253,28 +261,20 @@ def test_vintage_table_matches_the_sensitivity_counts(ov2008):
     assert (t["Countries (shared rule)"] <= 192).all()
 
 
-def test_coverage_heatmap_numbers_colours_and_fit(cov2024):
-    """One rounded % per cell (white on dark cells), the colour scale 0-100 %, and everything
-    inside the canvas, so the report's image is the figure as laid out, not a wider crop."""
-    import numpy as np
-
-    fig = overview.plot_coverage(cov2024, "ai")
-    ax = fig.axes[0]
-    shares = cov2024.shares.loc[overview._theme_names(cov2024, "ai")] * 100
-    numbers = list(ax.texts)
-    assert len(numbers) == shares.size
-    by_cell = {
-        (round(t.get_position()[1] - 0.5), round(t.get_position()[0] - 0.5)): t for t in numbers
-    }
-    for (i, j), value in np.ndenumerate(shares.to_numpy()):
-        text = by_cell[i, j]
-        assert text.get_text() == f"{value:.0f}"
-        if abs(value - 48) > 2:  # Blues turns dark enough for white text at about 48 %
-            assert text.get_color() == ("white" if value > 48 else ".15"), value
-    assert fig.axes[1].get_ylabel() == "% of countries"
-    assert fig.axes[1].get_ylim() == (0.0, 100.0)
-    fig.canvas.draw()
-    box = fig.get_tightbbox()
-    width, height = fig.get_size_inches()
-    assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, box
-    plt.close(fig)
+def test_coverage_tables_by_theme(cov2024):
+    """One table per theme with data: its variables, the % of each group's UN member states
+    with a value, headed by the group and its size."""
+    tables = {t: overview.coverage_by_group(cov2024, t) for t in overview.coverage_themes(cov2024)}
+    assert sum(len(t) for t in tables.values()) == len(cov2024.shares)
+    ai = tables["ai"]
+    shares = overview.coverage_share_columns(ai)
+    assert shares[:2] == ["All countries (n=193)", "GCC (n=6)"]
+    assert len(shares) == cov2024.shares.shape[1]
+    expected = cov2024.shares.loc[overview._theme_names(cov2024, "ai")].to_numpy() * 100
+    assert (ai[shares].to_numpy() == expected).all()
+    labels = cov2024.ref_years.loc[overview._theme_names(cov2024, "ai"), "label"]
+    assert ai["Variable"].tolist() == labels.tolist()
+    caption = overview.coverage_by_group_caption(cov2024, "ai")
+    assert caption.startswith("Data coverage for the 2024 edition: AI readiness (% of the UN")
+    with pytest.raises(EgovError, match="no variables with theme 'sports'"):
+        overview.coverage_by_group(cov2024, "sports")

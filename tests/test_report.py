@@ -42,6 +42,26 @@ def test_show_table_formats_and_precision():
     assert "Caption here" in html
 
 
+def test_show_table_shades_cells_by_value_with_readable_text():
+    df = pd.DataFrame({"name": ["none", "half", "all"], "share": [0.0, 50.0, 100.0]})
+    with mock.patch.object(report, "display") as shown:
+        report.show_table(df, "Coverage", shade=["share"], formats={"share": "{:.0f}"})
+    html = shown.call_args[0][0]["text/html"]
+    # One rule per shaded cell: its colour from light to dark blue, dark text on the light
+    # cell and light text on the dark ones; the text column is not shaded.
+    rules = re.findall(
+        r"#T_\w+_(row\d_col\d) \{\s*background-color: (#\w+);\s*color: (#\w+);", html
+    )
+    assert rules == [
+        ("row0_col1", "#f7fbff", "#000000"),
+        ("row1_col1", "#6aaed6", "#f1f1f1"),
+        ("row2_col1", "#08306b", "#f1f1f1"),
+    ]
+    assert re.findall(r">([^<>]+)</td>", html) == ["none", "0", "half", "50", "all", "100"]
+    with pytest.raises(SpecError, match=r"shade names \['Shares'\].*Fix: name some of"):
+        report.show_table(df, "Coverage", shade=["Shares"])
+
+
 def test_signed_format_drops_the_sign_of_a_rounded_zero():
     fmt = report.signed_format(4)
     assert fmt(0.01234) == "+0.0123"
