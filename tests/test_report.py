@@ -408,6 +408,27 @@ def test_export_gives_figures_their_alt_text_and_source_line(tmp_path):
     assert re.search(r'<span class="egov-source">Source: UN DESA\.</span>', text)
 
 
+@pytest.mark.parametrize(
+    "tag, expected",
+    [
+        ('<img src="a.png">', '<img src="a.png" alt="{}">'),
+        ('<img src="a.png" />', '<img src="a.png" alt="{}" />'),
+        ('<img src="a.png"  \n/>', '<img src="a.png" alt="{}"  \n/>'),
+        ('<img src="a" / >', '<img src="a" / alt="{}" >'),
+        ("<img/>", '<img alt="{}"/>'),
+        ('<img src="//">', '<img src="//" alt="{}">'),
+        ('<img alt="x" src=y>', '<img alt="x" src=y>'),
+        ("<imgx src=y>", "<imgx src=y>"),
+    ],
+)
+def test_images_without_alt_text_get_the_placeholder_before_the_tag_end(tag, expected):
+    """Where nbconvert's page puts it: before the tag's closing spaces and slash (the faster
+    greedy pattern gives what the lazy ``<img\\b([^>]*?)(\\s*/?)>`` gave)."""
+    page = f"<p>{tag}</p>"
+    out = report_html._IMG.sub(report_html._with_alt, page)
+    assert out == f"<p>{expected.format(report_html.NO_ALT_TEXT)}</p>"
+
+
 @pytest.mark.parametrize("show_code", [False, True])
 def test_exporter_gives_nbconvert_page_without_its_beautifulsoup_pass(show_code):
     """Our exporter skips HTMLExporter's parse-and-rewrite pass and makes its two edits itself:
