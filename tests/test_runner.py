@@ -1321,6 +1321,21 @@ def test_kernels_inherit_the_tables_but_no_record_of_reading_them(temp_data):
     assert {"un_m49", "unu_countries", "wb_class"} <= set(sources.files_read())
 
 
+def test_kernel_server_warm_up_leaves_the_glossary_ready_for_its_kernels(temp_data, tmp_path):
+    """Forked kernels inherit the glossary and its compiled term patterns: a report's end
+    matter then compiles nothing."""
+    from egovlib import report
+    from egovlib.runner.kernels import KernelServer
+
+    report.load_glossary.cache_clear()
+    report._entry_pattern.cache_clear()
+    KernelServer(tmp_path, "fork", 1, 1, ["egovlib.report"]).warm_up()
+    misses = report._entry_pattern.cache_info().misses
+    assert misses == len({e.names for e in report.load_glossary()}) > 100
+    report.glossary_terms("The EGDI is the mean of the OSI, HCI and TII; a z-score, a median.")
+    assert report._entry_pattern.cache_info().misses == misses
+
+
 def test_served_client_is_ready_when_the_kernel_is_idle_and_leaves_nothing_to_read():
     """The workers' client ends its handshake on the kernel's idle status, not after 0.2 s of
     silence: nothing of the handshake is left on IOPub, and the kernel then runs code."""

@@ -197,6 +197,9 @@ class KernelServer:
             # `load_table` hands out copies, and still verifies and logs every file a notebook
             # reads; the server's own record of files read is emptied.
             _prefetch_tables()
+            from ..report import warm_glossary
+
+            warm_glossary()  # every report's end matter matches the glossary's terms
             gc.collect()
             gc.freeze()  # keep the warm objects out of the children's garbage collection
         else:
