@@ -425,20 +425,29 @@ def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
         return None
     # only the columns the design reads: copying the whole panel cost more than the fit
     cols = list(dict.fromkeys(["iso3", "year", spec.outcome, *map(base_variable, spec.terms)]))
-    rows = data.loc[in_years, cols]
-    if spec.standardise:
+    # the sample and country rules as one mask on the data, so the rows are copied once
+    # (the specification curve builds hundreds of samples; pandas' isin on text was slow)
+    keep = in_years.copy()
+    if spec.sample is not None or spec.countries is not None:
+        iso3 = data["iso3"].tolist()
+        group = resolve_group(spec.sample) if spec.sample is not None else None
+        for wanted in (group, spec.countries):
+            if wanted is not None:
+                wanted = set(wanted)
+                keep &= np.fromiter((c in wanted for c in iso3), dtype=bool, count=len(iso3))
+    if spec.standardise:  # within the whole edition, before the sample rules
+        rows = data.loc[in_years, cols]
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
-    keep = np.ones(len(rows), dtype=bool)
-    if spec.sample is not None:
-        keep &= rows["iso3"].isin(resolve_group(spec.sample)).to_numpy()
-    if spec.countries is not None:
-        keep &= rows["iso3"].isin(spec.countries).to_numpy()
-    if not keep.all():
-        rows = rows[keep]
+        if not keep[in_years].all():
+            rows = rows[keep[in_years]]
+    else:
+        rows = data.loc[keep, cols]
     empty = [
         t
         for t in spec.terms
-        if t not in INDICES and t not in CATEGORICAL and rows[base_variable(t)].isna().all()
+        if t not in INDICES
+        and t not in CATEGORICAL
+        and pd.isna(rows[base_variable(t)].to_numpy()).all()
     ]
     if empty:
         fit.status = "skipped"
@@ -873,11 +882,28 @@ def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
         _dummy_index(X, groups),
     )
     _tidy(fit, list(X.columns), ame, cov)
+    if lean:
+        null_llf = _null_logit_llf(yy.tobytes())
+    else:
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            null_llf = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit().llf
+    fit.stats.update(r2=float(1 - res.llf / null_llf), r2_kind="pseudo R² (McFadden)")
+
+
+@functools.lru_cache(maxsize=512)
+def _null_logit_llf(y: bytes) -> float:
+    """Log-likelihood of the intercept-only fractional logit of the outcome ``y`` (float bytes).
+
+    Cached because it depends on the outcome alone: the specification curve fits several
+    models (control sets, hypotheses together or alone) on one sample, which used to refit
+    this model for each (about 300 fits for about 110 distinct samples in 2024).
+    """
+    yy = np.frombuffer(y, dtype=float).copy()
     with pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
-        const = XX[:, [X.columns.get_loc("const")]] if lean else X[["const"]]
-        null = sm.GLM(yy, const, family=sm.families.Binomial()).fit()
-    fit.stats.update(r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)")
+        pywarnings.simplefilter("ignore")  # a fractional, not 0/1, outcome (see above)
+        null = sm.GLM(yy, np.ones((len(yy), 1)), family=sm.families.Binomial()).fit()
+    return float(null.llf)
 
 
 def _dummy_index(X: pd.DataFrame, groups: dict[str, list[str]]) -> list[list[int]]:
@@ -1017,9 +1043,9 @@ def quantreg(
         # then weights |q r| below zero and |(1 - q) r| above. Since |c r| = c |r| and the
         # moved residual's absolute value is 1e-6, that is exactly (to the bit; NaN stays NaN)
         # the check function's slope times max(|r|, 1e-6), in 3 array operations instead of 9
-        slope = np.where(resid < 0, q, 1 - q)
+        slope = q if q == 1 - q else np.where(resid < 0, q, 1 - q)
         xstar = X / (slope * np.maximum(np.abs(resid), 0.000001))[:, np.newaxis]
-        diff = np.max(np.abs(beta - beta0))
+        diff = np.abs(beta - beta0).max()
         history.append(beta)
         # statsmodels' guard against a cycle of iterates (it stops the loop, so it is kept)
         if (n_iter >= 300) and (n_iter % 100 == 0):
@@ -1055,11 +1081,9 @@ def _pinv(a: np.ndarray) -> np.ndarray:
     than the decomposition of the small matrices `quantreg` inverts at every iteration.
     """
     u, s, vt = np.linalg.svd(a, full_matrices=False)
-    cutoff = 1e-15 * np.amax(s)
-    large = s > cutoff
-    s = np.divide(1, s, where=large, out=s)
-    s[~large] = 0
-    return np.matmul(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u)))
+    # numpy divides in place where large and then zeroes the rest: one call here
+    inv = np.divide(1, s, out=np.zeros_like(s), where=s > 1e-15 * s.max())
+    return np.matmul(vt.T, inv[:, np.newaxis] * u.T)
 
 
 def _fit_panel(fit: Fit, lean: bool = False) -> None:
