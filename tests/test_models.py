@@ -86,6 +86,16 @@ def test_ols_recovers_known_coefficients():
     np.testing.assert_allclose(c.loc[["x1", "x2"], "se"], ref.bse[["x1", "x2"]], rtol=1e-10)
 
 
+def test_fractional_logit_refuses_outcomes_outside_0_1_and_names_the_countries():
+    data = simulated_cross_section(n=200)
+    data.loc[[3, 17], "osi"] = [1.2, -0.1]  # not a 0-1 score for these two countries
+    spec = Spec("sim", regressors=("x1", "x2"), years=(2024,), estimator="fraclogit")
+    for lean in (False, True):
+        fit = fit_spec(spec, data, lean=lean)
+        assert fit.status == "skipped" and fit.coefs.empty
+        assert "outside for S003, S017" in fit.message
+
+
 def test_fractional_logit_recovers_average_marginal_effects():
     rng = np.random.default_rng(3)
     n = 1500

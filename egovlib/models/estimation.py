@@ -859,8 +859,9 @@ def cooks_distance(ols: OLSArrays, X: np.ndarray) -> np.ndarray:
 
 def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
     y, X = fit.sample()
-    if ((y < 0) | (y > 1)).any():
-        bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
+    outside = (y.to_numpy() < 0) | (y.to_numpy() > 1)
+    if outside.any():
+        bad = y.index.get_level_values("iso3")[outside].tolist()
         fit.status = "skipped"
         fit.message = (
             f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome.upper()} is outside "
