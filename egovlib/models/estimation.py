@@ -154,7 +154,7 @@ class Fit:
         """ISO3 codes of the countries in the estimation sample."""
         if self.y is None:
             return []
-        return list(dict.fromkeys(self.y.index.get_level_values("iso3")))
+        return list(dict.fromkeys(self.y.index.get_level_values("iso3").tolist()))
 
 
 def required_covariates(specs: Iterable[Spec]) -> list[str]:
@@ -401,12 +401,13 @@ def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
     if refusals:
         fit.status, fit.message = "refused", " ".join(refusals)
         return False
+    columns = set(data.columns.tolist())  # one conversion of the (text) column labels
     try:
-        check_terms(spec, available=set(variable_meta()) | set(data.columns))
+        check_terms(spec, available=set(variable_meta()) | columns)
     except SpecError as err:
         fit.status, fit.message = "skipped", str(err)
         return False
-    missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in data.columns]
+    missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in columns]
     if missing_cols:
         fit.status = "skipped"
         fit.message = f"variable(s) {missing_cols} are not in the data (they were not loaded)."
