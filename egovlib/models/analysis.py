@@ -132,6 +132,7 @@ class Determinants:
     era_note: str = ""
     two_wave: Fit | None = None
     two_wave_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _summary: tuple = field(default=(None, None), repr=False, compare=False)
 
     @property
     def hypotheses(self) -> tuple[Hypothesis, ...]:
@@ -161,8 +162,15 @@ class Determinants:
 
     @property
     def curve_summary(self) -> pd.DataFrame:
-        """`robustness.curve_summary` of the specification curve (empty without one)."""
-        return curve_summary(self.curve) if self.curve is not None else pd.DataFrame()
+        """`robustness.curve_summary` of the specification curve (empty without one).
+
+        Computed once per curve (the report reads it a dozen times); a copy is returned.
+        """
+        if self.curve is None:
+            return pd.DataFrame()
+        if self._summary[0] is not self.curve:
+            self._summary = (self.curve, curve_summary(self.curve))
+        return self._summary[1].copy()
 
 
 def joint_name(hyps: list[Hypothesis], estimator: str = "ols") -> str:

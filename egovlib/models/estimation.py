@@ -77,6 +77,10 @@ class Fit:
         on the 0-1 score; for the panel, within effects.
     cov : DataFrame
         Covariance of the estimates in ``coefs`` (design columns), for contrasts between levels.
+    estimates : Estimates or None
+        The numbers ``coefs`` and ``cov`` are built from, as plain arrays (None until fitted).
+        The two tables are built on first use: the specification curve reads only contrasts,
+        and building hundreds of tables it never shows took more time than its fits.
     dummies : dict
         Term -> {design column: level code} for every dummy-coded term.
     stats : dict
@@ -100,8 +104,7 @@ class Fit:
     n: int = 0
     n_countries: int = 0
     n_editions: int = 0
-    coefs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COEF_COLUMNS))
-    cov: pd.DataFrame = field(default_factory=pd.DataFrame)
+    estimates: Estimates | None = None
     dummies: dict[str, dict[str, float | str]] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     dropped: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -109,6 +112,26 @@ class Fit:
     y: pd.Series | None = None
     X: pd.DataFrame | None = None
     result: Any = None
+    _tables: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def coefs(self) -> pd.DataFrame:
+        """Tidy coefficients (`COEF_COLUMNS`; empty if not fitted)."""
+        return self._built_tables()[0]
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of the estimates in ``coefs`` (empty if not fitted)."""
+        return self._built_tables()[1]
+
+    def _built_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._tables is None or self._tables[0] is not self.estimates:
+            if self.estimates is None:
+                tables = (pd.DataFrame(columns=COEF_COLUMNS), pd.DataFrame())
+            else:
+                tables = self.estimates.tables()
+            self._tables = (self.estimates, *tables)
+        return self._tables[1], self._tables[2]
 
     @property
     def ok(self) -> bool:
@@ -131,7 +154,7 @@ class Fit:
         """ISO3 codes of the countries in the estimation sample."""
         if self.y is None:
             return []
-        return list(dict.fromkeys(self.y.index.get_level_values("iso3")))
+        return list(dict.fromkeys(self.y.index.get_level_values("iso3").tolist()))
 
 
 def required_covariates(specs: Iterable[Spec]) -> list[str]:
@@ -378,12 +401,13 @@ def _spec_fits_data(fit: Fit, data: pd.DataFrame) -> bool:
     if refusals:
         fit.status, fit.message = "refused", " ".join(refusals)
         return False
+    columns = set(data.columns.tolist())  # one conversion of the (text) column labels
     try:
-        check_terms(spec, available=set(variable_meta()) | set(data.columns))
+        check_terms(spec, available=set(variable_meta()) | columns)
     except SpecError as err:
         fit.status, fit.message = "skipped", str(err)
         return False
-    missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in data.columns]
+    missing_cols = [t for t in (spec.outcome, *spec.terms) if base_variable(t) not in columns]
     if missing_cols:
         fit.status = "skipped"
         fit.message = f"variable(s) {missing_cols} are not in the data (they were not loaded)."
@@ -402,20 +426,29 @@ def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
         return None
     # only the columns the design reads: copying the whole panel cost more than the fit
     cols = list(dict.fromkeys(["iso3", "year", spec.outcome, *map(base_variable, spec.terms)]))
-    rows = data.loc[in_years, cols]
-    if spec.standardise:
+    # the sample and country rules as one mask on the data, so the rows are copied once
+    # (the specification curve builds hundreds of samples; pandas' isin on text was slow)
+    keep = in_years.copy()
+    if spec.sample is not None or spec.countries is not None:
+        iso3 = data["iso3"].tolist()
+        group = resolve_group(spec.sample) if spec.sample is not None else None
+        for wanted in (group, spec.countries):
+            if wanted is not None:
+                wanted = set(wanted)
+                keep &= np.fromiter((c in wanted for c in iso3), dtype=bool, count=len(iso3))
+    if spec.standardise:  # within the whole edition, before the sample rules
+        rows = data.loc[in_years, cols]
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})
-    keep = np.ones(len(rows), dtype=bool)
-    if spec.sample is not None:
-        keep &= rows["iso3"].isin(resolve_group(spec.sample)).to_numpy()
-    if spec.countries is not None:
-        keep &= rows["iso3"].isin(spec.countries).to_numpy()
-    if not keep.all():
-        rows = rows[keep]
+        if not keep[in_years].all():
+            rows = rows[keep[in_years]]
+    else:
+        rows = data.loc[keep, cols]
     empty = [
         t
         for t in spec.terms
-        if t not in INDICES and t not in CATEGORICAL and rows[base_variable(t)].isna().all()
+        if t not in INDICES
+        and t not in CATEGORICAL
+        and pd.isna(rows[base_variable(t)].to_numpy()).all()
     ]
     if empty:
         fit.status = "skipped"
@@ -616,43 +649,79 @@ def _tidy(
     cov: np.ndarray,
     df_resid: float | None = None,
 ) -> None:
-    """Fill ``fit.coefs`` and ``fit.cov`` from estimates and their covariance.
+    """Set ``fit.estimates`` (hence ``fit.coefs`` and ``fit.cov``) from estimates and covariance.
 
     ``names`` labels the rows of ``est`` and the rows and columns of ``cov`` (plain arrays:
     label look-ups dominated the specification curve's time). 95% intervals: t with
     ``df_resid`` degrees of freedom, else normal.
     """
-    q = critical_value(df_resid)
-    spec = fit.spec
-    level_of = {col: (term, lv) for term, cols in fit.dummies.items() for col, lv in cols.items()}
     ix = [i for i, c in enumerate(names) if c != "const"]
-    terms = [names[i] for i in ix]
-    e = np.asarray(est, dtype=float)[ix]
-    cov = np.asarray(cov, dtype=float)[np.ix_(ix, ix)]
-    se = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.abs(e / se)
-    p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
-    var_level = [level_of.get(t, (t, None)) for t in terms]
-    fit.coefs = pd.DataFrame(
-        {
-            "spec": fit.name,
-            "estimator": spec.estimator,
-            "term": terms,
-            "variable": [v for v, _ in var_level],
-            "level": [lv for _, lv in var_level],
-            "label": [contrast_label(v, lv) for v, lv in var_level],
-            "role": ["main" if v in spec.regressors else "control" for v, _ in var_level],
-            "estimate": e,
-            "se": se,
-            "ci_low": e - q * se,
-            "ci_high": e + q * se,
-            "p": p,
-        },
-        columns=COEF_COLUMNS,
+    fit.estimates = Estimates(
+        spec=fit.spec,
+        dummies=fit.dummies,
+        terms=tuple(names[i] for i in ix),
+        estimate=np.asarray(est, dtype=float)[ix],
+        cov=np.asarray(cov, dtype=float)[np.ix_(ix, ix)],
+        df_resid=df_resid,
     )
-    fit.cov = pd.DataFrame(cov, index=terms, columns=terms)
     fit.stats["df_resid"] = df_resid
+
+
+@dataclass(frozen=True, eq=False)
+class Estimates:
+    """A fit's estimates and their covariance as plain arrays (the constant left out).
+
+    Attributes
+    ----------
+    spec : Spec
+        The spec as fitted (names the rows of the tidy table and their roles).
+    dummies : dict
+        The fit's dummy coding (`Fit.dummies`).
+    terms : tuple of str
+        Design columns, in the order of ``estimate`` and of ``cov``'s rows and columns.
+    estimate, cov : ndarray
+    df_resid : float or None
+        Degrees of freedom of the t intervals (None: normal intervals).
+    """
+
+    spec: Spec
+    dummies: dict[str, dict[str, float | str]]
+    terms: tuple[str, ...]
+    estimate: np.ndarray
+    cov: np.ndarray
+    df_resid: float | None
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``Fit.coefs`` (`COEF_COLUMNS`) and ``Fit.cov`` (labelled by term)."""
+        q = critical_value(self.df_resid)
+        spec, df_resid, e = self.spec, self.df_resid, self.estimate
+        level_of = {
+            col: (term, lv) for term, cols in self.dummies.items() for col, lv in cols.items()
+        }
+        terms = list(self.terms)
+        se = np.sqrt(np.diag(self.cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.abs(e / se)
+        p = 2 * (stats.t.sf(z, df_resid) if df_resid else stats.norm.sf(z))
+        var_level = [level_of.get(t, (t, None)) for t in terms]
+        coefs = pd.DataFrame(
+            {
+                "spec": spec.name,
+                "estimator": spec.estimator,
+                "term": terms,
+                "variable": [v for v, _ in var_level],
+                "level": [lv for _, lv in var_level],
+                "label": [contrast_label(v, lv) for v, lv in var_level],
+                "role": ["main" if v in spec.regressors else "control" for v, _ in var_level],
+                "estimate": e,
+                "se": se,
+                "ci_low": e - q * se,
+                "ci_high": e + q * se,
+                "p": p,
+            },
+            columns=COEF_COLUMNS,
+        )
+        return coefs, pd.DataFrame(self.cov, index=terms, columns=terms)
 
 
 @functools.lru_cache(maxsize=256)
@@ -791,8 +860,9 @@ def cooks_distance(ols: OLSArrays, X: np.ndarray) -> np.ndarray:
 
 def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
     y, X = fit.sample()
-    if ((y < 0) | (y > 1)).any():
-        bad = y[(y < 0) | (y > 1)].index.get_level_values("iso3").tolist()
+    outside = (y.to_numpy() < 0) | (y.to_numpy() > 1)
+    if outside.any():
+        bad = y.index.get_level_values("iso3")[outside].tolist()
         fit.status = "skipped"
         fit.message = (
             f"fractional logit needs outcomes in [0, 1]; {fit.spec.outcome.upper()} is outside "
@@ -814,11 +884,28 @@ def _fit_fraclogit(fit: Fit, lean: bool = False) -> None:
         _dummy_index(X, groups),
     )
     _tidy(fit, list(X.columns), ame, cov)
+    if lean:
+        null_llf = _null_logit_llf(yy.tobytes())
+    else:
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            null_llf = sm.GLM(y, X[["const"]], family=sm.families.Binomial()).fit().llf
+    fit.stats.update(r2=float(1 - res.llf / null_llf), r2_kind="pseudo R² (McFadden)")
+
+
+@functools.lru_cache(maxsize=512)
+def _null_logit_llf(y: bytes) -> float:
+    """Log-likelihood of the intercept-only fractional logit of the outcome ``y`` (float bytes).
+
+    Cached because it depends on the outcome alone: the specification curve fits several
+    models (control sets, hypotheses together or alone) on one sample, which used to refit
+    this model for each (about 300 fits for about 110 distinct samples in 2024).
+    """
+    yy = np.frombuffer(y, dtype=float).copy()
     with pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
-        const = XX[:, [X.columns.get_loc("const")]] if lean else X[["const"]]
-        null = sm.GLM(yy, const, family=sm.families.Binomial()).fit()
-    fit.stats.update(r2=float(1 - res.llf / null.llf), r2_kind="pseudo R² (McFadden)")
+        pywarnings.simplefilter("ignore")  # a fractional, not 0/1, outcome (see above)
+        null = sm.GLM(yy, np.ones((len(yy), 1)), family=sm.families.Binomial()).fit()
+    return float(null.llf)
 
 
 def _dummy_index(X: pd.DataFrame, groups: dict[str, list[str]]) -> list[list[int]]:
@@ -866,16 +953,139 @@ def average_marginal_effects(
 
 def _fit_median(fit: Fit, lean: bool = False) -> None:
     y, X = fit.sample()
-    with pywarnings.catch_warnings():
-        # statsmodels warns when the iteration limit is reached on near-degenerate samples
-        pywarnings.simplefilter("ignore")
-        if lean:  # arrays in, arrays out (as in `_fit_fraclogit`)
-            res = sm.QuantReg(y.to_numpy(), X.to_numpy()).fit(q=0.5, max_iter=5000)
-        else:
+    if lean:  # arrays in, arrays out, without statsmodels' objects (see `quantreg`)
+        res = quantreg(y.to_numpy(), X.to_numpy(), q=0.5, max_iter=5000)
+        params, cov, df_resid, prsquared = res.params, res.cov, res.df_resid, res.prsquared
+    else:
+        with pywarnings.catch_warnings():
+            # statsmodels warns when the iteration limit is reached on near-degenerate samples
+            pywarnings.simplefilter("ignore")
             res = sm.QuantReg(y, X).fit(q=0.5, max_iter=5000)
-    fit.result = None if lean else res
-    _tidy(fit, list(X.columns), res.params, res.cov_params(), df_resid=float(res.df_resid))
-    fit.stats.update(r2=float(res.prsquared), r2_kind="pseudo R² (Koenker-Machado)")
+        fit.result = res
+        params, cov, df_resid = res.params, res.cov_params(), res.df_resid
+        prsquared = res.prsquared
+    _tidy(fit, list(X.columns), params, cov, df_resid=float(df_resid))
+    fit.stats.update(r2=float(prsquared), r2_kind="pseudo R² (Koenker-Machado)")
+
+
+@dataclass(frozen=True)
+class QuantRegArrays:
+    """A quantile regression as plain arrays (`quantreg`).
+
+    Attributes
+    ----------
+    params, cov : ndarray
+        Coefficients and their robust (sandwich, Epanechnikov kernel, Hall-Sheather
+        bandwidth) covariance.
+    df_resid, prsquared : float
+        Residual degrees of freedom and the Koenker-Machado pseudo R².
+    iterations : int
+        Iterations of the weighted least squares.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    df_resid: float
+    prsquared: float
+    iterations: int
+
+
+def quantreg(
+    y: np.ndarray, X: np.ndarray, *, q: float = 0.5, max_iter: int = 1000, p_tol: float = 1e-6
+) -> QuantRegArrays:
+    """Quantile regression, computed exactly as ``sm.QuantReg(y, X).fit(q, max_iter, p_tol)``.
+
+    Why hand-written: the specification curve fits hundreds of median regressions of a hundred
+    or more iterations each, and statsmodels' loop spends most of its time in the overhead of
+    `numpy.linalg.pinv` on a small matrix rather than in the algebra. The steps below are
+    statsmodels 0.15's (``QuantReg.fit`` with its defaults: iteratively reweighted least
+    squares from OLS, robust covariance, Epanechnikov kernel, Hall-Sheather bandwidth;
+    ``QuantRegResults.prsquared``), the same numpy operations on the same arrays in the same
+    order, so every iteration and the result are the same to the last bit; only `_pinv`
+    leaves out `numpy.linalg.pinv`'s argument handling and the weights take fewer steps to
+    the same numbers (see the comment in the loop). ``tests/test_models.py`` checks this
+    against statsmodels on every median-regression design of the 2024 specification curve.
+
+    Parameters
+    ----------
+    y : ndarray
+        Outcome, shape ``(n,)``.
+    X : ndarray
+        Design, shape ``(n, k)``.
+    q : float
+        Quantile, strictly between 0 and 1.
+    max_iter : int
+        Maximum iterations (statsmodels warns when it is reached; this does not).
+    p_tol : float
+        Convergence tolerance on the largest change of a coefficient.
+
+    Returns
+    -------
+    QuantRegArrays
+    """
+    from scipy.stats import norm
+    from statsmodels.regression.quantile_regression import hall_sheather, kernels
+
+    nobs = float(X.shape[0])
+    rank = np.linalg.matrix_rank(X)
+    n_iter = 0
+    xstar = X
+    beta = np.ones(X.shape[1])
+    diff = 10.0
+    cycle = False
+    history = []
+    while n_iter < max_iter and diff > p_tol and not cycle:
+        n_iter += 1
+        beta0 = beta
+        xtx = np.dot(xstar.T, X)
+        xty = np.dot(xstar.T, y)
+        beta = np.dot(_pinv(xtx), xty)
+        resid = y - np.dot(X, beta)
+        # statsmodels moves residuals within 1e-6 of zero to +-1e-6 (sign kept, 0 -> +1e-6),
+        # then weights |q r| below zero and |(1 - q) r| above. Since |c r| = c |r| and the
+        # moved residual's absolute value is 1e-6, that is exactly (to the bit; NaN stays NaN)
+        # the check function's slope times max(|r|, 1e-6), in 3 array operations instead of 9
+        slope = q if q == 1 - q else np.where(resid < 0, q, 1 - q)
+        xstar = X / (slope * np.maximum(np.abs(resid), 0.000001))[:, np.newaxis]
+        diff = np.abs(beta - beta0).max()
+        history.append(beta)
+        # statsmodels' guard against a cycle of iterates (it stops the loop, so it is kept)
+        if (n_iter >= 300) and (n_iter % 100 == 0):
+            cycle = any(np.all(beta == history[-ii]) for ii in range(2, 10))
+    e = y - np.dot(X, beta)
+    iqre = stats.scoreatpercentile(e, 75) - stats.scoreatpercentile(e, 25)
+    h = hall_sheather(nobs, q)
+    h = min(np.std(y), iqre / 1.34) * (norm.ppf(q + h) - norm.ppf(q - h))
+    fhat0 = 1.0 / (nobs * h) * np.sum(kernels["epa"](e / h))
+    d = np.where(e > 0, (q / fhat0) ** 2, ((1 - q) / fhat0) ** 2)
+    xtxi = _pinv(np.dot(X.T, X))
+    xtdx = np.dot(X.T * d[np.newaxis, :], X)
+    cov = xtxi @ xtdx @ xtxi
+    # QuantRegResults.prsquared (its residuals are recomputed from the final coefficients)
+    resid = y - np.dot(X, beta)
+    resid = np.abs(np.where(resid < 0, (1 - q) * resid, q * resid))
+    ered = y - stats.scoreatpercentile(y, q * 100)
+    ered = np.abs(np.where(ered < 0, (1 - q) * ered, q * ered))
+    prsquared = 1 - np.sum(resid) / np.sum(ered)
+    return QuantRegArrays(
+        params=beta,
+        cov=cov,
+        df_resid=float(nobs - rank),
+        prsquared=float(prsquared),
+        iterations=n_iter,
+    )
+
+
+def _pinv(a: np.ndarray) -> np.ndarray:
+    """`numpy.linalg.pinv` of a 2-d float matrix (default cut-off), the same operations.
+
+    Skips only the argument handling (stacks, complex input, empty matrices), which cost more
+    than the decomposition of the small matrices `quantreg` inverts at every iteration.
+    """
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    # numpy divides in place where large and then zeroes the rest: one call here
+    inv = np.divide(1, s, out=np.zeros_like(s), where=s > 1e-15 * s.max())
+    return np.matmul(vt.T, inv[:, np.newaxis] * u.T)
 
 
 def _fit_panel(fit: Fit, lean: bool = False) -> None:

@@ -102,20 +102,17 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
     hi, lo = weight(high), weight(low)
     if hi is None or lo is None:
         return None
-    # plain arrays: this runs thousands of times in the specification curve
-    names = list(fit.cov.index)
+    # the fit's arrays (`Fit.estimates`), not its tables: this runs thousands of times in the
+    # specification curve, which never builds the tables
+    names = fit.estimates.terms
     pos = {c: i for i, c in enumerate(names)}
     w = np.zeros(len(names))
     for c, v in hi.items():
         w[pos[c]] += v
     for c, v in lo.items():
         w[pos[c]] -= v
-    terms = fit.coefs["term"].tolist()
-    estimates = fit.coefs["estimate"].to_numpy(dtype=float)
-    if terms != names:
-        estimates = fit.coefs.set_index("term")["estimate"].reindex(names).to_numpy(dtype=float)
-    est = float(w @ estimates)
-    se = float(np.sqrt((w @ fit.cov.to_numpy(dtype=float)) @ w))
+    est = float(w @ fit.estimates.estimate)
+    se = float(np.sqrt((w @ fit.estimates.cov) @ w))
     df = fit.stats.get("df_resid")
     q = critical_value(df)
     z = est / se if se > 0 else np.nan

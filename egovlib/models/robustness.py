@@ -298,6 +298,7 @@ class _CurveFits:
         self.prints: dict[tuple, int] = {}  # (lag, max_age, columns) -> data id
         self.ids: dict[tuple, int] = {}  # fingerprint -> data id (equal values, equal id)
         self.memos: dict[int, DesignMemo] = {}  # data id -> designs built on those values
+        self.columns: dict[tuple, bytes | tuple] = {}  # (vintage, column) -> its values
         self.fits: dict[tuple, Fit] = {}  # (spec, data id) -> fit
         self.contrasts: dict[tuple, Contrast | None] = {}  # (fit id, hypothesis) -> contrast
 
@@ -313,7 +314,10 @@ class _CurveFits:
         cols = tuple(dict.fromkeys([spec.outcome, *(base_variable(t) for t in spec.terms)]))
         data = self.data[vintage]
         if (*vintage, cols) not in self.prints:
-            fingerprint = _fingerprint(data, self.year, list(cols))
+            fingerprint = (
+                self._column_print(vintage, "iso3"),
+                tuple(self._column_print(vintage, c) for c in cols),
+            )
             self.prints[(*vintage, cols)] = self.ids.setdefault(fingerprint, len(self.ids))
         fp = self.prints[(*vintage, cols)]
         if (spec, fp) not in self.fits:
@@ -323,6 +327,19 @@ class _CurveFits:
             )
         return self.fits[(spec, fp)]
 
+    def _column_print(self, vintage: tuple, column: str) -> bytes | tuple:
+        """One column's values in the edition's rows (`_column_values`), read once per vintage.
+
+        A data set's fingerprint is its countries' codes and the values of the columns a fit
+        reads: exact (no hash collisions), so equal fingerprints mean equal data and one fit.
+        """
+        key = (vintage, column)
+        if key not in self.columns:
+            data = self.data[vintage]
+            rows = (data["year"] == self.year).to_numpy()
+            self.columns[key] = _column_values(data[column], rows)
+        return self.columns[key]
+
     def contrast(self, fit: Fit, h: Hypothesis) -> Contrast | None:
         """`inference.contrast` of hypothesis ``h`` in ``fit`` (one of these fits), once."""
         key = (id(fit), h.variable, h.contrast)  # the fits live as long as this object
@@ -331,20 +348,11 @@ class _CurveFits:
         return self.contrasts[key]
 
 
-def _fingerprint(data: pd.DataFrame, year: int, cols: list[str]) -> tuple:
-    """The edition's countries and values in ``cols``, as bytes (equal data -> equal fit).
-
-    Exact (no hash collisions): the countries' codes and each column's raw values.
-    """
-    rows = (data["year"] == year).to_numpy()
-    iso3 = tuple(data["iso3"].to_numpy()[rows].tolist())
-    values = tuple(
-        data[c].to_numpy()[rows].tobytes()
-        if data[c].dtype.kind == "f"
-        else tuple(data[c].to_numpy(dtype=object)[rows].tolist())
-        for c in dict.fromkeys(cols)
-    )
-    return (iso3, values)
+def _column_values(column: pd.Series, rows: np.ndarray) -> bytes | tuple:
+    """A column's values in ``rows``: raw bytes for floats, else the values as a tuple."""
+    if column.dtype.kind == "f":
+        return column.to_numpy()[rows].tobytes()
+    return tuple(column.to_numpy(dtype=object)[rows].tolist())
 
 
 def curve_summary(curve: pd.DataFrame) -> pd.DataFrame:
