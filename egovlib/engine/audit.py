@@ -63,16 +63,26 @@ class FaceValidity:
 
 
 def face_validity(
-    reference: Built, variant: Built, n_top: int = 20, threshold: int = MAX_TOP10_MOVE
+    reference: Built,
+    variant: Built,
+    n_top: int = 20,
+    threshold: int = MAX_TOP10_MOVE,
+    *,
+    moves: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> FaceValidity:
     """Top-``n_top`` reshuffle of the EGDI and of the index, and the top-10 flag.
 
     The top 10 and top ``n_top`` are those of the reference EGDI; a country of the EGDI top 10
     or of the index's own top 10 that moves more than ``threshold`` places on either ranking
     is flagged.
+
+    ``moves`` may pass ``compare(reference, variant, "egdi")`` and ``compare(reference,
+    variant, "index")`` when the caller already has them (`assess_proposals` does), so they
+    are not computed twice; they are only read.
     """
-    e = compare(reference, variant, "egdi")
-    i = compare(reference, variant, "index")
+    if moves is None:
+        moves = compare(reference, variant, "egdi"), compare(reference, variant, "index")
+    e, i = moves
     t = pd.DataFrame(
         {
             "country": e["country"],
