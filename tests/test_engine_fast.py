@@ -6,6 +6,8 @@ get faster without changing a published digit). Real data, several editions.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +117,49 @@ def test_fast_paths_use_no_later_data_than_the_edition(edition):
     for b in builds.values():
         assert b.data is data
         assert np.all(b.ref_years.fillna(data.year).to_numpy(float) <= data.year)
+
+
+@pytest.mark.parametrize("d", [1, 2, 7, 500, 10_000])
+def test_whole_percentiles_equal_numpy_bit_for_bit(d):
+    """Counting gives numpy's interpolated percentiles exactly: ranks and signed rank changes,
+    columns with some, all or no missing values, odd quantiles."""
+    from egovlib.engine.uncertainty import whole_percentiles
+
+    rng = np.random.default_rng(d)
+    r = rng.integers(1, 194, (d, 12)).astype(float)
+    r[:, 3] = rng.integers(1, 4, d)  # few distinct values: many ties
+    r[::3, 2] = np.nan  # unranked in some builds
+    r[:, 5] = np.nan  # never ranked
+    shifts = rng.integers(1, 194, 12)[None, :] - r  # rank changes: negative values too
+    q = [5, 50, 95, 2.5, 97.5, 0, 100, 33.3]
+    for a in (r, shifts):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            want = np.nanpercentile(a, q, axis=0)
+        np.testing.assert_array_equal(whole_percentiles(a, q), want)
+
+
+def test_whole_percentiles_fall_back_for_fractions():
+    from egovlib.engine.uncertainty import whole_percentiles
+
+    a = np.random.default_rng(1).random((300, 4))
+    np.testing.assert_array_equal(
+        whole_percentiles(a, [5, 50, 95]), np.percentile(a, [5, 50, 95], axis=0)
+    )
+
+
+def test_rank_and_shift_intervals_equal_the_sorting_path():
+    """On a real Monte Carlo (2024, first evaluable proposal): same intervals as numpy's sort."""
+    from egovlib.engine import assess_proposals, rank_intervals, shift_interval
+    from egovlib.engine.uncertainty import percentiles
+
+    a = assess_proposals(2024, "BHR", ["BHR", "ARE"], "two", n_draws=2000)
+    p = a.evaluable[0]
+    r = p.mc.ranks("egdi")
+    want = percentiles(r, [5, 50, 95])
+    got = rank_intervals(p.mc, "egdi").reindex(p.mc.countries)
+    np.testing.assert_array_equal(got[["lower", "median", "upper"]].to_numpy().T, want)
+    base = a.published.egdi_ranks.reindex(p.mc.countries).astype("float").to_numpy()
+    want = percentiles(base[None, :] - r, [5, 50, 95])
+    got = shift_interval(p.mc, a.published.egdi_ranks, "egdi")
+    np.testing.assert_array_equal(got[["lower", "median", "upper"]].to_numpy().T, want)
