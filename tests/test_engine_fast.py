@@ -163,3 +163,65 @@ def test_rank_and_shift_intervals_equal_the_sorting_path():
     want = percentiles(base[None, :] - r, [5, 50, 95])
     got = shift_interval(p.mc, a.published.egdi_ranks, "egdi")
     np.testing.assert_array_equal(got[["lower", "median", "upper"]].to_numpy().T, want)
+
+
+def test_load_specs_memo_gives_each_caller_its_own_dict_and_rereads_an_edited_file(tmp_path):
+    from egovlib.engine import SPECS_PATH
+
+    first = load_specs()
+    first.pop("hci_un")
+    first["x"] = None
+    again = load_specs()
+    assert "hci_un" in again and "x" not in again
+    # an edited file is read again, not served from the memo
+    path = tmp_path / "specs.yml"
+    path.write_text(SPECS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_specs(path)["hci_un"].label == again["hci_un"].label
+    text = path.read_text(encoding="utf-8").replace(
+        f"label: {again['hci_un'].label}", "label: Edited label", 1
+    )
+    assert "Edited label" in text
+    path.write_text(text, encoding="utf-8")
+    assert load_specs(path)["hci_un"].label == "Edited label"
+
+
+def test_panel_without_coverage_table_has_the_same_data():
+    from egovlib.panel import build_panel
+
+    full = build_panel(2024, covariates=["gtmi", "gtmi_cgsi"])
+    lean = build_panel(2024, covariates=["gtmi", "gtmi_cgsi"], coverage=False)
+    pd.testing.assert_frame_equal(full.data, lean.data, check_exact=True)
+    pd.testing.assert_frame_equal(full.ref_years, lean.ref_years, check_exact=True)
+    assert full.log == lean.log and lean.coverage.empty and not full.coverage.empty
+
+
+def test_level_groups_and_rating_classes_equal_the_pandas_reference(egdi):
+    from egovlib.indices import (
+        LEVEL_ORDER,
+        LEVEL_THRESHOLDS,
+        RATING_CLASSES,
+        RATING_ORDER,
+        level_group,
+        rating_class,
+    )
+
+    def ref_level(s):
+        out = pd.Series(pd.NA, index=s.index, dtype="object")
+        for name, lo in reversed(LEVEL_THRESHOLDS):
+            out[s >= lo] = name
+        return pd.Series(pd.Categorical(out, categories=LEVEL_ORDER, ordered=True), index=s.index)
+
+    def ref_rating(s):
+        out = pd.Series(pd.NA, index=s.index, dtype="object")
+        for group, lo in LEVEL_THRESHOLDS:
+            for k, name in enumerate(RATING_CLASSES[group]):
+                c_lo, c_hi = lo + (3 - k) * 0.0625, lo + (4 - k) * 0.0625
+                mask = (s >= c_lo) & ((s < c_hi) | ((k == 0) & (group == "Very High")))
+                out[mask & out.isna()] = name
+        return pd.Series(pd.Categorical(out, categories=RATING_ORDER, ordered=True), index=s.index)
+
+    edges = np.array([0.0, 0.0625, 0.25, 0.5, 0.5625, 0.75, 0.9375, 1.0, np.nan, -0.1, 1.2])
+    for s in (egdi["egdi"].astype(float), pd.Series(edges), egdi["osi"].astype(float)):
+        pd.testing.assert_series_equal(level_group(s), ref_level(s))
+        pd.testing.assert_series_equal(rating_class(s), ref_rating(s))
+    pd.testing.assert_series_equal(level_group(0.8), ref_level(pd.Series([0.8])))
