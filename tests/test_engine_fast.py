@@ -225,3 +225,33 @@ def test_level_groups_and_rating_classes_equal_the_pandas_reference(egdi):
         pd.testing.assert_series_equal(level_group(s), ref_level(s))
         pd.testing.assert_series_equal(rating_class(s), ref_rating(s))
     pd.testing.assert_series_equal(level_group(0.8), ref_level(pd.Series([0.8])))
+
+
+def test_coverage_equals_the_pandas_reference(edition):
+    def reference(built, threshold=audit.MIN_OBSERVED_SHARE):
+        concepts = audit.items()
+        n = len(built.data.countries)
+        rows = []
+        for v in built.spec.new_components:
+            obs = built.observed[v]
+            ry = built.ref_years[v][obs].dropna().astype(int).value_counts().sort_index()
+            item = concepts.get(v)
+            rows.append(
+                {
+                    "component": built.spec.labels[v],
+                    "variable": v,
+                    "observed": int(obs.sum()),
+                    "imputed": int(built.imputed[v].sum()),
+                    "not_scored": int((~obs & ~built.imputed[v]).sum()),
+                    "share_observed": obs.sum() / n,
+                    "eligible": bool(obs.sum() / n >= threshold),
+                    "reference_years": ", ".join(f"{y} ({k})" for y, k in ry.items()) or "none",
+                    "concept": item.concept if item else "not classified",
+                    "home": item.home if item else "",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    _, builds = edition
+    for b in builds.values():
+        pd.testing.assert_frame_equal(audit.coverage(b), reference(b), check_exact=True)

@@ -179,19 +179,25 @@ def coverage(built: Built, threshold: float = MIN_OBSERVED_SHARE) -> pd.DataFram
     n = len(built.data.countries)
     rows = []
     for v in built.spec.new_components:
-        obs = built.observed[v]
-        ry = built.ref_years[v][obs].dropna().astype(int).value_counts().sort_index()
+        # numpy, not pandas: called for every proposal of every report (same counts)
+        obs = built.observed[v].to_numpy(bool)
+        imp = built.imputed[v].to_numpy(bool)
+        years = built.ref_years[v].to_numpy(float)[obs]
+        years, counts = np.unique(years[~np.isnan(years)].astype(int), return_counts=True)
         item = concepts.get(v)
         rows.append(
             {
                 "component": built.spec.labels[v],
                 "variable": v,
                 "observed": int(obs.sum()),
-                "imputed": int(built.imputed[v].sum()),
-                "not_scored": int((~obs & ~built.imputed[v]).sum()),
-                "share_observed": obs.sum() / n,
+                "imputed": int(imp.sum()),
+                "not_scored": int((~obs & ~imp).sum()),
+                "share_observed": np.int64(obs.sum()) / n,
                 "eligible": bool(obs.sum() / n >= threshold),
-                "reference_years": ", ".join(f"{y} ({k})" for y, k in ry.items()) or "none",
+                "reference_years": ", ".join(
+                    f"{y} ({k})" for y, k in zip(years.tolist(), counts.tolist(), strict=True)
+                )
+                or "none",
                 "concept": item.concept if item else "not classified",
                 "home": item.home if item else "",
             }
