@@ -50,10 +50,15 @@ def level_group(egdi: pd.Series | np.ndarray | float) -> pd.Series:
     Missing EGDI (not assessed) gives a missing group.
     """
     s = _as_series(egdi)
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    for name, lo in reversed(LEVEL_THRESHOLDS):
-        out[s >= lo] = name
-    return pd.Series(pd.Categorical(out, categories=LEVEL_ORDER, ordered=True), index=s.index)
+    x = s.to_numpy(dtype="float64")
+    # integer codes into LEVEL_ORDER (-1 = missing), set from the lowest group up as the
+    # thresholds are listed from the top (numpy: the per-group pandas assignments were slow)
+    codes = np.full(len(x), -1, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        for i in reversed(range(len(LEVEL_THRESHOLDS))):
+            codes[x >= LEVEL_THRESHOLDS[i][1]] = i
+    cat = pd.Categorical.from_codes(codes, categories=LEVEL_ORDER, ordered=True)
+    return pd.Series(cat, index=s.index)
 
 
 def rating_class(egdi: pd.Series | np.ndarray | float) -> pd.Series:
@@ -63,15 +68,17 @@ def rating_class(egdi: pd.Series | np.ndarray | float) -> pd.Series:
     a group starts at ``threshold + 0.1875``. An EGDI of exactly 1 is VH.
     """
     s = _as_series(egdi)
-    out = pd.Series(pd.NA, index=s.index, dtype="object")
-    for group, lo in LEVEL_THRESHOLDS:
-        classes = RATING_CLASSES[group]
-        for k, name in enumerate(classes):  # k = 0 is the top class
-            c_lo = lo + (3 - k) * 0.0625
-            c_hi = lo + (4 - k) * 0.0625
-            mask = (s >= c_lo) & ((s < c_hi) | ((k == 0) & (group == "Very High")))
-            out[mask & out.isna()] = name
-    return pd.Series(pd.Categorical(out, categories=RATING_ORDER, ordered=True), index=s.index)
+    x = s.to_numpy(dtype="float64")
+    codes = np.full(len(x), -1, dtype=np.int8)  # into RATING_ORDER; -1 = missing
+    with np.errstate(invalid="ignore"):
+        for group, lo in LEVEL_THRESHOLDS:
+            for k, name in enumerate(RATING_CLASSES[group]):  # k = 0 is the top class
+                c_lo = lo + (3 - k) * 0.0625
+                c_hi = lo + (4 - k) * 0.0625
+                mask = (x >= c_lo) & ((x < c_hi) | ((k == 0) & (group == "Very High")))
+                codes[mask & (codes < 0)] = RATING_ORDER.index(name)  # the first class wins
+    cat = pd.Categorical.from_codes(codes, categories=RATING_ORDER, ordered=True)
+    return pd.Series(cat, index=s.index)
 
 
 def rank_desc(scores: pd.Series) -> pd.Series:

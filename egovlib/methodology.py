@@ -108,15 +108,22 @@ def published_decimals(
     largest ``k`` in the edition (values like 0.5 need fewer digits than the file carries).
     """
     df = _assessed(panel, None)
-
-    def digits(x: float) -> int:
-        for k in range(max_decimals + 1):
-            if abs(round(x, k) - x) < 1e-12:
-                return k
-        return max_decimals
-
-    out = df.groupby("year")[list(columns)].agg(lambda s: max(digits(float(v)) for v in s.dropna()))
-    return out.reset_index()
+    columns = list(columns)
+    values = df[columns].to_numpy(float)
+    # Vectorised over every value (a Python loop over ten thousand values took most of the
+    # time of report 03's first cell); `tests/test_methodology.py` checks it against the loop
+    # with Python's `round` on the whole panel.
+    digits = np.full(values.shape, float(max_decimals))
+    todo = ~np.isnan(values)
+    digits[~todo] = np.nan
+    for k in range(max_decimals + 1):
+        with np.errstate(invalid="ignore"):
+            done = todo & (np.abs(np.round(values, k) - values) < 1e-12)
+        digits[done] = k
+        todo &= ~done
+    out = pd.DataFrame(digits, columns=columns, index=df.index).groupby(df["year"]).max()
+    # (an edition without any value in a column has no decimals to report: an error, as before)
+    return out.astype("int64").reset_index()
 
 
 # ---------------------------------------------------------------------------------------------

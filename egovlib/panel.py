@@ -272,6 +272,7 @@ def build_panel(
     lag: int = VINTAGE_LAG,
     max_age: int | None = VINTAGE_MAX_AGE,
     coverage_groups: Iterable[str] = ("GCC",),
+    coverage: bool = True,
 ) -> Panel:
     """Join covariates to survey editions by the shared vintage rule.
 
@@ -291,6 +292,9 @@ def build_panel(
         The vintage rule (see above; ``max_age=None`` sets no age limit).
     coverage_groups : list of str
         Named groups (besides all countries, regions and income groups) for the coverage table.
+    coverage : bool
+        False skips the coverage table (``Panel.coverage`` is then empty), for callers that
+        use only the joined data (the index engine, once per report).
 
     Returns
     -------
@@ -338,7 +342,7 @@ def build_panel(
     refs = pd.concat([refs, pd.DataFrame(ref_years, index=refs.index)], axis=1)
     for line in lines:
         log.info(line)
-    cov = coverage_table(data, [*INDICES, *names], coverage_groups)
+    cov = coverage_table(data, [*INDICES, *names], coverage_groups) if coverage else pd.DataFrame()
     return Panel(data=data, ref_years=refs, coverage=cov, log=lines, rule=rule)
 
 

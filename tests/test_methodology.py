@@ -79,6 +79,26 @@ def test_discrepancy_discussion_reports_the_computed_numbers(egdi, recomp):
     assert "nan" not in text.lower()
 
 
+def test_published_decimals_equal_the_loop_with_python_round(egdi):
+    """The vectorised count of decimals equals Python's `round` value by value, whole panel."""
+
+    def digits(x: float, max_decimals: int = 10) -> int:
+        for k in range(max_decimals + 1):
+            if abs(round(x, k) - x) < 1e-12:
+                return k
+        return max_decimals
+
+    cols = ["egdi", *meth.COMPONENTS, "epi"]
+    df = egdi[egdi["egdi"].notna()]
+    want = df.groupby("year")[cols].agg(lambda s: max(digits(float(v)) for v in s.dropna()))
+    pd.testing.assert_frame_equal(meth.published_decimals(egdi, cols), want.reset_index())
+    for y in (2008, 2024):  # as weight_hypotheses calls it, one edition at a time
+        one = df[df["year"] == y]
+        pd.testing.assert_frame_equal(
+            meth.published_decimals(one), want.loc[[y], ["egdi", *meth.COMPONENTS]].reset_index()
+        )
+
+
 def test_published_decimals(egdi):
     dec = meth.published_decimals(egdi).set_index("year")
     assert dec.loc[2008].tolist() == [4, 5, 5, 5]  # egdi, osi, hci, tii

@@ -161,11 +161,12 @@ def assess_proposals(
     results = []
     for spec in chosen:
         b = build(spec, data)
+        moves = compare(published, b, "egdi"), compare(published, b, "index")
         p = ProposalResult(
             built=b,
-            egdi_moves=compare(published, b, "egdi"),
-            index_moves=compare(published, b, "index"),
-            face=audit.face_validity(published, b),
+            egdi_moves=moves[0],
+            index_moves=moves[1],
+            face=audit.face_validity(published, b, moves=moves),
             weights=audit.effective_weights(b) if b.evaluable else pd.DataFrame(),
             coverage=audit.coverage(b),
         )

@@ -63,16 +63,26 @@ class FaceValidity:
 
 
 def face_validity(
-    reference: Built, variant: Built, n_top: int = 20, threshold: int = MAX_TOP10_MOVE
+    reference: Built,
+    variant: Built,
+    n_top: int = 20,
+    threshold: int = MAX_TOP10_MOVE,
+    *,
+    moves: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> FaceValidity:
     """Top-``n_top`` reshuffle of the EGDI and of the index, and the top-10 flag.
 
     The top 10 and top ``n_top`` are those of the reference EGDI; a country of the EGDI top 10
     or of the index's own top 10 that moves more than ``threshold`` places on either ranking
     is flagged.
+
+    ``moves`` may pass ``compare(reference, variant, "egdi")`` and ``compare(reference,
+    variant, "index")`` when the caller already has them (`assess_proposals` does), so they
+    are not computed twice; they are only read.
     """
-    e = compare(reference, variant, "egdi")
-    i = compare(reference, variant, "index")
+    if moves is None:
+        moves = compare(reference, variant, "egdi"), compare(reference, variant, "index")
+    e, i = moves
     t = pd.DataFrame(
         {
             "country": e["country"],
@@ -169,19 +179,25 @@ def coverage(built: Built, threshold: float = MIN_OBSERVED_SHARE) -> pd.DataFram
     n = len(built.data.countries)
     rows = []
     for v in built.spec.new_components:
-        obs = built.observed[v]
-        ry = built.ref_years[v][obs].dropna().astype(int).value_counts().sort_index()
+        # numpy, not pandas: called for every proposal of every report (same counts)
+        obs = built.observed[v].to_numpy(bool)
+        imp = built.imputed[v].to_numpy(bool)
+        years = built.ref_years[v].to_numpy(float)[obs]
+        years, counts = np.unique(years[~np.isnan(years)].astype(int), return_counts=True)
         item = concepts.get(v)
         rows.append(
             {
                 "component": built.spec.labels[v],
                 "variable": v,
                 "observed": int(obs.sum()),
-                "imputed": int(built.imputed[v].sum()),
-                "not_scored": int((~obs & ~built.imputed[v]).sum()),
-                "share_observed": obs.sum() / n,
+                "imputed": int(imp.sum()),
+                "not_scored": int((~obs & ~imp).sum()),
+                "share_observed": np.int64(obs.sum()) / n,
                 "eligible": bool(obs.sum() / n >= threshold),
-                "reference_years": ", ".join(f"{y} ({k})" for y, k in ry.items()) or "none",
+                "reference_years": ", ".join(
+                    f"{y} ({k})" for y, k in zip(years.tolist(), counts.tolist(), strict=True)
+                )
+                or "none",
                 "concept": item.concept if item else "not classified",
                 "home": item.home if item else "",
             }

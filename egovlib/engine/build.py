@@ -9,6 +9,7 @@ fields changed; `compare` says who moves where (positive shift = moves up).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -286,11 +287,19 @@ class Built:
         """Survey edition."""
         return self.data.year
 
-    @property
+    @functools.cached_property
     def evaluable(self) -> bool:
-        """False when none of the spec's new components has an observed value."""
+        """False when none of the spec's new components has an observed value.
+
+        Kept once computed (reports ask it dozens of times); a build is not edited in place.
+        """
         new = self.spec.new_components
-        return not new or bool(self.observed[new].any().any())
+        if not new:
+            return True
+        cols = self.observed.columns.get_indexer(new)
+        if (cols < 0).any():  # as the DataFrame lookup did: a missing column is an error
+            raise KeyError(f"{[v for v, c in zip(new, cols, strict=True) if c < 0]} not in index")
+        return bool(self.observed.to_numpy(bool)[:, cols].any())
 
     @property
     def reweighted(self) -> pd.Series:
@@ -299,12 +308,21 @@ class Built:
         return self.scores.notna() & ~have
 
     def imputed_names(self) -> pd.Series:
-        """Per country, the labels of its imputed components joined ("" if none)."""
+        """Per country, the labels of its imputed components joined ("" if none).
+
+        Computed once per build (every `compare` asks for it); each call returns a copy, so a
+        caller that edits it does not change the next call's.
+        """
+        return self._imputed_names.copy()
+
+    @functools.cached_property
+    def _imputed_names(self) -> pd.Series:
         labels = [self.spec.labels[v] for v in self.imputed.columns]
-        names = [
-            ", ".join(lab for lab, imp in zip(labels, row, strict=True) if imp)
-            for row in self.imputed.to_numpy(bool)
-        ]
+        imp = self.imputed.to_numpy(bool)
+        # most countries have nothing imputed: join labels only for the rows that do
+        names = np.full(len(imp), "", dtype=object)
+        for i in np.flatnonzero(imp.any(axis=1)):
+            names[i] = ", ".join(lab for lab, m in zip(labels, imp[i], strict=True) if m)
         return pd.Series(names, index=self.imputed.index, dtype=object)
 
     def regen(self, **changes) -> Built:
@@ -412,18 +430,34 @@ def compare(a: Built, b: Built, target: str = "index") -> pd.DataFrame:
         raise SpecError(f"compare needs one edition; got {a.year} and {b.year}")
     sa, sb = (a.scores, b.scores) if target == "index" else (a.egdi, b.egdi)
     ra, rb = (a.ranks, b.ranks) if target == "index" else (a.egdi_ranks, b.egdi_ranks)
+    idx = sa.index
+    country = a.data.frame["country"].reindex(idx)
+    rank_a = ra.reindex(idx).array
+    rank_b = rb.reindex(idx).array
+    # The order of ``sort_values(["rank_a", "country"], kind="stable")`` (missing ranks last,
+    # then names A-Z, then the given order) by one numpy lexsort: pandas' multi-key sort of a
+    # string column took most of this function, which reports call hundreds of times.
+    names = country.to_numpy(dtype=object, na_value=None)
+    known = np.array([n is not None for n in names], dtype=bool)
+    name_code = np.full(len(names), len(names), dtype=np.int64)
+    if known.any():
+        _, name_code[known] = np.unique(names[known].astype(str), return_inverse=True)
+    rank_key = rank_a.to_numpy(dtype=float, na_value=np.inf)
+    order = np.lexsort((name_code, rank_key))
     out = pd.DataFrame(
         {
-            "country": a.data.frame["country"],
-            "score_a": sa,
-            "score_b": sb.reindex(sa.index),
-            "rank_a": ra,
-            "rank_b": rb.reindex(ra.index),
-        }
+            "country": country.array.take(order),
+            "score_a": sa.to_numpy(float)[order],
+            "score_b": sb.reindex(idx).to_numpy(float)[order],
+            "rank_a": rank_a.take(order),
+            "rank_b": rank_b.take(order),
+            "shift": (rank_a - rank_b).astype("Int64").take(order),
+        },
+        index=idx.take(order),
     )
-    out["shift"] = (out["rank_a"] - out["rank_b"]).astype("Int64")
-    out["imputed"] = b.imputed_names().reindex(out.index).fillna("")
-    return out.sort_values(["rank_a", "country"], kind="stable")
+    # assigned as a Series, so it stays an object column (a dict entry would infer strings)
+    out["imputed"] = b.imputed_names().reindex(idx).fillna("").take(order)
+    return out
 
 
 def draw_ranks(scores: np.ndarray) -> np.ndarray:

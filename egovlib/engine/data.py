@@ -120,7 +120,8 @@ def index_data(
     # The vintage rule takes the latest value at or before year - lag and drops it if older
     # than the maximum age, so one panel with the longest age gives every shorter rule by
     # masking older reference years (one panel build instead of one per rule).
-    panel = build_panel(year, covariates=covs, lag=lag, max_age=max(ages))
+    # (the panel's coverage table is not used here: the engine reports its own, per build)
+    panel = build_panel(year, covariates=covs, lag=lag, max_age=max(ages), coverage=False)
     d = panel.data
     keep = (d["year"] == year) & d["assessed"].astype(bool)
     sel = d.loc[keep].set_index("iso3")

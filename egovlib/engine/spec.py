@@ -10,6 +10,7 @@ and `variants_of` spells out every combination of a few field alternatives.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -318,13 +319,11 @@ def load_specs(path: Path | str | None = None, *, check: bool = True) -> dict[st
     """
     path = Path(path) if path is not None else SPECS_PATH
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        stat = path.stat()
+    except OSError as exc:
         raise SpecError(f"{path}: cannot be read ({exc}). Fix: restore it from git.") from None
-    entries = doc.get("specs")
-    if not isinstance(entries, Mapping) or not entries:
-        raise SpecError(f"{path}: expected a top-level `specs:` mapping of name -> spec")
-    specs = {name: spec_from_dict(name, entry, path) for name, entry in entries.items()}
+    # a new dict each call (its specs are frozen), so a caller's edits stay its own
+    specs = dict(_parse_specs(str(path), stat.st_mtime_ns, stat.st_size))
     if check:
         known = set(known_variables())
         for s in specs.values():
@@ -335,6 +334,19 @@ def load_specs(path: Path | str | None = None, *, check: bool = True) -> dict[st
                     f"{', '.join(sorted(known))}. Fix the name, or add a reader that makes it."
                 )
     return specs
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_specs(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[str, IndexSpec], ...]:
+    """The specs of a YAML file, parsed once per version of the file (reports load them often)."""
+    try:
+        doc = parse_yaml(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path}: cannot be read ({exc}). Fix: restore it from git.") from None
+    entries = doc.get("specs")
+    if not isinstance(entries, Mapping) or not entries:
+        raise SpecError(f"{path}: expected a top-level `specs:` mapping of name -> spec")
+    return tuple((name, spec_from_dict(name, entry, path)) for name, entry in entries.items())
 
 
 def select(

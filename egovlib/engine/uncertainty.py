@@ -328,13 +328,17 @@ def monte_carlo(
 # --------------------------------------------------------------------------------------------
 
 
-def percentiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
+def percentiles(a: np.ndarray, q: Sequence[float], *, whole: bool = False) -> np.ndarray:
     """`numpy.nanpercentile` of each column of ``a`` (builds, countries), faster.
 
     The same numbers: columns without a missing value (nearly all) go through
     `numpy.percentile` on contiguous rows; only the others pay for the NaN-aware version.
+    ``whole=True`` says every value is a whole number (ranks, rank changes): the percentiles
+    are then read off per-column counts of each value (`whole_percentiles`), without sorting.
     """
     a = np.asarray(a, dtype=float)
+    if whole:
+        return whole_percentiles(a, q)
     out = np.full((len(q), a.shape[1]), np.nan)
     gaps = np.isnan(a).any(axis=0)
     if (~gaps).any():
@@ -343,6 +347,59 @@ def percentiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a country never ranked: NaN
             out[:, gaps] = np.nanpercentile(a[:, gaps], q, axis=0)
+    return out
+
+
+#: Above this many distinct whole values per column, counting costs more than sorting.
+_MAX_WHOLE_SPAN = 100_000
+
+
+def whole_percentiles(a: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """`numpy.nanpercentile` (linear method) of each column of whole numbers, by counting.
+
+    Bit for bit the numbers numpy gives: the order statistics it interpolates between are read
+    off the cumulative count of each value in the column (exact for whole numbers), and the
+    interpolation repeats numpy's own arithmetic (``numpy.lib._function_base_impl._lerp``:
+    ``a + (b - a) * g``, or ``b - (b - a) * (1 - g)`` when ``g >= 0.5``). For 10,000 builds of
+    193 ranks this replaces three partial sorts of two million values by one count.
+    """
+    a = np.asarray(a, dtype=float)
+    out = np.full((len(q), a.shape[1]), np.nan)
+    if a.size == 0 or np.isnan(a).all():
+        return out
+    lo, hi = np.nanmin(a), np.nanmax(a)
+    span = int(hi - lo) + 2  # one more bin per column for the missing values
+    shifted = a - lo
+    missing = np.isnan(a)
+    with np.errstate(invalid="ignore"):  # NaN casts to an arbitrary integer: replaced below
+        code = shifted.astype(np.int64)
+    if span > _MAX_WHOLE_SPAN or np.any((code != shifted) & ~missing):
+        return percentiles(a, q)  # not whole numbers after all: the sorting path
+    code[missing] = span - 1
+    n_cols = a.shape[1]
+    code += np.arange(n_cols) * span  # one bin range per column
+    counts = np.bincount(code.ravel(), minlength=n_cols * span).reshape(n_cols, span)
+    cum = np.cumsum(counts[:, :-1], axis=1)  # cum[j, v]: values of column j at most lo + v
+    m = cum[:, -1]  # values per column
+
+    def order_stat(k: np.ndarray) -> np.ndarray:
+        """The k-th smallest value (0-based) of each column."""
+        return lo + np.argmax(cum > k[:, None], axis=1).astype(float)
+
+    has = m > 0
+    for i, frac in enumerate(np.true_divide(np.asarray(q, dtype=float), 100)):
+        virtual = (m - 1) * frac  # numpy's linear method: (n - 1) * q
+        prev = np.floor(virtual)
+        last = virtual >= m - 1  # numpy takes the last value (both neighbours)
+        prev_i = np.where(last, m - 1, prev).astype(np.int64)
+        next_i = np.where(last, m - 1, prev + 1).astype(np.int64)
+        gamma = virtual - np.where(last, -1, prev)  # as numpy: its index there is -1
+        below, above = order_stat(np.where(has, prev_i, 0)), order_stat(np.where(has, next_i, 0))
+        diff = above - below
+        value = below + diff * gamma
+        upper = gamma >= 0.5
+        value[upper] = (above - diff * (1 - gamma))[upper]
+        out[i] = np.where(has, value, np.nan)
     return out
 
 
@@ -357,7 +414,7 @@ def rank_intervals(
         Index iso3: ``country, nominal, median, lower, upper, width``, sorted by nominal rank.
     """
     r = mc.ranks(target)
-    q = percentiles(r, [lower, 50, upper])
+    q = percentiles(r, [lower, 50, upper], whole=True)
     out = pd.DataFrame(
         {
             "country": mc.built.data.frame["country"],
@@ -382,7 +439,7 @@ def shift_interval(
     """
     base = baseline.reindex(mc.countries).astype("float").to_numpy()
     shifts = base[None, :] - mc.ranks(target)
-    q = percentiles(shifts, [lower, 50, upper])
+    q = percentiles(shifts, [lower, 50, upper], whole=True)
     out = pd.DataFrame(
         {
             "baseline": base,
