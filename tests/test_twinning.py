@@ -582,3 +582,89 @@ def test_stepping_stones_lie_between_mentee_and_mentor(egdi, ctx2024):
 
     with pytest.raises(SpecError, match="target must be one of.*Fix"):
         tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024, target="gdp")
+
+
+# --- fast paths equal the plain pandas computation ----------------------------------------------
+
+#: Editions, focus countries and weightings the fast paths are compared on (old editions have
+#: fewer features with data; Comoros and South Sudan are often not assessed).
+FAST_PATH_CASES = [
+    (2003, "BHR", {}),
+    (2008, "TUN", {"similarity_weights": {"population": 0.0, "population_decades": 3.0}}),
+    (2016, "COM", {"target": "osi"}),
+    (2024, "BHR", {}),
+    (2024, "USA", {"weights": {"lead": 0.75, "similarity": 0.25, "min_lead": 0.02}}),
+    (2024, "TUN", {"candidates": "Africa"}),
+]
+
+
+def _pandas_similarity(per_feature: pd.DataFrame, w: tw.SimilarityWeights) -> pd.Series:
+    """The weighted similarity as pandas row sums (how `_weigh_similarities` computed it)."""
+    wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in tw.SIMILARITY_FEATURES})
+    sims = per_feature[wts.index].astype(float)
+    wsum = sims.notna().mul(wts, axis=1).sum(axis=1)
+    return sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0)
+
+
+@pytest.mark.parametrize(("year", "focus", "kw"), FAST_PATH_CASES)
+def test_similarity_and_ranking_fast_paths_equal_pandas(egdi, year, focus, kw):
+    """The numpy similarity is pandas' to the last bit, and the table's order is the pandas sort
+    (eligible first, score descending with missing as -1, then ISO3)."""
+    ctx = tw.load_context(year).data
+    scores = tw.edition_scores(egdi, year)
+    for weights in [{}, {"income": 0.0}, {"region": 2.0, "bodies": 0.5, "gtmi": 0.0}]:
+        w = tw.SimilarityWeights.from_mapping(weights)
+        for iso3 in ["BHR", "TUN", "FRA"]:
+            got = tw.context_similarity(ctx, iso3, w)["similarity"]
+            ref = _pandas_similarity(tw._feature_similarities(ctx, iso3, 2.0), w)
+            pd.testing.assert_series_equal(got, ref.rename("similarity"), check_exact=True)
+    assert focus in scores.index
+    for role in ("mentor", "mentee"):
+        t = tw.pairing_table(scores, ctx, focus, role=role, **kw)
+        ref = t.assign(_s=t["score"].fillna(-1.0)).sort_values(
+            ["eligible", "_s", "iso3"], ascending=[False, False, True]
+        )
+        assert list(ref.index) == list(range(len(t)))
+        assert t["eligible"].any()  # not a comparison of empty rankings
+
+
+@pytest.mark.parametrize(("year", "focus", "kw"), FAST_PATH_CASES)
+def test_pairing_sensitivity_equals_a_pairing_table_per_variant(egdi, year, focus, kw):
+    """The sensitivity ranks with arrays computed once; each row must be what a full
+    `pairing_table` under that variant's weights gives (eligible count, top three, ranks)."""
+    context = tw.load_context(year)
+    scores = tw.edition_scores(egdi, year)
+    assert focus in scores.index
+    chosen = [c for c in ["TUN", "COM", "QAT", "FRA"] if c != focus]
+    base_p = tw.PairingWeights.from_mapping(kw.get("weights")).__dict__
+    base_s = tw.SimilarityWeights.from_mapping(kw.get("similarity_weights")).__dict__
+    for role in ("mentor", "mentee"):
+        sens = tw.pairing_sensitivity(
+            scores, context.data, focus, role=role, chosen=chosen, features=context.features, **kw
+        )
+        assert len(sens) >= 5
+        for row in sens.to_dict("records"):
+            label = row["variant"]
+            pw, sw = (
+                ({}, {})
+                if label.startswith("as chosen")
+                else next((p, s) for lab, p, s in tw.SENSITIVITY_VARIANTS if lab == label)
+            )
+            t = tw.pairing_table(
+                scores,
+                context.data,
+                focus,
+                role=role,
+                candidates=kw.get("candidates"),
+                target=kw.get("target"),
+                weights={**base_p, **pw},
+                similarity_weights={**base_s, **sw},
+            )
+            ok = t[t["eligible"]]
+            assert row["eligible"] == len(ok)
+            assert row["top"] == ", ".join(ok["country"].head(3))
+            ranks = t.set_index("iso3")["rank"]
+            for c in chosen:
+                want = ranks.get(c, pd.NA)
+                got = row[tw.country_name(c)]
+                assert (pd.isna(got) and pd.isna(want)) or got == want
