@@ -997,6 +997,7 @@ def historical_jumps(
     include_breaks: bool = False,
     drop_zero_components: bool = True,
     include_revisions: bool = False,
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
@@ -1011,7 +1012,9 @@ def historical_jumps(
     artefact. The number left out is in ``attrs['dropped_zero']``. Steps where a component moves
     by more than `egovlib.standing.REVISION_THRESHOLD` (likely data revisions, e.g. Libya's TII
     2022 -> 2024) are left out too unless ``include_revisions``; they are listed in
-    ``attrs['revisions']``.
+    ``attrs['revisions']``. ``changes``: `edition_changes` of ``panel`` with these ``up_to`` and
+    ``include_breaks``, when already computed (a report lists jumps for several mentees and
+    metrics from the same changes).
 
     Returns
     -------
@@ -1022,7 +1025,11 @@ def historical_jumps(
     """
     if metric not in ("egdi", *COMPONENTS):
         raise EgovError(f"metric must be one of egdi, {', '.join(COMPONENTS)}; got {metric!r}")
-    ch = edition_changes(panel, up_to=up_to, include_breaks=include_breaks)
+    ch = (
+        edition_changes(panel, up_to=up_to, include_breaks=include_breaks)
+        if changes is None
+        else changes
+    )
     if ch.empty:
         return ch
     ch = ch[(ch[f"{metric}_start"] - level).abs() <= band].dropna(subset=[f"d_{metric}"])
@@ -1869,16 +1876,18 @@ def peak_and_decline(
     iso3 = iso3_code(iso3)
     rows = []
     ok = panel[panel["assessed"] & (panel["year"] <= year)]
+    # the country's rows and each edition's scores selected once, not per index: the peak and
+    # latest editions lie in the era, so an edition's rows need no era filter
+    mine = ok[ok["iso3"] == iso3].set_index("year")
+    by_year = {int(y): g.set_index("iso3") for y, g in ok.groupby("year")}
     for c in indices:
         starts = [b for b in method_breaks(c) if b <= year]
         era = max(starts) if starts else int(ok["year"].min())
-        e = ok[ok["year"] >= era]
-        own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
+        own = mine.loc[mine.index >= era, c].dropna()
         if own.empty:
             continue
         py, ly = int(own.idxmax()), int(own.index.max())
-        a = e[e["year"] == py].set_index("iso3")[c]
-        b = e[e["year"] == ly].set_index("iso3")[c]
+        a, b = by_year[py][c], by_year[ly][c]
         # rank among the assessed, ties sharing the best (rank(method="min")), for the two
         # editions needed only: 1 + the countries scoring strictly higher
         peak_rank, latest_rank = int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1

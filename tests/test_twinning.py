@@ -668,3 +668,48 @@ def test_pairing_sensitivity_equals_a_pairing_table_per_variant(egdi, year, focu
                 want = ranks.get(c, pd.NA)
                 got = row[tw.country_name(c)]
                 assert (pd.isna(got) and pd.isna(want)) or got == want
+
+
+def test_jumps_from_precomputed_changes_equal_jumps_computed_afresh(egdi):
+    """06 computes the edition changes once for every mentee and metric."""
+    for year, breaks in [(2024, False), (2012, True)]:
+        ch = tw.edition_changes(egdi, up_to=year, include_breaks=breaks)
+        for metric, level in [("osi", 0.45), ("egdi", 0.3), ("tii", 0.8)]:
+            kw = dict(metric=metric, up_to=year, include_breaks=breaks)
+            fresh = tw.historical_jumps(egdi, level, **kw)
+            given = tw.historical_jumps(egdi, level, changes=ch, **kw)
+            pd.testing.assert_frame_equal(given, fresh, check_exact=True)
+            assert given.attrs == fresh.attrs and len(given) > 0
+
+
+def _peak_reference(panel, iso3, year, c):
+    """Peak, latest and ranks of one index as plain per-index pandas selections."""
+    ok = panel[panel["assessed"] & (panel["year"] <= year)]
+    starts = [b for b in tw.method_breaks(c) if b <= year]
+    e = ok[ok["year"] >= (max(starts) if starts else int(ok["year"].min()))]
+    own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
+    py, ly = int(own.idxmax()), int(own.index.max())
+    a = e[e["year"] == py].set_index("iso3")[c]
+    b = e[e["year"] == ly].set_index("iso3")[c]
+    both = a.index.intersection(b.index)
+    med = float((b[both] - a[both]).median()) if py != ly else 0.0
+    return (py, ly, int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1, med, len(own))
+
+
+@pytest.mark.parametrize(("iso3", "year"), [("TUN", 2024), ("COM", 2008), ("BHR", 2016)])
+def test_peak_and_decline_equals_per_index_selections(egdi, iso3, year):
+    pk = tw.peak_and_decline(egdi, iso3, year).set_index("index")
+    assert len(pk) == 5
+    for c, row in pk.iterrows():
+        got = tuple(
+            row[k]
+            for k in (
+                "peak_year",
+                "latest_year",
+                "peak_rank",
+                "latest_rank",
+                "median_change",
+                "n_editions",
+            )
+        )
+        assert got == _peak_reference(egdi, iso3, year, c)
