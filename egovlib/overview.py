@@ -703,7 +703,9 @@ def coverage_themes(cov: Coverage, with_data: bool = False) -> list[str]:
 
 
 def _theme_names(cov: Coverage, theme: str | None) -> list[str]:
-    names = [n for n in cov.shares.index if theme is None or cov.ref_years.loc[n, "theme"] == theme]
+    # the themes looked up at once (a `.loc` per variable cost more than the rest of the views)
+    themes = cov.ref_years["theme"].reindex(cov.shares.index).tolist()
+    names = [n for n, t in zip(cov.shares.index, themes, strict=True) if theme in (None, t)]
     if not names:
         raise EgovError(f"no variables with theme {theme!r}; themes: {coverage_themes(cov)}")
     return names
@@ -719,7 +721,8 @@ def coverage_by_group(cov: Coverage, theme: str | None = None) -> pd.DataFrame:
     names = _theme_names(cov, theme)
     t = cov.shares.loc[names] * 100
     t.columns = [f"{g} (n={int(cov.group_sizes[g])})" for g in t.columns]
-    t.insert(0, "Variable", [cov.ref_years.loc[n, "label"] for n in names])
+    # one lookup, not one `.loc` per variable
+    t.insert(0, "Variable", cov.ref_years["label"].reindex(names).tolist())
     return t.reset_index(drop=True)
 
 

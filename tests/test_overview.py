@@ -305,3 +305,15 @@ def test_reference_years_equal_a_pandas_computation_per_variable(year):
         else:
             assert pd.isna(row["ref_min"]) and pd.isna(row["ref_mode"])
     assert cov.ref_years["n"].gt(0).sum() > 10  # real reference years compared
+
+
+def test_coverage_tables_per_theme_equal_a_lookup_per_variable(cov2024):
+    """The coverage tables (themes and labels looked up at once) list, per theme, the same
+    variables and labels as one `.loc` per variable."""
+    refs = cov2024.ref_years
+    for theme in [None, *overview.coverage_themes(cov2024)]:
+        names = [n for n in cov2024.shares.index if theme is None or refs.loc[n, "theme"] == theme]
+        assert overview._theme_names(cov2024, theme) == names
+        t = overview.coverage_by_group(cov2024, theme)
+        assert t["Variable"].tolist() == [refs.loc[n, "label"] for n in names]
+        assert len(t) == len(names) > 0
