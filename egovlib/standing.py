@@ -813,12 +813,17 @@ class EditionChange:
 
 
 def edition_change(
-    year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None
+    year: int,
+    focus: str = "BHR",
+    egdi: pd.DataFrame | None = None,
+    *,
+    changes: pd.DataFrame | None = None,
 ) -> EditionChange:
     """Change of the focus country between the previous edition and ``year``.
 
     Handles the first edition (no previous one) and a country not assessed in either edition with
-    a status and a message instead of an error.
+    a status and a message instead of an error. ``changes``: `pair_changes` of ``year`` and the
+    previous edition on ``egdi``, when already computed (`benchmark` uses it twice).
     """
     egdi = _panel(egdi)
     focus = check_focus(focus, egdi)
@@ -863,7 +868,8 @@ def edition_change(
         )
     b, a = prev.loc[focus], cur.loc[focus]
     d = decompose_change(b, a)
-    changes = pair_changes(year, prev_year, egdi)
+    if changes is None:
+        changes = pair_changes(year, prev_year, egdi)
     return EditionChange(
         focus,
         int(year),
@@ -1462,6 +1468,7 @@ def benchmark(
     prof = profile(year, focus, group, comparisons, egdi) if assessed else pd.DataFrame()
     gaps = frontier_gaps(year, focus, egdi) if assessed else None
     prev = previous_edition(year, egdi)
+    changes = pair_changes(year, prev, egdi) if prev else None
     return Benchmark(
         int(year),
         group_label(group),
@@ -1471,11 +1478,11 @@ def benchmark(
         traj,
         prof,
         gaps,
-        edition_change(year, focus, egdi),
+        edition_change(year, focus, egdi, changes=changes),
         targets=rank_targets(year, focus, egdi) if assessed else None,
         margins=neighbour_margins(year, focus, egdi) if assessed else None,
         sensitivity=rank_sensitivity(year, focus, egdi) if assessed else None,
-        typical_move=typical_move(pair_changes(year, prev, egdi)) if prev else np.nan,
+        typical_move=typical_move(changes) if prev else np.nan,
         fragile_cut=fragile_cut(_edition(egdi, year)),
     )
 

@@ -616,3 +616,17 @@ def test_pair_changes_columns_are_their_definitions_in_the_documented_order(egdi
         np.testing.assert_array_equal(ch[f"z_{c}_after"], z.reindex(both))
     assert (ch["drank_egdi"] == ch["rank_egdi_before"] - ch["rank_egdi_after"]).all()
     assert ch["unusual_osi"].sum() > 0 and ch.attrs["n_after"] == len(b)
+
+
+def test_edition_change_from_given_pair_changes_equals_computed(egdi):
+    """`benchmark` computes the pair changes once and hands them to `edition_change`."""
+    given = standing.edition_change(
+        2024, "BHR", egdi, changes=standing.pair_changes(2024, 2022, egdi)
+    )
+    fresh = standing.edition_change(2024, "BHR", egdi)
+    assert given.status == fresh.status == "ok"
+    pd.testing.assert_frame_equal(given.three_ways, fresh.three_ways, check_exact=True)
+    pd.testing.assert_frame_equal(given.shifts, fresh.shifts, check_exact=True)
+    b = standing.benchmark(2024, "GCC", "BHR", egdi=egdi)
+    pd.testing.assert_frame_equal(b.change.three_ways, fresh.three_ways, check_exact=True)
+    assert b.typical_move == standing.typical_move(standing.pair_changes(2024, 2022, egdi)) > 0
