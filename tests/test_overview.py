@@ -283,7 +283,7 @@ def test_coverage_tables_by_theme(cov2024):
 
 
 @pytest.mark.parametrize("year", [2003, 2024])
-def test_reference_years_equal_a_pandas_computation_per_variable(year):
+def test_reference_years_equal_a_pandas_computation_per_variable(egdi, year):
     """`coverage`'s reference years (numpy per variable) equal pandas' min, max and mode."""
     from egovlib import build_panel
     from egovlib.panel import not_yet_members
@@ -307,7 +307,7 @@ def test_reference_years_equal_a_pandas_computation_per_variable(year):
     assert cov.ref_years["n"].gt(0).sum() > 10  # real reference years compared
 
 
-def test_coverage_tables_per_theme_equal_a_lookup_per_variable(cov2024):
+def test_coverage_tables_per_theme_equal_a_lookup_per_variable(egdi, cov2024):
     """The coverage tables (themes and labels looked up at once) list, per theme, the same
     variables and labels as one `.loc` per variable."""
     refs = cov2024.ref_years

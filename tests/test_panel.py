@@ -189,7 +189,7 @@ def test_panel_columns_do_not_depend_on_the_hash_seed(egdi):
     assert len(cols) == 1
 
 
-def test_one_sorted_index_serves_every_rule_of_the_sensitivity():
+def test_one_sorted_index_serves_every_rule_of_the_sensitivity(egdi):
     """`vintage_sensitivity` sorts the covariates once and searches per rule: each rule's pick
     from the shared index equals `apply_vintage_rule` on each covariate alone."""
     from egovlib.panel import VINTAGE_ALTERNATIVES, _VintageIndex, load_covariates, load_egdi_panel
@@ -226,7 +226,7 @@ def test_coverage_shares_equal_the_mean_per_group_to_the_last_bit(egdi):
     assert 0 < p.coverage.loc["literacy_rate", "GCC"] < 1  # real shares, not all 0 or 1
 
 
-def test_remembered_tables_are_copies_and_their_files_still_recorded(tmp_path, monkeypatch):
+def test_remembered_tables_are_copies_and_their_files_still_recorded(egdi, tmp_path, monkeypatch):
     """A caller that changes a loaded table cannot change the next caller's; every call still
     records the files read (the runner's incremental cache needs them from each notebook)."""
     from egovlib import sources
