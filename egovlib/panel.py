@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import sources
 from .countries import country_table, resolve_group
 from .errors import EgovError
 from .indices import level_group
 from .judgements import load_judgements
 from .readers import Variable, load_table, variables
+from .readers.registry import generation
 from .vocabulary import INDICES
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,45 @@ def income_classification_year() -> int | None:
     return None
 
 
+class _LoaderMemo:
+    """Tables a loader built, by its arguments and the checksums of the files it reads.
+
+    Every call still checks and records the files (`sources.verified_path`, as `load_table`
+    does), so a notebook that gets a remembered table is still recorded as reading them (the
+    runner's incremental cache relies on it). Tables are handed out as copies: a caller that
+    changes one cannot change what the next caller gets. Forgotten with the tables
+    (`readers.registry.generation`).
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._memo: dict[tuple, pd.DataFrame] = {}
+        self._generation = -1
+
+    def get(self, args: tuple, readers: Iterable[str], build: Callable[[], pd.DataFrame]):
+        """``build()``'s table (a copy) for ``args`` and the current files of ``readers``."""
+        files = [f for r in readers for f in sources.files_for_reader(r)]
+        for f in files:
+            sources.verified_path(f)
+        if self._generation != generation():
+            self._memo.clear()
+            self._generation = generation()
+        key = (args, *(f"{f.id}:{f.sha256}" for f in files))
+        if key not in self._memo:
+            if len(self._memo) >= self._size:
+                self._memo.pop(next(iter(self._memo)))
+            self._memo[key] = build()
+        return self._memo[key].copy()
+
+    def clear(self) -> None:
+        """Forget every table."""
+        self._memo.clear()
+
+
+_EGDI_PANELS = _LoaderMemo()
+_COVARIATES = _LoaderMemo()
+
+
 def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
     """The UN EGDI panel: one row per country (193) and survey edition.
 
@@ -104,9 +145,18 @@ def load_egdi_panel(years: Iterable[int] | int | None = None) -> pd.DataFrame:
         source, level_group, region, subregion, income_group``. Scores of countries not assessed
         in an edition are missing (``assessed`` False), never 0.
     """
-    df = load_table("egdi")
     if years is not None:
         years = [years] if isinstance(years, int) else list(years)
+    # remembered: several analyses of one report load the panel, each for a few milliseconds
+    return _EGDI_PANELS.get(
+        (None if years is None else tuple(years),), ["egdi"], lambda: _egdi_panel(years)
+    )
+
+
+def _egdi_panel(years: list[int] | None) -> pd.DataFrame:
+    """`load_egdi_panel` without the memo."""
+    df = load_table("egdi")
+    if years is not None:
         check_editions(years)
         df = df[df["year"].isin(years)]
     meta = country_table()[["region", "subregion", "income_group"]]
@@ -198,6 +248,14 @@ def load_covariates(names: Iterable[str] | None = None) -> pd.DataFrame:
     by_reader: dict[str, list[str]] = {}
     for n in need_base:
         by_reader.setdefault(known[n].reader, []).append(n)
+    # remembered: a report joins covariates more than once (coverage, vintage sensitivity, ...)
+    return _COVARIATES.get(
+        (tuple(wanted),), list(by_reader), lambda: _covariates(wanted, by_reader)
+    )
+
+
+def _covariates(wanted: list[str], by_reader: dict[str, list[str]]) -> pd.DataFrame:
+    """`load_covariates` without the memo, for the variables ``by_reader`` reads."""
     parts = [
         (t := load_table(r))[t["variable"].isin(vs)].reset_index(drop=True)
         for r, vs in by_reader.items()
@@ -402,63 +460,86 @@ def _vintage_all(
     Returns the targets repeated once per covariate, in the order of ``names`` then
     ``targets``, with ``iso3, year, ref_year, value, variable``: the values of one
     `apply_vintage_rule` call per covariate (``tests/test_panel.py`` compares them on every
-    edition and rule). Done with numpy rather than pandas' ``merge_asof``: each
-    (covariate, country, reference year) becomes one integer, the values are sorted by it, and
-    each (covariate, country, edition) finds its latest admissible year by one binary search.
-    This is called for every panel and six times by `vintage_sensitivity`; pandas' merges and
-    string keys took 0.1 s a call.
+    edition and rule). Done with numpy rather than pandas' ``merge_asof`` (see `_VintageIndex`).
+    This is called for every panel; pandas' merges and string keys took 0.1 s a call.
     """
-    if not names:
-        return pd.DataFrame(columns=["iso3", "year", "value", "ref_year", "variable"])
-    n_targets = len(targets)
-    t_iso = targets["iso3"].to_numpy(dtype=object)
-    t_year = targets["year"].to_numpy(dtype="int64")
-    position = {n: i for i, n in enumerate(names)}
-    codes, uniques = pd.factorize(long["variable"])
-    var_code = np.array([position.get(u, -1) for u in uniques] + [-1], dtype="int64")[codes]
-    has = (var_code >= 0) & long["value"].notna().to_numpy()
-    # one code per country over the data's rows, then the targets' (split again below)
-    iso_code, iso = pd.factorize(
-        np.concatenate([long["iso3"].to_numpy(dtype=object)[has], t_iso]), use_na_sentinel=False
-    )
-    ref = long["year"].to_numpy(dtype="int64")[has]
-    if len(ref) and (ref.min() < 0 or ref.max() >= _YEAR_SPAN):
-        raise EgovError(f"covariate reference years outside 0-{_YEAR_SPAN - 1}: cannot join")
-    # (covariate, country) pair -> one integer; with the reference year, one sortable key
-    pair = var_code[has] * len(iso) + iso_code[: len(ref)]
-    key = pair * _YEAR_SPAN + ref
-    order = np.argsort(key, kind="stable")
-    key, ref, value = key[order], ref[order], long["value"].to_numpy(dtype="float64")[has][order]
-    if (dup := np.flatnonzero(key[1:] == key[:-1])).size:
-        row = order[dup[0]]
-        name, country = long["variable"].to_numpy()[has][row], long["iso3"].to_numpy()[has][row]
-        raise EgovError(
-            f"covariate {name!r} has two values for {country} in {ref[dup[0]]}: the vintage "
-            "rule cannot pick one. Fix: its reader must give one value per country and year."
+    return _VintageIndex(long, names, targets).pick(lag, max_age)
+
+
+class _VintageIndex:
+    """Covariate values sorted for the vintage rule, to apply it under one rule or several.
+
+    Each (covariate, country, reference year) becomes one integer, the values are sorted by it,
+    and each (covariate, country, edition) finds its latest admissible year by one binary
+    search. Sorting is most of the work and does not depend on the rule: `vintage_sensitivity`
+    sorts once and searches once per rule.
+    """
+
+    def __init__(self, long: pd.DataFrame, names: list[str], targets: pd.DataFrame) -> None:
+        self.names, self.targets = names, targets
+        if not names:
+            return
+        n_targets = len(targets)
+        t_iso = targets["iso3"].to_numpy(dtype=object)
+        self.t_year = targets["year"].to_numpy(dtype="int64")
+        position = {n: i for i, n in enumerate(names)}
+        codes, uniques = pd.factorize(long["variable"])
+        var_code = np.array([position.get(u, -1) for u in uniques] + [-1], dtype="int64")[codes]
+        has = (var_code >= 0) & long["value"].notna().to_numpy()
+        # one code per country over the data's rows, then the targets' (split again below)
+        iso_code, iso = pd.factorize(
+            np.concatenate([long["iso3"].to_numpy(dtype=object)[has], t_iso]),
+            use_na_sentinel=False,
         )
-    want_pair = np.arange(len(names), dtype="int64").repeat(n_targets) * len(iso) + np.tile(
-        iso_code[len(ref) :], len(names)
-    )
-    cutoff = np.tile(t_year - lag, len(names))
-    at = np.searchsorted(key, want_pair * _YEAR_SPAN + cutoff, side="right") - 1
-    found = at >= 0
-    at = np.where(found, at, 0)
-    if len(key):
-        found &= key[at] // _YEAR_SPAN == want_pair
-        if max_age is not None:
-            found &= ref[at] >= cutoff - max_age
-    else:
-        found[:] = False
-    return pd.DataFrame(
-        {
-            # (arrow takes: building string columns from Python objects cost as much again)
-            "iso3": targets["iso3"].array.take(np.tile(np.arange(n_targets), len(names))),
-            "year": np.tile(t_year, len(names)),
-            "ref_year": pd.array(np.where(found, ref[at] if len(key) else 0, 0), dtype="Int64"),
-            "value": np.where(found, value[at] if len(key) else np.nan, np.nan),
-            "variable": pd.array(names, dtype="str").take(np.arange(len(names)).repeat(n_targets)),
-        }
-    ).assign(ref_year=lambda d: d["ref_year"].where(found))
+        ref = long["year"].to_numpy(dtype="int64")[has]
+        if len(ref) and (ref.min() < 0 or ref.max() >= _YEAR_SPAN):
+            raise EgovError(f"covariate reference years outside 0-{_YEAR_SPAN - 1}: cannot join")
+        # (covariate, country) pair -> one integer; with the reference year, one sortable key
+        pair = var_code[has] * len(iso) + iso_code[: len(ref)]
+        key = pair * _YEAR_SPAN + ref
+        order = np.argsort(key, kind="stable")
+        key, ref = key[order], ref[order]
+        value = long["value"].to_numpy(dtype="float64")[has][order]
+        if (dup := np.flatnonzero(key[1:] == key[:-1])).size:
+            row = order[dup[0]]
+            name, country = long["variable"].to_numpy()[has][row], long["iso3"].to_numpy()[has][row]
+            raise EgovError(
+                f"covariate {name!r} has two values for {country} in {ref[dup[0]]}: the vintage "
+                "rule cannot pick one. Fix: its reader must give one value per country and year."
+            )
+        self.key, self.ref, self.value = key, ref, value
+        self.want_pair = np.arange(len(names), dtype="int64").repeat(n_targets) * len(
+            iso
+        ) + np.tile(iso_code[len(ref) :], len(names))
+        # (arrow takes: building string columns from Python objects cost as much again)
+        self.iso3 = targets["iso3"].array.take(np.tile(np.arange(n_targets), len(names)))
+        self.variable = pd.array(names, dtype="str").take(np.arange(len(names)).repeat(n_targets))
+
+    def pick(self, lag: int, max_age: int | None) -> pd.DataFrame:
+        """`_vintage_all`'s table under the rule (``lag``, ``max_age``)."""
+        names = self.names
+        if not names:
+            return pd.DataFrame(columns=["iso3", "year", "value", "ref_year", "variable"])
+        key, ref, value = self.key, self.ref, self.value
+        cutoff = np.tile(self.t_year - lag, len(names))
+        at = np.searchsorted(key, self.want_pair * _YEAR_SPAN + cutoff, side="right") - 1
+        found = at >= 0
+        at = np.where(found, at, 0)
+        if len(key):
+            found &= key[at] // _YEAR_SPAN == self.want_pair
+            if max_age is not None:
+                found &= ref[at] >= cutoff - max_age
+        else:
+            found[:] = False
+        return pd.DataFrame(
+            {
+                "iso3": self.iso3,
+                "year": np.tile(self.t_year, len(names)),
+                "ref_year": pd.array(np.where(found, ref[at] if len(key) else 0, 0), dtype="Int64"),
+                "value": np.where(found, value[at] if len(key) else np.nan, np.nan),
+                "variable": self.variable,
+            }
+        ).assign(ref_year=lambda d: d["ref_year"].where(found))
 
 
 #: Reference years are joined as ``pair * _YEAR_SPAN + year`` (`_vintage_all`).
@@ -515,13 +596,12 @@ def vintage_sensitivity(
     # time (pandas' per-call overhead dominated the data overview). `_vintage_all` returns the
     # same (covariate, country) rows in the same order for every rule, so rules compare by
     # position.
-    base = _vintage_all(long, names, targets, *default)
+    index = _VintageIndex(long, names, targets)  # sorted once, searched once per rule
+    base = index.pick(*default)
     base_has = base["value"].notna().to_numpy()
     parts: list[pd.DataFrame] = []
     for lag, max_age in all_rules:
-        got = (
-            base if (lag, max_age) == default else _vintage_all(long, names, targets, lag, max_age)
-        )
+        got = base if (lag, max_age) == default else index.pick(lag, max_age)
         has = got["value"].notna().to_numpy()
         both = has & base_has
         age = (year - got["ref_year"]).astype("float64").where(has)
@@ -580,8 +660,17 @@ def coverage_table(
     for col in ("region", "income_group"):
         for val in sorted(data[col].dropna().unique()):
             masks[val] = data[col] == val
-    out = pd.DataFrame({g: data.loc[m, columns].notna().mean() for g, m in masks.items()})
-    out.index.name = "variable"
+    # Counts of countries with a value by one matrix product (groups x rows, rows x variables)
+    # rather than a `.loc` selection and mean per group: counts are whole numbers, exact in
+    # floating point, and count / size is the division pandas' mean makes, so the shares are
+    # the same to the last bit (``tests/test_panel.py`` compares them).
+    member = np.array([np.asarray(m, dtype=float) for m in masks.values()]).reshape(
+        len(masks), len(data)
+    )
+    counts = member @ data[columns].notna().to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = counts / member.sum(axis=1)[:, None]
+    out = pd.DataFrame(shares.T, index=pd.Index(columns, name="variable"), columns=list(masks))
     return out
 
 

@@ -524,37 +524,40 @@ def pair_changes(
     b = _edition(egdi, year)
     a, b = a[a["assessed"]], b[b["assessed"]]
     both = a.index.intersection(b.index)
-    out = pd.DataFrame(index=pd.Index(both, name="iso3"))
-    out["country"] = b.loc[both, "country"]
+    # Columns gathered in a dict and put together once, in the order they are listed above:
+    # inserting some sixty columns one at a time cost most of this function's time.
+    col: dict[str, pd.Series] = {"country": b.loc[both, "country"]}
     medians = {}
     for c in INDICES:
-        out[f"{c}_before"] = a.loc[both, c].astype(float)
-        out[f"{c}_after"] = b.loc[both, c].astype(float)
-        out[f"d_{c}"] = out[f"{c}_after"] - out[f"{c}_before"]
-        medians[c] = float(out[f"d_{c}"].median())
-        out[f"net_{c}"] = out[f"d_{c}"] - medians[c]
-        out[f"z_{c}_before"] = _zscores(a[c].astype(float)).reindex(both)
-        out[f"z_{c}_after"] = _zscores(b[c].astype(float)).reindex(both)
-        out[f"dz_{c}"] = out[f"z_{c}_after"] - out[f"z_{c}_before"]
+        col[f"{c}_before"] = before = a.loc[both, c].astype(float)
+        col[f"{c}_after"] = after = b.loc[both, c].astype(float)
+        col[f"d_{c}"] = d = after - before
+        medians[c] = float(d.median())
+        col[f"net_{c}"] = d - medians[c]
+        col[f"z_{c}_before"] = z_before = _zscores(a[c].astype(float)).reindex(both)
+        col[f"z_{c}_after"] = z_after = _zscores(b[c].astype(float)).reindex(both)
+        col[f"dz_{c}"] = z_after - z_before
     # Ranks on one base everywhere (02, the brief, the figures): among all countries assessed in
     # each edition, ties = min rank, the EGDI rank as published (`component_ranks`).
     ranks_a, ranks_b = component_ranks(a), component_ranks(b)
     for c in INDICES:
-        out[f"rank_{c}_before"] = ranks_a.loc[both, f"{c}_rank"].astype("Int64")
-        out[f"rank_{c}_after"] = ranks_b.loc[both, f"{c}_rank"].astype("Int64")
-        out[f"drank_{c}"] = (out[f"rank_{c}_before"] - out[f"rank_{c}_after"]).astype("Int64")
-    out["published_rank_before"] = a.loc[both, "rank"].astype("Int64")
-    out["published_rank_after"] = b.loc[both, "rank"].astype("Int64")
+        col[f"rank_{c}_before"] = r_before = ranks_a.loc[both, f"{c}_rank"].astype("Int64")
+        col[f"rank_{c}_after"] = r_after = ranks_b.loc[both, f"{c}_rank"].astype("Int64")
+        col[f"drank_{c}"] = (r_before - r_after).astype("Int64")
+    col["published_rank_before"] = a.loc[both, "rank"].astype("Int64")
+    col["published_rank_after"] = b.loc[both, "rank"].astype("Int64")
     dec = egdi_change_decomposition(a.loc[both], b.loc[both])
-    out = out.join(dec[[f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]])
+    for name in [f"contrib_{c}" for c in EGDI_COMPONENTS] + ["residual"]:
+        col[name] = dec[name]
     unusual_cut = {}
     for c in (*EGDI_COMPONENTS, "epi"):
-        out[f"revision_{c}"] = out[f"d_{c}"].abs() > revision_threshold
+        col[f"revision_{c}"] = col[f"d_{c}"].abs() > revision_threshold
         # Relative screen: the absolute threshold above can never catch an HCI move (the largest
         # net HCI move between two editions is about 0.15), so a move is also "unusual" when it
         # is larger, net of the median, than `UNUSUAL_QUANTILE` of all countries' moves.
-        unusual_cut[c] = float(out[f"net_{c}"].abs().quantile(UNUSUAL_QUANTILE))
-        out[f"unusual_{c}"] = out[f"net_{c}"].abs() > unusual_cut[c]
+        unusual_cut[c] = float(col[f"net_{c}"].abs().quantile(UNUSUAL_QUANTILE))
+        col[f"unusual_{c}"] = col[f"net_{c}"].abs() > unusual_cut[c]
+    out = pd.DataFrame(col, index=pd.Index(both, name="iso3"))
     out.attrs.update(
         year=int(year),
         previous=int(previous),
@@ -810,12 +813,17 @@ class EditionChange:
 
 
 def edition_change(
-    year: int, focus: str = "BHR", egdi: pd.DataFrame | None = None
+    year: int,
+    focus: str = "BHR",
+    egdi: pd.DataFrame | None = None,
+    *,
+    changes: pd.DataFrame | None = None,
 ) -> EditionChange:
     """Change of the focus country between the previous edition and ``year``.
 
     Handles the first edition (no previous one) and a country not assessed in either edition with
-    a status and a message instead of an error.
+    a status and a message instead of an error. ``changes``: `pair_changes` of ``year`` and the
+    previous edition on ``egdi``, when already computed (`benchmark` uses it twice).
     """
     egdi = _panel(egdi)
     focus = check_focus(focus, egdi)
@@ -860,7 +868,8 @@ def edition_change(
         )
     b, a = prev.loc[focus], cur.loc[focus]
     d = decompose_change(b, a)
-    changes = pair_changes(year, prev_year, egdi)
+    if changes is None:
+        changes = pair_changes(year, prev_year, egdi)
     return EditionChange(
         focus,
         int(year),
@@ -1459,6 +1468,7 @@ def benchmark(
     prof = profile(year, focus, group, comparisons, egdi) if assessed else pd.DataFrame()
     gaps = frontier_gaps(year, focus, egdi) if assessed else None
     prev = previous_edition(year, egdi)
+    changes = pair_changes(year, prev, egdi) if prev else None
     return Benchmark(
         int(year),
         group_label(group),
@@ -1468,11 +1478,11 @@ def benchmark(
         traj,
         prof,
         gaps,
-        edition_change(year, focus, egdi),
+        edition_change(year, focus, egdi, changes=changes),
         targets=rank_targets(year, focus, egdi) if assessed else None,
         margins=neighbour_margins(year, focus, egdi) if assessed else None,
         sensitivity=rank_sensitivity(year, focus, egdi) if assessed else None,
-        typical_move=typical_move(pair_changes(year, prev, egdi)) if prev else np.nan,
+        typical_move=typical_move(changes) if prev else np.nan,
         fragile_cut=fragile_cut(_edition(egdi, year)),
     )
 

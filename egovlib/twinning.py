@@ -491,16 +491,43 @@ def _feature_similarities(
 def _weigh_similarities(per_feature: pd.DataFrame, w: SimilarityWeights) -> pd.DataFrame:
     """`context_similarity` from its ``sim_<feature>`` columns and the weights ``w``."""
     out = per_feature.copy()
-    wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in SIMILARITY_FEATURES})
-    sims = out[wts.index].astype(float)
-    known = sims.notna()
-    wsum = known.mul(wts, axis=1).sum(axis=1)
-    out["similarity"] = sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0)
+    wts = _feature_weights(w)
+    sims = _feature_matrix(out)
+    similarity, known = _weighted_similarity(sims, wts)
+    out["similarity"] = similarity
     out["features"] = [
         ", ".join(f for f, k, wt in zip(SIMILARITY_FEATURES, row, wts, strict=True) if k and wt > 0)
-        for row in known.to_numpy()
+        for row in known.T
     ]
     return out
+
+
+def _feature_weights(w: SimilarityWeights) -> np.ndarray:
+    """The weights of `SIMILARITY_FEATURES`, in that order."""
+    return np.array([float(getattr(w, f)) for f in SIMILARITY_FEATURES])
+
+
+def _feature_matrix(per_feature: pd.DataFrame) -> np.ndarray:
+    """The ``sim_<feature>`` columns as a (feature, country) float array, NaN where missing."""
+    return np.array(
+        [per_feature[f"sim_{f}"].to_numpy(dtype=float) for f in SIMILARITY_FEATURES], dtype=float
+    )
+
+
+def _weighted_similarity(sims: np.ndarray, wts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean similarity over the known features, and which features are known.
+
+    ``sims`` is (feature, country) as from `_feature_matrix`. The sums run over axis 0 of that
+    layout, feature by feature in order: the same additions, in the same order, as pandas' row
+    sums of the (country x feature) table did, so the similarity is the same to the last bit
+    (``tests/test_twinning.py`` compares the two on every edition).
+    """
+    known = ~np.isnan(sims)
+    wsum = (known * wts[:, None]).sum(axis=0)
+    total = (np.where(known, sims, 0.0) * wts[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        similarity = total / np.where(wsum > 0, wsum, np.nan)
+    return similarity, known
 
 
 # ---------------------------------------------------------------------------------------------
@@ -970,6 +997,7 @@ def historical_jumps(
     include_breaks: bool = False,
     drop_zero_components: bool = True,
     include_revisions: bool = False,
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The largest gains in ``metric`` between consecutive editions from a similar starting level.
 
@@ -984,7 +1012,9 @@ def historical_jumps(
     artefact. The number left out is in ``attrs['dropped_zero']``. Steps where a component moves
     by more than `egovlib.standing.REVISION_THRESHOLD` (likely data revisions, e.g. Libya's TII
     2022 -> 2024) are left out too unless ``include_revisions``; they are listed in
-    ``attrs['revisions']``.
+    ``attrs['revisions']``. ``changes``: `edition_changes` of ``panel`` with these ``up_to`` and
+    ``include_breaks``, when already computed (a report lists jumps for several mentees and
+    metrics from the same changes).
 
     Returns
     -------
@@ -995,7 +1025,11 @@ def historical_jumps(
     """
     if metric not in ("egdi", *COMPONENTS):
         raise EgovError(f"metric must be one of egdi, {', '.join(COMPONENTS)}; got {metric!r}")
-    ch = edition_changes(panel, up_to=up_to, include_breaks=include_breaks)
+    ch = (
+        edition_changes(panel, up_to=up_to, include_breaks=include_breaks)
+        if changes is None
+        else changes
+    )
     if ch.empty:
         return ch
     ch = ch[(ch[f"{metric}_start"] - level).abs() <= band].dropna(subset=[f"d_{metric}"])
@@ -1194,50 +1228,19 @@ def pairing_table(
         ``lead_<c>`` (mentor - mentee), per-feature similarities ``sim_<feature>``, ``features``
         and ``reasons`` (generated text).
     """
-    if role not in ("mentor", "mentee"):
-        raise EgovError(f"role must be 'mentor' or 'mentee', got {role!r}")
+    focus = _checked_focus(scores, focus, role, target)
     pw = PairingWeights.from_mapping(weights)
     w = _transfer_weights(areas)
-    focus = iso3_code(focus)
-    if focus not in scores.index:
-        raise EgovError(
-            f"{country_name(focus)} ({focus}) was not assessed in this edition; "
-            "automatic pairing needs its scores"
-        )
-    if target is not None and str(target).lower() not in COMPONENTS:
-        raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
     pool, dropped = _candidate_pool(scores, focus, candidates)
     sw = SimilarityWeights.from_mapping(similarity_weights)
     if feature_similarities is None:
         feature_similarities = _feature_similarities(context, focus, sw.population_decades)
     sim = _weigh_similarities(feature_similarities, sw).reindex(pool)
-    me = scores.loc[focus, list(COMPONENTS)].astype(float)
-    other = scores.loc[pool, list(COMPONENTS)].astype(float)
-    lead = (me - other) if role == "mentor" else (other - me)
-    if target is not None:
-        targets = pd.Series(str(target).lower(), index=pool)
-    else:
-        # np.maximum, not .clip(lower=0): the same values (NaN kept), a tenth of the time
-        worth = np.maximum(lead[list(EGDI_COMPONENTS)], 0)
-        worth = worth.mul(pd.Series({c: w[c] * EGDI_WEIGHTS[c] for c in EGDI_COMPONENTS}))
-        # the component worth most; ties broken by the order of EGDI_COMPONENTS
-        targets = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
-    # Columns as arrays, put together once (a column at a time cost most of the table's time,
-    # which `pairing_sensitivity` builds eleven times). Rows are the candidates, in pool order.
-    column = {c: j for j, c in enumerate(lead.columns)}
-    leads = lead.to_numpy()
-    on_target = np.array(
-        [leads[k, column[c]] if isinstance(c, str) else np.nan for k, c in enumerate(targets)],
-        dtype=float,
-    )
-    eligible = on_target >= pw.min_lead
-    transferable = on_target * targets.map(w).astype(float).to_numpy()
-    top = transferable[eligible].max() if eligible.any() else np.nan
-    lead_share = np.where(eligible, transferable / top, np.nan)
+    lead, targets, on_target, transferable = _pair_leads(scores, focus, pool, role, target, w)
     similarity = sim["similarity"].to_numpy(dtype=float)
-    wl, ws = pw.lead, pw.similarity
-    tot = wl + ws if wl + ws > 0 else 1.0
-    score = np.maximum(lead_share, 0) ** (wl / tot) * np.maximum(similarity, 0) ** (ws / tot)
+    eligible, lead_share, score = _pair_scores(on_target, transferable, similarity, pw)
+    # Columns as arrays, put together once (a column at a time cost most of the table's time).
+    # Rows are the candidates, in pool order, then in ranking order.
     t = pd.DataFrame(
         {
             "country": [country_name(i) for i in pool],
@@ -1247,7 +1250,7 @@ def pairing_table(
             "eligible": eligible,
             "lead_share": lead_share,
             "similarity": similarity,
-            "score": np.where(eligible, score, np.nan),
+            "score": score,
             **{f"lead_{c}": lead[c] for c in COMPONENTS},
             **{f"sim_{f}": sim[f"sim_{f}"] for f in SIMILARITY_FEATURES},
             "features": sim["features"],
@@ -1255,9 +1258,7 @@ def pairing_table(
         index=pool,
     )
     t = t.reset_index(names="iso3")
-    t["_score"] = t["score"].fillna(-1.0)
-    t = t.sort_values(["eligible", "_score", "iso3"], ascending=[False, False, True])
-    t = t.drop(columns="_score").reset_index(drop=True)
+    t = t.iloc[_ranking_order(eligible, score, pool)].reset_index(drop=True)
     n_ok = int(t["eligible"].sum())
     t.insert(0, "rank", pd.array([*range(1, n_ok + 1), *[pd.NA] * (len(t) - n_ok)], "Int64"))
     # context rows as plain dicts, looked up once: a `.loc` row per candidate (as Series) cost
@@ -1269,6 +1270,21 @@ def pairing_table(
         ]
     t.attrs.update(dropped=dropped, focus=focus, role=role, min_lead=pw.min_lead, target=target)
     return t
+
+
+def _checked_focus(scores: pd.DataFrame, focus: str, role: str, target: str | None) -> str:
+    """The ISO3 code of ``focus``, after checking the arguments every pairing needs."""
+    if role not in ("mentor", "mentee"):
+        raise EgovError(f"role must be 'mentor' or 'mentee', got {role!r}")
+    focus = iso3_code(focus)
+    if focus not in scores.index:
+        raise EgovError(
+            f"{country_name(focus)} ({focus}) was not assessed in this edition; "
+            "automatic pairing needs its scores"
+        )
+    if target is not None and str(target).lower() not in COMPONENTS:
+        raise EgovError(f"target must be one of {', '.join(COMPONENTS)}; got {target!r}")
+    return focus
 
 
 def _candidate_pool(
@@ -1284,6 +1300,64 @@ def _candidate_pool(
     pool = pool.drop(focus, errors="ignore")
     dropped = sorted(set(pool) - set(scores.index))
     return pool[pool.isin(scores.index)], dropped
+
+
+def _pair_leads(
+    scores: pd.DataFrame,
+    focus: str,
+    pool: pd.Index,
+    role: str,
+    target: str | None,
+    w: Mapping[str, float],
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray, np.ndarray]:
+    """`pairing_table`'s leads: per component, the target, the lead on it and its transferable part.
+
+    None of it depends on the pairing or similarity weights, so `pairing_sensitivity` computes
+    it once for all its variants.
+    """
+    me = scores.loc[focus, list(COMPONENTS)].astype(float)
+    other = scores.loc[pool, list(COMPONENTS)].astype(float)
+    lead = (me - other) if role == "mentor" else (other - me)
+    if target is not None:
+        targets = pd.Series(str(target).lower(), index=pool)
+    else:
+        # np.maximum, not .clip(lower=0): the same values (NaN kept), a tenth of the time
+        worth = np.maximum(lead[list(EGDI_COMPONENTS)], 0)
+        worth = worth.mul(pd.Series({c: w[c] * EGDI_WEIGHTS[c] for c in EGDI_COMPONENTS}))
+        # the component worth most; ties broken by the order of EGDI_COMPONENTS
+        targets = worth.idxmax(axis=1).where(worth.max(axis=1) > 0)
+    column = {c: j for j, c in enumerate(lead.columns)}
+    leads = lead.to_numpy()
+    on_target = np.array(
+        [leads[k, column[c]] if isinstance(c, str) else np.nan for k, c in enumerate(targets)],
+        dtype=float,
+    )
+    transferable = on_target * targets.map(w).astype(float).to_numpy()
+    return lead, targets, on_target, transferable
+
+
+def _pair_scores(
+    on_target: np.ndarray, transferable: np.ndarray, similarity: np.ndarray, pw: PairingWeights
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`pairing_table`'s ``eligible``, ``lead_share`` and ``score`` (missing if not eligible)."""
+    eligible = on_target >= pw.min_lead
+    top = transferable[eligible].max() if eligible.any() else np.nan
+    lead_share = np.where(eligible, transferable / top, np.nan)
+    wl, ws = pw.lead, pw.similarity
+    tot = wl + ws if wl + ws > 0 else 1.0
+    with np.errstate(invalid="ignore"):
+        score = np.maximum(lead_share, 0) ** (wl / tot) * np.maximum(similarity, 0) ** (ws / tot)
+    return eligible, lead_share, np.where(eligible, score, np.nan)
+
+
+def _ranking_order(eligible: np.ndarray, score: np.ndarray, iso3: pd.Index) -> np.ndarray:
+    """Positions of the candidates in ranking order.
+
+    Eligible first, then by score (highest first; a missing score counts as -1), ties by ISO3
+    code: the order of `pairing_table`.
+    """
+    code = pd.factorize(iso3, sort=True)[0]
+    return np.lexsort((code, -np.nan_to_num(score, nan=-1.0), ~eligible))
 
 
 @dataclass(frozen=True)
@@ -1544,9 +1618,11 @@ def pairing_sensitivity(
     base_s = SimilarityWeights.from_mapping(similarity_weights).__dict__
     chosen = [iso3_code(c) for c in chosen]
     have = set(SIMILARITY_FEATURES if features is None else features)
-    # The variants change weights, not the similarity on each feature: computed once (per
-    # population scale, the one parameter of the features themselves).
-    per_feature: dict[float, pd.DataFrame] = {}
+    # The variants change weights only: the candidates, their leads and their similarity on
+    # each feature are the same for all of them, so they are computed once and each variant is
+    # a few array operations (the same functions as `pairing_table`, so the same ranks; a
+    # pairing table per variant cost about 40 ms, eleven per ranking).
+    ranking = _SensitivityRanking(scores, context, focus, role, candidates, target)
     rows = []
     for label, pw, sw in variants:
         dropped = [f for f, v in sw.items() if v == 0]
@@ -1559,35 +1635,50 @@ def pairing_sensitivity(
                 f"as chosen (lead {base_p['lead']:g}, similarity {base_p['similarity']:g}, "
                 f"minimum lead {base_p['min_lead']:g})"
             )
-        decades = SimilarityWeights.from_mapping({**base_s, **sw}).population_decades
-        if decades not in per_feature:
-            per_feature[decades] = _feature_similarities(context, iso3_code(focus), decades)
-        t = pairing_table(
-            scores,
-            context,
-            focus,
-            role=role,
-            candidates=candidates,
-            weights={**base_p, **pw},
-            similarity_weights={**base_s, **sw},
-            target=target,
-            reasons=False,
-            feature_similarities=per_feature[decades],
+        eligible, order = ranking.rank(
+            PairingWeights.from_mapping({**base_p, **pw}),
+            SimilarityWeights.from_mapping({**base_s, **sw}),
         )
-        ok = t[t["eligible"]]
+        ok = order[: int(eligible.sum())]
         row = {
             "variant": label,
             "eligible": len(ok),
-            "top": ", ".join(ok["country"].head(n_top)),
+            "top": ", ".join(country_name(ranking.pool[k]) for k in ok[:n_top]),
         }
-        ranks = t.set_index("iso3")["rank"]
+        rank_of = {ranking.pool[k]: r for r, k in enumerate(ok, 1)}
         for c in chosen:
-            row[country_name(c)] = ranks.get(c, pd.NA)
+            row[country_name(c)] = rank_of.get(c, pd.NA)
         rows.append(row)
     out = pd.DataFrame(rows)
     for c in chosen:
         out[country_name(c)] = out[country_name(c)].astype("Int64")
     return out
+
+
+class _SensitivityRanking:
+    """The parts of `pairing_table` that no weight changes, to rank candidates under many weights.
+
+    Parameters are those of `pairing_table`.
+    """
+
+    def __init__(self, scores, context, focus, role, candidates, target):
+        focus = _checked_focus(scores, focus, role, target)
+        self.context, self.focus = context, focus
+        self.pool, _ = _candidate_pool(scores, focus, candidates)
+        _, _, self.on_target, self.transferable = _pair_leads(
+            scores, focus, self.pool, role, target, _transfer_weights(TRANSFER_AREAS)
+        )
+        self._features: dict[float, np.ndarray] = {}  # per population scale
+
+    def rank(self, pw: PairingWeights, sw: SimilarityWeights) -> tuple[np.ndarray, np.ndarray]:
+        """Which candidates are eligible (pool order) and all candidates in ranking order."""
+        decades = sw.population_decades
+        if decades not in self._features:
+            per_feature = _feature_similarities(self.context, self.focus, decades)
+            self._features[decades] = _feature_matrix(per_feature.reindex(self.pool))
+        similarity, _ = _weighted_similarity(self._features[decades], _feature_weights(sw))
+        eligible, _, score = _pair_scores(self.on_target, self.transferable, similarity, pw)
+        return eligible, _ranking_order(eligible, score, self.pool)
 
 
 def _short_income(group: str) -> str:
@@ -1785,16 +1876,18 @@ def peak_and_decline(
     iso3 = iso3_code(iso3)
     rows = []
     ok = panel[panel["assessed"] & (panel["year"] <= year)]
+    # the country's rows and each edition's scores selected once, not per index: the peak and
+    # latest editions lie in the era, so an edition's rows need no era filter
+    mine = ok[ok["iso3"] == iso3].set_index("year")
+    by_year = {int(y): g.set_index("iso3") for y, g in ok.groupby("year")}
     for c in indices:
         starts = [b for b in method_breaks(c) if b <= year]
         era = max(starts) if starts else int(ok["year"].min())
-        e = ok[ok["year"] >= era]
-        own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
+        own = mine.loc[mine.index >= era, c].dropna()
         if own.empty:
             continue
         py, ly = int(own.idxmax()), int(own.index.max())
-        a = e[e["year"] == py].set_index("iso3")[c]
-        b = e[e["year"] == ly].set_index("iso3")[c]
+        a, b = by_year[py][c], by_year[ly][c]
         # rank among the assessed, ties sharing the best (rank(method="min")), for the two
         # editions needed only: 1 + the countries scoring strictly higher
         peak_rank, latest_rank = int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1

@@ -7,12 +7,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from egovlib import overview  # noqa: E402
 from egovlib.errors import EgovError  # noqa: E402
 from egovlib.readers import readers  # noqa: E402
 from egovlib.sources import load_catalogue  # noqa: E402
+from egovlib.vocabulary import INDICES  # noqa: E402
 
 
 def test_sources_table_lists_every_catalogue_entry():
@@ -278,3 +280,40 @@ def test_coverage_tables_by_theme(cov2024):
     assert caption.startswith("Data coverage for the 2024 edition: AI readiness (% of the UN")
     with pytest.raises(EgovError, match="no variables with theme 'sports'"):
         overview.coverage_by_group(cov2024, "sports")
+
+
+@pytest.mark.parametrize("year", [2003, 2024])
+def test_reference_years_equal_a_pandas_computation_per_variable(egdi, year):
+    """`coverage`'s reference years (numpy per variable) equal pandas' min, max and mode."""
+    from egovlib import build_panel
+    from egovlib.panel import not_yet_members
+
+    cov = overview.coverage(year)
+    panel = build_panel(year, overview.available_covariates(), coverage_groups=())
+    members = ~panel.data["iso3"].isin(list(not_yet_members(year)))
+    data, refs = panel.data[members], panel.ref_years[members]
+    for name, row in cov.ref_years.iterrows():
+        if name in INDICES:
+            used = pd.Series(year, index=data.index).where(data[name].notna())
+        else:
+            used = refs[name].where(data[name].notna())
+        used = used.dropna().astype(int)
+        assert row["n"] == data[name].notna().sum()
+        if len(used):
+            assert (row["ref_min"], row["ref_max"]) == (used.min(), used.max())
+            assert row["ref_mode"] == used.mode().min()
+        else:
+            assert pd.isna(row["ref_min"]) and pd.isna(row["ref_mode"])
+    assert cov.ref_years["n"].gt(0).sum() > 10  # real reference years compared
+
+
+def test_coverage_tables_per_theme_equal_a_lookup_per_variable(egdi, cov2024):
+    """The coverage tables (themes and labels looked up at once) list, per theme, the same
+    variables and labels as one `.loc` per variable."""
+    refs = cov2024.ref_years
+    for theme in [None, *overview.coverage_themes(cov2024)]:
+        names = [n for n in cov2024.shares.index if theme is None or refs.loc[n, "theme"] == theme]
+        assert overview._theme_names(cov2024, theme) == names
+        t = overview.coverage_by_group(cov2024, theme)
+        assert t["Variable"].tolist() == [refs.loc[n, "label"] for n in names]
+        assert len(t) == len(names) > 0

@@ -187,3 +187,68 @@ def test_panel_columns_do_not_depend_on_the_hash_seed(egdi):
         for seed in ("1", "2", "3")
     }
     assert len(cols) == 1
+
+
+def test_one_sorted_index_serves_every_rule_of_the_sensitivity(egdi):
+    """`vintage_sensitivity` sorts the covariates once and searches per rule: each rule's pick
+    from the shared index equals `apply_vintage_rule` on each covariate alone."""
+    from egovlib.panel import VINTAGE_ALTERNATIVES, _VintageIndex, load_covariates, load_egdi_panel
+
+    names = ["literacy_rate", "hdr_pop", "hdr_gnipc"]
+    long = load_covariates(names)
+    targets = load_egdi_panel(2016)[["iso3", "year"]]
+    index = _VintageIndex(long, names, targets)
+    for lag, max_age in [(1, 5), *VINTAGE_ALTERNATIVES, (1, 5)]:
+        got = index.pick(lag, max_age)
+        for k, name in enumerate(names):
+            block = got.iloc[k * len(targets) : (k + 1) * len(targets)].reset_index(drop=True)
+            one = apply_vintage_rule(
+                long[long["variable"] == name], targets, lag=lag, max_age=max_age
+            )
+            pd.testing.assert_series_equal(block["value"], one["value"], check_exact=True)
+            pd.testing.assert_series_equal(block["ref_year"], one["ref_year"])
+            assert block["value"].notna().sum() > 50  # real values compared, not empty columns
+
+
+def test_coverage_shares_equal_the_mean_per_group_to_the_last_bit(egdi):
+    """The coverage table (one matrix product) equals a `.notna().mean()` per group."""
+    p = build_panel([2008, 2024], coverage_groups=("GCC", "Africa"))
+    cols = [c for c in p.coverage.index]
+    masks = {"All countries": pd.Series(True, index=p.data.index)}
+    masks["GCC"] = p.data["iso3"].isin(resolve_group("GCC"))
+    masks["Africa"] = p.data["iso3"].isin(resolve_group("Africa"))
+    for col in ("region", "income_group"):
+        for val in sorted(p.data[col].dropna().unique()):
+            masks[val] = p.data[col] == val
+    ref = pd.DataFrame({g: p.data.loc[m, cols].notna().mean() for g, m in masks.items()})
+    ref.index.name = "variable"
+    pd.testing.assert_frame_equal(p.coverage, ref, check_exact=True)
+    assert 0 < p.coverage.loc["literacy_rate", "GCC"] < 1  # real shares, not all 0 or 1
+
+
+def test_remembered_tables_are_copies_and_their_files_still_recorded(egdi, tmp_path, monkeypatch):
+    """A caller that changes a loaded table cannot change the next caller's; every call still
+    records the files read (the runner's incremental cache needs them from each notebook)."""
+    from egovlib import sources
+    from egovlib.panel import load_covariates, load_egdi_panel
+    from egovlib.readers import variables
+
+    first = load_egdi_panel(2024)
+    want = first.copy()
+    first.loc[:, "egdi"] = -1.0
+    del first["rank"]
+    pd.testing.assert_frame_equal(load_egdi_panel(2024), want, check_exact=True)
+    cov = load_covariates(["literacy_rate"])
+    want = cov.copy()
+    cov["value"] = 0.0
+    pd.testing.assert_frame_equal(load_covariates(["literacy_rate"]), want, check_exact=True)
+    # a remembered table is recorded as read again, from the access log the runner sets
+    log = tmp_path / "access.log"
+    monkeypatch.setenv(sources.ACCESS_LOG_ENV, str(log))
+    load_egdi_panel(2024)
+    load_covariates(["literacy_rate"])
+    read = sources.read_access_log(log)
+    egdi_files = {s.id for s in sources.files_for_reader("egdi")}
+    assert egdi_files <= set(read)
+    reader = variables()["literacy_rate"].reader
+    assert {s.id for s in sources.files_for_reader(reader)} <= set(read)

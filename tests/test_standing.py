@@ -588,3 +588,45 @@ def test_fragile_rank_is_one_rule_for_02_and_the_brief(egdi):
         standing.key_findings(b08)
     )
     assert "Rank 42 is as good as tied" in standing.targets_prose(b08)
+
+
+def test_pair_changes_columns_are_their_definitions_in_the_documented_order(egdi):
+    """The table is put together at once from its columns: each is its definition, in order."""
+    ch = standing.pair_changes(2012, 2010, egdi)
+    a = egdi[(egdi["year"] == 2010) & egdi["assessed"]].set_index("iso3")
+    b = egdi[(egdi["year"] == 2012) & egdi["assessed"]].set_index("iso3")
+    both = a.index.intersection(b.index)
+    assert list(ch.index) == list(both) and len(both) > 170
+    per_index = ["{c}_before", "{c}_after", "d_{c}", "net_{c}", "z_{c}_before", "z_{c}_after"]
+    want = ["country"]
+    for c in standing.INDICES:
+        want += [k.format(c=c) for k in per_index] + [f"dz_{c}"]
+    for c in standing.INDICES:
+        want += [f"rank_{c}_before", f"rank_{c}_after", f"drank_{c}"]
+    want += ["published_rank_before", "published_rank_after"]
+    want += ["contrib_osi", "contrib_hci", "contrib_tii", "residual"]
+    for c in ("osi", "hci", "tii", "epi"):
+        want += [f"revision_{c}", f"unusual_{c}"]
+    assert list(ch.columns) == want
+    for c in standing.INDICES:
+        d = b.loc[both, c].astype(float) - a.loc[both, c].astype(float)
+        np.testing.assert_array_equal(ch[f"d_{c}"], d)
+        np.testing.assert_array_equal(ch[f"net_{c}"], d - d.median())
+        z = (b[c] - b[c].mean()) / b[c].std(ddof=0)
+        np.testing.assert_array_equal(ch[f"z_{c}_after"], z.reindex(both))
+    assert (ch["drank_egdi"] == ch["rank_egdi_before"] - ch["rank_egdi_after"]).all()
+    assert ch["unusual_osi"].sum() > 0 and ch.attrs["n_after"] == len(b)
+
+
+def test_edition_change_from_given_pair_changes_equals_computed(egdi):
+    """`benchmark` computes the pair changes once and hands them to `edition_change`."""
+    given = standing.edition_change(
+        2024, "BHR", egdi, changes=standing.pair_changes(2024, 2022, egdi)
+    )
+    fresh = standing.edition_change(2024, "BHR", egdi)
+    assert given.status == fresh.status == "ok"
+    pd.testing.assert_frame_equal(given.three_ways, fresh.three_ways, check_exact=True)
+    pd.testing.assert_frame_equal(given.shifts, fresh.shifts, check_exact=True)
+    b = standing.benchmark(2024, "GCC", "BHR", egdi=egdi)
+    pd.testing.assert_frame_equal(b.change.three_ways, fresh.three_ways, check_exact=True)
+    assert b.typical_move == standing.typical_move(standing.pair_changes(2024, 2022, egdi)) > 0

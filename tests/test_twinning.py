@@ -582,3 +582,134 @@ def test_stepping_stones_lie_between_mentee_and_mentor(egdi, ctx2024):
 
     with pytest.raises(SpecError, match="target must be one of.*Fix"):
         tw.analyse_pair("BHR", "TUN", 2024, panel=egdi, context=ctx2024, target="gdp")
+
+
+# --- fast paths equal the plain pandas computation ----------------------------------------------
+
+#: Editions, focus countries and weightings the fast paths are compared on (old editions have
+#: fewer features with data; Comoros and South Sudan are often not assessed).
+FAST_PATH_CASES = [
+    (2003, "BHR", {}),
+    (2008, "TUN", {"similarity_weights": {"population": 0.0, "population_decades": 3.0}}),
+    (2016, "COM", {"target": "osi"}),
+    (2024, "BHR", {}),
+    (2024, "USA", {"weights": {"lead": 0.75, "similarity": 0.25, "min_lead": 0.02}}),
+    (2024, "TUN", {"candidates": "Africa"}),
+]
+
+
+def _pandas_similarity(per_feature: pd.DataFrame, w: tw.SimilarityWeights) -> pd.Series:
+    """The weighted similarity as pandas row sums (how `_weigh_similarities` computed it)."""
+    wts = pd.Series({f"sim_{f}": float(getattr(w, f)) for f in tw.SIMILARITY_FEATURES})
+    sims = per_feature[wts.index].astype(float)
+    wsum = sims.notna().mul(wts, axis=1).sum(axis=1)
+    return sims.fillna(0).mul(wts, axis=1).sum(axis=1) / wsum.where(wsum > 0)
+
+
+@pytest.mark.parametrize(("year", "focus", "kw"), FAST_PATH_CASES)
+def test_similarity_and_ranking_fast_paths_equal_pandas(egdi, year, focus, kw):
+    """The numpy similarity is pandas' to the last bit, and the table's order is the pandas sort
+    (eligible first, score descending with missing as -1, then ISO3)."""
+    ctx = tw.load_context(year).data
+    scores = tw.edition_scores(egdi, year)
+    for weights in [{}, {"income": 0.0}, {"region": 2.0, "bodies": 0.5, "gtmi": 0.0}]:
+        w = tw.SimilarityWeights.from_mapping(weights)
+        for iso3 in ["BHR", "TUN", "FRA"]:
+            got = tw.context_similarity(ctx, iso3, w)["similarity"]
+            ref = _pandas_similarity(tw._feature_similarities(ctx, iso3, 2.0), w)
+            pd.testing.assert_series_equal(got, ref.rename("similarity"), check_exact=True)
+    assert focus in scores.index
+    for role in ("mentor", "mentee"):
+        t = tw.pairing_table(scores, ctx, focus, role=role, **kw)
+        ref = t.assign(_s=t["score"].fillna(-1.0)).sort_values(
+            ["eligible", "_s", "iso3"], ascending=[False, False, True]
+        )
+        assert list(ref.index) == list(range(len(t)))
+        assert t["eligible"].any()  # not a comparison of empty rankings
+
+
+@pytest.mark.parametrize(("year", "focus", "kw"), FAST_PATH_CASES)
+def test_pairing_sensitivity_equals_a_pairing_table_per_variant(egdi, year, focus, kw):
+    """The sensitivity ranks with arrays computed once; each row must be what a full
+    `pairing_table` under that variant's weights gives (eligible count, top three, ranks)."""
+    context = tw.load_context(year)
+    scores = tw.edition_scores(egdi, year)
+    assert focus in scores.index
+    chosen = [c for c in ["TUN", "COM", "QAT", "FRA"] if c != focus]
+    base_p = tw.PairingWeights.from_mapping(kw.get("weights")).__dict__
+    base_s = tw.SimilarityWeights.from_mapping(kw.get("similarity_weights")).__dict__
+    for role in ("mentor", "mentee"):
+        sens = tw.pairing_sensitivity(
+            scores, context.data, focus, role=role, chosen=chosen, features=context.features, **kw
+        )
+        assert len(sens) >= 5
+        for row in sens.to_dict("records"):
+            label = row["variant"]
+            pw, sw = (
+                ({}, {})
+                if label.startswith("as chosen")
+                else next((p, s) for lab, p, s in tw.SENSITIVITY_VARIANTS if lab == label)
+            )
+            t = tw.pairing_table(
+                scores,
+                context.data,
+                focus,
+                role=role,
+                candidates=kw.get("candidates"),
+                target=kw.get("target"),
+                weights={**base_p, **pw},
+                similarity_weights={**base_s, **sw},
+            )
+            ok = t[t["eligible"]]
+            assert row["eligible"] == len(ok)
+            assert row["top"] == ", ".join(ok["country"].head(3))
+            ranks = t.set_index("iso3")["rank"]
+            for c in chosen:
+                want = ranks.get(c, pd.NA)
+                got = row[tw.country_name(c)]
+                assert (pd.isna(got) and pd.isna(want)) or got == want
+
+
+def test_jumps_from_precomputed_changes_equal_jumps_computed_afresh(egdi):
+    """06 computes the edition changes once for every mentee and metric."""
+    for year, breaks in [(2024, False), (2012, True)]:
+        ch = tw.edition_changes(egdi, up_to=year, include_breaks=breaks)
+        for metric, level in [("osi", 0.45), ("egdi", 0.3), ("tii", 0.8)]:
+            kw = dict(metric=metric, up_to=year, include_breaks=breaks)
+            fresh = tw.historical_jumps(egdi, level, **kw)
+            given = tw.historical_jumps(egdi, level, changes=ch, **kw)
+            pd.testing.assert_frame_equal(given, fresh, check_exact=True)
+            assert given.attrs == fresh.attrs and len(given) > 0
+
+
+def _peak_reference(panel, iso3, year, c):
+    """Peak, latest and ranks of one index as plain per-index pandas selections."""
+    ok = panel[panel["assessed"] & (panel["year"] <= year)]
+    starts = [b for b in tw.method_breaks(c) if b <= year]
+    e = ok[ok["year"] >= (max(starts) if starts else int(ok["year"].min()))]
+    own = e[e["iso3"] == iso3].set_index("year")[c].dropna()
+    py, ly = int(own.idxmax()), int(own.index.max())
+    a = e[e["year"] == py].set_index("iso3")[c]
+    b = e[e["year"] == ly].set_index("iso3")[c]
+    both = a.index.intersection(b.index)
+    med = float((b[both] - a[both]).median()) if py != ly else 0.0
+    return (py, ly, int((a > own[py]).sum()) + 1, int((b > own[ly]).sum()) + 1, med, len(own))
+
+
+@pytest.mark.parametrize(("iso3", "year"), [("TUN", 2024), ("COM", 2008), ("BHR", 2016)])
+def test_peak_and_decline_equals_per_index_selections(egdi, iso3, year):
+    pk = tw.peak_and_decline(egdi, iso3, year).set_index("index")
+    assert len(pk) == 5
+    for c, row in pk.iterrows():
+        got = tuple(
+            row[k]
+            for k in (
+                "peak_year",
+                "latest_year",
+                "peak_rank",
+                "latest_rank",
+                "median_change",
+                "n_editions",
+            )
+        )
+        assert got == _peak_reference(egdi, iso3, year, c)
