@@ -274,7 +274,10 @@ def aggregate_array(
                 "geometric aggregation needs components in [0, 1] (min-max, rank or distance "
                 "to frontier); z-scores are signed. Fix: change the normalisation."
             )
-        vals = np.log(epsilon + (1 - epsilon) * np.clip(np.where(present, z3, 1.0), 0, 1))
+        # With epsilon 0 a component at 0 has log -inf, and the index is 0 (the geometric
+        # mean's value), not a division by zero to warn about.
+        with np.errstate(divide="ignore"):
+            vals = np.log(epsilon + (1 - epsilon) * np.clip(np.where(present, z3, 1.0), 0, 1))
     else:
         vals = np.where(present, z3, 0.0)
     scored = present.all(axis=2) | (reweight & present.any(axis=2))

@@ -129,7 +129,9 @@ def test_aggregate_geometric_works_on_epsilon_scale_by_hand():
     assert out.iloc[1] == pytest.approx(np.sqrt(eps * v(0.9)))
     assert out.iloc[1] > 0.09
     assert out.iloc[2] == pytest.approx(np.sqrt(v(0.5)))
-    assert aggregate(df, None, "geometric", epsilon=0.0).iloc[0] == pytest.approx(0.5)
+    plain = aggregate(df, None, "geometric", epsilon=0.0)
+    assert plain.iloc[0] == pytest.approx(0.5)
+    assert plain.iloc[1] == 0  # a component at 0 zeroes the plain geometric mean
 
 
 def test_aggregate_array_many_weight_rows_and_reweighting():
