@@ -434,8 +434,8 @@ def _sample_rows(fit: Fit | _Sample, data: pd.DataFrame) -> pd.DataFrame | None:
         group = resolve_group(spec.sample) if spec.sample is not None else None
         for wanted in (group, spec.countries):
             if wanted is not None:
-                wanted = set(wanted)
-                keep &= np.fromiter((c in wanted for c in iso3), dtype=bool, count=len(iso3))
+                members = set(wanted)
+                keep &= np.fromiter((c in members for c in iso3), dtype=bool, count=len(iso3))
     if spec.standardise:  # within the whole edition, before the sample rules
         rows = data.loc[in_years, cols]
         rows = rows.assign(**{spec.outcome: standardised_outcome(rows, spec.outcome)})

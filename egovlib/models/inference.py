@@ -89,7 +89,8 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
     A level against the reference level is one coefficient; two non-reference levels are the
     difference of their coefficients (variance from the fit's covariance matrix).
     """
-    if not fit.ok or variable not in fit.dummies:
+    arrays = fit.estimates
+    if not fit.ok or arrays is None or variable not in fit.dummies:
         return None
     coding = codes()[variable]
     col = {lv: c for c, lv in fit.dummies[variable].items()}
@@ -104,15 +105,15 @@ def contrast(fit: Fit, variable: str, high: float, low: float) -> Contrast | Non
         return None
     # the fit's arrays (`Fit.estimates`), not its tables: this runs thousands of times in the
     # specification curve, which never builds the tables
-    names = fit.estimates.terms
+    names = arrays.terms
     pos = {c: i for i, c in enumerate(names)}
     w = np.zeros(len(names))
     for c, v in hi.items():
         w[pos[c]] += v
     for c, v in lo.items():
         w[pos[c]] -= v
-    est = float(w @ fit.estimates.estimate)
-    se = float(np.sqrt((w @ fit.estimates.cov) @ w))
+    est = float(w @ arrays.estimate)
+    se = float(np.sqrt((w @ arrays.cov) @ w))
     df = fit.stats.get("df_resid")
     q = critical_value(df)
     z = est / se if se > 0 else np.nan
