@@ -121,10 +121,6 @@ class _LoaderMemo:
             self._memo[key] = build()
         return self._memo[key].copy()
 
-    def clear(self) -> None:
-        """Forget every table."""
-        self._memo.clear()
-
 
 _EGDI_PANELS = _LoaderMemo()
 _COVARIATES = _LoaderMemo()
