@@ -539,6 +539,9 @@ def show_table(
             },
             {"selector": "th", "props": "text-align: left; padding: 3px 8px;"},
             {"selector": "td", "props": "padding: 3px 8px;"},
+            # A shaded table is a grid of numbers beside its row labels: the labels (first
+            # column) get room, or the browser wraps them to four lines to widen the numbers.
+            *([{"selector": "td:first-child", "props": "min-width: 13em;"}] if shade else []),
         ]
     )
     shown = df if hide_index else df.reset_index()

@@ -58,6 +58,7 @@ def test_show_table_shades_cells_by_value_with_readable_text():
         ("row2_col1", "#08306b", "#f1f1f1"),
     ]
     assert re.findall(r">([^<>]+)</td>", html) == ["none", "0", "half", "50", "all", "100"]
+    assert re.search(r"td:first-child \{\s*min-width: 13em;", html)  # room for the row labels
     with pytest.raises(SpecError, match=r"shade names \['Shares'\].*Fix: name some of"):
         report.show_table(df, "Coverage", shade=["Shares"])
 
