@@ -683,10 +683,12 @@ class GlossaryEntry:
 
         ``folded`` is ``text`` lower-cased with the same length (`_fold`), or None. A match
         must start where one of the names occurs in ``folded``, so only those places are tried:
-        ~20 times faster than scanning a whole report once per entry. Non-ASCII names, or no
-        ``folded``, use the full scan.
+        ~20 times faster than scanning a whole report once per entry. Names with a non-ASCII
+        letter that has a case (``re.IGNORECASE`` equates some of those that ``str.lower``
+        does not, e.g. Greek sigmas), or no ``folded``, use the full scan; caseless characters
+        such as "–" or "²" match only themselves either way.
         """
-        if folded is None or not all(n.isascii() for n in self.names):
+        if folded is None or not all(map(_caseless_beyond_ascii, self.names)):
             yield from self.pattern.finditer(text)
             return
         starts: set[int] = set()
@@ -715,6 +717,11 @@ def _entry_pattern(names: tuple[str, ...]) -> re.Pattern:
         else:
             parts.append(f"(?<![\\w-]){body}(?:s|es|d|ed)?(?!\\w)")
     return re.compile("|".join(parts), re.I)
+
+
+def _caseless_beyond_ascii(name: str) -> bool:
+    """Whether every non-ASCII character of ``name`` has no case (a dash, a superscript)."""
+    return all(c.isascii() or c.lower() == c == c.upper() for c in name)
 
 
 #: Letters that `re.IGNORECASE` equates with ASCII letters although ``str.lower`` does not.

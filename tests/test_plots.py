@@ -148,6 +148,46 @@ def test_png_is_the_tight_picture_with_nothing_cropped():
         plt.close(fig)
 
 
+def test_png_encoding_is_lossless_and_readable_like_pillows():
+    """`plots.encode_png` (zlib, unfiltered rows) gives the pixels, size, mode and dpi Pillow's
+    own PNG gives: RGB and RGBA, a drawn chart and random noise (the worst case for
+    compression), odd sizes, one pixel."""
+    import io
+
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    fig = _finished_figure()
+    canvas = fig.canvas
+    canvas.draw()
+    chart = np.asarray(canvas.buffer_rgba()).copy()
+    rng = np.random.default_rng(1)
+    cases = [
+        chart,  # RGBA
+        np.ascontiguousarray(chart[..., :3]),  # RGB
+        chart[5:-3, 7:-2, :3],  # a crop: not contiguous in memory
+        rng.integers(0, 256, (37, 53, 4), dtype=np.uint8),
+        rng.integers(0, 256, (1, 1, 3), dtype=np.uint8),
+    ]
+    for pixels in cases:
+        ours, theirs = Image.open(io.BytesIO(plots.encode_png(pixels, 196))), io.BytesIO()
+        Image.fromarray(pixels).save(theirs, format="png", dpi=(196, 196))
+        theirs = Image.open(theirs)
+        assert ours.mode == theirs.mode == ("RGBA" if pixels.shape[2] == 4 else "RGB")
+        assert ours.size == theirs.size == (pixels.shape[1], pixels.shape[0])
+        assert ours.info["dpi"] == theirs.info["dpi"]
+        assert np.array_equal(np.asarray(ours), pixels)
+        assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+    with pytest.raises(ValueError, match="need uint8 RGB"):
+        plots.encode_png(chart[..., :2], 110)
+    with pytest.raises(ValueError, match="need uint8 RGB"):
+        plots.encode_png(chart.astype(float), 110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 def test_png_keeps_content_that_reaches_beyond_the_canvas():
     """A legend placed outside the figure enlarges the image (as savefig's tight box does)."""
     import matplotlib.pyplot as plt
