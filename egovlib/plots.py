@@ -295,14 +295,17 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     # box's size truncated to whole pixels; the Agg buffer counts rows from the top.
     left, top = round(box.x0 * dpi), round((height - box.y1) * dpi)
     w, h = int(box.width * dpi), int(box.height * dpi)
-    out = np.full((h, w, 4), 255, dtype=np.uint8)  # the pad may reach past the canvas: white
-    rows = slice(max(top, 0), min(top + h, pixels.shape[0]))
-    cols = slice(max(left, 0), min(left + w, pixels.shape[1]))
-    out[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left] = pixels[
-        rows, cols
-    ]
+    if top >= 0 and left >= 0 and top + h <= pixels.shape[0] and left + w <= pixels.shape[1]:
+        out = pixels[top : top + h, left : left + w]  # inside the canvas: a view, no copy
+    else:  # the pad reaches past the canvas: white there
+        out = np.full((h, w, 4), 255, dtype=np.uint8)
+        rows = slice(max(top, 0), min(top + h, pixels.shape[0]))
+        cols = slice(max(left, 0), min(left + w, pixels.shape[1]))
+        out[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left] = pixels[
+            rows, cols
+        ]
     # An opaque figure is saved as RGB: a quarter fewer bytes to compress, a smaller file.
-    return encode_png(out if (out[..., 3] < 255).any() else out[..., :3], dpi)
+    return encode_png(out if out[..., 3].min() < 255 else out[..., :3], dpi)
 
 
 def encode_png(pixels, dpi: float) -> bytes:
@@ -328,7 +331,10 @@ def encode_png(pixels, dpi: float) -> bytes:
         )
     rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
     rows[:, 0] = 0  # filter type 0 (none) on every row
-    rows[:, 1:] = pixels.reshape(height, -1)
+    # Copied channel by channel, straight from a cropped view: numpy copies one byte in every
+    # ``channels`` several times faster than whole pixels out of a wider (RGBA) buffer.
+    for k in range(channels):
+        rows[:, 1 + k :: channels] = pixels[..., k]
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
