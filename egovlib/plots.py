@@ -156,12 +156,54 @@ def finish(
         style="italic",
         wrap=True,
     )
-    tight_layout_in(fig, (0, 0.32 / height, 1, 1 - top_inches / height))
+    rect = (0, 0.32 / height, 1, 1 - top_inches / height)
+    if _draws_itself(fig):
+        # Laid out at the resolution the report draws it at, on the canvas that will draw it:
+        # the drawing then reuses the text sizes the layout measured (matplotlib keeps them per
+        # renderer and dpi), instead of measuring every label again.
+        with _at_dpi(fig, image_dpi(fig)):
+            tight_layout_in(fig, rect)
+    else:
+        tight_layout_in(fig, rect)
     _SOURCES[fig] = text  # repeated as HTML text under the image by `report.show_figure`
     return fig
 
 
 _SUBPLOT_PARAMS = ("left", "bottom", "right", "top", "wspace", "hspace")
+
+
+def image_dpi(fig: plt.Figure) -> float:
+    """The resolution `report.show_figure` draws ``fig`` at.
+
+    ``report.FIGURE_SCALE`` device pixels per CSS pixel, however wide the page shows it: a
+    figure wider than the column (at most ``report.PAGE_WIDTH`` CSS pixels) is drawn at the
+    resolution the page can show, not more (drawing and compressing pixels no screen shows took
+    most of the time).
+    """
+    from .report import FIGURE_SCALE, PAGE_WIDTH  # (report imports this module only lazily)
+
+    return min(fig.dpi * FIGURE_SCALE, FIGURE_SCALE * PAGE_WIDTH / fig.get_figwidth())
+
+
+def _draws_itself(fig: plt.Figure) -> bool:
+    """Whether ``fig``'s own canvas is the off-screen Agg canvas `png_bytes` draws with.
+
+    True under the notebook's inline backend and ``agg``; an interactive window's canvas is left
+    alone (changing its figure's dpi would resize the window).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return type(fig.canvas) is FigureCanvasAgg
+
+
+@contextlib.contextmanager
+def _at_dpi(fig: plt.Figure, dpi: float) -> Iterator[None]:
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        yield
+    finally:
+        fig.dpi = old
 
 
 def tight_layout_in(fig: plt.Figure, rect: tuple[float, float, float, float]) -> None:
@@ -266,7 +308,9 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
 
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
     try:
-        canvas = FigureCanvasAgg(fig)  # off-screen, whatever backend the figure was made with
+        # Off-screen, whatever backend the figure was made with: its own canvas when that is
+        # the Agg canvas (it holds the text sizes `finish` measured at this dpi), else a new one.
+        canvas = fig.canvas if _draws_itself(fig) else FigureCanvasAgg(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
         canvas.draw()

@@ -589,7 +589,7 @@ def show_figure(
     """
     import matplotlib.pyplot as plt
 
-    from .plots import figure_source, png_bytes
+    from .plots import figure_source, image_dpi, png_bytes
 
     alt = " ".join(str(alt or "").split())
     if len(alt.split()) < 5:
@@ -620,10 +620,7 @@ def show_figure(
         meta["data"] = frame_to_json(table)
         _check_download_size(meta, f"the data of figure '{title}'")
     _remember(title, alt, source or "")
-    # Sharp at FIGURE_SCALE device pixels per CSS pixel, however wide the page shows it: a figure
-    # wider than the column (at most PAGE_WIDTH CSS pixels) is drawn at the resolution the page
-    # can show, not more (drawing and compressing pixels no screen shows took most of the time).
-    dpi = min(fig.dpi * FIGURE_SCALE, FIGURE_SCALE * PAGE_WIDTH / fig.get_figwidth())
+    dpi = image_dpi(fig)  # FIGURE_SCALE image pixels per CSS pixel, at most the column's width
     png = png_bytes(fig, dpi)  # drawn once, cropped like bbox_inches="tight"
     # The size the figure has at its own dpi, in CSS pixels (the page scales it to the column).
     width, height = (int(int.from_bytes(png[i : i + 4], "big") * fig.dpi / dpi) for i in (16, 20))
