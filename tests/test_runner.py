@@ -1365,3 +1365,24 @@ def test_served_client_is_ready_when_the_kernel_is_idle_and_leaves_nothing_to_re
 
     left, status = asyncio.run(handshake())
     assert not left and status == "ok"
+
+
+def test_kernel_server_imports_what_a_kernel_imports_to_start_and_can_still_fork(tmp_path):
+    """The server imports the kernel's start-up modules (its debugger's debugpy among them:
+    ~0.1 s of every kernel's start otherwise) without starting a thread, so kernels are still
+    forked from it; debugpy's frozen-modules warning is not printed."""
+    code = (
+        "import sys, threading, pathlib\n"
+        "from egovlib.runner.kernels import KERNEL_APP_IMPORTS, KernelServer\n"
+        f"KernelServer(pathlib.Path({str(tmp_path)!r}), 'fork', 1, 1, []).warm_up()\n"
+        "print(threading.active_count(), all(m in sys.modules for m in KERNEL_APP_IMPORTS),"
+        " 'pydevd' in sys.modules)\n"
+    )
+    env = {**os.environ, "EGOV_DATA_DIR": str(tmp_path / "no-data")}
+    env.pop("PYDEVD_DISABLE_FILE_VALIDATION", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "True", "True"]
+    assert "Debugger warning" not in proc.stderr
