@@ -722,12 +722,14 @@ def _caseless_beyond_ascii(name: str) -> bool:
 
 
 #: Letters that `re.IGNORECASE` equates with ASCII letters although ``str.lower`` does not.
-_IGNORECASE_EXTRA = str.maketrans({"\u0131": "i", "\u017f": "s"})  # dotless i, long s
+_IGNORECASE_EXTRA = {"\u0131": "i", "\u017f": "s"}  # dotless i, long s
 
 
 def _fold(text: str) -> str | None:
     """``text`` lower-cased for substring search, or None where that changes its length."""
-    folded = text.lower().translate(_IGNORECASE_EXTRA)
+    folded = text.lower()
+    for letter, ascii_letter in _IGNORECASE_EXTRA.items():  # (str.translate: 10x slower)
+        folded = folded.replace(letter, ascii_letter)
     return folded if len(folded) == len(text) else None
 
 
