@@ -172,6 +172,57 @@ def finish(
 _SUBPLOT_PARAMS = ("left", "bottom", "right", "top", "wspace", "hspace")
 
 
+def wrap_once(text: mpl.text.Text, renderer) -> None:
+    """Break a ``wrap=True`` text into the lines matplotlib would draw, once, and fix them.
+
+    Matplotlib wraps such a text again at every layout pass and every draw, measuring longer
+    and longer runs of words from the start of each line until one is too wide: about thirty
+    measurements of new strings for a report's source line, the largest text cost of drawing a
+    figure (each new string is laid out by FreeType). Here the longest run that fits is found
+    by bisection (a run's width grows with its words), with matplotlib's own rule: the line
+    width is the distance from the text to the figure's right edge, widths are rounded up to
+    whole pixels, a line keeps its first word even when that is too wide, and newlines in the
+    text always break. The lines are then set as the text, with ``wrap`` off (`png_bytes` does
+    this for one drawing, at its resolution, and gives the text back afterwards). Only
+    left-aligned, unrotated, non-mathtext texts are handled; any other is left to matplotlib.
+    ``tests/test_plots.py`` checks the lines against matplotlib's wrapping.
+    """
+    import math
+
+    from matplotlib import cbook
+
+    content = text.get_text()
+    if not text.get_wrap() or text.get_usetex() or cbook.is_math_text(content):
+        return
+    if text.get_horizontalalignment() != "left" or text.get_rotation() != 0:
+        return
+    fig = text.get_figure(root=True)
+    x0 = text.get_transform().transform(text.get_position())[0]
+    line_width = fig.get_window_extent().x1 - x0
+    prop = text.get_fontproperties()
+
+    def fits(words: list[str]) -> bool:
+        line = " ".join(words)
+        width, _, _ = renderer.get_text_width_height_descent(line, prop, cbook.is_math_text(line))
+        return math.ceil(width) <= line_width
+
+    lines = []
+    for paragraph in content.split("\n"):
+        words = paragraph.split(" ")
+        while words:
+            ok, bad = 1, len(words)  # words[:ok] is a line (at least a word); words[:bad] is not
+            if fits(words):
+                ok = bad
+            while bad - ok > 1:
+                mid = (ok + bad) // 2
+                ok, bad = (mid, bad) if fits(words[:mid]) else (ok, mid)
+            lines.append(" ".join(words[:ok]))
+            words = words[ok:]
+    text.set_text("\n".join(lines))
+    text.set_wrap(False)
+    text.set_rotation_mode("anchor")  # as matplotlib's wrapping leaves it (no effect at 0°)
+
+
 def image_dpi(fig: plt.Figure) -> float:
     """The resolution `report.show_figure` draws ``fig`` at.
 
@@ -307,17 +358,25 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
+    # Wrapped figure texts (the source line) are broken into lines once for this drawing
+    # (`wrap_once`), and given back their own text afterwards.
+    wrapped = [(t, t.get_text()) for t in fig.texts if t.get_wrap()]
     try:
         # Off-screen, whatever backend the figure was made with: its own canvas when that is
         # the Agg canvas (it holds the text sizes `finish` measured at this dpi), else a new one.
         canvas = fig.canvas if _draws_itself(fig) else FigureCanvasAgg(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
+        for text, _ in wrapped:
+            wrap_once(text, canvas.get_renderer())
         canvas.draw()
         _check_titles_clear(fig)
         box = fig.get_tightbbox(canvas.get_renderer())  # inches
         pixels = np.asarray(canvas.buffer_rgba())
     finally:
+        for text, content in wrapped:
+            text.set_text(content)
+            text.set_wrap(True)
         fig.dpi = old_dpi
         fig.set_facecolor(old_face)
         fig.set_canvas(old_canvas)

@@ -206,8 +206,11 @@ def test_png_leaves_the_figure_as_it_was():
 
     fig = _finished_figure()
     dpi, face, canvas = fig.dpi, fig.get_facecolor(), fig.canvas
+    texts = [(t.get_text(), t.get_wrap()) for t in fig.texts]
+    assert (plots.figure_source(fig), True) in texts  # the source line, wrapped by matplotlib
     plots.png_bytes(fig, 2 * dpi)
     assert (fig.dpi, fig.get_facecolor(), fig.canvas) == (dpi, face, canvas)
+    assert [(t.get_text(), t.get_wrap()) for t in fig.texts] == texts
     plt.close(fig)
 
 
@@ -277,3 +280,41 @@ def test_one_pass_tight_layout_places_the_axes_as_matplotlibs_two_passes():
     assert any("Tight layout not applied" in str(w.message) for w in caught)
     assert [getattr(short.subplotpars, n) for n in ("left", "bottom", "right", "top")] == before
     plt.close(short)
+
+
+def test_wrapping_once_gives_matplotlibs_lines():
+    """`plots.wrap_once` breaks a source line where matplotlib's ``wrap=True`` does (checked
+    against matplotlib's own wrapping of the same text on the same canvas), on widths and texts
+    that need none, one or several breaks, a forced newline, a word wider than the figure and
+    double spaces; mathtext and centred texts are left to matplotlib."""
+    import matplotlib.pyplot as plt
+
+    words = "Source: UN DESA; UNDP Human Development Report Office; World Bank; ITU (2024)."
+    texts = [
+        "Source: a short line.",
+        words,
+        " ".join([words] * 3),
+        words + "\n" + words,
+        "A Wordthatisfarwiderthananyfigurecouldeverbeatthisfontsizeandresolutionofcourse x",
+        "two  spaces  between  words " * 6,
+    ]
+    for width in (3.0, 7.5, 13.0):
+        for content in texts:
+            fig = plt.figure(figsize=(width, 3), dpi=150)
+            ours = fig.text(0.01, 0.1, content, fontsize=8.5, style="italic", wrap=True)
+            theirs = fig.text(0.01, 0.5, content, fontsize=8.5, style="italic", wrap=True)
+            renderer = fig.canvas.get_renderer()
+            theirs._renderer = renderer  # what a draw sets before matplotlib wraps
+            plots.wrap_once(ours, renderer)
+            assert not ours.get_wrap()
+            assert ours.get_text() == theirs._get_wrapped_text(), (width, content)
+            plt.close(fig)
+    fig = plt.figure(figsize=(3, 3))
+    for kw in ({"ha": "center"}, {"rotation": 90}):
+        kept = fig.text(0.5, 0.5, " ".join([words] * 3), wrap=True, **kw)
+        plots.wrap_once(kept, fig.canvas.get_renderer())
+        assert kept.get_wrap() and "\n" not in kept.get_text()
+    math = fig.text(0.01, 0.5, "costs $x^2$ " * 20, wrap=True)
+    plots.wrap_once(math, fig.canvas.get_renderer())
+    assert math.get_wrap() and "\n" not in math.get_text()
+    plt.close(fig)
