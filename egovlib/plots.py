@@ -157,7 +157,7 @@ def finish(
         wrap=True,
     )
     rect = (0, 0.32 / height, 1, 1 - top_inches / height)
-    if _draws_itself(fig):
+    if _own_agg_canvas(fig) is not None:
         # Laid out at the resolution the report draws it at, on the canvas that will draw it:
         # the drawing then reuses the text sizes the layout measured (matplotlib keeps them per
         # renderer and dpi), instead of measuring every label again.
@@ -197,6 +197,8 @@ def wrap_once(text: mpl.text.Text, renderer) -> None:
     if text.get_horizontalalignment() != "left" or text.get_rotation() != 0:
         return
     fig = text.get_figure(root=True)
+    if fig is None:
+        return
     x0 = text.get_transform().transform(text.get_position())[0]
     line_width = fig.get_window_extent().x1 - x0
     prop = text.get_fontproperties()
@@ -236,15 +238,16 @@ def image_dpi(fig: plt.Figure) -> float:
     return min(fig.dpi * FIGURE_SCALE, FIGURE_SCALE * PAGE_WIDTH / fig.get_figwidth())
 
 
-def _draws_itself(fig: plt.Figure) -> bool:
-    """Whether ``fig``'s own canvas is the off-screen Agg canvas `png_bytes` draws with.
+def _own_agg_canvas(fig: plt.Figure):
+    """``fig``'s own canvas if it is the off-screen Agg canvas `png_bytes` draws with, else None.
 
-    True under the notebook's inline backend and ``agg``; an interactive window's canvas is left
-    alone (changing its figure's dpi would resize the window).
+    It is under the notebook's inline backend and ``agg``; an interactive window's canvas is
+    left alone (changing its figure's dpi would resize the window).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    return type(fig.canvas) is FigureCanvasAgg
+    canvas = fig.canvas
+    return canvas if type(canvas) is FigureCanvasAgg else None
 
 
 @contextlib.contextmanager
@@ -364,7 +367,7 @@ def png_bytes(fig: plt.Figure, dpi: float, *, pad_inches: float = 0.1) -> bytes:
     try:
         # Off-screen, whatever backend the figure was made with: its own canvas when that is
         # the Agg canvas (it holds the text sizes `finish` measured at this dpi), else a new one.
-        canvas = fig.canvas if _draws_itself(fig) else FigureCanvasAgg(fig)
+        canvas = _own_agg_canvas(fig) or FigureCanvasAgg(fig)
         fig.dpi = dpi
         fig.set_facecolor("white")
         for text, _ in wrapped:
@@ -451,7 +454,7 @@ def encode_png(pixels, dpi: float) -> bytes:
             b"\x89PNG\r\n\x1a\n",
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)),
             chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            chunk(b"IDAT", zlib.compress(rows, PNG_COMPRESS_LEVEL)),
+            chunk(b"IDAT", zlib.compress(rows.data, PNG_COMPRESS_LEVEL)),
             chunk(b"IEND", b""),
         )
     )
