@@ -21,6 +21,12 @@ FRONTIER_COLOUR = "#1f4e79"
 PALETTE = "colorblind"
 
 
+#: Resolution of figure images relative to the figure's own dpi: sharp on screens and in print.
+FIGURE_SCALE = 2
+#: Width of the report's text column in CSS pixels (``--egov-width`` in templates/report.css):
+#: no figure is shown wider, so a wider figure's image needs no more than FIGURE_SCALE times it.
+PAGE_WIDTH = 980
+
 #: Matplotlib settings of the project style (on top of seaborn's "whitegrid" theme).
 STYLE_RC = {
     "figure.figsize": (9, 5),
@@ -228,13 +234,10 @@ def wrap_once(text: mpl.text.Text, renderer) -> None:
 def image_dpi(fig: plt.Figure) -> float:
     """The resolution `report.show_figure` draws ``fig`` at.
 
-    ``report.FIGURE_SCALE`` device pixels per CSS pixel, however wide the page shows it: a
-    figure wider than the column (at most ``report.PAGE_WIDTH`` CSS pixels) is drawn at the
-    resolution the page can show, not more (drawing and compressing pixels no screen shows took
-    most of the time).
+    `FIGURE_SCALE` device pixels per CSS pixel, however wide the page shows it: a figure wider
+    than the column (at most `PAGE_WIDTH` CSS pixels) is drawn at the resolution the page can
+    show, not more (drawing and compressing pixels no screen shows took most of the time).
     """
-    from .report import FIGURE_SCALE, PAGE_WIDTH  # (report imports this module only lazily)
-
     return min(fig.dpi * FIGURE_SCALE, FIGURE_SCALE * PAGE_WIDTH / fig.get_figwidth())
 
 

@@ -32,11 +32,6 @@ META_KEY = "egovlib"
 GLOSSARY_PATH = Path(__file__).resolve().parent / "glossary.yml"
 #: Browsers refuse `data:` links longer than about 2 MB: a download must stay below this.
 MAX_DOWNLOAD_BYTES = 1_500_000
-#: Resolution of figure images relative to the figure's own dpi: sharp on screens and in print.
-FIGURE_SCALE = 2
-#: Width of the report's text column in CSS pixels (``--egov-width`` in templates/report.css):
-#: no figure is shown wider, so a wider figure's image needs no more than FIGURE_SCALE times it.
-PAGE_WIDTH = 980
 
 #: Headers used by several reports. Anything not listed here that looks like a Python name is
 #: turned into words by `header_label` (e.g. ``max_abs_deviation`` -> "Max abs. deviation").
@@ -620,7 +615,7 @@ def show_figure(
         meta["data"] = frame_to_json(table)
         _check_download_size(meta, f"the data of figure '{title}'")
     _remember(title, alt, source or "")
-    dpi = image_dpi(fig)  # FIGURE_SCALE image pixels per CSS pixel, at most the column's width
+    dpi = image_dpi(fig)  # plots.FIGURE_SCALE image pixels per CSS pixel, at most the column's
     png = png_bytes(fig, dpi)  # drawn once, cropped like bbox_inches="tight"
     # The size the figure has at its own dpi, in CSS pixels (the page scales it to the column).
     width, height = (int(int.from_bytes(png[i : i + 4], "big") * fig.dpi / dpi) for i in (16, 20))

@@ -214,15 +214,15 @@ def test_wide_figures_are_drawn_for_the_width_the_page_can_show():
     """A figure wider than the report's column gets FIGURE_SCALE image pixels per CSS pixel of the
     column, no more; it is still declared at its own size (the page scales it down)."""
     css = (config.PACKAGE_DIR / "templates" / "report.css").read_text(encoding="utf-8")
-    assert f"--egov-width: {report.PAGE_WIDTH}px;" in css
+    assert f"--egov-width: {plots.PAGE_WIDTH}px;" in css
     fig = a_figure()
     fig.set_size_inches(13, 4)  # wider than the column at any usual dpi
     own_dpi = fig.dpi
     (out,) = outputs_of(lambda: report.show_figure(fig, alt="a wide figure of five words"))
     png = base64.b64decode(out.data["image/png"])
     pixels = int.from_bytes(png[16:20], "big")
-    assert 0.95 * report.FIGURE_SCALE * report.PAGE_WIDTH <= pixels <= 2 * report.PAGE_WIDTH
-    drawn_dpi = report.FIGURE_SCALE * report.PAGE_WIDTH / 13
+    assert 0.95 * plots.FIGURE_SCALE * plots.PAGE_WIDTH <= pixels <= 2 * plots.PAGE_WIDTH
+    drawn_dpi = plots.FIGURE_SCALE * plots.PAGE_WIDTH / 13
     assert abs(out.metadata["image/png"]["width"] - pixels * own_dpi / drawn_dpi) <= 1
 
 
