@@ -615,7 +615,7 @@ def show_figure(
         meta["data"] = frame_to_json(table)
         _check_download_size(meta, f"the data of figure '{title}'")
     _remember(title, alt, source or "")
-    dpi = image_dpi(fig)  # plots.FIGURE_SCALE image pixels per CSS pixel, at most the column's
+    dpi = image_dpi(fig)  # FIGURE_SCALE pixels per CSS pixel, for at most the column's width
     png = png_bytes(fig, dpi)  # drawn once, cropped like bbox_inches="tight"
     # The size the figure has at its own dpi, in CSS pixels (the page scales it to the column).
     width, height = (int(int.from_bytes(png[i : i + 4], "big") * fig.dpi / dpi) for i in (16, 20))
